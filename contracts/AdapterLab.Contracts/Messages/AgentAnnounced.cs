@@ -1,0 +1,21 @@
+namespace AdapterLab.Contracts.Messages;
+
+/// <summary>Agent → orchestrator, at start and every heartbeat interval: who it is and how many slots are free.</summary>
+public sealed record AgentAnnounced
+{
+    public string AgentId { get; init; } = "";
+    public string Pool { get; init; } = "cpu";
+    public string Device { get; init; } = "cpu";
+    public string Host { get; init; } = "";
+    public int Slots { get; init; }
+    public int FreeSlots { get; init; }
+    /// <summary>The agent's own queue; <see cref="RunExperiment"/> and <see cref="CancelAttempt"/> go there.</summary>
+    public string QueueName { get; init; } = "";
+    /// <summary>Attempts the agent is running now (experiment id, attempt number).</summary>
+    public IReadOnlyList<RunningAttempt> Running { get; init; } = [];
+    public string Version { get; init; } = "";
+    public DateTimeOffset SentAt { get; init; }
+}
+
+/// <summary>An attempt an agent reports as running.</summary>
+public sealed record RunningAttempt(Guid ExperimentId, int AttemptNumber, long Step);

@@ -1,0 +1,7 @@
+namespace AdapterLab.Contracts.Messages;
+
+/// <summary>Agent → orchestrator on a clean shutdown: no more work for it.</summary>
+public sealed record AgentStopping
+{
+    public string AgentId { get; init; } = "";
+}

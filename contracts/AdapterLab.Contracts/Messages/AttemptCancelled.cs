@@ -1,0 +1,10 @@
+namespace AdapterLab.Contracts.Messages;
+
+/// <summary>Agent → orchestrator: the attempt stopped on request after saving a checkpoint.</summary>
+public sealed record AttemptCancelled
+{
+    public Guid ExperimentId { get; init; }
+    public int AttemptNumber { get; init; }
+    public long Step { get; init; }
+    public string? ResumeBlob { get; init; }
+}

@@ -1,0 +1,8 @@
+namespace AdapterLab.Contracts.Messages;
+
+/// <summary>Web → orchestrator: a user asked to cancel.</summary>
+public sealed record CancelRequested
+{
+    public Guid ExperimentId { get; init; }
+    public string Actor { get; init; } = "";
+}

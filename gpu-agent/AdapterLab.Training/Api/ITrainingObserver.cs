@@ -1,0 +1,19 @@
+using AdapterLab.Contracts.Messages;
+
+namespace AdapterLab.Training.Api;
+
+/// <summary>How a training run reports; called on the training thread, so implementations must be quick (buffer and return).</summary>
+public interface ITrainingObserver
+{
+    /// <summary>Model built, weights loaded, about to take the first step.</summary>
+    void OnStarted(TrainingStart start);
+
+    /// <summary>New metric points (loss every step, evaluation metrics at evaluation steps).</summary>
+    void OnProgress(long step, long totalSteps, IReadOnlyList<MetricPoint> points);
+
+    /// <summary>A resumable checkpoint file was written (trainable tensors, buffers, optimizer state, step, data position).</summary>
+    void OnCheckpoint(long step, string path);
+}
+
+/// <summary>Facts known once the model is built.</summary>
+public sealed record TrainingStart(long TrainableParameters, long TotalParameters, long TotalSteps, long StartStep, string Device, IReadOnlyDictionary<string, string> Packages);

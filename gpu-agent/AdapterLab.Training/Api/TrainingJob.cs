@@ -1,0 +1,28 @@
+using AdapterLab.Contracts.Specs;
+
+namespace AdapterLab.Training.Api;
+
+/// <summary>Everything one training attempt needs; files, not byte arrays, so large weights stream.</summary>
+public sealed record TrainingJob
+{
+    /// <summary>The validated spec.</summary>
+    public required ExperimentSpec Spec { get; init; }
+
+    /// <summary>safetensors file with the backbone weights (common ViT names); null: random initialisation.</summary>
+    public string? BackboneWeightsPath { get; init; }
+
+    /// <summary>Checkpoint written by an earlier attempt of the same experiment (see <see cref="ITrainingObserver.OnCheckpoint"/>); null: start at step 0.</summary>
+    public string? ResumeCheckpointPath { get; init; }
+
+    /// <summary>Scratch folder for checkpoints and outputs (the caller deletes it).</summary>
+    public required string WorkDirectory { get; init; }
+
+    /// <summary>Folder that folder datasets (<c>data.path</c>) resolve inside.</summary>
+    public string? DataRoot { get; init; }
+
+    /// <summary><c>auto</c>, <c>cpu</c> or <c>cuda</c>.</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>Torch intra-op threads (0: leave the default).</summary>
+    public int Threads { get; init; }
+}
