@@ -12,6 +12,8 @@ public sealed record RunExperiment
     public string? BackboneBlob { get; init; }
     /// <summary>sha256 of the checkpoint to resume from (a previous attempt's), if any.</summary>
     public string? ResumeBlob { get; init; }
+    /// <summary>For <c>evaluate</c>: sha256 of the source experiment's output weights (trainable tensors + head).</summary>
+    public string? ModelBlob { get; init; }
     public DateTimeOffset LeaseExpiresAt { get; init; }
     public int HeartbeatSeconds { get; init; }
 }

@@ -1,0 +1,11 @@
+namespace AdapterLab.Messaging;
+
+/// <summary>Queue names, in one place.</summary>
+public static class QueueNames
+{
+    /// <summary>The orchestrator's inbox: agents' reports and web's requests.</summary>
+    public static string Orchestrator(string prefix) => prefix + "adapterlab-orchestrator";
+
+    /// <summary>One agent's own queue: RunExperiment and CancelAttempt for it alone.</summary>
+    public static string Agent(string prefix, string agentId) => prefix + "adapterlab-agent-" + agentId;
+}

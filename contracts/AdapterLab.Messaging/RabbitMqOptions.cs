@@ -1,0 +1,14 @@
+namespace AdapterLab.Messaging;
+
+/// <summary>Broker connection (section <c>RabbitMq</c>); each service has its own user.</summary>
+public sealed class RabbitMqOptions
+{
+    public const string Section = "RabbitMq";
+    public string Host { get; set; } = "127.0.0.1";
+    public int Port { get; set; } = 5672;
+    public string VirtualHost { get; set; } = "/";
+    public string Username { get; set; } = "guest";
+    public string Password { get; set; } = "guest";
+    /// <summary>Prefix for every queue name, so test runs can share a vhost without sharing queues.</summary>
+    public string QueuePrefix { get; set; } = "";
+}

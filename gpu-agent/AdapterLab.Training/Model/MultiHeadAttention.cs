@@ -1,0 +1,53 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AdapterLab.Training.Model;
+
+/// <summary>
+/// Multi-head self-attention with separate q, k, v projections (with bias), scale 1/√d_head.
+/// Separate projections make LoRA on q and v a plain additive branch; fused <c>qkv</c> weights are split on load.
+/// </summary>
+public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear q;
+    private readonly Linear k;
+    private readonly Linear v;
+    private readonly Linear proj;
+    private readonly LowRankUpdate? lora_q;
+    private readonly LowRankUpdate? lora_v;
+    private readonly int heads;
+    private readonly double scale;
+
+    public MultiHeadAttention(int width, int heads, LoraOptions? lora) : base(nameof(MultiHeadAttention))
+    {
+        this.heads = heads;
+        scale = 1.0 / Math.Sqrt(width / heads);
+        q = nn.Linear(width, width);
+        k = nn.Linear(width, width);
+        v = nn.Linear(width, width);
+        proj = nn.Linear(width, width);
+        if (lora is not null)
+        {
+            lora_q = new LowRankUpdate(width, width, lora.Rank, lora.Alpha);
+            lora_v = new LowRankUpdate(width, width, lora.Rank, lora.Alpha);
+        }
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        long b = x.shape[0], n = x.shape[1], d = x.shape[2];
+        var qx = q.forward(x);
+        var vx = v.forward(x);
+        if (lora_q is not null) qx = qx + lora_q.forward(x);
+        if (lora_v is not null) vx = vx + lora_v!.forward(x);
+        var qh = qx.view(b, n, heads, d / heads).transpose(1, 2);
+        var kh = k.forward(x).view(b, n, heads, d / heads).transpose(1, 2);
+        var vh = vx.view(b, n, heads, d / heads).transpose(1, 2);
+        var attn = qh.matmul(kh.transpose(-2, -1)).mul(scale).softmax(-1);
+        var mixed = attn.matmul(vh).transpose(1, 2).reshape(b, n, d);
+        return proj.forward(mixed).MoveToOuterDisposeScope();
+    }
+}

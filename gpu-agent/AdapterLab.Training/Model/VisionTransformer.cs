@@ -1,0 +1,123 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AdapterLab.Training.Model;
+
+/// <summary>
+/// Pre-norm ViT with CLS pooling; parameter names follow the common ViT naming (patch_embed.proj, cls_token, pos_embed,
+/// blocks.{i}.…, norm, head) so weights exported elsewhere load by name. Method extras (prompts, adapters, LoRA) live
+/// under their own names and never rename a backbone tensor.
+/// </summary>
+public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
+{
+    private readonly PatchEmbedding patch_embed;
+    private readonly Parameter cls_token;
+    private readonly Parameter pos_embed;
+    private readonly Parameter? prompt_embeddings;
+    private readonly ModuleList<TransformerBlock> blocks;
+    private readonly LayerNorm norm;
+    private readonly BatchNorm1d? head_norm;
+    private readonly Linear head;
+    private readonly PromptOptions? prompts;
+
+    public VisionTransformer(VisionTransformerOptions options) : base(nameof(VisionTransformer))
+    {
+        Options = options;
+        var p = options.Preset;
+        int d = p.Width;
+        patch_embed = new PatchEmbedding(p.PatchSize, d);
+        cls_token = nn.Parameter(torch.zeros(1, 1, d));
+        pos_embed = nn.Parameter(torch.zeros(1, options.PatchTokens + 1, d));
+        blocks = new ModuleList<TransformerBlock>();
+        for (int i = 0; i < p.Depth; i++)
+        {
+            var adapt = options.AdaptMlp is { } a && a.Layers.Contains(i) ? a : null;
+            var lora = options.Lora is { } l && l.Layers.Contains(i) ? l : null;
+            blocks.Add(new TransformerBlock(d, p.Heads, p.MlpHidden, adapt, lora));
+        }
+        norm = nn.LayerNorm([d], eps: 1e-6);
+        if (options.NormalisedHead) head_norm = nn.BatchNorm1d(d, affine: false);
+        head = nn.Linear(d, Math.Max(1, options.Classes));
+        prompts = options.Prompts;
+        if (prompts is not null)
+        {
+            prompt_embeddings = nn.Parameter(torch.zeros(prompts.Deep ? p.Depth : 1, prompts.Tokens, d));
+        }
+        InitialiseWeights();
+        RegisterComponents();
+    }
+
+    public VisionTransformerOptions Options { get; }
+
+    /// <summary>Logits [B, classes] for normalised pixels [B, 3, H, W].</summary>
+    public override Tensor forward(Tensor pixels)
+    {
+        using var features = Features(pixels);
+        return Classify(features);
+    }
+
+    /// <summary>The CLS token after the final norm: [B, d].</summary>
+    public Tensor Features(Tensor pixels)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = patch_embed.forward(pixels);
+        long b = x.shape[0];
+        x = torch.cat([cls_token.expand(b, -1, -1), x], 1) + pos_embed;
+        int n = prompts?.Tokens ?? 0;
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            if (prompt_embeddings is not null && (i == 0 || prompts!.Deep))
+            {
+                // Shallow: prompts enter once after CLS. Deep: before every block the prompt slots are overwritten
+                // with that layer's own prompts (the previous block's outputs at those positions are discarded).
+                var layerPrompts = prompt_embeddings[prompts!.Deep ? i : 0].unsqueeze(0).expand(b, -1, -1);
+                var rest = i == 0 ? x[.., 1..] : x[.., (1 + n)..];
+                x = torch.cat([x[.., ..1], layerPrompts, rest], 1);
+            }
+            x = blocks[i].forward(x);
+        }
+        return norm.forward(x)[.., 0].MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Head on pooled features (used directly on cached features by the linear probe).</summary>
+    public Tensor Classify(Tensor features)
+    {
+        if (head_norm is null) return head.forward(features);
+        using var normalised = head_norm.forward(features);
+        return head.forward(normalised);
+    }
+
+    /// <summary>Puts the head's BatchNorm in train or eval mode without touching the rest (linear probe on cached features).</summary>
+    public void SetHeadTraining(bool training) => head_norm?.train(training);
+
+    private void InitialiseWeights()
+    {
+        // timm's ViT init: truncated normal (std 0.02) for Linear weights and the position embedding, zero biases,
+        // a near-zero CLS token. Adapters and LoRA keep their own identity-preserving inits.
+        using var _ = torch.no_grad();
+        nn.init.trunc_normal_(pos_embed, std: 0.02);
+        nn.init.normal_(cls_token, std: 1e-6);
+        foreach (var block in blocks)
+        {
+            foreach (var (name, module) in block.named_modules())
+            {
+                if (name.Contains("adapter") || name.Contains("lora")) continue;
+                if (module is Linear linear)
+                {
+                    nn.init.trunc_normal_(linear.weight, std: 0.02);
+                    if (linear.bias is not null) nn.init.zeros_(linear.bias);
+                }
+            }
+        }
+        nn.init.trunc_normal_(head.weight, std: 0.02);
+        nn.init.zeros_(head.bias!);
+        if (prompt_embeddings is not null)
+        {
+            // VPT's Xavier-uniform bound for prompts of a p×p patch embedding: √(6 / (3·p² + d)).
+            int ps = Options.Preset.PatchSize;
+            double bound = Math.Sqrt(6.0 / (3.0 * ps * ps + Options.Preset.Width));
+            nn.init.uniform_(prompt_embeddings, -bound, bound);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using AdapterLab.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace AdapterLab.Data.Blobs;
+
+/// <summary>
+/// Content-addressed, chunked blob store in PostgreSQL. Writes stream chunk by chunk (memory stays at one chunk) and
+/// commit only when the bytes hash to the claimed sha256; reads verify the hash and refuse corrupted data.
+/// </summary>
+public sealed class BlobStore(IDbContextFactory<PlatformDbContext> dbFactory)
+{
+    public const int ChunkSize = 4 * 1024 * 1024;
+
+    /// <summary>Stores <paramref name="content"/>; returns its sha256. An existing blob with the same hash is kept (dedup).</summary>
+    /// <param name="expectedHash">If given, the upload is rejected unless its bytes hash to this value.</param>
+    public async Task<(string Hash, long Size, bool Created)> PutAsync(Stream content, string? expectedHash, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (expectedHash is not null && await db.Blobs.AnyAsync(b => b.Hash == expectedHash, ct))
+        {
+            // Already stored: drain the request without keeping it.
+            await content.CopyToAsync(Stream.Null, ct);
+            var existing = await db.Blobs.SingleAsync(b => b.Hash == expectedHash, ct);
+            return (existing.Hash, existing.SizeBytes, false);
+        }
+
+        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+        await conn.OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var staging = "staging-" + Guid.NewGuid().ToString("N")[..40];
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[ChunkSize];
+        long size = 0;
+        int index = 0;
+        while (true)
+        {
+            int filled = 0;
+            while (filled < buffer.Length)
+            {
+                int n = await content.ReadAsync(buffer.AsMemory(filled), ct);
+                if (n == 0) break;
+                filled += n;
+            }
+            if (filled == 0 && index > 0) break;
+            sha.AppendData(buffer, 0, filled);
+            await using (var cmd = new NpgsqlCommand("INSERT INTO blob_chunks (hash, index, data) VALUES (@h, @i, @d)", conn, tx))
+            {
+                cmd.Parameters.AddWithValue("h", staging);
+                cmd.Parameters.AddWithValue("i", index);
+                cmd.Parameters.Add(new NpgsqlParameter("d", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = new ReadOnlyMemory<byte>(buffer, 0, filled) });
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+            size += filled;
+            index++;
+            if (filled < buffer.Length) break;
+        }
+        var hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+        if (expectedHash is not null && !string.Equals(hash, expectedHash, StringComparison.OrdinalIgnoreCase))
+        {
+            await tx.RollbackAsync(ct);
+            throw new BlobIntegrityException($"uploaded bytes hash to {hash}, not the claimed {expectedHash}");
+        }
+        bool created;
+        await using (var claim = new NpgsqlCommand(
+            "INSERT INTO blobs (hash, size_bytes, chunk_count, created_at) VALUES (@h, @s, @c, now()) ON CONFLICT (hash) DO NOTHING", conn, tx))
+        {
+            claim.Parameters.AddWithValue("h", hash);
+            claim.Parameters.AddWithValue("s", size);
+            claim.Parameters.AddWithValue("c", index);
+            created = await claim.ExecuteNonQueryAsync(ct) == 1;
+        }
+        var finish = created
+            ? "UPDATE blob_chunks SET hash = @h WHERE hash = @staging"
+            : "DELETE FROM blob_chunks WHERE hash = @staging";
+        await using (var cmd = new NpgsqlCommand(finish, conn, tx))
+        {
+            cmd.Parameters.AddWithValue("h", hash);
+            cmd.Parameters.AddWithValue("staging", staging);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return (hash, size, created);
+    }
+
+    public async Task<Blob?> FindAsync(string hash, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Blobs.AsNoTracking().SingleOrDefaultAsync(b => b.Hash == hash, ct);
+    }
+
+    /// <summary>Streams a blob's bytes to <paramref name="destination"/> chunk by chunk, verifying size and sha256.
+    /// Throws <see cref="BlobIntegrityException"/> when the stored bytes do not match (the caller must not use them).</summary>
+    public async Task CopyToAsync(string hash, Stream destination, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var blob = await db.Blobs.AsNoTracking().SingleOrDefaultAsync(b => b.Hash == hash, ct)
+                   ?? throw new FileNotFoundException($"blob {hash} does not exist");
+        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+        await conn.OpenAsync(ct);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long size = 0;
+        for (int i = 0; i < blob.ChunkCount; i++)
+        {
+            await using var cmd = new NpgsqlCommand("SELECT data FROM blob_chunks WHERE hash = @h AND index = @i", conn);
+            cmd.Parameters.AddWithValue("h", hash);
+            cmd.Parameters.AddWithValue("i", i);
+            var data = await cmd.ExecuteScalarAsync(ct) as byte[]
+                       ?? throw new BlobIntegrityException($"blob {hash} is missing chunk {i}");
+            sha.AppendData(data);
+            size += data.Length;
+            await destination.WriteAsync(data, ct);
+        }
+        var actual = Convert.ToHexStringLower(sha.GetHashAndReset());
+        if (size != blob.SizeBytes || actual != hash)
+            throw new BlobIntegrityException($"blob {hash} is corrupted in storage (read {size} bytes hashing to {actual})");
+    }
+
+    /// <summary>Reads and verifies a whole blob into a temporary file, so a corrupted blob is never handed out half-read.</summary>
+    public async Task<string> ReadToTempFileAsync(string hash, CancellationToken ct)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"adapterlab-blob-{hash}-{Guid.NewGuid():N}");
+        try
+        {
+            await using (var file = File.Create(path)) await CopyToAsync(hash, file, ct);
+            return path;
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
+    }
+}
+
+/// <summary>Stored or uploaded bytes do not match their content hash.</summary>
+public sealed class BlobIntegrityException(string message) : Exception(message);

@@ -1,0 +1,60 @@
+using AdapterLab.Contracts.Lifecycle;
+
+namespace AdapterLab.Data.Entities;
+
+/// <summary>An experiment: its spec, where it is in the lifecycle, and the summary fields lists and boards query.</summary>
+public sealed class Experiment
+{
+    public Guid Id { get; set; }
+    public string? Name { get; set; }
+    public string Kind { get; set; } = "";
+    public string Method { get; set; } = "";
+    public string Preset { get; set; } = "";
+    public string Dataset { get; set; } = "";
+    public string? LabelFamily { get; set; }
+    public string SourceDomain { get; set; } = "";
+    public string[] TargetDomains { get; set; } = [];
+    public string[] Tasks { get; set; } = [];
+    public string Setting { get; set; } = "";
+    public int Seed { get; set; }
+    /// <summary>Canonical spec JSON (jsonb).</summary>
+    public string SpecJson { get; set; } = "{}";
+    public string SpecHash { get; set; } = "";
+    /// <summary>Hash of the spec without its seed: experiments that differ only by seed share a configuration.</summary>
+    public string ConfigurationHash { get; set; } = "";
+    public ExperimentStatus Status { get; set; }
+    public int Priority { get; set; }
+    public string Pool { get; set; } = "cpu";
+    public string[] Tags { get; set; } = [];
+    public string? Suite { get; set; }
+    public Guid? SuiteRunId { get; set; }
+    public string? Owner { get; set; }
+    public DateTimeOffset SubmittedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    /// <summary>Number of the latest attempt (0 before the first dispatch).</summary>
+    public int AttemptCount { get; set; }
+    public long Step { get; set; }
+    public long TotalSteps { get; set; }
+    /// <summary>Why a queued experiment is not running yet.</summary>
+    public string? WaitingReason { get; set; }
+    public string? FailureReason { get; set; }
+    public long TrainableParameters { get; set; }
+    public long TotalParameters { get; set; }
+    /// <summary>Named backbone this experiment needs (waits until it is ready).</summary>
+    public string? RequiresBackbone { get; set; }
+    /// <summary>Experiment whose output backbone this experiment needs.</summary>
+    public Guid? RequiresExperiment { get; set; }
+    /// <summary>Name under which a pretrain registers its backbone.</summary>
+    public string? RegistersBackbone { get; set; }
+    public string? OutputBlob { get; set; }
+    public string? BackboneBlob { get; set; }
+    public double? ImagesPerSecond { get; set; }
+    public long? PeakMemoryBytes { get; set; }
+    public bool CancelRequested { get; set; }
+    /// <summary>Number of automatic retries after training failures used so far.</summary>
+    public int TrainingFailureRetries { get; set; }
+
+    public List<Attempt> Attempts { get; set; } = [];
+}

@@ -1,0 +1,31 @@
+namespace AdapterLab.Data.Entities;
+
+/// <summary>A named, versioned set of experiment specs × seeds (definition JSON, jsonb).</summary>
+public sealed class Suite
+{
+    public Guid Id { get; set; }
+    public string Name { get; set; } = "";
+    public int Version { get; set; }
+    public string DefinitionJson { get; set; } = "{}";
+    public string? Cron { get; set; }
+    public TimeSpan? Window { get; set; }
+    public Guid? BaselineRunId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>One firing of a suite: its experiments carry its id; the summary is written when they all end.</summary>
+public sealed class SuiteRun
+{
+    public Guid Id { get; set; }
+    public Guid SuiteId { get; set; }
+    public int SuiteVersion { get; set; }
+    public string Status { get; set; } = "";
+    public string Trigger { get; set; } = "";
+    public string? IdempotencyKey { get; set; }
+    public string? TriggeredBy { get; set; }
+    public int ExperimentCount { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public string? SummaryJson { get; set; }
+}

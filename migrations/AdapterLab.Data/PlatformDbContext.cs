@@ -1,0 +1,93 @@
+using AdapterLab.Data.Entities;
+using AdapterLab.Data.Outbox;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Data;
+
+/// <summary>The platform's schema (everything but Hangfire's own <c>hangfire</c> schema). Snake-case names throughout.</summary>
+public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> options) : IdentityDbContext<PlatformUser>(options)
+{
+    public DbSet<Experiment> Experiments => Set<Experiment>();
+    public DbSet<Attempt> Attempts => Set<Attempt>();
+    public DbSet<StateTransition> StateTransitions => Set<StateTransition>();
+    public DbSet<MetricPointRow> MetricPoints => Set<MetricPointRow>();
+    public DbSet<FinalResultRow> FinalResults => Set<FinalResultRow>();
+    public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
+    public DbSet<Blob> Blobs => Set<Blob>();
+    public DbSet<BlobChunk> BlobChunks => Set<BlobChunk>();
+    public DbSet<Backbone> Backbones => Set<Backbone>();
+    public DbSet<Agent> Agents => Set<Agent>();
+    public DbSet<AgentToken> AgentTokens => Set<AgentToken>();
+    public DbSet<AffinityMatrix> AffinityMatrices => Set<AffinityMatrix>();
+    public DbSet<Suite> Suites => Set<Suite>();
+    public DbSet<SuiteRun> SuiteRuns => Set<SuiteRun>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        base.OnModelCreating(b);
+
+        b.Entity<Experiment>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.SpecJson).HasColumnType("jsonb");
+            e.Property(x => x.SpecHash).HasMaxLength(64);
+            e.Property(x => x.ConfigurationHash).HasMaxLength(64);
+            // The dispatch queue: queued experiments by priority then age.
+            e.HasIndex(x => new { x.Status, x.Priority, x.SubmittedAt });
+            e.HasIndex(x => x.SubmittedAt);
+            e.HasIndex(x => x.ConfigurationHash);
+            e.HasIndex(x => x.SuiteRunId);
+            e.HasIndex(x => x.RequiresBackbone);
+            e.HasMany(x => x.Attempts).WithOne(a => a.Experiment).HasForeignKey(a => a.ExperimentId).OnDelete(DeleteBehavior.Cascade);
+            e.Property<uint>("xmin").IsRowVersion();
+        });
+        b.Entity<Attempt>(e =>
+        {
+            e.HasIndex(x => new { x.ExperimentId, x.Number }).IsUnique();
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.ProvenanceJson).HasColumnType("jsonb");
+            e.HasIndex(x => new { x.Status, x.LeaseExpiresAt });
+            e.HasIndex(x => x.AgentId);
+        });
+        b.Entity<StateTransition>(e => e.HasIndex(x => new { x.ExperimentId, x.At }));
+        b.Entity<MetricPointRow>(e =>
+        {
+            e.ToTable("metric_points");
+            e.HasKey(x => new { x.ExperimentId, x.Name, x.Split, x.Task, x.Domain, x.Step });
+        });
+        b.Entity<FinalResultRow>(e =>
+        {
+            e.ToTable("final_results");
+            e.HasKey(x => new { x.ExperimentId, x.Split, x.Task, x.Domain, x.Metric });
+        });
+        b.Entity<Checkpoint>(e =>
+        {
+            e.HasIndex(x => new { x.ExperimentId, x.AttemptNumber, x.Step, x.Kind }).IsUnique();
+            e.HasIndex(x => x.BlobHash);
+        });
+        b.Entity<Blob>(e => { e.HasKey(x => x.Hash); e.Property(x => x.Hash).HasMaxLength(64); });
+        b.Entity<BlobChunk>(e => { e.HasKey(x => new { x.Hash, x.Index }); e.Property(x => x.Hash).HasMaxLength(64); });
+        b.Entity<Backbone>(e => e.HasKey(x => x.Name));
+        b.Entity<Agent>(e => { e.HasKey(x => x.Id); e.HasIndex(x => x.Pool); });
+        b.Entity<AgentToken>(e => e.HasIndex(x => x.Hash).IsUnique());
+        b.Entity<AffinityMatrix>(e => e.HasIndex(x => new { x.ExperimentId, x.Step, x.Estimator }).IsUnique());
+        b.Entity<Suite>(e => e.HasIndex(x => x.Name).IsUnique());
+        b.Entity<SuiteRun>(e =>
+        {
+            e.HasIndex(x => new { x.SuiteId, x.IdempotencyKey }).IsUnique();
+            e.HasIndex(x => new { x.SuiteId, x.CreatedAt });
+            e.Property(x => x.SummaryJson).HasColumnType("jsonb");
+        });
+        b.Entity<ApiKey>(e => e.HasIndex(x => x.Hash).IsUnique());
+        b.Entity<OutboxMessage>(e =>
+        {
+            e.ToTable("outbox");
+            e.Property(x => x.Payload).HasColumnType("jsonb");
+            e.HasIndex(x => x.SentAt).HasFilter("sent_at IS NULL");
+        });
+    }
+}
