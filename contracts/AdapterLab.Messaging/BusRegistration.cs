@@ -29,6 +29,11 @@ public static class BusRegistration
                     h.PublisherConfirmation = true;
                     h.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
                 });
+                if (options.QueuePrefix.Length > 0)
+                {
+                    // Exchanges too, not only queues: two platforms sharing a vhost (parallel test runs) never see each other's messages.
+                    cfg.MessageTopology.SetEntityNameFormatter(new PrefixEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter, options.QueuePrefix));
+                }
                 cfg.UseMessageRetry(r => r.Exponential(8, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
                 endpoints?.Invoke(ctx, cfg, options);
             });

@@ -9,6 +9,6 @@ public sealed class RabbitMqOptions
     public string VirtualHost { get; set; } = "/";
     public string Username { get; set; } = "guest";
     public string Password { get; set; } = "guest";
-    /// <summary>Prefix for every queue name, so test runs can share a vhost without sharing queues.</summary>
+    /// <summary>Prefix for every queue and exchange name, so test runs can share a vhost without sharing messages.</summary>
     public string QueuePrefix { get; set; } = "";
 }
