@@ -1,0 +1,30 @@
+using AdapterLab.Contracts.Messages;
+using AdapterLab.Data;
+using AdapterLab.Orchestrator.Scheduling;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Orchestrator.Consumers;
+
+/// <summary>Keeps the agents table current (upsert; an older announcement never overwrites a newer one).</summary>
+public sealed class AgentAnnouncedConsumer(PlatformDbContext db, DispatchSignal signal) : IConsumer<AgentAnnounced>, IConsumer<AgentStopping>
+{
+    public async Task Consume(ConsumeContext<AgentAnnounced> context)
+    {
+        var m = context.Message;
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO agents (id, pool, device, host, queue_name, slots, reported_free_slots, version, first_seen_at, last_seen_at, stopped, consecutive_failures, quarantined)
+            VALUES ({m.AgentId}, {m.Pool}, {m.Device}, {m.Host}, {m.QueueName}, {m.Slots}, {m.FreeSlots}, {m.Version}, {m.SentAt}, {m.SentAt}, false, 0, false)
+            ON CONFLICT (id) DO UPDATE SET pool = excluded.pool, device = excluded.device, host = excluded.host,
+                queue_name = excluded.queue_name, slots = excluded.slots, reported_free_slots = excluded.reported_free_slots,
+                version = excluded.version, last_seen_at = excluded.last_seen_at, stopped = false
+            WHERE agents.last_seen_at <= excluded.last_seen_at
+            """, context.CancellationToken);
+        if (m.FreeSlots > 0) signal.Raise();
+    }
+
+    public async Task Consume(ConsumeContext<AgentStopping> context)
+    {
+        await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE agents SET stopped = true WHERE id = {context.Message.AgentId}", context.CancellationToken);
+    }
+}

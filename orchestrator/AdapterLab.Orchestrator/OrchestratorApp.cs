@@ -1,0 +1,57 @@
+using AdapterLab.Data;
+using AdapterLab.Messaging;
+using AdapterLab.Orchestrator.Consumers;
+using AdapterLab.Orchestrator.Results;
+using AdapterLab.Orchestrator.Scheduling;
+using MassTransit;
+
+namespace AdapterLab.Orchestrator;
+
+/// <summary>Builds the orchestrator host: lifecycle consumers on one queue, the dispatcher and the lease reaper.</summary>
+public static class OrchestratorApp
+{
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+
+        builder.Services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.Section);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddPlatformData(builder.Configuration);
+        builder.Services.AddSingleton<DispatchSignal>();
+        builder.Services.AddSingleton<MetricPointWriter>();
+        builder.Services.AddSingleton<Dispatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
+        builder.Services.AddSingleton<LeaseReaper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseReaper>());
+        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
+
+        builder.Services.AddPlatformBus(builder.Configuration,
+            x =>
+            {
+                x.AddConsumer<ExperimentSubmittedConsumer>();
+                x.AddConsumer<AgentAnnouncedConsumer>();
+                x.AddConsumer<AttemptHeartbeatConsumer>();
+                x.AddConsumer<AttemptStartedConsumer>();
+                x.AddConsumer<AttemptProgressedConsumer>();
+                x.AddConsumer<CheckpointSavedConsumer>();
+                x.AddConsumer<AttemptSucceededConsumer>();
+                x.AddConsumer<AttemptFailedConsumer>();
+                x.AddConsumer<AttemptCancelledConsumer>();
+                x.AddConsumer<CancelRequestedConsumer>();
+                x.AddConsumer<RetryRequestedConsumer>();
+            },
+            (ctx, cfg, rabbit) => cfg.ReceiveEndpoint(QueueNames.Orchestrator(rabbit.QueuePrefix), e =>
+            {
+                e.PrefetchCount = 32;
+                e.ConcurrentMessageLimit = 8;
+                e.ConfigureConsumers(ctx);
+            }));
+
+        var app = builder.Build();
+        app.MapPlatformHealth();
+        app.MapGet("/", () => Microsoft.AspNetCore.Http.Results.Text("AdapterLab orchestrator"));
+        return app;
+    }
+}

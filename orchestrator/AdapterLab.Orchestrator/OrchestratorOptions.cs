@@ -1,0 +1,29 @@
+namespace AdapterLab.Orchestrator;
+
+/// <summary>Lifecycle timings and limits (section <c>Orchestrator</c>).</summary>
+public sealed class OrchestratorOptions
+{
+    public const string Section = "Orchestrator";
+
+    /// <summary>How often agents heartbeat; agents read the same value from the RunExperiment message.</summary>
+    public double HeartbeatSeconds { get; set; } = 3;
+
+    /// <summary>A lease lasts this many heartbeats (at least three, so one or two lost heartbeats never kill a run).</summary>
+    public int LeaseHeartbeats { get; set; } = 4;
+
+    /// <summary>An agent not heard from for this many heartbeats gets no new work.</summary>
+    public int AgentStaleHeartbeats { get; set; } = 4;
+
+    /// <summary>Dispatch pass at least this often even without a signal (the reconciler for lost messages).</summary>
+    public double DispatchIntervalSeconds { get; set; } = 2;
+
+    /// <summary>Reaper pass interval.</summary>
+    public double ReaperIntervalSeconds { get; set; } = 1;
+
+    /// <summary>An agent that fails this many runs in a row is quarantined until an admin lifts it.</summary>
+    public int QuarantineAfterFailures { get; set; } = 5;
+
+    public TimeSpan Heartbeat => TimeSpan.FromSeconds(HeartbeatSeconds);
+    public TimeSpan Lease => TimeSpan.FromSeconds(HeartbeatSeconds * Math.Max(3, LeaseHeartbeats));
+    public TimeSpan AgentStaleAfter => TimeSpan.FromSeconds(HeartbeatSeconds * Math.Max(2, AgentStaleHeartbeats));
+}

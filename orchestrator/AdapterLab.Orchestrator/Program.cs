@@ -1,0 +1,3 @@
+using AdapterLab.Orchestrator;
+
+await OrchestratorApp.Create(args).RunAsync();

@@ -1,0 +1,91 @@
+using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Contracts.Messages;
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Data;
+using AdapterLab.Orchestrator.Lifecycle;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AdapterLab.Orchestrator.Scheduling;
+
+/// <summary>
+/// Turns expired leases into <c>Lost</c> and requeues the experiment as a new attempt (resumed from its latest
+/// checkpoint by the dispatcher), or fails it once <c>retry.maxAttempts</c> attempts have been lost.
+/// </summary>
+public sealed class LeaseReaper(
+    IDbContextFactory<PlatformDbContext> dbFactory,
+    DispatchSignal signal,
+    IBus bus,
+    IOptions<OrchestratorOptions> options,
+    TimeProvider clock,
+    ILogger<LeaseReaper> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.ReaperIntervalSeconds), clock);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await timer.WaitForNextTickAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            try
+            {
+                if (await ReapOnceAsync(stoppingToken) > 0) signal.Raise();
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogWarning(ex, "Reaper pass failed; retrying");
+            }
+        }
+    }
+
+    /// <summary>One pass: returns the number of attempts declared lost.</summary>
+    public async Task<int> ReapOnceAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var news = new List<ExperimentStatusChanged>();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var expired = await db.Attempts
+            .Include(a => a.Experiment)
+            .Where(a => (a.Status == ExperimentStatus.Dispatched || a.Status == ExperimentStatus.Running) && a.LeaseExpiresAt < now)
+            .OrderBy(a => a.LeaseExpiresAt)
+            .Take(100)
+            .ToListAsync(ct);
+        foreach (var attempt in expired)
+        {
+            var e = attempt.Experiment!;
+            attempt.Status = ExperimentStatus.Lost;
+            attempt.FinishedAt = now;
+            attempt.FailureReason = $"lease expired: agent {attempt.AgentId} stopped heartbeating";
+            if (e.AttemptCount != attempt.Number || e.Status.IsTerminal()) continue;
+
+            if (ExperimentLifecycle.Transition(db, e, ExperimentStatus.Lost, Actors.Reaper, attempt.FailureReason, now) is { } lost) news.Add(lost);
+            var spec = SpecJson.Deserialize(e.SpecJson);
+            int lostSoFar = await db.Attempts.CountAsync(a => a.ExperimentId == e.Id && a.Status == ExperimentStatus.Lost && a.Id != attempt.Id, ct) + 1;
+            if (e.CancelRequested)
+            {
+                if (ExperimentLifecycle.Transition(db, e, ExperimentStatus.Cancelled, Actors.Reaper, "cancelled; its agent was lost", now) is { } n) news.Add(n);
+            }
+            else if (lostSoFar >= spec.Retry.MaxAttempts)
+            {
+                e.FailureReason = $"lost {lostSoFar} attempt(s), the limit set by retry.maxAttempts; last: {attempt.FailureReason}";
+                if (ExperimentLifecycle.Transition(db, e, ExperimentStatus.Failed, Actors.Reaper, e.FailureReason, now) is { } n) news.Add(n);
+            }
+            else
+            {
+                e.WaitingReason = "requeued after a lost attempt";
+                if (ExperimentLifecycle.Transition(db, e, ExperimentStatus.Queued, Actors.Reaper, $"attempt {attempt.Number} lost; requeued ({lostSoFar}/{spec.Retry.MaxAttempts})", now) is { } n) news.Add(n);
+            }
+            log.LogWarning("Attempt {Attempt} of experiment {ExperimentId} lost on agent {AgentId}", attempt.Number, e.Id, attempt.AgentId);
+        }
+        if (expired.Count > 0) await db.SaveChangesAsync(ct);
+        foreach (var n in news) await bus.Publish(n, ct);
+        return expired.Count;
+    }
+}
