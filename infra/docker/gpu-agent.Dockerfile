@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# gpu-agent: build with the .NET 10 SDK, run on the ASP.NET Core 10 runtime. Build context: the repository root
+# (docker compose does this; by hand: docker build -f infra/docker/gpu-agent.Dockerfile .).
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+# global.json pins the SDK of the dev machines; the image brings its own 10.0 SDK, so it is left out on purpose.
+COPY Directory.Build.props Directory.Packages.props ./
+COPY build/ build/
+COPY contracts/ contracts/
+COPY migrations/ migrations/
+COPY orchestrator/ orchestrator/
+COPY gpu-agent/ gpu-agent/
+COPY web/ web/
+RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
+    dotnet publish gpu-agent/AdapterLab.GpuAgent/AdapterLab.GpuAgent.csproj -c Release -o /app --nologo
+# CPU build (TorchSharp-cpu). The SDK and runtime images (Ubuntu 24.04) ship a libstdc++ with GLIBCXX_3.4.32, so the
+# build-time ELF fix in build/TorchSharpLoadFix.targets sees that and leaves libLibTorchSharp.so alone.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+ENV ASPNETCORE_ENVIRONMENT=Production \
+    DOTNET_ENVIRONMENT=Production \
+    ASPNETCORE_URLS=http://+:8080
+RUN mkdir -p /data /agent-work && chown "$APP_UID" /data /agent-work
+USER $APP_UID
+EXPOSE 8080
+ENTRYPOINT ["dotnet", "AdapterLab.GpuAgent.dll"]

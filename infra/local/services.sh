@@ -1,0 +1,184 @@
+# shellcheck shell=bash
+# Publishing and running the .NET services (migrator, orchestrator, gpu-agent, web) from .local/publish.
+
+# name -> project, relative to the repo root. The dll is the project's file name with .dll.
+declare -A SVC_PROJECT=(
+  [migrator]="migrations/AdapterLab.Migrator/AdapterLab.Migrator.csproj"
+  [orchestrator]="orchestrator/AdapterLab.Orchestrator/AdapterLab.Orchestrator.csproj"
+  [agent]="gpu-agent/AdapterLab.GpuAgent/AdapterLab.GpuAgent.csproj"
+  [web]="web/AdapterLab.Web/AdapterLab.Web.csproj"
+)
+READY_TIMEOUT="${ADAPTERLAB_READY_TIMEOUT:-180}"
+
+svc_dll() { local p="${SVC_PROJECT[$1]}"; p="${p##*/}"; printf '%s/%s/%s.dll' "$PUBLISH_DIR" "$1" "${p%.csproj}"; }
+svc_pidfile() { printf '%s/%s.pid' "$RUN_DIR" "$1"; }
+svc_log() { printf '%s/%s.log' "$LOG_DIR" "$1"; }
+
+need_dotnet() {
+  command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is not installed: see global.json for the version"
+}
+
+# A hash of every tracked file's staged blob, the unstaged changes and the untracked (not ignored) files.
+source_hash() {
+  if ! git -C "$REPO_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+    date +%s%N; return   # not a git checkout: always publish
+  fi
+  (
+    cd "$REPO_ROOT"
+    git ls-files -s
+    git diff --no-color --no-ext-diff
+    git ls-files -o --exclude-standard -z | xargs -0 -r sha256sum --
+  ) | sha256sum | cut -c1-64
+}
+
+# publish NAME...: dotnet publish each service unless the sources are unchanged since its last publish.
+publish() {
+  need_dotnet
+  local hash name project out stamp log
+  hash="$(source_hash)"
+  for name in "$@"; do
+    project="${SVC_PROJECT[$name]}"
+    out="$PUBLISH_DIR/$name"; stamp="$PUBLISH_DIR/$name.stamp"; log="$LOG_DIR/publish-$name.log"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$hash" && -f "$(svc_dll "$name")" ]]; then
+      continue
+    fi
+    [[ -f "$REPO_ROOT/$project" ]] || die "cannot publish $name: $project does not exist"
+    info "Publishing $name ($project)"
+    rm -f "$stamp"
+    if ! (cd "$REPO_ROOT" && dotnet publish "$project" -c Release -o "$out" --nologo -nodeReuse:false) >"$log" 2>&1; then
+      grep -E ': (error|warning) ' "$log" | sort -u | tail -n 30 >&2 || true
+      log_tail "$log" 15
+      die "dotnet publish of $name failed (full log: ${log#"$REPO_ROOT"/})"
+    fi
+    [[ -f "$(svc_dll "$name")" ]] || die "publish of $name did not produce $(svc_dll "$name")"
+    printf '%s' "$hash" > "$stamp"
+  done
+}
+
+rabbit_env_for() { # rabbit_env_for SERVICE: the RabbitMq__* settings of that service's user
+  printf '%s\n' "RabbitMq__Host=127.0.0.1" "RabbitMq__Port=$ADAPTERLAB_AMQP_PORT" \
+    "RabbitMq__VirtualHost=$PLATFORM_VHOST" "RabbitMq__Username=$(rabbit_user "$1")" \
+    "RabbitMq__Password=$(secret_get "rabbitmq-$1")"
+}
+
+run_migrator() {
+  local log; log="$(svc_log migrator)"
+  info "Applying database migrations"
+  if ! (cd "$PUBLISH_DIR/migrator" && env ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
+        "ConnectionStrings__Platform=$(pg_conn "$PLATFORM_DB" adapterlab "$(secret_get pg-adapterlab)")" \
+        dotnet "$(svc_dll migrator)") >"$log" 2>&1 </dev/null; then
+    log_tail "$log"
+    die "the migrator failed (log: ${log#"$REPO_ROOT"/})"
+  fi
+  pg_grants   # privileges on the objects the migrations just created
+}
+
+# svc_start ID SERVICE PORT [VAR=VALUE...]: runs the published SERVICE in the background as process ID.
+svc_start() {
+  local id="$1" svc="$2" port="$3"; shift 3
+  local pidfile log dll
+  pidfile="$(svc_pidfile "$id")"; log="$(svc_log "$id")"; dll="$(svc_dll "$svc")"
+  if pid_alive "$pidfile" "${dll##*/}"; then
+    info "$id already running (pid $(pid_of "$pidfile"))"
+    return 0
+  fi
+  [[ -f "$dll" ]] || die "$dll is missing: publish $svc first"
+  port_in_use "$port" && die "port $port for $id is already in use (set ADAPTERLAB_*_PORT to another one)"
+  [[ -f "$log" ]] && mv -f "$log" "$log.1"
+  printf '=== %s: starting %s on http://127.0.0.1:%s ===\n' "$(date -Is)" "$id" "$port" > "$log"
+  info "Starting $id on http://127.0.0.1:$port"
+  # The content root is the publish folder (web's static assets live there); setsid keeps Ctrl-C away from it:
+  # ./platform stops the services itself, in order.
+  ( cd "$PUBLISH_DIR/$svc" && exec env -u ADAPTERLAB_BOOTSTRAP_API_KEY -u ADAPTERLAB_ADMIN_PASSWORD \
+      -u ADAPTERLAB_ADMIN_EMAIL \
+      ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
+      "ASPNETCORE_URLS=http://127.0.0.1:$port" DOTNET_NOLOGO=1 "$@" \
+      setsid dotnet "$dll" ) >>"$log" 2>&1 </dev/null &
+  echo "$!" > "$pidfile"
+}
+
+# svc_wait_ready ID PORT: polls /health/ready until it answers 200.
+svc_wait_ready() {
+  local id="$1" port="$2" pidfile log code="" start=$SECONDS
+  pidfile="$(svc_pidfile "$id")"; log="$(svc_log "$id")"
+  while (( SECONDS - start < READY_TIMEOUT )); do
+    if ! pid_alive "$pidfile"; then
+      log_tail "$log"
+      die "$id exited during startup (log: ${log#"$REPO_ROOT"/})"
+    fi
+    code="$(http_status "http://127.0.0.1:$port/health/ready")"
+    [[ "$code" == 200 ]] && return 0
+    sleep 1
+  done
+  log_tail "$log"
+  die "$id is not ready after ${READY_TIMEOUT}s: http://127.0.0.1:$port/health/ready answered ${code:-nothing} (log: ${log#"$REPO_ROOT"/}; ADAPTERLAB_READY_TIMEOUT to wait longer)"
+}
+
+web_env() {
+  local v out=(
+    "ConnectionStrings__Platform=$(pg_conn "$PLATFORM_DB" adapterlab_web "$(secret_get pg-web)")"
+    "Platform__DataRoot=$DATA_DIR"
+    "ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN=$(secret_get agent-token)"
+  )
+  mapfile -t -O "${#out[@]}" out < <(rabbit_env_for web)
+  for v in ADAPTERLAB_BOOTSTRAP_API_KEY ADAPTERLAB_ADMIN_EMAIL ADAPTERLAB_ADMIN_PASSWORD; do
+    [[ -n "${!v:-}" ]] && out+=("$v=${!v}")
+  done
+  printf '%s\n' "${out[@]}"
+}
+
+orchestrator_env() {
+  printf '%s\n' "ConnectionStrings__Platform=$(pg_conn "$PLATFORM_DB" adapterlab_orchestrator "$(secret_get pg-orchestrator)")"
+  rabbit_env_for orchestrator
+}
+
+agent_env() { # agent_env N POOL SLOTS
+  local id; id="$(agent_host)-$1"
+  mkdir -p "$LOCAL_DIR/agent-work/$id"
+  printf '%s\n' "Agent__Id=$id" "Agent__ApiUrl=http://127.0.0.1:$ADAPTERLAB_WEB_PORT" \
+    "Agent__Token=$(secret_get agent-token)" "Agent__Pool=$2" "Agent__Slots=$3" \
+    "Agent__DataRoot=$DATA_DIR" "Agent__WorkDirectory=$LOCAL_DIR/agent-work/$id"
+  rabbit_env_for agent
+}
+
+# The first free agent number (no live .local/run/agent-N.pid).
+next_agent_number() {
+  local n=1
+  while pid_alive "$(svc_pidfile "agent-$n")"; do n=$((n + 1)); done
+  printf '%s' "$n"
+}
+
+# start_agent N POOL SLOTS PORT: starts agent-N and waits until it is ready.
+start_agent() {
+  local n="$1" pool="$2" slots="$3" port="$4" envs
+  mapfile -t envs < <(agent_env "$n" "$pool" "$slots")
+  svc_start "agent-$n" agent "$port" "${envs[@]}"
+  svc_wait_ready "agent-$n" "$port"
+}
+
+live_agents() { # prints the pid files of live agents
+  local f
+  for f in "$RUN_DIR"/agent-*.pid; do
+    [[ -e "$f" ]] || continue
+    pid_alive "$f" && printf '%s\n' "$f"
+  done
+  return 0
+}
+
+# Stops agents first (they report AgentStopping and may upload a checkpoint through web), then orchestrator and web.
+stop_services() {
+  local f pids=() name
+  while read -r f; do
+    [[ -n "$f" ]] || continue
+    name="${f##*/}"; name="${name%.pid}"
+    stop_pid "$f" AdapterLab.GpuAgent.dll "$name" 60 &
+    pids+=("$!")
+  done < <(live_agents)
+  ((${#pids[@]})) && wait "${pids[@]}"
+  pids=()
+  for name in orchestrator web; do
+    stop_pid "$(svc_pidfile "$name")" "$(basename "$(svc_dll "$name")")" "$name" 30 &
+    pids+=("$!")
+  done
+  wait "${pids[@]}"
+}
