@@ -11,6 +11,9 @@ public sealed record TrainingJob
     /// <summary>safetensors file with the backbone weights (common ViT names); null: random initialisation.</summary>
     public string? BackboneWeightsPath { get; init; }
 
+    /// <summary>For <c>evaluate</c>: safetensors with the source experiment's own weights (trainable tensors + head), applied on top of the backbone.</summary>
+    public string? ModelWeightsPath { get; init; }
+
     /// <summary>Checkpoint written by an earlier attempt of the same experiment (see <see cref="ITrainingObserver.OnCheckpoint"/>); null: start at step 0.</summary>
     public string? ResumeCheckpointPath { get; init; }
 

@@ -1,0 +1,55 @@
+using System.Net.Http.Headers;
+using AdapterLab.GpuAgent.Api;
+using AdapterLab.GpuAgent.Consumers;
+using AdapterLab.GpuAgent.Running;
+using AdapterLab.Messaging;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace AdapterLab.GpuAgent;
+
+/// <summary>Builds the agent host: its own queue for work, a heartbeat thread, training threads, blob transfer over HTTP.</summary>
+public static class AgentApp
+{
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+
+        builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section);
+        builder.Services.AddSingleton<AttemptRegistry>();
+        builder.Services.AddSingleton<AttemptRunner>();
+        builder.Services.AddSingleton<HeartbeatLoop>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HeartbeatLoop>());
+        builder.Services.AddHttpClient<BlobClient>((sp, http) =>
+        {
+            var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            http.BaseAddress = new Uri(o.ApiUrl.TrimEnd('/') + "/");
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", o.Token);
+            http.Timeout = TimeSpan.FromMinutes(30);
+        });
+        builder.Services.AddHealthChecks();
+
+        var agentId = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>()?.ResolvedId ?? new AgentOptions().ResolvedId;
+        builder.Services.AddPlatformBus(builder.Configuration,
+            x =>
+            {
+                x.AddConsumer<RunExperimentConsumer>();
+                x.AddConsumer<CancelAttemptConsumer>();
+            },
+            (ctx, cfg, rabbit) => cfg.ReceiveEndpoint(QueueNames.Agent(rabbit.QueuePrefix, agentId), e =>
+            {
+                // The orchestrator sends here directly; nothing is published to an agent.
+                e.ConfigureConsumeTopology = false;
+                e.PrefetchCount = 4;
+                e.ConcurrentMessageLimit = 1;
+                e.ConfigureConsumers(ctx);
+            }));
+
+        var app = builder.Build();
+        app.MapPlatformHealth();
+        app.MapGet("/", (IOptions<AgentOptions> o, AttemptRegistry r) => Results.Ok(new { agent = o.Value.ResolvedId, pool = o.Value.Pool, slots = o.Value.Slots, running = r.Describe() }));
+        return app;
+    }
+}

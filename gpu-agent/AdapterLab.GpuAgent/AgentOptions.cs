@@ -1,0 +1,29 @@
+namespace AdapterLab.GpuAgent;
+
+/// <summary>Agent settings (section <c>Agent</c>).</summary>
+public sealed class AgentOptions
+{
+    public const string Section = "Agent";
+
+    /// <summary>Stable id of this agent (its queue is named after it). Default: host name + process id.</summary>
+    public string Id { get; set; } = "";
+    public string Pool { get; set; } = "cpu";
+    public int Slots { get; set; } = 1;
+    /// <summary><c>auto</c> (cuda when available), <c>cpu</c> or <c>cuda</c>.</summary>
+    public string Device { get; set; } = "auto";
+    /// <summary>Base URL of the web API (agent endpoints for blobs).</summary>
+    public string ApiUrl { get; set; } = "http://127.0.0.1:5080";
+    /// <summary>Agent token for the web API's agent endpoints.</summary>
+    public string Token { get; set; } = "";
+    public string DataRoot { get; set; } = "";
+    public string WorkDirectory { get; set; } = "";
+    /// <summary>Heartbeat interval when no attempt told otherwise.</summary>
+    public double HeartbeatSeconds { get; set; } = 3;
+    /// <summary>Torch intra-op threads per attempt (0: libtorch default).</summary>
+    public int Threads { get; set; }
+    /// <summary>Metric batches are flushed at least this often.</summary>
+    public double FlushSeconds { get; set; } = 0.5;
+
+    public string ResolvedId => string.IsNullOrWhiteSpace(Id) ? $"{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}" : Id;
+    public string ResolvedWorkDirectory => string.IsNullOrWhiteSpace(WorkDirectory) ? Path.Combine(Path.GetTempPath(), "adapterlab-agent", ResolvedId) : WorkDirectory;
+}

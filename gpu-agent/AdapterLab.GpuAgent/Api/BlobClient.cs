@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+
+namespace AdapterLab.GpuAgent.Api;
+
+/// <summary>
+/// Streams checkpoints to and from the web API's agent endpoints: the agent holds no database credentials, and no file
+/// is held in memory whole. Downloads are verified against their sha256 before use and cached by hash.
+/// </summary>
+public sealed class BlobClient(HttpClient http, IOptions<AgentOptions> options)
+{
+    private readonly string _cache = Path.Combine(options.Value.ResolvedWorkDirectory, "blobs");
+
+    /// <summary>Returns a local, verified copy of the blob.</summary>
+    public async Task<string> DownloadAsync(string hash, CancellationToken ct)
+    {
+        Directory.CreateDirectory(_cache);
+        var path = Path.Combine(_cache, hash);
+        if (File.Exists(path)) return path;
+        var partial = path + "." + Guid.NewGuid().ToString("N") + ".part";
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"api/agent/blobs/{hash}");
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (response.StatusCode == HttpStatusCode.NotFound) throw new BlobTransferException($"blob {hash} does not exist on the server");
+            response.EnsureSuccessStatusCode();
+            await using (var body = await response.Content.ReadAsStreamAsync(ct))
+            await using (var file = File.Create(partial))
+                await body.CopyToAsync(file, ct);
+            var actual = await HashFileAsync(partial, ct);
+            if (actual != hash) throw new BlobTransferException($"blob {hash} arrived corrupted (hashes to {actual})");
+            File.Move(partial, path, overwrite: true);
+            return path;
+        }
+        finally
+        {
+            if (File.Exists(partial)) File.Delete(partial);
+        }
+    }
+
+    /// <summary>Uploads a file; returns its sha256 and size. The server re-hashes and rejects a mismatch.</summary>
+    public async Task<(string Hash, long Size)> UploadAsync(string path, CancellationToken ct)
+    {
+        var hash = await HashFileAsync(path, ct);
+        var size = new FileInfo(path).Length;
+        await using var file = File.OpenRead(path);
+        using var content = new StreamContent(file, 1 << 20);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Headers.ContentLength = size;
+        using var response = await http.PutAsync($"api/agent/blobs/{hash}", content, ct);
+        if (!response.IsSuccessStatusCode)
+            throw new BlobTransferException($"upload of {hash} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+        return (hash, size);
+    }
+
+    public static async Task<string> HashFileAsync(string path, CancellationToken ct)
+    {
+        await using var file = File.OpenRead(path);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct));
+    }
+}
+
+/// <summary>A checkpoint could not be moved between agent and server (an infrastructure failure, not a training one).</summary>
+public sealed class BlobTransferException(string message) : Exception(message);

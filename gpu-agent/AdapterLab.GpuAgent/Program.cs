@@ -1,0 +1,3 @@
+using AdapterLab.GpuAgent;
+
+await AgentApp.Create(args).RunAsync();

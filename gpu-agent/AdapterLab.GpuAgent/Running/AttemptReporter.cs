@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using AdapterLab.Contracts.Messages;
+using AdapterLab.GpuAgent.Api;
+using AdapterLab.Training.Api;
+using MassTransit;
+
+namespace AdapterLab.GpuAgent.Running;
+
+/// <summary>
+/// The training run's observer: metric points are queued on the training thread and published in batches by a
+/// background flusher (never blocking a step); checkpoints are uploaded, then announced.
+/// </summary>
+public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
+{
+    private readonly IBus _bus;
+    private readonly BlobClient _blobs;
+    private readonly RunningAttemptState _state;
+    private readonly string _agentId;
+    private readonly ConcurrentQueue<MetricPoint> _points = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _flusher;
+    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+    private long _totalSteps;
+    private long _startStep;
+
+    public AttemptReporter(IBus bus, BlobClient blobs, RunningAttemptState state, string agentId, Provenance provenance, TimeSpan flushInterval)
+    {
+        _bus = bus;
+        _blobs = blobs;
+        _state = state;
+        _agentId = agentId;
+        Provenance = provenance;
+        _flusher = Task.Run(() => FlushLoopAsync(flushInterval));
+    }
+
+    public Provenance Provenance { get; private set; }
+    public string? LastCheckpointBlob { get; private set; }
+    public long LastCheckpointStep { get; private set; }
+    public long TotalSteps => _totalSteps;
+
+    public void OnStarted(TrainingStart start)
+    {
+        _totalSteps = start.TotalSteps;
+        _startStep = start.StartStep;
+        _state.ReportStep(start.StartStep);
+        Provenance = Provenance with
+        {
+            Device = start.Device,
+            Packages = new Dictionary<string, string>(Provenance.Packages.Concat(start.Packages).DistinctBy(kv => kv.Key)),
+        };
+        _bus.Publish(new AttemptStarted
+        {
+            ExperimentId = _state.ExperimentId,
+            AttemptNumber = _state.AttemptNumber,
+            AgentId = _agentId,
+            Provenance = Provenance,
+            TrainableParameters = start.TrainableParameters,
+            TotalParameters = start.TotalParameters,
+            TotalSteps = start.TotalSteps,
+            StartStep = start.StartStep,
+            StartedAt = DateTimeOffset.UtcNow,
+        }).GetAwaiter().GetResult();
+    }
+
+    public void OnProgress(long step, long totalSteps, IReadOnlyList<MetricPoint> points)
+    {
+        _totalSteps = totalSteps;
+        _state.ReportStep(step);
+        foreach (var p in points) _points.Enqueue(p);
+    }
+
+    public void OnCheckpoint(long step, string path)
+    {
+        var (hash, size) = _blobs.UploadAsync(path, CancellationToken.None).GetAwaiter().GetResult();
+        LastCheckpointBlob = hash;
+        LastCheckpointStep = step;
+        _bus.Publish(new CheckpointSaved
+        {
+            ExperimentId = _state.ExperimentId,
+            AttemptNumber = _state.AttemptNumber,
+            Step = step,
+            BlobHash = hash,
+            SizeBytes = size,
+            Kind = "resume",
+        }).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Publishes whatever is queued now (called on completion before the final message, so results follow their curves).</summary>
+    public async Task FlushAsync()
+    {
+        while (!_points.IsEmpty)
+        {
+            var batch = new List<MetricPoint>(1000);
+            while (batch.Count < 1000 && _points.TryDequeue(out var p)) batch.Add(p);
+            var elapsed = (DateTimeOffset.UtcNow - _startedAt).TotalSeconds;
+            var step = _state.Step;
+            await _bus.Publish(new AttemptProgressed
+            {
+                ExperimentId = _state.ExperimentId,
+                AttemptNumber = _state.AttemptNumber,
+                Step = step,
+                TotalSteps = _totalSteps,
+                Points = batch,
+                StepsPerSecond = elapsed > 0 ? (step - _startStep) / elapsed : null,
+                PeakMemoryBytes = Environment.WorkingSet,
+            });
+        }
+    }
+
+    private async Task FlushLoopAsync(TimeSpan interval)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            try
+            {
+                await FlushAsync();
+            }
+            catch (Exception)
+            {
+                // The broker may be briefly away; points stay queued and go with the next flush.
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _flusher;
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,160 @@
+using System.Reflection;
+using AdapterLab.Contracts.Catalogue;
+using AdapterLab.Contracts.Messages;
+using AdapterLab.Contracts.Specs;
+using AdapterLab.GpuAgent.Api;
+using AdapterLab.Training;
+using AdapterLab.Training.Api;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace AdapterLab.GpuAgent.Running;
+
+/// <summary>
+/// Runs one accepted attempt on a dedicated thread: fetch the pinned weights, train, upload the outputs, report the end.
+/// Whatever happens, exactly one of Succeeded, Failed or Cancelled is published for the attempt.
+/// </summary>
+public sealed class AttemptRunner(IBus bus, BlobClient blobs, AttemptRegistry registry, IOptions<AgentOptions> options, ILogger<AttemptRunner> log)
+{
+    private static readonly string GitCommit = Environment.GetEnvironmentVariable("ADAPTERLAB_GIT_COMMIT")
+        ?? typeof(AttemptRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+').ElementAtOrDefault(1)
+        ?? "unknown";
+
+    /// <summary>Starts the attempt on its own thread; returns false when it is already running here.</summary>
+    public bool Start(RunExperiment message)
+    {
+        var state = new RunningAttemptState(message.ExperimentId, message.AttemptNumber);
+        if (!registry.TryAdd(state)) return false;
+        var thread = new Thread(() => RunAsync(message, state).GetAwaiter().GetResult())
+        {
+            IsBackground = true,
+            Name = $"attempt-{message.ExperimentId:N}-{message.AttemptNumber}",
+        };
+        thread.Start();
+        return true;
+    }
+
+    private async Task RunAsync(RunExperiment m, RunningAttemptState state)
+    {
+        var o = options.Value;
+        var work = Path.Combine(o.ResolvedWorkDirectory, $"{m.ExperimentId:N}-{m.AttemptNumber}");
+        Directory.CreateDirectory(work);
+        var spec = SpecJson.Deserialize(m.SpecJson);
+        var provenance = new Provenance
+        {
+            SpecHash = m.SpecHash,
+            BackboneHash = m.BackboneBlob,
+            DataGeneratorVersion = ShapesWorldCatalogue.GeneratorVersion,
+            GitCommit = GitCommit,
+            Packages = new Dictionary<string, string>
+            {
+                ["dotnet"] = Environment.Version.ToString(),
+                ["MassTransit"] = typeof(IBus).Assembly.GetName().Version?.ToString() ?? "",
+            },
+            Seed = spec.Training.Seed,
+            Host = Environment.MachineName,
+        };
+        await using var reporter = new AttemptReporter(bus, blobs, state, o.ResolvedId, provenance, TimeSpan.FromSeconds(o.FlushSeconds));
+        using var _ = log.BeginScope(new Dictionary<string, object> { ["ExperimentId"] = m.ExperimentId, ["Attempt"] = m.AttemptNumber });
+        try
+        {
+            string? backbone = null, model = null, resume = null;
+            try
+            {
+                if (m.BackboneBlob is { } b) backbone = await blobs.DownloadAsync(b, state.StopToken);
+                if (m.ModelBlob is { } mb) model = await blobs.DownloadAsync(mb, state.StopToken);
+                if (m.ResumeBlob is { } r) resume = await blobs.DownloadAsync(r, state.StopToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or BlobTransferException or IOException)
+            {
+                await PublishFailedAsync(m, state, $"could not fetch weights: {ex.Message}", training: false);
+                return;
+            }
+
+            log.LogInformation("Training experiment {ExperimentId} attempt {Attempt} ({Kind}/{Method})", m.ExperimentId, m.AttemptNumber, spec.Kind, spec.Method.Name);
+            var job = new TrainingJob
+            {
+                Spec = spec,
+                BackboneWeightsPath = backbone,
+                ModelWeightsPath = model,
+                ResumeCheckpointPath = resume,
+                WorkDirectory = work,
+                DataRoot = string.IsNullOrWhiteSpace(o.DataRoot) ? null : o.DataRoot,
+                Device = spec.Resources.Device == "auto" ? o.Device : spec.Resources.Device,
+                Threads = o.Threads,
+            };
+            var outcome = ExperimentTrainer.Run(job, reporter, state.StopToken);
+            await reporter.FlushAsync();
+
+            if (outcome.Cancelled)
+            {
+                if (state.CancelledByUser)
+                {
+                    await bus.Publish(new AttemptCancelled { ExperimentId = m.ExperimentId, AttemptNumber = m.AttemptNumber, Step = outcome.FinalStep, ResumeBlob = reporter.LastCheckpointBlob });
+                    log.LogInformation("Attempt cancelled at step {Step}", outcome.FinalStep);
+                }
+                else
+                {
+                    await PublishFailedAsync(m, state, $"agent {o.ResolvedId} stopped; checkpoint at step {reporter.LastCheckpointStep}", training: false, outcome.FinalStep);
+                }
+                return;
+            }
+
+            string? output = null, backboneOut = null;
+            if (outcome.OutputWeightsPath is { } op) output = (await blobs.UploadAsync(op, CancellationToken.None)).Hash;
+            if (outcome.BackboneWeightsPath is { } bp) backboneOut = (await blobs.UploadAsync(bp, CancellationToken.None)).Hash;
+            await bus.Publish(new AttemptSucceeded
+            {
+                ExperimentId = m.ExperimentId,
+                AttemptNumber = m.AttemptNumber,
+                Step = outcome.FinalStep,
+                Results = outcome.Results,
+                OutputBlob = output,
+                BackboneBlob = backboneOut,
+                ImagesPerSecond = outcome.ImagesPerSecond,
+                PeakMemoryBytes = outcome.PeakMemoryBytes,
+                FinishedAt = DateTimeOffset.UtcNow,
+            });
+            log.LogInformation("Attempt succeeded at step {Step}", outcome.FinalStep);
+        }
+        catch (TrainingFailedException ex)
+        {
+            await reporter.FlushAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await PublishFailedAsync(m, state, ex.Message, training: true, ex.LastStep);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or BlobTransferException)
+        {
+            await PublishFailedAsync(m, state, $"checkpoint transfer failed: {ex.Message}", training: false);
+        }
+        catch (Exception ex)
+        {
+            log.LogError(ex, "Attempt failed");
+            await PublishFailedAsync(m, state, $"{ex.GetType().Name}: {ex.Message}", training: true);
+        }
+        finally
+        {
+            registry.Remove(state);
+            try
+            {
+                Directory.Delete(work, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private async Task PublishFailedAsync(RunExperiment m, RunningAttemptState state, string reason, bool training, long? step = null)
+    {
+        log.LogWarning("Attempt failed ({Kind}): {Reason}", training ? "training" : "infrastructure", reason);
+        await bus.Publish(new AttemptFailed
+        {
+            ExperimentId = m.ExperimentId,
+            AttemptNumber = m.AttemptNumber,
+            Reason = reason,
+            LastStep = step ?? state.Step,
+            TrainingFailure = training,
+            FailedAt = DateTimeOffset.UtcNow,
+        });
+    }
+}

@@ -1,0 +1,85 @@
+using AdapterLab.Contracts.Messages;
+using AdapterLab.Messaging;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace AdapterLab.GpuAgent.Running;
+
+/// <summary>
+/// Announces the agent and heartbeats every running attempt from a dedicated thread, so a training loop that saturates
+/// the thread pool or every core can never starve the lease. Sends AgentStopping on a clean shutdown.
+/// </summary>
+public sealed class HeartbeatLoop(IBus bus, AttemptRegistry registry, RabbitMqOptions rabbit, IOptions<AgentOptions> options, ILogger<HeartbeatLoop> log) : IHostedService
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Thread? _thread;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "heartbeat", Priority = ThreadPriority.AboveNormal };
+        _thread.Start();
+        return Task.CompletedTask;
+    }
+
+    private void Run()
+    {
+        var o = options.Value;
+        var interval = TimeSpan.FromSeconds(o.HeartbeatSeconds);
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                BeatOnce(o);
+            }
+            catch (Exception ex) when (!_stop.IsCancellationRequested)
+            {
+                log.LogWarning(ex, "Heartbeat failed; retrying at the next interval");
+            }
+            _stop.Token.WaitHandle.WaitOne(interval);
+        }
+    }
+
+    private void BeatOnce(AgentOptions o)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var running = registry.Snapshot();
+        foreach (var a in running)
+        {
+            bus.Publish(new AttemptHeartbeat { ExperimentId = a.ExperimentId, AttemptNumber = a.AttemptNumber, AgentId = o.ResolvedId, Step = a.Step, SentAt = now })
+               .Wait(_stop.Token);
+        }
+        bus.Publish(Announcement(o, now)).Wait(_stop.Token);
+    }
+
+    public AgentAnnounced Announcement(AgentOptions o, DateTimeOffset now) => new()
+    {
+        AgentId = o.ResolvedId,
+        Pool = o.Pool,
+        Device = o.Device,
+        Host = Environment.MachineName,
+        Slots = o.Slots,
+        FreeSlots = Math.Max(0, o.Slots - registry.Count),
+        QueueName = QueueNames.Agent(rabbit.QueuePrefix, o.ResolvedId),
+        Running = registry.Describe(),
+        Version = typeof(HeartbeatLoop).Assembly.GetName().Version?.ToString() ?? "",
+        SentAt = now,
+    };
+
+    /// <summary>Publishes an announcement now (after an attempt ends, so the freed slot is used at once).</summary>
+    public Task AnnounceNowAsync() => bus.Publish(Announcement(options.Value, DateTimeOffset.UtcNow));
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stop.Cancel();
+        _thread?.Join(TimeSpan.FromSeconds(5));
+        foreach (var a in registry.Snapshot()) a.Interrupt();
+        try
+        {
+            await bus.Publish(new AgentStopping { AgentId = options.Value.ResolvedId }, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            log.LogWarning(ex, "Could not announce shutdown");
+        }
+    }
+}
