@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using AdapterLab.Contracts.Messages;
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Contracts.Safetensors;
+using AdapterLab.Training.Api;
+using AdapterLab.Training.Data.ShapesWorld;
+using AdapterLab.Training.Model;
+using AdapterLab.Training.Optimisation;
+using AdapterLab.Training.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using AdamW = AdapterLab.Training.Optimisation.AdamW;
+
+namespace AdapterLab.Training;
+
+/// <summary>Runs one classification experiment (<c>pretrain</c> or <c>adapt</c>) from a <see cref="TrainingJob"/>.</summary>
+public static class ExperimentTrainer
+{
+    private const int EvaluationBatch = 256;
+
+    public static TrainingOutcome Run(TrainingJob job, ITrainingObserver observer, CancellationToken ct)
+    {
+        var plan = TrainingPlan.From(job.Spec);
+        if (job.Threads > 0) torch.set_num_threads(job.Threads);
+        var device = ChooseDevice(job.Device);
+        Directory.CreateDirectory(job.WorkDirectory);
+
+        // Everything random at construction (frozen backbone when random, adapters, prompts, head) comes from the seed,
+        // so a resumed attempt rebuilds the same frozen tensors and only restores the trainable ones.
+        torch.random.manual_seed(plan.Seed);
+        using var model = new VisionTransformer(plan.Model);
+        if (job.BackboneWeightsPath is not null) ViTWeights.Load(model, job.BackboneWeightsPath, includeHead: false);
+        var trainable = new List<(string Name, Parameter Parameter)>();
+        long trainableCount = 0, totalCount = 0;
+        foreach (var (name, p) in model.named_parameters())
+        {
+            bool train = plan.IsTrainable(name);
+            p.requires_grad = train;
+            totalCount += p.numel();
+            if (!train) continue;
+            trainable.Add((name, p));
+            trainableCount += p.numel();
+        }
+        model.to(device);
+        // Re-read after the move: on CUDA the parameters are new tensors.
+        trainable = model.named_parameters().Where(p => plan.IsTrainable(p.name)).Select(p => (p.name, p.parameter)).ToList();
+
+        IParameterOptimizer optimizer = plan.Optimizer switch
+        {
+            "adamw" => new AdamW(trainable, plan.WeightDecay),
+            "sgd" => new SgdMomentum(trainable, plan.Momentum, plan.WeightDecay),
+            _ => throw new ArgumentException($"unknown optimizer '{plan.Optimizer}' (sgd, adamw)"),
+        };
+        long step = job.ResumeCheckpointPath is null ? 0 : Checkpoint.Load(job.ResumeCheckpointPath, model, plan, optimizer);
+        var schedule = new LearningRateSchedule(plan.LearningRate, plan.TotalSteps, plan.WarmupSteps, plan.CosineSchedule);
+
+        var trainSplit = plan.Split(plan.SourceDomain, DataSplit.Train);
+        var order = new DataOrder(plan.Seed, trainSplit.Count, plan.BatchSize);
+        using var features = new FeatureCache(model, device);
+        Tensor? trainFeatures = plan.CachesFeatures ? features.For(trainSplit) : null;
+
+        observer.OnStarted(new TrainingStart(trainableCount, totalCount, plan.TotalSteps, step, device.type == DeviceType.CUDA ? "cuda" : "cpu", Packages()));
+
+        string checkpointPath = Path.Combine(job.WorkDirectory, "checkpoint.safetensors");
+        string? lastCheckpoint = null;
+        var trainClock = new Stopwatch();
+        long imagesSeen = 0;
+
+        while (step < plan.TotalSteps)
+        {
+            if (ct.IsCancellationRequested)
+            {
+                Checkpoint.Save(checkpointPath, model, plan, optimizer, step, order.Position(step));
+                observer.OnCheckpoint(step, checkpointPath);
+                return new TrainingOutcome
+                {
+                    Cancelled = true, FinalStep = step, CheckpointPath = checkpointPath,
+                    TrainableParameters = trainableCount, TotalParameters = totalCount,
+                    ImagesPerSecond = Rate(imagesSeen, trainClock), PeakMemoryBytes = PeakMemory(),
+                };
+            }
+
+            trainClock.Start();
+            double loss = TrainStep(model, plan, optimizer, schedule, trainSplit, trainFeatures, order, step, device);
+            trainClock.Stop();
+            imagesSeen += plan.BatchSize;
+            if (!double.IsFinite(loss)) throw new TrainingFailedException($"loss became {loss} at step {step + 1}", step);
+            step++;
+
+            var points = new List<MetricPoint> { new(step, "train", Tasks.Classification, plan.SourceDomain, "loss", loss) };
+            bool last = step == plan.TotalSteps;
+            if (!last && plan.EvalInterval > 0 && step % plan.EvalInterval == 0)
+                points.AddRange(Evaluate(model, plan, features, device).Select(r => new MetricPoint(step, r.Split, r.Task, r.Domain, r.Metric, r.Value)));
+            observer.OnProgress(step, plan.TotalSteps, points);
+
+            if (!last && plan.CheckpointInterval > 0 && step % plan.CheckpointInterval == 0)
+            {
+                Checkpoint.Save(checkpointPath, model, plan, optimizer, step, order.Position(step));
+                lastCheckpoint = checkpointPath;
+                observer.OnCheckpoint(step, checkpointPath);
+            }
+        }
+
+        var results = Evaluate(model, plan, features, device);
+        observer.OnProgress(step, plan.TotalSteps, results.Select(r => new MetricPoint(step, r.Split, r.Task, r.Domain, r.Metric, r.Value)).ToList());
+        Checkpoint.Save(checkpointPath, model, plan, optimizer, step, order.Position(step));
+        lastCheckpoint = checkpointPath;
+        observer.OnCheckpoint(step, checkpointPath);
+
+        string? backbonePath = null;
+        string outputPath;
+        var metadata = new Dictionary<string, string>
+        {
+            ["preset"] = plan.Model.Preset.Name,
+            ["image_size"] = plan.Model.ImageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["method"] = plan.Method,
+            ["label_family"] = plan.LabelFamily,
+            ["step"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (job.Spec.Kind == Kinds.Pretrain)
+        {
+            backbonePath = Path.Combine(job.WorkDirectory, "backbone.safetensors");
+            SafetensorsWriter.Write(backbonePath, ViTWeights.Export(model, ViTWeights.IsBackbone), metadata);
+            outputPath = Path.Combine(job.WorkDirectory, "model.safetensors");
+            SafetensorsWriter.Write(outputPath, ViTWeights.Export(model, _ => true), metadata);
+        }
+        else
+        {
+            // Adapted weights: what training changed plus the head's normalisation statistics, enough to rebuild the
+            // model on top of the (stored-once) backbone.
+            outputPath = Path.Combine(job.WorkDirectory, "adapted.safetensors");
+            var tensors = ViTWeights.Export(model, plan.IsTrainable);
+            tensors.AddRange(model.named_buffers().Select(b => TensorData.ToSafetensors(b.name, b.buffer)));
+            SafetensorsWriter.Write(outputPath, tensors, metadata);
+        }
+
+        return new TrainingOutcome
+        {
+            FinalStep = step,
+            Results = results,
+            BackboneWeightsPath = backbonePath,
+            OutputWeightsPath = outputPath,
+            CheckpointPath = lastCheckpoint,
+            TrainableParameters = trainableCount,
+            TotalParameters = totalCount,
+            ImagesPerSecond = Rate(imagesSeen, trainClock),
+            PeakMemoryBytes = PeakMemory(),
+        };
+    }
+
+    private static double TrainStep(VisionTransformer model, TrainingPlan plan, IParameterOptimizer optimizer, LearningRateSchedule schedule,
+        ClassificationSplit split, Tensor? cachedFeatures, DataOrder order, long step, Device device)
+    {
+        // Reseeding per step makes dropout masks a function of (seed, step): a resumed run draws the same masks.
+        torch.random.manual_seed(plan.Seed * 1_000_003L + step);
+        using var scope = torch.NewDisposeScope();
+        var rows = order.Batch(step);
+        var labels = split.LabelsTensor(rows, device);
+        Tensor logits;
+        if (cachedFeatures is not null)
+        {
+            model.eval();
+            model.SetHeadTraining(true);
+            using var index = torch.tensor(rows.Select(r => (long)r).ToArray()).to(device);
+            logits = model.Classify(cachedFeatures.index_select(0, index));
+        }
+        else
+        {
+            // Frozen parts of the backbone have no mode-dependent layers (no dropout, no BatchNorm), so train mode
+            // only affects what trains: adapter dropout and the head's BatchNorm.
+            model.train();
+            logits = model.forward(split.ImagesTensor(rows, device));
+        }
+        var loss = nn.functional.cross_entropy(logits, labels);
+        double value = loss.item<float>();
+        if (!double.IsFinite(value)) return value;
+        optimizer.ZeroGrad();
+        loss.backward();
+        optimizer.Step(schedule.At(step));
+        return value;
+    }
+
+    private static List<FinalResult> Evaluate(VisionTransformer model, TrainingPlan plan, FeatureCache features, Device device)
+    {
+        model.eval();
+        var results = new List<FinalResult>();
+        foreach (var split in new[] { DataSplit.Validation, DataSplit.Test })
+        {
+            foreach (var domain in plan.EvaluationDomains)
+            {
+                var data = plan.Split(domain, split);
+                long correct = 0;
+                using var _ = torch.no_grad();
+                for (int start = 0; start < data.Count; start += EvaluationBatch)
+                {
+                    using var scope = torch.NewDisposeScope();
+                    var rows = Enumerable.Range(start, Math.Min(EvaluationBatch, data.Count - start)).ToArray();
+                    Tensor logits;
+                    if (plan.CachesFeatures)
+                    {
+                        using var index = torch.arange(start, start + rows.Length, device: device);
+                        logits = model.Classify(features.For(data).index_select(0, index));
+                    }
+                    else logits = model.forward(data.ImagesTensor(rows, device));
+                    var predicted = logits.argmax(1);
+                    correct += predicted.eq(data.LabelsTensor(rows, device)).sum().item<long>();
+                }
+                results.Add(new FinalResult(split.MetricName(), Tasks.Classification, domain, "accuracy", data.Count == 0 ? 0 : (double)correct / data.Count));
+            }
+        }
+        return results;
+    }
+
+    private static Device ChooseDevice(string requested) =>
+        requested is "cuda" or "auto" && torch.cuda.is_available() ? torch.CUDA : torch.CPU;
+
+    private static IReadOnlyDictionary<string, string> Packages() => new Dictionary<string, string>
+    {
+        ["TorchSharp"] = typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",
+        ["libtorch"] = torch.__version__,
+    };
+
+    private static double Rate(long images, Stopwatch clock) => clock.Elapsed.TotalSeconds > 0 ? images / clock.Elapsed.TotalSeconds : 0;
+
+    private static long PeakMemory()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.PeakWorkingSet64;
+    }
+}

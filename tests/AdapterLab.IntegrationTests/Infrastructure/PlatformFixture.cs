@@ -1,0 +1,140 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using AdapterLab.Data;
+using AdapterLab.GpuAgent;
+using AdapterLab.Orchestrator;
+using AdapterLab.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace AdapterLab.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The whole platform in one test process: web, orchestrator and one agent, each its own host with its own container,
+/// against a fresh PostgreSQL database and an isolated RabbitMQ prefix. Short heartbeats, one torch thread.
+/// </summary>
+public class PlatformFixture : IAsyncLifetime
+{
+    private readonly List<WebApplication> _hosts = [];
+
+    public string ConnectionString { get; private set; } = "";
+    public string ApiKey { get; } = "test-admin-" + Guid.NewGuid().ToString("N");
+    public string AgentToken { get; } = "test-agent-" + Guid.NewGuid().ToString("N");
+    public string AgentId { get; } = "test-agent-" + Guid.NewGuid().ToString("N")[..8];
+    public Uri WebAddress { get; private set; } = null!;
+    public HttpClient Api { get; private set; } = null!;
+    protected string Prefix { get; } = $"t{Guid.NewGuid().ToString("N")[..8]}-";
+    protected Dictionary<string, string?> Settings { get; } = new();
+
+    public virtual async Task InitializeAsync()
+    {
+        ConnectionString = await TestEnvironment.CreateDatabaseAsync("platform");
+        foreach (var kv in TestEnvironment.RabbitSettings(Prefix)) Settings[kv.Key] = kv.Value;
+        Settings["ConnectionStrings:Platform"] = ConnectionString;
+        Settings["ADAPTERLAB_BOOTSTRAP_API_KEY"] = ApiKey;
+        Settings["ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN"] = AgentToken;
+        Settings["Orchestrator:HeartbeatSeconds"] = "1";
+        Settings["Orchestrator:DispatchIntervalSeconds"] = "1";
+        Settings["Agent:HeartbeatSeconds"] = "1";
+        Settings["Agent:Threads"] = "1";
+        Settings["Agent:Pool"] = "cpu";
+        Settings["Agent:Slots"] = "1";
+        Settings["Platform:DataRoot"] = Path.Combine(Path.GetTempPath(), "adapterlab-tests", Prefix, "data");
+
+        var web = await StartAsync(WebApp.Create, "web");
+        WebAddress = new Uri(web.Urls.First());
+        Api = new HttpClient { BaseAddress = WebAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+
+        await StartAsync(OrchestratorApp.Create, "orchestrator");
+        await StartAgentAsync(AgentId);
+    }
+
+    /// <summary>Starts one more agent host (its own id, queue and work directory).</summary>
+    public Task<WebApplication> StartAgentAsync(string agentId, string pool = "cpu", int slots = 1) =>
+        StartAsync(AgentApp.Create, "agent", new Dictionary<string, string?>
+        {
+            ["Agent:Id"] = agentId,
+            ["Agent:Pool"] = pool,
+            ["Agent:Slots"] = slots.ToString(),
+            ["Agent:ApiUrl"] = WebAddress.ToString(),
+            ["Agent:Token"] = AgentToken,
+            ["Agent:DataRoot"] = Settings["Platform:DataRoot"],
+            ["Agent:WorkDirectory"] = Path.Combine(Path.GetTempPath(), "adapterlab-tests", Prefix, agentId),
+        });
+
+    private async Task<WebApplication> StartAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> create, string name, Dictionary<string, string?>? extra = null)
+    {
+        var app = create(["--environment=Development", $"--applicationName=AdapterLab.{name}"], b =>
+        {
+            b.Configuration.AddInMemoryCollection(Settings);
+            if (extra is not null) b.Configuration.AddInMemoryCollection(extra);
+            b.WebHost.UseUrls("http://127.0.0.1:0");
+        });
+        await app.StartAsync();
+        _hosts.Add(app);
+        return app;
+    }
+
+    public PlatformDbContext Db()
+    {
+        var o = new DbContextOptionsBuilder<PlatformDbContext>();
+        DataServiceCollectionExtensions.Configure(o, ConnectionString);
+        return new PlatformDbContext(o.Options);
+    }
+
+    /// <summary>Submits a spec (JSON) and returns the new experiment id; fails the test on anything but 201.</summary>
+    public async Task<Guid> SubmitAsync(object spec)
+    {
+        using var response = await Api.PostAsJsonAsync("/api/experiments", spec, JsonSerializerOptions.Web);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"submit returned {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
+    }
+
+    public async Task<JsonElement> GetExperimentAsync(Guid id)
+    {
+        var body = await Api.GetStringAsync($"/api/experiments/{id}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>Polls the API until the experiment reaches <paramref name="status"/>; fails fast on another terminal state.</summary>
+    public async Task<JsonElement> WaitForStatusAsync(Guid id, string status, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await GetExperimentAsync(id);
+            var s = last.GetProperty("status").GetString();
+            if (s == status) return last;
+            if (s is "Succeeded" or "Failed" or "Cancelled" && s != status)
+                Assert.Fail($"experiment {id} ended {s}, expected {status}: {last}");
+            await Task.Delay(250);
+        }
+        Assert.Fail($"experiment {id} did not reach {status} within {timeout}: {last}");
+        return last;
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        Api?.Dispose();
+        for (int i = _hosts.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await _hosts[i].StopAsync(cts.Token);
+            }
+            catch (Exception)
+            {
+                // A host that fails to stop cleanly must not hide the test's own result.
+            }
+            await _hosts[i].DisposeAsync();
+        }
+        await TestEnvironment.DropDatabaseAsync(ConnectionString);
+    }
+}
