@@ -29,7 +29,7 @@ public sealed class BlobStore(IDbContextFactory<PlatformDbContext> dbFactory)
         var conn = (NpgsqlConnection)db.Database.GetDbConnection();
         await conn.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var staging = "staging-" + Guid.NewGuid().ToString("N")[..40];
+        var staging = "staging-" + Guid.NewGuid().ToString("N"); // 40 characters: fits the 64-character hash column
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[ChunkSize];
         long size = 0;

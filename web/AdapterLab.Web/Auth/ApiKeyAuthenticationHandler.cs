@@ -1,0 +1,45 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using AdapterLab.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AdapterLab.Web.Auth;
+
+/// <summary>Authenticates <c>X-Api-Key</c>: the key's sha256 must match a non-revoked row; its scopes become claims.</summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    IDbContextFactory<PlatformDbContext> dbFactory)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(AuthSchemes.ApiKeyHeader, out var values) || string.IsNullOrWhiteSpace(values.ToString()))
+            return AuthenticateResult.NoResult();
+        var hash = SecretHash.Of(values.ToString().Trim());
+        await using var db = await dbFactory.CreateDbContextAsync(Context.RequestAborted);
+        var key = await db.ApiKeys.AsNoTracking()
+            .Where(k => k.Hash == hash && k.RevokedAt == null)
+            .Select(k => new { k.Id, k.Name, k.Scopes, k.OwnerUserId })
+            .SingleOrDefaultAsync(Context.RequestAborted);
+        if (key is null) return AuthenticateResult.Fail("invalid or revoked API key");
+
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, key.Id.ToString()),
+            new(ClaimTypes.Name, "apikey:" + key.Name),
+        };
+        claims.AddRange(key.Scopes.Select(s => new Claim(Scopes.ClaimType, s)));
+        var identity = new ClaimsIdentity(claims, Scheme.Name);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        // The body (ProblemDetails) is written by the status-code-pages middleware, like every other empty 4xx.
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = Scheme.Name;
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,23 @@
+namespace AdapterLab.Web.Auth;
+
+/// <summary>
+/// First credentials of a fresh installation, read from configuration keys named like the environment variables
+/// (<c>ADAPTERLAB_BOOTSTRAP_API_KEY</c>, …) so tests can supply them as in-memory configuration.
+/// </summary>
+public sealed record BootstrapOptions
+{
+    public string? ApiKey { get; init; }
+    public string? AgentToken { get; init; }
+    public string? AdminEmail { get; init; }
+    public string? AdminPassword { get; init; }
+
+    public static BootstrapOptions From(IConfiguration configuration) => new()
+    {
+        ApiKey = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_API_KEY"]),
+        AgentToken = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN"]),
+        AdminEmail = NullIfEmpty(configuration["ADAPTERLAB_ADMIN_EMAIL"]),
+        AdminPassword = NullIfEmpty(configuration["ADAPTERLAB_ADMIN_PASSWORD"]),
+    };
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}

@@ -1,0 +1,110 @@
+using AdapterLab.Data;
+using AdapterLab.Data.Entities;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace AdapterLab.Web.Auth;
+
+/// <summary>
+/// Startup task: seeds the dashboard roles and the bootstrap credentials (admin API key, agent token, admin user).
+/// Idempotent, and safe when several web instances start at once: the work runs under a PostgreSQL advisory lock.
+/// Runs before the server listens, so a started app always accepts its bootstrap key.
+/// </summary>
+public sealed class CredentialBootstrap(IServiceScopeFactory scopes, BootstrapOptions options, ILogger<CredentialBootstrap> log) : IHostedService
+{
+    // Any constant; only web instances take this lock.
+    private const long LockKey = 0x41444C4142_01;
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        // PostgreSQL may still be starting next to us (compose, ./platform): retry for a while before giving up.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await SeedAsync(ct);
+                return;
+            }
+            catch (NpgsqlException ex) when (attempt < 15 && !ct.IsCancellationRequested)
+            {
+                log.LogWarning(ex, "Credential bootstrap could not reach PostgreSQL (attempt {Attempt}); retrying", attempt);
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+
+    private async Task SeedAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        await using var lockConn = new NpgsqlConnection(db.Database.GetConnectionString());
+        await lockConn.OpenAsync(ct);
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({LockKey})", lockConn)) await take.ExecuteNonQueryAsync(ct);
+        try
+        {
+            await SeedRolesAsync(scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>());
+            if (options.ApiKey is { } key) await SeedApiKeyAsync(db, key, ct);
+            if (options.AgentToken is { } token) await SeedAgentTokenAsync(db, token, ct);
+            if (options is { AdminEmail: { } email, AdminPassword: { } password })
+                await SeedAdminAsync(scope.ServiceProvider.GetRequiredService<UserManager<PlatformUser>>(), email, password);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({LockKey})", lockConn);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task SeedRolesAsync(RoleManager<IdentityRole> roles)
+    {
+        foreach (var role in Roles.All)
+            if (!await roles.RoleExistsAsync(role))
+                Check(await roles.CreateAsync(new IdentityRole(role)), $"create role {role}");
+    }
+
+    private async Task SeedApiKeyAsync(PlatformDbContext db, string key, CancellationToken ct)
+    {
+        var hash = SecretHash.Of(key);
+        if (await db.ApiKeys.AnyAsync(k => k.Hash == hash, ct)) return;
+        db.ApiKeys.Add(new ApiKey
+        {
+            Id = Guid.NewGuid(), Name = "bootstrap", Prefix = SecretHash.Prefix(key), Hash = hash,
+            Scopes = [Scopes.Admin], CreatedAt = DateTimeOffset.UtcNow,
+        });
+        await db.SaveChangesAsync(ct);
+        log.LogInformation("Registered the bootstrap admin API key ({Prefix}…)", SecretHash.Prefix(key));
+    }
+
+    private async Task SeedAgentTokenAsync(PlatformDbContext db, string token, CancellationToken ct)
+    {
+        var hash = SecretHash.Of(token);
+        if (await db.AgentTokens.AnyAsync(t => t.Hash == hash, ct)) return;
+        db.AgentTokens.Add(new AgentToken
+        {
+            Id = Guid.NewGuid(), Name = "bootstrap-agent", Prefix = SecretHash.Prefix(token), Hash = hash, CreatedAt = DateTimeOffset.UtcNow,
+        });
+        await db.SaveChangesAsync(ct);
+        log.LogInformation("Registered the bootstrap agent token ({Prefix}…)", SecretHash.Prefix(token));
+    }
+
+    private async Task SeedAdminAsync(UserManager<PlatformUser> users, string email, string password)
+    {
+        var user = await users.FindByEmailAsync(email);
+        if (user is null)
+        {
+            user = new PlatformUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Administrator" };
+            Check(await users.CreateAsync(user, password), $"create admin user {email}");
+            log.LogInformation("Created the admin user {Email}", email);
+        }
+        if (!await users.IsInRoleAsync(user, Roles.Admin)) Check(await users.AddToRoleAsync(user, Roles.Admin), "add admin role");
+    }
+
+    private static void Check(IdentityResult result, string what)
+    {
+        if (!result.Succeeded)
+            throw new InvalidOperationException($"Could not {what}: {string.Join("; ", result.Errors.Select(e => e.Description))}");
+    }
+}

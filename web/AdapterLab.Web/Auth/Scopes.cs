@@ -1,0 +1,33 @@
+namespace AdapterLab.Web.Auth;
+
+/// <summary>
+/// API scopes, the authorization policies named after them, and the dashboard roles that grant them — in one place.
+/// <c>admin</c> implies every scope.
+/// </summary>
+public static class Scopes
+{
+    /// <summary>Claim type carrying one scope.</summary>
+    public const string ClaimType = "scope";
+
+    public const string Read = "read";
+    public const string ExperimentsWrite = "experiments:write";
+    public const string SuitesTrigger = "suites:trigger";
+    public const string Admin = "admin";
+
+    /// <summary>Policy for agent endpoints (agent token scheme, not API keys).</summary>
+    public const string AgentPolicy = "agent";
+
+    public static readonly IReadOnlyList<string> All = [Read, ExperimentsWrite, SuitesTrigger, Admin];
+
+    /// <summary>Dashboard roles (ASP.NET Core Identity) and the scopes each grants.</summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> RoleScopes = new Dictionary<string, IReadOnlyList<string>>
+    {
+        [Roles.Viewer] = [Read],
+        [Roles.Researcher] = [Read, ExperimentsWrite],
+        [Roles.Admin] = All,
+    };
+
+    /// <summary>True when a holder of <paramref name="granted"/> may use <paramref name="required"/>.</summary>
+    public static bool Satisfies(IEnumerable<string> granted, string required) =>
+        granted.Any(g => g == required || g == Admin);
+}

@@ -1,0 +1,31 @@
+using AdapterLab.Contracts.Lifecycle;
+
+namespace AdapterLab.Web.Experiments;
+
+/// <summary>Filters, sort and paging of <c>GET /api/experiments</c>.</summary>
+public sealed record ExperimentListQuery
+{
+    /// <summary>1-based page (default 1).</summary>
+    public int? Page { get; init; }
+    /// <summary>Items per page, 1–200 (default 50).</summary>
+    public int? PageSize { get; init; }
+    /// <summary>Only this status (Queued, Dispatched, Running, Succeeded, Failed, Cancelled, Lost).</summary>
+    public ExperimentStatus? Status { get; init; }
+    /// <summary>Only this kind (pretrain, adapt, evaluate, …).</summary>
+    public string? Kind { get; init; }
+    /// <summary>Only this method.</summary>
+    public string? Method { get; init; }
+    /// <summary>Only experiments carrying this tag.</summary>
+    public string? Tag { get; init; }
+    /// <summary>Only experiments of this suite.</summary>
+    public string? Suite { get; init; }
+    /// <summary>Submitted at or after this instant.</summary>
+    public DateTimeOffset? SubmittedFrom { get; init; }
+    /// <summary>Submitted before this instant.</summary>
+    public DateTimeOffset? SubmittedTo { get; init; }
+    /// <summary><c>submittedAt</c> (newest first, default) or <c>priority</c> (highest first, then oldest).</summary>
+    public string? Sort { get; init; }
+
+    public const int MaxPageSize = 200;
+    public const int DefaultPageSize = 50;
+}

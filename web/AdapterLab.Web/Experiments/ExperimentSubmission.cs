@@ -1,0 +1,94 @@
+using AdapterLab.Contracts.Catalogue;
+using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Contracts.Messages;
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Data;
+using AdapterLab.Data.Entities;
+using AdapterLab.Web.Outbox;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace AdapterLab.Web.Experiments;
+
+/// <summary>
+/// Stores a validated spec as a Queued experiment, its audit row, a pending backbone (pretrain with registerAs) and the
+/// <see cref="ExperimentSubmitted"/> outbox row in one transaction, then rings the outbox relay. Submit and clone share it.
+/// </summary>
+public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> dbFactory, OutboxSignal outbox, TimeProvider clock)
+{
+    /// <summary>Outcome of a submission: the new experiment, or the name of a backbone that already exists.</summary>
+    public sealed record Result(Experiment? Experiment, string? BackboneConflict);
+
+    public async Task<Result> SubmitAsync(ExperimentSpec spec, string actor, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var experiment = Build(spec, actor, now);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (spec.Backbone.RegisterAs is { } name)
+        {
+            if (await db.Backbones.AnyAsync(b => b.Name == name, ct)) return new(null, name);
+            db.Backbones.Add(new Backbone
+            {
+                Name = name, Preset = spec.Backbone.Preset, SourceExperimentId = experiment.Id, Origin = "pretrain", CreatedAt = now,
+            });
+        }
+        db.Experiments.Add(experiment);
+        db.StateTransitions.Add(new StateTransition
+        {
+            ExperimentId = experiment.Id, AttemptNumber = 0, From = "", To = nameof(ExperimentStatus.Queued), Actor = actor,
+            Reason = "submitted", At = now,
+        });
+        db.Outbox.Add(OutboxEntries.For(new ExperimentSubmitted { ExperimentId = experiment.Id, SubmittedAt = now }, now));
+        try
+        {
+            // One SaveChanges is one transaction: the experiment never exists without its outgoing message.
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg
+                                           && pg.TableName == "backbones")
+        {
+            // Lost a race with a concurrent submission registering the same backbone name.
+            return new(null, spec.Backbone.RegisterAs);
+        }
+        outbox.Ring();
+        return new(experiment, null);
+    }
+
+    private static Experiment Build(ExperimentSpec spec, string actor, DateTimeOffset now)
+    {
+        var classification = spec.Kind is Kinds.Pretrain or Kinds.Adapt or Kinds.Evaluate;
+        var parameters = classification ? ModelCatalogue.Count(spec) : null;
+        return new Experiment
+        {
+            Id = Guid.CreateVersion7(now),
+            Name = spec.Name,
+            Kind = spec.Kind,
+            Method = spec.Method.Name,
+            Preset = spec.Backbone.Preset,
+            Dataset = spec.Data.Dataset,
+            LabelFamily = spec.Data.LabelFamily,
+            SourceDomain = spec.Data.SourceDomain,
+            TargetDomains = [.. spec.Data.TargetDomains],
+            Tasks = [.. spec.Tasks],
+            Setting = spec.Data.Setting,
+            Seed = spec.Training.Seed,
+            SpecJson = SpecJson.Serialize(spec),
+            SpecHash = SpecJson.Hash(spec),
+            ConfigurationHash = SpecJson.Hash(spec with { Training = spec.Training with { Seed = 0 } }),
+            Status = ExperimentStatus.Queued,
+            Priority = spec.Priority,
+            Pool = spec.Resources.Pool,
+            Tags = [.. spec.Tags],
+            Suite = spec.Suite,
+            Owner = actor,
+            SubmittedAt = now,
+            UpdatedAt = now,
+            TotalSteps = spec.Training.Steps ?? 0,
+            TrainableParameters = parameters?.Trainable ?? 0,
+            TotalParameters = parameters?.Total ?? 0,
+            RequiresBackbone = spec.Backbone.Source == BackboneSources.Named ? spec.Backbone.Name : null,
+            RequiresExperiment = spec.Backbone.Source == BackboneSources.Experiment ? spec.Backbone.ExperimentId : null,
+            RegistersBackbone = spec.Backbone.RegisterAs,
+        };
+    }
+}

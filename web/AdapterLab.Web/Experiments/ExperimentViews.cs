@@ -1,0 +1,77 @@
+using System.Text.Json;
+using AdapterLab.Contracts.Specs;
+
+namespace AdapterLab.Web.Experiments;
+
+// The experiments API's response shapes: one cohesive group, documented for OpenAPI.
+
+/// <summary>Answer to a submission or clone.</summary>
+/// <param name="Id">The new experiment's id.</param>
+/// <param name="Status">Its status (always <c>Queued</c> at submission).</param>
+public sealed record SubmittedExperiment(Guid Id, string Status);
+
+/// <summary>One row of the experiment list.</summary>
+public sealed record ExperimentSummary(
+    Guid Id, string? Name, string Kind, string Method, string Preset, string Status, int Priority, string Pool,
+    long Step, long TotalSteps, string? WaitingReason, string? FailureReason, string[] Tags, string? Suite, string? Owner,
+    long TrainableParameters, DateTimeOffset SubmittedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt);
+
+/// <summary>A page of results with the total count across all pages.</summary>
+/// <param name="Page">1-based page number.</param>
+/// <param name="PageSize">Items per page (at most 200).</param>
+/// <param name="Total">Items matching the filters, all pages together.</param>
+/// <param name="Items">This page's items.</param>
+public sealed record PagedResult<T>(int Page, int PageSize, int Total, IReadOnlyList<T> Items);
+
+/// <summary>An experiment with its attempts, final results, artifacts and spec.</summary>
+public sealed record ExperimentDetails
+{
+    public Guid Id { get; init; }
+    public string? Name { get; init; }
+    public string Kind { get; init; } = "";
+    public string Method { get; init; } = "";
+    public string Status { get; init; } = "";
+    /// <summary>Why a queued experiment is not running yet (e.g. waiting for a backbone).</summary>
+    public string? WaitingReason { get; init; }
+    public string? FailureReason { get; init; }
+    public long Step { get; init; }
+    public long TotalSteps { get; init; }
+    public int Priority { get; init; }
+    public string Pool { get; init; } = "";
+    public string? Owner { get; init; }
+    public long TrainableParameters { get; init; }
+    public long TotalParameters { get; init; }
+    /// <summary>sha256 of the final output checkpoint (download through the blob endpoints).</summary>
+    public string? OutputBlob { get; init; }
+    /// <summary>sha256 of the backbone weights the experiment ran on (pinned at dispatch).</summary>
+    public string? BackboneBlob { get; init; }
+    public string? RequiresBackbone { get; init; }
+    public string? RegistersBackbone { get; init; }
+    public double? ImagesPerSecond { get; init; }
+    public long? PeakMemoryBytes { get; init; }
+    public bool CancelRequested { get; init; }
+    public string SpecHash { get; init; } = "";
+    public string ConfigurationHash { get; init; } = "";
+    public DateTimeOffset SubmittedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public IReadOnlyList<AttemptView> Attempts { get; init; } = [];
+    public IReadOnlyList<FinalResultView> Results { get; init; } = [];
+    public ExperimentSpec Spec { get; init; } = new();
+}
+
+/// <summary>One attempt: which agent ran it, how far it got, its lease and provenance.</summary>
+public sealed record AttemptView(
+    int Number, string AgentId, string Status, DateTimeOffset DispatchedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
+    DateTimeOffset LeaseExpiresAt, DateTimeOffset? LastHeartbeatAt, long Step, long StartStep, string? FailureReason,
+    string? BackboneBlob, JsonElement? Provenance);
+
+/// <summary>A final metric per split × task × domain.</summary>
+public sealed record FinalResultView(string Split, string Task, string Domain, string Metric, double Value);
+
+/// <summary>One metric value at one step.</summary>
+public sealed record MetricPointView(string Name, string Split, string Task, string Domain, long Step, int Attempt, double Value);
+
+/// <summary>One audit-log entry.</summary>
+public sealed record TransitionView(int Attempt, string From, string To, string Actor, string? Reason, DateTimeOffset At);

@@ -1,0 +1,208 @@
+using System.Security.Claims;
+using System.Text.Json;
+using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Contracts.Messages;
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Data;
+using AdapterLab.Data.Entities;
+using AdapterLab.Web.Auth;
+using AdapterLab.Web.Outbox;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Web.Experiments;
+
+/// <summary><c>/api/experiments</c>: submit, inspect, list, cancel, retry and clone experiments.</summary>
+public static class ExperimentsApi
+{
+    private const string Tag = "Experiments";
+
+    public static IEndpointRouteBuilder MapExperimentsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/experiments").WithTags(Tag);
+
+        api.MapPost("/", Submit).WithName("SubmitExperiment")
+            .WithSummary("Submit an experiment spec")
+            .WithDescription("Validates the spec; a valid spec is stored as Queued together with its outgoing message (one transaction) and relayed to the orchestrator at once.")
+            .Accepts<ExperimentSpec>("application/json")
+            .RequireAuthorization(Scopes.ExperimentsWrite);
+        api.MapGet("/", List).WithName("ListExperiments")
+            .WithSummary("List experiments (paged, filtered, newest first or by priority)")
+            .RequireAuthorization(Scopes.Read);
+        api.MapGet("/{id:guid}", Get).WithName("GetExperiment")
+            .WithSummary("An experiment with its attempts, final results, artifacts and spec")
+            .RequireAuthorization(Scopes.Read);
+        api.MapGet("/{id:guid}/metrics", Metrics).WithName("GetExperimentMetrics")
+            .WithSummary("Metric points, ordered by step")
+            .RequireAuthorization(Scopes.Read);
+        api.MapGet("/{id:guid}/transitions", Transitions).WithName("GetExperimentTransitions")
+            .WithSummary("The experiment's audit log of lifecycle transitions")
+            .RequireAuthorization(Scopes.Read);
+        api.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelExperiment")
+            .WithSummary("Ask the orchestrator to cancel a non-terminal experiment")
+            .RequireAuthorization(Scopes.ExperimentsWrite);
+        api.MapPost("/{id:guid}/retry", Retry).WithName("RetryExperiment")
+            .WithSummary("Ask the orchestrator for a new attempt of a Failed or Cancelled experiment")
+            .RequireAuthorization(Scopes.ExperimentsWrite);
+        api.MapPost("/{id:guid}/clone", Clone).WithName("CloneExperiment")
+            .WithSummary("Submit a new experiment with the same spec")
+            .RequireAuthorization(Scopes.ExperimentsWrite);
+        return app;
+    }
+
+    private static async Task<Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult>> Submit(
+        HttpRequest request, ClaimsPrincipal user, ExperimentSubmission submission, CancellationToken ct)
+    {
+        // Read the raw body: SpecJson rejects unknown fields and reports the JSON path, which model binding would not.
+        using var reader = new StreamReader(request.Body);
+        var body = await reader.ReadToEndAsync(ct);
+        var spec = SpecJson.TryParse(body, out var parseErrors);
+        if (spec is null) return Invalid(parseErrors);
+        var errors = SpecValidator.Validate(spec);
+        if (errors.Count > 0) return Invalid(errors);
+        return await Store(spec, user, submission, ct);
+    }
+
+    private static async Task<Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult>> Clone(
+        Guid id, ClaimsPrincipal user, PlatformDbContext db, ExperimentSubmission submission, CancellationToken ct)
+    {
+        var json = await db.Experiments.Where(e => e.Id == id).Select(e => e.SpecJson).SingleOrDefaultAsync(ct);
+        if (json is null) return NotFound(id);
+        var spec = SpecJson.Deserialize(json);
+        // Re-validate: the spec was valid when stored, but the platform's rules may have changed since.
+        var errors = SpecValidator.Validate(spec);
+        if (errors.Count > 0) return Invalid(errors);
+        return await Store(spec, user, submission, ct);
+    }
+
+    private static async Task<Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult>> Store(
+        ExperimentSpec spec, ClaimsPrincipal user, ExperimentSubmission submission, CancellationToken ct)
+    {
+        var result = await submission.SubmitAsync(spec, Actor(user), ct);
+        if (result.Experiment is not { } e)
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Backbone name already registered",
+                detail: $"backbone.registerAs: a backbone named '{result.BackboneConflict}' already exists",
+                extensions: new Dictionary<string, object?> { ["field"] = "backbone.registerAs" });
+        return TypedResults.Created($"/api/experiments/{e.Id}", new SubmittedExperiment(e.Id, e.Status.ToString()));
+    }
+
+    private static async Task<Results<Ok<PagedResult<ExperimentSummary>>, ValidationProblem>> List(
+        [AsParameters] ExperimentListQuery q, PlatformDbContext db, CancellationToken ct)
+    {
+        int page = q.Page ?? 1, size = q.PageSize ?? ExperimentListQuery.DefaultPageSize;
+        var errors = new Dictionary<string, string[]>();
+        if (page < 1) errors["page"] = ["must be at least 1"];
+        if (size is < 1 or > ExperimentListQuery.MaxPageSize) errors["pageSize"] = [$"must be between 1 and {ExperimentListQuery.MaxPageSize}"];
+        if (q.Sort is not (null or "submittedAt" or "priority")) errors["sort"] = ["must be 'submittedAt' or 'priority'"];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        var query = db.Experiments.AsNoTracking();
+        if (q.Status is { } status) query = query.Where(e => e.Status == status);
+        if (q.Kind is { } kind) query = query.Where(e => e.Kind == kind);
+        if (q.Method is { } method) query = query.Where(e => e.Method == method);
+        if (q.Tag is { } tag) query = query.Where(e => e.Tags.Contains(tag));
+        if (q.Suite is { } suite) query = query.Where(e => e.Suite == suite);
+        if (q.SubmittedFrom is { } from) query = query.Where(e => e.SubmittedAt >= from);
+        if (q.SubmittedTo is { } to) query = query.Where(e => e.SubmittedAt < to);
+        var total = await query.CountAsync(ct);
+        // Both orders follow an index: (submitted_at) and (status, priority, submitted_at).
+        query = q.Sort == "priority"
+            ? query.OrderByDescending(e => e.Priority).ThenBy(e => e.SubmittedAt).ThenBy(e => e.Id)
+            : query.OrderByDescending(e => e.SubmittedAt).ThenByDescending(e => e.Id);
+        var items = await query.Skip((page - 1) * size).Take(size)
+            .Select(e => new ExperimentSummary(e.Id, e.Name, e.Kind, e.Method, e.Preset, e.Status.ToString(), e.Priority, e.Pool,
+                e.Step, e.TotalSteps, e.WaitingReason, e.FailureReason, e.Tags, e.Suite, e.Owner, e.TrainableParameters,
+                e.SubmittedAt, e.UpdatedAt, e.FinishedAt))
+            .ToListAsync(ct);
+        return TypedResults.Ok(new PagedResult<ExperimentSummary>(page, size, total, items));
+    }
+
+    private static async Task<Results<Ok<ExperimentDetails>, ProblemHttpResult>> Get(Guid id, PlatformDbContext db, CancellationToken ct)
+    {
+        var e = await db.Experiments.AsNoTracking().Include(x => x.Attempts).SingleOrDefaultAsync(x => x.Id == id, ct);
+        if (e is null) return NotFound(id);
+        var results = await db.FinalResults.AsNoTracking().Where(r => r.ExperimentId == id)
+            .OrderBy(r => r.Split).ThenBy(r => r.Task).ThenBy(r => r.Domain).ThenBy(r => r.Metric)
+            .Select(r => new FinalResultView(r.Split, r.Task, r.Domain, r.Metric, r.Value))
+            .ToListAsync(ct);
+        return TypedResults.Ok(new ExperimentDetails
+        {
+            Id = e.Id, Name = e.Name, Kind = e.Kind, Method = e.Method, Status = e.Status.ToString(),
+            WaitingReason = e.WaitingReason, FailureReason = e.FailureReason, Step = e.Step, TotalSteps = e.TotalSteps,
+            Priority = e.Priority, Pool = e.Pool, Owner = e.Owner,
+            TrainableParameters = e.TrainableParameters, TotalParameters = e.TotalParameters,
+            OutputBlob = e.OutputBlob, BackboneBlob = e.BackboneBlob, RequiresBackbone = e.RequiresBackbone,
+            RegistersBackbone = e.RegistersBackbone, ImagesPerSecond = e.ImagesPerSecond, PeakMemoryBytes = e.PeakMemoryBytes,
+            CancelRequested = e.CancelRequested, SpecHash = e.SpecHash, ConfigurationHash = e.ConfigurationHash,
+            SubmittedAt = e.SubmittedAt, UpdatedAt = e.UpdatedAt, StartedAt = e.StartedAt, FinishedAt = e.FinishedAt,
+            Attempts = e.Attempts.OrderBy(a => a.Number).Select(ToView).ToList(),
+            Results = results,
+            Spec = SpecJson.Deserialize(e.SpecJson),
+        });
+    }
+
+    private static AttemptView ToView(Attempt a) => new(
+        a.Number, a.AgentId, a.Status.ToString(), a.DispatchedAt, a.StartedAt, a.FinishedAt, a.LeaseExpiresAt, a.LastHeartbeatAt,
+        a.Step, a.StartStep, a.FailureReason, a.BackboneBlob,
+        a.ProvenanceJson is null ? null : JsonDocument.Parse(a.ProvenanceJson).RootElement.Clone());
+
+    private static async Task<Results<Ok<List<MetricPointView>>, ProblemHttpResult>> Metrics(
+        Guid id, string? name, string? split, PlatformDbContext db, CancellationToken ct)
+    {
+        if (!await db.Experiments.AnyAsync(e => e.Id == id, ct)) return NotFound(id);
+        var query = db.MetricPoints.AsNoTracking().Where(m => m.ExperimentId == id);
+        if (name is not null) query = query.Where(m => m.Name == name);
+        if (split is not null) query = query.Where(m => m.Split == split);
+        var points = await query.OrderBy(m => m.Step).ThenBy(m => m.Name).ThenBy(m => m.Split).ThenBy(m => m.Task).ThenBy(m => m.Domain)
+            .Select(m => new MetricPointView(m.Name, m.Split, m.Task, m.Domain, m.Step, m.AttemptNumber, m.Value))
+            .ToListAsync(ct);
+        return TypedResults.Ok(points);
+    }
+
+    private static async Task<Results<Ok<List<TransitionView>>, ProblemHttpResult>> Transitions(Guid id, PlatformDbContext db, CancellationToken ct)
+    {
+        if (!await db.Experiments.AnyAsync(e => e.Id == id, ct)) return NotFound(id);
+        var rows = await db.StateTransitions.AsNoTracking().Where(t => t.ExperimentId == id)
+            .OrderBy(t => t.At).ThenBy(t => t.Id)
+            .Select(t => new TransitionView(t.AttemptNumber, t.From, t.To, t.Actor, t.Reason, t.At))
+            .ToListAsync(ct);
+        return TypedResults.Ok(rows);
+    }
+
+    private static Task<Results<Accepted, ProblemHttpResult>> Cancel(
+        Guid id, ClaimsPrincipal user, PlatformDbContext db, OutboxSignal outbox, TimeProvider clock, CancellationToken ct) =>
+        Request(id, db, outbox, clock, ct,
+            allowed: s => !s.IsTerminal(), refusal: "only an experiment that has not ended can be cancelled",
+            message: new CancelRequested { ExperimentId = id, Actor = Actor(user) });
+
+    private static Task<Results<Accepted, ProblemHttpResult>> Retry(
+        Guid id, ClaimsPrincipal user, PlatformDbContext db, OutboxSignal outbox, TimeProvider clock, CancellationToken ct) =>
+        Request(id, db, outbox, clock, ct,
+            allowed: s => s is ExperimentStatus.Failed or ExperimentStatus.Cancelled, refusal: "only a Failed or Cancelled experiment can be retried",
+            message: new RetryRequested { ExperimentId = id, Actor = Actor(user) });
+
+    /// <summary>Checks the current status and records the request for the orchestrator, which owns the lifecycle.</summary>
+    private static async Task<Results<Accepted, ProblemHttpResult>> Request<T>(
+        Guid id, PlatformDbContext db, OutboxSignal outbox, TimeProvider clock, CancellationToken ct,
+        Func<ExperimentStatus, bool> allowed, string refusal, T message) where T : class
+    {
+        var status = await db.Experiments.Where(e => e.Id == id).Select(e => (ExperimentStatus?)e.Status).SingleOrDefaultAsync(ct);
+        if (status is not { } s) return NotFound(id);
+        if (!allowed(s))
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not allowed in the current status",
+                detail: $"{refusal}; the experiment is {s}", extensions: new Dictionary<string, object?> { ["status"] = s.ToString() });
+        db.Outbox.Add(OutboxEntries.For(message, clock.GetUtcNow()));
+        await db.SaveChangesAsync(ct);
+        outbox.Ring();
+        return TypedResults.Accepted($"/api/experiments/{id}");
+    }
+
+    private static ValidationProblem Invalid(IReadOnlyDictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, title: "The experiment spec is invalid");
+
+    private static ProblemHttpResult NotFound(Guid id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Experiment not found", detail: $"no experiment with id {id}");
+
+    /// <summary>Who did it, as recorded in owner and audit columns: the user's name or <c>apikey:&lt;name&gt;</c>.</summary>
+    public static string Actor(ClaimsPrincipal user) => user.Identity?.Name ?? "anonymous";
+}

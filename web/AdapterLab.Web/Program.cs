@@ -1,0 +1,3 @@
+using AdapterLab.Web;
+
+await WebApp.Create(args).RunAsync();

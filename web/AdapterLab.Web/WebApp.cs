@@ -1,0 +1,56 @@
+using AdapterLab.Data;
+using AdapterLab.Data.Blobs;
+using AdapterLab.Messaging;
+using AdapterLab.Web.Agents;
+using AdapterLab.Web.Auth;
+using AdapterLab.Web.Backbones;
+using AdapterLab.Web.Components;
+using AdapterLab.Web.Experiments;
+using AdapterLab.Web.Hosting;
+using AdapterLab.Web.Jobs;
+using AdapterLab.Web.Notifications;
+using MudBlazor.Services;
+
+namespace AdapterLab.Web;
+
+/// <summary>Builds the web service: REST API, dashboard, auth, outbox relay, Hangfire. Tests host it in-process.</summary>
+public static class WebApp
+{
+    /// <param name="configure">Runs right after the builder is created (tests add in-memory configuration here).</param>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        builder.AddPlatformLogging();
+        builder.Services.AddPlatformData(builder.Configuration);
+        builder.Services.AddSingleton<BlobStore>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ExperimentSubmission>();
+        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
+        builder.AddPlatformErrors();
+        builder.AddPlatformAuth();
+        builder.AddPlatformMessaging();
+        builder.AddPlatformJobs();
+        builder.AddPlatformOpenApi();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+
+        var app = builder.Build();
+        app.UsePlatformErrors();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapPlatformHealth();
+        app.MapPlatformOpenApi();
+        app.MapExperimentsApi();
+        app.MapBackbonesApi();
+        app.MapAgentBlobsApi();
+        app.MapAccountEndpoints();
+        app.MapPlatformJobsDashboard();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
