@@ -1,0 +1,36 @@
+using AdapterLab.Bench.Runner;
+using AdapterLab.Bench.Scenarios;
+
+// ./platform bench [scenario…] [--quick] — runs scenarios against the running platform (API URL and key from the
+// environment that ./platform sets: ADAPTERLAB_API_URL, ADAPTERLAB_API_KEY) and writes bench/results/.
+var quick = args.Contains("--quick");
+var names = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
+var api = Environment.GetEnvironmentVariable("ADAPTERLAB_API_URL") ?? "http://127.0.0.1:5080";
+var key = Environment.GetEnvironmentVariable("ADAPTERLAB_API_KEY");
+var resultsDir = Environment.GetEnvironmentVariable("ADAPTERLAB_BENCH_RESULTS") ?? Path.Combine(Directory.GetCurrentDirectory(), "bench", "results");
+if (string.IsNullOrEmpty(key))
+{
+    Console.Error.WriteLine("ADAPTERLAB_API_KEY is not set (./platform bench sets it from .local/secrets/api-key)");
+    return 2;
+}
+Directory.CreateDirectory(resultsDir);
+var client = PlatformClient.Create(api, key);
+var scenarios = new List<IScenario>
+{
+    new BackboneValueScenario(client, resultsDir, quick),
+};
+var selected = names.Count == 0 ? scenarios : scenarios.Where(s => names.Contains(s.Name)).ToList();
+var unknown = names.Except(scenarios.Select(s => s.Name)).ToList();
+if (unknown.Count > 0)
+{
+    Console.Error.WriteLine($"unknown scenario(s): {string.Join(", ", unknown)}; known: {string.Join(", ", scenarios.Select(s => s.Name))}");
+    return 2;
+}
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+foreach (var s in selected)
+{
+    Console.WriteLine($"== {s.Name}{(quick ? " (quick)" : "")}");
+    await s.RunAsync(cts.Token);
+}
+return 0;

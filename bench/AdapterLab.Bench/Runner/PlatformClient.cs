@@ -1,0 +1,46 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using AdapterLab.Contracts.Specs;
+
+namespace AdapterLab.Bench.Runner;
+
+/// <summary>The benchmark talks to the platform like any user: over the REST API with an API key.</summary>
+public sealed class PlatformClient(HttpClient http)
+{
+    public static PlatformClient Create(string apiUrl, string apiKey)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(apiUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        return new PlatformClient(http);
+    }
+
+    public async Task<Guid> SubmitAsync(ExperimentSpec spec, CancellationToken ct)
+    {
+        using var content = new StringContent(SpecJson.Serialize(spec), System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync("api/experiments", content, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"submit failed ({(int)response.StatusCode}): {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
+    }
+
+    public async Task<JsonElement> GetAsync(Guid id, CancellationToken ct) =>
+        (await http.GetFromJsonAsync<JsonElement>($"api/experiments/{id}", ct)).Clone();
+
+    /// <summary>Waits for a terminal state, printing progress; returns the experiment document.</summary>
+    public async Task<JsonElement> WaitAsync(Guid id, string label, CancellationToken ct)
+    {
+        string? lastLine = null;
+        while (true)
+        {
+            var e = await GetAsync(id, ct);
+            var status = e.GetProperty("status").GetString();
+            var step = e.TryGetProperty("step", out var s) ? s.GetInt64() : 0;
+            var total = e.TryGetProperty("totalSteps", out var t) ? t.GetInt64() : 0;
+            var line = $"  {label}: {status} {step}/{total}";
+            if (line != lastLine) Console.WriteLine(line);
+            lastLine = line;
+            if (status is "Succeeded" or "Failed" or "Cancelled") return e;
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        }
+    }
+}
