@@ -1,5 +1,6 @@
 using AdapterLab.Data;
 using AdapterLab.Messaging;
+using AdapterLab.Orchestrator.Checkpoints;
 using AdapterLab.Orchestrator.Consumers;
 using AdapterLab.Orchestrator.Results;
 using AdapterLab.Orchestrator.Scheduling;
@@ -25,6 +26,8 @@ public static class OrchestratorApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         builder.Services.AddSingleton<LeaseReaper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseReaper>());
+        builder.Services.AddSingleton<BlobGarbageCollector>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BlobGarbageCollector>());
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
 
         builder.Services.AddPlatformBus(builder.Configuration,

@@ -23,6 +23,12 @@ public sealed class OrchestratorOptions
     /// <summary>An agent that fails this many runs in a row is quarantined until an admin lifts it.</summary>
     public int QuarantineAfterFailures { get; set; } = 5;
 
+    /// <summary>How often unreferenced blobs are reclaimed.</summary>
+    public double BlobGcIntervalMinutes { get; set; } = 10;
+
+    /// <summary>A blob younger than this is never reclaimed (its reference may still be on the way).</summary>
+    public double BlobGcGraceMinutes { get; set; } = 60;
+
     public TimeSpan Heartbeat => TimeSpan.FromSeconds(HeartbeatSeconds);
     public TimeSpan Lease => TimeSpan.FromSeconds(HeartbeatSeconds * Math.Max(3, LeaseHeartbeats));
     public TimeSpan AgentStaleAfter => TimeSpan.FromSeconds(HeartbeatSeconds * Math.Max(2, AgentStaleHeartbeats));

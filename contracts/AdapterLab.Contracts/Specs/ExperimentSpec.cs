@@ -187,6 +187,9 @@ public sealed record TrainingSpec
 
     /// <summary>Checkpoint every N steps (0: only at the end).</summary>
     public int CheckpointInterval { get; init; }
+
+    /// <summary>Which resumable checkpoints to keep: <c>latest</c> (default), <c>best</c> (best validation score, plus the latest) or <c>all</c>.</summary>
+    public string CheckpointRetention { get; init; } = "latest";
 }
 
 /// <summary>Retry policy.</summary>

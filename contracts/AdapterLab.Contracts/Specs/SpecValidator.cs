@@ -197,6 +197,7 @@ public static partial class SpecValidator
         else if (t.Steps is { } steps && t.WarmupSteps >= steps && t.WarmupSteps > 0) e.Add("training.warmupSteps", "must be fewer than training.steps");
         if (t.EvalInterval < 0) e.Add("training.evalInterval", "must not be negative");
         if (t.CheckpointInterval < 0) e.Add("training.checkpointInterval", "must not be negative");
+        if (t.CheckpointRetention is not ("latest" or "best" or "all")) e.Add("training.checkpointRetention", "must be 'latest', 'best' or 'all'");
     }
 
     private sealed class ErrorBag

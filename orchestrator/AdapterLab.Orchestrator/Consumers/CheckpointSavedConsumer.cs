@@ -1,5 +1,7 @@
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Data;
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Orchestrator.Checkpoints;
 using AdapterLab.Orchestrator.Lifecycle;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -12,8 +14,9 @@ public sealed class CheckpointSavedConsumer(PlatformDbContext db, TimeProvider c
     public async Task Consume(ConsumeContext<CheckpointSaved> context)
     {
         var m = context.Message;
-        if (await AttemptFence.LoadCurrentAsync(db, m.ExperimentId, m.AttemptNumber, context.CancellationToken) is null) return;
+        if (await AttemptFence.LoadCurrentAsync(db, m.ExperimentId, m.AttemptNumber, context.CancellationToken) is not ({ } e, _)) return;
         await CheckpointRows.InsertAsync(db, m.ExperimentId, m.AttemptNumber, m.Step, m.Kind, m.BlobHash, m.SizeBytes, clock.GetUtcNow(), context.CancellationToken);
+        await CheckpointRetention.ApplyAsync(db, e.Id, SpecJson.Deserialize(e.SpecJson).Training.CheckpointRetention, context.CancellationToken);
     }
 }
 

@@ -1,0 +1,60 @@
+using AdapterLab.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AdapterLab.Orchestrator.Checkpoints;
+
+/// <summary>
+/// Reclaims blobs nothing refers to any more (no checkpoint, backbone, experiment output or attempt). References are
+/// counted in the same statement that deletes, so a referenced blob is never removed; a grace period protects uploads
+/// whose reference has not been recorded yet; deleting a blob that is already gone is a no-op, so passes are idempotent
+/// and several orchestrators may run them.
+/// </summary>
+public sealed class BlobGarbageCollector(IDbContextFactory<PlatformDbContext> dbFactory, IOptions<OrchestratorOptions> options, ILogger<BlobGarbageCollector> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromMinutes(Math.Max(0.05, options.Value.BlobGcIntervalMinutes));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, stoppingToken);
+                var (blobs, bytes) = await CollectAsync(TimeSpan.FromMinutes(options.Value.BlobGcGraceMinutes), stoppingToken);
+                if (blobs > 0) log.LogInformation("Blob GC reclaimed {Blobs} blob(s), {Bytes} bytes", blobs, bytes);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                log.LogWarning(ex, "Blob GC pass failed; retrying later");
+            }
+        }
+    }
+
+    /// <summary>One pass: deletes unreferenced blobs older than <paramref name="grace"/>; returns how many and their bytes.</summary>
+    public async Task<(int Blobs, long Bytes)> CollectAsync(TimeSpan grace, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var cutoff = DateTimeOffset.UtcNow - grace;
+        var deleted = await db.Database.SqlQuery<DeletedBlob>($"""
+            WITH garbage AS (
+                DELETE FROM blobs b
+                WHERE b.created_at < {cutoff}
+                  AND NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.blob_hash = b.hash)
+                  AND NOT EXISTS (SELECT 1 FROM backbones k WHERE k.blob_hash = b.hash)
+                  AND NOT EXISTS (SELECT 1 FROM experiments e WHERE e.output_blob = b.hash OR e.backbone_blob = b.hash)
+                  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.resume_blob = b.hash OR a.backbone_blob = b.hash)
+                RETURNING b.hash, b.size_bytes
+            ), chunks AS (
+                DELETE FROM blob_chunks ch USING garbage g WHERE ch.hash = g.hash
+            )
+            SELECT hash AS "Hash", size_bytes AS "SizeBytes" FROM garbage
+            """).ToListAsync(ct);
+        return (deleted.Count, deleted.Sum(d => d.SizeBytes));
+    }
+
+    private sealed record DeletedBlob(string Hash, long SizeBytes);
+}
