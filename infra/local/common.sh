@@ -123,8 +123,14 @@ apt_install() {
     APT_UPDATED=1
   fi
   info "apt-get install -y $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$LOG_DIR/apt.log" 2>&1 \
-    || { tail -n 20 "$LOG_DIR/apt.log" >&2; die "apt-get install $* failed (log: $LOG_DIR/apt.log)"; }
+  # Packages like rabbitmq-server and postgresql start a system-wide server on their default ports (0.0.0.0) when
+  # an init system lets them: a policy-rc.d that says no keeps them off; ./platform runs its own private ones.
+  local policy=/usr/sbin/policy-rc.d own_policy=""
+  if [[ ! -e "$policy" ]]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod 755 "$policy"; own_policy=1; fi
+  local rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$LOG_DIR/apt.log" 2>&1 || rc=$?
+  [[ -n "$own_policy" ]] && rm -f "$policy"
+  (( rc == 0 )) || { tail -n 20 "$LOG_DIR/apt.log" >&2; die "apt-get install $* failed (log: $LOG_DIR/apt.log)"; }
 }
 
 # port_in_use PORT: something listens on 127.0.0.1:PORT.

@@ -46,8 +46,11 @@ publish() {
     info "Publishing $name ($project)"
     rm -f "$stamp"
     if ! (cd "$REPO_ROOT" && dotnet publish "$project" -c Release -o "$out" --nologo -nodeReuse:false) >"$log" 2>&1; then
-      grep -E ': (error|warning) ' "$log" | sort -u | tail -n 30 >&2 || true
-      log_tail "$log" 15
+      if grep -qE ': error ' "$log"; then
+        grep -E ': error ' "$log" | sed 's/^ *//' | sort -u | tail -n 30 >&2
+      else
+        log_tail "$log" 30
+      fi
       die "dotnet publish of $name failed (full log: ${log#"$REPO_ROOT"/})"
     fi
     [[ -f "$(svc_dll "$name")" ]] || die "publish of $name did not produce $(svc_dll "$name")"
