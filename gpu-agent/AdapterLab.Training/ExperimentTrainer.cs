@@ -26,32 +26,13 @@ public static class ExperimentTrainer
         var device = ChooseDevice(job.Device);
         Directory.CreateDirectory(job.WorkDirectory);
 
-        // Everything random at construction (frozen backbone when random, adapters, prompts, head) comes from the seed,
-        // so a resumed attempt rebuilds the same frozen tensors and only restores the trainable ones.
-        torch.random.manual_seed(plan.Seed);
-        using var model = new VisionTransformer(plan.Model);
-        if (job.BackboneWeightsPath is not null) ViTWeights.Load(model, job.BackboneWeightsPath, includeHead: false);
-        var trainable = new List<(string Name, Parameter Parameter)>();
-        long trainableCount = 0, totalCount = 0;
-        foreach (var (name, p) in model.named_parameters())
-        {
-            bool train = plan.IsTrainable(name);
-            p.requires_grad = train;
-            totalCount += p.numel();
-            if (!train) continue;
-            trainable.Add((name, p));
-            trainableCount += p.numel();
-        }
-        model.to(device);
-        // Re-read after the move: on CUDA the parameters are new tensors.
-        trainable = model.named_parameters().Where(p => plan.IsTrainable(p.name)).Select(p => (p.name, p.parameter)).ToList();
+        using var prepared = PreparedModel.Build(plan, job.BackboneWeightsPath, device);
+        var model = prepared.Model;
+        long trainableCount = prepared.TrainableParameters, totalCount = prepared.TotalParameters;
+        if (job.Spec.Kind == Kinds.Evaluate) return EvaluateOnly(job, plan, prepared, device, observer);
+        var trainable = prepared.Trainable;
 
-        IParameterOptimizer optimizer = plan.Optimizer switch
-        {
-            "adamw" => new AdamW(trainable, plan.WeightDecay),
-            "sgd" => new SgdMomentum(trainable, plan.Momentum, plan.WeightDecay),
-            _ => throw new ArgumentException($"unknown optimizer '{plan.Optimizer}' (sgd, adamw)"),
-        };
+        var optimizer = CreateOptimizer(plan, trainable);
         long step = job.ResumeCheckpointPath is null ? 0 : Checkpoint.Load(job.ResumeCheckpointPath, model, plan, optimizer);
         var schedule = new LearningRateSchedule(plan.LearningRate, plan.TotalSteps, plan.WarmupSteps, plan.CosineSchedule);
 
@@ -145,6 +126,35 @@ public static class ExperimentTrainer
             TrainableParameters = trainableCount,
             TotalParameters = totalCount,
             ImagesPerSecond = Rate(imagesSeen, trainClock),
+            PeakMemoryBytes = PeakMemory(),
+        };
+    }
+
+    /// <summary>The plan's optimiser over exactly the trainable parameters (frozen ones are never handed to it).</summary>
+    public static IParameterOptimizer CreateOptimizer(TrainingPlan plan, IReadOnlyList<(string Name, Parameter Parameter)> trainable) => plan.Optimizer switch
+    {
+        "adamw" => new AdamW(trainable, plan.WeightDecay),
+        "sgd" => new SgdMomentum(trainable, plan.Momentum, plan.WeightDecay),
+        _ => throw new ArgumentException($"unknown optimizer '{plan.Optimizer}' (sgd, adamw)"),
+    };
+
+    private static TrainingOutcome EvaluateOnly(TrainingJob job, TrainingPlan plan, PreparedModel prepared, Device device, ITrainingObserver observer)
+    {
+        // evaluate: the evaluated experiment's own tensors (everything its method trains, plus buffers) over the backbone.
+        if (job.ModelWeightsPath is not null)
+            ViTWeights.LoadTrained(prepared.Model, job.ModelWeightsPath, plan.IsTrainable);
+        else if (job.BackboneWeightsPath is null)
+            throw new ArgumentException("evaluate needs ModelWeightsPath or BackboneWeightsPath: evaluating random weights is meaningless");
+        observer.OnStarted(new TrainingStart(prepared.TrainableParameters, prepared.TotalParameters, 0, 0,
+            device.type == DeviceType.CUDA ? "cuda" : "cpu", Packages()));
+        using var features = new FeatureCache(prepared.Model, device);
+        var results = Evaluate(prepared.Model, plan, features, device);
+        observer.OnProgress(0, 0, results.Select(r => new MetricPoint(0, r.Split, r.Task, r.Domain, r.Metric, r.Value)).ToList());
+        return new TrainingOutcome
+        {
+            Results = results,
+            TrainableParameters = prepared.TrainableParameters,
+            TotalParameters = prepared.TotalParameters,
             PeakMemoryBytes = PeakMemory(),
         };
     }

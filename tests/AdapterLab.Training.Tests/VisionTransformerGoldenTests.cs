@@ -104,6 +104,18 @@ public sealed class VisionTransformerGoldenTests
     }
 
     [Fact]
+    public void Random_initialisation_follows_timm_and_is_not_degenerate()
+    {
+        torch.random.manual_seed(1);
+        using var model = TinyModel();
+        var p = model.named_parameters().ToDictionary(x => x.name, x => x.parameter);
+        foreach (var name in new[] { "blocks.0.mlp.fc1.weight", "blocks.3.attn.q.weight", "head.weight", "pos_embed" })
+            Assert.InRange(p[name].std().item<float>(), 0.017, 0.023);
+        Assert.Equal(0f, p["blocks.0.attn.q.bias"].abs().max().item<float>());
+        Assert.True((p["head.weight"][0] - p["head.weight"][1]).abs().max().item<float>() > 1e-3);
+    }
+
+    [Fact]
     public void Parameter_counts_match_the_catalogue_formulas()
     {
         using var model = TinyModel();

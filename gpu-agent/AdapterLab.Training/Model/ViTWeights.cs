@@ -110,6 +110,52 @@ public static partial class ViTWeights
         }
     }
 
+    /// <summary>
+    /// Loads the tensors an experiment trained (its adapted-weights or whole-model file) into parameters and buffers of
+    /// the same name. Every parameter for which <paramref name="required"/> holds must be in the file; anything in the
+    /// file that the model lacks, or of the wrong shape, is an error. Validated in full before anything is copied.
+    /// </summary>
+    public static void LoadTrained(VisionTransformer model, string path, Func<string, bool> required)
+    {
+        using var reader = SafetensorsReader.Open(path);
+        var targets = model.named_parameters().Select(p => (p.name, tensor: (Tensor)p.parameter))
+            .Concat(model.named_buffers().Select(b => (b.name, tensor: b.buffer)))
+            .ToDictionary(t => t.name, t => t.tensor, StringComparer.Ordinal);
+        var problems = new List<string>();
+        using var scope = torch.NewDisposeScope();
+        var incoming = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var info in reader.Tensors)
+        {
+            var fused = FusedQkv().Match(info.Name);
+            var t = TensorData.Read(reader, info.Name);
+            if (fused.Success && t.shape[0] % 3 == 0)
+            {
+                var parts = t.chunk(3, 0);
+                string prefix = $"blocks.{fused.Groups[1].Value}.attn.", kind = fused.Groups[2].Value;
+                incoming[$"{prefix}q.{kind}"] = parts[0];
+                incoming[$"{prefix}k.{kind}"] = parts[1];
+                incoming[$"{prefix}v.{kind}"] = parts[2];
+            }
+            else incoming[info.Name] = t;
+        }
+        foreach (var (name, t) in incoming)
+        {
+            if (!targets.TryGetValue(name, out var target)) problems.Add($"'{name}': unexpected tensor (the model has no such parameter or buffer)");
+            else if (!t.shape.SequenceEqual(target.shape))
+                problems.Add($"'{name}': shape [{string.Join(", ", t.shape)}] in file, model needs [{string.Join(", ", target.shape)}]");
+        }
+        foreach (var (name, _) in model.named_parameters())
+            if (required(name) && !incoming.ContainsKey(name)) problems.Add($"'{name}': missing");
+        if (problems.Count > 0) throw new WeightLoadException(reader.Source, problems);
+
+        using var _ = torch.no_grad();
+        foreach (var (name, t) in incoming)
+        {
+            var target = targets[name];
+            target.copy_(t.to(target.dtype).to(target.device));
+        }
+    }
+
     /// <summary>Bicubic resize of the patch-grid part of a [1, 1+N, d] embedding; the CLS position is kept as is.</summary>
     public static Tensor? InterpolatePositionEmbedding(Tensor pos, int targetPatches)
     {

@@ -91,12 +91,22 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     /// <summary>Puts the head's BatchNorm in train or eval mode without touching the rest (linear probe on cached features).</summary>
     public void SetHeadTraining(bool training) => head_norm?.train(training);
 
+    /// <summary>
+    /// timm's trunc_normal_(std, a = −2, b = 2): the bounds are absolute, so at std 0.02 this is a plain normal.
+    /// Written out because TorchSharp 0.107's nn.init.trunc_normal_ fills the tensor with the constant std.
+    /// </summary>
+    private static void TruncatedNormal(Tensor t, double std)
+    {
+        t.normal_(0, std);
+        t.clamp_(-2.0, 2.0);
+    }
+
     private void InitialiseWeights()
     {
         // timm's ViT init: truncated normal (std 0.02) for Linear weights and the position embedding, zero biases,
         // a near-zero CLS token. Adapters and LoRA keep their own identity-preserving inits.
         using var _ = torch.no_grad();
-        nn.init.trunc_normal_(pos_embed, std: 0.02);
+        TruncatedNormal(pos_embed, 0.02);
         nn.init.normal_(cls_token, std: 1e-6);
         foreach (var block in blocks)
         {
@@ -105,12 +115,12 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
                 if (name.Contains("adapter") || name.Contains("lora")) continue;
                 if (module is Linear linear)
                 {
-                    nn.init.trunc_normal_(linear.weight, std: 0.02);
+                    TruncatedNormal(linear.weight, 0.02);
                     if (linear.bias is not null) nn.init.zeros_(linear.bias);
                 }
             }
         }
-        nn.init.trunc_normal_(head.weight, std: 0.02);
+        TruncatedNormal(head.weight, 0.02);
         nn.init.zeros_(head.bias!);
         if (prompt_embeddings is not null)
         {

@@ -47,14 +47,16 @@ public sealed record TrainingPlan
 
     public static TrainingPlan From(ExperimentSpec spec)
     {
-        if (spec.Kind is not (Kinds.Pretrain or Kinds.Adapt))
-            throw new ArgumentException($"ExperimentTrainer runs classification kinds 'pretrain' and 'adapt'; got '{spec.Kind}'");
+        if (spec.Kind is not (Kinds.Pretrain or Kinds.Adapt or Kinds.Evaluate))
+            throw new ArgumentException($"ExperimentTrainer runs classification kinds 'pretrain', 'adapt' and 'evaluate'; got '{spec.Kind}'");
         if (spec.Data.Dataset != Datasets.ShapesWorld)
             throw new ArgumentException($"dataset '{spec.Data.Dataset}' is not supported by the classification trainer (only '{Datasets.ShapesWorld}')");
         var family = spec.Data.LabelFamily ?? throw new ArgumentException("data.labelFamily is required for classification");
         var fam = ShapesWorldCatalogue.FindLabelFamily(family) ?? throw new ArgumentException($"unknown label family '{family}'");
-        var method = spec.Kind == Kinds.Pretrain ? Methods.Supervised : spec.Method.Name;
-        if (spec.Kind == Kinds.Adapt && !Methods.Classification.Contains(method))
+        var method = spec.Kind == Kinds.Pretrain || (spec.Kind == Kinds.Evaluate && spec.Method.Name is "" or Methods.Supervised)
+            ? Methods.Supervised
+            : spec.Method.Name;
+        if (method != Methods.Supervised && !Methods.Classification.Contains(method))
             throw new ArgumentException($"'{method}' is not a classification adaptation method ({string.Join(", ", Methods.Classification)})");
 
         var preset = ModelCatalogue.Get(spec.Backbone.Preset);
@@ -81,7 +83,7 @@ public sealed record TrainingPlan
             ValidationSize = spec.Data.ValidationSize ?? defaults.Validation,
             TestSize = spec.Data.TestSize ?? defaults.Test,
             BatchSize = batch,
-            TotalSteps = Math.Max(1, steps),
+            TotalSteps = spec.Kind == Kinds.Evaluate ? 0 : Math.Max(1, steps),
             Optimizer = optimizer,
             LearningRate = lr,
             WeightDecay = spec.Training.WeightDecay ?? (optimizer == "adamw" ? 0.05 : 0.0),
