@@ -16,6 +16,7 @@ public static class AgentApp
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 
         builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section);
         builder.Services.AddSingleton<AttemptRegistry>();

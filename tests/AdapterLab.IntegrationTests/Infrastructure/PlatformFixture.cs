@@ -44,18 +44,18 @@ public class PlatformFixture : IAsyncLifetime
         Settings["Agent:Slots"] = "1";
         Settings["Platform:DataRoot"] = Path.Combine(Path.GetTempPath(), "adapterlab-tests", Prefix, "data");
 
-        var web = await StartAsync(WebApp.Create, "web");
+        var web = await StartAsync(WebApp.Create, "Web");
         WebAddress = new Uri(web.Urls.First());
         Api = new HttpClient { BaseAddress = WebAddress, Timeout = TimeSpan.FromSeconds(60) };
         Api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
 
-        await StartAsync(OrchestratorApp.Create, "orchestrator");
+        await StartAsync(OrchestratorApp.Create, "Orchestrator");
         await StartAgentAsync(AgentId);
     }
 
     /// <summary>Starts one more agent host (its own id, queue and work directory).</summary>
     public Task<WebApplication> StartAgentAsync(string agentId, string pool = "cpu", int slots = 1) =>
-        StartAsync(AgentApp.Create, "agent", new Dictionary<string, string?>
+        StartAsync(AgentApp.Create, "GpuAgent", new Dictionary<string, string?>
         {
             ["Agent:Id"] = agentId,
             ["Agent:Pool"] = pool,
