@@ -19,7 +19,9 @@ public static class WebApp
     /// <param name="configure">Runs right after the builder is created (tests add in-memory configuration here).</param>
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The application name is pinned so that a host started from a test assembly still finds this project's
+        // components, static asset manifest and data-protection keys.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ApplicationName = typeof(WebApp).Assembly.GetName().Name });
         configure?.Invoke(builder);
 
         builder.AddPlatformLogging();

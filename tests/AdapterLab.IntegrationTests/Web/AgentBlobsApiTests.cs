@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.IntegrationTests.Web;
+
+/// <summary>Agents upload and download checkpoints through the streamed blob endpoints.</summary>
+public sealed class AgentBlobsApiTests(WebAppFixture web) : IClassFixture<WebAppFixture>
+{
+    [Fact]
+    public async Task A_blob_round_trips_and_a_second_upload_is_deduplicated()
+    {
+        // Larger than one 4 MiB chunk, so the chunked path is exercised.
+        var bytes = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 123);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        using var agent = web.AsAgent();
+
+        var put = await agent.PutAsync($"/api/agent/blobs/{hash}", Octets(bytes));
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        var again = await agent.PutAsync($"/api/agent/blobs/{hash}", Octets(bytes));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+
+        var head = await agent.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/agent/blobs/{hash}"));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(bytes.Length, head.Content.Headers.ContentLength);
+
+        var get = await agent.GetAsync($"/api/agent/blobs/{hash}", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal("application/octet-stream", get.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(bytes.Length, get.Content.Headers.ContentLength);
+        Assert.Equal(bytes, await get.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task An_upload_whose_bytes_do_not_match_the_hash_is_rejected_and_nothing_is_stored()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(10_000);
+        var claimed = Convert.ToHexStringLower(SHA256.HashData(RandomNumberGenerator.GetBytes(16)));
+        var before = await CountAsync();
+        using var agent = web.AsAgent();
+        var put = await agent.PutAsync($"/api/agent/blobs/{claimed}", Octets(bytes));
+        Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
+        Assert.Equal("application/problem+json", put.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, await CountAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.GetAsync($"/api/agent/blobs/{claimed}")).StatusCode);
+        var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.GetAsync($"/api/agent/blobs/{actual}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_malformed_hash_is_a_400()
+    {
+        using var agent = web.AsAgent();
+        Assert.Equal(HttpStatusCode.BadRequest, (await agent.PutAsync("/api/agent/blobs/not-a-hash", Octets([1, 2, 3]))).StatusCode);
+    }
+
+    private static ByteArrayContent Octets(byte[] bytes)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        return content;
+    }
+
+    private async Task<(int Blobs, int Chunks)> CountAsync()
+    {
+        await using var db = web.Db();
+        return (await db.Blobs.CountAsync(), await db.BlobChunks.CountAsync());
+    }
+}

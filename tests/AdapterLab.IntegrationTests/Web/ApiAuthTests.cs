@@ -1,0 +1,83 @@
+using System.Net;
+using System.Text;
+using AdapterLab.Data.Entities;
+using AdapterLab.Web.Auth;
+
+namespace AdapterLab.IntegrationTests.Web;
+
+/// <summary>API keys and scopes: 401 without a valid key, 403 without the scope, agent tokens only on agent endpoints.</summary>
+public sealed class ApiAuthTests(WebAppFixture web) : IClassFixture<WebAppFixture>
+{
+    [Fact]
+    public async Task A_missing_key_is_a_401_problem()
+    {
+        using var client = web.Anonymous();
+        var response = await client.GetAsync("/api/experiments");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsync("/api/experiments", new StringContent("{}", Encoding.UTF8, "application/json"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_unknown_or_revoked_key_is_a_401()
+    {
+        using (var client = web.WithApiKey("not-a-key"))
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/experiments")).StatusCode);
+
+        var revoked = await AddKeyAsync([Scopes.Admin], revoked: true);
+        using (var client = web.WithApiKey(revoked))
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/experiments")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_read_only_key_may_read_but_not_submit()
+    {
+        var key = await AddKeyAsync([Scopes.Read]);
+        using var client = web.WithApiKey(key);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/experiments")).StatusCode);
+        var before = await CountExperimentsAsync();
+        var response = await client.PostAsync("/api/experiments", new StringContent(WebTestSpecs.AdaptFormer, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, await CountExperimentsAsync());
+    }
+
+    [Fact]
+    public async Task An_experiments_write_key_may_submit()
+    {
+        var key = await AddKeyAsync([Scopes.Read, Scopes.ExperimentsWrite]);
+        using var client = web.WithApiKey(key);
+        var response = await client.PostAsync("/api/experiments", new StringContent(WebTestSpecs.AdaptFormer, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Api_keys_do_not_open_agent_endpoints_and_agent_tokens_do_not_open_the_api()
+    {
+        var hash = new string('a', 64);
+        using (var client = web.WithApiKey())
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync($"/api/agent/blobs/{hash}")).StatusCode);
+        using (var agent = web.AsAgent())
+            Assert.Equal(HttpStatusCode.Unauthorized, (await agent.GetAsync("/api/experiments")).StatusCode);
+    }
+
+    /// <summary>Registers an API key the way an admin would (hashed, prefix kept); returns the plaintext.</summary>
+    private async Task<string> AddKeyAsync(string[] scopes, bool revoked = false)
+    {
+        var secret = SecretHash.NewSecret();
+        await using var db = web.Db();
+        db.ApiKeys.Add(new ApiKey
+        {
+            Id = Guid.NewGuid(), Name = "test-" + string.Join("+", scopes), Prefix = SecretHash.Prefix(secret), Hash = SecretHash.Of(secret),
+            Scopes = scopes, CreatedAt = DateTimeOffset.UtcNow, RevokedAt = revoked ? DateTimeOffset.UtcNow : null,
+        });
+        await db.SaveChangesAsync();
+        return secret;
+    }
+
+    private async Task<int> CountExperimentsAsync()
+    {
+        await using var db = web.Db();
+        return db.Experiments.Count();
+    }
+}

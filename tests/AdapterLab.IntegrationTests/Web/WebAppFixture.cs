@@ -1,0 +1,85 @@
+using System.Net.Http.Headers;
+using AdapterLab.Data;
+using AdapterLab.IntegrationTests.Infrastructure;
+using AdapterLab.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdapterLab.IntegrationTests.Web;
+
+/// <summary>
+/// The web service hosted in-process on a free loopback port, against a fresh database and its own broker prefix,
+/// with a bootstrap admin API key and agent token.
+/// </summary>
+public sealed class WebAppFixture : IAsyncLifetime
+{
+    public const string AdminKey = "test-admin-key-0123456789";
+    public const string AgentToken = "test-agent-token-0123456789";
+
+    private WebApplication? _app;
+
+    public string ConnectionString { get; private set; } = "";
+    public WebApplication App => _app ?? throw new InvalidOperationException("not started");
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        // At least 5 characters: TestEnvironment cuts the generated name at 40.
+        ConnectionString = await TestEnvironment.CreateDatabaseAsync("webapi");
+        var prefix = $"t{Guid.NewGuid():N}"[..9] + "-";
+        var settings = TestEnvironment.RabbitSettings(prefix);
+        settings["ConnectionStrings:Platform"] = ConnectionString;
+        settings["ADAPTERLAB_BOOTSTRAP_API_KEY"] = AdminKey;
+        settings["ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN"] = AgentToken;
+        settings["Logging:LogLevel:Default"] = "Warning";
+        _app = WebApp.Create([], b =>
+        {
+            b.WebHost.UseUrls("http://127.0.0.1:0");
+            b.Configuration.AddInMemoryCollection(settings);
+        });
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+    }
+
+    /// <summary>A client with no credentials.</summary>
+    public HttpClient Anonymous() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    /// <summary>A client presenting <paramref name="apiKey"/> (default: the bootstrap admin key).</summary>
+    public HttpClient WithApiKey(string apiKey = AdminKey)
+    {
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        return client;
+    }
+
+    /// <summary>A client presenting the bootstrap agent token.</summary>
+    public HttpClient AsAgent()
+    {
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AgentToken);
+        return client;
+    }
+
+    public PlatformDbContext Db()
+    {
+        var options = new DbContextOptionsBuilder<PlatformDbContext>();
+        DataServiceCollectionExtensions.Configure(options, ConnectionString);
+        return new PlatformDbContext(options.Options);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        if (ConnectionString.Length > 0) await TestEnvironment.DropDatabaseAsync(ConnectionString);
+    }
+}
