@@ -19,32 +19,35 @@ public static class ExperimentsApi
 
     public static IEndpointRouteBuilder MapExperimentsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/experiments").WithTags(Tag);
+        var api = app.MapGroup("/api/experiments").WithTags(Tag)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
         api.MapPost("/", Submit).WithName("SubmitExperiment")
             .WithSummary("Submit an experiment spec")
             .WithDescription("Validates the spec; a valid spec is stored as Queued together with its outgoing message (one transaction) and relayed to the orchestrator at once.")
             .Accepts<ExperimentSpec>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(Scopes.ExperimentsWrite);
         api.MapGet("/", List).WithName("ListExperiments")
             .WithSummary("List experiments (paged, filtered, newest first or by priority)")
             .RequireAuthorization(Scopes.Read);
-        api.MapGet("/{id:guid}", Get).WithName("GetExperiment")
+        api.MapGet("/{id:guid}", Get).WithName("GetExperiment").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("An experiment with its attempts, final results, artifacts and spec")
             .RequireAuthorization(Scopes.Read);
-        api.MapGet("/{id:guid}/metrics", Metrics).WithName("GetExperimentMetrics")
+        api.MapGet("/{id:guid}/metrics", Metrics).WithName("GetExperimentMetrics").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Metric points, ordered by step")
             .RequireAuthorization(Scopes.Read);
-        api.MapGet("/{id:guid}/transitions", Transitions).WithName("GetExperimentTransitions")
+        api.MapGet("/{id:guid}/transitions", Transitions).WithName("GetExperimentTransitions").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The experiment's audit log of lifecycle transitions")
             .RequireAuthorization(Scopes.Read);
-        api.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelExperiment")
+        api.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelExperiment").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Ask the orchestrator to cancel a non-terminal experiment")
             .RequireAuthorization(Scopes.ExperimentsWrite);
-        api.MapPost("/{id:guid}/retry", Retry).WithName("RetryExperiment")
+        api.MapPost("/{id:guid}/retry", Retry).WithName("RetryExperiment").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Ask the orchestrator for a new attempt of a Failed or Cancelled experiment")
             .RequireAuthorization(Scopes.ExperimentsWrite);
-        api.MapPost("/{id:guid}/clone", Clone).WithName("CloneExperiment")
+        api.MapPost("/{id:guid}/clone", Clone).WithName("CloneExperiment").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Submit a new experiment with the same spec")
             .RequireAuthorization(Scopes.ExperimentsWrite);
         return app;

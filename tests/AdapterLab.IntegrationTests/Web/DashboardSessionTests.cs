@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AdapterLab.Data.Entities;
+using AdapterLab.Web.Auth;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdapterLab.IntegrationTests.Web;
+
+/// <summary>A signed-in dashboard user gets the scopes of their roles on the API too; Hangfire is for admins only.</summary>
+public sealed partial class DashboardSessionTests(WebAppFixture web) : IClassFixture<WebAppFixture>
+{
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryToken();
+
+    [Fact]
+    public async Task A_researcher_may_submit_from_the_browser_session_but_not_open_hangfire()
+    {
+        using var client = await SignInAsync(Roles.Researcher);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/experiments")).StatusCode);
+        var response = await client.PostAsync("/api/experiments", new StringContent(WebTestSpecs.AdaptFormer, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var details = await client.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}");
+        Assert.StartsWith("researcher-", details.GetProperty("owner").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/hangfire")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_viewer_may_read_but_not_submit()
+    {
+        using var client = await SignInAsync(Roles.Viewer);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/experiments")).StatusCode);
+        var response = await client.PostAsync("/api/experiments", new StringContent(WebTestSpecs.AdaptFormer, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_admin_opens_the_dashboard_and_hangfire()
+    {
+        using var client = await SignInAsync(Roles.Admin);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/hangfire")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_does_not_sign_in()
+    {
+        var email = await CreateUserAsync(Roles.Admin);
+        using var client = NewBrowser();
+        var response = await PostLoginAsync(client, email, "wrong-password");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Wrong email or password", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/experiments")).StatusCode);
+    }
+
+    private const string Password = "Correct-horse-battery-9";
+
+    private async Task<HttpClient> SignInAsync(string role)
+    {
+        var email = await CreateUserAsync(role);
+        var client = NewBrowser();
+        var response = await PostLoginAsync(client, email, Password);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return client;
+    }
+
+    private HttpClient NewBrowser() =>
+        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() })
+        {
+            BaseAddress = web.BaseAddress,
+        };
+
+    private static async Task<HttpResponseMessage> PostLoginAsync(HttpClient client, string email, string password)
+    {
+        var page = await client.GetStringAsync("/account/login");
+        var token = AntiforgeryToken().Match(page).Groups[1].Value;
+        return await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
+            ["Input.Email"] = email,
+            ["Input.Password"] = password,
+        }));
+    }
+
+    private async Task<string> CreateUserAsync(string role)
+    {
+        using var scope = web.App.Services.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PlatformUser>>();
+        var email = $"{role}-{Guid.NewGuid():N}@example.com";
+        var user = new PlatformUser { UserName = email, Email = email, EmailConfirmed = true };
+        Assert.True((await users.CreateAsync(user, Password)).Succeeded);
+        Assert.True((await users.AddToRoleAsync(user, role)).Succeeded);
+        return email;
+    }
+}
