@@ -21,6 +21,7 @@ public static class AgentApp
         builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section);
         builder.Services.AddSingleton<AttemptRegistry>();
         builder.Services.AddSingleton<AttemptRunner>();
+        builder.Services.AddSingleton<ReliablePublisher>();
         builder.Services.AddSingleton<HeartbeatLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HeartbeatLoop>());
         builder.Services.AddHttpClient<BlobClient>((sp, http) =>

@@ -2,7 +2,8 @@
 # Shared settings and helpers for ./platform. Sourced, never executed.
 
 REPO_ROOT="${REPO_ROOT:?REPO_ROOT must be set by ./platform}"
-LOCAL_DIR="$REPO_ROOT/.local"
+# ADAPTERLAB_LOCAL_DIR: another state folder gives a wholly separate set of servers (fault-injection tests use it).
+LOCAL_DIR="${ADAPTERLAB_LOCAL_DIR:-$REPO_ROOT/.local}"
 LOG_DIR="$LOCAL_DIR/logs"
 RUN_DIR="$LOCAL_DIR/run"
 SECRETS_DIR="$LOCAL_DIR/secrets"

@@ -124,10 +124,17 @@ web_env() {
     "ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN=$(secret_get agent-token)"
   )
   mapfile -t -O "${#out[@]}" out < <(rabbit_env_for web)
-  for v in ADAPTERLAB_BOOTSTRAP_API_KEY ADAPTERLAB_ADMIN_EMAIL ADAPTERLAB_ADMIN_PASSWORD; do
+  # An admin API key for this checkout's own tools (curl, ./platform bench): the user's, or one generated under .local/secrets.
+  out+=("ADAPTERLAB_BOOTSTRAP_API_KEY=$(local_api_key)")
+  for v in ADAPTERLAB_ADMIN_EMAIL ADAPTERLAB_ADMIN_PASSWORD; do
     [[ -n "${!v:-}" ]] && out+=("$v=${!v}")
   done
   printf '%s\n' "${out[@]}"
+}
+
+# local_api_key: ADAPTERLAB_BOOTSTRAP_API_KEY when set, else the generated .local/secrets/api-key.
+local_api_key() {
+  if [[ -n "${ADAPTERLAB_BOOTSTRAP_API_KEY:-}" ]]; then printf '%s' "$ADAPTERLAB_BOOTSTRAP_API_KEY"; else secret_get api-key; fi
 }
 
 orchestrator_env() {

@@ -10,4 +10,6 @@ public sealed record AttemptFailed
     /// <summary>True when the training itself failed (exception, NaN, divergence); false for infrastructure trouble.</summary>
     public bool TrainingFailure { get; init; } = true;
     public DateTimeOffset FailedAt { get; init; }
+    /// <summary>A stored blob this attempt found corrupted (its bytes do not hash to its name): never to be used again.</summary>
+    public string? CorruptBlob { get; init; }
 }

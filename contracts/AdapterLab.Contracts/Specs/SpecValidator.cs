@@ -130,7 +130,7 @@ public static partial class SpecValidator
         if (m.AdapterNorm is not (null or "none" or "in" or "out")) e.Add("method.adapterNorm", "must be 'none', 'in' or 'out'");
         if (m.Dropout is { } p && (p < 0 || p >= 1)) e.Add("method.dropout", "must be in [0, 1)");
         if (m.PromptTokens is < 1 or > 256) e.Add("method.promptTokens", "must be between 1 and 256");
-        if (m.Rank is { } r && (r < 1 || (preset is not null && r > preset.Width))) e.Add("method.rank", $"must be between 1 and the width {preset?.Width}");
+        if (m.Rank is { } r && (r < 1 || (preset is not null && r > preset.Width))) e.Add("method.rank", preset is null ? "must be at least 1" : $"must be between 1 and the width {preset.Width} of {preset.Name}");
         if (m.Alpha is { } a && (a <= 0 || double.IsNaN(a))) e.Add("method.alpha", "must be greater than 0");
         if (m.Layers is { } layers)
         {

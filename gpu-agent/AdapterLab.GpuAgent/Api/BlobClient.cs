@@ -25,12 +25,14 @@ public sealed class BlobClient(HttpClient http, IOptions<AgentOptions> options)
             using var request = new HttpRequestMessage(HttpMethod.Get, $"api/agent/blobs/{hash}");
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             if (response.StatusCode == HttpStatusCode.NotFound) throw new BlobTransferException($"blob {hash} does not exist on the server");
+            if (response.StatusCode == HttpStatusCode.UnprocessableEntity)
+                throw new BlobCorruptedException(hash, await response.Content.ReadAsStringAsync(ct));
             response.EnsureSuccessStatusCode();
             await using (var body = await response.Content.ReadAsStreamAsync(ct))
             await using (var file = File.Create(partial))
                 await body.CopyToAsync(file, ct);
             var actual = await HashFileAsync(partial, ct);
-            if (actual != hash) throw new BlobTransferException($"blob {hash} arrived corrupted (hashes to {actual})");
+            if (actual != hash) throw new BlobCorruptedException(hash, $"blob {hash} arrived corrupted (hashes to {actual})");
             File.Move(partial, path, overwrite: true);
             return path;
         }
@@ -63,4 +65,10 @@ public sealed class BlobClient(HttpClient http, IOptions<AgentOptions> options)
 }
 
 /// <summary>A checkpoint could not be moved between agent and server (an infrastructure failure, not a training one).</summary>
-public sealed class BlobTransferException(string message) : Exception(message);
+public class BlobTransferException(string message) : Exception(message);
+
+/// <summary>The stored bytes of a blob do not match its hash: the blob must not be used.</summary>
+public sealed class BlobCorruptedException(string hash, string message) : BlobTransferException(message)
+{
+    public string Hash { get; } = hash;
+}

@@ -13,6 +13,7 @@ namespace AdapterLab.GpuAgent.Running;
 public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
 {
     private readonly IBus _bus;
+    private readonly ReliablePublisher _reliable;
     private readonly BlobClient _blobs;
     private readonly RunningAttemptState _state;
     private readonly string _agentId;
@@ -23,9 +24,10 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
     private long _totalSteps;
     private long _startStep;
 
-    public AttemptReporter(IBus bus, BlobClient blobs, RunningAttemptState state, string agentId, Provenance provenance, TimeSpan flushInterval)
+    public AttemptReporter(IBus bus, ReliablePublisher reliable, BlobClient blobs, RunningAttemptState state, string agentId, Provenance provenance, TimeSpan flushInterval)
     {
         _bus = bus;
+        _reliable = reliable;
         _blobs = blobs;
         _state = state;
         _agentId = agentId;
@@ -48,7 +50,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
             Device = start.Device,
             Packages = new Dictionary<string, string>(Provenance.Packages.Concat(start.Packages).DistinctBy(kv => kv.Key)),
         };
-        _bus.Publish(new AttemptStarted
+        _reliable.PublishAsync(new AttemptStarted
         {
             ExperimentId = _state.ExperimentId,
             AttemptNumber = _state.AttemptNumber,
@@ -74,7 +76,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
         var (hash, size) = _blobs.UploadAsync(path, CancellationToken.None).GetAwaiter().GetResult();
         LastCheckpointBlob = hash;
         LastCheckpointStep = step;
-        _bus.Publish(new CheckpointSaved
+        _reliable.PublishAsync(new CheckpointSaved
         {
             ExperimentId = _state.ExperimentId,
             AttemptNumber = _state.AttemptNumber,

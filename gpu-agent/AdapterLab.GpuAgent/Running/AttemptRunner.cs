@@ -14,7 +14,7 @@ namespace AdapterLab.GpuAgent.Running;
 /// Runs one accepted attempt on a dedicated thread: fetch the pinned weights, train, upload the outputs, report the end.
 /// Whatever happens, exactly one of Succeeded, Failed or Cancelled is published for the attempt.
 /// </summary>
-public sealed class AttemptRunner(IBus bus, BlobClient blobs, AttemptRegistry registry, IOptions<AgentOptions> options, ILogger<AttemptRunner> log)
+public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobClient blobs, AttemptRegistry registry, HeartbeatLoop heartbeat, IOptions<AgentOptions> options, ILogger<AttemptRunner> log)
 {
     private static readonly string GitCommit = Environment.GetEnvironmentVariable("ADAPTERLAB_GIT_COMMIT")
         ?? typeof(AttemptRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+').ElementAtOrDefault(1)
@@ -54,7 +54,7 @@ public sealed class AttemptRunner(IBus bus, BlobClient blobs, AttemptRegistry re
             Seed = spec.Training.Seed,
             Host = Environment.MachineName,
         };
-        await using var reporter = new AttemptReporter(bus, blobs, state, o.ResolvedId, provenance, TimeSpan.FromSeconds(o.FlushSeconds));
+        await using var reporter = new AttemptReporter(bus, publisher, blobs, state, o.ResolvedId, provenance, TimeSpan.FromSeconds(o.FlushSeconds));
         using var _ = log.BeginScope(new Dictionary<string, object> { ["ExperimentId"] = m.ExperimentId, ["Attempt"] = m.AttemptNumber });
         try
         {
@@ -64,6 +64,11 @@ public sealed class AttemptRunner(IBus bus, BlobClient blobs, AttemptRegistry re
                 if (m.BackboneBlob is { } b) backbone = await blobs.DownloadAsync(b, state.StopToken);
                 if (m.ModelBlob is { } mb) model = await blobs.DownloadAsync(mb, state.StopToken);
                 if (m.ResumeBlob is { } r) resume = await blobs.DownloadAsync(r, state.StopToken);
+            }
+            catch (BlobCorruptedException ex)
+            {
+                await PublishFailedAsync(m, state, $"stored weights are corrupted: {ex.Message}", training: false, corruptBlob: ex.Hash);
+                return;
             }
             catch (Exception ex) when (ex is HttpRequestException or BlobTransferException or IOException)
             {
@@ -90,7 +95,7 @@ public sealed class AttemptRunner(IBus bus, BlobClient blobs, AttemptRegistry re
             {
                 if (state.CancelledByUser)
                 {
-                    await bus.Publish(new AttemptCancelled { ExperimentId = m.ExperimentId, AttemptNumber = m.AttemptNumber, Step = outcome.FinalStep, ResumeBlob = reporter.LastCheckpointBlob });
+                    await publisher.PublishAsync(new AttemptCancelled { ExperimentId = m.ExperimentId, AttemptNumber = m.AttemptNumber, Step = outcome.FinalStep, ResumeBlob = reporter.LastCheckpointBlob });
                     log.LogInformation("Attempt cancelled at step {Step}", outcome.FinalStep);
                 }
                 else
@@ -103,7 +108,7 @@ public sealed class AttemptRunner(IBus bus, BlobClient blobs, AttemptRegistry re
             string? output = null, backboneOut = null;
             if (outcome.OutputWeightsPath is { } op) output = (await blobs.UploadAsync(op, CancellationToken.None)).Hash;
             if (outcome.BackboneWeightsPath is { } bp) backboneOut = (await blobs.UploadAsync(bp, CancellationToken.None)).Hash;
-            await bus.Publish(new AttemptSucceeded
+            await publisher.PublishAsync(new AttemptSucceeded
             {
                 ExperimentId = m.ExperimentId,
                 AttemptNumber = m.AttemptNumber,
@@ -134,6 +139,8 @@ public sealed class AttemptRunner(IBus bus, BlobClient blobs, AttemptRegistry re
         finally
         {
             registry.Remove(state);
+            // Announce the freed slot now rather than at the next heartbeat: the next experiment starts at once.
+            await heartbeat.AnnounceNowAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             try
             {
                 Directory.Delete(work, recursive: true);
@@ -144,10 +151,10 @@ public sealed class AttemptRunner(IBus bus, BlobClient blobs, AttemptRegistry re
         }
     }
 
-    private async Task PublishFailedAsync(RunExperiment m, RunningAttemptState state, string reason, bool training, long? step = null)
+    private async Task PublishFailedAsync(RunExperiment m, RunningAttemptState state, string reason, bool training, long? step = null, string? corruptBlob = null)
     {
         log.LogWarning("Attempt failed ({Kind}): {Reason}", training ? "training" : "infrastructure", reason);
-        await bus.Publish(new AttemptFailed
+        await publisher.PublishAsync(new AttemptFailed
         {
             ExperimentId = m.ExperimentId,
             AttemptNumber = m.AttemptNumber,
@@ -155,6 +162,7 @@ public sealed class AttemptRunner(IBus bus, BlobClient blobs, AttemptRegistry re
             LastStep = step ?? state.Step,
             TrainingFailure = training,
             FailedAt = DateTimeOffset.UtcNow,
+            CorruptBlob = corruptBlob,
         });
     }
 }

@@ -1,3 +1,4 @@
+using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Data;
 using AdapterLab.Orchestrator.Scheduling;
@@ -21,6 +22,21 @@ public sealed class AgentAnnouncedConsumer(PlatformDbContext db, DispatchSignal 
             WHERE agents.last_seen_at <= excluded.last_seen_at
             """, context.CancellationToken);
         if (m.FreeSlots > 0) signal.Raise();
+
+        // An agent still running an attempt that was declared lost (it was cut off, not dead) is told to stop it: the
+        // experiment has moved on, and the slot is needed.
+        foreach (var r in m.Running)
+        {
+            var current = await db.Attempts.AsNoTracking()
+                .Where(a => a.ExperimentId == r.ExperimentId && a.Number == r.AttemptNumber)
+                .Select(a => new { a.Status, a.AgentId, Latest = a.Experiment!.AttemptCount })
+                .SingleOrDefaultAsync(context.CancellationToken);
+            bool superseded = current is null || current.Latest != r.AttemptNumber || current.AgentId != m.AgentId
+                              || current.Status is ExperimentStatus.Lost or ExperimentStatus.Failed or ExperimentStatus.Succeeded or ExperimentStatus.Cancelled;
+            if (!superseded) continue;
+            var endpoint = await context.GetSendEndpoint(new Uri($"queue:{m.QueueName}"));
+            await endpoint.Send(new CancelAttempt { ExperimentId = r.ExperimentId, AttemptNumber = r.AttemptNumber }, context.CancellationToken);
+        }
     }
 
     public async Task Consume(ConsumeContext<AgentStopping> context)

@@ -33,6 +33,20 @@ public sealed class AttemptFailedConsumer(PlatformDbContext db, DispatchSignal s
         attempt.Step = Math.Max(attempt.Step, m.LastStep);
 
         ExperimentStatusChanged? news;
+        if (m.CorruptBlob is { } corrupt)
+        {
+            // Never hand this blob out again: drop the checkpoints that point at it; the next attempt resumes from an
+            // older one (or from the start). A corrupted backbone cannot be replaced here, so the experiment fails.
+            var dropped = await db.Checkpoints.Where(c => c.BlobHash == corrupt && c.Kind == "resume").ExecuteDeleteAsync(ct);
+            if (dropped == 0)
+            {
+                e.FailureReason = $"weights {corrupt} are corrupted in storage: {m.Reason}";
+                news = ExperimentLifecycle.Transition(db, e, ExperimentStatus.Failed, actor, e.FailureReason, now);
+                await db.SaveChangesAsync(ct);
+                if (news is not null) await context.Publish(news, ct);
+                return;
+            }
+        }
         if (e.CancelRequested)
         {
             news = ExperimentLifecycle.Transition(db, e, ExperimentStatus.Cancelled, actor, "cancelled (the attempt failed while stopping)", now);

@@ -12,11 +12,13 @@ namespace AdapterLab.Orchestrator.Scheduling;
 /// <summary>
 /// Turns expired leases into <c>Lost</c> and requeues the experiment as a new attempt (resumed from its latest
 /// checkpoint by the dispatcher), or fails it once <c>retry.maxAttempts</c> attempts have been lost.
+/// While the orchestrator itself is cut off from the broker no heartbeat can reach it, so it reaps nothing then, nor for
+/// one lease after the connection is back: its own isolation is not the agents' death.
 /// </summary>
 public sealed class LeaseReaper(
     IDbContextFactory<PlatformDbContext> dbFactory,
     DispatchSignal signal,
-    IBus bus,
+    IBusControl bus,
     IOptions<OrchestratorOptions> options,
     TimeProvider clock,
     ILogger<LeaseReaper> log) : BackgroundService
@@ -45,10 +47,18 @@ public sealed class LeaseReaper(
         }
     }
 
+    private DateTimeOffset _brokerLastDown = DateTimeOffset.MinValue;
+
     /// <summary>One pass: returns the number of attempts declared lost.</summary>
     public async Task<int> ReapOnceAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
+        if (bus.CheckHealth().Status != BusHealthStatus.Healthy)
+        {
+            _brokerLastDown = now;
+            return 0;
+        }
+        if (now - _brokerLastDown < options.Value.Lease) return 0;
         var news = new List<ExperimentStatusChanged>();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var expired = await db.Attempts

@@ -17,7 +17,8 @@ public static class TestEnvironment
     /// <summary>Creates an empty database with the platform's schema; returns its connection string.</summary>
     public static async Task<string> CreateDatabaseAsync(string purpose)
     {
-        var name = $"t_{purpose}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
+        var name = $"t_{purpose}_{Guid.NewGuid():N}".ToLowerInvariant();
+        if (name.Length > 60) name = name[..60];
         await using (var admin = new NpgsqlConnection(AdminConnectionString))
         {
             await admin.OpenAsync();
