@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Contracts.Safetensors;
@@ -63,7 +64,16 @@ public static class ExperimentTrainer
             }
 
             trainClock.Start();
-            double loss = TrainStep(model, plan, optimizer, schedule, trainSplit, trainFeatures, order, step, device);
+            double loss;
+            try
+            {
+                loss = TrainStep(model, plan, optimizer, schedule, trainSplit, trainFeatures, order, step, device);
+            }
+            catch (Exception ex) when (ex is ExternalException or InvalidOperationException or ArgumentException)
+            {
+                // libtorch errors (out of memory, shape errors) inside a step are the training's own failure, with the step it reached.
+                throw new TrainingFailedException($"step {step + 1} failed: {ex.Message}", step, ex);
+            }
             trainClock.Stop();
             imagesSeen += plan.BatchSize;
             if (!double.IsFinite(loss)) throw new TrainingFailedException($"loss became {loss} at step {step + 1}", step);

@@ -42,7 +42,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         var qx = q.forward(x);
         var vx = v.forward(x);
         if (lora_q is not null) qx = qx + lora_q.forward(x);
-        if (lora_v is not null) vx = vx + lora_v!.forward(x);
+        if (lora_v is not null) vx = vx + lora_v.forward(x);
         var qh = qx.view(b, n, heads, d / heads).transpose(1, 2);
         var kh = k.forward(x).view(b, n, heads, d / heads).transpose(1, 2);
         var vh = vx.view(b, n, heads, d / heads).transpose(1, 2);
