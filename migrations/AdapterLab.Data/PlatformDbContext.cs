@@ -23,6 +23,8 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<Suite> Suites => Set<Suite>();
     public DbSet<SuiteRun> SuiteRuns => Set<SuiteRun>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<LeaderboardEntry> LeaderboardEntries => Set<LeaderboardEntry>();
+    public DbSet<LeaderboardPin> LeaderboardPins => Set<LeaderboardPin>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -81,7 +83,19 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.HasIndex(x => new { x.SuiteId, x.IdempotencyKey }).IsUnique();
             e.HasIndex(x => new { x.SuiteId, x.CreatedAt });
             e.Property(x => x.SummaryJson).HasColumnType("jsonb");
+            e.Property(x => x.PlanJson).HasColumnType("jsonb");
+            // At most one active run per suite: a concurrent second trigger loses the insert and is recorded as skipped.
+            e.HasIndex(x => x.SuiteId).IsUnique().HasFilter("status = 'running'").HasDatabaseName("ix_suite_runs_one_running_per_suite");
+            e.HasIndex(x => x.Status);
         });
+        b.Entity<LeaderboardEntry>(e =>
+        {
+            e.HasKey(x => new { x.Board, x.ConfigurationHash });
+            // Ranking reads one board in score order; the projection replaces a configuration's rows.
+            e.HasIndex(x => new { x.Board, x.Mean });
+            e.HasIndex(x => x.ConfigurationHash);
+        });
+        b.Entity<LeaderboardPin>(e => e.HasKey(x => x.Board));
         b.Entity<ApiKey>(e => e.HasIndex(x => x.Hash).IsUnique());
         b.Entity<OutboxMessage>(e =>
         {

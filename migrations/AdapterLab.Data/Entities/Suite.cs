@@ -28,4 +28,8 @@ public sealed class SuiteRun
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
     public string? SummaryJson { get; set; }
+    /// <summary>Why a run was skipped or refused, what was trimmed or reused (plain text for lists).</summary>
+    public string? Note { get; set; }
+    /// <summary>The run's plan (jsonb): cost estimate, trimmed entries, reused pretrains, submission problems.</summary>
+    public string? PlanJson { get; set; }
 }

@@ -709,6 +709,149 @@ namespace AdapterLab.Data.Migrations
                     b.ToTable("final_results", (string)null);
                 });
 
+            modelBuilder.Entity("AdapterLab.Data.Entities.LeaderboardEntry", b =>
+                {
+                    b.Property<string>("Board")
+                        .HasColumnType("text")
+                        .HasColumnName("board");
+
+                    b.Property<string>("ConfigurationHash")
+                        .HasColumnType("text")
+                        .HasColumnName("configuration_hash");
+
+                    b.Property<string>("Dataset")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("dataset");
+
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("domain");
+
+                    b.Property<double?>("ImagesPerSecond")
+                        .HasColumnType("double precision")
+                        .HasColumnName("images_per_second");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LabelFamily")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("label_family");
+
+                    b.Property<Guid>("LatestExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("latest_experiment_id");
+
+                    b.Property<double>("Mean")
+                        .HasColumnType("double precision")
+                        .HasColumnName("mean");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("method");
+
+                    b.Property<string>("Metric")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("metric");
+
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Preset")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("preset");
+
+                    b.Property<int>("Seeds")
+                        .HasColumnType("integer")
+                        .HasColumnName("seeds");
+
+                    b.Property<double>("Std")
+                        .HasColumnType("double precision")
+                        .HasColumnName("std");
+
+                    b.Property<long>("Steps")
+                        .HasColumnType("bigint")
+                        .HasColumnName("steps");
+
+                    b.Property<string>("Suite")
+                        .HasColumnType("text")
+                        .HasColumnName("suite");
+
+                    b.Property<Guid?>("SuiteRunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("suite_run_id");
+
+                    b.Property<string>("Task")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("task");
+
+                    b.Property<long>("TotalParameters")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_parameters");
+
+                    b.Property<double?>("TrainSeconds")
+                        .HasColumnType("double precision")
+                        .HasColumnName("train_seconds");
+
+                    b.Property<long>("TrainableParameters")
+                        .HasColumnType("bigint")
+                        .HasColumnName("trainable_parameters");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<double?>("ValidationMean")
+                        .HasColumnType("double precision")
+                        .HasColumnName("validation_mean");
+
+                    b.HasKey("Board", "ConfigurationHash")
+                        .HasName("pk_leaderboard_entries");
+
+                    b.HasIndex("ConfigurationHash")
+                        .HasDatabaseName("ix_leaderboard_entries_configuration_hash");
+
+                    b.HasIndex("Board", "Mean")
+                        .HasDatabaseName("ix_leaderboard_entries_board_mean");
+
+                    b.ToTable("leaderboard_entries", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.LeaderboardPin", b =>
+                {
+                    b.Property<string>("Board")
+                        .HasColumnType("text")
+                        .HasColumnName("board");
+
+                    b.Property<string>("BaselineConfigurationHash")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("baseline_configuration_hash");
+
+                    b.Property<DateTimeOffset>("PinnedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("pinned_at");
+
+                    b.Property<string>("PinnedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("pinned_by");
+
+                    b.HasKey("Board")
+                        .HasName("pk_leaderboard_pins");
+
+                    b.ToTable("leaderboard_pins", (string)null);
+                });
+
             modelBuilder.Entity("AdapterLab.Data.Entities.MetricPointRow", b =>
                 {
                     b.Property<Guid>("ExperimentId")
@@ -956,6 +1099,14 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("idempotency_key");
 
+                    b.Property<string>("Note")
+                        .HasColumnType("text")
+                        .HasColumnName("note");
+
+                    b.Property<string>("PlanJson")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("plan_json");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text")
@@ -984,6 +1135,14 @@ namespace AdapterLab.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_suite_runs");
+
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_suite_runs_status");
+
+                    b.HasIndex("SuiteId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_suite_runs_one_running_per_suite")
+                        .HasFilter("status = 'running'");
 
                     b.HasIndex("SuiteId", "CreatedAt")
                         .HasDatabaseName("ix_suite_runs_suite_id_created_at");

@@ -19,10 +19,12 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
     /// <summary>Outcome of a submission: the new experiment, or the name of a backbone that already exists.</summary>
     public sealed record Result(Experiment? Experiment, string? BackboneConflict);
 
-    public async Task<Result> SubmitAsync(ExperimentSpec spec, string actor, CancellationToken ct)
+    /// <param name="suiteRunId">The suite run the experiment belongs to (suite runs submit through here too).</param>
+    public async Task<Result> SubmitAsync(ExperimentSpec spec, string actor, CancellationToken ct, Guid? suiteRunId = null)
     {
         var now = clock.GetUtcNow();
         var experiment = Build(spec, actor, now);
+        experiment.SuiteRunId = suiteRunId;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (spec.Backbone.RegisterAs is { } name)
         {

@@ -1,0 +1,75 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Data.Leaderboards;
+
+/// <summary>
+/// Keeps <c>leaderboard_entries</c> up to date on write: recomputes the boards of one configuration from its succeeded
+/// experiments (the latest per seed, test split for the score, validation beside it). Idempotent; call it inside the
+/// transaction that stores an experiment's final results (the orchestrator does) or after planting results.
+/// </summary>
+public static class LeaderboardProjection
+{
+    /// <summary>Refreshes every board entry of the configuration <paramref name="experimentId"/> belongs to.</summary>
+    public static Task<int> RefreshAsync(PlatformDbContext db, Guid experimentId, CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync(RefreshSql, [experimentId], ct);
+
+    /// <summary>Rebuilds every entry (backfill after a migration or a bulk import).</summary>
+    public static Task<int> RebuildAsync(PlatformDbContext db, CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync(RebuildSql, ct);
+
+    private const string ThisConfiguration = "(SELECT configuration_hash FROM experiments WHERE id = {0})";
+
+    private const string RefreshSql = "DELETE FROM leaderboard_entries WHERE configuration_hash = " + ThisConfiguration + ";\n"
+        + LatestSql + " AND e.configuration_hash = " + ThisConfiguration + OrderSql + UpsertSql + GroupSql;
+
+    private const string RebuildSql = "DELETE FROM leaderboard_entries;\n" + LatestSql + OrderSql + UpsertSql + GroupSql;
+
+    private const string LatestSql = """
+        WITH latest AS (
+            SELECT DISTINCT ON (e.configuration_hash, e.seed) e.*
+            FROM experiments e
+            WHERE e.status = 'Succeeded'
+        """;
+
+    private const string OrderSql = """
+
+            ORDER BY e.configuration_hash, e.seed, e.finished_at DESC NULLS LAST, e.id DESC
+        )
+
+        """;
+
+    private const string UpsertSql = """
+        INSERT INTO leaderboard_entries (board, configuration_hash, dataset, label_family, domain, task, metric, name, kind, method,
+            preset, mean, std, seeds, validation_mean, trainable_parameters, total_parameters, steps, images_per_second,
+            train_seconds, suite_run_id, suite, latest_experiment_id, updated_at)
+        SELECT concat_ws('.', e.dataset, coalesce(e.label_family, '-'), r.domain, r.task, r.metric),
+               e.configuration_hash, e.dataset, coalesce(e.label_family, '-'), r.domain, r.task, r.metric,
+               (array_agg(e.name ORDER BY e.finished_at DESC NULLS LAST))[1],
+               min(e.kind), min(e.method), min(e.preset),
+               avg(r.value), coalesce(stddev_samp(r.value), 0), count(*)::int,
+               avg(v.value),
+               max(e.trainable_parameters), max(e.total_parameters), max(e.step),
+               avg(e.images_per_second),
+               avg(extract(epoch FROM (e.finished_at - e.started_at))),
+               (array_agg(e.suite_run_id ORDER BY e.finished_at DESC NULLS LAST))[1],
+               (array_agg(e.suite ORDER BY e.finished_at DESC NULLS LAST))[1],
+               (array_agg(e.id ORDER BY e.finished_at DESC NULLS LAST))[1],
+               now()
+        FROM latest e
+        JOIN final_results r ON r.experiment_id = e.id AND r.split = 'test'
+        LEFT JOIN final_results v ON v.experiment_id = e.id AND v.split = 'validation'
+                                  AND v.task = r.task AND v.domain = r.domain AND v.metric = r.metric
+
+        """;
+
+    private const string GroupSql = """
+        GROUP BY e.configuration_hash, e.dataset, coalesce(e.label_family, '-'), r.domain, r.task, r.metric
+        ON CONFLICT (board, configuration_hash) DO UPDATE SET
+            name = excluded.name, kind = excluded.kind, method = excluded.method, preset = excluded.preset,
+            mean = excluded.mean, std = excluded.std, seeds = excluded.seeds, validation_mean = excluded.validation_mean,
+            trainable_parameters = excluded.trainable_parameters, total_parameters = excluded.total_parameters,
+            steps = excluded.steps, images_per_second = excluded.images_per_second, train_seconds = excluded.train_seconds,
+            suite_run_id = excluded.suite_run_id, suite = excluded.suite, latest_experiment_id = excluded.latest_experiment_id,
+            updated_at = excluded.updated_at;
+        """;
+}
