@@ -35,6 +35,7 @@ public static class BusRegistration
                     cfg.MessageTopology.SetEntityNameFormatter(new PrefixEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter, options.QueuePrefix));
                 }
                 cfg.UseMessageRetry(r => r.Exponential(8, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
+                foreach (var hook in ctx.GetServices<IBusConfigurationHook>()) hook.Configure(ctx, cfg);
                 endpoints?.Invoke(ctx, cfg, options);
             });
         });

@@ -13,8 +13,44 @@ public sealed class BlobClient(HttpClient http, IOptions<AgentOptions> options)
 {
     private readonly string _cache = Path.Combine(options.Value.ResolvedWorkDirectory, "blobs");
 
-    /// <summary>Returns a local, verified copy of the blob.</summary>
-    public async Task<string> DownloadAsync(string hash, CancellationToken ct)
+    /// <summary>Returns a local, verified copy of the blob (transient faults are retried).</summary>
+    public Task<string> DownloadAsync(string hash, CancellationToken ct) => RetryTransientAsync(() => DownloadOnceAsync(hash, ct), ct);
+
+    /// <summary>Uploads a file; returns its sha256 and size (transient faults are retried). The server re-hashes and rejects a mismatch.</summary>
+    public Task<(string Hash, long Size)> UploadAsync(string path, CancellationToken ct) => RetryTransientAsync(() => UploadOnceAsync(path, ct), ct);
+
+    /// <summary>
+    /// Retries what a restart of the web service or its database looks like from here (connection refused, 5xx) with
+    /// back-off for about a minute; corruption, a missing blob and cancellation are not transient.
+    /// </summary>
+    private static async Task<T> RetryTransientAsync<T>(Func<Task<T>> action, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(500);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (Exception ex) when (attempt < 8 && !ct.IsCancellationRequested && IsTransient(ex))
+            {
+                await Task.Delay(delay, ct);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 15_000));
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception ex) => ex switch
+    {
+        BlobCorruptedException => false,
+        TransientBlobException => true,
+        HttpRequestException => true,
+        IOException => true,
+        TaskCanceledException => true, // HttpClient timeout
+        _ => false,
+    };
+
+    private async Task<string> DownloadOnceAsync(string hash, CancellationToken ct)
     {
         Directory.CreateDirectory(_cache);
         var path = Path.Combine(_cache, hash);
@@ -27,12 +63,14 @@ public sealed class BlobClient(HttpClient http, IOptions<AgentOptions> options)
             if (response.StatusCode == HttpStatusCode.NotFound) throw new BlobTransferException($"blob {hash} does not exist on the server");
             if (response.StatusCode == HttpStatusCode.UnprocessableEntity)
                 throw new BlobCorruptedException(hash, await response.Content.ReadAsStringAsync(ct));
+            if ((int)response.StatusCode >= 500) throw new TransientBlobException($"download of {hash}: {(int)response.StatusCode}");
             response.EnsureSuccessStatusCode();
             await using (var body = await response.Content.ReadAsStreamAsync(ct))
             await using (var file = File.Create(partial))
                 await body.CopyToAsync(file, ct);
             var actual = await HashFileAsync(partial, ct);
-            if (actual != hash) throw new BlobCorruptedException(hash, $"blob {hash} arrived corrupted (hashes to {actual})");
+            // The server verified the stored bytes before sending (422 otherwise), so a mismatch here is the transfer.
+            if (actual != hash) throw new TransientBlobException($"blob {hash} arrived damaged (hashes to {actual})");
             File.Move(partial, path, overwrite: true);
             return path;
         }
@@ -42,8 +80,7 @@ public sealed class BlobClient(HttpClient http, IOptions<AgentOptions> options)
         }
     }
 
-    /// <summary>Uploads a file; returns its sha256 and size. The server re-hashes and rejects a mismatch.</summary>
-    public async Task<(string Hash, long Size)> UploadAsync(string path, CancellationToken ct)
+    private async Task<(string Hash, long Size)> UploadOnceAsync(string path, CancellationToken ct)
     {
         var hash = await HashFileAsync(path, ct);
         var size = new FileInfo(path).Length;
@@ -52,6 +89,7 @@ public sealed class BlobClient(HttpClient http, IOptions<AgentOptions> options)
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         content.Headers.ContentLength = size;
         using var response = await http.PutAsync($"api/agent/blobs/{hash}", content, ct);
+        if ((int)response.StatusCode >= 500) throw new TransientBlobException($"upload of {hash}: {(int)response.StatusCode}");
         if (!response.IsSuccessStatusCode)
             throw new BlobTransferException($"upload of {hash} failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
         return (hash, size);
@@ -66,6 +104,9 @@ public sealed class BlobClient(HttpClient http, IOptions<AgentOptions> options)
 
 /// <summary>A checkpoint could not be moved between agent and server (an infrastructure failure, not a training one).</summary>
 public class BlobTransferException(string message) : Exception(message);
+
+/// <summary>The server answered with a 5xx: worth another try.</summary>
+public sealed class TransientBlobException(string message) : BlobTransferException(message);
 
 /// <summary>The stored bytes of a blob do not match its hash: the blob must not be used.</summary>
 public sealed class BlobCorruptedException(string hash, string message) : BlobTransferException(message)

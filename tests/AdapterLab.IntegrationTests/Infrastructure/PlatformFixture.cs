@@ -29,10 +29,22 @@ public class PlatformFixture : IAsyncLifetime
     protected string Prefix { get; } = $"t{Guid.NewGuid().ToString("N")[..8]}-";
     protected Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>The servers this platform runs on (the shared test pair unless a fixture brings its own).</summary>
+    protected TestServers Servers { get; set; } = null!;
+
+    /// <summary>Whether an agent runs inside the test process from the start (fault tests start agent processes instead).</summary>
+    protected virtual bool StartsInProcessAgent => true;
+
+    /// <summary>Last chance to adjust a host before it is built (e.g. register a bus configuration hook).</summary>
+    protected virtual void ConfigureHost(string name, WebApplicationBuilder builder)
+    {
+    }
+
     public virtual async Task InitializeAsync()
     {
-        ConnectionString = await TestEnvironment.CreateDatabaseAsync("platform");
-        foreach (var kv in TestEnvironment.RabbitSettings(Prefix)) Settings[kv.Key] = kv.Value;
+        Servers ??= TestEnvironment.Servers;
+        ConnectionString = await Servers.CreateDatabaseAsync("platform");
+        foreach (var kv in Servers.RabbitSettings(Prefix)) Settings[kv.Key] = kv.Value;
         Settings["ConnectionStrings:Platform"] = ConnectionString;
         Settings["ADAPTERLAB_BOOTSTRAP_API_KEY"] = ApiKey;
         Settings["ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN"] = AgentToken;
@@ -50,21 +62,31 @@ public class PlatformFixture : IAsyncLifetime
         Api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
 
         await StartAsync(OrchestratorApp.Create, "Orchestrator");
-        await StartAgentAsync(AgentId);
+        if (StartsInProcessAgent) await StartAgentAsync(AgentId);
     }
 
-    /// <summary>Starts one more agent host (its own id, queue and work directory).</summary>
+    /// <summary>Starts one more agent host in this process (its own id, queue and work directory).</summary>
     public Task<WebApplication> StartAgentAsync(string agentId, string pool = "cpu", int slots = 1) =>
-        StartAsync(AgentApp.Create, "GpuAgent", new Dictionary<string, string?>
-        {
-            ["Agent:Id"] = agentId,
-            ["Agent:Pool"] = pool,
-            ["Agent:Slots"] = slots.ToString(),
-            ["Agent:ApiUrl"] = WebAddress.ToString(),
-            ["Agent:Token"] = AgentToken,
-            ["Agent:DataRoot"] = Settings["Platform:DataRoot"],
-            ["Agent:WorkDirectory"] = Path.Combine(Path.GetTempPath(), "adapterlab-tests", Prefix, agentId),
-        });
+        StartAsync(AgentApp.Create, "GpuAgent", AgentSettings(agentId, pool, slots));
+
+    /// <summary>Starts an agent as a separate process (the real binary), which a test may kill.</summary>
+    public AgentProcess StartAgentProcess(string agentId, string pool = "cpu", int slots = 1)
+    {
+        var settings = new Dictionary<string, string?>(Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal) || kv.Key.StartsWith("Agent:", StringComparison.Ordinal)));
+        foreach (var kv in AgentSettings(agentId, pool, slots)) settings[kv.Key] = kv.Value;
+        return AgentProcess.Start(agentId, settings);
+    }
+
+    private Dictionary<string, string?> AgentSettings(string agentId, string pool, int slots) => new()
+    {
+        ["Agent:Id"] = agentId,
+        ["Agent:Pool"] = pool,
+        ["Agent:Slots"] = slots.ToString(),
+        ["Agent:ApiUrl"] = WebAddress.ToString(),
+        ["Agent:Token"] = AgentToken,
+        ["Agent:DataRoot"] = Settings["Platform:DataRoot"],
+        ["Agent:WorkDirectory"] = Path.Combine(Path.GetTempPath(), "adapterlab-tests", Prefix, agentId),
+    };
 
     private async Task<WebApplication> StartAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> create, string name, Dictionary<string, string?>? extra = null)
     {
@@ -73,6 +95,7 @@ public class PlatformFixture : IAsyncLifetime
             b.Configuration.AddInMemoryCollection(Settings);
             if (extra is not null) b.Configuration.AddInMemoryCollection(extra);
             b.WebHost.UseUrls("http://127.0.0.1:0");
+            ConfigureHost(name, b);
         });
         await app.StartAsync();
         _hosts.Add(app);
@@ -135,6 +158,6 @@ public class PlatformFixture : IAsyncLifetime
             }
             await _hosts[i].DisposeAsync();
         }
-        await TestEnvironment.DropDatabaseAsync(ConnectionString);
+        if (ConnectionString.Length > 0) await Servers.DropDatabaseAsync(ConnectionString);
     }
 }

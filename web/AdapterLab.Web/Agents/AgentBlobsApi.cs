@@ -53,12 +53,29 @@ public static partial class AgentBlobsApi
         if (!Sha256Pattern().IsMatch(sha256)) return BadHash(sha256);
         var blob = await store.FindAsync(sha256, ct);
         if (blob is null) return Missing(sha256);
-        http.Response.ContentType = "application/octet-stream";
-        http.Response.ContentLength = blob.SizeBytes;
+        // Verify before the first byte goes out (into a temporary file, one chunk in memory at a time): corrupted bytes
+        // are answered with 422 and never served, so a client cannot mistake them for a network fault or use them.
+        string verified;
+        try
+        {
+            verified = await store.ReadToTempFileAsync(sha256, ct);
+        }
+        catch (BlobIntegrityException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Blob corrupted in storage", detail: ex.Message);
+        }
+        http.Response.RegisterForDispose(new TempFile(verified));
         http.Response.Headers.ETag = $"\"{sha256}\"";
-        // Bytes are verified while streaming; a corrupted blob aborts the response (the client sees a short read).
-        await store.CopyToAsync(sha256, http.Response.Body, ct);
-        return TypedResults.Empty;
+        return TypedResults.PhysicalFile(verified, "application/octet-stream");
+    }
+
+    /// <summary>Deletes the verified copy once the response is done.</summary>
+    private sealed class TempFile(string path) : IDisposable
+    {
+        public void Dispose()
+        {
+            try { File.Delete(path); } catch (IOException) { }
+        }
     }
 
     private static async Task<IResult> Head(string sha256, HttpContext http, BlobStore store, CancellationToken ct)

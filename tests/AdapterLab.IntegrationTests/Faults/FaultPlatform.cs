@@ -1,0 +1,37 @@
+using AdapterLab.IntegrationTests.Infrastructure;
+
+namespace AdapterLab.IntegrationTests.Faults;
+
+/// <summary>
+/// A platform on a PostgreSQL and RabbitMQ of its own (restarting them touches nothing else), with no agent inside the
+/// test process: tests start agent processes they can kill. Heartbeat 1 s, lease 5 s.
+/// </summary>
+public sealed class FaultPlatform : PlatformFixture
+{
+    private PrivateServers? _private;
+
+    public PrivateServers Private => _private ?? throw new InvalidOperationException("not started");
+
+    protected override bool StartsInProcessAgent => false;
+
+    public override async Task InitializeAsync()
+    {
+        _private = await PrivateServers.StartAsync();
+        Servers = _private.Servers;
+        Settings["Orchestrator:LeaseHeartbeats"] = "5";
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_private is not null) await _private.DisposeAsync();
+    }
+}
+
+/// <summary>Fault-injection tests share one private server pair and run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class FaultCollection : ICollectionFixture<FaultPlatform>
+{
+    public const string Name = "faults";
+}

@@ -1,0 +1,51 @@
+using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.IntegrationTests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.IntegrationTests.Faults;
+
+/// <summary>kill -9 of the agent mid-run: the lease expires, the experiment is requeued and finishes on another agent,
+/// resumed from its last checkpoint (the step counter continues), with exactly one set of final results.</summary>
+[Collection(FaultCollection.Name)]
+public sealed class WhenAnAgentIsKilledMidTraining(FaultPlatform platform)
+{
+    [Fact]
+    public async Task The_run_resumes_on_another_agent_from_its_checkpoint()
+    {
+        await using var doomed = platform.StartAgentProcess("doomed-" + Guid.NewGuid().ToString("N")[..6]);
+        var id = await platform.SubmitAsync(FaultSpecs.Pretrain(steps: 40));
+
+        // Wait until the first agent has checkpointed at least once, then kill it without warning.
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var db = platform.Db();
+            return await db.Checkpoints.AnyAsync(c => c.ExperimentId == id && c.Kind == "resume" && c.Step >= 5);
+        }, TimeSpan.FromMinutes(3), () => "no checkpoint from the first agent; its log:\n" + doomed.Log);
+        doomed.Kill();
+
+        await using var rescuer = platform.StartAgentProcess("rescuer-" + Guid.NewGuid().ToString("N")[..6]);
+        await platform.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromMinutes(4));
+
+        await using var db = platform.Db();
+        var attempts = await db.Attempts.Where(a => a.ExperimentId == id).OrderBy(a => a.Number).ToListAsync();
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal(ExperimentStatus.Lost, attempts[0].Status);
+        Assert.Equal(doomed.Id, attempts[0].AgentId);
+        Assert.Equal(ExperimentStatus.Succeeded, attempts[1].Status);
+        Assert.Equal(rescuer.Id, attempts[1].AgentId);
+        Assert.True(attempts[1].StartStep >= 5, $"the second attempt restarted at step {attempts[1].StartStep} instead of resuming");
+        Assert.NotNull(attempts[1].ResumeBlob);
+
+        var results = await db.FinalResults.Where(r => r.ExperimentId == id).ToListAsync();
+        Assert.NotEmpty(results);
+        Assert.Equal(results.Count, results.Select(r => (r.Split, r.Task, r.Domain, r.Metric)).Distinct().Count());
+        Assert.All(results, r => Assert.Equal(2, r.AttemptNumber));
+
+        var transitions = await db.StateTransitions.Where(t => t.ExperimentId == id).OrderBy(t => t.Id).ToListAsync();
+        Assert.Contains(transitions, t => t.To == "Lost" && t.Actor == "reaper");
+        Assert.Equal("Succeeded", transitions[^1].To);
+        // Every step's loss is stored once, across both attempts.
+        var steps = await db.MetricPoints.Where(p => p.ExperimentId == id && p.Name == "loss" && p.Split == "train").Select(p => p.Step).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), steps.Order());
+    }
+}

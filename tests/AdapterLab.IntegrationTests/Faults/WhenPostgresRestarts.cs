@@ -1,0 +1,32 @@
+using AdapterLab.IntegrationTests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.IntegrationTests.Faults;
+
+/// <summary>PostgreSQL restarts mid-run: the services recover by themselves, and no metric point or state transition
+/// sent meanwhile is lost (consumers retry; the agent retries blob transfers).</summary>
+[Collection(FaultCollection.Name)]
+public sealed class WhenPostgresRestarts(FaultPlatform platform)
+{
+    [Fact]
+    public async Task Services_recover_and_nothing_is_lost()
+    {
+        await using var agent = platform.StartAgentProcess("pg-" + Guid.NewGuid().ToString("N")[..6]);
+        const int steps = 30;
+        var id = await platform.SubmitAsync(FaultSpecs.Pretrain(steps: steps, seed: 5));
+        await Eventually.TrueAsync(async () => (await platform.GetExperimentAsync(id)).GetProperty("step").GetInt64() >= 3,
+            TimeSpan.FromMinutes(3), () => agent.Log);
+
+        await platform.Private.StopPostgresAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await platform.Private.StartPostgresAsync();
+
+        await platform.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromMinutes(4));
+        await using var db = platform.Db();
+        var losses = await db.MetricPoints.Where(p => p.ExperimentId == id && p.Name == "loss" && p.Split == "train").Select(p => p.Step).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, steps).Select(i => (long)i), losses.Order());
+        var transitions = await db.StateTransitions.Where(t => t.ExperimentId == id).OrderBy(t => t.Id).Select(t => t.To).ToListAsync();
+        Assert.Equal(["Queued", "Dispatched", "Running", "Succeeded"], transitions);
+        Assert.Single(await db.Attempts.Where(a => a.ExperimentId == id).ToListAsync());
+    }
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace AdapterLab.IntegrationTests.Infrastructure;
+
+/// <summary>A gpu-agent in a process of its own (the real build output), so a test can kill it with SIGKILL.</summary>
+public sealed class AgentProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private AgentProcess(Process process, string id)
+    {
+        _process = process;
+        Id = id;
+        process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Id { get; }
+    public bool HasExited => _process.HasExited;
+
+    public string Log
+    {
+        get { lock (_log) return _log.ToString(); }
+    }
+
+    public static AgentProcess Start(string id, IReadOnlyDictionary<string, string?> settings)
+    {
+        var dll = Path.Combine(RepoRoot.Path, "gpu-agent", "AdapterLab.GpuAgent", "bin", RepoRoot.Configuration, "net10.0", "linux-x64", "AdapterLab.GpuAgent.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException("build the solution first: the agent binary is missing", dll);
+        var psi = new ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        // Configuration keys become environment variables (Section:Key → Section__Key).
+        foreach (var (k, v) in settings) psi.Environment[k.Replace(":", "__")] = v;
+        psi.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        return new AgentProcess(Process.Start(psi)!, id);
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no goodbye message, exactly like a crashed machine.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        _process.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace AdapterLab.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A PostgreSQL and a RabbitMQ of the test's own, on free ports under a temporary folder (started with
+/// <c>./platform servers</c>, the same scripts as the real platform), so fault-injection tests can stop and restart them
+/// without touching the user's platform or other tests.
+/// </summary>
+public sealed class PrivateServers : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _env;
+
+    private PrivateServers(Dictionary<string, string> env, TestServers servers)
+    {
+        _env = env;
+        Servers = servers;
+    }
+
+    public TestServers Servers { get; }
+
+    public static async Task<PrivateServers> StartAsync()
+    {
+        var dir = Directory.CreateTempSubdirectory("adapterlab-faults-").FullName;
+        var env = new Dictionary<string, string>
+        {
+            ["ADAPTERLAB_LOCAL_DIR"] = dir,
+            ["ADAPTERLAB_PG_PORT"] = FreePort().ToString(),
+            ["ADAPTERLAB_AMQP_PORT"] = FreePort().ToString(),
+            ["ADAPTERLAB_RABBIT_MGMT_PORT"] = FreePort().ToString(),
+            ["ADAPTERLAB_RABBIT_DIST_PORT"] = FreePort().ToString(),
+            ["ADAPTERLAB_EPMD_PORT"] = FreePort().ToString(),
+        };
+        var output = await RunAsync(env, "up");
+        var vars = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('=', 2)).Where(p => p.Length == 2 && p[0].StartsWith("ADAPTERLAB_TEST_", StringComparison.Ordinal))
+            .ToDictionary(p => p[0], p => p[1]);
+        return new PrivateServers(env, TestServers.FromVariables(n => vars.GetValueOrDefault(n)));
+    }
+
+    public Task StopRabbitAsync() => RunAsync(_env, "stop-rabbit");
+    public Task StartRabbitAsync() => RunAsync(_env, "start-rabbit");
+    public Task StopPostgresAsync() => RunAsync(_env, "stop-pg");
+    public Task StartPostgresAsync() => RunAsync(_env, "start-pg");
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await RunAsync(_env, "down");
+        }
+        finally
+        {
+            try { Directory.Delete(_env["ADAPTERLAB_LOCAL_DIR"], recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static async Task<string> RunAsync(Dictionary<string, string> env, string verb)
+    {
+        var psi = new ProcessStartInfo(Path.Combine(RepoRoot.Path, "platform"), ["servers", verb])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = RepoRoot.Path,
+        };
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await p.WaitForExitAsync(timeout.Token);
+        if (p.ExitCode != 0) throw new InvalidOperationException($"./platform servers {verb} failed ({p.ExitCode}):\n{await stderr}");
+        return await stdout;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
