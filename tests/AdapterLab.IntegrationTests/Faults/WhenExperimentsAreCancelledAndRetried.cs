@@ -41,7 +41,7 @@ public sealed class WhenExperimentsAreCancelledAndRetried(PlatformFixture platfo
             Assert.True(stoppedAt is >= 3 and < 150, $"stopped at {stoppedAt}");
         }
 
-        Assert.Equal(HttpStatusCode.Accepted, (await platform.Api.PostAsync($"/api/experiments/{id}/retry", null)).StatusCode);
+        await platform.RetryAsync(id);
         await platform.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromMinutes(3));
         await using (var db = platform.Db())
         {
@@ -73,7 +73,7 @@ public sealed class WhenExperimentsAreCancelledAndRetried(PlatformFixture platfo
             await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE blob_chunks SET data = overlay(data placing '\\xdeadbeef'::bytea from 100) WHERE hash = {corrupted}");
         }
 
-        await platform.Api.PostAsync($"/api/experiments/{id}/retry", null);
+        await platform.RetryAsync(id);
         await platform.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromMinutes(3));
         await using (var db = platform.Db())
         {

@@ -142,6 +142,15 @@ public class PlatformFixture : IAsyncLifetime
         return last;
     }
 
+    /// <summary>Asks for a retry and waits until the orchestrator has put the experiment back in play.</summary>
+    public async Task RetryAsync(Guid id)
+    {
+        using var response = await Api.PostAsync($"/api/experiments/{id}/retry", null);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        await Eventually.TrueAsync(async () => (await GetExperimentAsync(id)).GetProperty("status").GetString() is not ("Failed" or "Cancelled"),
+            TimeSpan.FromSeconds(30), () => $"experiment {id} was not requeued after a retry");
+    }
+
     public virtual async Task DisposeAsync()
     {
         Api?.Dispose();

@@ -24,6 +24,9 @@ public sealed class PrivateServers : IAsyncDisposable
     public static async Task<PrivateServers> StartAsync()
     {
         var dir = Directory.CreateTempSubdirectory("adapterlab-faults-").FullName;
+        // PostgreSQL runs as the postgres user, which must be able to reach its data folder inside this one.
+        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                                  | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         var env = new Dictionary<string, string>
         {
             ["ADAPTERLAB_LOCAL_DIR"] = dir,
