@@ -46,6 +46,9 @@ public class PlatformFixture : IAsyncLifetime
         ConnectionString = await Servers.CreateDatabaseAsync("platform");
         foreach (var kv in Servers.RabbitSettings(Prefix)) Settings[kv.Key] = kv.Value;
         Settings["ConnectionStrings:Platform"] = ConnectionString;
+        // The platform's own logs stay at Information (they explain a failure); the frameworks' chatter does not.
+        Settings["Logging:LogLevel:Default"] = "Warning";
+        Settings["Logging:LogLevel:AdapterLab"] = "Information";
         Settings["ADAPTERLAB_BOOTSTRAP_API_KEY"] = ApiKey;
         Settings["ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN"] = AgentToken;
         Settings["Orchestrator:HeartbeatSeconds"] = "1";
