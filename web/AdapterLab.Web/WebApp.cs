@@ -5,6 +5,7 @@ using AdapterLab.Web.Agents;
 using AdapterLab.Web.Auth;
 using AdapterLab.Web.Backbones;
 using AdapterLab.Web.Components;
+using AdapterLab.Web.Dashboard;
 using AdapterLab.Web.Experiments;
 using AdapterLab.Web.Hosting;
 using AdapterLab.Web.Jobs;
@@ -37,17 +38,20 @@ public static class WebApp
         builder.AddPlatformOpenApi();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.AddDashboard();
 
         var app = builder.Build();
         app.UsePlatformErrors();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseCookieApiAntiforgery();
         app.UseAntiforgery();
 
         app.MapPlatformHealth();
         app.MapPlatformOpenApi();
         app.MapExperimentsApi();
         app.MapBackbonesApi();
+        app.MapDashboardApi();
         app.MapAgentBlobsApi();
         app.MapAccountEndpoints();
         app.MapPlatformJobsDashboard();

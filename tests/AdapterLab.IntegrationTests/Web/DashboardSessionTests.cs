@@ -21,6 +21,11 @@ public sealed partial class DashboardSessionTests(WebAppFixture web) : IClassFix
     {
         using var client = await SignInAsync(Roles.Researcher);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/experiments")).StatusCode);
+        // A cookie session changing state through the API must send the page's antiforgery token (CSRF guard).
+        var refused = await client.PostAsync("/api/experiments", new StringContent(WebTestSpecs.AdaptFormer, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var page = await client.GetStringAsync("/experiments");
+        client.DefaultRequestHeaders.Add("RequestVerificationToken", WebUtility.HtmlDecode(AntiforgeryToken().Match(page).Groups[1].Value));
         var response = await client.PostAsync("/api/experiments", new StringContent(WebTestSpecs.AdaptFormer, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();

@@ -172,33 +172,24 @@ public static class ExperimentsApi
         return TypedResults.Ok(rows);
     }
 
-    private static Task<Results<Accepted, ProblemHttpResult>> Cancel(
-        Guid id, ClaimsPrincipal user, PlatformDbContext db, OutboxSignal outbox, TimeProvider clock, CancellationToken ct) =>
-        Request(id, db, outbox, clock, ct,
-            allowed: s => !s.IsTerminal(), refusal: "only an experiment that has not ended can be cancelled",
-            message: new CancelRequested { ExperimentId = id, Actor = Actor(user) });
+    private static async Task<Results<Accepted, ProblemHttpResult>> Cancel(
+        Guid id, ClaimsPrincipal user, ExperimentControl control, CancellationToken ct) =>
+        Answer(await control.CancelAsync(id, user, ct));
 
-    private static Task<Results<Accepted, ProblemHttpResult>> Retry(
-        Guid id, ClaimsPrincipal user, PlatformDbContext db, OutboxSignal outbox, TimeProvider clock, CancellationToken ct) =>
-        Request(id, db, outbox, clock, ct,
-            allowed: s => s is ExperimentStatus.Failed or ExperimentStatus.Cancelled, refusal: "only a Failed or Cancelled experiment can be retried",
-            message: new RetryRequested { ExperimentId = id, Actor = Actor(user) });
+    private static async Task<Results<Accepted, ProblemHttpResult>> Retry(
+        Guid id, ClaimsPrincipal user, ExperimentControl control, CancellationToken ct) =>
+        Answer(await control.RetryAsync(id, user, ct));
 
-    /// <summary>Checks the current status and records the request for the orchestrator, which owns the lifecycle.</summary>
-    private static async Task<Results<Accepted, ProblemHttpResult>> Request<T>(
-        Guid id, PlatformDbContext db, OutboxSignal outbox, TimeProvider clock, CancellationToken ct,
-        Func<ExperimentStatus, bool> allowed, string refusal, T message) where T : class
+    /// <summary>Maps a cancel or retry outcome (access and status checked by <see cref="ExperimentControl"/>) to HTTP.</summary>
+    private static Results<Accepted, ProblemHttpResult> Answer(ExperimentControl.Result r) => r.Outcome switch
     {
-        var status = await db.Experiments.Where(e => e.Id == id).Select(e => (ExperimentStatus?)e.Status).SingleOrDefaultAsync(ct);
-        if (status is not { } s) return NotFound(id);
-        if (!allowed(s))
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not allowed in the current status",
-                detail: $"{refusal}; the experiment is {s}", extensions: new Dictionary<string, object?> { ["status"] = s.ToString() });
-        db.Outbox.Add(OutboxEntries.For(message, clock.GetUtcNow()));
-        await db.SaveChangesAsync(ct);
-        outbox.Ring();
-        return TypedResults.Accepted($"/api/experiments/{id}");
-    }
+        ExperimentControl.Outcome.Accepted => TypedResults.Accepted($"/api/experiments/{r.Id}"),
+        ExperimentControl.Outcome.NotFound => NotFound(r.Id),
+        ExperimentControl.Outcome.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+            title: "Not your experiment", detail: r.Detail),
+        _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not allowed in the current status",
+            detail: r.Detail, extensions: new Dictionary<string, object?> { ["status"] = r.Status?.ToString() }),
+    };
 
     private static ValidationProblem Invalid(IReadOnlyDictionary<string, string[]> errors) =>
         TypedResults.ValidationProblem(errors, title: "The experiment spec is invalid");

@@ -1,0 +1,50 @@
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Web.Dashboard;
+
+namespace AdapterLab.Web.Tests;
+
+public sealed class SpecFormTests
+{
+    [Fact]
+    public void A_spec_survives_the_round_trip_through_the_form()
+    {
+        var spec = new ExperimentSpec
+        {
+            Name = "af", Kind = Kinds.Adapt,
+            Backbone = new BackboneSpec { Preset = "vit-tiny-ci", Source = BackboneSources.Named, Name = "bb" },
+            Method = new MethodSpec { Name = Methods.AdaptFormer, Bottleneck = 8, Scale = 0.2, Layers = [0, 2] },
+            Data = new DataSpec { LabelFamily = "object-count", SourceDomain = "textured", TargetDomains = ["fog"], TrainSize = 128 },
+            Training = new TrainingSpec { Steps = 10, EvalInterval = 5, Seed = 3 },
+            Tags = ["x", "y"],
+        };
+        Assert.Equal(SpecJson.Serialize(spec), SpecJson.Serialize(SpecForm.FromSpec(spec).ToSpec()));
+    }
+
+    [Fact]
+    public void Options_of_another_method_never_reach_the_spec()
+    {
+        var form = new SpecForm { Method = Methods.AdaptFormer, Bottleneck = 8 };
+        form.Method = Methods.Lora;
+        var spec = form.ToSpec();
+        Assert.Null(spec.Method.Bottleneck);
+        Assert.Empty(SpecValidator.Validate(spec));
+    }
+
+    [Fact]
+    public void Option_visibility_is_what_the_validator_accepts()
+    {
+        Assert.Equal(["bottleneck", "scale", "learnableScale", "placement", "adapterNorm", "dropout", "layers"],
+            SpecVocabulary.OptionsFor(Kinds.Adapt, Methods.AdaptFormer).OrderBy(o => SpecVocabulary.Options.Keys.ToList().IndexOf(o)));
+        Assert.Equal(["layers", "rank", "alpha"],
+            SpecVocabulary.OptionsFor(Kinds.Adapt, Methods.Lora).OrderBy(o => SpecVocabulary.Options.Keys.ToList().IndexOf(o)));
+        Assert.Empty(SpecVocabulary.OptionsFor(Kinds.Adapt, Methods.LinearProbe));
+    }
+
+    [Fact]
+    public void Changing_the_kind_picks_a_method_it_accepts()
+    {
+        var form = new SpecForm { Kind = Kinds.Pretrain };
+        form.NormalizeMethod();
+        Assert.Equal(Methods.Supervised, form.Method);
+    }
+}

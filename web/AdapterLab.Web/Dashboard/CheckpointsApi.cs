@@ -1,0 +1,96 @@
+using System.Text.RegularExpressions;
+using AdapterLab.Data;
+using AdapterLab.Data.Blobs;
+using AdapterLab.Web.Auth;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Web.Dashboard;
+
+/// <summary>A checkpoint an experiment produced.</summary>
+/// <param name="Kind"><c>resume</c>, <c>final</c>, <c>backbone</c> or <c>gallery</c> (a dense-prediction image, PNG).</param>
+/// <param name="Hash">sha256 of the blob; download through <c>/api/experiments/{id}/checkpoints/{hash}/download</c>.</param>
+public sealed record CheckpointView(int Attempt, long Step, string Kind, string Hash, long SizeBytes, DateTimeOffset CreatedAt);
+
+/// <summary><c>/api/experiments/{id}/checkpoints</c>: list an experiment's checkpoints and download them as safetensors.</summary>
+public static partial class CheckpointsApi
+{
+    /// <summary>Checkpoint kind of dense-prediction gallery images (PNG blobs), shown on the experiment page.</summary>
+    public const string GalleryKind = "gallery";
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256Pattern();
+
+    public static IEndpointRouteBuilder MapCheckpointsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/experiments/{id:guid}/checkpoints").WithTags("Experiments")
+            .RequireAuthorization(Scopes.Read)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/", List).WithName("ListCheckpoints")
+            .WithSummary("An experiment's checkpoints (resume, final, backbone, gallery), newest first");
+        api.MapGet("/{hash}/download", Download).WithName("DownloadCheckpoint")
+            .WithSummary("Download a checkpoint as a .safetensors file (gallery images as PNG), integrity-checked and streamed")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        return app;
+    }
+
+    public static async Task<List<CheckpointView>> LoadAsync(PlatformDbContext db, Guid id, CancellationToken ct) =>
+        await db.Checkpoints.AsNoTracking().Where(c => c.ExperimentId == id)
+            .OrderByDescending(c => c.Step).ThenByDescending(c => c.AttemptNumber).ThenBy(c => c.Kind)
+            .Select(c => new CheckpointView(c.AttemptNumber, c.Step, c.Kind, c.BlobHash, c.SizeBytes, c.CreatedAt))
+            .ToListAsync(ct);
+
+    private static async Task<Results<Ok<List<CheckpointView>>, ProblemHttpResult>> List(Guid id, PlatformDbContext db, CancellationToken ct)
+    {
+        if (!await db.Experiments.AnyAsync(e => e.Id == id, ct)) return Missing($"no experiment with id {id}");
+        return TypedResults.Ok(await LoadAsync(db, id, ct));
+    }
+
+    private static async Task<IResult> Download(Guid id, string hash, HttpContext http, PlatformDbContext db, BlobStore store, CancellationToken ct)
+    {
+        if (!Sha256Pattern().IsMatch(hash)) return Missing($"'{hash}' is not a lowercase hex sha256");
+        // Only blobs this experiment references: the read scope must not turn into a download-any-blob endpoint.
+        var checkpoint = await db.Checkpoints.AsNoTracking().Where(c => c.ExperimentId == id && c.BlobHash == hash)
+            .OrderByDescending(c => c.Step).Select(c => new { c.Kind, c.Step }).FirstOrDefaultAsync(ct);
+        var experiment = await db.Experiments.AsNoTracking().Where(e => e.Id == id)
+            .Select(e => new { e.Name, e.OutputBlob, e.BackboneBlob }).SingleOrDefaultAsync(ct);
+        if (experiment is null) return Missing($"no experiment with id {id}");
+        var kind = checkpoint?.Kind ?? (hash == experiment.OutputBlob ? "final" : hash == experiment.BackboneBlob ? "backbone" : null);
+        if (kind is null) return Missing($"experiment {id} has no checkpoint {hash}");
+        if (await store.FindAsync(hash, ct) is null) return Missing($"the blob {hash} is no longer stored");
+        string verified;
+        try
+        {
+            verified = await store.ReadToTempFileAsync(hash, ct);
+        }
+        catch (BlobIntegrityException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Blob corrupted in storage", detail: ex.Message);
+        }
+        http.Response.RegisterForDispose(new TempFile(verified));
+        http.Response.Headers.ETag = $"\"{hash}\"";
+        if (kind == GalleryKind) return TypedResults.PhysicalFile(verified, "image/png");
+        var stem = Slug(experiment.Name) ?? id.ToString()[..8];
+        var step = checkpoint is null ? "" : $"-step{checkpoint.Step}";
+        return TypedResults.PhysicalFile(verified, "application/octet-stream", $"{stem}-{kind}{step}.safetensors");
+    }
+
+    private static string? Slug(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) return null;
+        var slug = Regex.Replace(name.ToLowerInvariant(), "[^a-z0-9]+", "-").Trim('-');
+        return slug.Length == 0 ? null : slug[..Math.Min(slug.Length, 60)];
+    }
+
+    private static ProblemHttpResult Missing(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
+
+    private sealed class TempFile(string path) : IDisposable
+    {
+        public void Dispose()
+        {
+            try { File.Delete(path); } catch (IOException) { }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using AdapterLab.Web.Experiments;
+
+namespace AdapterLab.Web.Dashboard;
+
+/// <summary>Wiring of the dashboard's page services, its REST endpoints and the cookie-API antiforgery guard.</summary>
+public static class DashboardExtensions
+{
+    public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ExperimentControl>();
+        builder.Services.AddSingleton<ExperimentQueries>();
+        builder.Services.AddSingleton<ExperimentSearch>();
+        builder.Services.AddSingleton<CompareQuery>();
+        builder.Services.AddSingleton<AgentDirectory>();
+        return builder;
+    }
+
+    /// <summary>Runs after authentication: cookie-authenticated state changes under /api need the antiforgery header.</summary>
+    public static WebApplication UseCookieApiAntiforgery(this WebApplication app)
+    {
+        app.UseMiddleware<CookieApiAntiforgery>();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapDashboardApi(this IEndpointRouteBuilder app)
+    {
+        app.MapCheckpointsApi();
+        app.MapAgentsApi();
+        return app;
+    }
+}
