@@ -1,5 +1,6 @@
 using AdapterLab.Contracts.Catalogue;
 using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Data.Folders;
 using AdapterLab.Training.Data.ShapesWorld;
 using AdapterLab.Training.Model;
 
@@ -32,6 +33,9 @@ public sealed record TrainingPlan
     public required int EvalInterval { get; init; }
     public required int CheckpointInterval { get; init; }
 
+    /// <summary>The opened folder dataset when <c>data.dataset</c> is <c>folder</c> (checked inside the data root); null for ShapesWorld.</summary>
+    public FolderDataset? Folder { get; init; }
+
     /// <summary>The backbone stays frozen and only the head trains on features computed once.</summary>
     public bool CachesFeatures => Method == Methods.LinearProbe;
 
@@ -45,12 +49,14 @@ public sealed record TrainingPlan
         _ => 0.1,
     };
 
-    public static TrainingPlan From(ExperimentSpec spec)
+    /// <param name="dataRoot">Folder that folder datasets resolve inside (the agent's data root).</param>
+    public static TrainingPlan From(ExperimentSpec spec, string? dataRoot = null)
     {
         if (spec.Kind is not (Kinds.Pretrain or Kinds.Adapt or Kinds.Evaluate))
             throw new ArgumentException($"ExperimentTrainer runs classification kinds 'pretrain', 'adapt' and 'evaluate'; got '{spec.Kind}'");
+        if (spec.Data.Dataset == Datasets.Folder) return FromFolder(spec, dataRoot);
         if (spec.Data.Dataset != Datasets.ShapesWorld)
-            throw new ArgumentException($"dataset '{spec.Data.Dataset}' is not supported by the classification trainer (only '{Datasets.ShapesWorld}')");
+            throw new ArgumentException($"dataset '{spec.Data.Dataset}' is not supported by the classification trainer ('{Datasets.ShapesWorld}', '{Datasets.Folder}')");
         var family = spec.Data.LabelFamily ?? throw new ArgumentException("data.labelFamily is required for classification");
         var fam = ShapesWorldCatalogue.FindLabelFamily(family) ?? throw new ArgumentException($"unknown label family '{family}'");
         var method = spec.Kind == Kinds.Pretrain || (spec.Kind == Kinds.Evaluate && spec.Method.Name is "" or Methods.Supervised)
@@ -96,6 +102,33 @@ public sealed record TrainingPlan
         };
     }
 
+    /// <summary>
+    /// A folder dataset: classes from its sub-folders, splits from the path hash (sizes cap them), one evaluation
+    /// "domain" named after the path. Everything else resolves as for ShapesWorld.
+    /// </summary>
+    private static TrainingPlan FromFolder(ExperimentSpec spec, string? dataRoot)
+    {
+        var folder = FolderDataset.Open(dataRoot, spec.Data.Path ?? throw new ArgumentException("data.path is required for a folder dataset"));
+        var shapes = spec with { Data = spec.Data with { Dataset = Datasets.ShapesWorld, Path = null, LabelFamily = ShapesWorldCatalogue.LabelFamilies[0].Name } };
+        var plan = From(shapes);
+        int train = Math.Min(spec.Data.TrainSize ?? int.MaxValue, folder.Count(DataSplit.Train));
+        long steps = spec.Training.Steps ?? (long)(spec.Training.Epochs ?? 1) * ((train + plan.BatchSize - 1) / plan.BatchSize);
+        var preset = plan.Model.Preset;
+        return plan with
+        {
+            Spec = spec,
+            Folder = folder,
+            Model = ModelOptions(spec, preset, plan.Model.ImageSize, folder.Classes.Count, plan.Method),
+            LabelFamily = "folder",
+            SourceDomain = spec.Data.Path!,
+            TargetDomains = [],
+            TrainSize = train,
+            ValidationSize = Math.Min(spec.Data.ValidationSize ?? int.MaxValue, folder.Count(DataSplit.Validation)),
+            TestSize = Math.Min(spec.Data.TestSize ?? int.MaxValue, folder.Count(DataSplit.Test)),
+            TotalSteps = spec.Kind == Kinds.Evaluate ? 0 : Math.Max(1, steps),
+        };
+    }
+
     private static VisionTransformerOptions ModelOptions(ExperimentSpec spec, BackbonePreset preset, int imageSize, int classes, string method)
     {
         var m = spec.Method;
@@ -137,7 +170,9 @@ public sealed record TrainingPlan
 
     public IEnumerable<string> EvaluationDomains => new[] { SourceDomain }.Concat(TargetDomains).Distinct();
 
-    public ClassificationSplit Split(string domain, DataSplit split) => ShapesWorldDataset.Classification(
+    public ClassificationSplit Split(string domain, DataSplit split) => Folder is not null
+        ? Folder.Split(split, Model.ImageSize, split switch { DataSplit.Train => TrainSize, DataSplit.Validation => ValidationSize, _ => TestSize }, domain)
+        : ShapesWorldDataset.Classification(
         ShapesWorldDataset.WorldSeed, domain, LabelFamily, split,
         split switch { DataSplit.Train => TrainSize, DataSplit.Validation => ValidationSize, _ => TestSize },
         Model.ImageSize);

@@ -63,6 +63,7 @@ public static class ExperimentsApi
         if (spec is null) return Invalid(parseErrors);
         var errors = SpecValidator.Validate(spec);
         if (errors.Count > 0) return Invalid(errors);
+        if (Weights.FolderDatasetCheck.Check(spec, request.HttpContext.RequestServices.GetRequiredService<IConfiguration>()) is { } folderErrors) return Invalid(folderErrors);
         return await Store(spec, user, submission, ct);
     }
 
