@@ -2,6 +2,7 @@ using AdapterLab.Data;
 using AdapterLab.Data.Blobs;
 using AdapterLab.Messaging;
 using AdapterLab.Web.Agents;
+using AdapterLab.Web.ApiKeys;
 using AdapterLab.Web.Auth;
 using AdapterLab.Web.Backbones;
 using AdapterLab.Web.Components;
@@ -9,7 +10,9 @@ using AdapterLab.Web.Dashboard;
 using AdapterLab.Web.Experiments;
 using AdapterLab.Web.Hosting;
 using AdapterLab.Web.Jobs;
+using AdapterLab.Web.Leaderboards;
 using AdapterLab.Web.Notifications;
+using AdapterLab.Web.Suites;
 using MudBlazor.Services;
 
 namespace AdapterLab.Web;
@@ -35,6 +38,7 @@ public static class WebApp
         builder.AddPlatformAuth();
         builder.AddPlatformMessaging();
         builder.AddPlatformJobs();
+        builder.AddPlatformSuites();
         builder.AddPlatformOpenApi();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -44,6 +48,7 @@ public static class WebApp
         app.UsePlatformErrors();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseCookieApiAntiforgery();
         app.UseAntiforgery();
 
@@ -51,6 +56,9 @@ public static class WebApp
         app.MapPlatformOpenApi();
         app.MapExperimentsApi();
         app.MapBackbonesApi();
+        app.MapSuitesApi();
+        app.MapLeaderboardsApi();
+        app.MapApiKeysApi();
         app.MapDashboardApi();
         app.MapAgentBlobsApi();
         app.MapAccountEndpoints();

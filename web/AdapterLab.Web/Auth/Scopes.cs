@@ -23,7 +23,8 @@ public static class Scopes
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> RoleScopes = new Dictionary<string, IReadOnlyList<string>>
     {
         [Roles.Viewer] = [Read],
-        [Roles.Researcher] = [Read, ExperimentsWrite],
+        // Researchers may also fire suites: a suite run only submits experiments they could submit themselves.
+        [Roles.Researcher] = [Read, ExperimentsWrite, SuitesTrigger],
         [Roles.Admin] = All,
     };
 

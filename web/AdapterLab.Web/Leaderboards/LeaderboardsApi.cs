@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using AdapterLab.Data;
+using AdapterLab.Data.Entities;
+using AdapterLab.Web.Auth;
+using AdapterLab.Web.Experiments;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Web.Leaderboards;
+
+/// <summary><c>/api/leaderboards</c>: boards, rankings (JSON or CSV) and each board's pinned baseline configuration.</summary>
+public static class LeaderboardsApi
+{
+    private const string Tag = "Leaderboards";
+
+    public static IEndpointRouteBuilder MapLeaderboardsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/leaderboards").WithTags(Tag)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapGet("/", List).WithName("ListLeaderboards")
+            .WithSummary("Boards: dataset (label family) × domain × task × metric; id is dataset.labelFamily.domain.task.metric")
+            .RequireAuthorization(Scopes.Read);
+        api.MapGet("/{board}", Rank).WithName("GetLeaderboard").ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Configurations ranked by the mean over seeds on the test split (?format=csv for CSV)")
+            .WithDescription("Each configuration (a spec minus its seed) is scored by the final model of the latest succeeded experiment per seed; its validation mean is shown beside it. With ± std, trainable parameters, training cost, the suite run it came from, delta to the pinned baseline and Pareto optimality (score vs trainable parameters).")
+            .RequireAuthorization(Scopes.Read);
+        api.MapPut("/{board}/baseline", Pin).WithName("PinLeaderboardBaseline").ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Pin the board's baseline configuration (admin)")
+            .RequireAuthorization(Scopes.Admin);
+        return app;
+    }
+
+    /// <summary>Body of <c>PUT /api/leaderboards/{board}/baseline</c>.</summary>
+    public sealed record PinRequest(string ConfigurationHash);
+
+    private static async Task<Ok<List<BoardView>>> List(PlatformDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(await LeaderboardQueries.BoardsAsync(db, ct));
+
+    private static async Task<IResult> Rank(string board, PlatformDbContext db, CancellationToken ct, string? format = null, int? limit = null)
+    {
+        var ranking = await LeaderboardQueries.RankAsync(db, board, ct, Math.Clamp(limit ?? 500, 1, 5000));
+        if (ranking is null) return NotFound(board);
+        if (string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
+            return TypedResults.File(Encoding.UTF8.GetBytes(Csv(ranking)), "text/csv", $"{board}.csv");
+        return TypedResults.Ok(ranking);
+    }
+
+    public static string Csv(BoardRanking ranking)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("rank,configuration_hash,name,kind,method,preset,mean,std,seeds,validation_mean,trainable_parameters,total_parameters,steps,images_per_second,train_seconds,suite,suite_run_id,latest_experiment_id,baseline,delta_to_baseline,pareto");
+        foreach (var e in ranking.Entries)
+            sb.AppendLine(string.Join(',', e.Rank, e.ConfigurationHash, Quote(e.Name), e.Kind, e.Method, e.Preset, F(e.Mean), F(e.Std), e.Seeds,
+                F(e.ValidationMean), e.TrainableParameters, e.TotalParameters, e.Steps, F(e.ImagesPerSecond), F(e.TrainSeconds), Quote(e.Suite),
+                e.SuiteRunId, e.LatestExperimentId, e.IsBaseline ? "true" : "false", F(e.DeltaToBaseline), e.ParetoOptimal ? "true" : "false"));
+        return sb.ToString();
+    }
+
+    private static string F(double? v) => v?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+
+    private static string Quote(string? s) =>
+        s is null ? "" : s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Pin(
+        string board, PinRequest body, ClaimsPrincipal user, PlatformDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        if (!await db.LeaderboardEntries.AnyAsync(e => e.Board == board, ct)) return NotFound(board);
+        if (!await db.LeaderboardEntries.AnyAsync(e => e.Board == board && e.ConfigurationHash == body.ConfigurationHash, ct))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["configurationHash"] = ["is not ranked on this board"] });
+        var pin = await db.LeaderboardPins.SingleOrDefaultAsync(p => p.Board == board, ct);
+        if (pin is null) db.LeaderboardPins.Add(pin = new LeaderboardPin { Board = board });
+        pin.BaselineConfigurationHash = body.ConfigurationHash;
+        pin.PinnedBy = ExperimentsApi.Actor(user);
+        pin.PinnedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static ProblemHttpResult NotFound(string board) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Leaderboard not found", detail: $"no board '{board}'");
+}

@@ -1,0 +1,197 @@
+using System.Text.Json;
+using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Contracts.Suites;
+using AdapterLab.Data;
+using AdapterLab.Data.Entities;
+using AdapterLab.Web.Experiments;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace AdapterLab.Web.Suites;
+
+/// <summary>What a trigger asked for.</summary>
+/// <param name="Trigger"><c>api</c>, <c>schedule</c> or <c>dashboard</c>.</param>
+/// <param name="Trim">Drop experiments (from the end) until the estimate fits the window, instead of refusing.</param>
+public sealed record SuiteLaunch(string Suite, string Trigger, string Actor, string? IdempotencyKey = null, bool Trim = false);
+
+/// <summary>How a trigger ended: a new run, the run an earlier request with the same key made, a skip, or a refusal.</summary>
+public sealed record SuiteLaunchResult(LaunchOutcome Outcome, SuiteRun? Run = null, string? Detail = null,
+    SuiteCostEstimate? Estimate = null, IReadOnlyDictionary<string, string[]>? Errors = null, Guid? ActiveRunId = null);
+
+public enum LaunchOutcome { Started, Existing, Skipped, NotFound, Invalid, DoesNotFit }
+
+/// <summary>
+/// Starts a suite run: expands the definition, reuses backbones the suite's pretrains already registered, estimates the
+/// cost against the window on the available agents, records the run (one active run per suite, idempotency key unique per
+/// suite) and submits every experiment through <see cref="ExperimentSubmission"/> tagged with the run. Returns at once;
+/// <see cref="SuiteRunTracker"/> follows the run to its end.
+/// </summary>
+public sealed class SuiteRunLauncher(
+    IDbContextFactory<PlatformDbContext> dbFactory, ExperimentSubmission submission, TimeProvider clock, ILogger<SuiteRunLauncher> log)
+{
+    /// <summary>An agent counts as available when it announced itself this recently.</summary>
+    public static readonly TimeSpan AgentFreshness = TimeSpan.FromMinutes(2);
+
+    public async Task<SuiteLaunchResult> LaunchAsync(SuiteLaunch request, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var suite = await db.Suites.AsNoTracking().SingleOrDefaultAsync(s => s.Name == request.Suite, ct);
+        if (suite is null) return new(LaunchOutcome.NotFound, Detail: $"no suite named '{request.Suite}'");
+        if (request.IdempotencyKey is { } key
+            && await db.SuiteRuns.AsNoTracking().SingleOrDefaultAsync(r => r.SuiteId == suite.Id && r.IdempotencyKey == key, ct) is { } earlier)
+            return new(LaunchOutcome.Existing, earlier);
+
+        var now = clock.GetUtcNow();
+        var active = await db.SuiteRuns.AsNoTracking().Where(r => r.SuiteId == suite.Id && r.Status == SuiteRunStatuses.Running)
+            .Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
+        if (active is { } activeId) return await SkipAsync(db, suite, request, activeId, now, ct);
+
+        IReadOnlyList<ExpandedExperiment> expanded;
+        SuiteDefinition definition;
+        try
+        {
+            definition = SuiteDefinition.Parse(suite.DefinitionJson);
+            expanded = SuiteExpansion.Expand(definition);
+        }
+        catch (SuiteDefinitionException ex) { return new(LaunchOutcome.Invalid, Detail: "the suite definition does not expand to valid specs", Errors: ex.Errors); }
+        catch (JsonException ex) { return new(LaunchOutcome.Invalid, Detail: $"the stored suite definition is not valid: {ex.Message}"); }
+
+        // A pretrain whose backbone name is already registered (by an earlier run) is not repeated: its adaptations use
+        // that backbone, so successive runs of the suite share configurations and can be compared.
+        var registered = expanded.Select(x => x.Spec.Backbone.RegisterAs).OfType<string>().ToList();
+        var existing = registered.Count == 0 ? [] : await db.Backbones.AsNoTracking().Where(b => registered.Contains(b.Name)).Select(b => b.Name).ToListAsync(ct);
+        var reused = existing.ToHashSet();
+        var plan = expanded.Where(x => x.Spec.Backbone.RegisterAs is not { } r || !reused.Contains(r)).ToList();
+
+        var estimate = await EstimateAsync(db, plan.Select(x => x.Spec).ToList(), suite.Window ?? definition.Window, now, ct);
+        var trimmed = new List<ExpandedExperiment>();
+        if (estimate.Window is { } window && !estimate.Fits)
+        {
+            if (!request.Trim || estimate.Slots == 0) return await RefuseAsync(db, suite, request, estimate, now, ct);
+            var history = await HistoryAsync(db, now, ct);
+            var kept = SuiteCostEstimator.Trim(plan.Select(x => x.Spec).ToList(), history, estimate.Slots, window);
+            if (kept.Count == 0) return await RefuseAsync(db, suite, request, estimate, now, ct);
+            trimmed = plan.Where((_, i) => !kept.Contains(i)).ToList();
+            plan = kept.Select(i => plan[i]).ToList();
+            estimate = SuiteCostEstimator.Estimate(plan.Select(x => x.Spec).ToList(), history, estimate.Slots, window);
+        }
+
+        var run = new SuiteRun
+        {
+            Id = Guid.CreateVersion7(now), SuiteId = suite.Id, SuiteVersion = suite.Version, Status = SuiteRunStatuses.Running,
+            Trigger = request.Trigger, IdempotencyKey = request.IdempotencyKey, TriggeredBy = request.Actor,
+            ExperimentCount = plan.Count, CreatedAt = now,
+            Note = Describe(reused, trimmed),
+            PlanJson = JsonSerializer.Serialize(new
+            {
+                estimate = SuiteViews.Estimate(estimate),
+                reusedBackbones = reused.Order().ToList(),
+                trimmed = trimmed.Select(x => new { x.Entry, x.Label, x.Seed, name = x.Spec.Name }).ToList(),
+                submissionProblems = new List<string>(),
+            }, SuiteViews.Json),
+        };
+        db.SuiteRuns.Add(run);
+        try { await db.SaveChangesAsync(ct); }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg)
+        {
+            db.ChangeTracker.Clear();
+            // Lost a race: either a retry with the same key, or another trigger started a run of this suite first.
+            if (request.IdempotencyKey is { } k
+                && await db.SuiteRuns.AsNoTracking().SingleOrDefaultAsync(r => r.SuiteId == suite.Id && r.IdempotencyKey == k, ct) is { } same)
+                return new(LaunchOutcome.Existing, same);
+            var winner = await db.SuiteRuns.AsNoTracking().Where(r => r.SuiteId == suite.Id && r.Status == SuiteRunStatuses.Running)
+                .Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
+            if (winner is { } w) return await SkipAsync(db, suite, request, w, now, ct);
+            throw new InvalidOperationException($"could not record the run of suite '{suite.Name}' ({pg.ConstraintName})", ex);
+        }
+
+        var problems = new List<string>();
+        int submitted = 0;
+        foreach (var x in plan)
+        {
+            var result = await submission.SubmitAsync(x.Spec, request.Actor, ct, run.Id);
+            if (result.Experiment is null) problems.Add($"{x.Spec.Name} (seed {x.Seed}): backbone '{result.BackboneConflict}' is already registered");
+            else submitted++;
+        }
+        if (submitted != plan.Count || problems.Count > 0)
+        {
+            var stored = await db.SuiteRuns.SingleAsync(r => r.Id == run.Id, ct);
+            stored.ExperimentCount = submitted;
+            stored.Note = string.Join("; ", new[] { stored.Note }.Concat(problems).Where(s => !string.IsNullOrEmpty(s)));
+            await db.SaveChangesAsync(ct);
+            run = stored;
+        }
+        log.LogInformation("Suite {Suite} v{Version}: run {Run} started by {Actor} ({Trigger}), {Count} experiments, estimated {Estimate}",
+            suite.Name, suite.Version, run.Id, request.Actor, request.Trigger, submitted, estimate.Makespan);
+        return new(LaunchOutcome.Started, run, Estimate: estimate);
+    }
+
+    /// <summary>Estimates the cost of <paramref name="specs"/> on the agents available now.</summary>
+    public async Task<SuiteCostEstimate> EstimateAsync(PlatformDbContext db, IReadOnlyList<ExperimentSpec> specs, TimeSpan? window, DateTimeOffset now, CancellationToken ct)
+    {
+        var pools = specs.Select(s => s.Resources.Pool).Distinct().ToList();
+        var since = now - AgentFreshness;
+        var slots = await db.Agents.AsNoTracking()
+            .Where(a => !a.Stopped && !a.Quarantined && a.LastSeenAt >= since && pools.Contains(a.Pool))
+            .SumAsync(a => (int?)a.Slots, ct) ?? 0;
+        return SuiteCostEstimator.Estimate(specs, await HistoryAsync(db, now, ct), slots, window);
+    }
+
+    /// <summary>Observed images/s per preset+method over the last 30 days of succeeded experiments.</summary>
+    private static async Task<IReadOnlyList<Throughput>> HistoryAsync(PlatformDbContext db, DateTimeOffset now, CancellationToken ct)
+    {
+        var since = now.AddDays(-30);
+        var rows = await db.Experiments.AsNoTracking()
+            .Where(e => e.Status == ExperimentStatus.Succeeded && e.ImagesPerSecond != null && e.SubmittedAt >= since)
+            .GroupBy(e => new { e.Preset, e.Method })
+            .Select(g => new { g.Key.Preset, g.Key.Method, Rate = g.Average(e => e.ImagesPerSecond!.Value), Count = g.Count() })
+            .ToListAsync(ct);
+        return rows.Select(r => new Throughput(r.Preset, r.Method, r.Rate, r.Count)).ToList();
+    }
+
+    private async Task<SuiteLaunchResult> SkipAsync(PlatformDbContext db, Suite suite, SuiteLaunch request, Guid activeId, DateTimeOffset now, CancellationToken ct)
+    {
+        var detail = $"run {activeId} of suite '{suite.Name}' is still active; this {request.Trigger} trigger is skipped";
+        log.LogWarning("Suite {Suite}: {Detail}", suite.Name, detail);
+        var row = await RecordAsync(db, suite, request, SuiteRunStatuses.Skipped, detail, null, now, ct);
+        return new(LaunchOutcome.Skipped, row, detail, ActiveRunId: activeId);
+    }
+
+    private async Task<SuiteLaunchResult> RefuseAsync(PlatformDbContext db, Suite suite, SuiteLaunch request, SuiteCostEstimate estimate, DateTimeOffset now, CancellationToken ct)
+    {
+        var detail = estimate.Slots == 0
+            ? $"suite '{suite.Name}' has a window of {estimate.Window} but no agent is available (not stopped, not quarantined, seen in the last {AgentFreshness.TotalMinutes:0} minutes)"
+            : $"suite '{suite.Name}' is estimated to take {Round(estimate.Makespan)} on {estimate.Slots} slot(s), longer than its window of {estimate.Window}"
+              + (request.Trim ? "; even trimmed it does not fit" : "; trigger with trim=true to run the part that fits");
+        log.LogWarning("Suite {Suite} refused: {Detail}", suite.Name, detail);
+        // Scheduled triggers have nobody to answer: keep a row so the dashboard shows why the night had no run.
+        SuiteRun? row = request.Trigger == "schedule" ? await RecordAsync(db, suite, request, SuiteRunStatuses.Refused, detail, estimate, now, ct) : null;
+        return new(LaunchOutcome.DoesNotFit, row, detail, estimate);
+    }
+
+    private static async Task<SuiteRun> RecordAsync(PlatformDbContext db, Suite suite, SuiteLaunch request, string status, string note,
+        SuiteCostEstimate? estimate, DateTimeOffset now, CancellationToken ct)
+    {
+        var row = new SuiteRun
+        {
+            Id = Guid.CreateVersion7(now), SuiteId = suite.Id, SuiteVersion = suite.Version, Status = status, Trigger = request.Trigger,
+            // The key stays with the run it made: a skipped or refused trigger does not claim it.
+            IdempotencyKey = null, TriggeredBy = request.Actor, CreatedAt = now, FinishedAt = now, Note = note,
+            PlanJson = estimate is null ? null : JsonSerializer.Serialize(new { estimate = SuiteViews.Estimate(estimate) }, SuiteViews.Json),
+        };
+        db.SuiteRuns.Add(row);
+        await db.SaveChangesAsync(ct);
+        return row;
+    }
+
+    private static string? Describe(HashSet<string> reused, List<ExpandedExperiment> trimmed)
+    {
+        var parts = new List<string>();
+        if (reused.Count > 0) parts.Add($"reused registered backbone(s) {string.Join(", ", reused.Order())} instead of pretraining again");
+        if (trimmed.Count > 0) parts.Add($"trimmed {trimmed.Count} experiment(s) to fit the window");
+        return parts.Count == 0 ? null : string.Join("; ", parts);
+    }
+
+    public static TimeSpan Round(TimeSpan t) => t == TimeSpan.MaxValue ? t : TimeSpan.FromSeconds(Math.Ceiling(t.TotalSeconds));
+}

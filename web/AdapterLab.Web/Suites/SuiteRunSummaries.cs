@@ -1,0 +1,98 @@
+using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Contracts.Suites;
+using AdapterLab.Data;
+using AdapterLab.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Web.Suites;
+
+/// <summary>The summary written when a suite run ends (stored as <c>suite_runs.summary_json</c>).</summary>
+public sealed record SuiteRunSummary
+{
+    public Guid RunId { get; init; }
+    public string Suite { get; init; } = "";
+    public int SuiteVersion { get; init; }
+    public string Status { get; init; } = "";
+    public bool Regressed { get; init; }
+    public bool Improved { get; init; }
+    public IReadOnlyList<SummaryExperiment> Experiments { get; init; } = [];
+    public IReadOnlyList<SummaryExperiment> Failures { get; init; } = [];
+    /// <summary>Per configuration × domain × metric, test split, mean over seeds.</summary>
+    public IReadOnlyList<ConfigurationScore> Configurations { get; init; } = [];
+    public SummaryComparison? Previous { get; init; }
+    public SummaryComparison? Baseline { get; init; }
+    public DateTimeOffset FinishedAt { get; init; }
+}
+
+/// <summary>One experiment of the run with its final results.</summary>
+public sealed record SummaryExperiment(Guid Id, string? Name, string Kind, string Method, string ConfigurationHash, int Seed,
+    string Status, string? FailureReason, long TrainableParameters, double? ImagesPerSecond, IReadOnlyList<SummaryResult> Results);
+
+public sealed record SummaryResult(string Split, string Task, string Domain, string Metric, double Value);
+
+/// <summary>This run against a reference run; <see cref="Regressions"/> and <see cref="Improvements"/> are subsets of <see cref="Rows"/>.</summary>
+public sealed record SummaryComparison(Guid RunId, int Regressions, int Improvements, IReadOnlyList<ScoreComparison> Rows);
+
+/// <summary>Builds summaries from the database: results of the run, of the previous finished run and of the pinned baseline.</summary>
+public static class SuiteRunSummaries
+{
+    public static async Task<(IReadOnlyList<SummaryExperiment> Experiments, IReadOnlyList<ConfigurationScore> Scores)> LoadAsync(
+        PlatformDbContext db, Guid runId, CancellationToken ct)
+    {
+        var experiments = await db.Experiments.AsNoTracking().Where(e => e.SuiteRunId == runId).OrderBy(e => e.SubmittedAt).ThenBy(e => e.Id)
+            .Select(e => new { e.Id, e.Name, e.Kind, e.Method, e.ConfigurationHash, e.Seed, e.Status, e.FailureReason, e.TrainableParameters, e.ImagesPerSecond })
+            .ToListAsync(ct);
+        var ids = experiments.Select(e => e.Id).ToList();
+        var results = await db.FinalResults.AsNoTracking().Where(r => ids.Contains(r.ExperimentId)).ToListAsync(ct);
+        var byExperiment = results.ToLookup(r => r.ExperimentId);
+        var list = experiments.Select(e => new SummaryExperiment(e.Id, e.Name, e.Kind, e.Method, e.ConfigurationHash, e.Seed, e.Status.ToString(),
+            e.FailureReason, e.TrainableParameters, e.ImagesPerSecond,
+            byExperiment[e.Id].OrderBy(r => r.Split).ThenBy(r => r.Domain).ThenBy(r => r.Metric)
+                .Select(r => new SummaryResult(r.Split, r.Task, r.Domain, r.Metric, r.Value)).ToList())).ToList();
+        return (list, Scores(list));
+    }
+
+    /// <summary>Test-split means over seeds per configuration × domain × metric, from succeeded experiments only.</summary>
+    public static IReadOnlyList<ConfigurationScore> Scores(IEnumerable<SummaryExperiment> experiments) =>
+        experiments.Where(e => e.Status == nameof(ExperimentStatus.Succeeded))
+            .SelectMany(e => e.Results.Where(r => r.Split == "test").Select(r => (e, r)))
+            .GroupBy(x => (x.e.ConfigurationHash, x.r.Domain, x.r.Metric))
+            .Select(g =>
+            {
+                // Several experiments of one seed (a retried clone) count once: the latest.
+                var values = g.GroupBy(x => x.e.Seed).Select(s => s.Last().r.Value).ToList();
+                var (mean, std) = RegressionDetector.MeanStd(values);
+                return new ConfigurationScore(g.Key.ConfigurationHash, g.Key.Domain, g.Key.Metric, mean, std, values.Count, g.First().e.Name);
+            })
+            .OrderBy(s => s.Name).ThenBy(s => s.Domain).ThenBy(s => s.Metric)
+            .ToList();
+
+    public static async Task<SuiteRunSummary> BuildAsync(PlatformDbContext db, SuiteRun run, Suite suite, DateTimeOffset now, CancellationToken ct)
+    {
+        var (experiments, scores) = await LoadAsync(db, run.Id, ct);
+        var previousId = await db.SuiteRuns.AsNoTracking()
+            .Where(r => r.SuiteId == run.SuiteId && r.Id != run.Id && r.CreatedAt < run.CreatedAt && SuiteRunStatuses.Finished.Contains(r.Status))
+            .OrderByDescending(r => r.CreatedAt).Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
+        var previous = previousId is { } p ? await CompareAsync(db, p, scores, ct) : null;
+        var baseline = suite.BaselineRunId is { } b && b != run.Id ? await CompareAsync(db, b, scores, ct) : null;
+
+        var failures = experiments.Where(e => e.Status != nameof(ExperimentStatus.Succeeded)).ToList();
+        bool regressed = (previous?.Regressions ?? 0) + (baseline?.Regressions ?? 0) > 0;
+        bool improved = (previous?.Improvements ?? 0) + (baseline?.Improvements ?? 0) > 0;
+        var status = regressed ? SuiteRunStatuses.Regressed
+            : failures.Count > 0 || experiments.Count == 0 ? SuiteRunStatuses.CompletedWithFailures
+            : SuiteRunStatuses.Completed;
+        return new SuiteRunSummary
+        {
+            RunId = run.Id, Suite = suite.Name, SuiteVersion = run.SuiteVersion, Status = status, Regressed = regressed, Improved = improved,
+            Experiments = experiments, Failures = failures, Configurations = scores, Previous = previous, Baseline = baseline, FinishedAt = now,
+        };
+    }
+
+    private static async Task<SummaryComparison> CompareAsync(PlatformDbContext db, Guid referenceRunId, IReadOnlyList<ConfigurationScore> current, CancellationToken ct)
+    {
+        var (_, reference) = await LoadAsync(db, referenceRunId, ct);
+        var rows = RegressionDetector.Compare(current, reference);
+        return new SummaryComparison(referenceRunId, rows.Count(r => r.Verdict == Verdicts.Regressed), rows.Count(r => r.Verdict == Verdicts.Improved), rows);
+    }
+}
