@@ -22,6 +22,7 @@ public static class ExperimentTrainer
 
     public static TrainingOutcome Run(TrainingJob job, ITrainingObserver observer, CancellationToken ct)
     {
+        if (Multitask.MultitaskTrainer.Handles(job.Spec)) return Multitask.MultitaskTrainer.Run(job, observer, ct);
         var plan = TrainingPlan.From(job.Spec, job.DataRoot);
         if (job.Threads > 0) torch.set_num_threads(job.Threads);
         var device = ChooseDevice(job.Device);
@@ -169,7 +170,8 @@ public static class ExperimentTrainer
         };
     }
 
-    private static double TrainStep(VisionTransformer model, TrainingPlan plan, IParameterOptimizer optimizer, LearningRateSchedule schedule,
+    /// <summary>One optimisation step (public for the in-process training benchmarks in bench/, which time exactly this).</summary>
+    public static double TrainStep(VisionTransformer model, TrainingPlan plan, IParameterOptimizer optimizer, LearningRateSchedule schedule,
         ClassificationSplit split, Tensor? cachedFeatures, DataOrder order, long step, Device device)
     {
         // Reseeding per step makes dropout masks a function of (seed, step): a resumed run draws the same masks.

@@ -116,6 +116,9 @@ public sealed record MethodSpec
 
     /// <summary>Multitask: extra estimators measured alongside.</summary>
     public IReadOnlyList<string>? MeasuredEstimators { get; init; }
+
+    /// <summary>Multitask: TROA exponentiated-gradient step size η (default 0.1; applied once per evaluation).</summary>
+    public double? AffinityStep { get; init; }
 }
 
 /// <summary>Dataset, domains and setting.</summary>
@@ -147,6 +150,12 @@ public sealed record DataSpec
 
     /// <summary>Folder dataset path, relative to the configured data root.</summary>
     public string? Path { get; init; }
+
+    /// <summary>Multitask <c>zero-shot-task-transfer</c>: tasks trained on the source domain only and evaluated untrained on the target domain.</summary>
+    public IReadOnlyList<string>? ZeroShotTasks { get; init; }
+
+    /// <summary>Multitask <c>domain-adaptation</c>: <c>adversarial</c> (output-space discriminators, default) or <c>pseudo-labels</c>.</summary>
+    public string? Adaptation { get; init; }
 }
 
 /// <summary>Optimisation settings.</summary>

@@ -14,10 +14,11 @@ public static partial class SpecValidator
     {
         Methods.Supervised, Methods.LinearProbe, Methods.FullFinetune, Methods.VptShallow, Methods.VptDeep,
         Methods.AdaptFormer, Methods.Lora, Methods.BitFit,
+        Methods.Vtagml, Methods.SingleTask, Methods.MultitaskShared, Methods.MultitaskFinetune,
     };
 
     /// <summary>Kinds the platform runs today.</summary>
-    public static readonly IReadOnlySet<string> AvailableKinds = new HashSet<string> { Kinds.Pretrain, Kinds.Adapt, Kinds.Evaluate };
+    public static readonly IReadOnlySet<string> AvailableKinds = new HashSet<string> { Kinds.Pretrain, Kinds.Adapt, Kinds.Multitask, Kinds.Evaluate };
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$")]
     private static partial Regex NamePattern();
@@ -39,6 +40,7 @@ public static partial class SpecValidator
         ValidateMethod(spec, preset, e);
         ValidateTasksAndData(spec, e);
         ValidateTraining(spec.Training, e);
+        ValidateMultitask(spec, preset, e);
 
         if (spec.Retry.MaxAttempts is < 1 or > 20) e.Add("retry.maxAttempts", "must be between 1 and 20");
         if (spec.Retry.OnTrainingFailure is < 0 or > 10) e.Add("retry.onTrainingFailure", "must be between 0 and 10");
@@ -85,7 +87,8 @@ public static partial class SpecValidator
         var allowed = spec.Kind switch
         {
             Kinds.Pretrain => [Methods.Supervised],
-            Kinds.Adapt or Kinds.Evaluate => Methods.Classification,
+            Kinds.Adapt => Methods.Classification,
+            Kinds.Evaluate => [.. Methods.Classification, .. Methods.Dense],
             Kinds.Multitask => Methods.Dense,
             _ => (IReadOnlyList<string>)[],
         };
@@ -120,9 +123,11 @@ public static partial class SpecValidator
         OnlyFor(vpt, m.PromptTokens, "promptTokens", "vpt-shallow, vpt-deep");
         OnlyFor(lora, m.Rank, "rank", "lora");
         OnlyFor(lora, m.Alpha, "alpha", "lora");
-        OnlyFor(false, m.AdapterBlocks, "adapterBlocks", "multitask methods");
-        OnlyFor(false, m.Estimator, "estimator", "multitask methods");
-        OnlyFor(false, m.MeasuredEstimators, "measuredEstimators", "multitask methods");
+        bool dense = Methods.Dense.Contains(m.Name);
+        OnlyFor(dense, m.AdapterBlocks, "adapterBlocks", "multitask methods");
+        OnlyFor(dense, m.Estimator, "estimator", "multitask methods");
+        OnlyFor(dense, m.MeasuredEstimators, "measuredEstimators", "multitask methods");
+        OnlyFor(dense, m.AffinityStep, "affinityStep", "multitask methods");
 
         if (m.Bottleneck is < 1 or > 4096) e.Add("method.bottleneck", "must be between 1 and 4096");
         if (m.Scale is { } s && (s <= 0 || s > 100 || double.IsNaN(s))) e.Add("method.scale", "must be greater than 0 and at most 100");
@@ -144,7 +149,7 @@ public static partial class SpecValidator
     private static void ValidateTasksAndData(ExperimentSpec spec, ErrorBag e)
     {
         var d = spec.Data;
-        if (spec.Kind is Kinds.Pretrain or Kinds.Adapt or Kinds.Evaluate)
+        if (spec.Kind is Kinds.Pretrain or Kinds.Adapt || (spec.Kind == Kinds.Evaluate && !Methods.Dense.Contains(spec.Method.Name)))
         {
             if (spec.Tasks.Count != 1 || spec.Tasks[0] != Tasks.Classification)
                 e.Add("tasks", $"kind '{spec.Kind}' trains exactly one task: [\"classification\"]");

@@ -68,3 +68,21 @@ public static class Datasets
     public const string Folder = "folder";
     public static readonly IReadOnlyList<string> All = [ShapesWorld, Folder];
 }
+
+/// <summary>Task-affinity estimators (multitask); <see cref="GradientCosine"/> names the raw matrix recorded beside them.</summary>
+public static class Estimators
+{
+    public const string Troa = "troa";
+    public const string Cosine = "cosine";
+    public const string TagLookahead = "tag-lookahead";
+    public const string GradientCosine = "gradient-cosine";
+    public static readonly IReadOnlyList<string> All = [Troa, Cosine, TagLookahead];
+}
+
+/// <summary>Multitask domain-adaptation mechanisms (<c>data.adaptation</c>).</summary>
+public static class AdaptationModes
+{
+    public const string Adversarial = "adversarial";
+    public const string PseudoLabels = "pseudo-labels";
+    public static readonly IReadOnlyList<string> All = [Adversarial, PseudoLabels];
+}

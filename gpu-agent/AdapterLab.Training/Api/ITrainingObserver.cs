@@ -13,6 +13,12 @@ public interface ITrainingObserver
 
     /// <summary>A resumable checkpoint file was written (trainable tensors, buffers, optimizer state, step, data position).</summary>
     void OnCheckpoint(long step, string path);
+
+    /// <summary>Multitask: one estimator's N×N task-affinity matrix at an evaluation step (row-major, row = source task, column = target).</summary>
+    void OnAffinity(long step, string estimator, IReadOnlyList<string> taskOrder, IReadOnlyList<double> values) { }
+
+    /// <summary>A non-resumable artifact file, e.g. kind <c>gallery</c> (the dense prediction gallery zip, see Multitask/Gallery.cs).</summary>
+    void OnArtifact(long step, string kind, string path) { }
 }
 
 /// <summary>Facts known once the model is built.</summary>

@@ -67,6 +67,7 @@ public sealed record SceneObject(ShapeKind Shape, double CenterX, double CenterY
                 double h = SquareHalfSide * Radius;
                 if (Math.Abs(lx) > h || Math.Abs(ly) > h) return false;
                 FlatNormal(out nx, out ny, out nz);
+                bulge = PlanarBulge(dx, dy, nx, ny, nz);
                 return true;
             }
             case ShapeKind.Triangle:
@@ -79,12 +80,19 @@ public sealed record SceneObject(ShapeKind Shape, double CenterX, double CenterY
                     if (lx * Math.Cos(a) + ly * Math.Sin(a) > R / 2) return false;
                 }
                 FlatNormal(out nx, out ny, out nz);
+                bulge = PlanarBulge(dx, dy, nx, ny, nz);
                 return true;
             }
             default:
                 return false;
         }
     }
+
+    /// <summary>
+    /// A flat face leaning by its normal: its depth changes across the face so that the depth gradient matches the
+    /// normal (∂depth/∂x = nx/nz, ∂depth/∂y = ny/nz in image-side units), keeping depth and normals consistent.
+    /// </summary>
+    private static double PlanarBulge(double dx, double dy, double nx, double ny, double nz) => -(nx * dx + ny * dy) / nz;
 
     private void FlatNormal(out double nx, out double ny, out double nz)
     {

@@ -1,0 +1,58 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AdapterLab.Training.Data.ShapesWorld;
+
+/// <summary>
+/// A dense split held in memory: normalised images [N, 3, S, S] and per-pixel targets (segmentation class, depth,
+/// unit normals [3, S, S], edges in [0, 1]). Also built from a paired-folder dataset (see DenseFolders).
+/// </summary>
+public sealed class DenseSplit
+{
+    public DenseSplit(string domain, int imageSize, float[] pixels, int[] segmentation, float[] depth, float[] normals, float[] edges)
+    {
+        Domain = domain;
+        ImageSize = imageSize;
+        Pixels = pixels;
+        Segmentation = segmentation;
+        Depth = depth;
+        Normals = normals;
+        Edges = edges;
+        Count = segmentation.Length / (imageSize * imageSize);
+    }
+
+    public string Domain { get; }
+    public int ImageSize { get; }
+    public int Count { get; }
+    public float[] Pixels { get; }
+    public int[] Segmentation { get; }
+    public float[] Depth { get; }
+    public float[] Normals { get; }
+    public float[] Edges { get; }
+    private int Plane => ImageSize * ImageSize;
+
+    public Tensor ImagesTensor(ReadOnlySpan<int> rows, Device device) => Gather(Pixels, rows, 3, device);
+    public Tensor DepthTensor(ReadOnlySpan<int> rows, Device device) => Gather(Depth, rows, 1, device);
+    public Tensor NormalsTensor(ReadOnlySpan<int> rows, Device device) => Gather(Normals, rows, 3, device);
+    public Tensor EdgesTensor(ReadOnlySpan<int> rows, Device device) => Gather(Edges, rows, 1, device);
+
+    /// <summary>Class indices [n, S, S] (int64).</summary>
+    public Tensor SegmentationTensor(ReadOnlySpan<int> rows, Device device)
+    {
+        int e = Plane;
+        var buffer = new long[rows.Length * e];
+        for (int i = 0; i < rows.Length; i++)
+            for (int j = 0; j < e; j++) buffer[i * e + j] = Segmentation[(long)rows[i] * e + j];
+        var t = torch.tensor(buffer, [rows.Length, ImageSize, ImageSize]);
+        return device.type == DeviceType.CPU ? t : t.to(device);
+    }
+
+    private Tensor Gather(float[] source, ReadOnlySpan<int> rows, int channels, Device device)
+    {
+        int e = channels * Plane;
+        var buffer = new float[rows.Length * e];
+        for (int i = 0; i < rows.Length; i++) Array.Copy(source, (long)rows[i] * e, buffer, (long)i * e, e);
+        var t = torch.tensor(buffer, [rows.Length, channels, ImageSize, ImageSize]);
+        return device.type == DeviceType.CPU ? t : t.to(device);
+    }
+}

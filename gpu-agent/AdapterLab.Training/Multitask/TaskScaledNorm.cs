@@ -1,0 +1,45 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AdapterLab.Training.Multitask;
+
+/// <summary>
+/// TSN: LayerNorm whose weight is modulated per sample by a FiLM generator of the task vector ω:
+/// weight_t = (1 + Δγ(ω)) ⊙ w + Δβ(ω), bias b unmodulated (CA-MTL / VTAGML code form). w and b start as the
+/// pretrained LayerNorm's; the generator is zero-initialised, so at init TSN is exactly that LayerNorm.
+/// </summary>
+public sealed class TaskScaledNorm : nn.Module<Tensor, Tensor, Tensor>
+{
+    private readonly Parameter weight;
+    private readonly Parameter bias;
+    private readonly Linear film;
+    private readonly int width;
+    private readonly double eps;
+
+    public TaskScaledNorm(int width, int conditioning, double eps = 1e-6) : base(nameof(TaskScaledNorm))
+    {
+        this.width = width;
+        this.eps = eps;
+        weight = nn.Parameter(torch.ones(width));
+        bias = nn.Parameter(torch.zeros(width));
+        film = nn.Linear(conditioning, 2 * width);
+        using (torch.no_grad())
+        {
+            film.weight.zero_();
+            film.bias!.zero_();
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>x [B, T, d], ω [B, E].</summary>
+    public override Tensor forward(Tensor x, Tensor omega)
+    {
+        var gb = film.forward(omega);
+        var dGamma = gb[.., ..width];
+        var dBeta = gb[.., width..];
+        var w = (1 + dGamma) * weight + dBeta; // [B, d]
+        var normalised = nn.functional.layer_norm(x, [width], eps: eps);
+        return normalised * w.unsqueeze(1) + bias;
+    }
+}
