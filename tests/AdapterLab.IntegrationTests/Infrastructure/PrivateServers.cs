@@ -25,7 +25,7 @@ public sealed class PrivateServers : IAsyncDisposable
     {
         var dir = Directory.CreateTempSubdirectory("adapterlab-faults-").FullName;
         // PostgreSQL runs as the postgres user, which must be able to reach its data folder inside this one.
-        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
                                   | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         var env = new Dictionary<string, string>
         {
