@@ -27,7 +27,7 @@ public sealed class PlatformClient(HttpClient http)
         (await http.GetFromJsonAsync<JsonElement>($"api/experiments/{id}", ct)).Clone();
 
     /// <summary>Waits for a terminal state, printing progress; returns the experiment document.</summary>
-    public async Task<JsonElement> WaitAsync(Guid id, string label, CancellationToken ct)
+    public async Task<JsonElement> WaitAsync(Guid id, string label, CancellationToken ct, int pollMilliseconds = 2000)
     {
         string? lastLine = null;
         while (true)
@@ -40,7 +40,32 @@ public sealed class PlatformClient(HttpClient http)
             if (line != lastLine) Console.WriteLine(line);
             lastLine = line;
             if (status is "Succeeded" or "Failed" or "Cancelled") return e;
-            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(pollMilliseconds), ct);
         }
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path, CancellationToken ct) =>
+        (await http.GetFromJsonAsync<JsonElement>(path, ct)).Clone();
+
+    /// <summary>The underlying client (perf scenarios stream blobs with other headers).</summary>
+    public Uri BaseAddress => http.BaseAddress!;
+
+    public async Task<JsonElement> TransitionsAsync(Guid id, CancellationToken ct) =>
+        (await http.GetFromJsonAsync<JsonElement>($"api/experiments/{id}/transitions", ct)).Clone();
+
+    /// <summary>Requests cancellation; a 409 (already finished) is fine.</summary>
+    public async Task CancelAsync(Guid id, CancellationToken ct)
+    {
+        using var response = await http.PostAsync($"api/experiments/{id}/cancel", null, ct);
+        if (!response.IsSuccessStatusCode && (int)response.StatusCode != 409)
+            throw new InvalidOperationException($"cancel {id} failed ({(int)response.StatusCode})");
+    }
+
+    /// <summary>GET of a relative API path; returns the status and the body length (for latency measurements).</summary>
+    public async Task<(int Status, long Bytes)> GetRawAsync(string path, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead, ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        return ((int)response.StatusCode, bytes.LongLength);
     }
 }

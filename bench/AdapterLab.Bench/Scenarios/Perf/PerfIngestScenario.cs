@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using AdapterLab.Bench.Perf;
+using AdapterLab.Bench.Runner;
+using AdapterLab.Contracts.Messages;
+using MassTransit;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AdapterLab.Bench.Scenarios.Perf;
+
+/// <summary>
+/// Scenario 5, event ingestion: N simulated agents publish batched <see cref="AttemptProgressed"/> messages straight to
+/// the broker (as the agent does, through MassTransit) for N running experiments created in the database; the figure is
+/// metric-point rows landed in PostgreSQL per second (first publish → last row counted), next to the publish rate of the
+/// same messages in the same run. Target ≥ 5,000 points/s. The experiments are removed afterwards.
+/// </summary>
+public sealed class PerfIngestScenario(PlatformClient client, string resultsDir, bool quick) : IScenario
+{
+    public string Name => "perf-ingest";
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        _ = client;
+        var report = new PerfReport(Name, quick);
+        int agents = quick ? 4 : 8, messagesPerAgent = quick ? 50 : 200, pointsPerMessage = 50;
+        int repeats = quick ? 1 : 3;
+        var o = PlatformEnv.Rabbit() ?? throw new InvalidOperationException("RabbitMq__* is not set (./platform bench sets it)");
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host(o.Host, (ushort)o.Port, o.VirtualHost, h =>
+            {
+                h.Username(o.Username);
+                h.Password(o.Password);
+                h.PublisherConfirmation = true;
+            });
+        });
+        await bus.StartAsync(ct);
+        var rates = new List<double>();
+        var publishRates = new List<double>();
+        try
+        {
+            for (int r = 0; r < repeats; r++)
+            {
+                var ids = await CreateRunningExperimentsAsync(agents, ct);
+                try
+                {
+                    long expected = (long)agents * messagesPerAgent * pointsPerMessage;
+                    var clock = Stopwatch.StartNew();
+                    await Task.WhenAll(ids.Select((id, a) => Task.Run(async () =>
+                    {
+                        // Each agent keeps a few publishes in flight, as a reporting agent with a send buffer would.
+                        var inflight = new List<Task>();
+                        for (int m = 0; m < messagesPerAgent; m++)
+                        {
+                            var points = new List<MetricPoint>(pointsPerMessage);
+                            for (int p = 0; p < pointsPerMessage; p++)
+                            {
+                                long step = (long)m * pointsPerMessage + p + 1;
+                                points.Add(new MetricPoint(step, "train", "classification", "synthetic", "loss", 1.0 / step));
+                            }
+                            inflight.Add(bus.Publish(new AttemptProgressed
+                            {
+                                ExperimentId = id, AttemptNumber = 1, Step = (long)(m + 1) * pointsPerMessage, TotalSteps = (long)messagesPerAgent * pointsPerMessage,
+                                Points = points, ImagesPerSecond = 100,
+                            }, ct));
+                            if (inflight.Count >= 8) { await Task.WhenAll(inflight); inflight.Clear(); }
+                        }
+                        await Task.WhenAll(inflight);
+                    }, ct)));
+                    double published = clock.Elapsed.TotalSeconds;
+                    publishRates.Add(expected / published);
+                    long landed = 0;
+                    var deadline = clock.Elapsed + TimeSpan.FromSeconds(quick ? 120 : 300);
+                    while (clock.Elapsed < deadline)
+                    {
+                        landed = await PlatformEnv.ScalarAsync<long>("SELECT count(*) FROM metric_points WHERE experiment_id = ANY(@ids)", ct, ("ids", ids));
+                        if (landed >= expected) break;
+                        await Task.Delay(50, ct);
+                    }
+                    double seconds = clock.Elapsed.TotalSeconds;
+                    rates.Add(landed / seconds);
+                    Console.WriteLine($"  round {r + 1}: {landed}/{expected} points in {seconds:0.00} s ({landed / seconds:0} points/s); published in {published:0.00} s");
+                    if (landed < expected) report.Note($"round {r + 1}: only {landed} of {expected} points landed before the deadline");
+                }
+                finally
+                {
+                    await PlatformEnv.ExecAsync("DELETE FROM metric_points WHERE experiment_id = ANY(@ids)", ct, ("ids", ids));
+                    await PlatformEnv.ExecAsync("DELETE FROM attempts WHERE experiment_id = ANY(@ids)", ct, ("ids", ids));
+                    await PlatformEnv.ExecAsync("DELETE FROM state_transitions WHERE experiment_id = ANY(@ids)", ct, ("ids", ids));
+                    await PlatformEnv.ExecAsync("DELETE FROM experiments WHERE id = ANY(@ids)", ct, ("ids", ids));
+                }
+            }
+        }
+        finally
+        {
+            await bus.StopAsync(CancellationToken.None);
+        }
+        var landedRate = Distribution.Of(rates);
+        var publishRate = Distribution.Of(publishRates);
+        report.Add(new Figure($"metric points persisted per second ({agents} agents, {pointsPerMessage} points per message)", landedRate.Median, "points/s")
+        {
+            Reference = "publish rate of the same messages (points/s)", ReferenceValue = publishRate.Median, Ratio = landedRate.Median / publishRate.Median,
+            Target = "≥ 5,000 points/s", Met = landedRate.Median >= 5000, Repeats = rates.Count,
+            Note = $"{(double)agents * messagesPerAgent / (agents * messagesPerAgent * (double)pointsPerMessage / landedRate.Median):0} progress messages/s",
+        });
+        await report.WriteAsync(resultsDir, ct);
+    }
+
+    /// <summary>Experiments in Running with a current attempt 1 on a fictitious agent (pool bench-ingest, lease a day out), so the consumer's attempt fence accepts their progress.</summary>
+    private static async Task<Guid[]> CreateRunningExperimentsAsync(int n, CancellationToken ct)
+    {
+        var ids = Enumerable.Range(0, n).Select(_ => Guid.CreateVersion7()).ToArray();
+        await using var conn = await PlatformEnv.OpenAsync(ct);
+        var spec = AdapterLab.Contracts.Specs.SpecJson.Serialize(new AdapterLab.Contracts.Specs.ExperimentSpec
+        {
+            Name = "bench: ingest", Kind = "adapt",
+            Backbone = new AdapterLab.Contracts.Specs.BackboneSpec { Preset = "vit-lab-s", Source = "random" },
+            Method = new AdapterLab.Contracts.Specs.MethodSpec { Name = "adaptformer" },
+            Data = new AdapterLab.Contracts.Specs.DataSpec { LabelFamily = "object-count", SourceDomain = "synthetic" },
+            Resources = new AdapterLab.Contracts.Specs.ResourcesSpec { Pool = "bench-ingest" },
+        });
+        foreach (var id in ids)
+        {
+            await using var cmd = new NpgsqlCommand("""
+                INSERT INTO experiments (id, name, kind, method, preset, dataset, label_family, source_domain, target_domains, tasks, setting, seed, spec_json, spec_hash, configuration_hash, status, priority, pool, tags, submitted_at, updated_at, started_at, attempt_count, step, total_steps, trainable_parameters, total_parameters, cancel_requested, training_failure_retries)
+                VALUES (@id, 'bench: ingest', 'adapt', 'adaptformer', 'vit-lab-s', 'shapesworld', 'object-count', 'synthetic', '{}', '{classification}', 'single-task', 1, @spec, md5(@id::text), md5(@id::text), 'Running', 0, 'bench-ingest', '{bench,perf-ingest}', now(), now(), now(), 1, 0, 0, 0, 0, false, 0);
+                INSERT INTO attempts (experiment_id, number, agent_id, status, dispatched_at, started_at, lease_expires_at, step, start_step)
+                VALUES (@id, 1, 'bench-ingest', 'Running', now(), now(), now() + interval '1 day', 0, 0);
+                """, conn);
+            cmd.Parameters.AddWithValue("id", id);
+            cmd.Parameters.Add(new NpgsqlParameter("spec", NpgsqlDbType.Jsonb) { Value = spec });
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,88 @@
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Training;
+using AdapterLab.Training.Data.ShapesWorld;
+using AdapterLab.Training.Optimisation;
+using AdapterLab.Training.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AdapterLab.Bench.Scenarios.Perf;
+
+/// <summary>
+/// One method's training state built exactly as the agent builds it (plan, prepared model, optimiser, schedule, data
+/// order), stepping through <see cref="ExperimentTrainer.TrainStep"/> — the code the agent runs — on the CPU.
+/// </summary>
+public sealed class TrainingHarness : IDisposable
+{
+    private long step;
+
+    public TrainingHarness(string preset, string method, int batch, int trainSize, int seed = 1)
+    {
+        Method = method;
+        var spec = new ExperimentSpec
+        {
+            Name = $"perf {preset} {method}",
+            Kind = method == Methods.Supervised ? Kinds.Pretrain : Kinds.Adapt,
+            Backbone = new BackboneSpec { Preset = preset, Source = BackboneSources.Random },
+            Method = new MethodSpec { Name = method },
+            Data = new DataSpec { LabelFamily = "largest-shape", SourceDomain = "synthetic", TrainSize = trainSize, ValidationSize = 64, TestSize = 64 },
+            Training = new TrainingSpec { Steps = 1_000_000, BatchSize = batch, Seed = seed },
+        };
+        Plan = TrainingPlan.From(spec);
+        Prepared = PreparedModel.Build(Plan, null, torch.CPU);
+        Optimizer = ExperimentTrainer.CreateOptimizer(Plan, Prepared.Trainable);
+        Schedule = new LearningRateSchedule(Plan.LearningRate, Plan.TotalSteps, Plan.WarmupSteps, Plan.CosineSchedule);
+        Split = Plan.Split(Plan.SourceDomain, DataSplit.Train);
+        Order = new DataOrder(Plan.Seed, Split.Count, Plan.BatchSize);
+    }
+
+    public string Method { get; }
+    public TrainingPlan Plan { get; }
+    public PreparedModel Prepared { get; }
+    public IParameterOptimizer Optimizer { get; }
+    public LearningRateSchedule Schedule { get; }
+    public ClassificationSplit Split { get; }
+    public DataOrder Order { get; }
+    public long StepsTaken => step;
+    public int StepsPerEpoch => Split.Count / Plan.BatchSize;
+
+    /// <summary>The agent's step: live batch assembly from the in-memory split, forward, backward, optimiser.</summary>
+    public double Step() => ExperimentTrainer.TrainStep(Prepared.Model, Plan, Optimizer, Schedule, Split, null, Order, step++, torch.CPU);
+
+    /// <summary>Pre-built batches: every batch of one epoch as ready tensors, so a step does no data work at all.</summary>
+    public Tensor[] PrebuildImages(int batches)
+    {
+        var result = new Tensor[batches];
+        for (int i = 0; i < batches; i++) result[i] = Split.ImagesTensor(Order.Batch(i), torch.CPU).DetachFromDisposeScope();
+        return result;
+    }
+
+    public Tensor[] PrebuildLabels(int batches)
+    {
+        var result = new Tensor[batches];
+        for (int i = 0; i < batches; i++) result[i] = Split.LabelsTensor(Order.Batch(i), torch.CPU).DetachFromDisposeScope();
+        return result;
+    }
+
+    /// <summary>The same step as <see cref="Step"/> (same seeding, loss, read-back, optimiser) on pre-built tensors.</summary>
+    public double StepOn(Tensor images, Tensor labels)
+    {
+        long s = step++;
+        torch.random.manual_seed(Plan.Seed * 1_000_003L + s);
+        using var scope = torch.NewDisposeScope();
+        var model = Prepared.Model;
+        model.train();
+        var loss = nn.functional.cross_entropy(model.forward(images), labels);
+        double value = loss.item<float>();
+        Optimizer.ZeroGrad();
+        loss.backward();
+        Optimizer.Step(Schedule.At(s));
+        return value;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in Optimizer.State.Values) t.Dispose();
+        Prepared.Dispose();
+    }
+}

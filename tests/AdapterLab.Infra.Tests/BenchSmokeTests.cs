@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace AdapterLab.Infra.Tests;
+
+/// <summary>
+/// The benchmark is not part of the test suite; this only checks that its cheapest scenario (perf-micro: in-process
+/// matmul and transformer-block microbenchmarks, no platform needed) runs with <c>--quick</c> and writes valid JSON
+/// and the markdown summary.
+/// </summary>
+public sealed class BenchSmokeTests
+{
+    [Fact]
+    public async Task Quick_perf_micro_runs_and_writes_valid_json()
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+        var benchDir = Path.Combine(RepoRoot.Path, "bench", "AdapterLab.Bench");
+        var dll = Path.Combine(benchDir, "bin", configuration, "net10.0", "linux-x64", "AdapterLab.Bench.dll");
+        if (!File.Exists(dll))
+        {
+            // Built with the solution normally; build it here when the test runs on its own.
+            var build = await RunAsync("dotnet", ["build", Path.Combine(benchDir, "AdapterLab.Bench.csproj"), "-c", configuration, "--nologo"], null, TimeSpan.FromMinutes(5));
+            Assert.True(build.ExitCode == 0, $"bench build failed:\n{build.Output}");
+        }
+        var results = Directory.CreateTempSubdirectory("adapterlab-bench-smoke-");
+        try
+        {
+            var env = new Dictionary<string, string?>
+            {
+                ["ADAPTERLAB_BENCH_RESULTS"] = results.FullName,
+                ["ADAPTERLAB_API_KEY"] = null, // must not be needed by an in-process scenario
+            };
+            var run = await RunAsync("dotnet", [dll, "perf-micro", "--quick"], env, TimeSpan.FromSeconds(90));
+            Assert.True(run.ExitCode == 0, $"perf-micro --quick failed ({run.ExitCode}):\n{run.Output}");
+
+            var json = Path.Combine(results.FullName, "perf-micro.json");
+            Assert.True(File.Exists(json), "perf-micro.json was not written");
+            using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(json));
+            var root = doc.RootElement;
+            Assert.Equal("perf-micro", root.GetProperty("scenario").GetString());
+            Assert.True(root.GetProperty("quick").GetBoolean());
+            Assert.Equal(JsonValueKind.Object, root.GetProperty("machine").ValueKind);
+            var figures = root.GetProperty("figures");
+            Assert.True(figures.GetArrayLength() >= 2);
+            foreach (var f in figures.EnumerateArray())
+            {
+                var value = f.GetProperty("value");
+                Assert.True(value.ValueKind == JsonValueKind.Number && value.GetDouble() > 0, $"figure {f.GetProperty("name")} has no positive value");
+            }
+            Assert.True(File.Exists(Path.Combine(results.FullName, "perf-summary.md")), "perf-summary.md was not written");
+        }
+        finally
+        {
+            results.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] args, IDictionary<string, string?>? env, TimeSpan timeout)
+    {
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot.Path };
+        if (env is not null)
+            foreach (var (k, v) in env)
+                if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await p.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            return (-1, $"timed out after {timeout}\n{await stdout}\n{await stderr}");
+        }
+        return (p.ExitCode, await stdout + "\n" + await stderr);
+    }
+}
