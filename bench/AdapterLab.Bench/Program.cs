@@ -8,6 +8,7 @@ var names = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToLis
 var api = Environment.GetEnvironmentVariable("ADAPTERLAB_API_URL") ?? "http://127.0.0.1:5080";
 var key = Environment.GetEnvironmentVariable("ADAPTERLAB_API_KEY");
 var resultsDir = Environment.GetEnvironmentVariable("ADAPTERLAB_BENCH_RESULTS") ?? Path.Combine(Directory.GetCurrentDirectory(), "bench", "results");
+if (await AdapterLab.Bench.Scenarios.Perf.PerfScenarios.TryRunAsync(args, names, resultsDir, quick) is { } handled) return handled;
 if (string.IsNullOrEmpty(key))
 {
     Console.Error.WriteLine("ADAPTERLAB_API_KEY is not set (./platform bench sets it from .local/secrets/api-key)");
@@ -20,6 +21,8 @@ var scenarios = new List<IScenario>
     new BackboneValueScenario(client, resultsDir, quick),
     new AdaptersScenario(client, resultsDir, quick),
 };
+scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.InProcess(resultsDir, quick));
+scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.Platform(client, resultsDir, quick));
 var selected = names.Count == 0 ? scenarios : scenarios.Where(s => names.Contains(s.Name)).ToList();
 var unknown = names.Except(scenarios.Select(s => s.Name)).ToList();
 if (unknown.Count > 0)
