@@ -7,14 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AdapterLab.Web.Tests;
 
-public sealed class ChartShapingTests : BunitContext
+public sealed class ChartShapingTests : MudTestContext
 {
-    public ChartShapingTests()
-    {
-        Services.AddMudServices();
-        JSInterop.Mode = JSRuntimeMode.Loose;
-    }
-
     [Fact]
     public void Curves_share_one_step_axis_per_metric_with_gaps_where_a_series_has_no_point()
     {

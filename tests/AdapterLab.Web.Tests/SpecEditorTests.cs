@@ -9,14 +9,8 @@ using MudBlazor.Services;
 namespace AdapterLab.Web.Tests;
 
 /// <summary>The submit form: options that apply, validation as you type next to the field, preview, parameter count.</summary>
-public sealed class SpecEditorTests : BunitContext
+public sealed class SpecEditorTests : MudTestContext
 {
-    public SpecEditorTests()
-    {
-        Services.AddMudServices();
-        JSInterop.Mode = JSRuntimeMode.Loose;
-    }
-
     private IRenderedComponent<SpecEditor> RenderEditor(SpecForm form) =>
         Render<SpecEditor>(p => p.Add(x => x.Form, form).Add(x => x.Backbones, ["fixture-vit-tiny-ci"]));
 
