@@ -39,6 +39,7 @@ public static class OrchestratorApp
                 x.AddConsumer<AttemptStartedConsumer>();
                 x.AddConsumer<AttemptProgressedConsumer>();
                 x.AddConsumer<CheckpointSavedConsumer>();
+                x.AddConsumer<AffinityMeasuredConsumer>();
                 x.AddConsumer<AttemptSucceededConsumer>();
                 x.AddConsumer<AttemptFailedConsumer>();
                 x.AddConsumer<AttemptCancelledConsumer>();

@@ -87,6 +87,32 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
         }).GetAwaiter().GetResult();
     }
 
+    public void OnAffinity(long step, string estimator, IReadOnlyList<string> taskOrder, IReadOnlyList<double> values) =>
+        _reliable.PublishAsync(new AffinityMeasured
+        {
+            ExperimentId = _state.ExperimentId,
+            AttemptNumber = _state.AttemptNumber,
+            Step = step,
+            Estimator = estimator,
+            TaskOrder = taskOrder.ToList(),
+            Values = values.ToList(),
+        }).GetAwaiter().GetResult();
+
+    /// <summary>Artifacts (the dense gallery zip): uploaded, then announced as a checkpoint of their kind.</summary>
+    public void OnArtifact(long step, string kind, string path)
+    {
+        var (hash, size) = _blobs.UploadAsync(path, CancellationToken.None).GetAwaiter().GetResult();
+        _reliable.PublishAsync(new CheckpointSaved
+        {
+            ExperimentId = _state.ExperimentId,
+            AttemptNumber = _state.AttemptNumber,
+            Step = step,
+            BlobHash = hash,
+            SizeBytes = size,
+            Kind = kind,
+        }).GetAwaiter().GetResult();
+    }
+
     /// <summary>Publishes whatever is queued now (called on completion before the final message, so results follow their curves).</summary>
     public async Task FlushAsync()
     {

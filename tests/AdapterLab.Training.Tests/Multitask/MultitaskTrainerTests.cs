@@ -1,0 +1,57 @@
+using System.IO.Compression;
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Api;
+
+namespace AdapterLab.Training.Tests.Multitask;
+
+[Collection(TorchCollection.Name)]
+public sealed class MultitaskTrainerTests
+{
+    private sealed class AffinityObserver : ITrainingObserver
+    {
+        public RecordingObserver Inner { get; } = new();
+        public List<(long Step, string Estimator, double[] Values)> Matrices { get; } = [];
+        public List<(string Kind, string Path)> Artifacts { get; } = [];
+        public void OnStarted(TrainingStart start) => Inner.OnStarted(start);
+        public void OnProgress(long step, long totalSteps, IReadOnlyList<AdapterLab.Contracts.Messages.MetricPoint> points) => Inner.OnProgress(step, totalSteps, points);
+        public void OnCheckpoint(long step, string path) => Inner.OnCheckpoint(step, path);
+        public void OnAffinity(long step, string estimator, IReadOnlyList<string> taskOrder, IReadOnlyList<double> values) => Matrices.Add((step, estimator, values.ToArray()));
+        public void OnArtifact(long step, string kind, string path) => Artifacts.Add((kind, path));
+    }
+
+    [Fact]
+    public void Vtagml_trains_end_to_end_with_affinity_matrices_gallery_and_per_task_domain_results()
+    {
+        var spec = new ExperimentSpec
+        {
+            Kind = Kinds.Multitask,
+            Backbone = new BackboneSpec { Preset = "vit-tiny-ci" },
+            Method = new MethodSpec { Name = Methods.Vtagml, AdapterBlocks = 1 },
+            Tasks = [Tasks.Segmentation, Tasks.Depth, Tasks.Normals, Tasks.Edges],
+            Data = new DataSpec { Setting = Settings.DomainAdaptation, TargetDomains = ["fog"], TrainSize = 16, ValidationSize = 4, TestSize = 4 },
+            Training = new TrainingSpec { Steps = 4, BatchSize = 4, EvalInterval = 2 },
+        };
+        Assert.Empty(SpecValidator.Validate(spec));
+        var observer = new AffinityObserver();
+        var outcome = ExperimentTrainer.Run(new TrainingJob { Spec = spec, WorkDirectory = TestPaths.TempDirectory(), Threads = 1 }, observer, CancellationToken.None);
+        Assert.Equal(4, outcome.FinalStep);
+        Assert.Contains(outcome.Results, r => r is { Task: Tasks.Segmentation, Domain: "fog", Metric: "miou", Split: "test" });
+        Assert.Contains(outcome.Results, r => r is { Task: Tasks.Depth, Metric: "delta1" });
+        Assert.Contains(outcome.Results, r => r is { Task: Tasks.Normals, Metric: "angular-error" });
+        Assert.Contains(outcome.Results, r => r is { Task: Tasks.Edges, Metric: "l1" });
+        Assert.All(outcome.Results, r => Assert.True(double.IsFinite(r.Value)));
+        Assert.True(outcome.TrainableParameters > 0 && outcome.TrainableParameters < outcome.TotalParameters);
+        foreach (var est in new[] { Estimators.Troa, Estimators.Cosine, Estimators.TagLookahead, Estimators.GradientCosine })
+        {
+            Assert.Contains(observer.Matrices, m => m.Estimator == est && m.Step == 2);
+            Assert.Contains(observer.Matrices, m => m.Estimator == est && m.Step == 4);
+        }
+        var troa = observer.Matrices.Last(m => m.Estimator == Estimators.Troa).Values;
+        for (int j = 0; j < 4; j++) Assert.Equal(1.0, Enumerable.Range(0, 4).Sum(i => troa[i * 4 + j]), 6);
+        var (kind, path) = Assert.Single(observer.Artifacts);
+        Assert.Equal("gallery", kind);
+        using var zip = ZipFile.OpenRead(path);
+        Assert.Contains(zip.Entries, e => e.FullName == "manifest.json");
+        Assert.Contains(zip.Entries, e => e.FullName == "fog/0/segmentation-prediction.png");
+    }
+}
