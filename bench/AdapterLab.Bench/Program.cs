@@ -19,6 +19,7 @@ var client = PlatformClient.Create(api, key);
 var scenarios = new List<IScenario>
 {
     new BackboneValueScenario(client, resultsDir, quick),
+    new MultitaskScenario(client, resultsDir, quick),
     new AdaptersScenario(client, resultsDir, quick),
 };
 scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.InProcess(resultsDir, quick));
