@@ -55,12 +55,14 @@ public static class WebApp
         app.MapPlatformHealth();
         app.MapPlatformOpenApi();
         app.MapExperimentsApi();
+        app.MapAffinityApi();
         app.MapBackbonesApi();
         app.MapSuitesApi();
         app.MapLeaderboardsApi();
         app.MapApiKeysApi();
         app.MapDashboardApi();
         app.MapAgentBlobsApi();
+        app.MapAgentTokensApi();
         app.MapAccountEndpoints();
         app.MapPlatformJobsDashboard();
         app.MapStaticAssets();

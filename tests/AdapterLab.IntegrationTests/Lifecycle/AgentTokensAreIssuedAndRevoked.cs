@@ -1,0 +1,43 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AdapterLab.IntegrationTests.Infrastructure;
+
+namespace AdapterLab.IntegrationTests.Lifecycle;
+
+/// <summary>Each agent gets its own token from an admin; it opens only the agent endpoints, and revoking it shuts them.</summary>
+[Collection(SharedPlatformCollection.Name)]
+public sealed class AgentTokensAreIssuedAndRevoked(SharedPlatform platform)
+{
+    [Fact]
+    public async Task An_issued_token_works_until_it_is_revoked_and_is_listed_by_prefix_only()
+    {
+        using var issued = await platform.Api.PostAsJsonAsync("/api/agent-tokens", new { name = "agent-on-host-7" });
+        Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
+        var body = JsonDocument.Parse(await issued.Content.ReadAsStringAsync()).RootElement;
+        var token = body.GetProperty("token").GetString()!;
+        var id = body.GetProperty("id").GetGuid();
+
+        using var agent = new HttpClient { BaseAddress = platform.WebAddress };
+        agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var missing = new string('0', 64);
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/agent/blobs/{missing}"))).StatusCode);
+        // An agent token is not an API key.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await agent.GetAsync("/api/experiments")).StatusCode);
+
+        var list = await platform.Api.GetStringAsync("/api/agent-tokens");
+        Assert.Contains(token[..8], list);
+        Assert.DoesNotContain(token, list);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await platform.Api.DeleteAsync($"/api/agent-tokens/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await agent.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/agent/blobs/{missing}"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Only_admins_issue_tokens()
+    {
+        using var anonymous = new HttpClient { BaseAddress = platform.WebAddress };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/agent-tokens", new { name = "x" })).StatusCode);
+    }
+}
