@@ -142,11 +142,25 @@ orchestrator_env() {
   rabbit_env_for orchestrator
 }
 
+# agent_token N ID: the first agent uses the bootstrap token; every further agent gets a token of its own, issued by
+# the web API with the local admin key (kept in .local/secrets/agent-token-ID and reused when the agent restarts).
+agent_token() {
+  if [[ "$1" == 1 ]]; then secret_get agent-token; return; fi
+  local file="$SECRETS_DIR/agent-token-$2" body
+  if [[ ! -s "$file" ]]; then
+    body="$(curl -fsS -X POST "http://127.0.0.1:$ADAPTERLAB_WEB_PORT/api/agent-tokens" -H "X-Api-Key: $(local_api_key)" \
+      -H 'Content-Type: application/json' -d "{\"name\":\"$2\"}")" || die "could not issue an agent token for $2"
+    ( umask 077; sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$body" > "$file" )
+    [[ -s "$file" ]] || die "the web API issued no agent token for $2"
+  fi
+  cat "$file"
+}
+
 agent_env() { # agent_env N POOL SLOTS
   local id; id="$(agent_host)-$1"
   mkdir -p "$LOCAL_DIR/agent-work/$id"
   printf '%s\n' "Agent__Id=$id" "Agent__ApiUrl=http://127.0.0.1:$ADAPTERLAB_WEB_PORT" \
-    "Agent__Token=$(secret_get agent-token)" "Agent__Pool=$2" "Agent__Slots=$3" \
+    "Agent__Token=$(agent_token "$1" "$id")" "Agent__Pool=$2" "Agent__Slots=$3" \
     "Agent__DataRoot=$DATA_DIR" "Agent__WorkDirectory=$LOCAL_DIR/agent-work/$id"
   rabbit_env_for agent
 }
