@@ -38,12 +38,14 @@ public static class ExperimentTrainer
         long step = job.ResumeCheckpointPath is null ? 0 : Checkpoint.Load(job.ResumeCheckpointPath, model, plan, optimizer);
         var schedule = new LearningRateSchedule(plan.LearningRate, plan.TotalSteps, plan.WarmupSteps, plan.CosineSchedule);
 
+        // Started before the training data is generated (and, for the linear probe, its features computed): the attempt
+        // shows as Running as soon as the model exists, not seconds later (bench perf-dispatch: submit → Running).
+        observer.OnStarted(new TrainingStart(trainableCount, totalCount, plan.TotalSteps, step, device.type == DeviceType.CUDA ? "cuda" : "cpu", Packages()));
+
         var trainSplit = plan.Split(plan.SourceDomain, DataSplit.Train);
         var order = new DataOrder(plan.Seed, trainSplit.Count, plan.BatchSize);
         using var features = new FeatureCache(model, device);
         Tensor? trainFeatures = plan.CachesFeatures ? features.For(trainSplit) : null;
-
-        observer.OnStarted(new TrainingStart(trainableCount, totalCount, plan.TotalSteps, step, device.type == DeviceType.CUDA ? "cuda" : "cpu", Packages()));
 
         string checkpointPath = Path.Combine(job.WorkDirectory, "checkpoint.safetensors");
         string? lastCheckpoint = null;

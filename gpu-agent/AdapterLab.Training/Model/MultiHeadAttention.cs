@@ -35,6 +35,9 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>Use the fused attention kernel (default). False: the composed form, for bench/ perf-train's same-run comparison only.</summary>
+    public static bool Fused { get; set; } = true;
+
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
@@ -46,8 +49,12 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         var qh = qx.view(b, n, heads, d / heads).transpose(1, 2);
         var kh = k.forward(x).view(b, n, heads, d / heads).transpose(1, 2);
         var vh = vx.view(b, n, heads, d / heads).transpose(1, 2);
-        var attn = qh.matmul(kh.transpose(-2, -1)).mul(scale).softmax(-1);
-        var mixed = attn.matmul(vh).transpose(1, 2).reshape(b, n, d);
+        // Fused: libtorch's scaled-dot-product kernel (same 1/√d_head scale; forward + backward ≈ 3× faster on CPU than
+        // the composed matmul–softmax–matmul, outputs equal to ~1e-7). The composed form stays for the benchmark's same-run comparison.
+        var attended = Fused
+            ? nn.functional.scaled_dot_product_attention(qh, kh, vh)
+            : qh.matmul(kh.transpose(-2, -1)).mul(scale).softmax(-1).matmul(vh);
+        var mixed = attended.transpose(1, 2).reshape(b, n, d);
         return proj.forward(mixed).MoveToOuterDisposeScope();
     }
 }

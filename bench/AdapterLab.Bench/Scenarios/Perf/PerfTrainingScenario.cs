@@ -55,6 +55,15 @@ public sealed class PerfTrainingScenario(string resultsDir, bool quick) : IScena
                     }),
                 };
                 candidates.AddRange(harnesses.Select(h => (h.Method, (Action)(() => h.Step()))));
+                // The same block and steps with the composed (unfused) attention: what the fused kernel gives, same run.
+                candidates.Add(("block composed", () => Composed(() =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    block.zero_grad();
+                    block.forward(x).sum().backward();
+                })));
+                candidates.AddRange(harnesses.Where(h => h.Method is Methods.FullFinetune or Methods.AdaptFormer)
+                    .Select(h => (h.Method + " composed", (Action)(() => Composed(() => h.Step())))));
                 var times = Measure.Interleaved(candidates, rounds, warmup: 2);
 
                 double peak = 2.0 * matmulN * matmulN * matmulN / (times["matmul"].Median / 3);
@@ -87,6 +96,28 @@ public sealed class PerfTrainingScenario(string resultsDir, bool quick) : IScena
                         Note = $"fraction of peak matmul {rate / peak:0.000} (long-run goal ≥ 0.40)",
                     });
                 }
+                foreach (var key in times.Keys.Where(k => k.EndsWith(" composed", StringComparison.Ordinal)).ToList())
+                {
+                    var fused = key[..^" composed".Length];
+                    double r = times[fused].Median / times[key].Median;
+                    report.Add(new Figure($"{presetName} {fused}: fused attention time / composed attention time", r, "×")
+                    {
+                        Reference = "composed attention (ms)", ReferenceValue = times[key].Median * 1000, Ratio = r, Repeats = rounds,
+                        Note = "optimisation: MultiHeadAttention uses scaled_dot_product_attention",
+                    });
+                }
+                // Profile: where a step's time goes (medians of phase times over the same number of steps).
+                var profile = new Dictionary<string, object>();
+                foreach (var h in harnesses)
+                {
+                    var phases = Enumerable.Range(0, Math.Max(3, rounds / 2)).Select(_ => h.ProfileStep()).ToList();
+                    double data = Median(phases.Select(p => p.Data)), fwd = Median(phases.Select(p => p.Forward)),
+                        bwd = Median(phases.Select(p => p.Backward)), opt = Median(phases.Select(p => p.Optimizer));
+                    double total = data + fwd + bwd + opt;
+                    profile[h.Method] = new { dataMs = data * 1000, forwardMs = fwd * 1000, backwardMs = bwd * 1000, optimizerMs = opt * 1000 };
+                    report.Note($"{presetName} {h.Method} step profile: data {data / total:P1}, forward {fwd / total:P1}, backward {bwd / total:P1}, optimiser {opt / total:P1} (of {total * 1000:0} ms)");
+                }
+                report.Details[$"{presetName}.profile"] = profile;
                 if (fullStep is { } fs && harnesses.Any(h => h.Method == Methods.AdaptFormer))
                 {
                     double ratio = times[Methods.AdaptFormer].Median / fs;
@@ -105,4 +136,13 @@ public sealed class PerfTrainingScenario(string resultsDir, bool quick) : IScena
         }
         await report.WriteAsync(resultsDir, ct);
     }
+
+    private static void Composed(Action action)
+    {
+        AdapterLab.Training.Model.MultiHeadAttention.Fused = false;
+        try { action(); }
+        finally { AdapterLab.Training.Model.MultiHeadAttention.Fused = true; }
+    }
+
+    private static double Median(IEnumerable<double> values) => Distribution.Of(values).Median;
 }
