@@ -30,6 +30,10 @@ public sealed class OrchestratorOptions
     public double BlobGcGraceMinutes { get; set; } = 60;
 
     public TimeSpan Heartbeat => TimeSpan.FromSeconds(HeartbeatSeconds);
+
+    /// <summary>A dispatched attempt gets twice the lease to be picked up and heartbeat for the first time (its agent
+    /// may be busy starting up, or the message may wait behind a broker reconnect).</summary>
+    public TimeSpan DispatchLease => Lease * 2;
     public TimeSpan Lease => TimeSpan.FromSeconds(HeartbeatSeconds * Math.Max(3, LeaseHeartbeats));
     public TimeSpan AgentStaleAfter => TimeSpan.FromSeconds(HeartbeatSeconds * Math.Max(2, AgentStaleHeartbeats));
 }

@@ -9,7 +9,7 @@ namespace AdapterLab.GpuAgent.Running;
 /// Announces the agent and heartbeats every running attempt from a dedicated thread, so a training loop that saturates
 /// the thread pool or every core can never starve the lease. Sends AgentStopping on a clean shutdown.
 /// </summary>
-public sealed class HeartbeatLoop(IBus bus, AttemptRegistry registry, RabbitMqOptions rabbit, IOptions<AgentOptions> options, ILogger<HeartbeatLoop> log) : IHostedService
+public sealed class HeartbeatLoop(IBus bus, IBusControl busControl, AttemptRegistry registry, RabbitMqOptions rabbit, IOptions<AgentOptions> options, ILogger<HeartbeatLoop> log) : IHostedService
 {
     private readonly CancellationTokenSource _stop = new();
     private Thread? _thread;
@@ -25,6 +25,9 @@ public sealed class HeartbeatLoop(IBus bus, AttemptRegistry registry, RabbitMqOp
     {
         var o = options.Value;
         var interval = TimeSpan.FromSeconds(o.HeartbeatSeconds);
+        // Announce only once this agent's own queue is consuming: work sent to it must not sit waiting for start-up.
+        while (!_stop.IsCancellationRequested && busControl.CheckHealth().Status != BusHealthStatus.Healthy)
+            _stop.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(100));
         while (!_stop.IsCancellationRequested)
         {
             try

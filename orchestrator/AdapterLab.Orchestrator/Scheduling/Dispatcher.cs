@@ -120,7 +120,7 @@ public sealed class Dispatcher(
                 var weights = resolutions[e.Id];
                 e.AttemptCount++;
                 e.WaitingReason = null;
-                var lease = now + o.Lease;
+                var lease = now + o.DispatchLease;
                 db.Attempts.Add(new Attempt
                 {
                     ExperimentId = e.Id,
