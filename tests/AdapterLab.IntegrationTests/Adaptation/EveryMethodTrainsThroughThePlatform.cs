@@ -64,10 +64,8 @@ public sealed class EveryMethodTrainsThroughThePlatform(SharedPlatform platform)
     [Fact]
     public async Task Folder_paths_outside_the_data_root_are_rejected_with_400()
     {
-        // The fixture's data root (Platform:DataRoot = Agent:DataRoot); Settings is the fixture's own configuration.
-        var settings = (Dictionary<string, string?>)typeof(PlatformFixture).GetProperty("Settings", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(platform)!;
-        var dataRoot = settings["Platform:DataRoot"]!;
-        Directory.CreateDirectory(dataRoot);
+        // The fixture's data root (Platform:DataRoot = Agent:DataRoot, read from the fixture's own settings).
+        var dataRoot = DataRoot();
         var outside = Path.Combine(Path.GetTempPath(), "adapterlab-tests", "outside-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(Path.Combine(outside, "a"));
         Directory.CreateDirectory(Path.Combine(outside, "b"));
@@ -83,6 +81,54 @@ public sealed class EveryMethodTrainsThroughThePlatform(SharedPlatform platform)
             var errors = JsonDocument.Parse(body).RootElement.GetProperty("errors");
             Assert.True(errors.TryGetProperty("data.path", out _), $"{path}: {body}");
         }
+    }
+
+    [Fact]
+    public async Task A_folder_dataset_under_the_data_root_trains_through_the_platform()
+    {
+        var dataRoot = DataRoot();
+        var dataset = "shapes-" + Guid.NewGuid().ToString("N")[..8];
+        var random = new Random(7);
+        foreach (var (name, colour) in new[] { ("dark", (byte)40), ("light", (byte)210) })
+        {
+            Directory.CreateDirectory(Path.Combine(dataRoot, dataset, name));
+            for (int i = 0; i < 40; i++)
+            {
+                int w = 16 + random.Next(32), h = 16 + random.Next(32);
+                var rgb = Enumerable.Range(0, w * h * 3).Select(_ => (byte)Math.Clamp(colour + random.Next(-30, 31), 0, 255)).ToArray();
+                File.WriteAllBytes(Path.Combine(dataRoot, dataset, name, $"{i:D2}.png"), TinyPng.Encode(rgb, w, h));
+            }
+        }
+        var spec = new
+        {
+            specVersion = 1,
+            name = "folder linear probe",
+            kind = "adapt",
+            backbone = new { preset = "vit-tiny-ci", source = "named", name = platform.BackboneName },
+            method = new { name = "linear-probe" },
+            tasks = new[] { "classification" },
+            data = new { dataset = "folder", path = dataset },
+            training = new { steps = 4, batchSize = 16 },
+        };
+        var id = await platform.SubmitAsync(spec);
+        var done = await platform.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromMinutes(3));
+        Assert.Equal(2 * 96 + 2, done.GetProperty("trainableParameters").GetInt64()); // head over the two class folders
+        Assert.Equal(["test/" + dataset, "validation/" + dataset],
+            done.GetProperty("results").EnumerateArray().Select(r => $"{r.GetProperty("split").GetString()}/{r.GetProperty("domain").GetString()}").Order());
+
+        // A corrupt image is not skipped: the experiment fails and says which file.
+        File.WriteAllBytes(Path.Combine(dataRoot, dataset, "dark", "broken.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
+        var broken = await platform.SubmitAsync(spec);
+        var failed = await platform.WaitForStatusAsync(broken, "Failed", TimeSpan.FromMinutes(3));
+        Assert.Contains("dark/broken.png", failed.GetProperty("failureReason").GetString());
+    }
+
+    private string DataRoot()
+    {
+        var settings = (Dictionary<string, string?>)typeof(PlatformFixture).GetProperty("Settings", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(platform)!;
+        var root = settings["Platform:DataRoot"]!;
+        Directory.CreateDirectory(root);
+        return root;
     }
 
     private static object FolderSpec(string path) => new
