@@ -23,7 +23,7 @@ public static class SeedCommand
     public static async Task<int> RunAsync(string[] args)
     {
         int experiments = Arg(args, "--experiments", 100_000);
-        long points = Arg(args, "--points", 10_000_000);
+        long points = ArgLong(args, "--points", 10_000_000);
         bool reset = args.Contains("--reset");
         var ct = CancellationToken.None;
         await using var conn = await PlatformEnv.OpenAsync(ct);
@@ -171,6 +171,12 @@ public static class SeedCommand
     {
         await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 3600 };
         await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static long ArgLong(string[] args, string name, long fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? long.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     }
 
     private static int Arg(string[] args, string name, int fallback)

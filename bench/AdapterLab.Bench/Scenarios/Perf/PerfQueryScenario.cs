@@ -17,6 +17,11 @@ public sealed class PerfQueryScenario(PlatformClient client, string resultsDir, 
     {
         var report = new PerfReport(Name, quick);
         int repeats = quick ? 30 : 200;
+        // The history the targets are about: 100,000 experiments and 10 million points (--quick: a tenth), seeded once.
+        int seedExperiments = quick ? 10_000 : 100_000;
+        long seeded = await PlatformEnv.ScalarAsync<long>($"SELECT count(*) FROM experiments WHERE pool = '{SeedCommand.Tag}'", ct);
+        if (seeded < seedExperiments)
+            await SeedCommand.RunAsync(["--experiments", seedExperiments.ToString(System.Globalization.CultureInfo.InvariantCulture), "--points", (seedExperiments * 100L).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         long experiments = await PlatformEnv.ScalarAsync<long>("SELECT count(*) FROM experiments", ct);
         long points = await PlatformEnv.ScalarAsync<long>("SELECT count(*) FROM metric_points", ct);
         report.Details["experiments"] = experiments;

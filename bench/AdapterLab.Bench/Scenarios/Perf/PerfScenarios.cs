@@ -26,12 +26,18 @@ public static class PerfScenarios
     ];
 
     /// <summary>
-    /// Handles <c>seed …</c> and selections made only of in-process scenarios (no API key needed); null: not handled,
+    /// Handles <c>seed …</c>, <c>summary</c> and selections made only of in-process scenarios (no API key needed); null: not handled,
     /// the caller goes on with the platform scenarios.
     /// </summary>
     public static async Task<int?> TryRunAsync(string[] args, IReadOnlyList<string> names, string resultsDir, bool quick)
     {
         if (names.Count > 0 && names[0] == "seed") return await SeedCommand.RunAsync(args.Skip(1).ToArray());
+        if (names.Count > 0 && names[0] == "summary")
+        {
+            // Regenerates perf-summary.md from the perf-*.json files present (e.g. after runs in separate invocations).
+            await PerfReport.WriteSummaryAsync(resultsDir, CancellationToken.None);
+            return 0;
+        }
         var local = InProcess(resultsDir, quick);
         if (names.Count == 0 || !names.All(n => local.Any(s => s.Name == n))) return null;
         Directory.CreateDirectory(resultsDir);
