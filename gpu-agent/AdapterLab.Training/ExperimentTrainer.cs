@@ -25,7 +25,7 @@ public static class ExperimentTrainer
         if (Multitask.MultitaskTrainer.Handles(job.Spec)) return Multitask.MultitaskTrainer.Run(job, observer, ct);
         var plan = TrainingPlan.From(job.Spec, job.DataRoot);
         if (job.Threads > 0) torch.set_num_threads(job.Threads);
-        var device = ChooseDevice(job.Device);
+        var device = RunFacts.ChooseDevice(job.Device);
         Directory.CreateDirectory(job.WorkDirectory);
 
         using var prepared = PreparedModel.Build(plan, job.BackboneWeightsPath, device);
@@ -40,7 +40,7 @@ public static class ExperimentTrainer
 
         // Started before the training data is generated (and, for the linear probe, its features computed): the attempt
         // shows as Running as soon as the model exists, not seconds later (bench perf-dispatch: submit → Running).
-        observer.OnStarted(new TrainingStart(trainableCount, totalCount, plan.TotalSteps, step, device.type == DeviceType.CUDA ? "cuda" : "cpu", Packages()));
+        observer.OnStarted(new TrainingStart(trainableCount, totalCount, plan.TotalSteps, step, device.type == DeviceType.CUDA ? "cuda" : "cpu", RunFacts.Packages()));
 
         var trainSplit = plan.Split(plan.SourceDomain, DataSplit.Train);
         var order = new DataOrder(plan.Seed, trainSplit.Count, plan.BatchSize);
@@ -62,7 +62,7 @@ public static class ExperimentTrainer
                 {
                     Cancelled = true, FinalStep = step, CheckpointPath = checkpointPath,
                     TrainableParameters = trainableCount, TotalParameters = totalCount,
-                    ImagesPerSecond = Rate(imagesSeen, trainClock), PeakMemoryBytes = PeakMemory(),
+                    ImagesPerSecond = RunFacts.Rate(imagesSeen, trainClock), PeakMemoryBytes = RunFacts.PeakMemory(),
                 };
             }
 
@@ -138,8 +138,8 @@ public static class ExperimentTrainer
             CheckpointPath = lastCheckpoint,
             TrainableParameters = trainableCount,
             TotalParameters = totalCount,
-            ImagesPerSecond = Rate(imagesSeen, trainClock),
-            PeakMemoryBytes = PeakMemory(),
+            ImagesPerSecond = RunFacts.Rate(imagesSeen, trainClock),
+            PeakMemoryBytes = RunFacts.PeakMemory(),
         };
     }
 
@@ -159,7 +159,7 @@ public static class ExperimentTrainer
         else if (job.BackboneWeightsPath is null)
             throw new ArgumentException("evaluate needs ModelWeightsPath or BackboneWeightsPath: evaluating random weights is meaningless");
         observer.OnStarted(new TrainingStart(prepared.TrainableParameters, prepared.TotalParameters, 0, 0,
-            device.type == DeviceType.CUDA ? "cuda" : "cpu", Packages()));
+            device.type == DeviceType.CUDA ? "cuda" : "cpu", RunFacts.Packages()));
         using var features = new FeatureCache(prepared.Model, device);
         var results = Evaluate(prepared.Model, plan, features, device);
         observer.OnProgress(0, 0, results.Select(r => new MetricPoint(0, r.Split, r.Task, r.Domain, r.Metric, r.Value)).ToList());
@@ -168,7 +168,7 @@ public static class ExperimentTrainer
             Results = results,
             TrainableParameters = prepared.TrainableParameters,
             TotalParameters = prepared.TotalParameters,
-            PeakMemoryBytes = PeakMemory(),
+            PeakMemoryBytes = RunFacts.PeakMemory(),
         };
     }
 
@@ -236,20 +236,4 @@ public static class ExperimentTrainer
         return results;
     }
 
-    private static Device ChooseDevice(string requested) =>
-        requested is "cuda" or "auto" && torch.cuda.is_available() ? torch.CUDA : torch.CPU;
-
-    private static IReadOnlyDictionary<string, string> Packages() => new Dictionary<string, string>
-    {
-        ["TorchSharp"] = typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",
-        ["libtorch"] = torch.__version__,
-    };
-
-    private static double Rate(long images, Stopwatch clock) => clock.Elapsed.TotalSeconds > 0 ? images / clock.Elapsed.TotalSeconds : 0;
-
-    private static long PeakMemory()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.PeakWorkingSet64;
-    }
 }

@@ -77,11 +77,11 @@ public static class MultitaskTrainer
         {
             if (job.ModelWeightsPath is null) throw new ArgumentException("evaluating a multitask experiment needs its exported weights (ModelWeightsPath)");
             LoadWeights(model, job.ModelWeightsPath);
-            observer.OnStarted(new TrainingStart(trainableCount, totalCount, 0, 0, deviceName, Packages()));
+            observer.OnStarted(new TrainingStart(trainableCount, totalCount, 0, 0, deviceName, RunFacts.Packages()));
             var evaluated = Evaluate(model, plan, data, device);
             observer.OnProgress(0, 0, evaluated.Select(r => new MetricPoint(0, r.Split, r.Task, r.Domain, r.Metric, r.Value)).ToList());
             WriteGallery(model, plan, data, device, 0, job.WorkDirectory, observer);
-            return new TrainingOutcome { Results = evaluated, TrainableParameters = trainableCount, TotalParameters = totalCount, PeakMemoryBytes = PeakMemory() };
+            return new TrainingOutcome { Results = evaluated, TrainableParameters = trainableCount, TotalParameters = totalCount, PeakMemoryBytes = RunFacts.PeakMemory() };
         }
 
         var main = model.named_parameters().Where(x => x.parameter.requires_grad && !x.name.StartsWith("discriminators.")).Select(x => (x.name, x.parameter)).ToList();
@@ -98,7 +98,7 @@ public static class MultitaskTrainer
             ? data.Get(td, DataSplit.Train) : null;
         var targetOrder = targetTrain is null ? null : new DataOrder(plan.Seed + 7919, targetTrain.Count, plan.BatchSize);
 
-        observer.OnStarted(new TrainingStart(trainableCount, totalCount, plan.TotalSteps, step, deviceName, Packages()));
+        observer.OnStarted(new TrainingStart(trainableCount, totalCount, plan.TotalSteps, step, deviceName, RunFacts.Packages()));
         var clock = new Stopwatch();
         long images = 0;
         while (step < plan.TotalSteps)
@@ -110,7 +110,7 @@ public static class MultitaskTrainer
                 return new TrainingOutcome
                 {
                     Cancelled = true, FinalStep = step, CheckpointPath = checkpointPath, TrainableParameters = trainableCount,
-                    TotalParameters = totalCount, ImagesPerSecond = Rate(images, clock), PeakMemoryBytes = PeakMemory(),
+                    TotalParameters = totalCount, ImagesPerSecond = RunFacts.Rate(images, clock), PeakMemoryBytes = RunFacts.PeakMemory(),
                 };
             }
             clock.Start();
@@ -164,7 +164,7 @@ public static class MultitaskTrainer
         return new TrainingOutcome
         {
             FinalStep = step, Results = results, OutputWeightsPath = outputPath, CheckpointPath = checkpointPath,
-            TrainableParameters = trainableCount, TotalParameters = totalCount, ImagesPerSecond = Rate(images, clock), PeakMemoryBytes = PeakMemory(),
+            TrainableParameters = trainableCount, TotalParameters = totalCount, ImagesPerSecond = RunFacts.Rate(images, clock), PeakMemoryBytes = RunFacts.PeakMemory(),
         };
     }
 
@@ -485,19 +485,6 @@ public static class MultitaskTrainer
         return long.Parse(reader.Metadata["step"], CultureInfo.InvariantCulture);
     }
 
-    private static IReadOnlyDictionary<string, string> Packages() => new Dictionary<string, string>
-    {
-        ["TorchSharp"] = typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",
-        ["libtorch"] = torch.__version__,
-    };
-
-    private static double Rate(long images, Stopwatch clock) => clock.Elapsed.TotalSeconds > 0 ? images / clock.Elapsed.TotalSeconds : 0;
-
-    private static long PeakMemory()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.PeakWorkingSet64;
-    }
 }
 
 /// <summary>Dense splits of a plan: ShapesWorld (world seed) or a paired-folder dataset inside the data root.</summary>
