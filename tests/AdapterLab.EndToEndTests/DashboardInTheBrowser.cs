@@ -35,7 +35,7 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         await FillAsync(page, "name", "browser probe");
         await FillAsync(page, "training.steps", "0");
         // Validation as you type: the validator's message appears next to the field.
-        await Assertions.Expect(page.Locator("[data-field='training.steps']").Locator("xpath=ancestor::div[contains(@class,'mud-input-control')]"))
+        await Assertions.Expect(page.Locator("div.mud-input-control").Filter(new() { Has = page.Locator("input[data-field='training.steps']") }))
             .ToContainTextAsync("must be between 1");
         await FillAsync(page, "training.steps", "6");
         await FillAsync(page, "data.trainSize", "64");
