@@ -25,7 +25,18 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
     {
         var state = new RunningAttemptState(message.ExperimentId, message.AttemptNumber);
         if (!registry.TryAdd(state)) return false;
-        var thread = new Thread(() => RunAsync(message, state).GetAwaiter().GetResult())
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                RunAsync(message, state).GetAwaiter().GetResult();
+            }
+            catch (Exception ex)
+            {
+                // An exception escaping a thread ends the process; every path in RunAsync reports, so this is the last net.
+                log.LogError(ex, "Attempt {Attempt} of {ExperimentId} ended abnormally", message.AttemptNumber, message.ExperimentId);
+            }
+        })
         {
             IsBackground = true,
             Name = $"attempt-{message.ExperimentId:N}-{message.AttemptNumber}",
@@ -145,7 +156,7 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
             {
                 Directory.Delete(work, recursive: true);
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
             }
         }

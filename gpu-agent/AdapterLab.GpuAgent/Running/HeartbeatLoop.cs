@@ -34,9 +34,10 @@ public sealed class HeartbeatLoop(IBus bus, IBusControl busControl, AttemptRegis
             {
                 BeatOnce(o);
             }
-            catch (Exception ex) when (!_stop.IsCancellationRequested)
+            catch (Exception ex)
             {
-                log.LogWarning(ex, "Heartbeat failed; retrying at the next interval");
+                // Never let an exception end this thread (it would end the process): log it unless we are stopping.
+                if (!_stop.IsCancellationRequested) log.LogWarning(ex, "Heartbeat failed; retrying at the next interval");
             }
             _stop.Token.WaitHandle.WaitOne(interval);
         }
