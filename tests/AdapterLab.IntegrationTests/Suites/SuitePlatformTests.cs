@@ -145,7 +145,7 @@ public sealed class SuitePlatformTests(SharedPlatform platform)
         Assert.Equal(a, equalDone.GetProperty("summary").GetProperty("previous").GetProperty("runId").GetGuid());
         Assert.False(equalDone.GetProperty("summary").GetProperty("regressed").GetBoolean());
 
-        var worse = await PlantRunAsync("it-planted", SuiteRunStatuses.Running, [0.60, 0.62]);
+        var worse = await PlantRunAsync("it-planted", SuiteRunStatuses.Running, [0.60, 0.815]);
         var worseDone = await WaitForRunAsync(worse);
         Assert.Equal(SuiteRunStatuses.Regressed, worseDone.GetProperty("status").GetString());
         var previous = worseDone.GetProperty("summary").GetProperty("previous");

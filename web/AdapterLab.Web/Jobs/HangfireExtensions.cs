@@ -10,7 +10,8 @@ public static class HangfireExtensions
     {
         var cs = builder.Configuration.GetConnectionString("Platform")
                  ?? throw new InvalidOperationException("ConnectionStrings:Platform is not configured");
-        builder.Services.AddHangfire(c => c
+        builder.Services.AddHangfire((sp, c) => c
+            .UseLogProvider(new HangfireLogProvider(sp.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
