@@ -45,6 +45,7 @@ public static class OrchestratorApp
                 x.AddConsumer<AttemptCancelledConsumer>();
                 x.AddConsumer<CancelRequestedConsumer>();
                 x.AddConsumer<RetryRequestedConsumer>();
+                x.AddConsumer<PoisonMessageConsumer>();
             },
             (ctx, cfg, rabbit) => cfg.ReceiveEndpoint(QueueNames.Orchestrator(rabbit.QueuePrefix), e =>
             {

@@ -26,6 +26,9 @@ public class PlatformFixture : IAsyncLifetime
     public string AgentId { get; } = "test-agent-" + Guid.NewGuid().ToString("N")[..8];
     public Uri WebAddress { get; private set; } = null!;
     public HttpClient Api { get; private set; } = null!;
+
+    /// <summary>The web host's services (e.g. its bus, to publish a message as any part of the platform could).</summary>
+    public IServiceProvider WebServices { get; private set; } = null!;
     protected string Prefix { get; } = $"t{Guid.NewGuid().ToString("N")[..8]}-";
     protected Dictionary<string, string?> Settings { get; } = new();
 
@@ -60,6 +63,7 @@ public class PlatformFixture : IAsyncLifetime
         Settings["Platform:DataRoot"] = Path.Combine(Path.GetTempPath(), "adapterlab-tests", Prefix, "data");
 
         var web = await StartAsync(WebApp.Create, "Web");
+        WebServices = web.Services;
         WebAddress = new Uri(web.Urls.First());
         Api = new HttpClient { BaseAddress = WebAddress, Timeout = TimeSpan.FromSeconds(60) };
         Api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
