@@ -59,7 +59,10 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         await page.ClickAsync("[data-testid='clone']");
         await page.WaitForURLAsync("**/experiments/new?from=*");
         await InteractiveAsync(page);
+        // The form loads the cloned spec once interactive: wait for it before editing, or the load overwrites the edit.
+        await Assertions.Expect(page.Locator("input[data-field='training.steps']")).ToHaveValueAsync("6");
         await FillAsync(page, "training.seed", "2");
+        await Assertions.Expect(page.Locator("input[data-field='training.seed']")).ToHaveValueAsync("2");
         await Assertions.Expect(page.Locator("[data-testid='validity']")).ToHaveTextAsync("Valid spec");
         await page.ClickAsync("[data-testid='submit']");
         await page.WaitForURLAsync(url => ExperimentUrl().IsMatch(url) && !url.Contains(first.ToString()));

@@ -29,8 +29,11 @@ public sealed class FaultPlatform : PlatformFixture
     }
 }
 
-/// <summary>Fault-injection tests share one private server pair and run one after another.</summary>
-[CollectionDefinition(Name)]
+/// <summary>
+/// Fault-injection tests share one private server pair and run one after another, and not beside other tests: they
+/// measure timing (leases) and determinism (torch's random generator is per process, shared by in-process agents).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class FaultCollection : ICollectionFixture<FaultPlatform>
 {
     public const string Name = "faults";

@@ -15,6 +15,7 @@ public sealed class DuplicatingPlatform : PlatformFixture
 
 /// <summary>Every handler is idempotent: with every message delivered twice, the stored outcome of the same (seeded,
 /// CPU-deterministic) experiments is identical to a clean platform's.</summary>
+[Collection(FaultCollection.Name)]
 public sealed class WhenEveryMessageIsDeliveredTwice(DuplicatingPlatform twice, PlatformFixture clean)
     : IClassFixture<DuplicatingPlatform>, IClassFixture<PlatformFixture>
 {

@@ -7,6 +7,7 @@ namespace AdapterLab.IntegrationTests.Faults;
 
 /// <summary>Cancellation reaches the running agent, which stops at a step boundary with a checkpoint; a retry resumes
 /// there. A queued experiment that is cancelled is never dispatched. A corrupted checkpoint is detected and not used.</summary>
+[Collection(FaultCollection.Name)]
 public sealed class WhenExperimentsAreCancelledAndRetried(PlatformFixture platform) : IClassFixture<PlatformFixture>
 {
     [Fact]

@@ -72,7 +72,8 @@ public sealed class PrivateServers : IAsyncDisposable
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        // Generous: a first start on a busy 2-core machine (initdb, RabbitMQ boot) has taken over a minute.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
         await p.WaitForExitAsync(timeout.Token);
         if (p.ExitCode != 0) throw new InvalidOperationException($"./platform servers {verb} failed ({p.ExitCode}):\n{await stderr}");
         return await stdout;
