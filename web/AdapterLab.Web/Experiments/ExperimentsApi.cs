@@ -121,34 +121,9 @@ public static class ExperimentsApi
         return TypedResults.Ok(new PagedResult<ExperimentSummary>(page, size, total, items));
     }
 
-    private static async Task<Results<Ok<ExperimentDetails>, ProblemHttpResult>> Get(Guid id, PlatformDbContext db, CancellationToken ct)
-    {
-        var e = await db.Experiments.AsNoTracking().Include(x => x.Attempts).SingleOrDefaultAsync(x => x.Id == id, ct);
-        if (e is null) return NotFound(id);
-        var results = await db.FinalResults.AsNoTracking().Where(r => r.ExperimentId == id)
-            .OrderBy(r => r.Split).ThenBy(r => r.Task).ThenBy(r => r.Domain).ThenBy(r => r.Metric)
-            .Select(r => new FinalResultView(r.Split, r.Task, r.Domain, r.Metric, r.Value))
-            .ToListAsync(ct);
-        return TypedResults.Ok(new ExperimentDetails
-        {
-            Id = e.Id, Name = e.Name, Kind = e.Kind, Method = e.Method, Status = e.Status.ToString(),
-            WaitingReason = e.WaitingReason, FailureReason = e.FailureReason, Step = e.Step, TotalSteps = e.TotalSteps,
-            Priority = e.Priority, Pool = e.Pool, Owner = e.Owner,
-            TrainableParameters = e.TrainableParameters, TotalParameters = e.TotalParameters,
-            OutputBlob = e.OutputBlob, BackboneBlob = e.BackboneBlob, RequiresBackbone = e.RequiresBackbone,
-            RegistersBackbone = e.RegistersBackbone, ImagesPerSecond = e.ImagesPerSecond, PeakMemoryBytes = e.PeakMemoryBytes,
-            CancelRequested = e.CancelRequested, SpecHash = e.SpecHash, ConfigurationHash = e.ConfigurationHash,
-            SubmittedAt = e.SubmittedAt, UpdatedAt = e.UpdatedAt, StartedAt = e.StartedAt, FinishedAt = e.FinishedAt,
-            Attempts = e.Attempts.OrderBy(a => a.Number).Select(ToView).ToList(),
-            Results = results,
-            Spec = SpecJson.Deserialize(e.SpecJson),
-        });
-    }
-
-    private static AttemptView ToView(Attempt a) => new(
-        a.Number, a.AgentId, a.Status.ToString(), a.DispatchedAt, a.StartedAt, a.FinishedAt, a.LeaseExpiresAt, a.LastHeartbeatAt,
-        a.Step, a.StartStep, a.FailureReason, a.BackboneBlob,
-        a.ProvenanceJson is null ? null : JsonDocument.Parse(a.ProvenanceJson).RootElement.Clone());
+    // One read of an experiment serves the API and the dashboard's detail page.
+    private static async Task<Results<Ok<ExperimentDetails>, ProblemHttpResult>> Get(Guid id, Dashboard.ExperimentQueries queries, CancellationToken ct) =>
+        await queries.DetailsAsync(id, ct) is { } details ? TypedResults.Ok(details) : NotFound(id);
 
     private static async Task<Results<Ok<List<MetricPointView>>, ProblemHttpResult>> Metrics(
         Guid id, string? name, string? split, PlatformDbContext db, CancellationToken ct)
