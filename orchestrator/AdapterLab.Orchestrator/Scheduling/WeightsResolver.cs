@@ -19,6 +19,8 @@ public static class WeightsResolver
 {
     public static async Task<WeightsResolution> ResolveAsync(PlatformDbContext db, Experiment e, CancellationToken ct)
     {
+        // Hot path (every dispatch pass, every queued experiment): a random backbone needs no lookup at all.
+        if (e.RequiresBackbone is null && e.RequiresExperiment is null) return WeightsResolution.Random;
         var spec = SpecJson.Deserialize(e.SpecJson);
         var b = spec.Backbone;
         switch (b.Source)
