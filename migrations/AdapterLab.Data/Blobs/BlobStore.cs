@@ -117,6 +117,20 @@ public sealed class BlobStore(IDbContextFactory<PlatformDbContext> dbFactory)
             throw new BlobIntegrityException($"blob {hash} is corrupted in storage (read {size} bytes hashing to {actual})");
     }
 
+    /// <summary>
+    /// Removes a blob whose stored bytes proved corrupted, so that an upload of the true content under the same hash
+    /// (deterministic training reproduces checkpoints exactly) stores it afresh instead of being deduplicated against
+    /// the damaged copy. Idempotent.
+    /// </summary>
+    public async Task DiscardCorruptedAsync(string hash, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.BlobChunks.Where(c => c.Hash == hash).ExecuteDeleteAsync(ct);
+        await db.Blobs.Where(b => b.Hash == hash).ExecuteDeleteAsync(ct);
+        await tx.CommitAsync(ct);
+    }
+
     /// <summary>Reads and verifies a whole blob into a temporary file, so a corrupted blob is never handed out half-read.</summary>
     public async Task<string> ReadToTempFileAsync(string hash, CancellationToken ct)
     {

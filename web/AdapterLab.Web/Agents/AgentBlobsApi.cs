@@ -62,6 +62,7 @@ public static partial class AgentBlobsApi
         }
         catch (BlobIntegrityException ex)
         {
+            await store.DiscardCorruptedAsync(sha256, ct);
             return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Blob corrupted in storage", detail: ex.Message);
         }
         http.Response.RegisterForDispose(new TempFile(verified));
