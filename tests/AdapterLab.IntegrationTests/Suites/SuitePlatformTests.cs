@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -114,13 +115,12 @@ public sealed class SuitePlatformTests(SharedPlatform platform)
     public async Task A_hangfire_fired_schedule_starts_a_run_that_completes()
     {
         await PutSuiteAsync("it-cron", TwoExperimentSuite("it-cron", schedule: "0 3 * * *"));
-        // Fire the recurring job exactly as the scheduler would, through Hangfire's own storage.
-        var options = new PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = false };
-        var storage = new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(platform.ConnectionString, options), options);
-        new RecurringJobManager(storage).Trigger("suite:it-cron");
+        // Fire the recurring job the way the scheduler does: through the web host's own Hangfire job manager (its
+        // storage is the one its Hangfire server polls).
+        platform.WebServices.GetRequiredService<IRecurringJobManager>().Trigger("suite:it-cron");
 
         Guid runId = Guid.Empty;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         while (runId == Guid.Empty && DateTime.UtcNow < deadline)
         {
             var runs = JsonDocument.Parse(await platform.Api.GetStringAsync("/api/suites/it-cron/runs")).RootElement;
