@@ -36,7 +36,17 @@ public sealed class PrivateServers : IAsyncDisposable
             ["ADAPTERLAB_RABBIT_DIST_PORT"] = FreePort().ToString(),
             ["ADAPTERLAB_EPMD_PORT"] = FreePort().ToString(),
         };
-        var output = await RunAsync(env, "up");
+        string output;
+        try
+        {
+            output = await RunAsync(env, "up");
+        }
+        catch
+        {
+            // A half-started pair must not outlive the test run.
+            try { await RunAsync(env, "down"); } catch (InvalidOperationException) { } catch (OperationCanceledException) { }
+            throw;
+        }
         var vars = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split('=', 2)).Where(p => p.Length == 2 && p[0].StartsWith("ADAPTERLAB_TEST_", StringComparison.Ordinal))
             .ToDictionary(p => p[0], p => p[1]);
