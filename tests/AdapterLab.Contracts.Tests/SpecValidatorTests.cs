@@ -46,6 +46,7 @@ public sealed class SpecValidatorTests
         { "resources.pool", "pool" },
         { "priority", "priority" },
         { "tags[0]", "blank-tag" },
+        { "data.shuffleTargets", "shuffle-targets-on-classification" },
     };
 
     [Theory]
@@ -76,6 +77,7 @@ public sealed class SpecValidatorTests
             "pool" => ok with { Resources = new ResourcesSpec { Pool = "GPU Pool!" } },
             "priority" => ok with { Priority = 5000 },
             "blank-tag" => ok with { Tags = [" "] },
+            "shuffle-targets-on-classification" => ok with { Data = ok.Data with { ShuffleTargets = true } },
             _ => throw new ArgumentOutOfRangeException(nameof(breakage)),
         };
         var errors = SpecValidator.Validate(spec);

@@ -156,6 +156,13 @@ public sealed record DataSpec
 
     /// <summary>Multitask <c>domain-adaptation</c>: <c>adversarial</c> (output-space discriminators, default) or <c>pseudo-labels</c>.</summary>
     public string? Adaptation { get; init; }
+
+    /// <summary>
+    /// Multitask control: each task's training targets are permuted across the training images, independently per task
+    /// (seeded by the run's seed), so no task's labels belong to its image or to the other tasks' labels. Affinity
+    /// measured under it should lose the structure of a real run. Validation and test keep their true labels.
+    /// </summary>
+    public bool? ShuffleTargets { get; init; }
 }
 
 /// <summary>Optimisation settings.</summary>

@@ -36,6 +36,7 @@ public static partial class SpecValidator
         {
             if (d.ZeroShotTasks is not null) e.Add("data.zeroShotTasks", "only used by multitask methods in the zero-shot-task-transfer setting");
             if (d.Adaptation is not null) e.Add("data.adaptation", "only used by multitask methods in the domain-adaptation setting");
+            if (d.ShuffleTargets is not null) e.Add("data.shuffleTargets", "only used by multitask (dense) experiments: it is the shuffled-task-label control of task affinity");
             if (spec.Kind == Kinds.Multitask && spec.Tasks.Any(t => !Tasks.Dense.Contains(t)))
                 e.Add("tasks", $"kind 'multitask' trains dense tasks only ({string.Join(", ", Tasks.Dense)})");
             return;
@@ -78,6 +79,9 @@ public static partial class SpecValidator
                 e.Add("data.adaptation", "pseudo-labels need segmentation among the tasks");
         }
         else if (d.Adaptation is not null) e.Add("data.adaptation", "only used in the domain-adaptation setting");
+
+        if (d.ShuffleTargets is true && spec.Kind != Kinds.Multitask)
+            e.Add("data.shuffleTargets", "only applies when training (kind 'multitask'); evaluation always uses the true labels");
 
         if (m.AdapterBlocks is { } blocks)
         {

@@ -20,6 +20,8 @@ public sealed record MultitaskPlan
     public required IReadOnlyList<string> TargetDomains { get; init; }
     public required IReadOnlyList<string> ZeroShotTasks { get; init; }
     public required string Adaptation { get; init; }
+    /// <summary>Shuffled-task-label control: training targets permuted across images, independently per task.</summary>
+    public required bool ShuffleTargets { get; init; }
     public required int TrainSize { get; init; }
     public required int ValidationSize { get; init; }
     public required int TestSize { get; init; }
@@ -80,6 +82,7 @@ public sealed record MultitaskPlan
             TargetDomains = spec.Data.TargetDomains,
             ZeroShotTasks = spec.Data.ZeroShotTasks ?? [],
             Adaptation = spec.Data.Adaptation ?? AdaptationModes.Adversarial,
+            ShuffleTargets = spec.Data.ShuffleTargets ?? false,
             TrainSize = train,
             ValidationSize = spec.Data.ValidationSize ?? defaults.Validation,
             TestSize = spec.Data.TestSize ?? defaults.Test,

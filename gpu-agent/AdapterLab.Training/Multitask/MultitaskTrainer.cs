@@ -93,6 +93,7 @@ public static class MultitaskTrainer
         long step = job.ResumeCheckpointPath is null ? 0 : LoadCheckpoint(job.ResumeCheckpointPath, model, plan, optimizer, discOptimizer);
 
         var sourceTrain = data.Get(plan.SourceDomain, DataSplit.Train);
+        if (plan.ShuffleTargets) sourceTrain = sourceTrain.WithShuffledTargets(plan.Seed);
         var sourceOrder = new DataOrder(plan.Seed, sourceTrain.Count, plan.BatchSize);
         DenseSplit? targetTrain = plan.Setting is Settings.ZeroShotTaskTransfer or Settings.DomainAdaptation && plan.TargetDomain is { } td
             ? data.Get(td, DataSplit.Train) : null;

@@ -167,6 +167,31 @@ public sealed class MultitaskUnitTests
     }
 
     [Fact]
+    public void The_shuffled_target_control_keeps_images_and_label_sets_but_decouples_each_task_from_its_image_and_the_others()
+    {
+        const int size = 32, n = 24;
+        var split = DenseShapesWorld.Split(ShapesWorldDataset.WorldSeed, "synthetic", DataSplit.Train, n, size);
+        var shuffled = split.WithShuffledTargets(seed: 3);
+        Assert.Equal(split.Pixels, shuffled.Pixels);
+        int plane = size * size;
+        int Source<T>(T[] original, T[] permuted, int channels, int image)
+        {
+            int e = channels * plane;
+            var row = permuted.AsSpan(image * e, e).ToArray();
+            return Enumerable.Range(0, n).First(j => original.AsSpan(j * e, e).SequenceEqual(row));
+        }
+        // Every task's targets are a permutation of the originals (whole images moved, none lost or duplicated) ...
+        var seg = Enumerable.Range(0, n).Select(i => Source(split.Segmentation, shuffled.Segmentation, 1, i)).ToArray();
+        var depth = Enumerable.Range(0, n).Select(i => Source(split.Depth, shuffled.Depth, 1, i)).ToArray(); // depth maps are unique per image
+        Assert.Equal(n, depth.Distinct().Count());
+        // ... that moves most images, independently per task, and is reproducible from the seed.
+        Assert.True(seg.Where((j, i) => j != i).Count() >= n / 2);
+        Assert.NotEqual(seg, depth);
+        Assert.Equal(shuffled.Normals, split.WithShuffledTargets(seed: 3).Normals);
+        Assert.NotEqual(shuffled.Normals, split.WithShuffledTargets(seed: 4).Normals);
+    }
+
+    [Fact]
     public void Vtagml_starts_as_the_pretrained_encoder_up_to_the_taa_beta_and_trains_only_adapters_embeddings_and_decoders()
     {
         torch.random.manual_seed(1);

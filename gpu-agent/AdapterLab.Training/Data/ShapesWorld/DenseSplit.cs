@@ -47,6 +47,31 @@ public sealed class DenseSplit
         return device.type == DeviceType.CPU ? t : t.to(device);
     }
 
+    /// <summary>
+    /// The shuffled-task-label control: the same images, each task's targets taken from another image, with an
+    /// independent permutation per task (seeded), so labels no longer belong to their image or to each other.
+    /// </summary>
+    public DenseSplit WithShuffledTargets(int seed)
+    {
+        var random = new Random(seed ^ 0x5f3759df);
+        int[] Permutation()
+        {
+            var p = Enumerable.Range(0, Count).ToArray();
+            random.Shuffle(p);
+            return p;
+        }
+        return new DenseSplit(Domain, ImageSize, Pixels, Permute(Segmentation, 1, Permutation()), Permute(Depth, 1, Permutation()),
+            Permute(Normals, 3, Permutation()), Permute(Edges, 1, Permutation()));
+    }
+
+    private T[] Permute<T>(T[] source, int channels, int[] permutation)
+    {
+        int e = channels * Plane;
+        var result = new T[source.Length];
+        for (int i = 0; i < Count; i++) Array.Copy(source, (long)permutation[i] * e, result, (long)i * e, e);
+        return result;
+    }
+
     private Tensor Gather(float[] source, ReadOnlySpan<int> rows, int channels, Device device)
     {
         int e = channels * Plane;
