@@ -143,6 +143,27 @@ public sealed class ExperimentsApiTests(WebAppFixture web) : IClassFixture<WebAp
     }
 
     [Fact]
+    public async Task A_name_reserved_by_a_pretrain_that_ended_without_weights_can_be_registered_again()
+    {
+        using var client = web.WithApiKey();
+        var name = "bb-" + Guid.NewGuid().ToString("N")[..8];
+        var first = await client.PostAsync("/api/experiments", Json(WebTestSpecs.Pretrain(name)));
+        var firstId = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await using (var db = web.Db())
+            await db.Experiments.Where(e => e.Id == firstId).ExecuteUpdateAsync(s => s.SetProperty(e => e.Status, ExperimentStatus.Cancelled));
+
+        var second = await client.PostAsync("/api/experiments", Json(WebTestSpecs.Pretrain(name)));
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        var secondId = (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var backbones = await client.GetFromJsonAsync<JsonElement>("/api/backbones");
+        Assert.Equal(secondId, backbones.EnumerateArray().Single(b => b.GetProperty("name").GetString() == name).GetProperty("sourceExperimentId").GetGuid());
+
+        // The new owner is still queued: its name is not free.
+        var third = await client.PostAsync("/api/experiments", Json(WebTestSpecs.Pretrain(name)));
+        Assert.Equal(HttpStatusCode.Conflict, third.StatusCode);
+    }
+
+    [Fact]
     public async Task An_unknown_experiment_is_a_404_problem()
     {
         using var client = web.WithApiKey();

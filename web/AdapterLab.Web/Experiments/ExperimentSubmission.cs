@@ -26,13 +26,17 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
         var experiment = Build(spec, actor, now);
         experiment.SuiteRunId = suiteRunId;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (spec.Backbone.RegisterAs is { } name)
         {
-            if (await db.Backbones.AnyAsync(b => b.Name == name, ct)) return new(null, name);
-            db.Backbones.Add(new Backbone
-            {
-                Name = name, Preset = spec.Backbone.Preset, SourceExperimentId = experiment.Id, Origin = "pretrain", CreatedAt = now,
-            });
+            var existing = await db.Backbones.AsNoTracking().SingleOrDefaultAsync(b => b.Name == name, ct);
+            if (existing is null)
+                db.Backbones.Add(new Backbone
+                {
+                    Name = name, Preset = spec.Backbone.Preset, SourceExperimentId = experiment.Id, Origin = "pretrain", CreatedAt = now,
+                });
+            else if (!await TakeOverAbandonedNameAsync(db, existing, experiment.Id, spec.Backbone.Preset, now, ct))
+                return new(null, name);
         }
         db.Experiments.Add(experiment);
         db.StateTransitions.Add(new StateTransition
@@ -43,8 +47,9 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
         db.Outbox.Add(OutboxEntries.For(new ExperimentSubmitted { ExperimentId = experiment.Id, SubmittedAt = now }, now));
         try
         {
-            // One SaveChanges is one transaction: the experiment never exists without its outgoing message.
+            // One transaction: the experiment never exists without its outgoing message (or its backbone name).
             await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg
                                            && pg.TableName == "backbones")
@@ -54,6 +59,24 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
         }
         outbox.Ring();
         return new(experiment, null);
+    }
+
+    /// <summary>
+    /// A name reserved by a pretrain that ended without weights (Failed or Cancelled) is free again: the new pretrain takes
+    /// it over. Conditional on the row still being that abandoned reservation, so two submissions cannot both win; the old
+    /// pretrain, if retried later, no longer registers (registration checks the row's source experiment).
+    /// </summary>
+    private static async Task<bool> TakeOverAbandonedNameAsync(PlatformDbContext db, Backbone existing, Guid experimentId, string preset,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        if (existing.BlobHash is not null || existing.SourceExperimentId is not { } previous) return false;
+        var status = await db.Experiments.Where(e => e.Id == previous).Select(e => (ExperimentStatus?)e.Status).SingleOrDefaultAsync(ct);
+        if (status is not (ExperimentStatus.Failed or ExperimentStatus.Cancelled or null)) return false;
+        int taken = await db.Backbones
+            .Where(b => b.Name == existing.Name && b.BlobHash == null && b.SourceExperimentId == previous)
+            .ExecuteUpdateAsync(u => u.SetProperty(b => b.SourceExperimentId, experimentId).SetProperty(b => b.Preset, preset)
+                .SetProperty(b => b.CreatedAt, now), ct);
+        return taken == 1;
     }
 
     private static Experiment Build(ExperimentSpec spec, string actor, DateTimeOffset now)
