@@ -10,7 +10,8 @@ namespace AdapterLab.Bench.Scenarios;
 /// with vtagml, multitask-shared, multitask-finetune and single-task per task (per-task test metrics and trainable
 /// parameters, seeds); each estimator's final matrix with its asymmetry, whether off-diagonal entries rank the same across
 /// seeds, troa vs tag-lookahead agreement (Spearman on off-diagonals); domain adaptation (adversarial) vs source-only
-/// (domain-generalization) on the fog target. Not covered yet: the shuffled-task-label control.
+/// (domain-generalization) on the fog target, with the generalisation and adaptation gaps against the seed spread; and the
+/// shuffled-task-label control (<c>data.shuffleTargets</c>), whose matrices should lose the real runs' structure.
 /// </summary>
 public sealed class MultitaskScenario(PlatformClient client, string resultsDir, bool quick) : IScenario
 {
@@ -23,26 +24,18 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         var ledger = new RunLedger(Path.Combine(resultsDir, ".ledger", Name + ".json"));
         var batch = new ExperimentBatch(client, ledger);
         string preset = quick ? "vit-tiny-ci" : "vit-lab-s";
-        int pretrainSteps = quick ? 150 : 600, steps = quick ? 40 : 300, eval = quick ? 10 : 50;
+        int steps = quick ? 40 : 150, eval = quick ? 10 : 50;
         int[] seeds = quick ? [1, 2] : [1, 2, 3];
-        string backbone = $"bench-{preset}-mt{(quick ? "-quick" : "")}";
-        var pre = await batch.RunAsync([("pretrain", new ExperimentSpec
-        {
-            Name = $"bench: pretrain {preset}", Kind = Kinds.Pretrain,
-            Backbone = new BackboneSpec { Preset = preset, Source = BackboneSources.Random, RegisterAs = backbone },
-            Method = new MethodSpec { Name = Methods.Supervised },
-            Data = new DataSpec { LabelFamily = "largest-shape", SourceDomain = "synthetic" },
-            Training = new TrainingSpec { Steps = pretrainSteps, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = pretrainSteps / 10, Seed = 1 },
-            Tags = ["bench", Name],
-        })], ct);
+        var pre = await BenchBackbone.EnsureAsync(client, resultsDir, quick, ct);
+        string backbone = pre.Name;
 
-        ExperimentSpec Dense(string method, string[] tasks, string setting, int seed, string[]? targets = null, string? adaptation = null) => new()
+        ExperimentSpec Dense(string method, string[] tasks, string setting, int seed, string[]? targets = null, string? adaptation = null, bool shuffled = false) => new()
         {
-            Name = $"bench: {method} {string.Join("-", tasks)} {setting} seed {seed}", Kind = Kinds.Multitask,
+            Name = $"bench: {method} {string.Join("-", tasks)} {setting}{(shuffled ? " shuffled-targets" : "")} seed {seed}", Kind = Kinds.Multitask,
             Backbone = new BackboneSpec { Preset = preset, Source = BackboneSources.Named, Name = backbone },
             Method = new MethodSpec { Name = method },
             Tasks = tasks,
-            Data = new DataSpec { Setting = setting, SourceDomain = "synthetic", TargetDomains = targets ?? ["fog"], Adaptation = adaptation, TrainSize = quick ? 256 : null, ValidationSize = quick ? 64 : 200, TestSize = quick ? 64 : 300 },
+            Data = new DataSpec { Setting = setting, SourceDomain = "synthetic", TargetDomains = targets ?? ["fog"], Adaptation = adaptation, ShuffleTargets = shuffled ? true : null, TrainSize = quick ? 256 : null, ValidationSize = quick ? 64 : 200, TestSize = quick ? 64 : 300 },
             Training = new TrainingSpec { Steps = steps, BatchSize = 32, EvalInterval = eval, Seed = seed },
             Tags = ["bench", Name],
         };
@@ -54,13 +47,14 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
             foreach (var t in AllTasks) runs.Add(($"single-{t}-{seed}", Dense(Methods.SingleTask, [t], Settings.DomainGeneralization, seed)));
             runs.Add(($"da-{seed}", Dense(Methods.Vtagml, [Tasks.Segmentation, Tasks.Depth], Settings.DomainAdaptation, seed, adaptation: AdaptationModes.Adversarial)));
             runs.Add(($"source-only-{seed}", Dense(Methods.Vtagml, [Tasks.Segmentation, Tasks.Depth], Settings.DomainGeneralization, seed)));
+            runs.Add(($"shuffled-{seed}", Dense(Methods.Vtagml, AllTasks, Settings.DomainGeneralization, seed, shuffled: true)));
         }
         var done = await batch.RunAsync(runs, ct);
 
         var md = new StringBuilder();
         md.AppendLine($"# Multitask dense prediction (VTAGML) on {preset}{(quick ? " (quick)" : "")}");
         md.AppendLine();
-        md.AppendLine($"Pretrain {pretrainSteps} steps; dense runs {steps} steps, batch 32, seeds {string.Join(", ", seeds)}; test split, mean ± std.");
+        md.AppendLine($"Pretrain {pre.Steps} steps; dense runs {steps} steps, batch 32, seeds {string.Join(", ", seeds)}; test split, mean ± std.");
         md.AppendLine();
         md.AppendLine("| method | trainable | " + string.Join(" | ", Metrics.Select(m => $"{m.Task} {m.Metric}")) + " |");
         md.AppendLine("|---|---|" + string.Concat(Metrics.Select(_ => "---|")));
@@ -69,14 +63,85 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
             var trainable = done[$"{m}-{seeds[0]}"].GetProperty("trainableParameters").ToString();
             md.AppendLine($"| {m} | {trainable} | " + string.Join(" | ", Metrics.Select(x => Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"{m}-{s}"], "test", "synthetic", x.Metric, x.Task) ?? double.NaN)).ToString())) + " |");
         }
-        md.AppendLine("| single-task (one run per task) | – | " + string.Join(" | ", Metrics.Select(x => Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"single-{x.Task}-{s}"], "test", "synthetic", x.Metric, x.Task) ?? double.NaN)).ToString())) + " |");
+        long singleTrainable = AllTasks.Sum(t => done[$"single-{t}-{seeds[0]}"].GetProperty("trainableParameters").GetInt64());
+        md.AppendLine($"| single-task (one run per task; trainable summed over the 4 runs) | {singleTrainable} | " + string.Join(" | ", Metrics.Select(x => Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"single-{x.Task}-{s}"], "test", "synthetic", x.Metric, x.Task) ?? double.NaN)).ToString())) + " |");
         md.AppendLine();
 
-        md.AppendLine("## Affinity (vtagml, final evaluation)");
-        var finals = new Dictionary<string, List<double[]>>();
-        foreach (var seed in seeds)
+        var real = await FinalMatricesAsync(seeds.Select(x => done[$"{Methods.Vtagml}-{x}"]), ct);
+        var control = await FinalMatricesAsync(seeds.Select(x => done[$"shuffled-{x}"]), ct);
+        md.AppendLine("## Affinity (vtagml, S-D-N-E, final evaluation)");
+        md.AppendLine();
+        md.AppendLine("Task order " + string.Join(", ", AllTasks) + "; entry (i, j) is the affinity of source task i (row) to target task j (column): how much a step on i helps j. The control trains the same model on " +
+                      "shuffled targets (`data.shuffleTargets`: each task's training labels permuted across images, independently per task), so any structure it shows is an artefact.");
+        md.AppendLine();
+        md.AppendLine("| estimator | asymmetry ‖A−Aᵀ‖/‖A‖ | off-diagonal rank agreement across seeds (mean Spearman) | control: agreement across seeds | control vs real (Spearman with the real seed-mean) |");
+        md.AppendLine("|---|---|---|---|---|");
+        var structure = new Dictionary<string, object>();
+        foreach (var (est, list) in real.OrderBy(kv => kv.Key))
         {
-            var id = done[$"{Methods.Vtagml}-{seed}"].GetProperty("id").GetString();
+            var asym = Stats.Of(list.Select(Asymmetry));
+            double agree = MeanPairwiseSpearman(list);
+            var ctl = control.GetValueOrDefault(est) ?? [];
+            double ctlAgree = MeanPairwiseSpearman(ctl);
+            var realMean = OffDiagonal(MeanMatrix(list));
+            double ctlVsReal = ctl.Count == 0 ? double.NaN : ctl.Average(c => Spearman(OffDiagonal(c), realMean));
+            md.AppendLine($"| {est} | {asym} | {agree:0.00} | {ctlAgree:0.00} | {ctlVsReal:0.00} |");
+            structure[est] = new { asymmetry = asym, seedAgreement = agree, controlSeedAgreement = ctlAgree, controlVsReal = ctlVsReal, meanMatrix = MeanMatrix(list), controlMeanMatrix = ctl.Count == 0 ? null : MeanMatrix(ctl) };
+        }
+        md.AppendLine();
+        foreach (var (est, list) in real.OrderBy(kv => kv.Key))
+        {
+            var mean = MeanMatrix(list);
+            md.AppendLine($"Mean `{est}` matrix over seeds (rows: source task i, columns: target task j):");
+            md.AppendLine();
+            md.AppendLine("| | " + string.Join(" | ", AllTasks) + " |");
+            md.AppendLine("|---|" + string.Concat(AllTasks.Select(_ => "---|")));
+            for (int i = 0; i < AllTasks.Length; i++)
+                md.AppendLine($"| {AllTasks[i]} | " + string.Join(" | ", Enumerable.Range(0, AllTasks.Length).Select(j => mean[i * AllTasks.Length + j].ToString("0.000"))) + " |");
+            md.AppendLine();
+        }
+        double troaVsTag = real.TryGetValue(Estimators.Troa, out var troa) && real.TryGetValue(Estimators.TagLookahead, out var tag)
+            ? troa.Zip(tag, (x, y) => Spearman(OffDiagonal(x), OffDiagonal(y))).Average() : double.NaN;
+        md.AppendLine($"troa vs tag-lookahead (Spearman on off-diagonals, same run, mean over seeds): {troaVsTag:0.00}");
+        md.AppendLine();
+
+        md.AppendLine("## Domain generalisation and adaptation (synthetic → fog, segmentation + depth, vtagml)");
+        md.AppendLine();
+        Stats R(string key, string domain, string metric, string task) => Stats.Of(seeds.Select(x => ExperimentBatch.Result(done[$"{key}-{x}"], "test", domain, metric, task) ?? double.NaN));
+        md.AppendLine("| run | synthetic mIoU | fog mIoU | synthetic depth RMSE | fog depth RMSE |");
+        md.AppendLine("|---|---|---|---|---|");
+        foreach (var key in new[] { "source-only", "da" })
+            md.AppendLine($"| {(key == "da" ? "adversarial adaptation (unlabelled fog)" : "source only (domain generalisation)")} | {R(key, "synthetic", "miou", Tasks.Segmentation)} | {R(key, "fog", "miou", Tasks.Segmentation)} | {R(key, "synthetic", "rmse", Tasks.Depth)} | {R(key, "fog", "rmse", Tasks.Depth)} |");
+        md.AppendLine();
+        var gaps = new List<object>();
+        void Gap(string what, Stats a, Stats b)
+        {
+            bool sig = Stats.Significant(a, b);
+            md.AppendLine($"- {what}: {b.Mean - a.Mean:+0.000;-0.000} ({(sig ? "significant, > 2σ" : "not significant, < 2σ")})");
+            gaps.Add(new { what, from = a, to = b, difference = b.Mean - a.Mean, significant = sig });
+        }
+        Gap("generalisation gap, mIoU (source-only: fog − synthetic)", R("source-only", "synthetic", "miou", Tasks.Segmentation), R("source-only", "fog", "miou", Tasks.Segmentation));
+        Gap("generalisation gap, depth RMSE (source-only: fog − synthetic)", R("source-only", "synthetic", "rmse", Tasks.Depth), R("source-only", "fog", "rmse", Tasks.Depth));
+        Gap("adaptation gain on fog, mIoU (adapted − source-only)", R("source-only", "fog", "miou", Tasks.Segmentation), R("da", "fog", "miou", Tasks.Segmentation));
+        Gap("adaptation change on fog, depth RMSE (adapted − source-only; lower is better)", R("source-only", "fog", "rmse", Tasks.Depth), R("da", "fog", "rmse", Tasks.Depth));
+
+        await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{Name}.md"), md.ToString(), ct);
+        await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{Name}.json"), JsonSerializer.Serialize(new
+        {
+            scenario = Name, quick, machine = Machine.Describe(), preset, steps, seeds, affinity = structure, troaVsTag, gaps,
+            experiments = done.ToDictionary(kv => kv.Key, kv => kv.Value.GetProperty("id").GetString()),
+            pretrain = pre.Experiment.GetProperty("id").GetString(),
+        }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), ct);
+        Console.WriteLine(md.ToString());
+    }
+
+    /// <summary>Each estimator's matrix at the last evaluation of each run (run order kept).</summary>
+    private async Task<Dictionary<string, List<double[]>>> FinalMatricesAsync(IEnumerable<JsonElement> experiments, CancellationToken ct)
+    {
+        var finals = new Dictionary<string, List<double[]>>();
+        foreach (var experiment in experiments)
+        {
+            var id = experiment.GetProperty("id").GetString();
             var all = (await client.GetJsonAsync($"/api/experiments/{id}/affinity", ct)).EnumerateArray().ToList();
             foreach (var group in all.GroupBy(a => a.GetProperty("estimator").GetString()!))
             {
@@ -84,35 +149,17 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
                 (finals.TryGetValue(group.Key, out var l) ? l : finals[group.Key] = []).Add(last.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToArray());
             }
         }
-        md.AppendLine();
-        md.AppendLine("| estimator | asymmetry ‖A−Aᵀ‖/‖A‖ | off-diagonal rank agreement across seeds (mean Spearman) |");
-        md.AppendLine("|---|---|---|");
-        foreach (var (est, list) in finals.OrderBy(kv => kv.Key))
-        {
-            var asym = Stats.Of(list.Select(Asymmetry));
-            var pairs = new List<double>();
-            for (int a = 0; a < list.Count; a++) for (int b = a + 1; b < list.Count; b++) pairs.Add(Spearman(OffDiagonal(list[a]), OffDiagonal(list[b])));
-            md.AppendLine($"| {est} | {asym} | {(pairs.Count == 0 ? "n/a" : pairs.Average().ToString("0.00"))} |");
-        }
-        if (finals.TryGetValue(Estimators.Troa, out var troa) && finals.TryGetValue(Estimators.TagLookahead, out var tag))
-            md.AppendLine($"\ntroa vs tag-lookahead (Spearman on off-diagonals, mean over seeds): {troa.Zip(tag, (x, y) => Spearman(OffDiagonal(x), OffDiagonal(y))).Average():0.00}");
-        md.AppendLine();
-        md.AppendLine("## Domain adaptation (synthetic → fog, segmentation + depth)");
-        md.AppendLine();
-        md.AppendLine("| run | fog mIoU | fog depth RMSE | synthetic mIoU |");
-        md.AppendLine("|---|---|---|---|");
-        foreach (var key in new[] { "source-only", "da" })
-            md.AppendLine($"| {key} | {Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"{key}-{s}"], "test", "fog", "miou", Tasks.Segmentation) ?? double.NaN))} | {Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"{key}-{s}"], "test", "fog", "rmse", Tasks.Depth) ?? double.NaN))} | {Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"{key}-{s}"], "test", "synthetic", "miou", Tasks.Segmentation) ?? double.NaN))} |");
-
-        await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{Name}.md"), md.ToString(), ct);
-        await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{Name}.json"), JsonSerializer.Serialize(new
-        {
-            scenario = Name, quick, machine = Machine.Describe(), preset, steps, seeds,
-            experiments = done.ToDictionary(kv => kv.Key, kv => kv.Value.GetProperty("id").GetString()),
-            pretrain = pre["pretrain"].GetProperty("id").GetString(),
-        }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), ct);
-        Console.WriteLine(md.ToString());
+        return finals;
     }
+
+    private static double MeanPairwiseSpearman(List<double[]> list)
+    {
+        var pairs = new List<double>();
+        for (int a = 0; a < list.Count; a++) for (int b = a + 1; b < list.Count; b++) pairs.Add(Spearman(OffDiagonal(list[a]), OffDiagonal(list[b])));
+        return pairs.Count == 0 ? double.NaN : pairs.Average();
+    }
+
+    private static double[] MeanMatrix(List<double[]> list) => Enumerable.Range(0, list[0].Length).Select(k => list.Average(m => m[k])).ToArray();
 
     private static double Asymmetry(double[] v)
     {
