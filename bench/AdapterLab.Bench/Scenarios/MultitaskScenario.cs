@@ -24,7 +24,7 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         var ledger = new RunLedger(Path.Combine(resultsDir, ".ledger", Name + ".json"));
         var batch = new ExperimentBatch(client, ledger);
         string preset = quick ? "vit-tiny-ci" : "vit-lab-s";
-        int steps = quick ? 40 : 150, eval = quick ? 10 : 50;
+        int steps = quick ? 40 : 100, eval = quick ? 10 : 25;
         int[] seeds = quick ? [1, 2] : [1, 2, 3];
         var pre = await BenchBackbone.EnsureAsync(client, resultsDir, quick, ct);
         string backbone = pre.Name;
