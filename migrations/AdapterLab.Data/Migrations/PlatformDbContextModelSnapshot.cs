@@ -661,14 +661,50 @@ namespace AdapterLab.Data.Migrations
                     b.HasIndex("RequiresBackbone")
                         .HasDatabaseName("ix_experiments_requires_backbone");
 
-                    b.HasIndex("SubmittedAt")
-                        .HasDatabaseName("ix_experiments_submitted_at");
-
                     b.HasIndex("SuiteRunId")
                         .HasDatabaseName("ix_experiments_suite_run_id");
 
+                    b.HasIndex("Tags")
+                        .HasDatabaseName("ix_experiments_tags");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Tags"), "gin");
+
+                    b.HasIndex("TargetDomains")
+                        .HasDatabaseName("ix_experiments_target_domains");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("TargetDomains"), "gin");
+
+                    b.HasIndex("Tasks")
+                        .HasDatabaseName("ix_experiments_tasks");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Tasks"), "gin");
+
+                    b.HasIndex("SubmittedAt", "Id")
+                        .IsDescending()
+                        .HasDatabaseName("ix_experiments_submitted_at_id");
+
+                    b.HasIndex("Kind", "SubmittedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_experiments_kind_submitted_at_id");
+
+                    b.HasIndex("Method", "SubmittedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_experiments_method_submitted_at_id");
+
+                    b.HasIndex("SourceDomain", "SubmittedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_experiments_source_domain_submitted_at_id");
+
                     b.HasIndex("Status", "Priority", "SubmittedAt")
                         .HasDatabaseName("ix_experiments_status_priority_submitted_at");
+
+                    b.HasIndex("Status", "SubmittedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_experiments_status_submitted_at_id");
+
+                    b.HasIndex("Suite", "SubmittedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_experiments_suite_submitted_at_id");
 
                     b.ToTable("experiments", (string)null);
                 });
