@@ -25,6 +25,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<LeaderboardEntry> LeaderboardEntries => Set<LeaderboardEntry>();
     public DbSet<LeaderboardPin> LeaderboardPins => Set<LeaderboardPin>();
+    public DbSet<LeaderboardBoard> LeaderboardBoards => Set<LeaderboardBoard>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -107,6 +108,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.HasIndex(x => x.ConfigurationHash);
         });
         b.Entity<LeaderboardPin>(e => e.HasKey(x => x.Board));
+        b.Entity<LeaderboardBoard>(e => e.HasKey(x => x.Board));
         b.Entity<ApiKey>(e => e.HasIndex(x => x.Hash).IsUnique());
         b.Entity<OutboxMessage>(e =>
         {

@@ -745,6 +745,51 @@ namespace AdapterLab.Data.Migrations
                     b.ToTable("final_results", (string)null);
                 });
 
+            modelBuilder.Entity("AdapterLab.Data.Entities.LeaderboardBoard", b =>
+                {
+                    b.Property<string>("Board")
+                        .HasColumnType("text")
+                        .HasColumnName("board");
+
+                    b.Property<int>("Configurations")
+                        .HasColumnType("integer")
+                        .HasColumnName("configurations");
+
+                    b.Property<string>("Dataset")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("dataset");
+
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("domain");
+
+                    b.Property<string>("LabelFamily")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("label_family");
+
+                    b.Property<string>("Metric")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("metric");
+
+                    b.Property<string>("Task")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("task");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Board")
+                        .HasName("pk_leaderboard_boards");
+
+                    b.ToTable("leaderboard_boards", (string)null);
+                });
+
             modelBuilder.Entity("AdapterLab.Data.Entities.LeaderboardEntry", b =>
                 {
                     b.Property<string>("Board")
