@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Data;
 using AdapterLab.Data.Entities;
@@ -48,9 +49,8 @@ public sealed record ExperimentPage(IReadOnlyList<ExperimentSummary> Items, int 
 /// dashboard alike. The submission-time order pages by keyset — <c>(submitted_at, id)</c> beyond the cursor, read from the
 /// <c>(submitted_at DESC, id DESC)</c> index or the one behind an equality filter (status, kind, method, suite, source
 /// domain), so a deep page costs what page 1 costs; array filters (tag, task, domain) use GIN indexes. Other orders page
-/// by offset. The total is never an unbounded COUNT: without filters it is PostgreSQL's row estimate once the table is
-/// large, with filters the count stops at <see cref="CountCap"/> (a broad filter, such as a tag every experiment carries, is
-/// counted by reading rows until the cap, so the cap is what bounds its cost).
+/// by offset. The total is never an unbounded COUNT: exact up to <see cref="CountCap"/>, PostgreSQL's estimate beyond
+/// (see <see cref="CountAsync"/>).
 /// </summary>
 public sealed class ExperimentSearch(IDbContextFactory<PlatformDbContext> dbFactory)
 {
@@ -62,16 +62,7 @@ public sealed class ExperimentSearch(IDbContextFactory<PlatformDbContext> dbFact
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var filtered = Apply(db.Experiments.AsNoTracking(), f);
-
-        int total;
-        bool estimate = false;
-        if (f.IsEmpty && await EstimatedRowsAsync(db, ct) is { } rows && rows > CountCap)
-            (total, estimate) = ((int)Math.Min(rows, int.MaxValue), true);
-        else
-        {
-            total = await filtered.Take(CountCap + 1).CountAsync(ct);
-            estimate = total > CountCap;
-        }
+        var (total, estimate) = await CountAsync(db, filtered, f.IsEmpty, ct);
 
         int size = request.PageSize;
         if (!request.IsKeysetOrder)
@@ -157,6 +148,40 @@ public sealed class ExperimentSearch(IDbContextFactory<PlatformDbContext> dbFact
         if (f.SubmittedFrom is { } from) q = q.Where(e => e.SubmittedAt >= from);
         if (f.SubmittedTo is { } to) q = q.Where(e => e.SubmittedAt < to);
         return q;
+    }
+
+    /// <summary>
+    /// The total for a page: exact while it is small, PostgreSQL's estimate when it is large. Counting is the expensive
+    /// part of a filtered page (an array filter reads a heap row per match), so a large table is asked for its planner
+    /// estimate first — the table's row estimate without filters, the query plan's with them — and counted exactly only
+    /// when that estimate is within <see cref="CountCap"/>; the exact count itself stops one past the cap.
+    /// </summary>
+    private static async Task<(int Total, bool Estimate)> CountAsync(PlatformDbContext db, IQueryable<Experiment> filtered, bool unfiltered, CancellationToken ct)
+    {
+        // A small (or never analyzed) table: counting is cheap and its statistics may not be there yet.
+        if (await EstimatedRowsAsync(db, ct) is { } rows && rows > CountCap)
+        {
+            if (unfiltered) return ((int)Math.Min(rows, int.MaxValue), true);
+            var planned = await PlannedRowsAsync(db, filtered, ct);
+            if (planned > CountCap) return ((int)Math.Min(planned, int.MaxValue), true);
+        }
+        int exact = await filtered.Take(CountCap + 1).CountAsync(ct);
+        return (exact, exact > CountCap);
+    }
+
+    /// <summary>The planner's row estimate for <paramref name="query"/> (EXPLAIN: planned, not run).</summary>
+    private static async Task<long> PlannedRowsAsync(PlatformDbContext db, IQueryable<Experiment> query, CancellationToken ct)
+    {
+        await using var command = query.Select(e => e.Id).CreateDbCommand();
+        command.CommandText = "EXPLAIN (FORMAT JSON) " + command.CommandText;
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var plan = (string)(await command.ExecuteScalarAsync(ct))!;
+            using var doc = JsonDocument.Parse(plan);
+            return (long)doc.RootElement[0].GetProperty("Plan").GetProperty("Plan Rows").GetDouble();
+        }
+        finally { await db.Database.CloseConnectionAsync(); }
     }
 
     /// <summary>PostgreSQL's own row estimate for the experiments table (null before the first ANALYZE).</summary>

@@ -20,7 +20,7 @@ public sealed record ExperimentSummary(
 /// <param name="Page">1-based page number of an offset request; null when the page was asked for by cursor.</param>
 /// <param name="PageSize">Items per page (at most 200).</param>
 /// <param name="Total">Experiments matching the filters, all pages together: exact up to 1,000.</param>
-/// <param name="TotalIsEstimate">True when <paramref name="Total"/> is a lower bound (filtered) or PostgreSQL's row estimate (unfiltered).</param>
+/// <param name="TotalIsEstimate">True when <paramref name="Total"/> is PostgreSQL's estimate (or 1,001: more than 1,000).</param>
 /// <param name="Items">This page's items.</param>
 /// <param name="NextCursor">Pass as <c>cursor</c> for the next (older) page; null on the last page or with <c>sort=priority</c>.</param>
 /// <param name="PreviousCursor">Pass as <c>cursor</c> for the previous (newer) page; null on the first page.</param>

@@ -31,7 +31,7 @@ public static class ExperimentsApi
             .RequireAuthorization(Scopes.ExperimentsWrite);
         api.MapGet("/", List).WithName("ListExperiments")
             .WithSummary("List experiments (filtered; newest first by keyset cursor, or by priority)")
-            .WithDescription("Newest first, follow nextCursor (pass it back as cursor) for the next page and previousCursor for the one before: every page, however deep, costs one index range read. page is kept for offset paging (and is the only paging of sort=priority). total is exact up to 1,000 matches; beyond that totalIsEstimate is true (a lower bound with filters, PostgreSQL's row estimate without).")
+            .WithDescription("Newest first, follow nextCursor (pass it back as cursor) for the next page and previousCursor for the one before: every page, however deep, costs one index range read. page is kept for offset paging (and is the only paging of sort=priority). total is exact up to 1,000 matches; beyond that totalIsEstimate is true and total is PostgreSQL's estimate (1,001 when only the cap is known).")
             .RequireAuthorization(Scopes.Read);
         api.MapGet("/{id:guid}", Get).WithName("GetExperiment").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("An experiment with its attempts, final results, artifacts and spec")
@@ -127,13 +127,14 @@ public static class ExperimentsApi
     private static async Task<Results<Ok<List<MetricPointView>>, ProblemHttpResult>> Metrics(
         Guid id, string? name, string? split, PlatformDbContext db, CancellationToken ct)
     {
-        if (!await db.Experiments.AnyAsync(e => e.Id == id, ct)) return NotFound(id);
         var query = db.MetricPoints.AsNoTracking().Where(m => m.ExperimentId == id);
         if (name is not null) query = query.Where(m => m.Name == name);
         if (split is not null) query = query.Where(m => m.Split == split);
         var points = await query.OrderBy(m => m.Step).ThenBy(m => m.Name).ThenBy(m => m.Split).ThenBy(m => m.Task).ThenBy(m => m.Domain)
             .Select(m => new MetricPointView(m.Name, m.Split, m.Task, m.Domain, m.Step, m.AttemptNumber, m.Value))
             .ToListAsync(ct);
+        // Only an empty answer needs the second look: no points yet, or no such experiment.
+        if (points.Count == 0 && !await db.Experiments.AnyAsync(e => e.Id == id, ct)) return NotFound(id);
         return TypedResults.Ok(points);
     }
 
