@@ -25,6 +25,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<LeaderboardEntry> LeaderboardEntries => Set<LeaderboardEntry>();
     public DbSet<LeaderboardPin> LeaderboardPins => Set<LeaderboardPin>();
+    public DbSet<LeaderboardBoard> LeaderboardBoards => Set<LeaderboardBoard>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -40,7 +41,18 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.Property(x => x.ConfigurationHash).HasMaxLength(64);
             // The dispatch queue: queued experiments by priority then age.
             e.HasIndex(x => new { x.Status, x.Priority, x.SubmittedAt });
-            e.HasIndex(x => x.SubmittedAt);
+            // The experiment list, newest first with the id as tie-breaker (the keyset cursor): unfiltered, and behind each
+            // equality filter, so every filtered page is an index scan that stops after the page.
+            e.HasIndex(x => new { x.SubmittedAt, x.Id }).IsDescending(true, true);
+            e.HasIndex(x => new { x.Status, x.SubmittedAt, x.Id }).IsDescending(false, true, true);
+            e.HasIndex(x => new { x.Kind, x.SubmittedAt, x.Id }).IsDescending(false, true, true);
+            e.HasIndex(x => new { x.Method, x.SubmittedAt, x.Id }).IsDescending(false, true, true);
+            e.HasIndex(x => new { x.Suite, x.SubmittedAt, x.Id }).IsDescending(false, true, true);
+            e.HasIndex(x => new { x.SourceDomain, x.SubmittedAt, x.Id }).IsDescending(false, true, true);
+            // Array filters (tag, task, target domain) use @>, which GIN indexes answer.
+            e.HasIndex(x => x.Tags).HasMethod("gin");
+            e.HasIndex(x => x.Tasks).HasMethod("gin");
+            e.HasIndex(x => x.TargetDomains).HasMethod("gin");
             e.HasIndex(x => x.ConfigurationHash);
             e.HasIndex(x => x.SuiteRunId);
             e.HasIndex(x => x.RequiresBackbone);
@@ -96,6 +108,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.HasIndex(x => x.ConfigurationHash);
         });
         b.Entity<LeaderboardPin>(e => e.HasKey(x => x.Board));
+        b.Entity<LeaderboardBoard>(e => e.HasKey(x => x.Board));
         b.Entity<ApiKey>(e => e.HasIndex(x => x.Hash).IsUnique());
         b.Entity<OutboxMessage>(e =>
         {

@@ -44,3 +44,20 @@ public sealed class LeaderboardPin
     public string? PinnedBy { get; set; }
     public DateTimeOffset PinnedAt { get; set; }
 }
+
+/// <summary>
+/// One board's summary (what the board list shows), kept beside its entries by <see cref="Leaderboards.LeaderboardProjection"/>
+/// so listing boards reads a handful of rows instead of aggregating every entry.
+/// </summary>
+public sealed class LeaderboardBoard
+{
+    public string Board { get; set; } = "";
+    public string Dataset { get; set; } = "";
+    public string LabelFamily { get; set; } = "";
+    public string Domain { get; set; } = "";
+    public string Task { get; set; } = "";
+    public string Metric { get; set; } = "";
+    /// <summary>Configurations ranked on the board.</summary>
+    public int Configurations { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}

@@ -4,8 +4,9 @@ namespace AdapterLab.Data.Leaderboards;
 
 /// <summary>
 /// Keeps <c>leaderboard_entries</c> up to date on write: recomputes the boards of one configuration from its succeeded
-/// experiments (the latest per seed, test split for the score, validation beside it). Idempotent; call it inside the
-/// transaction that stores an experiment's final results (the orchestrator does) or after planting results.
+/// experiments (the latest per seed, test split for the score, validation beside it), then the summary row
+/// (<c>leaderboard_boards</c>: configuration count, last update) of every board the configuration can appear on. Idempotent;
+/// call it inside the transaction that stores an experiment's final results (the orchestrator does) or after planting results.
 /// </summary>
 public static class LeaderboardProjection
 {
@@ -20,9 +21,49 @@ public static class LeaderboardProjection
     private const string ThisConfiguration = "(SELECT configuration_hash FROM experiments WHERE id = {0})";
 
     private const string RefreshSql = "DELETE FROM leaderboard_entries WHERE configuration_hash = " + ThisConfiguration + ";\n"
-        + LatestSql + " AND e.configuration_hash = " + ThisConfiguration + OrderSql + UpsertSql + GroupSql;
+        + LatestSql + " AND e.configuration_hash = " + ThisConfiguration + OrderSql + UpsertSql + GroupSql + RecountSql;
 
-    private const string RebuildSql = "DELETE FROM leaderboard_entries;\n" + LatestSql + OrderSql + UpsertSql + GroupSql;
+    private const string RebuildSql = "DELETE FROM leaderboard_entries;\n" + LatestSql + OrderSql + UpsertSql + GroupSql + BoardsRebuildSql;
+
+    /// <summary>
+    /// The boards the configuration can be on: those of any of its experiments' test results, whatever their status — a
+    /// superset of the boards it was on before this refresh and of those it is on now. Each is recounted (an index-only
+    /// count over the board), or dropped when no entry is left on it.
+    /// </summary>
+    private const string TouchedBoards = """
+        SELECT DISTINCT concat_ws('.', e.dataset, coalesce(e.label_family, '-'), r.domain, r.task, r.metric) AS board
+        FROM experiments e JOIN final_results r ON r.experiment_id = e.id AND r.split = 'test'
+        WHERE e.configuration_hash = (SELECT configuration_hash FROM experiments WHERE id = {0})
+        """;
+
+    private const string RecountSql = """
+
+        INSERT INTO leaderboard_boards (board, dataset, label_family, domain, task, metric, configurations, updated_at)
+        SELECT t.board, f.dataset, f.label_family, f.domain, f.task, f.metric,
+               (SELECT count(*)::int FROM leaderboard_entries c WHERE c.board = t.board), now()
+        FROM (
+        """ + TouchedBoards + """
+        ) t
+        CROSS JOIN LATERAL (SELECT x.dataset, x.label_family, x.domain, x.task, x.metric FROM leaderboard_entries x WHERE x.board = t.board LIMIT 1) f
+        ON CONFLICT (board) DO UPDATE SET configurations = excluded.configurations, updated_at = excluded.updated_at;
+        DELETE FROM leaderboard_boards b
+        WHERE b.board IN (
+        """ + TouchedBoards + """
+        ) AND NOT EXISTS (SELECT 1 FROM leaderboard_entries x WHERE x.board = b.board);
+        """;
+
+    /// <summary>Recomputes every board's summary from the entries (after a rebuild or a bulk removal of entries).</summary>
+    private const string BoardsRebuildSql = """
+
+        DELETE FROM leaderboard_boards;
+        INSERT INTO leaderboard_boards (board, dataset, label_family, domain, task, metric, configurations, updated_at)
+        SELECT board, min(dataset), min(label_family), min(domain), min(task), min(metric), count(*)::int, max(updated_at)
+        FROM leaderboard_entries GROUP BY board;
+        """;
+
+    /// <summary>Recomputes every board's summary (after entries were removed in bulk, e.g. a bench reset).</summary>
+    public static Task<int> RecountBoardsAsync(PlatformDbContext db, CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync(BoardsRebuildSql, ct);
 
     private const string LatestSql = """
         WITH latest AS (

@@ -661,14 +661,50 @@ namespace AdapterLab.Data.Migrations
                     b.HasIndex("RequiresBackbone")
                         .HasDatabaseName("ix_experiments_requires_backbone");
 
-                    b.HasIndex("SubmittedAt")
-                        .HasDatabaseName("ix_experiments_submitted_at");
-
                     b.HasIndex("SuiteRunId")
                         .HasDatabaseName("ix_experiments_suite_run_id");
 
+                    b.HasIndex("Tags")
+                        .HasDatabaseName("ix_experiments_tags");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Tags"), "gin");
+
+                    b.HasIndex("TargetDomains")
+                        .HasDatabaseName("ix_experiments_target_domains");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("TargetDomains"), "gin");
+
+                    b.HasIndex("Tasks")
+                        .HasDatabaseName("ix_experiments_tasks");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Tasks"), "gin");
+
+                    b.HasIndex("SubmittedAt", "Id")
+                        .IsDescending()
+                        .HasDatabaseName("ix_experiments_submitted_at_id");
+
+                    b.HasIndex("Kind", "SubmittedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_experiments_kind_submitted_at_id");
+
+                    b.HasIndex("Method", "SubmittedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_experiments_method_submitted_at_id");
+
+                    b.HasIndex("SourceDomain", "SubmittedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_experiments_source_domain_submitted_at_id");
+
                     b.HasIndex("Status", "Priority", "SubmittedAt")
                         .HasDatabaseName("ix_experiments_status_priority_submitted_at");
+
+                    b.HasIndex("Status", "SubmittedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_experiments_status_submitted_at_id");
+
+                    b.HasIndex("Suite", "SubmittedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_experiments_suite_submitted_at_id");
 
                     b.ToTable("experiments", (string)null);
                 });
@@ -707,6 +743,51 @@ namespace AdapterLab.Data.Migrations
                         .HasName("pk_final_results");
 
                     b.ToTable("final_results", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.LeaderboardBoard", b =>
+                {
+                    b.Property<string>("Board")
+                        .HasColumnType("text")
+                        .HasColumnName("board");
+
+                    b.Property<int>("Configurations")
+                        .HasColumnType("integer")
+                        .HasColumnName("configurations");
+
+                    b.Property<string>("Dataset")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("dataset");
+
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("domain");
+
+                    b.Property<string>("LabelFamily")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("label_family");
+
+                    b.Property<string>("Metric")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("metric");
+
+                    b.Property<string>("Task")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("task");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Board")
+                        .HasName("pk_leaderboard_boards");
+
+                    b.ToTable("leaderboard_boards", (string)null);
                 });
 
             modelBuilder.Entity("AdapterLab.Data.Entities.LeaderboardEntry", b =>

@@ -7,10 +7,13 @@ using Microsoft.Extensions.Options;
 
 namespace AdapterLab.Web.Auth;
 
-/// <summary>Authenticates <c>X-Api-Key</c>: the key's sha256 must match a non-revoked row; its scopes become claims.</summary>
+/// <summary>
+/// Authenticates <c>X-Api-Key</c>: the key's sha256 must match a non-revoked row; its scopes become claims and the use is
+/// recorded (<see cref="ApiKeyUsage"/>, throttled, off the request path).
+/// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IDbContextFactory<PlatformDbContext> dbFactory)
+    IDbContextFactory<PlatformDbContext> dbFactory, ApiKeyUsage usage)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -24,6 +27,7 @@ public sealed class ApiKeyAuthenticationHandler(
             .Select(k => new { k.Id, k.Name, k.Scopes, k.OwnerUserId })
             .SingleOrDefaultAsync(Context.RequestAborted);
         if (key is null) return AuthenticateResult.Fail("invalid or revoked API key");
+        usage.Record(key.Id);
 
         var claims = new List<Claim>
         {

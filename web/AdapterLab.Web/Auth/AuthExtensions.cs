@@ -13,6 +13,7 @@ public static class AuthExtensions
     {
         var services = builder.Services;
         services.AddSingleton(BootstrapOptions.From(builder.Configuration));
+        services.AddSingleton<ApiKeyUsage>();
 
         services.AddAuthentication(o =>
             {

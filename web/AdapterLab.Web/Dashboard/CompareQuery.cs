@@ -23,7 +23,8 @@ public sealed class CompareQuery(IDbContextFactory<PlatformDbContext> dbFactory)
     private const int MaxSiblingsPerConfiguration = 20;
 
     /// <param name="includeSeeds">Also fold in succeeded runs of the same configurations (other seeds) for mean ± std.</param>
-    public async Task<CompareData> LoadAsync(IReadOnlyList<Guid> ids, bool includeSeeds, CancellationToken ct)
+    /// <param name="includeCurves">Also read the selected experiments' metric points and latest affinity matrices (the page's charts).</param>
+    public async Task<CompareData> LoadAsync(IReadOnlyList<Guid> ids, bool includeSeeds, CancellationToken ct, bool includeCurves = true)
     {
         ids = ids.Distinct().Take(MaxExperiments).ToList();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -49,6 +50,7 @@ public sealed class CompareQuery(IDbContextFactory<PlatformDbContext> dbFactory)
         var experiments = all.Select(a => new CompareExperiment(a.Row.Id, Label(a.Row.Name, a.Row.Id), a.Row.Kind, a.Row.Method, a.Row.Status,
             a.Row.ConfigurationHash, a.Row.Seed, a.Row.TrainableParameters, a.Row.SpecJson, a.Selected, results[a.Row.Id].ToList())).ToList();
 
+        if (!includeCurves) return new CompareData(experiments, [], []);
         var selectedIds = selected.Select(s => s.Id).ToList();
         var labels = experiments.Where(e => e.Selected).ToDictionary(e => e.Id, e => e.Label);
         var points = await db.MetricPoints.AsNoTracking().Where(m => selectedIds.Contains(m.ExperimentId))

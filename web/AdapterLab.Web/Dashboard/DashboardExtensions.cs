@@ -26,6 +26,7 @@ public static class DashboardExtensions
     {
         app.MapCheckpointsApi();
         app.MapAgentsApi();
+        app.MapCompareApi();
         return app;
     }
 }

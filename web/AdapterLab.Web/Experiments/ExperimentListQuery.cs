@@ -5,8 +5,10 @@ namespace AdapterLab.Web.Experiments;
 /// <summary>Filters, sort and paging of <c>GET /api/experiments</c>.</summary>
 public sealed record ExperimentListQuery
 {
-    /// <summary>1-based page (default 1).</summary>
+    /// <summary>1-based page for offset paging (default 1); give either page or cursor.</summary>
     public int? Page { get; init; }
+    /// <summary>Keyset position from a previous answer's <c>nextCursor</c> or <c>previousCursor</c> (opaque; submittedAt order only).</summary>
+    public string? Cursor { get; init; }
     /// <summary>Items per page, 1–200 (default 50).</summary>
     public int? PageSize { get; init; }
     /// <summary>Only this status (Queued, Dispatched, Running, Succeeded, Failed, Cancelled, Lost).</summary>
@@ -19,6 +21,10 @@ public sealed record ExperimentListQuery
     public string? Tag { get; init; }
     /// <summary>Only experiments of this suite.</summary>
     public string? Suite { get; init; }
+    /// <summary>Only experiments training or evaluating this task (classification, segmentation, depth, normals, edges).</summary>
+    public string? Task { get; init; }
+    /// <summary>Only experiments with this source or target domain.</summary>
+    public string? Domain { get; init; }
     /// <summary>Submitted at or after this instant.</summary>
     public DateTimeOffset? SubmittedFrom { get; init; }
     /// <summary>Submitted before this instant.</summary>

@@ -16,12 +16,16 @@ public sealed record ExperimentSummary(
     long Step, long TotalSteps, string? WaitingReason, string? FailureReason, string[] Tags, string? Suite, string? Owner,
     long TrainableParameters, DateTimeOffset SubmittedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt);
 
-/// <summary>A page of results with the total count across all pages.</summary>
-/// <param name="Page">1-based page number.</param>
+/// <summary>A page of the experiment list.</summary>
+/// <param name="Page">1-based page number of an offset request; null when the page was asked for by cursor.</param>
 /// <param name="PageSize">Items per page (at most 200).</param>
-/// <param name="Total">Items matching the filters, all pages together.</param>
+/// <param name="Total">Experiments matching the filters, all pages together: exact up to 1,000.</param>
+/// <param name="TotalIsEstimate">True when <paramref name="Total"/> is PostgreSQL's estimate (or 1,001: more than 1,000).</param>
 /// <param name="Items">This page's items.</param>
-public sealed record PagedResult<T>(int Page, int PageSize, int Total, IReadOnlyList<T> Items);
+/// <param name="NextCursor">Pass as <c>cursor</c> for the next (older) page; null on the last page or with <c>sort=priority</c>.</param>
+/// <param name="PreviousCursor">Pass as <c>cursor</c> for the previous (newer) page; null on the first page.</param>
+public sealed record ExperimentListPage(int? Page, int PageSize, int Total, bool TotalIsEstimate, IReadOnlyList<ExperimentSummary> Items,
+    string? NextCursor, string? PreviousCursor);
 
 /// <summary>An experiment with its attempts, final results, artifacts and spec.</summary>
 public sealed record ExperimentDetails

@@ -30,7 +30,8 @@ public static class ExperimentsApi
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(Scopes.ExperimentsWrite);
         api.MapGet("/", List).WithName("ListExperiments")
-            .WithSummary("List experiments (paged, filtered, newest first or by priority)")
+            .WithSummary("List experiments (filtered; newest first by keyset cursor, or by priority)")
+            .WithDescription("Newest first, follow nextCursor (pass it back as cursor) for the next page and previousCursor for the one before: every page, however deep, costs one index range read. page is kept for offset paging (and is the only paging of sort=priority). total is exact up to 1,000 matches; beyond that totalIsEstimate is true and total is PostgreSQL's estimate (1,001 when only the cap is known).")
             .RequireAuthorization(Scopes.Read);
         api.MapGet("/{id:guid}", Get).WithName("GetExperiment").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("An experiment with its attempts, final results, artifacts and spec")
@@ -90,35 +91,33 @@ public static class ExperimentsApi
         return TypedResults.Created($"/api/experiments/{e.Id}", new SubmittedExperiment(e.Id, e.Status.ToString()));
     }
 
-    private static async Task<Results<Ok<PagedResult<ExperimentSummary>>, ValidationProblem>> List(
-        [AsParameters] ExperimentListQuery q, PlatformDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<ExperimentListPage>, ValidationProblem>> List(
+        [AsParameters] ExperimentListQuery q, Dashboard.ExperimentSearch search, CancellationToken ct)
     {
         int page = q.Page ?? 1, size = q.PageSize ?? ExperimentListQuery.DefaultPageSize;
         var errors = new Dictionary<string, string[]>();
         if (page < 1) errors["page"] = ["must be at least 1"];
         if (size is < 1 or > ExperimentListQuery.MaxPageSize) errors["pageSize"] = [$"must be between 1 and {ExperimentListQuery.MaxPageSize}"];
         if (q.Sort is not (null or "submittedAt" or "priority")) errors["sort"] = ["must be 'submittedAt' or 'priority'"];
+        Dashboard.ExperimentCursor? cursor = null;
+        if (q.Cursor is not null)
+        {
+            if (!Dashboard.ExperimentCursor.TryDecode(q.Cursor, out cursor)) errors["cursor"] = ["is not a cursor this API returned (nextCursor or previousCursor)"];
+            else if (q.Sort == "priority") errors["cursor"] = ["applies to the submittedAt order only; page through sort=priority with page"];
+            else if (!cursor!.Descending) errors["cursor"] = ["belongs to another order"];
+            if (q.Page is not null) errors["page"] = ["give either page or cursor"];
+        }
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var query = db.Experiments.AsNoTracking();
-        if (q.Status is { } status) query = query.Where(e => e.Status == status);
-        if (q.Kind is { } kind) query = query.Where(e => e.Kind == kind);
-        if (q.Method is { } method) query = query.Where(e => e.Method == method);
-        if (q.Tag is { } tag) query = query.Where(e => e.Tags.Contains(tag));
-        if (q.Suite is { } suite) query = query.Where(e => e.Suite == suite);
-        if (q.SubmittedFrom is { } from) query = query.Where(e => e.SubmittedAt >= from);
-        if (q.SubmittedTo is { } to) query = query.Where(e => e.SubmittedAt < to);
-        var total = await query.CountAsync(ct);
-        // Both orders follow an index: (submitted_at) and (status, priority, submitted_at).
-        query = q.Sort == "priority"
-            ? query.OrderByDescending(e => e.Priority).ThenBy(e => e.SubmittedAt).ThenBy(e => e.Id)
-            : query.OrderByDescending(e => e.SubmittedAt).ThenByDescending(e => e.Id);
-        var items = await query.Skip((page - 1) * size).Take(size)
-            .Select(e => new ExperimentSummary(e.Id, e.Name, e.Kind, e.Method, e.Preset, e.Status.ToString(), e.Priority, e.Pool,
-                e.Step, e.TotalSteps, e.WaitingReason, e.FailureReason, e.Tags, e.Suite, e.Owner, e.TrainableParameters,
-                e.SubmittedAt, e.UpdatedAt, e.FinishedAt))
-            .ToListAsync(ct);
-        return TypedResults.Ok(new PagedResult<ExperimentSummary>(page, size, total, items));
+        var filter = new Dashboard.ExperimentFilter
+        {
+            Status = q.Status, Kind = q.Kind, Method = q.Method, Tag = q.Tag, Suite = q.Suite, Task = q.Task, Domain = q.Domain,
+            SubmittedFrom = q.SubmittedFrom, SubmittedTo = q.SubmittedTo,
+        };
+        // sort=priority is the dispatch order (highest first, then oldest): the search's "priority, descending".
+        var result = await search.SearchAsync(filter, new Dashboard.ExperimentPageRequest(q.Sort, Descending: true, page - 1, size, cursor), ct);
+        return TypedResults.Ok(new ExperimentListPage(cursor is null ? page : null, size, result.Total, result.TotalIsEstimate, result.Items,
+            result.NextCursor?.Encode(), result.PreviousCursor?.Encode()));
     }
 
     // One read of an experiment serves the API and the dashboard's detail page.
@@ -128,13 +127,14 @@ public static class ExperimentsApi
     private static async Task<Results<Ok<List<MetricPointView>>, ProblemHttpResult>> Metrics(
         Guid id, string? name, string? split, PlatformDbContext db, CancellationToken ct)
     {
-        if (!await db.Experiments.AnyAsync(e => e.Id == id, ct)) return NotFound(id);
         var query = db.MetricPoints.AsNoTracking().Where(m => m.ExperimentId == id);
         if (name is not null) query = query.Where(m => m.Name == name);
         if (split is not null) query = query.Where(m => m.Split == split);
         var points = await query.OrderBy(m => m.Step).ThenBy(m => m.Name).ThenBy(m => m.Split).ThenBy(m => m.Task).ThenBy(m => m.Domain)
             .Select(m => new MetricPointView(m.Name, m.Split, m.Task, m.Domain, m.Step, m.AttemptNumber, m.Value))
             .ToListAsync(ct);
+        // Only an empty answer needs the second look: no points yet, or no such experiment.
+        if (points.Count == 0 && !await db.Experiments.AnyAsync(e => e.Id == id, ct)) return NotFound(id);
         return TypedResults.Ok(points);
     }
 

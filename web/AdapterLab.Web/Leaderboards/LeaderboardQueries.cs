@@ -5,30 +5,29 @@ using Microsoft.EntityFrameworkCore;
 namespace AdapterLab.Web.Leaderboards;
 
 /// <summary>
-/// Reads boards from <c>leaderboard_entries</c> — a summary table the orchestrator keeps up to date when an experiment
-/// succeeds (<see cref="Data.Leaderboards.LeaderboardProjection"/>) — so a board is one indexed range read, independent of
-/// how many experiments exist. Shared by the API and the pages.
+/// Reads boards from <c>leaderboard_entries</c> and <c>leaderboard_boards</c> — summary tables the orchestrator keeps up to
+/// date when an experiment succeeds (<see cref="Data.Leaderboards.LeaderboardProjection"/>) — so the board list is a few
+/// rows and a board one indexed range read, independent of how many experiments and configurations exist. Shared by the
+/// API and the pages.
 /// </summary>
 public static class LeaderboardQueries
 {
     public static async Task<List<BoardView>> BoardsAsync(PlatformDbContext db, CancellationToken ct)
     {
-        var boards = await db.LeaderboardEntries.AsNoTracking()
-            .GroupBy(e => new { e.Board, e.Dataset, e.LabelFamily, e.Domain, e.Task, e.Metric })
-            .Select(g => new { g.Key, Count = g.Count(), Updated = g.Max(e => e.UpdatedAt) })
-            .OrderBy(b => b.Key.Board).ToListAsync(ct);
+        // leaderboard_boards holds each board's count and last update (kept by the projection): a few rows, not every entry.
+        var boards = await db.LeaderboardBoards.AsNoTracking().OrderBy(b => b.Board).ToListAsync(ct);
         var pins = await db.LeaderboardPins.AsNoTracking().ToDictionaryAsync(p => p.Board, p => p.BaselineConfigurationHash, ct);
-        return boards.Select(b => new BoardView(b.Key.Board, b.Key.Dataset, b.Key.LabelFamily, b.Key.Domain, b.Key.Task, b.Key.Metric,
-            MetricPolicy.For(b.Key.Metric).HigherIsBetter, b.Count, pins.GetValueOrDefault(b.Key.Board), b.Updated)).ToList();
+        return boards.Select(b => View(b, pins.GetValueOrDefault(b.Board))).ToList();
     }
 
     public static async Task<BoardRanking?> RankAsync(PlatformDbContext db, string board, CancellationToken ct, int limit = 500)
     {
-        var first = await db.LeaderboardEntries.AsNoTracking().Where(e => e.Board == board).FirstOrDefaultAsync(ct);
-        if (first is null) return null;
-        var policy = MetricPolicy.For(first.Metric);
+        var summary = await db.LeaderboardBoards.AsNoTracking().SingleOrDefaultAsync(b => b.Board == board, ct);
+        if (summary is null) return null;
+        var policy = MetricPolicy.For(summary.Metric);
         var query = db.LeaderboardEntries.AsNoTracking().Where(e => e.Board == board);
-        // Best first; among equal means the steadier (smaller std), then the cheaper configuration.
+        // Best first; among equal means the steadier (smaller std), then the cheaper configuration. The (board, mean) index
+        // gives the order; the tie-breakers sort only within equal means.
         query = policy.HigherIsBetter ? query.OrderByDescending(e => e.Mean) : query.OrderBy(e => e.Mean);
         var rows = await ((IOrderedQueryable<Data.Entities.LeaderboardEntry>)query).ThenBy(e => e.Std).ThenBy(e => e.TrainableParameters)
             .ThenBy(e => e.ConfigurationHash).Take(limit).ToListAsync(ct);
@@ -39,10 +38,11 @@ public static class LeaderboardQueries
         var ranked = rows.Select((r, i) => new RankedEntry(i + 1, r.ConfigurationHash, r.Name, r.Kind, r.Method, r.Preset, r.Mean, r.Std, r.Seeds,
             r.ValidationMean, r.TrainableParameters, r.TotalParameters, r.Steps, r.ImagesPerSecond, r.TrainSeconds, r.SuiteRunId, r.Suite,
             r.LatestExperimentId, r.ConfigurationHash == pin, baselineRow is null ? null : r.Mean - baselineRow.Mean, pareto.Contains(r.ConfigurationHash))).ToList();
-        var view = new BoardView(first.Board, first.Dataset, first.LabelFamily, first.Domain, first.Task, first.Metric, policy.HigherIsBetter,
-            await db.LeaderboardEntries.CountAsync(e => e.Board == board, ct), pin, rows.Count == 0 ? first.UpdatedAt : rows.Max(r => r.UpdatedAt));
-        return new BoardRanking(view, ranked.FirstOrDefault(r => r.IsBaseline), ranked);
+        return new BoardRanking(View(summary, pin), ranked.FirstOrDefault(r => r.IsBaseline), ranked);
     }
+
+    private static BoardView View(Data.Entities.LeaderboardBoard b, string? pin) =>
+        new(b.Board, b.Dataset, b.LabelFamily, b.Domain, b.Task, b.Metric, MetricPolicy.For(b.Metric).HigherIsBetter, b.Configurations, pin, b.UpdatedAt);
 
     /// <summary>Configurations no other beats on both score and trainable parameters (fewer is better).</summary>
     public static HashSet<string> ParetoFront(IReadOnlyList<(string Id, double Parameters, double Score)> points, bool higherIsBetter)

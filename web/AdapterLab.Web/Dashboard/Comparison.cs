@@ -1,0 +1,36 @@
+using AdapterLab.Web.Experiments;
+
+namespace AdapterLab.Web.Dashboard;
+
+/// <summary>One compared experiment as the compare API shows it (its results by split × task × domain × metric).</summary>
+/// <param name="Selected">False for another seed of a selected configuration, folded in for mean ± std.</param>
+public sealed record ComparedExperiment(Guid Id, string Label, string Kind, string Method, string Status, string ConfigurationHash,
+    int Seed, long TrainableParameters, bool Selected, IReadOnlyList<FinalResultView> Results);
+
+/// <summary>
+/// What the compare page and <c>GET /api/compare</c> show: the results matrix (split × task × domain × metric rows, one
+/// column per configuration with mean ± std over its seeds, deltas against the baseline column) and the field-by-field
+/// difference of the selected specs. Built from <see cref="CompareQuery"/>'s data; pure, so the page re-shapes it when
+/// the split or baseline changes without reading again.
+/// </summary>
+/// <param name="Split">The split the matrix shows (<c>test</c>, <c>validation</c> or <c>train</c>).</param>
+/// <param name="BaselineConfigurationHash">Configuration of the baseline column (deltas are against it).</param>
+/// <param name="SpecDiff">Fields whose values differ between the selected specs, values in selection order.</param>
+public sealed record Comparison(
+    IReadOnlyList<ComparedExperiment> Experiments, string Split, string? BaselineConfigurationHash, ResultsMatrix Matrix,
+    IReadOnlyList<SpecDiffRow> SpecDiff)
+{
+    public static readonly IReadOnlyList<string> Splits = ["test", "validation", "train"];
+
+    /// <param name="baselineKey">Configuration hash of the baseline; null: the first selected experiment's configuration.</param>
+    public static Comparison Build(CompareData data, string? baselineKey, string split)
+    {
+        var selected = data.Experiments.Where(e => e.Selected).ToList();
+        var baseline = baselineKey ?? selected.FirstOrDefault()?.ConfigurationHash;
+        var matrix = ResultsMatrix.Build(
+            data.Experiments.Select(e => new ResultRun(e.Id, e.Label, e.ConfigurationHash, e.Seed, e.Results)).ToList(), baseline, split);
+        var experiments = data.Experiments.Select(e => new ComparedExperiment(e.Id, e.Label, e.Kind, e.Method, e.Status, e.ConfigurationHash,
+            e.Seed, e.TrainableParameters, e.Selected, e.Results)).ToList();
+        return new Comparison(experiments, split, baseline, matrix, Dashboard.SpecDiff.Compute(selected.Select(e => e.SpecJson).ToList()));
+    }
+}
