@@ -176,8 +176,10 @@ public static class ExperimentTrainer
     public static double TrainStep(VisionTransformer model, TrainingPlan plan, IParameterOptimizer optimizer, LearningRateSchedule schedule,
         ClassificationSplit split, Tensor? cachedFeatures, DataOrder order, long step, Device device)
     {
-        // Reseeding per step makes dropout masks a function of (seed, step): a resumed run draws the same masks.
-        torch.random.manual_seed(plan.Seed * 1_000_003L + step);
+        // Reseeding per step makes dropout masks a function of (seed, step): a resumed run draws the same masks. The run's
+        // own generators when the model has them (always, when built by PreparedModel): concurrent runs stay independent.
+        if (model.Random is { } random) random.BeginStep(step);
+        else torch.random.manual_seed(RunRandom.StepSeed(plan.Seed, step));
         using var scope = torch.NewDisposeScope();
         var rows = order.Batch(step);
         var labels = split.LabelsTensor(rows, device);

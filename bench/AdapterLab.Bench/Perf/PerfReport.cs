@@ -90,6 +90,9 @@ public sealed class PerfReport(string scenario, bool quick)
         foreach (var f in figures)
             md.AppendLine($"| {f.Name} | {Fmt(f.Value)} {f.Unit} | {(f.Reference is null ? "" : $"{f.Reference} {Fmt(f.ReferenceValue)}")} | {Fmt(f.Ratio)} | {Fmt(f.Analytic)} | {f.Target} | {(f.Met is null ? "" : f.Met.Value ? "yes" : "**no**")} |");
         md.AppendLine();
+        var noted = figures.Where(f => !string.IsNullOrEmpty(f.Note)).ToList();
+        foreach (var f in noted) md.AppendLine($"- {f.Name}: {f.Note}");
+        if (noted.Count > 0) md.AppendLine();
     }
 
     /// <summary>perf-summary.md: the machine, then each perf scenario's figures, from the JSON files present.</summary>

@@ -18,9 +18,17 @@ public sealed class LowRankUpdate : nn.Module<Tensor, Tensor>
     {
         a = nn.Parameter(torch.empty(rank, inFeatures));
         b = nn.Parameter(torch.zeros(outFeatures, rank));
-        using (torch.no_grad()) nn.init.kaiming_uniform_(a, a: Math.Sqrt(5));
         scaling = alpha / rank;
         RegisterComponents();
+        Initialise(null);
+    }
+
+    /// <summary>(Re)initialises A (Kaiming-uniform from <paramref name="generator"/>) and B (zero).</summary>
+    public void Initialise(Generator? generator)
+    {
+        using var _ = torch.no_grad();
+        SeededInit.KaimingUniform(a, Math.Sqrt(5), generator);
+        b.zero_();
     }
 
     public override Tensor forward(Tensor x)

@@ -14,7 +14,7 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     private readonly AdaptMlp? adapter;
     private readonly bool sequential;
 
-    public TransformerBlock(int width, int heads, int mlpHidden, AdaptMlpOptions? adaptMlp, LoraOptions? lora) : base(nameof(TransformerBlock))
+    public TransformerBlock(int width, int heads, int mlpHidden, AdaptMlpOptions? adaptMlp, LoraOptions? lora, RunRandom? random = null) : base(nameof(TransformerBlock))
     {
         norm1 = nn.LayerNorm([width], eps: 1e-6);
         attn = new MultiHeadAttention(width, heads, lora);
@@ -22,7 +22,7 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         mlp = new Mlp(width, mlpHidden);
         if (adaptMlp is not null)
         {
-            adapter = new AdaptMlp(width, adaptMlp);
+            adapter = new AdaptMlp(width, adaptMlp, random);
             sequential = adaptMlp.Placement == "sequential";
         }
         RegisterComponents();

@@ -7,7 +7,8 @@ namespace AdapterLab.Training.Model;
 /// <summary>
 /// Pre-norm ViT with CLS pooling; parameter names follow the common ViT naming (patch_embed.proj, cls_token, pos_embed,
 /// blocks.{i}.…, norm, head) so weights exported elsewhere load by name. Method extras (prompts, adapters, LoRA) live
-/// under their own names and never rename a backbone tensor.
+/// under their own names and never rename a backbone tensor. Built with a <see cref="RunRandom"/>, every random draw
+/// (initialisation, dropout) comes from that run's own generators; without one, from torch's global generator.
 /// </summary>
 public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
 {
@@ -21,9 +22,10 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     private readonly Linear head;
     private readonly PromptOptions? prompts;
 
-    public VisionTransformer(VisionTransformerOptions options) : base(nameof(VisionTransformer))
+    public VisionTransformer(VisionTransformerOptions options, RunRandom? random = null) : base(nameof(VisionTransformer))
     {
         Options = options;
+        Random = random;
         var p = options.Preset;
         int d = p.Width;
         patch_embed = new PatchEmbedding(p.PatchSize, d);
@@ -34,7 +36,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         {
             var adapt = options.AdaptMlp is { } a && a.Layers.Contains(i) ? a : null;
             var lora = options.Lora is { } l && l.Layers.Contains(i) ? l : null;
-            blocks.Add(new TransformerBlock(d, p.Heads, p.MlpHidden, adapt, lora));
+            blocks.Add(new TransformerBlock(d, p.Heads, p.MlpHidden, adapt, lora, random));
         }
         norm = nn.LayerNorm([d], eps: 1e-6);
         if (options.NormalisedHead) head_norm = nn.BatchNorm1d(d, affine: false);
@@ -44,11 +46,14 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         {
             prompt_embeddings = nn.Parameter(torch.zeros(prompts.Deep ? p.Depth : 1, prompts.Tokens, d));
         }
-        InitialiseWeights();
         RegisterComponents();
+        InitialiseWeights(random?.Init);
     }
 
     public VisionTransformerOptions Options { get; }
+
+    /// <summary>The run's random numbers (null: torch's global generator).</summary>
+    public RunRandom? Random { get; }
 
     /// <summary>Logits [B, classes] for normalised pixels [B, 3, H, W].</summary>
     public override Tensor forward(Tensor pixels)
@@ -91,43 +96,38 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     /// <summary>Puts the head's BatchNorm in train or eval mode without touching the rest (linear probe on cached features).</summary>
     public void SetHeadTraining(bool training) => head_norm?.train(training);
 
-    /// <summary>
-    /// timm's trunc_normal_(std, a = −2, b = 2): the bounds are absolute, so at std 0.02 this is a plain normal.
-    /// Written out because TorchSharp 0.107's nn.init.trunc_normal_ fills the tensor with the constant std.
-    /// </summary>
-    private static void TruncatedNormal(Tensor t, double std)
-    {
-        t.normal_(0, std);
-        t.clamp_(-2.0, 2.0);
-    }
-
-    private void InitialiseWeights()
+    private void InitialiseWeights(Generator? g)
     {
         // timm's ViT init: truncated normal (std 0.02) for Linear weights and the position embedding, zero biases,
-        // a near-zero CLS token. Adapters and LoRA keep their own identity-preserving inits.
+        // a near-zero CLS token; the patch embedding keeps torch's Conv2d default. Adapters and LoRA keep their own
+        // identity-preserving inits. Every draw comes from g, so the layers' own construction-time draws (from torch's
+        // global generator) are all overwritten.
         using var _ = torch.no_grad();
-        TruncatedNormal(pos_embed, 0.02);
-        nn.init.normal_(cls_token, std: 1e-6);
+        SeededInit.LayerDefaults(patch_embed, g);
+        SeededInit.TruncatedNormal(pos_embed, 0.02, g);
+        cls_token.normal_(0, 1e-6, g);
         foreach (var block in blocks)
         {
             foreach (var (name, module) in block.named_modules())
             {
-                if (name.Contains("adapter") || name.Contains("lora")) continue;
-                if (module is Linear linear)
+                if (module is AdaptMlp adapter) adapter.Initialise(g);
+                else if (module is LowRankUpdate lora) lora.Initialise(g);
+                else if (name.Contains("adapter") || name.Contains("lora")) continue;
+                else if (module is Linear linear)
                 {
-                    TruncatedNormal(linear.weight, 0.02);
-                    if (linear.bias is not null) nn.init.zeros_(linear.bias);
+                    SeededInit.TruncatedNormal(linear.weight, 0.02, g);
+                    linear.bias?.zero_();
                 }
             }
         }
-        TruncatedNormal(head.weight, 0.02);
-        nn.init.zeros_(head.bias!);
+        SeededInit.TruncatedNormal(head.weight, 0.02, g);
+        head.bias!.zero_();
         if (prompt_embeddings is not null)
         {
             // VPT's Xavier-uniform bound for prompts of a p×p patch embedding: √(6 / (3·p² + d)).
             int ps = Options.Preset.PatchSize;
             double bound = Math.Sqrt(6.0 / (3.0 * ps * ps + Options.Preset.Width));
-            nn.init.uniform_(prompt_embeddings, -bound, bound);
+            prompt_embeddings.uniform_(-bound, bound, g);
         }
     }
 }

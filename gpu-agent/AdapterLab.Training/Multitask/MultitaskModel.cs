@@ -12,7 +12,8 @@ namespace AdapterLab.Training.Multitask;
 /// <see cref="VisionAdapterBlock"/>s (initialised from them) conditioned per task by ω̂_t = Σᵢ W[i→t]·θᵢ, the
 /// affinity-weighted mix of learned task embeddings θ (W a detached buffer). Other methods run the whole encoder
 /// once per image. Every task has its own <see cref="DenseDecoder"/>. Affinity state lives in buffers so checkpoints
-/// and exported weights carry it.
+/// and exported weights carry it. Built with a <see cref="RunRandom"/>, every parameter is initialised from the run's
+/// own generator (torch's global one is process-wide and shared with concurrent runs).
 /// </summary>
 public sealed class MultitaskModel : nn.Module
 {
@@ -37,12 +38,12 @@ public sealed class MultitaskModel : nn.Module
         public Tensor Updates = null!;
     }
 
-    public MultitaskModel(MultitaskPlan plan) : base(nameof(MultitaskModel))
+    public MultitaskModel(MultitaskPlan plan, RunRandom? random = null) : base(nameof(MultitaskModel))
     {
         Plan = plan;
         var p = plan.Preset;
         int grid = plan.ImageSize / p.PatchSize;
-        encoder = new VisionTransformer(new VisionTransformerOptions(p, plan.ImageSize, 1, false));
+        encoder = new VisionTransformer(new VisionTransformerOptions(p, plan.ImageSize, 1, false), random);
         var modules = encoder.named_modules().ToDictionary(m => m.name, m => m.module);
         var parameters = encoder.named_parameters().ToDictionary(x => x.name, x => x.parameter);
         parts = new Parts
@@ -59,14 +60,28 @@ public sealed class MultitaskModel : nn.Module
             int tokens = grid * grid;
             int diagonal = DiagonalBlocks(tokens);
             for (int i = 0; i < plan.AdapterBlocks; i++)
-                adapters.Add(new VisionAdapterBlock(p.Width, p.Heads, p.MlpHidden, tokens, diagonal, MultitaskPlan.Conditioning, Math.Max(8, p.Width / 3)));
-            task_embeddings = nn.Parameter(torch.randn(plan.Tasks.Count, MultitaskPlan.Conditioning));
+            {
+                var block = new VisionAdapterBlock(p.Width, p.Heads, p.MlpHidden, tokens, diagonal, MultitaskPlan.Conditioning, Math.Max(8, p.Width / 3));
+                block.Initialise(random?.Init);
+                adapters.Add(block);
+            }
+            task_embeddings = nn.Parameter(torch.randn(plan.Tasks.Count, MultitaskPlan.Conditioning, generator: random?.Init));
         }
         decoders = new ModuleDict<DenseDecoder>();
-        foreach (var task in plan.Tasks) decoders.Add(task, new DenseDecoder(p.Width, grid, p.PatchSize, DenseOutputs.Channels(task)));
+        foreach (var task in plan.Tasks)
+        {
+            var decoder = new DenseDecoder(p.Width, grid, p.PatchSize, DenseOutputs.Channels(task));
+            using (torch.no_grad()) SeededInit.LayerDefaults(decoder, random?.Init);
+            decoders.Add(task, decoder);
+        }
         discriminators = new ModuleList<OutputDiscriminator>();
         if (plan.Spec.Kind == Kinds.Multitask && plan.Setting == Settings.DomainAdaptation && plan.Adaptation == AdaptationModes.Adversarial)
-            foreach (var task in AdversarialTasks) discriminators.Add(new OutputDiscriminator(DenseOutputs.Channels(task)));
+            foreach (var task in AdversarialTasks)
+            {
+                var discriminator = new OutputDiscriminator(DenseOutputs.Channels(task));
+                using (torch.no_grad()) SeededInit.LayerDefaults(discriminator, random?.Init);
+                discriminators.Add(discriminator);
+            }
         RegisterComponents();
 
         int n = plan.Tasks.Count;

@@ -44,7 +44,7 @@ public static class MultitaskTrainer
     private const int EvaluationBatch = 64;
     private const double AdversarialWeight = 0.01;
     private const double PseudoLabelConfidence = 0.9;
-    public const string CheckpointFormat = "adapterlab-multitask-checkpoint-1";
+    public const string CheckpointFormat = "adapterlab-multitask-checkpoint-2"; // 2: initialised from the run's own generator
 
     public static bool Handles(ExperimentSpec spec) =>
         spec.Kind == Kinds.Multitask || (spec.Kind == Kinds.Evaluate && Methods.Dense.Contains(spec.Method.Name));
@@ -57,8 +57,9 @@ public static class MultitaskTrainer
         Directory.CreateDirectory(job.WorkDirectory);
         var data = new DenseData(plan, job.DataRoot);
 
-        torch.random.manual_seed(plan.Seed);
-        using var model = new MultitaskModel(plan);
+        // The run's own generators (never torch's process-global one): concurrent runs in one agent stay reproducible.
+        using var random = new RunRandom(plan.Seed);
+        using var model = new MultitaskModel(plan, random);
         if (job.BackboneWeightsPath is not null) ViTWeights.Load(model.Encoder, job.BackboneWeightsPath, includeHead: false);
         model.InitialiseAdaptersFromEncoder();
         long trainableCount = 0, totalCount = 0;
@@ -118,7 +119,7 @@ public static class MultitaskTrainer
             Dictionary<string, double> losses;
             try
             {
-                losses = TrainStep(model, plan, optimizer, discOptimizer, schedule.At(step), sourceTrain, sourceOrder, targetTrain, targetOrder, step, device);
+                losses = TrainStep(model, random, plan, optimizer, discOptimizer, schedule.At(step), sourceTrain, sourceOrder, targetTrain, targetOrder, step, device);
             }
             catch (Exception ex) when (ex is ExternalException or InvalidOperationException or ArgumentException)
             {
@@ -176,10 +177,10 @@ public static class MultitaskTrainer
     /// <summary>What a discriminator reads: the segmentation softmax or the log-depth map.</summary>
     private static Tensor DiscriminatorInput(string task, Tensor raw) => task == Tasks.Segmentation ? raw.softmax(1) : raw;
 
-    private static Dictionary<string, double> TrainStep(MultitaskModel model, MultitaskPlan plan, IParameterOptimizer optimizer, IParameterOptimizer? discOptimizer,
+    private static Dictionary<string, double> TrainStep(MultitaskModel model, RunRandom random, MultitaskPlan plan, IParameterOptimizer optimizer, IParameterOptimizer? discOptimizer,
         double lr, DenseSplit source, DataOrder sourceOrder, DenseSplit? target, DataOrder? targetOrder, long step, Device device)
     {
-        torch.random.manual_seed(plan.Seed * 1_000_003L + step);
+        random.BeginStep(step);
         using var scope = torch.NewDisposeScope();
         model.train();
         bool secondPhase = plan.Setting == Settings.ZeroShotTaskTransfer && target is not null && step >= plan.TotalSteps / 2;

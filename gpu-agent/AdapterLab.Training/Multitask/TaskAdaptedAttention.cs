@@ -1,3 +1,4 @@
+using AdapterLab.Training.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -35,12 +36,18 @@ public sealed class TaskAdaptedAttention : nn.Module<Tensor, Tensor, Tensor>
         proj = nn.Linear(width, width);
         taa_matrix = nn.Parameter(torch.zeros(patchTokens, BlockSize));
         taa_film = nn.Linear(conditioning, 2 * BlockSize);
-        using (torch.no_grad())
-        {
-            taa_film.weight.normal_(0, 0.02).clamp_(-2, 2);
-            taa_film.bias!.zero_();
-        }
         RegisterComponents();
+        Initialise(null);
+    }
+
+    /// <summary>(Re)initialises every parameter from <paramref name="generator"/>: q, k, v, proj torch's Linear default, A zero, FiLM trunc-normal 0.02 with zero bias.</summary>
+    public void Initialise(Generator? generator)
+    {
+        using var _ = torch.no_grad();
+        foreach (var l in new[] { q, k, v, proj }) SeededInit.LayerDefault(l.weight, l.bias, generator);
+        taa_matrix.zero_();
+        SeededInit.TruncatedNormal(taa_film.weight, 0.02, generator);
+        taa_film.bias!.zero_();
     }
 
     public int Tokens { get; }

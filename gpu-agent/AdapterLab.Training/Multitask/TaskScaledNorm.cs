@@ -24,12 +24,18 @@ public sealed class TaskScaledNorm : nn.Module<Tensor, Tensor, Tensor>
         weight = nn.Parameter(torch.ones(width));
         bias = nn.Parameter(torch.zeros(width));
         film = nn.Linear(conditioning, 2 * width);
-        using (torch.no_grad())
-        {
-            film.weight.zero_();
-            film.bias!.zero_();
-        }
         RegisterComponents();
+        Initialise();
+    }
+
+    /// <summary>(Re)initialises every parameter: the plain LayerNorm (w = 1, b = 0) with a zero FiLM generator. No randomness.</summary>
+    public void Initialise()
+    {
+        using var _ = torch.no_grad();
+        weight.fill_(1);
+        bias.zero_();
+        film.weight.zero_();
+        film.bias!.zero_();
     }
 
     /// <summary>x [B, T, d], ω [B, E].</summary>

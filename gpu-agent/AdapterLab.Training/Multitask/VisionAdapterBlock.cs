@@ -35,13 +35,26 @@ public sealed class VisionAdapterBlock : nn.Module
         bottleneck_film = nn.Linear(conditioning, 2 * width);
         bottleneck_down = nn.Linear(width, bottleneck);
         bottleneck_up = nn.Linear(bottleneck, width);
-        using (torch.no_grad())
-        {
-            foreach (var l in new[] { bottleneck_cond, bottleneck_film }) { l.weight.normal_(0, 0.02).clamp_(-2, 2); l.bias!.zero_(); }
-            bottleneck_up.weight.zero_();
-            bottleneck_up.bias!.zero_();
-        }
         RegisterComponents();
+        Initialise(null);
+    }
+
+    /// <summary>
+    /// (Re)initialises every parameter from <paramref name="generator"/> (null: torch's global one): norms and attention
+    /// as their own <c>Initialise</c>, the MLP and W_down torch's Linear default, the conditioning Linears trunc-normal
+    /// 0.02 with zero bias, W_up zero. <see cref="LoadPretrained"/> then overwrites what the pretrained block has.
+    /// </summary>
+    public void Initialise(Generator? generator)
+    {
+        using var _ = torch.no_grad();
+        norm1.Initialise();
+        attn.Initialise(generator);
+        norm2.Initialise();
+        SeededInit.LayerDefaults(mlp, generator);
+        foreach (var l in new[] { bottleneck_cond, bottleneck_film }) { SeededInit.TruncatedNormal(l.weight, 0.02, generator); l.bias!.zero_(); }
+        SeededInit.LayerDefault(bottleneck_down.weight, bottleneck_down.bias, generator);
+        bottleneck_up.weight.zero_();
+        bottleneck_up.bias!.zero_();
     }
 
     public TaskAdaptedAttention Attention => attn;

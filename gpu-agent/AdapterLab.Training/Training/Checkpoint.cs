@@ -10,11 +10,13 @@ namespace AdapterLab.Training.Training;
 /// <summary>
 /// Resumable checkpoints as safetensors: trainable tensors and buffers under <c>model/</c>, optimiser state under
 /// <c>optim/</c>, and step, data position, seed and optimiser step count in <c>__metadata__</c>.
-/// Frozen tensors are not stored: they are rebuilt identically from the backbone file or the seed.
+/// Frozen tensors are not stored: they are rebuilt identically from the backbone file or the seed. Format 2: random
+/// initialisation comes from the run's own generator (<see cref="RunRandom"/>); format 1 drew it from torch's global
+/// generator, so its frozen random tensors cannot be rebuilt and such a checkpoint is refused.
 /// </summary>
 public static class Checkpoint
 {
-    public const string Format = "adapterlab-checkpoint-1";
+    public const string Format = "adapterlab-checkpoint-2";
 
     public static void Save(string path, VisionTransformer model, TrainingPlan plan, IParameterOptimizer optimizer, long step, long dataPosition)
     {

@@ -6,14 +6,18 @@ using static TorchSharp.torch;
 namespace AdapterLab.Training.Training;
 
 /// <summary>
-/// A model built for a plan: seeded initialisation, backbone weights loaded, frozen parts with requires_grad off,
-/// moved to the device. <see cref="Trainable"/> is exactly what the optimiser may touch.
+/// A model built for a plan: initialised from the run's own <see cref="RunRandom"/> (seeded with the plan's seed, never
+/// torch's process-global generator), backbone weights loaded, frozen parts with requires_grad off, moved to the device.
+/// <see cref="Trainable"/> is exactly what the optimiser may touch. Owns the model and its random numbers.
 /// </summary>
 public sealed class PreparedModel : IDisposable
 {
-    private PreparedModel(VisionTransformer model, IReadOnlyList<(string Name, Parameter Parameter)> trainable, long trainableCount, long totalCount)
+    private readonly RunRandom random;
+
+    private PreparedModel(VisionTransformer model, RunRandom random, IReadOnlyList<(string Name, Parameter Parameter)> trainable, long trainableCount, long totalCount)
     {
         Model = model;
+        this.random = random;
         Trainable = trainable;
         TrainableParameters = trainableCount;
         TotalParameters = totalCount;
@@ -28,10 +32,12 @@ public sealed class PreparedModel : IDisposable
     {
         // Everything random at construction (a random backbone, adapters, prompts, head) comes from the seed, so a
         // resumed attempt rebuilds identical frozen tensors and only restores the trainable ones from its checkpoint.
-        torch.random.manual_seed(plan.Seed);
-        var model = new VisionTransformer(plan.Model);
+        // The draws come from the run's own generator: a concurrent run in the same process cannot disturb them.
+        var random = new RunRandom(plan.Seed);
+        VisionTransformer? model = null;
         try
         {
+            model = new VisionTransformer(plan.Model, random);
             if (backboneWeightsPath is not null) ViTWeights.Load(model, backboneWeightsPath, includeHead: false);
             long trainableCount = 0, totalCount = 0;
             foreach (var (name, p) in model.named_parameters())
@@ -44,14 +50,19 @@ public sealed class PreparedModel : IDisposable
             model.to(device);
             // Collected after the move: on CUDA the parameters are new tensors.
             var trainable = model.named_parameters().Where(p => plan.IsTrainable(p.name)).Select(p => (p.name, p.parameter)).ToList();
-            return new PreparedModel(model, trainable, trainableCount, totalCount);
+            return new PreparedModel(model, random, trainable, trainableCount, totalCount);
         }
         catch
         {
-            model.Dispose();
+            model?.Dispose();
+            random.Dispose();
             throw;
         }
     }
 
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        Model.Dispose();
+        random.Dispose();
+    }
 }

@@ -8,9 +8,11 @@ namespace AdapterLab.Bench.Scenarios.Perf;
 
 /// <summary>
 /// Scenario 7, checkpoint I/O through the agent endpoints (<c>/api/agent/blobs</c>, agent token): upload and download
-/// MB/s of a large random checkpoint next to a plain local file copy of the same bytes in the same run, web's memory
-/// (RSS) while doing it, and dedup: one backbone plus 100 adapter outputs, each experiment uploading the backbone it used
-/// again, must store ≤ backbone + 100 × adapter.
+/// MB/s of a large random checkpoint (1 GiB; 64 MiB with <c>--quick</c>) next to a plain local file copy of the same
+/// bytes in the same run, the downloaded bytes' sha256 checked against the upload's, web's memory (RSS, sampled every
+/// 50 ms, upload and download apart: it must stay flat whatever the size — streamed, never buffered whole), and dedup:
+/// one backbone plus 100 adapter outputs, each experiment uploading the backbone it used again, must store
+/// ≤ backbone + 100 × adapter.
 /// </summary>
 public sealed class PerfCheckpointScenario(PlatformClient client, string resultsDir, bool quick) : IScenario
 {
@@ -32,7 +34,8 @@ public sealed class PerfCheckpointScenario(PlatformClient client, string results
             var up = new List<double>();
             var down = new List<double>();
             var copy = new List<double>();
-            long webPeak = 0, webBase = webPid is { } p0 ? PlatformEnv.Memory(p0).Rss : 0;
+            long webPeak = 0, upPeak = 0, downPeak = 0, webBase = webPid is { } p0 ? PlatformEnv.Memory(p0).Rss : 0;
+            var timeline = new List<object>();
             for (int r = 0; r < repeats; r++)
             {
                 // A fresh random file per round (a new hash: the upload really stores it).
@@ -43,7 +46,7 @@ public sealed class PerfCheckpointScenario(PlatformClient client, string results
                 copy.Add(size / clock.Elapsed.TotalSeconds);
                 File.Delete(file + ".copy");
 
-                using var sampler = new MemorySampler(webPid);
+                var sampler = new MemorySampler(webPid);
                 clock.Restart();
                 await using (var stream = File.OpenRead(file))
                 {
@@ -53,19 +56,33 @@ public sealed class PerfCheckpointScenario(PlatformClient client, string results
                     if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"upload failed ({(int)response.StatusCode}): {await response.Content.ReadAsStringAsync(ct)}");
                 }
                 up.Add(size / clock.Elapsed.TotalSeconds);
+                sampler.Dispose();
+                upPeak = Math.Max(upPeak, sampler.Peak);
+                timeline.Add(new { round = r, phase = "upload", seconds = Math.Round(clock.Elapsed.TotalSeconds, 1), rssMiB = sampler.Series() });
+                sampler = new MemorySampler(webPid);
                 clock.Restart();
                 using (var response = await http.GetAsync($"api/agent/blobs/{hash}", HttpCompletionOption.ResponseHeadersRead, ct))
                 {
                     response.EnsureSuccessStatusCode();
                     await using var body = await response.Content.ReadAsStreamAsync(ct);
                     var buffer = new byte[1 << 20];
+                    using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                     long total = 0;
                     int n;
-                    while ((n = await body.ReadAsync(buffer, ct)) > 0) total += n;
+                    while ((n = await body.ReadAsync(buffer, ct)) > 0)
+                    {
+                        sha.AppendData(buffer, 0, n);
+                        total += n;
+                    }
                     if (total != size) throw new InvalidOperationException($"download returned {total} of {size} bytes");
+                    var got = Convert.ToHexStringLower(sha.GetHashAndReset());
+                    if (got != hash) throw new InvalidOperationException($"downloaded bytes hash to {got}, uploaded {hash}");
                 }
                 down.Add(size / clock.Elapsed.TotalSeconds);
-                webPeak = Math.Max(webPeak, sampler.Peak);
+                sampler.Dispose();
+                downPeak = Math.Max(downPeak, sampler.Peak);
+                timeline.Add(new { round = r, phase = "download", seconds = Math.Round(clock.Elapsed.TotalSeconds, 1), rssMiB = sampler.Series() });
+                webPeak = Math.Max(webPeak, Math.Max(upPeak, downPeak));
                 File.Delete(file);
                 await PlatformEnv.ExecAsync("DELETE FROM blob_chunks WHERE hash = @h; DELETE FROM blobs WHERE hash = @h", ct, ("h", hash));
             }
@@ -82,11 +99,15 @@ public sealed class PerfCheckpointScenario(PlatformClient client, string results
                 Reference = "local file copy MiB/s", ReferenceValue = copyD.Median / mb, Ratio = downD.Median / copyD.Median, Repeats = downD.N,
             });
             if (webPid is not null)
+            {
                 report.Add(new Figure("web RSS peak during transfers, above its idle RSS", (webPeak - webBase) / mb, "MiB")
                 {
                     Reference = "checkpoint size MiB", ReferenceValue = size / mb, Ratio = (double)(webPeak - webBase) / size,
                     Target = "≤ 64 MiB whatever the size (streamed)", Met = webPeak - webBase <= 64L << 20,
+                    Note = $"upload peak +{(upPeak - webBase) / mb:0} MiB, download peak +{(downPeak - webBase) / mb:0} MiB over idle {webBase / mb:0} MiB; downloads verified by sha256",
                 });
+                report.Details["webRssTimeline"] = new { idleMiB = Math.Round(webBase / mb, 1), samples = timeline };
+            }
             else report.Note("web pid unknown (ADAPTERLAB_RUN_DIR): web memory not sampled");
 
             await DedupAsync(http, report, tmp, quick, ct);
@@ -160,6 +181,7 @@ public sealed class PerfCheckpointScenario(PlatformClient client, string results
     private sealed class MemorySampler : IDisposable
     {
         private readonly CancellationTokenSource cts = new();
+        private readonly List<long> series = [];
         private long peak;
 
         public MemorySampler(int? pid)
@@ -171,12 +193,19 @@ public sealed class PerfCheckpointScenario(PlatformClient client, string results
                 {
                     var rss = PlatformEnv.Memory(p).Rss;
                     if (rss > Interlocked.Read(ref peak)) Interlocked.Exchange(ref peak, rss);
+                    lock (series) series.Add(rss);
                     try { await Task.Delay(50, cts.Token); } catch (OperationCanceledException) { }
                 }
             });
         }
 
         public long Peak => Interlocked.Read(ref peak);
+
+        /// <summary>RSS in MiB, about one value per second (the highest of each 20 samples).</summary>
+        public double[] Series()
+        {
+            lock (series) return series.Chunk(20).Select(c => Math.Round(c.Max() / 1048576.0, 1)).ToArray();
+        }
 
         public void Dispose() => cts.Cancel();
     }
