@@ -6,6 +6,9 @@ public static class QueueNames
     /// <summary>The orchestrator's inbox: agents' reports and web's requests.</summary>
     public static string Orchestrator(string prefix) => prefix + "adapterlab-orchestrator";
 
+    /// <summary>The orchestrator's progress inbox (AttemptProgressed): high volume, kept apart from lifecycle messages.</summary>
+    public static string OrchestratorProgress(string prefix) => prefix + "adapterlab-orchestrator-progress";
+
     /// <summary>One agent's own queue: RunExperiment and CancelAttempt for it alone.</summary>
     public static string Agent(string prefix, string agentId) => prefix + "adapterlab-agent-" + agentId;
 }

@@ -126,7 +126,7 @@ web_env() {
   mapfile -t -O "${#out[@]}" out < <(rabbit_env_for web)
   # An admin API key for this checkout's own tools (curl, ./platform bench): the user's, or one generated under .local/secrets.
   out+=("ADAPTERLAB_BOOTSTRAP_API_KEY=$(local_api_key)")
-  for v in ADAPTERLAB_ADMIN_EMAIL ADAPTERLAB_ADMIN_PASSWORD; do
+  for v in ADAPTERLAB_ADMIN_EMAIL ADAPTERLAB_ADMIN_PASSWORD ADAPTERLAB_ALLOW_DRY_RUN; do
     [[ -n "${!v:-}" ]] && out+=("$v=${!v}")
   done
   printf '%s\n' "${out[@]}"

@@ -8,7 +8,7 @@ using MassTransit;
 
 namespace AdapterLab.Orchestrator;
 
-/// <summary>Builds the orchestrator host: lifecycle consumers on one queue, the dispatcher and the lease reaper.</summary>
+/// <summary>Builds the orchestrator host: lifecycle consumers on one queue, progress on another, the dispatcher and the lease reaper.</summary>
 public static class OrchestratorApp
 {
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
@@ -22,6 +22,8 @@ public static class OrchestratorApp
         builder.Services.AddPlatformData(builder.Configuration);
         builder.Services.AddSingleton<DispatchSignal>();
         builder.Services.AddSingleton<MetricPointWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricPointWriter>());
+        builder.Services.AddHostedService<LegacyProgressBinding>();
         builder.Services.AddSingleton<Dispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         builder.Services.AddSingleton<LeaseReaper>();
@@ -47,12 +49,35 @@ public static class OrchestratorApp
                 x.AddConsumer<RetryRequestedConsumer>();
                 x.AddConsumer<PoisonMessageConsumer>();
             },
-            (ctx, cfg, rabbit) => cfg.ReceiveEndpoint(QueueNames.Orchestrator(rabbit.QueuePrefix), e =>
+            (ctx, cfg, rabbit) =>
             {
-                e.PrefetchCount = 32;
-                e.ConcurrentMessageLimit = 8;
-                e.ConfigureConsumers(ctx);
-            }));
+                cfg.ReceiveEndpoint(QueueNames.Orchestrator(rabbit.QueuePrefix), e =>
+                {
+                    e.PrefetchCount = 32;
+                    e.ConcurrentMessageLimit = 8;
+                    e.ConfigureConsumer<ExperimentSubmittedConsumer>(ctx);
+                    e.ConfigureConsumer<AgentAnnouncedConsumer>(ctx);
+                    e.ConfigureConsumer<AttemptHeartbeatConsumer>(ctx);
+                    e.ConfigureConsumer<AttemptStartedConsumer>(ctx);
+                    e.ConfigureConsumer<CheckpointSavedConsumer>(ctx);
+                    e.ConfigureConsumer<AffinityMeasuredConsumer>(ctx);
+                    e.ConfigureConsumer<AttemptSucceededConsumer>(ctx);
+                    e.ConfigureConsumer<AttemptFailedConsumer>(ctx);
+                    e.ConfigureConsumer<AttemptCancelledConsumer>(ctx);
+                    e.ConfigureConsumer<CancelRequestedConsumer>(ctx);
+                    e.ConfigureConsumer<RetryRequestedConsumer>(ctx);
+                    e.ConfigureConsumer<PoisonMessageConsumer>(ctx);
+                });
+                // Progress on a queue of its own: many reports in flight at once, which the metric point writer groups
+                // into one statement; a burst of them never queues ahead of a submission or a start.
+                var progress = ctx.GetRequiredService<Microsoft.Extensions.Options.IOptions<OrchestratorOptions>>().Value.ProgressConcurrency;
+                cfg.ReceiveEndpoint(QueueNames.OrchestratorProgress(rabbit.QueuePrefix), e =>
+                {
+                    e.ConcurrentMessageLimit = Math.Max(1, progress);
+                    e.PrefetchCount = Math.Max(1, progress) * 2;
+                    e.ConfigureConsumer<AttemptProgressedConsumer>(ctx);
+                });
+            });
 
         var app = builder.Build();
         app.MapPlatformHealth();

@@ -29,6 +29,10 @@ public sealed class OrchestratorOptions
     /// <summary>A blob younger than this is never reclaimed (its reference may still be on the way).</summary>
     public double BlobGcGraceMinutes { get; set; } = 60;
 
+    /// <summary>Progress reports consumed at once on the progress queue: the most the metric point writer can group into
+    /// one statement (bench perf-ingest). The broker prefetches twice as many.</summary>
+    public int ProgressConcurrency { get; set; } = 64;
+
     public TimeSpan Heartbeat => TimeSpan.FromSeconds(HeartbeatSeconds);
 
     /// <summary>A dispatched attempt gets twice the lease to be picked up and heartbeat for the first time (its agent

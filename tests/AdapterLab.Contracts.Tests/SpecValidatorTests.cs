@@ -139,6 +139,23 @@ public sealed class SpecValidatorTests
         Assert.NotEqual(SpecJson.Hash(a), SpecJson.Hash(a with { Training = a.Training with { Seed = 2 } }));
     }
 
+    [Fact]
+    public void A_dry_run_is_refused_unless_the_platform_enables_it()
+    {
+        var dry = SpecSamples.Pretrain with { Training = SpecSamples.Pretrain.Training with { DryRun = true } };
+        Assert.Contains("training.dryRun", SpecValidator.Validate(dry).Keys);
+        Assert.Empty(SpecValidator.Validate(dry, allowDryRun: true));
+        Assert.Empty(SpecValidator.Validate(SpecSamples.Pretrain with { Training = SpecSamples.Pretrain.Training with { DryRun = false } }));
+    }
+
+    [Fact]
+    public void An_ordinary_spec_has_no_dry_run_field_so_its_hash_is_unchanged()
+    {
+        var json = SpecJson.Serialize(SpecSamples.LinearProbe);
+        Assert.DoesNotContain("dryRun", json);
+        Assert.Contains("\"dryRun\":true", SpecJson.Serialize(SpecSamples.LinearProbe with { Training = SpecSamples.LinearProbe.Training with { DryRun = true } }));
+    }
+
     private static string Describe(IReadOnlyDictionary<string, string[]> errors) =>
         errors.Count == 0 ? "(no errors)" : string.Join("; ", errors.Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}"));
 }

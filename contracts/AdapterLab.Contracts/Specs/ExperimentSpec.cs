@@ -206,6 +206,14 @@ public sealed record TrainingSpec
 
     /// <summary>Which resumable checkpoints to keep: <c>latest</c> (default), <c>best</c> (best validation score, plus the latest) or <c>all</c>.</summary>
     public string CheckpointRetention { get; init; } = "latest";
+
+    /// <summary>
+    /// Benchmark mode (<c>bench perf-dispatch</c>): the experiment goes through dispatch, its attempt, lease and agent
+    /// reports like any other, but the agent builds no model and trains nothing, and it succeeds without results. The
+    /// validator refuses it unless the platform enables it (web: <c>ADAPTERLAB_ALLOW_DRY_RUN=1</c>). Left out (null) of
+    /// ordinary specs, so their canonical JSON and hashes are unchanged.
+    /// </summary>
+    public bool? DryRun { get; init; }
 }
 
 /// <summary>Retry policy.</summary>

@@ -24,7 +24,8 @@ public static partial class SpecValidator
     private static partial Regex NamePattern();
 
     /// <summary>Validates a spec; an empty result means valid.</summary>
-    public static IReadOnlyDictionary<string, string[]> Validate(ExperimentSpec spec)
+    /// <param name="allowDryRun">Whether this platform accepts <c>training.dryRun</c> (benchmarks only; off by default).</param>
+    public static IReadOnlyDictionary<string, string[]> Validate(ExperimentSpec spec, bool allowDryRun = false)
     {
         var e = new ErrorBag();
         if (spec.SpecVersion != ExperimentSpec.CurrentVersion)
@@ -40,6 +41,8 @@ public static partial class SpecValidator
         ValidateMethod(spec, preset, e);
         ValidateTasksAndData(spec, e);
         ValidateTraining(spec.Training, e);
+        if (spec.Training.DryRun == true && !allowDryRun)
+            e.Add("training.dryRun", "dry-run trains nothing and is for benchmarks only; this platform does not enable it (web setting ADAPTERLAB_ALLOW_DRY_RUN=1)");
         ValidateMultitask(spec, preset, e);
 
         if (spec.Retry.MaxAttempts is < 1 or > 20) e.Add("retry.maxAttempts", "must be between 1 and 20");

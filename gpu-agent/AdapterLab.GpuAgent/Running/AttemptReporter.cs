@@ -20,12 +20,14 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
     private readonly ConcurrentQueue<MetricPoint> _points = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _flusher;
-    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+    private readonly DateTimeOffset _startedAt;
     private long _totalSteps;
     private long _startStep;
 
-    public AttemptReporter(IBus bus, ReliablePublisher reliable, BlobClient blobs, RunningAttemptState state, string agentId, Provenance provenance, TimeSpan flushInterval)
+    /// <param name="startedAt">When the agent accepted the attempt (its AttemptStarted).</param>
+    public AttemptReporter(IBus bus, ReliablePublisher reliable, BlobClient blobs, RunningAttemptState state, string agentId, Provenance provenance, DateTimeOffset startedAt, TimeSpan flushInterval)
     {
+        _startedAt = startedAt;
         _bus = bus;
         _reliable = reliable;
         _blobs = blobs;
@@ -40,6 +42,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
     public long LastCheckpointStep { get; private set; }
     public long TotalSteps => _totalSteps;
 
+    /// <summary>Preparation is done (the attempt was reported Running on acceptance): the facts it produced.</summary>
     public void OnStarted(TrainingStart start)
     {
         _totalSteps = start.TotalSteps;
@@ -50,7 +53,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
             Device = start.Device,
             Packages = new Dictionary<string, string>(Provenance.Packages.Concat(start.Packages).DistinctBy(kv => kv.Key)),
         };
-        _reliable.PublishAsync(new AttemptStarted
+        _reliable.PublishAsync(new AttemptPrepared
         {
             ExperimentId = _state.ExperimentId,
             AttemptNumber = _state.AttemptNumber,
@@ -60,7 +63,8 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
             TotalParameters = start.TotalParameters,
             TotalSteps = start.TotalSteps,
             StartStep = start.StartStep,
-            StartedAt = DateTimeOffset.UtcNow,
+            StartedAt = _startedAt,
+            PreparedAt = DateTimeOffset.UtcNow,
         }).GetAwaiter().GetResult();
     }
 

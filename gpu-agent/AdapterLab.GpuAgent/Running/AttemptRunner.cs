@@ -65,10 +65,32 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
             Seed = spec.Training.Seed,
             Host = Environment.MachineName,
         };
-        await using var reporter = new AttemptReporter(bus, publisher, blobs, state, o.ResolvedId, provenance, TimeSpan.FromSeconds(o.FlushSeconds));
         using var _ = log.BeginScope(new Dictionary<string, object> { ["ExperimentId"] = m.ExperimentId, ["Attempt"] = m.AttemptNumber });
+        var acceptedAt = DateTimeOffset.UtcNow;
+        await using var reporter = new AttemptReporter(bus, publisher, blobs, state, o.ResolvedId, provenance, acceptedAt, TimeSpan.FromSeconds(o.FlushSeconds));
         try
         {
+            // Running from the moment the slot is held: the orchestrator records it now, and the facts that only
+            // preparation knows (parameter counts, device, resume step) follow in AttemptPrepared once the weights are
+            // fetched and the model is built (bench perf-dispatch: submit → Running).
+            await publisher.PublishAsync(new AttemptStarted
+            {
+                ExperimentId = m.ExperimentId,
+                AttemptNumber = m.AttemptNumber,
+                AgentId = o.ResolvedId,
+                Provenance = provenance,
+                TotalSteps = spec.Training.Steps ?? 0,
+                StartedAt = acceptedAt,
+                Preparing = true,
+            });
+            log.LogInformation("Accepted experiment {ExperimentId} attempt {Attempt}; preparing", m.ExperimentId, m.AttemptNumber);
+
+            if (spec.Training.DryRun == true)
+            {
+                await DryRunAsync(m, spec, provenance, acceptedAt);
+                return;
+            }
+
             string? backbone = null, model = null, resume = null;
             try
             {
@@ -84,6 +106,16 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
             catch (Exception ex) when (ex is HttpRequestException or BlobTransferException or IOException)
             {
                 await PublishFailedAsync(m, state, $"could not fetch weights: {ex.Message}", training: false);
+                return;
+            }
+            catch (OperationCanceledException) when (state.StopToken.IsCancellationRequested)
+            {
+                // Stopped while preparing (the attempt is already Running): a cancel, or the agent shutting down. Nothing
+                // trained, so no new checkpoint; the attempt's own resume checkpoint stays the one to resume from.
+                if (state.CancelledByUser)
+                    await publisher.PublishAsync(new AttemptCancelled { ExperimentId = m.ExperimentId, AttemptNumber = m.AttemptNumber, Step = 0 });
+                else
+                    await PublishFailedAsync(m, state, $"agent {o.ResolvedId} stopped while preparing", training: false);
                 return;
             }
 
@@ -160,6 +192,30 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
             {
             }
         }
+    }
+
+    /// <summary>
+    /// <c>training.dryRun</c> (benchmarks, enabled per platform): the attempt has been accepted and reported Running like any
+    /// other; it then reports preparation with the catalogue's parameter counts and succeeds at step 0 without building a
+    /// model, fetching weights or producing results.
+    /// </summary>
+    private async Task DryRunAsync(RunExperiment m, ExperimentSpec spec, Provenance provenance, DateTimeOffset acceptedAt)
+    {
+        var counts = spec.Kind is Kinds.Pretrain or Kinds.Adapt or Kinds.Evaluate ? ModelCatalogue.Count(spec) : null;
+        await publisher.PublishAsync(new AttemptPrepared
+        {
+            ExperimentId = m.ExperimentId,
+            AttemptNumber = m.AttemptNumber,
+            AgentId = options.Value.ResolvedId,
+            Provenance = provenance with { Device = "none (dry run)" },
+            TrainableParameters = counts?.Trainable ?? 0,
+            TotalParameters = counts?.Total ?? 0,
+            TotalSteps = spec.Training.Steps ?? 0,
+            StartedAt = acceptedAt,
+            PreparedAt = DateTimeOffset.UtcNow,
+        });
+        await publisher.PublishAsync(new AttemptSucceeded { ExperimentId = m.ExperimentId, AttemptNumber = m.AttemptNumber, FinishedAt = DateTimeOffset.UtcNow });
+        log.LogInformation("Dry run: attempt accepted and ended without training");
     }
 
     private async Task PublishFailedAsync(RunExperiment m, RunningAttemptState state, string reason, bool training, long? step = null, string? corruptBlob = null)

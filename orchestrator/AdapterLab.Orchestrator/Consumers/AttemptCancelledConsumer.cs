@@ -21,7 +21,7 @@ public sealed class AttemptCancelledConsumer(PlatformDbContext db, DispatchSigna
         attempt.FinishedAt = now;
         attempt.Step = Math.Max(attempt.Step, m.Step);
         e.Step = Math.Max(e.Step, m.Step);
-        var news = e.Status.IsTerminal() ? null : ExperimentLifecycle.Transition(db, e, ExperimentStatus.Cancelled, Actors.Agent(attempt.AgentId), $"stopped at step {m.Step}", now);
+        var news = e.Status.IsTerminal() ? null : ExperimentLifecycle.Transition(db, e, ExperimentStatus.Cancelled, Actors.Agent(attempt.AgentId), $"stopped at step {attempt.Step}", now);
         await db.SaveChangesAsync(ct);
         if (m.ResumeBlob is { } blob)
             await CheckpointRows.InsertAsync(db, e.Id, m.AttemptNumber, m.Step, "resume", blob, 0, now, ct);

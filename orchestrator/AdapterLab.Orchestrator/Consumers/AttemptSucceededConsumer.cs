@@ -1,6 +1,8 @@
 using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Messages;
+using AdapterLab.Contracts.Specs;
 using AdapterLab.Data;
+using AdapterLab.Data.Entities;
 using AdapterLab.Orchestrator.Lifecycle;
 using AdapterLab.Orchestrator.Scheduling;
 using MassTransit;
@@ -23,6 +25,15 @@ public sealed class AttemptSucceededConsumer(PlatformDbContext db, DispatchSigna
         if (e.Status.IsTerminal()) return;
         var now = clock.GetUtcNow();
 
+        // An attempt that succeeded ran, even when its AttemptStarted has not been processed yet (it comes moments before
+        // on a short run, and the orchestrator consumes concurrently): the audit log keeps Dispatched → Running → Succeeded.
+        ExperimentStatusChanged? running = null;
+        if (e.Status == ExperimentStatus.Dispatched)
+        {
+            attempt.StartedAt ??= now;
+            e.StartedAt ??= now;
+            running = ExperimentLifecycle.Transition(db, e, ExperimentStatus.Running, Actors.Agent(attempt.AgentId), null, now);
+        }
         attempt.Status = ExperimentStatus.Succeeded;
         attempt.FinishedAt = m.FinishedAt;
         attempt.Step = Math.Max(attempt.Step, m.Step);
@@ -33,7 +44,7 @@ public sealed class AttemptSucceededConsumer(PlatformDbContext db, DispatchSigna
         e.PeakMemoryBytes = m.PeakMemoryBytes ?? e.PeakMemoryBytes;
         e.WaitingReason = null;
         e.FailureReason = null;
-        var news = ExperimentLifecycle.Transition(db, e, ExperimentStatus.Succeeded, Actors.Agent(attempt.AgentId), null, now);
+        var news = ExperimentLifecycle.Transition(db, e, ExperimentStatus.Succeeded, Actors.Agent(attempt.AgentId), DryRun(e) ? "dry run: nothing was trained" : null, now);
 
         var existing = await db.FinalResults.Where(r => r.ExperimentId == e.Id).ToListAsync(ct);
         db.FinalResults.RemoveRange(existing);
@@ -59,6 +70,9 @@ public sealed class AttemptSucceededConsumer(PlatformDbContext db, DispatchSigna
         await tx.CommitAsync(ct);
 
         signal.Raise();
+        if (running is not null) await context.Publish(running, ct);
         if (news is not null) await context.Publish(news, ct);
     }
+
+    private static bool DryRun(Experiment e) => e.SpecJson.Contains("\"dryRun\"", StringComparison.Ordinal) && SpecJson.Deserialize(e.SpecJson).Training.DryRun == true;
 }

@@ -11,11 +11,12 @@ namespace AdapterLab.Orchestrator.Consumers;
 /// shows why a report from its agent was not applied.
 /// </summary>
 public sealed class PoisonMessageConsumer(PlatformDbContext db, TimeProvider clock) :
-    IConsumer<Fault<AttemptStarted>>, IConsumer<Fault<AttemptProgressed>>, IConsumer<Fault<CheckpointSaved>>,
+    IConsumer<Fault<AttemptStarted>>, IConsumer<Fault<AttemptPrepared>>, IConsumer<Fault<AttemptProgressed>>, IConsumer<Fault<CheckpointSaved>>,
     IConsumer<Fault<AttemptSucceeded>>, IConsumer<Fault<AttemptFailed>>, IConsumer<Fault<AttemptCancelled>>,
     IConsumer<Fault<CancelRequested>>, IConsumer<Fault<RetryRequested>>
 {
     public Task Consume(ConsumeContext<Fault<AttemptStarted>> c) => RecordAsync(c, c.Message.Message.ExperimentId, nameof(AttemptStarted));
+    public Task Consume(ConsumeContext<Fault<AttemptPrepared>> c) => RecordAsync(c, c.Message.Message.ExperimentId, nameof(AttemptPrepared));
     public Task Consume(ConsumeContext<Fault<AttemptProgressed>> c) => RecordAsync(c, c.Message.Message.ExperimentId, nameof(AttemptProgressed));
     public Task Consume(ConsumeContext<Fault<CheckpointSaved>> c) => RecordAsync(c, c.Message.Message.ExperimentId, nameof(CheckpointSaved));
     public Task Consume(ConsumeContext<Fault<AttemptSucceeded>> c) => RecordAsync(c, c.Message.Message.ExperimentId, nameof(AttemptSucceeded));

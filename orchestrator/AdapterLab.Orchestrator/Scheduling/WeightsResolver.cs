@@ -1,7 +1,6 @@
 using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Data;
-using AdapterLab.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdapterLab.Orchestrator.Scheduling;
@@ -14,54 +13,66 @@ public sealed record WeightsResolution(string? BackboneBlob, string? ModelBlob, 
     public static WeightsResolution Fail(string reason) => new(null, null, null, reason);
 }
 
-/// <summary>Resolves a spec's backbone (random, named, or an experiment's output) against what is stored now.</summary>
-public static class WeightsResolver
+/// <summary>What the resolver needs of a queued experiment: columns stored at submission (no spec parsing).</summary>
+/// <param name="RequiresBackbone">The spec's named backbone (<c>backbone.source: named</c>).</param>
+/// <param name="RequiresExperiment">The spec's backbone experiment (<c>backbone.source: experiment</c>).</param>
+public sealed record WeightsNeed(string Kind, string Preset, string? RequiresBackbone, Guid? RequiresExperiment);
+
+/// <summary>
+/// Resolves a queued experiment's backbone (random, named, or an experiment's output) against what is stored now. One
+/// instance serves one dispatch pass: experiments that need the same backbone share one lookup.
+/// </summary>
+public sealed class WeightsResolver(PlatformDbContext db)
 {
-    public static async Task<WeightsResolution> ResolveAsync(PlatformDbContext db, Experiment e, CancellationToken ct)
+    private readonly Dictionary<WeightsNeed, WeightsResolution> _resolved = [];
+
+    public async Task<WeightsResolution> ResolveAsync(WeightsNeed need, CancellationToken ct)
     {
         // Hot path (every dispatch pass, every queued experiment): a random backbone needs no lookup at all.
-        if (e.RequiresBackbone is null && e.RequiresExperiment is null) return WeightsResolution.Random;
-        var spec = SpecJson.Deserialize(e.SpecJson);
-        var b = spec.Backbone;
-        switch (b.Source)
+        if (need.RequiresBackbone is null && need.RequiresExperiment is null) return WeightsResolution.Random;
+        if (_resolved.TryGetValue(need, out var known)) return known;
+        var r = need.RequiresBackbone is { } name ? await NamedAsync(name, need.Preset, ct) : await FromExperimentAsync(need, ct);
+        _resolved[need] = r;
+        return r;
+    }
+
+    private async Task<WeightsResolution> NamedAsync(string name, string preset, CancellationToken ct)
+    {
+        var backbone = await db.Backbones.AsNoTracking().SingleOrDefaultAsync(x => x.Name == name, ct);
+        if (backbone is null) return WeightsResolution.Wait($"waiting for backbone {name}: no backbone of that name is registered yet");
+        if (backbone.Preset != preset)
+            return WeightsResolution.Fail($"backbone {name} is a {backbone.Preset}, but the spec asks for {preset}");
+        if (backbone.BlobHash is null)
         {
-            case BackboneSources.Named:
-            {
-                var backbone = await db.Backbones.AsNoTracking().SingleOrDefaultAsync(x => x.Name == b.Name, ct);
-                if (backbone is null) return WeightsResolution.Wait($"waiting for backbone {b.Name}: no backbone of that name is registered yet");
-                if (backbone.Preset != b.Preset)
-                    return WeightsResolution.Fail($"backbone {b.Name} is a {backbone.Preset}, but the spec asks for {b.Preset}");
-                if (backbone.BlobHash is null)
-                {
-                    var source = backbone.SourceExperimentId is { } sid
-                        ? await db.Experiments.AsNoTracking().Where(x => x.Id == sid).Select(x => new { x.Status }).SingleOrDefaultAsync(ct)
-                        : null;
-                    return source?.Status is ExperimentStatus.Failed or ExperimentStatus.Cancelled
-                        ? WeightsResolution.Wait($"waiting for backbone {b.Name}: its pretrain {backbone.SourceExperimentId} is {source.Status}; retry it")
-                        : WeightsResolution.Wait($"waiting for backbone {b.Name}: its pretrain {backbone.SourceExperimentId} has not finished");
-                }
-                return new WeightsResolution(backbone.BlobHash, null, null, null);
-            }
-            case BackboneSources.Experiment:
-            {
-                var source = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(x => x.Id == b.ExperimentId, ct);
-                if (source is null) return WeightsResolution.Fail($"backbone experiment {b.ExperimentId} does not exist");
-                if (source.Preset != b.Preset) return WeightsResolution.Fail($"experiment {source.Id} trained a {source.Preset}, but the spec asks for {b.Preset}");
-                if (source.Status != ExperimentStatus.Succeeded)
-                    return WeightsResolution.Wait($"waiting for experiment {source.Id} to succeed (it is {source.Status})");
-                if (e.Kind == Kinds.Evaluate)
-                {
-                    var backbone = source.Kind == Kinds.Pretrain
-                        ? source.BackboneBlob
-                        : await db.Attempts.AsNoTracking().Where(a => a.ExperimentId == source.Id && a.Number == source.AttemptCount).Select(a => a.BackboneBlob).SingleOrDefaultAsync(ct);
-                    return new WeightsResolution(backbone, source.OutputBlob, null, null);
-                }
-                return source.BackboneBlob is null
-                    ? WeightsResolution.Fail($"experiment {source.Id} ({source.Kind}) did not produce a backbone")
-                    : new WeightsResolution(source.BackboneBlob, null, null, null);
-            }
-            default:
-                return WeightsResolution.Random;
+            var source = backbone.SourceExperimentId is { } sid
+                ? await db.Experiments.AsNoTracking().Where(x => x.Id == sid).Select(x => new { x.Status }).SingleOrDefaultAsync(ct)
+                : null;
+            return source?.Status is ExperimentStatus.Failed or ExperimentStatus.Cancelled
+                ? WeightsResolution.Wait($"waiting for backbone {name}: its pretrain {backbone.SourceExperimentId} is {source.Status}; retry it")
+                : WeightsResolution.Wait($"waiting for backbone {name}: its pretrain {backbone.SourceExperimentId} has not finished");
         }
+        return new WeightsResolution(backbone.BlobHash, null, null, null);
+    }
+
+    private async Task<WeightsResolution> FromExperimentAsync(WeightsNeed need, CancellationToken ct)
+    {
+        var source = await db.Experiments.AsNoTracking()
+            .Where(x => x.Id == need.RequiresExperiment)
+            .Select(x => new { x.Id, x.Kind, x.Preset, x.Status, x.BackboneBlob, x.OutputBlob, x.AttemptCount })
+            .SingleOrDefaultAsync(ct);
+        if (source is null) return WeightsResolution.Fail($"backbone experiment {need.RequiresExperiment} does not exist");
+        if (source.Preset != need.Preset) return WeightsResolution.Fail($"experiment {source.Id} trained a {source.Preset}, but the spec asks for {need.Preset}");
+        if (source.Status != ExperimentStatus.Succeeded)
+            return WeightsResolution.Wait($"waiting for experiment {source.Id} to succeed (it is {source.Status})");
+        if (need.Kind == Kinds.Evaluate)
+        {
+            var backbone = source.Kind == Kinds.Pretrain
+                ? source.BackboneBlob
+                : await db.Attempts.AsNoTracking().Where(a => a.ExperimentId == source.Id && a.Number == source.AttemptCount).Select(a => a.BackboneBlob).SingleOrDefaultAsync(ct);
+            return new WeightsResolution(backbone, source.OutputBlob, null, null);
+        }
+        return source.BackboneBlob is null
+            ? WeightsResolution.Fail($"experiment {source.Id} ({source.Kind}) did not produce a backbone")
+            : new WeightsResolution(source.BackboneBlob, null, null, null);
     }
 }

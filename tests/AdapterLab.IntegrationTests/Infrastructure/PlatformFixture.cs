@@ -29,6 +29,9 @@ public class PlatformFixture : IAsyncLifetime
 
     /// <summary>The web host's services (e.g. its bus, to publish a message as any part of the platform could).</summary>
     public IServiceProvider WebServices { get; private set; } = null!;
+
+    /// <summary>The orchestrator host's services (e.g. its metric point writer).</summary>
+    public IServiceProvider OrchestratorServices { get; private set; } = null!;
     protected string Prefix { get; } = $"t{Guid.NewGuid().ToString("N")[..8]}-";
     protected Dictionary<string, string?> Settings { get; } = new();
 
@@ -68,7 +71,7 @@ public class PlatformFixture : IAsyncLifetime
         Api = new HttpClient { BaseAddress = WebAddress, Timeout = TimeSpan.FromSeconds(60) };
         Api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
 
-        await StartAsync(OrchestratorApp.Create, "Orchestrator");
+        OrchestratorServices = (await StartAsync(OrchestratorApp.Create, "Orchestrator")).Services;
         if (StartsInProcessAgent) await StartAgentAsync(AgentId);
     }
 

@@ -12,7 +12,7 @@ namespace AdapterLab.Web.Experiments;
 /// status, then records <see cref="CancelRequested"/> / <see cref="RetryRequested"/> in the outbox for the orchestrator,
 /// which owns the lifecycle.
 /// </summary>
-public sealed class ExperimentControl(IDbContextFactory<PlatformDbContext> dbFactory, OutboxSignal outbox, TimeProvider clock)
+public sealed class ExperimentControl(IDbContextFactory<PlatformDbContext> dbFactory, OutboxPublisher outbox, TimeProvider clock)
 {
     public enum Outcome { Accepted, NotFound, Forbidden, Conflict }
 
@@ -49,6 +49,7 @@ public sealed class ExperimentControl(IDbContextFactory<PlatformDbContext> dbFac
             .Select(e => new { e.Id, e.Status, e.Owner }).ToDictionaryAsync(e => e.Id, ct);
         var now = clock.GetUtcNow();
         var results = new List<Result>(ids.Count);
+        var rowsOut = new List<AdapterLab.Data.Outbox.OutboxMessage>();
         foreach (var id in ids)
         {
             if (!rows.TryGetValue(id, out var row)) { results.Add(new(id, Outcome.NotFound, Detail: $"no experiment with id {id}")); continue; }
@@ -62,13 +63,15 @@ public sealed class ExperimentControl(IDbContextFactory<PlatformDbContext> dbFac
                 results.Add(new(id, Outcome.Conflict, row.Status, $"{refusal}; the experiment is {row.Status}"));
                 continue;
             }
-            db.Outbox.Add(OutboxEntries.For(message(id), now));
+            var outgoing = OutboxEntries.For(message(id), now);
+            db.Outbox.Add(outgoing);
+            rowsOut.Add(outgoing);
             results.Add(new(id, Outcome.Accepted, row.Status));
         }
         if (results.Any(r => r.Outcome == Outcome.Accepted))
         {
             await db.SaveChangesAsync(ct);
-            outbox.Ring();
+            await outbox.PublishCommittedAsync(rowsOut);
         }
         return results;
     }

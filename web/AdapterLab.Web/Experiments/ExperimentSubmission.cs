@@ -12,9 +12,10 @@ namespace AdapterLab.Web.Experiments;
 
 /// <summary>
 /// Stores a validated spec as a Queued experiment, its audit row, a pending backbone (pretrain with registerAs) and the
-/// <see cref="ExperimentSubmitted"/> outbox row in one transaction, then rings the outbox relay. Submit and clone share it.
+/// <see cref="ExperimentSubmitted"/> outbox row in one transaction, then publishes that row at once (the relay covers a
+/// failure). Submit and clone share it.
 /// </summary>
-public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> dbFactory, OutboxSignal outbox, TimeProvider clock)
+public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> dbFactory, OutboxPublisher outbox, TimeProvider clock)
 {
     /// <summary>Outcome of a submission: the new experiment, or the name of a backbone that already exists.</summary>
     public sealed record Result(Experiment? Experiment, string? BackboneConflict);
@@ -44,7 +45,8 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
             ExperimentId = experiment.Id, AttemptNumber = 0, From = "", To = nameof(ExperimentStatus.Queued), Actor = actor,
             Reason = "submitted", At = now,
         });
-        db.Outbox.Add(OutboxEntries.For(new ExperimentSubmitted { ExperimentId = experiment.Id, SubmittedAt = now }, now));
+        var submitted = OutboxEntries.For(new ExperimentSubmitted { ExperimentId = experiment.Id, SubmittedAt = now }, now);
+        db.Outbox.Add(submitted);
         try
         {
             // One transaction: the experiment never exists without its outgoing message (or its backbone name).
@@ -57,7 +59,8 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
             // Lost a race with a concurrent submission registering the same backbone name.
             return new(null, spec.Backbone.RegisterAs);
         }
-        outbox.Ring();
+        // Published from here, right after the commit: the orchestrator dispatches on it (bench perf-dispatch).
+        await outbox.PublishCommittedAsync([submitted]);
         return new(experiment, null);
     }
 

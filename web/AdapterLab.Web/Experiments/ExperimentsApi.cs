@@ -62,20 +62,28 @@ public static class ExperimentsApi
         var body = await reader.ReadToEndAsync(ct);
         var spec = SpecJson.TryParse(body, out var parseErrors);
         if (spec is null) return Invalid(parseErrors);
-        var errors = SpecValidator.Validate(spec);
+        var configuration = request.HttpContext.RequestServices.GetRequiredService<IConfiguration>();
+        var errors = SpecValidator.Validate(spec, AllowsDryRun(configuration));
         if (errors.Count > 0) return Invalid(errors);
-        if (Weights.FolderDatasetCheck.Check(spec, request.HttpContext.RequestServices.GetRequiredService<IConfiguration>()) is { } folderErrors) return Invalid(folderErrors);
+        if (Weights.FolderDatasetCheck.Check(spec, configuration) is { } folderErrors) return Invalid(folderErrors);
         return await Store(spec, user, submission, ct);
     }
 
+    /// <summary>
+    /// Whether this platform accepts <c>training.dryRun</c> specs (benchmarks only): the setting
+    /// <c>ADAPTERLAB_ALLOW_DRY_RUN</c> (<c>1</c> or <c>true</c>; environment or configuration), off by default.
+    /// </summary>
+    public static bool AllowsDryRun(IConfiguration configuration) =>
+        configuration["ADAPTERLAB_ALLOW_DRY_RUN"] is { } v && (v == "1" || v.Equals("true", StringComparison.OrdinalIgnoreCase));
+
     private static async Task<Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult>> Clone(
-        Guid id, ClaimsPrincipal user, PlatformDbContext db, ExperimentSubmission submission, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, PlatformDbContext db, ExperimentSubmission submission, IConfiguration configuration, CancellationToken ct)
     {
         var json = await db.Experiments.Where(e => e.Id == id).Select(e => e.SpecJson).SingleOrDefaultAsync(ct);
         if (json is null) return NotFound(id);
         var spec = SpecJson.Deserialize(json);
         // Re-validate: the spec was valid when stored, but the platform's rules may have changed since.
-        var errors = SpecValidator.Validate(spec);
+        var errors = SpecValidator.Validate(spec, AllowsDryRun(configuration));
         if (errors.Count > 0) return Invalid(errors);
         return await Store(spec, user, submission, ct);
     }

@@ -11,6 +11,7 @@ public static class MessagingExtensions
     {
         builder.Services.AddSingleton<ExperimentNotifications>();
         builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<OutboxPublisher>();
         builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.AddPlatformBus(builder.Configuration,
             x => x.AddConsumer<ExperimentStatusChangedConsumer>(),

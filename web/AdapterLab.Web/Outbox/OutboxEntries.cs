@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AdapterLab.Contracts.Messages;
 using AdapterLab.Data.Outbox;
 
 namespace AdapterLab.Web.Outbox;
@@ -15,4 +16,14 @@ public static class OutboxEntries
         Payload = JsonSerializer.Serialize(message, Json),
         CreatedAt = now,
     };
+
+    /// <summary>The message a row holds, as the type it was written as.</summary>
+    public static (object Message, Type Type) Materialise(OutboxMessage row)
+    {
+        var type = typeof(ExperimentSubmitted).Assembly.GetType(row.MessageType, throwOnError: false)
+                   ?? throw new InvalidOperationException($"unknown outbox message type '{row.MessageType}'");
+        var message = JsonSerializer.Deserialize(row.Payload, type, Json)
+                      ?? throw new InvalidOperationException($"empty payload in outbox message {row.Id}");
+        return (message, type);
+    }
 }

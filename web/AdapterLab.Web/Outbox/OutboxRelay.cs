@@ -1,5 +1,3 @@
-using System.Text.Json;
-using AdapterLab.Contracts.Messages;
 using AdapterLab.Data;
 using AdapterLab.Data.Outbox;
 using MassTransit;
@@ -8,10 +6,10 @@ using Microsoft.EntityFrameworkCore;
 namespace AdapterLab.Web.Outbox;
 
 /// <summary>
-/// Publishes unsent outbox rows in id order and marks them sent. Woken by <see cref="OutboxSignal"/> right after a commit,
-/// and every <see cref="ScanInterval"/> regardless (the reconciler: rows written while the broker was down, or by an
-/// instance that died before relaying). A row may be published twice (handlers are idempotent) but never lost: it is
-/// marked sent only after the broker confirmed it.
+/// Publishes unsent outbox rows in id order and marks them sent: the rows <see cref="OutboxPublisher"/> could not publish
+/// right after their commit (it rings <see cref="OutboxSignal"/>), and every <see cref="ScanInterval"/> whatever is left
+/// (the reconciler: rows written while the broker was down, or by an instance that died before publishing). A row may
+/// be published twice (handlers are idempotent) but never lost: it is marked sent only after the broker confirmed it.
 /// </summary>
 public sealed class OutboxRelay(
     IDbContextFactory<PlatformDbContext> dbFactory, IBus bus, OutboxSignal signal, ILogger<OutboxRelay> log) : BackgroundService
@@ -56,7 +54,7 @@ public sealed class OutboxRelay(
             row.Attempts++;
             try
             {
-                var (message, type) = Materialise(row);
+                var (message, type) = OutboxEntries.Materialise(row);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(PublishTimeout);
                 await bus.Publish(message, type, timeout.Token);
@@ -74,14 +72,5 @@ public sealed class OutboxRelay(
         await tx.CommitAsync(CancellationToken.None);
         if (published > 0) log.LogDebug("Relayed {Count} outbox messages", published);
         return published;
-    }
-
-    private static (object Message, Type Type) Materialise(OutboxMessage row)
-    {
-        var type = typeof(ExperimentSubmitted).Assembly.GetType(row.MessageType, throwOnError: false)
-                   ?? throw new InvalidOperationException($"unknown outbox message type '{row.MessageType}'");
-        var message = JsonSerializer.Deserialize(row.Payload, type, OutboxEntries.Json)
-                      ?? throw new InvalidOperationException($"empty payload in outbox message {row.Id}");
-        return (message, type);
     }
 }

@@ -1,0 +1,128 @@
+using AdapterLab.Contracts.Messages;
+using AdapterLab.IntegrationTests.Infrastructure;
+using AdapterLab.Orchestrator.Results;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AdapterLab.IntegrationTests.Lifecycle;
+
+/// <summary>
+/// Progress reports are stored in batches (one statement for many reports): duplicates within a batch, across batches
+/// and from the broker store each point once; reports of a superseded or lost attempt are fenced off; a later attempt's
+/// value replaces an earlier attempt's.
+/// </summary>
+[Collection(SharedPlatformCollection.Name)]
+public sealed class ProgressIngestionTests(SharedPlatform platform) : IAsyncLifetime
+{
+    private readonly List<Guid> _created = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>The experiments a test made up leave the shared platform again.</summary>
+    public async Task DisposeAsync()
+    {
+        if (_created.Count == 0) return;
+        await using var db = platform.Db();
+        var ids = _created.ToArray();
+        await db.MetricPoints.Where(p => ids.Contains(p.ExperimentId)).ExecuteDeleteAsync();
+        await db.Experiments.Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(); // attempts cascade
+    }
+
+    [Fact]
+    public async Task A_batch_with_duplicates_and_a_lost_attempt_stores_each_live_point_once()
+    {
+        var resumed = await CreateRunningAsync(attempt: 2, lostAttempts: 1);
+        var other = await CreateRunningAsync(attempt: 1);
+        await using (var db = platform.Db())
+        {
+            // Attempt 1 measured step 1 before it was lost; attempt 2 measures it again after resuming.
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO metric_points (experiment_id, name, split, task, domain, step, attempt_number, value)
+                VALUES ({resumed}, 'loss', 'train', 'classification', 'synthetic', 1, 1, 99.0)
+                """);
+        }
+        var first = Report(resumed, 2, from: 1, to: 10, value: s => 1.0 / s);
+        var overlapping = Report(resumed, 2, from: 6, to: 15, value: s => 1.0 / s);
+        var fromLostAttempt = Report(resumed, 1, from: 100, to: 105, value: _ => 7.0);
+        var otherReport = Report(other, 1, from: 1, to: 5, value: s => s);
+        var batch = new[] { first, first, overlapping, fromLostAttempt, otherReport, overlapping };
+
+        var writer = platform.OrchestratorServices.GetRequiredService<MetricPointWriter>();
+        var news = await writer.WriteAsync(batch, CancellationToken.None);
+        var again = await writer.WriteAsync(batch, CancellationToken.None); // the whole batch redelivered
+
+        await using var check = platform.Db();
+        var points = await check.MetricPoints.AsNoTracking().Where(p => p.ExperimentId == resumed).OrderBy(p => p.Step).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, 15).Select(s => (long)s), points.Select(p => p.Step));
+        Assert.All(points, p => Assert.Equal(2, p.AttemptNumber));
+        Assert.All(points, p => Assert.Equal(1.0 / p.Step, p.Value, 12)); // step 1: attempt 2's value replaced attempt 1's 99
+        Assert.Equal(5, await check.MetricPoints.CountAsync(p => p.ExperimentId == other));
+
+        var e = await check.Experiments.AsNoTracking().SingleAsync(x => x.Id == resumed);
+        Assert.Equal(15, e.Step);
+        Assert.Equal(15, (await check.Attempts.AsNoTracking().SingleAsync(a => a.ExperimentId == resumed && a.Number == 2)).Step);
+        Assert.Equal(0, (await check.Attempts.AsNoTracking().SingleAsync(a => a.ExperimentId == resumed && a.Number == 1)).Step);
+
+        // One piece of news per live experiment, with the batch's last report of it; none for the lost attempt's report.
+        foreach (var result in new[] { news, again })
+        {
+            Assert.Null(result[3]);
+            Assert.Single(result, n => n?.ExperimentId == resumed);
+            Assert.Single(result, n => n?.ExperimentId == other);
+            Assert.Equal(15, result[5]!.Step);
+            Assert.Equal("Running", result[5]!.Status);
+        }
+    }
+
+    [Fact]
+    public async Task Reports_delivered_twice_over_the_broker_store_each_point_once()
+    {
+        var id = await CreateRunningAsync(attempt: 1);
+        var bus = platform.WebServices.GetRequiredService<IBus>();
+        var reports = Enumerable.Range(0, 40).Select(i => Report(id, 1, from: i * 25 + 1, to: i * 25 + 25, value: s => 1.0 / s)).ToList();
+        // Every report twice, all at once: the orchestrator groups what arrives together.
+        await Task.WhenAll(reports.Concat(reports).Select(r => bus.Publish(r)));
+
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var db = platform.Db();
+            return await db.Experiments.AsNoTracking().Where(e => e.Id == id).Select(e => e.Step).SingleAsync() == 1000
+                   && await db.MetricPoints.CountAsync(p => p.ExperimentId == id) == 1000;
+        }, TimeSpan.FromMinutes(1), () => "not every point landed");
+        await using var check = platform.Db();
+        var steps = await check.MetricPoints.AsNoTracking().Where(p => p.ExperimentId == id).Select(p => p.Step).OrderBy(s => s).ToListAsync();
+        Assert.Equal(Enumerable.Range(1, 1000).Select(s => (long)s), steps);
+    }
+
+    private static AttemptProgressed Report(Guid id, int attempt, int from, int to, Func<int, double> value) => new()
+    {
+        ExperimentId = id,
+        AttemptNumber = attempt,
+        Step = to,
+        TotalSteps = 1000,
+        Points = Enumerable.Range(from, to - from + 1).Select(s => new MetricPoint(s, "train", "classification", "synthetic", "loss", value(s))).ToList(),
+        ImagesPerSecond = 100,
+    };
+
+    /// <summary>A Running experiment whose current attempt (on a fictitious agent, lease a day out) is <paramref name="attempt"/>; earlier ones were lost.</summary>
+    private async Task<Guid> CreateRunningAsync(int attempt, int lostAttempts = 0)
+    {
+        var id = Guid.CreateVersion7();
+        _created.Add(id);
+        await using var db = platform.Db();
+        await db.Database.ExecuteSqlInterpolatedAsync($$"""
+            INSERT INTO experiments (id, name, kind, method, preset, dataset, label_family, source_domain, target_domains, tasks, setting, seed, spec_json, spec_hash, configuration_hash, status, priority, pool, tags, submitted_at, updated_at, started_at, attempt_count, step, total_steps, trainable_parameters, total_parameters, cancel_requested, training_failure_retries)
+            VALUES ({{id}}, 'progress test', 'pretrain', 'supervised', 'vit-tiny-ci', 'shapesworld', 'largest-shape', 'synthetic', '{}', '{classification}', 'supervised', 1, '{}'::jsonb, md5({{id.ToString()}}), md5({{id.ToString()}}), 'Running', 0, 'progress-test', '{}', now(), now(), now(), {{attempt}}, 0, 1000, 0, 0, false, 0)
+            """);
+        for (int n = 1; n <= attempt; n++)
+        {
+            var status = n <= lostAttempts ? "Lost" : "Running";
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO attempts (experiment_id, number, agent_id, status, dispatched_at, started_at, lease_expires_at, step, start_step)
+                VALUES ({id}, {n}, 'progress-test', {status}, now(), now(), now() + interval '1 day', 0, 0)
+                """);
+        }
+        return id;
+    }
+}
