@@ -1,5 +1,10 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using AdapterLab.Data.Leaderboards;
+using AdapterLab.IntegrationTests.Web;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 
 namespace AdapterLab.EndToEndTests;
@@ -123,5 +128,115 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         Assert.Equal(403, cancel.Status);
         var submit = await page.APIRequest.PostAsync("/api/experiments", new() { Headers = headers, Data = "{}" });
         Assert.Equal(403, submit.Status);
+    }
+
+    [Fact]
+    public async Task A_url_with_filters_opens_the_filtered_view_and_paging_keeps_its_place_in_the_url()
+    {
+        // 27 bitfit and 3 linear-probe experiments under a fresh tag, newest last.
+        var tag = "url-" + Guid.NewGuid().ToString("N")[..8];
+        var start = DateTimeOffset.UtcNow.AddDays(-2);
+        await using (var db = platform.Db())
+        {
+            for (int i = 0; i < 30; i++)
+                PlantedExperiments.Add(db, $"{tag}-{(i < 3 ? "probe" : "bitfit")}", 1, start.AddMinutes(i), method: i < 3 ? "linear-probe" : "bitfit",
+                    tags: [tag], name: $"{tag} #{i:00}");
+            await db.SaveChangesAsync();
+        }
+        var page = await platform.SignInAsync(platform.ViewerEmail);
+        var rows = page.Locator("[data-testid='row-method']");
+
+        // A shared link: the filters come from the URL and show as applied.
+        await page.GotoAsync($"/experiments?tag={tag}&method=linear-probe");
+        await InteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid='active-filters']")).ToContainTextAsync("method: linear-probe");
+        await Assertions.Expect(page.Locator("[data-testid='active-filters']")).ToContainTextAsync($"tag: {tag}");
+        await Assertions.Expect(page.Locator("[data-testid='total']")).ToHaveTextAsync("3 experiments");
+        await Assertions.Expect(rows).ToHaveTextAsync(["linear-probe", "linear-probe", "linear-probe"]);
+        await ShotAsync(page, "08-experiments-filtered-by-url");
+
+        // Sorting (by name, ascending) goes into the URL and survives a reload; newest first would start at #02.
+        await page.ClickAsync("[data-testid='sort-name']");
+        await page.WaitForURLAsync(url => url.Contains("sort=name"));
+        await Assertions.Expect(page.Locator("[data-testid='experiment-link']").First).ToHaveTextAsync($"{tag} #00");
+        await page.ReloadAsync();
+        await InteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid='experiment-link']").First).ToHaveTextAsync($"{tag} #00");
+        Assert.Contains("method=linear-probe", page.Url);
+
+        // The default order pages by cursor: page 2 is an address of its own, reloadable, and page 1 comes back.
+        await page.GotoAsync($"/experiments?tag={tag}");
+        await InteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid='total']")).ToHaveTextAsync("30 experiments");
+        await Assertions.Expect(rows).ToHaveCountAsync(25);
+        await Assertions.Expect(page.Locator("[data-testid='experiment-link']").First).ToHaveTextAsync($"{tag} #29");
+        await page.ClickAsync("[data-testid='page-next']");
+        await page.WaitForURLAsync(url => url.Contains("page=2") && url.Contains("cursor="));
+        await Assertions.Expect(rows).ToHaveCountAsync(5);
+        await Assertions.Expect(page.Locator("[data-testid='experiment-link']").First).ToHaveTextAsync($"{tag} #04");
+        await Assertions.Expect(page.Locator("[data-testid='page-next']")).ToBeDisabledAsync();
+        await page.ReloadAsync();
+        await InteractiveAsync(page);
+        await Assertions.Expect(rows).ToHaveCountAsync(5);
+        await Assertions.Expect(page.Locator("[data-testid='page-number']")).ToHaveTextAsync("page 2");
+        await page.ClickAsync("[data-testid='page-previous']");
+        await page.WaitForURLAsync(url => !url.Contains("cursor="));
+        await Assertions.Expect(page.Locator("[data-testid='experiment-link']").First).ToHaveTextAsync($"{tag} #29");
+    }
+
+    [Fact]
+    public async Task A_leaderboard_shows_its_ranking_in_order_with_the_pinned_baseline_and_exports_csv_and_json()
+    {
+        // Three configurations × two seeds on a board of their own: strong > cheap > weak.
+        var domain = "board-" + Guid.NewGuid().ToString("N")[..8];
+        var start = DateTimeOffset.UtcNow.AddDays(-1);
+        await using (var db = platform.Db())
+        {
+            var ids = new List<Guid>();
+            foreach (var (cfg, values) in new[] { ("weak", new[] { 0.50, 0.52 }), ("strong", new[] { 0.90, 0.88 }), ("cheap", new[] { 0.70, 0.72 }) })
+                for (int seed = 1; seed <= 2; seed++)
+                    ids.Add(PlantedExperiments.Add(db, $"{domain}-{cfg}", seed, start.AddMinutes(ids.Count),
+                        new Dictionary<string, double> { [domain] = values[seed - 1] }, name: $"{domain} {cfg}").Id);
+            await db.SaveChangesAsync();
+            foreach (var id in ids) await LeaderboardProjection.RefreshAsync(db, id, CancellationToken.None);
+        }
+        var board = $"shapesworld.object-count.{domain}.classification.accuracy";
+        using (var pin = await platform.Api.PutAsJsonAsync($"/api/leaderboards/{board}/baseline", new { configurationHash = $"{domain}-weak" }))
+            Assert.Equal(HttpStatusCode.NoContent, pin.StatusCode);
+
+        var page = await platform.SignInAsync(platform.ViewerEmail);
+        await page.GotoAsync("/leaderboards");
+        var boardRow = page.Locator("[data-testid='boards'] tbody tr").Filter(new() { HasText = domain });
+        await Assertions.Expect(boardRow).ToContainTextAsync("3");
+        await boardRow.Locator("a").ClickAsync();
+        await page.WaitForURLAsync($"**/leaderboards/{board}");
+
+        await Assertions.Expect(page.Locator("[data-testid='ranked-configuration']")).ToHaveTextAsync([$"{domain} strong", $"{domain} cheap", $"{domain} weak"]);
+        await Assertions.Expect(page.Locator("[data-testid='rank']")).ToHaveTextAsync(["1", "2", "3"]);
+        await Assertions.Expect(page.Locator("[data-testid='baseline']")).ToContainTextAsync($"Pinned baseline: {domain} weak");
+        await Assertions.Expect(page.Locator("[data-testid='baseline']")).ToContainTextAsync("0.5100");
+        var baselineRow = page.Locator("[data-testid='ranking'] tbody tr").Filter(new() { Has = page.Locator("[data-testid='baseline-chip']") });
+        await Assertions.Expect(baselineRow).ToHaveCountAsync(1);
+        await Assertions.Expect(baselineRow).ToContainTextAsync($"{domain} weak");
+        await Assertions.Expect(page.Locator("[data-testid='ranking'] tbody tr").First).ToContainTextAsync("+0.3800");
+        await ShotAsync(page, "09-leaderboard");
+
+        // The export buttons serve the signed-in user the same ranking, as CSV and as JSON.
+        var csvHref = await page.Locator("[data-testid='export-csv']").GetAttributeAsync("href");
+        var csv = await page.APIRequest.GetAsync(csvHref!);
+        Assert.Equal(200, csv.Status);
+        Assert.StartsWith("text/csv", csv.Headers["content-type"]);
+        var lines = (await csv.TextAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("rank,configuration_hash,name", lines[0]);
+        Assert.Equal([$"1,{domain}-strong", $"2,{domain}-cheap", $"3,{domain}-weak"], lines.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2))));
+        Assert.Contains(",true,", lines[3]);
+
+        var jsonHref = await page.Locator("[data-testid='export-json']").GetAttributeAsync("href");
+        var json = await page.APIRequest.GetAsync(jsonHref!);
+        Assert.Equal(200, json.Status);
+        var ranking = JsonDocument.Parse(await json.TextAsync()).RootElement;
+        Assert.Equal([$"{domain}-strong", $"{domain}-cheap", $"{domain}-weak"],
+            ranking.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("configurationHash").GetString()));
+        Assert.Equal($"{domain}-weak", ranking.GetProperty("baseline").GetProperty("configurationHash").GetString());
     }
 }

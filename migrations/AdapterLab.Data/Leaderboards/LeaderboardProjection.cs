@@ -45,6 +45,7 @@ public static class LeaderboardProjection
         """ + TouchedBoards + """
         ) t
         CROSS JOIN LATERAL (SELECT x.dataset, x.label_family, x.domain, x.task, x.metric FROM leaderboard_entries x WHERE x.board = t.board LIMIT 1) f
+        ORDER BY t.board -- concurrent refreshes lock shared boards in the same order
         ON CONFLICT (board) DO UPDATE SET configurations = excluded.configurations, updated_at = excluded.updated_at;
         DELETE FROM leaderboard_boards b
         WHERE b.board IN (

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using AdapterLab.Data.Entities;
 using AdapterLab.Web.Auth;
+using Microsoft.EntityFrameworkCore;
 
 namespace AdapterLab.IntegrationTests.Web;
 
@@ -59,6 +60,46 @@ public sealed class ApiAuthTests(WebAppFixture web) : IClassFixture<WebAppFixtur
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync($"/api/agent/blobs/{hash}")).StatusCode);
         using (var agent = web.AsAgent())
             Assert.Equal(HttpStatusCode.Unauthorized, (await agent.GetAsync("/api/experiments")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_successful_use_records_last_used_at_at_most_once_a_minute_and_a_refused_one_not_at_all()
+    {
+        var key = await AddKeyAsync([Scopes.Read]);
+        var hash = SecretHash.Of(key);
+        Assert.Null(await LastUsedAsync(hash));
+
+        using var client = web.WithApiKey(key);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/experiments")).StatusCode);
+        // Written in the background, off the request path.
+        DateTimeOffset? first = null;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (first is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            first = await LastUsedAsync(hash);
+        }
+        Assert.NotNull(first);
+        Assert.InRange(first.Value, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(5));
+
+        // Within the minute, further uses write nothing (the throttle), forbidden ones included.
+        for (int i = 0; i < 5; i++) Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/experiments")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/api/experiments", new StringContent("{}", Encoding.UTF8, "application/json"))).StatusCode);
+        await Task.Delay(1000);
+        Assert.Equal(first, await LastUsedAsync(hash));
+
+        // A revoked key authenticates nothing and records nothing.
+        var revoked = await AddKeyAsync([Scopes.Read], revoked: true);
+        using (var refused = web.WithApiKey(revoked))
+            Assert.Equal(HttpStatusCode.Unauthorized, (await refused.GetAsync("/api/experiments")).StatusCode);
+        await Task.Delay(500);
+        Assert.Null(await LastUsedAsync(SecretHash.Of(revoked)));
+    }
+
+    private async Task<DateTimeOffset?> LastUsedAsync(string hash)
+    {
+        await using var db = web.Db();
+        return await db.ApiKeys.Where(k => k.Hash == hash).Select(k => k.LastUsedAt).SingleAsync();
     }
 
     /// <summary>Registers an API key the way an admin would (hashed, prefix kept); returns the plaintext.</summary>

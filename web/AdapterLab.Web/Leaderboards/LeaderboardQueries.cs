@@ -20,25 +20,40 @@ public static class LeaderboardQueries
         return boards.Select(b => View(b, pins.GetValueOrDefault(b.Board))).ToList();
     }
 
-    public static async Task<BoardRanking?> RankAsync(PlatformDbContext db, string board, CancellationToken ct, int limit = 500)
+    /// <summary>Configurations a ranking shows unless asked for more (the API allows up to <see cref="MaxLimit"/>).</summary>
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 5000;
+
+    public static async Task<BoardRanking?> RankAsync(PlatformDbContext db, string board, CancellationToken ct, int limit = DefaultLimit)
     {
         var summary = await db.LeaderboardBoards.AsNoTracking().SingleOrDefaultAsync(b => b.Board == board, ct);
         if (summary is null) return null;
         var policy = MetricPolicy.For(summary.Metric);
-        var query = db.LeaderboardEntries.AsNoTracking().Where(e => e.Board == board);
+        var entries = db.LeaderboardEntries.AsNoTracking().Where(e => e.Board == board);
         // Best first; among equal means the steadier (smaller std), then the cheaper configuration. The (board, mean) index
         // gives the order; the tie-breakers sort only within equal means.
-        query = policy.HigherIsBetter ? query.OrderByDescending(e => e.Mean) : query.OrderBy(e => e.Mean);
-        var rows = await ((IOrderedQueryable<Data.Entities.LeaderboardEntry>)query).ThenBy(e => e.Std).ThenBy(e => e.TrainableParameters)
-            .ThenBy(e => e.ConfigurationHash).Take(limit).ToListAsync(ct);
+        var ordered = policy.HigherIsBetter ? entries.OrderByDescending(e => e.Mean) : entries.OrderBy(e => e.Mean);
+        var rows = await ordered.ThenBy(e => e.Std).ThenBy(e => e.TrainableParameters).ThenBy(e => e.ConfigurationHash).Take(limit).ToListAsync(ct);
         var pin = await db.LeaderboardPins.AsNoTracking().Where(p => p.Board == board).Select(p => p.BaselineConfigurationHash).FirstOrDefaultAsync(ct);
         var baselineRow = pin is null ? null : rows.FirstOrDefault(r => r.ConfigurationHash == pin)
-            ?? await db.LeaderboardEntries.AsNoTracking().SingleOrDefaultAsync(e => e.Board == board && e.ConfigurationHash == pin, ct);
+            ?? await entries.SingleOrDefaultAsync(e => e.ConfigurationHash == pin, ct);
         var pareto = ParetoFront(rows.Select(r => (r.ConfigurationHash, (double)r.TrainableParameters, r.Mean)).ToList(), policy.HigherIsBetter);
-        var ranked = rows.Select((r, i) => new RankedEntry(i + 1, r.ConfigurationHash, r.Name, r.Kind, r.Method, r.Preset, r.Mean, r.Std, r.Seeds,
-            r.ValidationMean, r.TrainableParameters, r.TotalParameters, r.Steps, r.ImagesPerSecond, r.TrainSeconds, r.SuiteRunId, r.Suite,
-            r.LatestExperimentId, r.ConfigurationHash == pin, baselineRow is null ? null : r.Mean - baselineRow.Mean, pareto.Contains(r.ConfigurationHash))).ToList();
-        return new BoardRanking(View(summary, pin), ranked.FirstOrDefault(r => r.IsBaseline), ranked);
+
+        RankedEntry Ranked(Data.Entities.LeaderboardEntry r, int rank) => new(rank, r.ConfigurationHash, r.Name, r.Kind, r.Method, r.Preset,
+            r.Mean, r.Std, r.Seeds, r.ValidationMean, r.TrainableParameters, r.TotalParameters, r.Steps, r.ImagesPerSecond, r.TrainSeconds,
+            r.SuiteRunId, r.Suite, r.LatestExperimentId, r.ConfigurationHash == pin, baselineRow is null ? null : r.Mean - baselineRow.Mean,
+            pareto.Contains(r.ConfigurationHash));
+
+        var ranked = rows.Select((r, i) => Ranked(r, i + 1)).ToList();
+        var baseline = ranked.FirstOrDefault(r => r.IsBaseline);
+        if (baseline is null && baselineRow is not null)
+        {
+            // A baseline below the rows shown still shows, with its rank: one more than the configurations scoring better.
+            var mean = baselineRow.Mean;
+            int better = await (policy.HigherIsBetter ? entries.Where(e => e.Mean > mean) : entries.Where(e => e.Mean < mean)).CountAsync(ct);
+            baseline = Ranked(baselineRow, better + 1);
+        }
+        return new BoardRanking(View(summary, pin), baseline, ranked);
     }
 
     private static BoardView View(Data.Entities.LeaderboardBoard b, string? pin) =>

@@ -10,5 +10,5 @@ public sealed record RankedEntry(int Rank, string ConfigurationHash, string? Nam
     double? ImagesPerSecond, double? TrainSeconds, Guid? SuiteRunId, string? Suite, Guid LatestExperimentId,
     bool IsBaseline, double? DeltaToBaseline, bool ParetoOptimal);
 
-/// <summary>A board's ranking.</summary>
+/// <summary>A board's ranking: the best entries (as many as asked for) and the pinned baseline, ranked even when below them.</summary>
 public sealed record BoardRanking(BoardView Board, RankedEntry? Baseline, IReadOnlyList<RankedEntry> Entries);

@@ -23,7 +23,7 @@ public static class LeaderboardsApi
             .WithSummary("Boards: dataset (label family) × domain × task × metric; id is dataset.labelFamily.domain.task.metric")
             .RequireAuthorization(Scopes.Read);
         api.MapGet("/{board}", Rank).WithName("GetLeaderboard").ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("Configurations ranked by the mean over seeds on the test split (?format=csv for CSV)")
+            .WithSummary("Configurations ranked by the mean over seeds on the test split, the best 100 unless limit says otherwise (at most 5,000; ?format=csv for CSV)")
             .WithDescription("Each configuration (a spec minus its seed) is scored by the final model of the latest succeeded experiment per seed; its validation mean is shown beside it. With ± std, trainable parameters, training cost, the suite run it came from, delta to the pinned baseline and Pareto optimality (score vs trainable parameters).")
             .RequireAuthorization(Scopes.Read);
         api.MapPut("/{board}/baseline", Pin).WithName("PinLeaderboardBaseline").ProducesProblem(StatusCodes.Status404NotFound)
@@ -40,7 +40,7 @@ public static class LeaderboardsApi
 
     private static async Task<IResult> Rank(string board, PlatformDbContext db, CancellationToken ct, string? format = null, int? limit = null)
     {
-        var ranking = await LeaderboardQueries.RankAsync(db, board, ct, Math.Clamp(limit ?? 500, 1, 5000));
+        var ranking = await LeaderboardQueries.RankAsync(db, board, ct, Math.Clamp(limit ?? LeaderboardQueries.DefaultLimit, 1, LeaderboardQueries.MaxLimit));
         if (ranking is null) return NotFound(board);
         if (string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
             return TypedResults.File(Encoding.UTF8.GetBytes(Csv(ranking)), "text/csv", $"{board}.csv");

@@ -84,7 +84,7 @@ public sealed class PerfQueryScenario(PlatformClient client, string resultsDir, 
             ("leaderboards list", true, async () => await Expect200(client.GetRawAsync("api/leaderboards", ct))),
         };
         if (sample.Count > 0) calls.Add(("compare of 10 (GET /api/compare)", true, async () => await Expect200(client.GetRawAsync($"api/compare?ids={compareIds}", ct))));
-        if (board is not null) calls.Add(($"leaderboard (largest board, {boardSize:N0} configurations, top 500)", true, async () => await Expect200(client.GetRawAsync($"api/leaderboards/{Uri.EscapeDataString(board)}", ct))));
+        if (board is not null) calls.Add(($"leaderboard (largest board, {boardSize:N0} configurations, best 100: the default limit)", true, async () => await Expect200(client.GetRawAsync($"api/leaderboards/{Uri.EscapeDataString(board)}", ct))));
         else report.Note("leaderboard: no board exists yet — pending");
 
         var samples = calls.ToDictionary(c => c.Name, _ => new List<double>());
