@@ -21,10 +21,12 @@ var scenarios = new List<IScenario>
     new BackboneValueScenario(client, resultsDir, quick),
     new MultitaskScenario(client, resultsDir, quick),
     new AdaptersScenario(client, resultsDir, quick),
+    new ChaosScenario(client, resultsDir, quick),
 };
 scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.InProcess(resultsDir, quick));
 scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.Platform(client, resultsDir, quick));
-var selected = names.Count == 0 ? scenarios : scenarios.Where(s => names.Contains(s.Name)).ToList();
+// chaos kills agent processes: it runs only when named.
+var selected = names.Count == 0 ? scenarios.Where(s => s is not ChaosScenario).ToList() : scenarios.Where(s => names.Contains(s.Name)).ToList();
 var unknown = names.Except(scenarios.Select(s => s.Name)).ToList();
 if (unknown.Count > 0)
 {
