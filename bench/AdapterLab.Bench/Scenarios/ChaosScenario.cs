@@ -488,7 +488,7 @@ public sealed class ChaosScenario(PlatformClient client, string resultsDir, bool
                 byKind = KillKinds.ToDictionary(k => k, k => kills.Count(x => x.Kind == k)),
                 attemptsKilled = killedAttempts,
                 killsOfAnIdleAgent = kills.Count(k => k.Running.Count == 0),
-                restartSecondsMedian = Median(kills.Select(k => k.RestartSeconds)),
+                restartSecondsMedian = Math.Round(Median(kills.Select(k => k.RestartSeconds)), 2),
                 landed = new
                 {
                     checkpointRecordedBeforeDeath = ckptRecorded, checkpointNotRecorded = ckptNot,
