@@ -51,10 +51,11 @@ public sealed class BlobGarbageCollector(IDbContextFactory<PlatformDbContext> db
             ), chunks AS (
                 DELETE FROM blob_chunks ch USING garbage g WHERE ch.hash = g.hash
             )
-            SELECT hash AS "Hash", size_bytes AS "SizeBytes" FROM garbage
+            SELECT hash, size_bytes FROM garbage
             """).ToListAsync(ct);
         return (deleted.Count, deleted.Sum(d => d.SizeBytes));
     }
 
+    /// <summary>A deleted blob; its columns map by the context's snake_case convention (<c>hash</c>, <c>size_bytes</c>).</summary>
     private sealed record DeletedBlob(string Hash, long SizeBytes);
 }

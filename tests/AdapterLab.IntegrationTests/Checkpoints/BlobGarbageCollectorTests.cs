@@ -1,0 +1,44 @@
+using AdapterLab.Data;
+using AdapterLab.Data.Blobs;
+using AdapterLab.IntegrationTests.Infrastructure;
+using AdapterLab.Orchestrator;
+using AdapterLab.Orchestrator.Checkpoints;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AdapterLab.IntegrationTests.Checkpoints;
+
+/// <summary>The blob garbage collector against real PostgreSQL: an unreferenced blob past its grace period goes, with its chunks and its size reported; a referenced one stays.</summary>
+[Collection(SharedPlatformCollection.Name)]
+public sealed class BlobGarbageCollectorTests(SharedPlatform platform)
+{
+    private sealed class Factory(SharedPlatform platform) : IDbContextFactory<PlatformDbContext>
+    {
+        public PlatformDbContext CreateDbContext() => platform.Db();
+    }
+
+    [Fact]
+    public async Task An_unreferenced_blob_past_its_grace_is_reclaimed_and_a_referenced_one_is_kept()
+    {
+        var store = new BlobStore(new Factory(platform));
+        var unreferenced = Guid.NewGuid().ToByteArray().Concat(new byte[1000]).ToArray();
+        var (garbage, size, _) = await store.PutAsync(new MemoryStream(unreferenced), null, CancellationToken.None);
+        await using (var db = platform.Db())
+            await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE blobs SET created_at = now() - interval '1 day' WHERE hash = {garbage}");
+
+        var collector = new BlobGarbageCollector(new Factory(platform), Options.Create(new OrchestratorOptions()), NullLogger<BlobGarbageCollector>.Instance);
+        var (blobs, bytes) = await collector.CollectAsync(TimeSpan.FromHours(1), CancellationToken.None);
+
+        Assert.True(blobs >= 1);
+        Assert.True(bytes >= size);
+        Assert.Null(await store.FindAsync(garbage, CancellationToken.None));
+        await using (var db = platform.Db())
+        {
+            Assert.Equal(0, await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM blob_chunks WHERE hash = {garbage}").SingleAsync());
+            // The shared platform's backbone is referenced: it survives every pass.
+            var backbone = await db.Backbones.AsNoTracking().SingleAsync(b => b.Name == platform.BackboneName);
+            Assert.NotNull(await store.FindAsync(backbone.BlobHash!, CancellationToken.None));
+        }
+    }
+}
