@@ -120,6 +120,12 @@ public sealed class DispatchPathTests(DispatchPathPlatform platform) : IClassFix
             platform.Gate.Open();
             await platform.WaitForStatusAsync(probe, "Succeeded", TimeSpan.FromMinutes(3));
             await using var check = platform.Db();
+            await Eventually.TrueAsync(async () =>
+            {
+                var json = (await check.Attempts.AsNoTracking().SingleAsync(a => a.ExperimentId == probe)).ProvenanceJson;
+                using var doc = JsonDocument.Parse(json ?? "{}");
+                return doc.RootElement.TryGetProperty("device", out var device) && device.GetString() == "cpu";
+            }, TimeSpan.FromSeconds(30), () => "the preparation's facts were never recorded");
             var done = await check.Attempts.AsNoTracking().SingleAsync(a => a.ExperimentId == probe);
             using var full = JsonDocument.Parse(done.ProvenanceJson!);
             Assert.Equal("cpu", full.RootElement.GetProperty("device").GetString());
@@ -150,7 +156,13 @@ public sealed class DispatchPathTests(DispatchPathPlatform platform) : IClassFix
         Assert.Equal(ExperimentStatus.Succeeded, attempt.Status);
         Assert.True(attempt.LeaseExpiresAt > attempt.DispatchedAt, "the attempt had a lease");
         Assert.NotNull(attempt.StartedAt);
-        Assert.Contains("dry run", attempt.ProvenanceJson);
+        // AttemptPrepared comes right after AttemptStarted and before AttemptSucceeded, but the orchestrator consumes
+        // concurrently: when it loses a race it is retried and lands moments after the Succeeded.
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var later = platform.Db();
+            return (await later.Attempts.AsNoTracking().SingleAsync(a => a.ExperimentId == id)).ProvenanceJson?.Contains("dry run") == true;
+        }, TimeSpan.FromSeconds(30), () => "the dry run's AttemptPrepared was never recorded");
 
         var e = await db.Experiments.AsNoTracking().SingleAsync(x => x.Id == id);
         Assert.True(e.TrainableParameters > 0, "parameter counts from the catalogue");
