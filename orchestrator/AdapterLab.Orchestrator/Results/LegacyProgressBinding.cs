@@ -15,29 +15,12 @@ public sealed class LegacyProgressBinding(IBus bus, RabbitMqOptions rabbit, ILog
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var source = bus.Topology.Message<AttemptProgressed>().EntityName;
-        var destination = QueueNames.Orchestrator(rabbit.QueuePrefix); // MassTransit's endpoint exchange has its queue's name
         for (int attempt = 1; attempt <= 3 && !stoppingToken.IsCancellationRequested; attempt++)
         {
             try
             {
-                var factory = new ConnectionFactory
-                {
-                    HostName = rabbit.Host, Port = rabbit.Port, VirtualHost = rabbit.VirtualHost, UserName = rabbit.Username, Password = rabbit.Password,
-                    ClientProvidedName = "adapterlab-orchestrator-binding-cleanup",
-                };
-                await using var connection = await factory.CreateConnectionAsync(stoppingToken);
-                await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
-                // Passive declares fail when either exchange is absent (a fresh broker): then there is no binding either.
-                await channel.ExchangeDeclarePassiveAsync(source, stoppingToken);
-                await channel.ExchangeDeclarePassiveAsync(destination, stoppingToken);
-                await channel.ExchangeUnbindAsync(destination, source, "", cancellationToken: stoppingToken);
-                log.LogInformation("Progress reports reach only {Queue}: no binding left from {Exchange} to {Old}", QueueNames.OrchestratorProgress(rabbit.QueuePrefix), source, destination);
+                await RemoveAsync(stoppingToken);
                 return;
-            }
-            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-            {
-                return; // an exchange does not exist: nothing was ever bound
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -45,5 +28,32 @@ public sealed class LegacyProgressBinding(IBus bus, RabbitMqOptions rabbit, ILog
                 await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
+    }
+
+    /// <summary>Removes the binding if it is there; returns false when either exchange does not exist (nothing to remove).</summary>
+    public async Task<bool> RemoveAsync(CancellationToken ct)
+    {
+        var source = bus.Topology.Message<AttemptProgressed>().EntityName;
+        var destination = QueueNames.Orchestrator(rabbit.QueuePrefix); // MassTransit's endpoint exchange has its queue's name
+        var factory = new ConnectionFactory
+        {
+            HostName = rabbit.Host, Port = rabbit.Port, VirtualHost = rabbit.VirtualHost, UserName = rabbit.Username, Password = rabbit.Password,
+            ClientProvidedName = "adapterlab-orchestrator-binding-cleanup",
+        };
+        await using var connection = await factory.CreateConnectionAsync(ct);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
+        try
+        {
+            // Passive declares fail when either exchange is absent (a fresh broker): then there is no binding either.
+            await channel.ExchangeDeclarePassiveAsync(source, ct);
+            await channel.ExchangeDeclarePassiveAsync(destination, ct);
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return false;
+        }
+        await channel.ExchangeUnbindAsync(destination, source, "", cancellationToken: ct);
+        log.LogInformation("Progress reports reach only {Queue}: no binding left from {Exchange} to {Old}", QueueNames.OrchestratorProgress(rabbit.QueuePrefix), source, destination);
+        return true;
     }
 }

@@ -1,9 +1,11 @@
 using AdapterLab.Contracts.Messages;
 using AdapterLab.IntegrationTests.Infrastructure;
+using AdapterLab.Messaging;
 using AdapterLab.Orchestrator.Results;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
 
 namespace AdapterLab.IntegrationTests.Lifecycle;
 
@@ -93,6 +95,48 @@ public sealed class ProgressIngestionTests(SharedPlatform platform) : IAsyncLife
         await using var check = platform.Db();
         var steps = await check.MetricPoints.AsNoTracking().Where(p => p.ExperimentId == id).Select(p => p.Step).OrderBy(s => s).ToListAsync();
         Assert.Equal(Enumerable.Range(1, 1000).Select(s => (long)s), steps);
+    }
+
+    [Fact]
+    public async Task A_binding_an_older_orchestrator_left_to_the_lifecycle_queue_is_removed()
+    {
+        var bus = platform.OrchestratorServices.GetRequiredService<IBus>();
+        var rabbit = platform.OrchestratorServices.GetRequiredService<AdapterLab.Messaging.RabbitMqOptions>();
+        var source = bus.Topology.Message<AttemptProgressed>().EntityName;
+        var lifecycle = QueueNames.Orchestrator(rabbit.QueuePrefix);
+        var factory = new ConnectionFactory { HostName = rabbit.Host, Port = rabbit.Port, VirtualHost = rabbit.VirtualHost, UserName = rabbit.Username, Password = rabbit.Password };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var id = await CreateRunningAsync(attempt: 1);
+
+        // What an older orchestrator left on the broker: reports also reach the lifecycle queue, which skips them.
+        await channel.ExchangeBindAsync(lifecycle, source, "");
+        await bus.Publish(Report(id, 1, from: 1, to: 5, value: s => s));
+        await Eventually.TrueAsync(async () => await SkippedAsync() == 1, TimeSpan.FromSeconds(30), () => "the old binding did not deliver to the lifecycle queue");
+
+        var cleanup = new LegacyProgressBinding(bus, rabbit, Microsoft.Extensions.Logging.Abstractions.NullLogger<LegacyProgressBinding>.Instance);
+        Assert.True(await cleanup.RemoveAsync(CancellationToken.None));
+        await bus.Publish(Report(id, 1, from: 6, to: 10, value: s => s));
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var db = platform.Db();
+            return await db.MetricPoints.CountAsync(p => p.ExperimentId == id) == 10;
+        }, TimeSpan.FromSeconds(30), () => "the second report did not land");
+        await Task.Delay(500);
+        Assert.Equal(1u, await SkippedAsync());
+
+        async Task<uint> SkippedAsync()
+        {
+            await using var probe = await connection.CreateChannelAsync();
+            try
+            {
+                return (await probe.QueueDeclarePassiveAsync(lifecycle + "_skipped")).MessageCount;
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                return 0; // not declared: nothing was ever skipped
+            }
+        }
     }
 
     private static AttemptProgressed Report(Guid id, int attempt, int from, int to, Func<int, double> value) => new()
