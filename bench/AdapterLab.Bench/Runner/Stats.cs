@@ -12,9 +12,16 @@ public sealed record Stats(double Mean, double Std, int N)
         return new Stats(mean, std, v.Count);
     }
 
-    /// <summary>True when the means differ by more than two (pooled) standard deviations.</summary>
+    /// <summary>
+    /// True when the means differ by more than two (pooled) standard deviations. A difference below the reports' precision
+    /// (0.0005) is never significant, even with zero spread on both sides (e.g. two constant predictions).
+    /// </summary>
     public static bool Significant(Stats a, Stats b) =>
-        Math.Abs(a.Mean - b.Mean) > 2 * Math.Sqrt((a.Std * a.Std + b.Std * b.Std) / 2);
+        Math.Abs(a.Mean - b.Mean) >= 0.0005 && Math.Abs(a.Mean - b.Mean) > 2 * Math.Sqrt((a.Std * a.Std + b.Std * b.Std) / 2);
+
+    /// <summary>A signed difference at the reports' precision; one that rounds to zero prints as 0.000 (not "-+0.000").</summary>
+    public static string Signed(double difference) =>
+        Math.Abs(difference) < 0.0005 ? "0.000" : difference.ToString("+0.000;-0.000");
 
     public override string ToString() => $"{Mean:0.000} ± {Std:0.000}";
 }

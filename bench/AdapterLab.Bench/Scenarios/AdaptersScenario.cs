@@ -160,9 +160,9 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
         md.AppendLine();
         var par = sweepRows.Single(r => r.Method == Describe(adaptformer));
         var seq = sweepRows.Single(r => r.Method == Describe(adaptformer with { Placement = "sequential" }));
-        md.AppendLine($"Parallel vs sequential (d̂ = {Bottleneck}): {par.Source.Mean - seq.Source.Mean:+0.000;-0.000} on `{taskA.Source}` — {Significance(par.Source, seq.Source)}.");
+        md.AppendLine($"Parallel vs sequential (d̂ = {Bottleneck}): {Stats.Signed(par.Source.Mean - seq.Source.Mean)} on `{taskA.Source}` — {Significance(par.Source, seq.Source)}.");
         for (int i = 0; i + 1 < 3; i++)
-            md.AppendLine($"d̂ {sweep[i].Bottleneck} vs {sweep[i + 1].Bottleneck}: {sweepRows[i + 1].Source.Mean - sweepRows[i].Source.Mean:+0.000;-0.000} — {Significance(sweepRows[i].Source, sweepRows[i + 1].Source)}.");
+            md.AppendLine($"d̂ {sweep[i].Bottleneck} vs {sweep[i + 1].Bottleneck}: {Stats.Signed(sweepRows[i + 1].Source.Mean - sweepRows[i].Source.Mean)} — {Significance(sweepRows[i].Source, sweepRows[i + 1].Source)}.");
 
         var json = JsonSerializer.Serialize(new
         {

@@ -67,7 +67,7 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
         {
             var p = Stats.Of(seeds.Select(s => ExperimentBatch.Result(probes[$"probe-pretrained-{s}"], "test", domain, "accuracy") ?? double.NaN));
             var r = Stats.Of(seeds.Select(s => ExperimentBatch.Result(probes[$"probe-random-{s}"], "test", domain, "accuracy") ?? double.NaN));
-            md.AppendLine($"| {domain} | {p} | {r} | {p.Mean - r.Mean:+0.000;-0.000} | {(Stats.Significant(p, r) ? "yes" : "no")} |");
+            md.AppendLine($"| {domain} | {p} | {r} | {Stats.Signed(p.Mean - r.Mean)} | {(Stats.Significant(p, r) ? "yes" : "no")} |");
             rows.Add(new { domain, pretrained = p, random = r, difference = p.Mean - r.Mean, significant = Stats.Significant(p, r) });
         }
         md.AppendLine();

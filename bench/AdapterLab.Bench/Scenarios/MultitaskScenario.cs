@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using AdapterLab.Bench.Runner;
 using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Multitask;
 
 namespace AdapterLab.Bench.Scenarios;
 
@@ -67,12 +68,37 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         md.AppendLine($"| single-task (one run per task; trainable summed over the 4 runs) | {singleTrainable} | " + string.Join(" | ", Metrics.Select(x => Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"single-{x.Task}-{s}"], "test", "synthetic", x.Metric, x.Task) ?? double.NaN)).ToString())) + " |");
         md.AppendLine();
 
+        // ml-spec finding 3: the adapters against the frozen-encoder baseline and against full multitask fine-tuning.
+        Stats Method(string m, string task, string metric) => Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"{m}-{s}"], "test", "synthetic", metric, task) ?? double.NaN));
+        long Trainable(string m) => done[$"{m}-{seeds[0]}"].GetProperty("trainableParameters").GetInt64();
+        md.AppendLine($"vtagml against the frozen-encoder baseline (multitask-shared) and full multitask fine-tuning, per metric (difference vtagml − other; " +
+                      $"for rmse, angular error and l1 lower is better). Trainable parameters: vtagml {Trainable(Methods.Vtagml) / (double)Trainable(Methods.MultitaskFinetune):P1} of multitask-finetune's.");
+        md.AppendLine();
+        md.AppendLine("| task metric | vs multitask-shared | significant | vs multitask-finetune | significant |");
+        md.AppendLine("|---|---|---|---|---|");
+        var versus = new List<object>();
+        foreach (var (task, metric) in Metrics)
+        {
+            var a = Method(Methods.Vtagml, task, metric);
+            var shared = Method(Methods.MultitaskShared, task, metric);
+            var finetune = Method(Methods.MultitaskFinetune, task, metric);
+            bool sigShared = Stats.Significant(a, shared), sigFinetune = Stats.Significant(a, finetune);
+            md.AppendLine($"| {task} {metric} | {Stats.Signed(a.Mean - shared.Mean)} | {(sigShared ? "yes" : "no")} | {Stats.Signed(a.Mean - finetune.Mean)} | {(sigFinetune ? "yes" : "no")} |");
+            versus.Add(new { task, metric, vsShared = a.Mean - shared.Mean, sigShared, vsFinetune = a.Mean - finetune.Mean, sigFinetune });
+        }
+        md.AppendLine();
+
         var real = await FinalMatricesAsync(seeds.Select(x => done[$"{Methods.Vtagml}-{x}"]), ct);
         var control = await FinalMatricesAsync(seeds.Select(x => done[$"shuffled-{x}"]), ct);
         md.AppendLine("## Affinity (vtagml, S-D-N-E, final evaluation)");
         md.AppendLine();
         md.AppendLine("Task order " + string.Join(", ", AllTasks) + "; entry (i, j) is the affinity of source task i (row) to target task j (column): how much a step on i helps j. The control trains the same model on " +
                       "shuffled targets (`data.shuffleTargets`: each task's training labels permuted across images, independently per task), so any structure it shows is an artefact.");
+        md.AppendLine();
+        md.AppendLine($"Cadence: every estimator is updated at each evaluation (every {eval} steps, and at the end) from one training batch. `troa` starts at " +
+                      $"{MultitaskPlan.TroaSelfPrior:0.0} on the diagonal ({(1 - MultitaskPlan.TroaSelfPrior) / (AllTasks.Length - 1):0.000} elsewhere; each column on the simplex) and takes one " +
+                      "exponentiated-gradient step with η 0.1 per update: since c_jj = 1 its diagonal grows a little each time, and its off-diagonal entries keep the order of the accumulated " +
+                      "gradient cosines. `cosine` and `tag-lookahead` are running means over the updates; `gradient-cosine` is the raw matrix of the last update.");
         md.AppendLine();
         md.AppendLine("| estimator | asymmetry ‖A−Aᵀ‖/‖A‖ | off-diagonal rank agreement across seeds (mean Spearman) | control: agreement across seeds | control vs real (Spearman with the real seed-mean) |");
         md.AppendLine("|---|---|---|---|---|");
@@ -117,7 +143,7 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         void Gap(string what, Stats a, Stats b)
         {
             bool sig = Stats.Significant(a, b);
-            md.AppendLine($"- {what}: {b.Mean - a.Mean:+0.000;-0.000} ({(sig ? "significant, > 2σ" : "not significant, < 2σ")})");
+            md.AppendLine($"- {what}: {Stats.Signed(b.Mean - a.Mean)} ({(sig ? "significant, > 2σ" : "not significant, < 2σ")})");
             gaps.Add(new { what, from = a, to = b, difference = b.Mean - a.Mean, significant = sig });
         }
         Gap("generalisation gap, mIoU (source-only: fog − synthetic)", R("source-only", "synthetic", "miou", Tasks.Segmentation), R("source-only", "fog", "miou", Tasks.Segmentation));
@@ -140,14 +166,14 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
             var adapters = Drop(x => $"{Methods.Vtagml}-{x}");
             var single = Drop(x => $"single-{task}-{x}");
             bool sig = Stats.Significant(adapters, single);
-            md.AppendLine($"| {task} {metric} | {adapters} | {single} | {adapters.Mean - single.Mean:+0.000;-0.000} | {(sig ? "yes (> 2σ)" : "no (< 2σ)")} |");
+            md.AppendLine($"| {task} {metric} | {adapters} | {single} | {Stats.Signed(adapters.Mean - single.Mean)} | {(sig ? "yes (> 2σ)" : "no (< 2σ)")} |");
             generalisation.Add(new { task, metric, vtagml = adapters, singleTask = single, significant = sig });
         }
 
         await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{Name}.md"), md.ToString(), ct);
         await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{Name}.json"), JsonSerializer.Serialize(new
         {
-            scenario = Name, quick, machine = Machine.Describe(), preset, steps, seeds, affinity = structure, troaVsTag, gaps, generalisation,
+            scenario = Name, quick, machine = Machine.Describe(), preset, steps, seeds, affinity = structure, troaVsTag, gaps, generalisation, versus,
             experiments = done.ToDictionary(kv => kv.Key, kv => kv.Value.GetProperty("id").GetString()),
             pretrain = pre.Experiment.GetProperty("id").GetString(),
         }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), ct);
