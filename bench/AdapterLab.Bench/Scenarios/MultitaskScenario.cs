@@ -26,18 +26,20 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         var batch = new ExperimentBatch(client, ledger);
         string preset = quick ? "vit-tiny-ci" : "vit-lab-s";
         int steps = quick ? 40 : 100, eval = quick ? 10 : 25;
+        // The affinity runs again at 3× the budget (not in --quick): does the structure emerge with training?
+        int longSteps = quick ? 0 : 300, longEval = 30;
         int[] seeds = quick ? [1, 2] : [1, 2, 3];
         var pre = await BenchBackbone.EnsureAsync(client, resultsDir, quick, ct);
         string backbone = pre.Name;
 
-        ExperimentSpec Dense(string method, string[] tasks, string setting, int seed, string[]? targets = null, string? adaptation = null, bool shuffled = false) => new()
+        ExperimentSpec Dense(string method, string[] tasks, string setting, int seed, string[]? targets = null, string? adaptation = null, bool shuffled = false, bool longer = false) => new()
         {
-            Name = $"bench: {method} {string.Join("-", tasks)} {setting}{(shuffled ? " shuffled-targets" : "")} seed {seed}", Kind = Kinds.Multitask,
+            Name = $"bench: {method} {string.Join("-", tasks)} {setting}{(shuffled ? " shuffled-targets" : "")}{(longer ? $" {longSteps} steps" : "")} seed {seed}", Kind = Kinds.Multitask,
             Backbone = new BackboneSpec { Preset = preset, Source = BackboneSources.Named, Name = backbone },
             Method = new MethodSpec { Name = method },
             Tasks = tasks,
             Data = new DataSpec { Setting = setting, SourceDomain = "synthetic", TargetDomains = targets ?? ["fog"], Adaptation = adaptation, ShuffleTargets = shuffled ? true : null, TrainSize = quick ? 256 : null, ValidationSize = quick ? 64 : 200, TestSize = quick ? 64 : 300 },
-            Training = new TrainingSpec { Steps = steps, BatchSize = 32, EvalInterval = eval, Seed = seed },
+            Training = new TrainingSpec { Steps = longer ? longSteps : steps, BatchSize = 32, EvalInterval = longer ? longEval : eval, Seed = seed },
             Tags = ["bench", Name],
         };
         var runs = new List<(string, ExperimentSpec)>();
@@ -50,6 +52,12 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
             runs.Add(($"source-only-{seed}", Dense(Methods.Vtagml, [Tasks.Segmentation, Tasks.Depth], Settings.DomainGeneralization, seed)));
             runs.Add(($"shuffled-{seed}", Dense(Methods.Vtagml, AllTasks, Settings.DomainGeneralization, seed, shuffled: true)));
         }
+        if (longSteps > 0)
+            foreach (var seed in seeds)
+            {
+                runs.Add(($"vtagml-long-{seed}", Dense(Methods.Vtagml, AllTasks, Settings.DomainGeneralization, seed, longer: true)));
+                runs.Add(($"shuffled-long-{seed}", Dense(Methods.Vtagml, AllTasks, Settings.DomainGeneralization, seed, shuffled: true, longer: true)));
+            }
         var done = await batch.RunAsync(runs, ct);
 
         var md = new StringBuilder();
@@ -100,36 +108,25 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
                       "exponentiated-gradient step with η 0.1 per update: since c_jj = 1 its diagonal grows a little each time, and its off-diagonal entries keep the order of the accumulated " +
                       "gradient cosines. `cosine` and `tag-lookahead` are running means over the updates; `gradient-cosine` is the raw matrix of the last update.");
         md.AppendLine();
-        md.AppendLine("| estimator | asymmetry ‖A−Aᵀ‖/‖A‖ | off-diagonal rank agreement across seeds (mean Spearman) | control: agreement across seeds | control vs real (Spearman with the real seed-mean) |");
-        md.AppendLine("|---|---|---|---|---|");
-        var structure = new Dictionary<string, object>();
-        foreach (var (est, list) in real.OrderBy(kv => kv.Key))
+        var (structure, troaVsTag) = AffinityTables(md, real, control);
+
+        object? longer = null;
+        if (longSteps > 0)
         {
-            var asym = Stats.Of(list.Select(Asymmetry));
-            double agree = MeanPairwiseSpearman(list);
-            var ctl = control.GetValueOrDefault(est) ?? [];
-            double ctlAgree = MeanPairwiseSpearman(ctl);
-            var realMean = OffDiagonal(MeanMatrix(list));
-            double ctlVsReal = ctl.Count == 0 ? double.NaN : ctl.Average(c => Spearman(OffDiagonal(c), realMean));
-            md.AppendLine($"| {est} | {asym} | {agree:0.00} | {ctlAgree:0.00} | {ctlVsReal:0.00} |");
-            structure[est] = new { asymmetry = asym, seedAgreement = agree, controlSeedAgreement = ctlAgree, controlVsReal = ctlVsReal, meanMatrix = MeanMatrix(list), controlMeanMatrix = ctl.Count == 0 ? null : MeanMatrix(ctl) };
-        }
-        md.AppendLine();
-        foreach (var (est, list) in real.OrderBy(kv => kv.Key))
-        {
-            var mean = MeanMatrix(list);
-            md.AppendLine($"Mean `{est}` matrix over seeds (rows: source task i, columns: target task j):");
+            var realLong = await FinalMatricesAsync(seeds.Select(x => done[$"vtagml-long-{x}"]), ct);
+            var controlLong = await FinalMatricesAsync(seeds.Select(x => done[$"shuffled-long-{x}"]), ct);
+            md.AppendLine($"## Affinity at {longSteps} steps (vtagml and its shuffled control, S-D-N-E)");
             md.AppendLine();
-            md.AppendLine("| | " + string.Join(" | ", AllTasks) + " |");
-            md.AppendLine("|---|" + string.Concat(AllTasks.Select(_ => "---|")));
-            for (int i = 0; i < AllTasks.Length; i++)
-                md.AppendLine($"| {AllTasks[i]} | " + string.Join(" | ", Enumerable.Range(0, AllTasks.Length).Select(j => mean[i * AllTasks.Length + j].ToString("0.000"))) + " |");
+            md.AppendLine($"The same pair of runs per seed at 3× the budget, an update every {longEval} steps: does the structure emerge with training? Source-domain test metrics of these runs:");
             md.AppendLine();
+            md.AppendLine("| run | " + string.Join(" | ", Metrics.Select(m => $"{m.Task} {m.Metric}")) + " |");
+            md.AppendLine("|---|" + string.Concat(Metrics.Select(_ => "---|")));
+            foreach (var (key, label) in new[] { ("vtagml-long", $"vtagml, {longSteps} steps"), ("shuffled-long", $"shuffled control, {longSteps} steps"), (Methods.Vtagml, $"vtagml, {steps} steps"), ("shuffled", $"shuffled control, {steps} steps") })
+                md.AppendLine($"| {label} | " + string.Join(" | ", Metrics.Select(x => Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"{key}-{s}"], "test", "synthetic", x.Metric, x.Task) ?? double.NaN)).ToString())) + " |");
+            md.AppendLine();
+            var (structureLong, troaVsTagLong) = AffinityTables(md, realLong, controlLong);
+            longer = new { steps = longSteps, evalInterval = longEval, affinity = structureLong, troaVsTag = troaVsTagLong };
         }
-        double troaVsTag = real.TryGetValue(Estimators.Troa, out var troa) && real.TryGetValue(Estimators.TagLookahead, out var tag)
-            ? troa.Zip(tag, (x, y) => Spearman(OffDiagonal(x), OffDiagonal(y))).Average() : double.NaN;
-        md.AppendLine($"troa vs tag-lookahead (Spearman on off-diagonals, same run, mean over seeds): {troaVsTag:0.00}");
-        md.AppendLine();
 
         md.AppendLine("## Domain generalisation and adaptation (synthetic → fog, segmentation + depth, vtagml)");
         md.AppendLine();
@@ -173,11 +170,47 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{Name}.md"), md.ToString(), ct);
         await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{Name}.json"), JsonSerializer.Serialize(new
         {
-            scenario = Name, quick, machine = Machine.Describe(), preset, steps, seeds, affinity = structure, troaVsTag, gaps, generalisation, versus,
+            scenario = Name, quick, machine = Machine.Describe(), preset, steps, seeds, affinity = structure, troaVsTag, longer, gaps, generalisation, versus,
             experiments = done.ToDictionary(kv => kv.Key, kv => kv.Value.GetProperty("id").GetString()),
             pretrain = pre.Experiment.GetProperty("id").GetString(),
         }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }), ct);
         Console.WriteLine(md.ToString());
+    }
+
+    /// <summary>Each estimator's asymmetry, seed agreement and control comparison, its seed-mean matrix, and troa vs tag-lookahead.</summary>
+    private static (Dictionary<string, object> Structure, double TroaVsTag) AffinityTables(StringBuilder md, Dictionary<string, List<double[]>> real, Dictionary<string, List<double[]>> control)
+    {
+            md.AppendLine("| estimator | asymmetry ‖A−Aᵀ‖/‖A‖ | off-diagonal rank agreement across seeds (mean Spearman) | control: agreement across seeds | control vs real (Spearman with the real seed-mean) |");
+            md.AppendLine("|---|---|---|---|---|");
+            var structure = new Dictionary<string, object>();
+            foreach (var (est, list) in real.OrderBy(kv => kv.Key))
+            {
+                var asym = Stats.Of(list.Select(Asymmetry));
+                double agree = MeanPairwiseSpearman(list);
+                var ctl = control.GetValueOrDefault(est) ?? [];
+                double ctlAgree = MeanPairwiseSpearman(ctl);
+                var realMean = OffDiagonal(MeanMatrix(list));
+                double ctlVsReal = ctl.Count == 0 ? double.NaN : ctl.Average(c => Spearman(OffDiagonal(c), realMean));
+                md.AppendLine($"| {est} | {asym} | {agree:0.00} | {ctlAgree:0.00} | {ctlVsReal:0.00} |");
+                structure[est] = new { asymmetry = asym, seedAgreement = agree, controlSeedAgreement = ctlAgree, controlVsReal = ctlVsReal, meanMatrix = MeanMatrix(list), controlMeanMatrix = ctl.Count == 0 ? null : MeanMatrix(ctl) };
+            }
+            md.AppendLine();
+            foreach (var (est, list) in real.OrderBy(kv => kv.Key))
+            {
+                var mean = MeanMatrix(list);
+                md.AppendLine($"Mean `{est}` matrix over seeds (rows: source task i, columns: target task j):");
+                md.AppendLine();
+                md.AppendLine("| | " + string.Join(" | ", AllTasks) + " |");
+                md.AppendLine("|---|" + string.Concat(AllTasks.Select(_ => "---|")));
+                for (int i = 0; i < AllTasks.Length; i++)
+                    md.AppendLine($"| {AllTasks[i]} | " + string.Join(" | ", Enumerable.Range(0, AllTasks.Length).Select(j => mean[i * AllTasks.Length + j].ToString("0.000"))) + " |");
+                md.AppendLine();
+            }
+            double troaVsTag = real.TryGetValue(Estimators.Troa, out var troa) && real.TryGetValue(Estimators.TagLookahead, out var tag)
+                ? troa.Zip(tag, (x, y) => Spearman(OffDiagonal(x), OffDiagonal(y))).Average() : double.NaN;
+            md.AppendLine($"troa vs tag-lookahead (Spearman on off-diagonals, same run, mean over seeds): {troaVsTag:0.00}");
+            md.AppendLine();
+        return (structure, troaVsTag);
     }
 
     /// <summary>Each estimator's matrix at the last evaluation of each run (run order kept).</summary>
