@@ -180,36 +180,36 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
     /// <summary>Each estimator's asymmetry, seed agreement and control comparison, its seed-mean matrix, and troa vs tag-lookahead.</summary>
     private static (Dictionary<string, object> Structure, double TroaVsTag) AffinityTables(StringBuilder md, Dictionary<string, List<double[]>> real, Dictionary<string, List<double[]>> control)
     {
-            md.AppendLine("| estimator | asymmetry ‖A−Aᵀ‖/‖A‖ | off-diagonal rank agreement across seeds (mean Spearman) | control: agreement across seeds | control vs real (Spearman with the real seed-mean) |");
-            md.AppendLine("|---|---|---|---|---|");
-            var structure = new Dictionary<string, object>();
-            foreach (var (est, list) in real.OrderBy(kv => kv.Key))
-            {
-                var asym = Stats.Of(list.Select(Asymmetry));
-                double agree = MeanPairwiseSpearman(list);
-                var ctl = control.GetValueOrDefault(est) ?? [];
-                double ctlAgree = MeanPairwiseSpearman(ctl);
-                var realMean = OffDiagonal(MeanMatrix(list));
-                double ctlVsReal = ctl.Count == 0 ? double.NaN : ctl.Average(c => Spearman(OffDiagonal(c), realMean));
-                md.AppendLine($"| {est} | {asym} | {agree:0.00} | {ctlAgree:0.00} | {ctlVsReal:0.00} |");
-                structure[est] = new { asymmetry = asym, seedAgreement = agree, controlSeedAgreement = ctlAgree, controlVsReal = ctlVsReal, meanMatrix = MeanMatrix(list), controlMeanMatrix = ctl.Count == 0 ? null : MeanMatrix(ctl) };
-            }
+        md.AppendLine("| estimator | asymmetry ‖A−Aᵀ‖/‖A‖ | off-diagonal rank agreement across seeds (mean Spearman) | control: agreement across seeds | control vs real (Spearman with the real seed-mean) |");
+        md.AppendLine("|---|---|---|---|---|");
+        var structure = new Dictionary<string, object>();
+        foreach (var (est, list) in real.OrderBy(kv => kv.Key))
+        {
+            var asym = Stats.Of(list.Select(Asymmetry));
+            double agree = MeanPairwiseSpearman(list);
+            var ctl = control.GetValueOrDefault(est) ?? [];
+            double ctlAgree = MeanPairwiseSpearman(ctl);
+            var realMean = OffDiagonal(MeanMatrix(list));
+            double ctlVsReal = ctl.Count == 0 ? double.NaN : ctl.Average(c => Spearman(OffDiagonal(c), realMean));
+            md.AppendLine($"| {est} | {asym} | {agree:0.00} | {ctlAgree:0.00} | {ctlVsReal:0.00} |");
+            structure[est] = new { asymmetry = asym, seedAgreement = agree, controlSeedAgreement = ctlAgree, controlVsReal = ctlVsReal, meanMatrix = MeanMatrix(list), controlMeanMatrix = ctl.Count == 0 ? null : MeanMatrix(ctl) };
+        }
+        md.AppendLine();
+        foreach (var (est, list) in real.OrderBy(kv => kv.Key))
+        {
+            var mean = MeanMatrix(list);
+            md.AppendLine($"Mean `{est}` matrix over seeds (rows: source task i, columns: target task j):");
             md.AppendLine();
-            foreach (var (est, list) in real.OrderBy(kv => kv.Key))
-            {
-                var mean = MeanMatrix(list);
-                md.AppendLine($"Mean `{est}` matrix over seeds (rows: source task i, columns: target task j):");
-                md.AppendLine();
-                md.AppendLine("| | " + string.Join(" | ", AllTasks) + " |");
-                md.AppendLine("|---|" + string.Concat(AllTasks.Select(_ => "---|")));
-                for (int i = 0; i < AllTasks.Length; i++)
-                    md.AppendLine($"| {AllTasks[i]} | " + string.Join(" | ", Enumerable.Range(0, AllTasks.Length).Select(j => mean[i * AllTasks.Length + j].ToString("0.000"))) + " |");
-                md.AppendLine();
-            }
-            double troaVsTag = real.TryGetValue(Estimators.Troa, out var troa) && real.TryGetValue(Estimators.TagLookahead, out var tag)
-                ? troa.Zip(tag, (x, y) => Spearman(OffDiagonal(x), OffDiagonal(y))).Average() : double.NaN;
-            md.AppendLine($"troa vs tag-lookahead (Spearman on off-diagonals, same run, mean over seeds): {troaVsTag:0.00}");
+            md.AppendLine("| | " + string.Join(" | ", AllTasks) + " |");
+            md.AppendLine("|---|" + string.Concat(AllTasks.Select(_ => "---|")));
+            for (int i = 0; i < AllTasks.Length; i++)
+                md.AppendLine($"| {AllTasks[i]} | " + string.Join(" | ", Enumerable.Range(0, AllTasks.Length).Select(j => mean[i * AllTasks.Length + j].ToString("0.000"))) + " |");
             md.AppendLine();
+        }
+        double troaVsTag = real.TryGetValue(Estimators.Troa, out var troa) && real.TryGetValue(Estimators.TagLookahead, out var tag)
+            ? troa.Zip(tag, (x, y) => Spearman(OffDiagonal(x), OffDiagonal(y))).Average() : double.NaN;
+        md.AppendLine($"troa vs tag-lookahead (Spearman on off-diagonals, same run, mean over seeds): {troaVsTag:0.00}");
+        md.AppendLine();
         return (structure, troaVsTag);
     }
 
