@@ -8,7 +8,9 @@ namespace AdapterLab.GpuAgent.Running;
 
 /// <summary>
 /// The training run's observer: metric points are queued on the training thread and published in batches by a
-/// background flusher (never blocking a step); checkpoints are uploaded, then announced.
+/// background flusher (never blocking a step); checkpoints are uploaded, then announced, and only once every point up to
+/// them has been published: a resumed attempt starts after the checkpoint, so a point still queued here when the agent
+/// dies after the announcement would never be reported again.
 /// </summary>
 public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
 {
@@ -18,6 +20,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
     private readonly RunningAttemptState _state;
     private readonly string _agentId;
     private readonly ConcurrentQueue<MetricPoint> _points = new();
+    private readonly SemaphoreSlim _flushLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _flusher;
     private readonly DateTimeOffset _startedAt;
@@ -80,6 +83,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
         var (hash, size) = _blobs.UploadAsync(path, CancellationToken.None).GetAwaiter().GetResult();
         LastCheckpointBlob = hash;
         LastCheckpointStep = step;
+        FlushUntilPublishedAsync().GetAwaiter().GetResult();
         _reliable.PublishAsync(new CheckpointSaved
         {
             ExperimentId = _state.ExperimentId,
@@ -117,25 +121,66 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
         }).GetAwaiter().GetResult();
     }
 
-    /// <summary>Publishes whatever is queued now (called on completion before the final message, so results follow their curves).</summary>
+    /// <summary>
+    /// Publishes whatever is queued now (called on completion before the final message, so results follow their curves).
+    /// Flushes are serialised, so when one returns every point queued before it has been taken by the broker, including
+    /// a batch the background flusher had in flight. A batch the broker refuses goes back to the queue (points are keyed
+    /// by step, so their order does not matter) and the exception propagates.
+    /// </summary>
     public async Task FlushAsync()
     {
-        while (!_points.IsEmpty)
+        await _flushLock.WaitAsync();
+        try
         {
-            var batch = new List<MetricPoint>(1000);
-            while (batch.Count < 1000 && _points.TryDequeue(out var p)) batch.Add(p);
-            var elapsed = (DateTimeOffset.UtcNow - _startedAt).TotalSeconds;
-            var step = _state.Step;
-            await _bus.Publish(new AttemptProgressed
+            while (!_points.IsEmpty)
             {
-                ExperimentId = _state.ExperimentId,
-                AttemptNumber = _state.AttemptNumber,
-                Step = step,
-                TotalSteps = _totalSteps,
-                Points = batch,
-                StepsPerSecond = elapsed > 0 ? (step - _startStep) / elapsed : null,
-                PeakMemoryBytes = Environment.WorkingSet,
-            });
+                var batch = new List<MetricPoint>(1000);
+                while (batch.Count < 1000 && _points.TryDequeue(out var p)) batch.Add(p);
+                var elapsed = (DateTimeOffset.UtcNow - _startedAt).TotalSeconds;
+                var step = _state.Step;
+                try
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                    await _bus.Publish(new AttemptProgressed
+                    {
+                        ExperimentId = _state.ExperimentId,
+                        AttemptNumber = _state.AttemptNumber,
+                        Step = step,
+                        TotalSteps = _totalSteps,
+                        Points = batch,
+                        StepsPerSecond = elapsed > 0 ? (step - _startStep) / elapsed : null,
+                        PeakMemoryBytes = Environment.WorkingSet,
+                    }, timeout.Token);
+                }
+                catch
+                {
+                    foreach (var p in batch) _points.Enqueue(p);
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            _flushLock.Release();
+        }
+    }
+
+    /// <summary>Flushes until the broker has taken every queued point, backing off up to 30 s between tries.</summary>
+    private async Task FlushUntilPublishedAsync()
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                await FlushAsync();
+                return;
+            }
+            catch (Exception) when (!_stop.IsCancellationRequested)
+            {
+                await Task.Delay(delay);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 30_000));
+            }
         }
     }
 
@@ -167,5 +212,6 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
         _stop.Cancel();
         await _flusher;
         _stop.Dispose();
+        _flushLock.Dispose();
     }
 }

@@ -79,11 +79,12 @@ public class PlatformFixture : IAsyncLifetime
     public Task<WebApplication> StartAgentAsync(string agentId, string pool = "cpu", int slots = 1) =>
         StartAsync(AgentApp.Create, "GpuAgent", AgentSettings(agentId, pool, slots));
 
-    /// <summary>Starts an agent as a separate process (the real binary), which a test may kill.</summary>
-    public AgentProcess StartAgentProcess(string agentId, string pool = "cpu", int slots = 1)
+    /// <summary>Starts an agent as a separate process (the real binary), which a test may kill; <paramref name="extra"/> overrides settings.</summary>
+    public AgentProcess StartAgentProcess(string agentId, string pool = "cpu", int slots = 1, IReadOnlyDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>(Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal) || kv.Key.StartsWith("Agent:", StringComparison.Ordinal)));
         foreach (var kv in AgentSettings(agentId, pool, slots)) settings[kv.Key] = kv.Value;
+        foreach (var kv in extra ?? new Dictionary<string, string?>()) settings[kv.Key] = kv.Value;
         return AgentProcess.Start(agentId, settings);
     }
 
