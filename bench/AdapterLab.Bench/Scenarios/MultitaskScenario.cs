@@ -59,6 +59,8 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
                 runs.Add(($"shuffled-long-{seed}", Dense(Methods.Vtagml, AllTasks, Settings.DomainGeneralization, seed, shuffled: true, longer: true)));
             }
         var done = await batch.RunAsync(runs, ct);
+        // A metric of the runs "{key}-{seed}" on the test split of a domain, over the seeds.
+        Stats R(string key, string domain, string metric, string task) => Stats.Of(seeds.Select(x => ExperimentBatch.Result(done[$"{key}-{x}"], "test", domain, metric, task) ?? double.NaN));
 
         var md = new StringBuilder();
         md.AppendLine($"# Multitask dense prediction (VTAGML) on {preset}{(quick ? " (quick)" : "")}");
@@ -70,14 +72,13 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         foreach (var m in new[] { Methods.Vtagml, Methods.MultitaskShared, Methods.MultitaskFinetune })
         {
             var trainable = done[$"{m}-{seeds[0]}"].GetProperty("trainableParameters").ToString();
-            md.AppendLine($"| {m} | {trainable} | " + string.Join(" | ", Metrics.Select(x => Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"{m}-{s}"], "test", "synthetic", x.Metric, x.Task) ?? double.NaN)).ToString())) + " |");
+            md.AppendLine($"| {m} | {trainable} | " + string.Join(" | ", Metrics.Select(x => R(m, "synthetic", x.Metric, x.Task).ToString())) + " |");
         }
         long singleTrainable = AllTasks.Sum(t => done[$"single-{t}-{seeds[0]}"].GetProperty("trainableParameters").GetInt64());
-        md.AppendLine($"| single-task (one run per task; trainable summed over the 4 runs) | {singleTrainable} | " + string.Join(" | ", Metrics.Select(x => Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"single-{x.Task}-{s}"], "test", "synthetic", x.Metric, x.Task) ?? double.NaN)).ToString())) + " |");
+        md.AppendLine($"| single-task (one run per task; trainable summed over the 4 runs) | {singleTrainable} | " + string.Join(" | ", Metrics.Select(x => R($"single-{x.Task}", "synthetic", x.Metric, x.Task).ToString())) + " |");
         md.AppendLine();
 
         // ml-spec finding 3: the adapters against the frozen-encoder baseline and against full multitask fine-tuning.
-        Stats Method(string m, string task, string metric) => Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"{m}-{s}"], "test", "synthetic", metric, task) ?? double.NaN));
         long Trainable(string m) => done[$"{m}-{seeds[0]}"].GetProperty("trainableParameters").GetInt64();
         md.AppendLine($"vtagml against the frozen-encoder baseline (multitask-shared) and full multitask fine-tuning, per metric (difference vtagml − other; " +
                       $"for rmse, angular error and l1 lower is better). Trainable parameters: vtagml {Trainable(Methods.Vtagml) / (double)Trainable(Methods.MultitaskFinetune):P1} of multitask-finetune's.");
@@ -87,9 +88,9 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         var versus = new List<object>();
         foreach (var (task, metric) in Metrics)
         {
-            var a = Method(Methods.Vtagml, task, metric);
-            var shared = Method(Methods.MultitaskShared, task, metric);
-            var finetune = Method(Methods.MultitaskFinetune, task, metric);
+            var a = R(Methods.Vtagml, "synthetic", metric, task);
+            var shared = R(Methods.MultitaskShared, "synthetic", metric, task);
+            var finetune = R(Methods.MultitaskFinetune, "synthetic", metric, task);
             bool sigShared = Stats.Significant(a, shared), sigFinetune = Stats.Significant(a, finetune);
             md.AppendLine($"| {task} {metric} | {Stats.Signed(a.Mean - shared.Mean)} | {(sigShared ? "yes" : "no")} | {Stats.Signed(a.Mean - finetune.Mean)} | {(sigFinetune ? "yes" : "no")} |");
             versus.Add(new { task, metric, vsShared = a.Mean - shared.Mean, sigShared, vsFinetune = a.Mean - finetune.Mean, sigFinetune });
@@ -122,7 +123,7 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
             md.AppendLine("| run | " + string.Join(" | ", Metrics.Select(m => $"{m.Task} {m.Metric}")) + " |");
             md.AppendLine("|---|" + string.Concat(Metrics.Select(_ => "---|")));
             foreach (var (key, label) in new[] { ("vtagml-long", $"vtagml, {longSteps} steps"), ("shuffled-long", $"shuffled control, {longSteps} steps"), (Methods.Vtagml, $"vtagml, {steps} steps"), ("shuffled", $"shuffled control, {steps} steps") })
-                md.AppendLine($"| {label} | " + string.Join(" | ", Metrics.Select(x => Stats.Of(seeds.Select(s => ExperimentBatch.Result(done[$"{key}-{s}"], "test", "synthetic", x.Metric, x.Task) ?? double.NaN)).ToString())) + " |");
+                md.AppendLine($"| {label} | " + string.Join(" | ", Metrics.Select(x => R(key, "synthetic", x.Metric, x.Task).ToString())) + " |");
             md.AppendLine();
             var (structureLong, troaVsTagLong) = AffinityTables(md, realLong, controlLong);
             longer = new { steps = longSteps, evalInterval = longEval, affinity = structureLong, troaVsTag = troaVsTagLong };
@@ -130,7 +131,6 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
 
         md.AppendLine("## Domain generalisation and adaptation (synthetic → fog, segmentation + depth, vtagml)");
         md.AppendLine();
-        Stats R(string key, string domain, string metric, string task) => Stats.Of(seeds.Select(x => ExperimentBatch.Result(done[$"{key}-{x}"], "test", domain, metric, task) ?? double.NaN));
         md.AppendLine("| run | synthetic mIoU | fog mIoU | synthetic depth RMSE | fog depth RMSE |");
         md.AppendLine("|---|---|---|---|---|");
         foreach (var key in new[] { "source-only", "da" })
