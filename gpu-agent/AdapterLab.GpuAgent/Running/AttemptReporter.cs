@@ -83,7 +83,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
         var (hash, size) = _blobs.UploadAsync(path, CancellationToken.None).GetAwaiter().GetResult();
         LastCheckpointBlob = hash;
         LastCheckpointStep = step;
-        FlushUntilPublishedAsync().GetAwaiter().GetResult();
+        _reliable.RetryAsync(FlushAsync, "metric points").GetAwaiter().GetResult();
         _reliable.PublishAsync(new CheckpointSaved
         {
             ExperimentId = _state.ExperimentId,
@@ -162,25 +162,6 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
         finally
         {
             _flushLock.Release();
-        }
-    }
-
-    /// <summary>Flushes until the broker has taken every queued point, backing off up to 30 s between tries.</summary>
-    private async Task FlushUntilPublishedAsync()
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (true)
-        {
-            try
-            {
-                await FlushAsync();
-                return;
-            }
-            catch (Exception) when (!_stop.IsCancellationRequested)
-            {
-                await Task.Delay(delay);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 30_000));
-            }
         }
     }
 

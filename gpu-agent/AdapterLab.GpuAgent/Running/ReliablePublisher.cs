@@ -10,7 +10,15 @@ public sealed class ReliablePublisher(IBus bus, ILogger<ReliablePublisher> log)
 {
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromHours(1);
 
-    public async Task PublishAsync<T>(T message) where T : class
+    public Task PublishAsync<T>(T message) where T : class =>
+        RetryAsync(async () =>
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await bus.Publish(message, timeout.Token);
+        }, typeof(T).Name);
+
+    /// <summary>Runs <paramref name="send"/> until it succeeds, with the same back-off and deadline as a publish.</summary>
+    public async Task RetryAsync(Func<Task> send, string what)
     {
         var delay = TimeSpan.FromMilliseconds(200);
         var deadline = DateTimeOffset.UtcNow + GiveUpAfter;
@@ -18,13 +26,12 @@ public sealed class ReliablePublisher(IBus bus, ILogger<ReliablePublisher> log)
         {
             try
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await bus.Publish(message, timeout.Token);
+                await send();
                 return;
             }
             catch (Exception ex) when (DateTimeOffset.UtcNow < deadline)
             {
-                log.LogWarning("Publishing {Message} failed ({Error}); retrying in {Delay}", typeof(T).Name, ex.Message, delay);
+                log.LogWarning("Publishing {Message} failed ({Error}); retrying in {Delay}", what, ex.Message, delay);
                 await Task.Delay(delay);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 30_000));
             }
