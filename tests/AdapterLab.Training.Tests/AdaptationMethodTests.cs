@@ -1,8 +1,9 @@
 using AdapterLab.Contracts.Catalogue;
 using AdapterLab.Contracts.Specs;
-using AdapterLab.Training.Data.ShapesWorld;
+using AdapterLab.Training.Classification;
+using AdapterLab.Training.Datasets.ShapesWorld;
 using AdapterLab.Training.Model;
-using AdapterLab.Training.Training;
+using AdapterLab.Training.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,7 +36,7 @@ public sealed class AdaptationMethodTests
     {
         var spec = Spec(method, options, preset);
         long d = ModelCatalogue.Get(preset).Width, head = d * 4 + 4;
-        using var prepared = PreparedModel.Build(TrainingPlan.From(spec), null, torch.CPU);
+        using var prepared = PreparedModel.Build(ClassificationPlan.From(spec), null, torch.CPU);
         Assert.Equal(extra + head, prepared.TrainableParameters);
         var count = ModelCatalogue.Count(spec);
         Assert.Equal(count.Trainable, prepared.TrainableParameters);
@@ -59,7 +60,7 @@ public sealed class AdaptationMethodTests
     {
         using var pixels = Batch(8);
         using var reference = BackboneFeatures(pixels);
-        using var prepared = PreparedModel.Build(TrainingPlan.From(Spec(method, options)), GoldenBackbone, torch.CPU);
+        using var prepared = PreparedModel.Build(ClassificationPlan.From(Spec(method, options)), GoldenBackbone, torch.CPU);
         using var adapted = Features(prepared.Model, pixels);
         double diff = (adapted - reference).abs().max().item<float>();
         Assert.True(diff < 1e-6, $"max |Δ| {diff}");
@@ -72,7 +73,7 @@ public sealed class AdaptationMethodTests
     {
         using var pixels = Batch(8);
         using var reference = BackboneFeatures(pixels);
-        using var prepared = PreparedModel.Build(TrainingPlan.From(Spec(method)), GoldenBackbone, torch.CPU);
+        using var prepared = PreparedModel.Build(ClassificationPlan.From(Spec(method)), GoldenBackbone, torch.CPU);
         using var prompted = Features(prepared.Model, pixels);
         Assert.True((prompted - reference).abs().max().item<float>() > 1e-3);
         var prompts = prepared.Model.named_parameters().Single(p => p.name == "prompt_embeddings").parameter;
@@ -84,9 +85,9 @@ public sealed class AdaptationMethodTests
     [Fact]
     public void AdaptMlp_down_projection_gets_no_gradient_until_up_has_moved()
     {
-        var plan = TrainingPlan.From(Spec(Methods.AdaptFormer, new MethodSpec { Bottleneck = 8, Dropout = 0 }, lr: 0.05));
+        var plan = ClassificationPlan.From(Spec(Methods.AdaptFormer, new MethodSpec { Bottleneck = 8, Dropout = 0 }, lr: 0.05));
         using var prepared = PreparedModel.Build(plan, GoldenBackbone, torch.CPU);
-        var optimizer = ExperimentTrainer.CreateOptimizer(plan, prepared.Trainable);
+        var optimizer = plan.Optimisation.Create(prepared.Trainable, plan.GroupOf);
         var down = prepared.Trainable.Single(p => p.Name == "blocks.0.adapter.down.weight").Parameter;
         var up = prepared.Trainable.Single(p => p.Name == "blocks.0.adapter.up.weight").Parameter;
         var (pixels, labels) = Labelled(16);
@@ -115,7 +116,7 @@ public sealed class AdaptationMethodTests
     [MemberData(nameof(TrainingCases))]
     public void Training_moves_only_trainable_tensors_and_lowers_the_loss(string method, MethodSpec options, double lr)
     {
-        var plan = TrainingPlan.From(Spec(method, options, lr: lr));
+        var plan = ClassificationPlan.From(Spec(method, options, lr: lr));
         using var prepared = PreparedModel.Build(plan, GoldenBackbone, torch.CPU);
         var model = prepared.Model;
         var trainableNames = prepared.Trainable.Select(t => t.Name).ToHashSet();
@@ -123,7 +124,7 @@ public sealed class AdaptationMethodTests
             .ToDictionary(p => p.name, p => p.parameter.data<float>().ToArray());
         var (pixels, labels) = Labelled(16);
         using var before = Features(model, pixels);
-        var optimizer = ExperimentTrainer.CreateOptimizer(plan, prepared.Trainable);
+        var optimizer = plan.Optimisation.Create(prepared.Trainable, plan.GroupOf);
 
         var losses = new List<double>();
         for (int i = 0; i < 6; i++)

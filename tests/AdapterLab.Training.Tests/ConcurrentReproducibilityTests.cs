@@ -1,8 +1,9 @@
 using AdapterLab.Contracts.Safetensors;
 using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Classification;
 using AdapterLab.Training.Api;
 using AdapterLab.Training.Multitask;
-using AdapterLab.Training.Training;
+using AdapterLab.Training.Runs;
 using TorchSharp;
 
 namespace AdapterLab.Training.Tests;
@@ -65,7 +66,7 @@ public sealed class ConcurrentReproducibilityTests
     [InlineData(Methods.BitFit)]
     public void A_prepared_model_ignores_torch_global_generator(string method)
     {
-        var plan = TrainingPlan.From(Spec(11) with { Method = new MethodSpec { Name = method } });
+        var plan = ClassificationPlan.From(Spec(11) with { Method = new MethodSpec { Name = method } });
         torch.random.manual_seed(1);
         using var first = PreparedModel.Build(plan, null, torch.CPU);
         torch.random.manual_seed(2);

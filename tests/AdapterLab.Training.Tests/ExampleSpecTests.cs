@@ -1,7 +1,8 @@
 using AdapterLab.Contracts.Catalogue;
 using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Classification;
 using AdapterLab.Training.Api;
-using AdapterLab.Training.Training;
+using AdapterLab.Training.Runs;
 using TorchSharp;
 
 namespace AdapterLab.Training.Tests;
@@ -27,7 +28,7 @@ public sealed class ExampleSpecTests
     {
         var spec = Load(file);
         Assert.Empty(SpecValidator.Validate(spec));
-        var plan = TrainingPlan.From(spec);
+        var plan = ClassificationPlan.From(spec);
         using var prepared = PreparedModel.Build(plan, null, torch.CPU);
         Assert.Equal(ModelCatalogue.Count(spec).Trainable, prepared.TrainableParameters);
         Assert.Equal(ModelCatalogue.Count(spec).Total, prepared.TotalParameters);

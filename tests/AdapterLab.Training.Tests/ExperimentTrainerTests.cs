@@ -1,6 +1,7 @@
 using AdapterLab.Contracts.Catalogue;
 using AdapterLab.Contracts.Safetensors;
 using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Classification;
 using AdapterLab.Training.Api;
 
 namespace AdapterLab.Training.Tests;

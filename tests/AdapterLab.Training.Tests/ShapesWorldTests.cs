@@ -1,5 +1,5 @@
 using AdapterLab.Contracts.Catalogue;
-using AdapterLab.Training.Data.ShapesWorld;
+using AdapterLab.Training.Datasets.ShapesWorld;
 
 namespace AdapterLab.Training.Tests;
 

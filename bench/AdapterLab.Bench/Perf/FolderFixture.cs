@@ -1,4 +1,4 @@
-using AdapterLab.Training.Data.ShapesWorld;
+using AdapterLab.Training.Datasets.ShapesWorld;
 using StbImageWriteSharp;
 
 namespace AdapterLab.Bench.Perf;

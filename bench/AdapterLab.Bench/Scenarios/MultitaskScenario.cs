@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using AdapterLab.Bench.Runner;
 using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Classification;
 using AdapterLab.Training.Multitask;
 
 namespace AdapterLab.Bench.Scenarios;

@@ -214,6 +214,32 @@ public sealed record TrainingSpec
     /// ordinary specs, so their canonical JSON and hashes are unchanged.
     /// </summary>
     public bool? DryRun { get; init; }
+
+    /// <summary>
+    /// Attention kernel of the ViT blocks: <c>fused</c> (default; libtorch's scaled-dot-product kernel) or <c>composed</c>
+    /// (matmul–softmax–matmul, equal to ~1e-7). An option of this run's model, not of the process: two attempts in one agent
+    /// may differ. Left out (null) of ordinary specs.
+    /// </summary>
+    public string? Attention { get; init; }
+
+    /// <summary>
+    /// Per parameter group learning rate and weight decay, overriding the run's <see cref="LearningRate"/> and
+    /// <see cref="WeightDecay"/> for that group (the schedule's shape applies to every group). Groups:
+    /// classification <c>head</c>, <c>backbone</c> (full fine-tuning, pretraining), <c>adapters</c> (AdaptMLP, LoRA),
+    /// <c>prompts</c> (VPT), <c>biases</c> (BitFit); multitask <c>encoder</c>, <c>adapters</c>, <c>decoders</c>,
+    /// <c>task-conditioning</c>. A group the method does not train is ignored. Left out (null) of ordinary specs.
+    /// </summary>
+    public IReadOnlyDictionary<string, ParameterGroupSpec>? ParameterGroups { get; init; }
+}
+
+/// <summary>One parameter group's optimisation overrides (<see cref="TrainingSpec.ParameterGroups"/>).</summary>
+public sealed record ParameterGroupSpec
+{
+    /// <summary>Peak learning rate of this group (default: the run's).</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>Weight decay of this group (default: the run's).</summary>
+    public double? WeightDecay { get; init; }
 }
 
 /// <summary>Retry policy.</summary>

@@ -206,6 +206,18 @@ public static partial class SpecValidator
         if (t.EvalInterval < 0) e.Add("training.evalInterval", "must not be negative");
         if (t.CheckpointInterval < 0) e.Add("training.checkpointInterval", "must not be negative");
         if (t.CheckpointRetention is not ("latest" or "best" or "all")) e.Add("training.checkpointRetention", "must be 'latest', 'best' or 'all'");
+        if (t.Attention is not null && !AttentionKernels.All.Contains(t.Attention)) e.Add("training.attention", "must be 'fused' or 'composed'");
+        if (t.ParameterGroups is { } groups)
+        {
+            if (groups.Count > ParameterGroups.All.Count) e.Add("training.parameterGroups", $"at most {ParameterGroups.All.Count} groups");
+            foreach (var (name, g) in groups)
+            {
+                if (!ParameterGroups.All.Contains(name)) { e.Add("training.parameterGroups", $"unknown group '{name}' ({string.Join(", ", ParameterGroups.All)})"); continue; }
+                if (g is null) { e.Add($"training.parameterGroups.{name}", "must be an object"); continue; }
+                if (g.LearningRate is { } glr && !(glr > 0 && glr <= 10)) e.Add($"training.parameterGroups.{name}.learningRate", "must be greater than 0 and at most 10");
+                if (g.WeightDecay is { } gwd && !(gwd >= 0 && gwd <= 1)) e.Add($"training.parameterGroups.{name}.weightDecay", "must be in [0, 1]");
+            }
+        }
     }
 
     private sealed class ErrorBag

@@ -19,6 +19,45 @@ public static class BackboneSources
     public static readonly IReadOnlyList<string> All = [Random, Named, Experiment];
 }
 
+/// <summary>Optimiser parameter groups (<c>training.parameterGroups</c>): which parameters share a learning rate and weight decay.</summary>
+public static class ParameterGroups
+{
+    public const string Head = "head";
+    public const string Backbone = "backbone";
+    public const string Adapters = "adapters";
+    public const string Prompts = "prompts";
+    public const string Biases = "biases";
+    public const string Encoder = "encoder";
+    public const string Decoders = "decoders";
+    public const string TaskConditioning = "task-conditioning";
+    public static readonly IReadOnlyList<string> All = [Head, Backbone, Adapters, Prompts, Biases, Encoder, Decoders, TaskConditioning];
+}
+
+/// <summary>
+/// Floors: the trivial predictions a result must beat, computed by the trainer from the train split and evaluated on the
+/// same examples as the model (classification: the majority class; segmentation: the per-pixel majority class; depth: the
+/// per-pixel mean log-depth; normals: the mean normal, renormalised; edges: all zero). Reported as final results whose
+/// metric is the model's metric with <see cref="MetricSuffix"/> (e.g. <c>accuracy@floor</c>).
+/// </summary>
+public static class Floors
+{
+    public const string MetricSuffix = "@floor";
+    public const string MajorityClass = "majority-class";
+    public const string ImageBlindPrior = "image-blind-prior";
+
+    public static string MetricOf(string metric) => metric + MetricSuffix;
+
+    public static bool IsFloor(string metric) => metric.EndsWith(MetricSuffix, StringComparison.Ordinal);
+}
+
+/// <summary>Attention kernels (<c>training.attention</c>).</summary>
+public static class AttentionKernels
+{
+    public const string Fused = "fused";
+    public const string Composed = "composed";
+    public static readonly IReadOnlyList<string> All = [Fused, Composed];
+}
+
 /// <summary>Method names.</summary>
 public static class Methods
 {

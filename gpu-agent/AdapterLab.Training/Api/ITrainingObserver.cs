@@ -17,6 +17,12 @@ public interface ITrainingObserver
     /// <summary>Multitask: one estimator's N×N task-affinity matrix at an evaluation step (row-major, row = source task, column = target).</summary>
     void OnAffinity(long step, string estimator, IReadOnlyList<string> taskOrder, IReadOnlyList<double> values) { }
 
+    /// <summary>
+    /// Per-example outcomes of an evaluation: once per predictor (the model, then each floor) × split × task × domain, at
+    /// every evaluation step and at the end. The lists are the observer's to keep (not reused by the trainer).
+    /// </summary>
+    void OnPredictions(EvaluationPredictions predictions) { }
+
     /// <summary>A non-resumable artifact file, e.g. kind <c>gallery</c> (the dense prediction gallery zip, see Multitask/Gallery.cs).</summary>
     void OnArtifact(long step, string kind, string path) { }
 }

@@ -10,6 +10,12 @@ public sealed record TrainingOutcome
     public long FinalStep { get; init; }
     /// <summary>Final metrics per split × task × domain (empty when cancelled).</summary>
     public IReadOnlyList<FinalResult> Results { get; init; } = [];
+    /// <summary>
+    /// The floors evaluated on the same examples as <see cref="Results"/> (metric <c>metric@floor</c>, see
+    /// <c>Floors</c> in the contracts): majority class; per-pixel majority class, per-pixel mean log-depth, mean normal,
+    /// all-zero edges. Their per-example outcomes went to the observer's <c>OnPredictions</c>.
+    /// </summary>
+    public IReadOnlyList<FinalResult> Floors { get; init; } = [];
     /// <summary>pretrain: the trained backbone alone (common ViT names, no head), as safetensors.</summary>
     public string? BackboneWeightsPath { get; init; }
     /// <summary>The run's own weights as safetensors: the whole model for pretrain, trainable tensors (+ head) for adaptation.</summary>

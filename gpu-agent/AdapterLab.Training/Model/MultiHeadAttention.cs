@@ -18,9 +18,13 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     private readonly LowRankUpdate? lora_v;
     private readonly int heads;
     private readonly double scale;
+    private readonly bool fused;
 
-    public MultiHeadAttention(int width, int heads, LoraOptions? lora) : base(nameof(MultiHeadAttention))
+    /// <param name="fused">libtorch's fused scaled-dot-product kernel; false: the composed form (a model option, see
+    /// <see cref="VisionTransformerOptions.FusedAttention"/>).</param>
+    public MultiHeadAttention(int width, int heads, LoraOptions? lora, bool fused = true) : base(nameof(MultiHeadAttention))
     {
+        this.fused = fused;
         this.heads = heads;
         scale = 1.0 / Math.Sqrt(width / heads);
         q = nn.Linear(width, width);
@@ -35,9 +39,6 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Use the fused attention kernel (default). False: the composed form, for bench/ perf-train's same-run comparison only.</summary>
-    public static bool Fused { get; set; } = true;
-
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
@@ -50,8 +51,8 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         var kh = k.forward(x).view(b, n, heads, d / heads).transpose(1, 2);
         var vh = vx.view(b, n, heads, d / heads).transpose(1, 2);
         // Fused: libtorch's scaled-dot-product kernel (same 1/√d_head scale; forward + backward ≈ 3× faster on CPU than
-        // the composed matmul–softmax–matmul, outputs equal to ~1e-7). The composed form stays for the benchmark's same-run comparison.
-        var attended = Fused
+        // the composed matmul–softmax–matmul, outputs equal to ~1e-7). The composed form is a model option (the benchmark compares both in one run).
+        var attended = fused
             ? nn.functional.scaled_dot_product_attention(qh, kh, vh)
             : qh.matmul(kh.transpose(-2, -1)).mul(scale).softmax(-1).matmul(vh);
         var mixed = attended.transpose(1, 2).reshape(b, n, d);

@@ -14,10 +14,10 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     private readonly AdaptMlp? adapter;
     private readonly bool sequential;
 
-    public TransformerBlock(int width, int heads, int mlpHidden, AdaptMlpOptions? adaptMlp, LoraOptions? lora, RunRandom? random = null) : base(nameof(TransformerBlock))
+    public TransformerBlock(int width, int heads, int mlpHidden, AdaptMlpOptions? adaptMlp, LoraOptions? lora, RunRandom? random = null, bool fusedAttention = true) : base(nameof(TransformerBlock))
     {
         norm1 = nn.LayerNorm([width], eps: 1e-6);
-        attn = new MultiHeadAttention(width, heads, lora);
+        attn = new MultiHeadAttention(width, heads, lora, fusedAttention);
         norm2 = nn.LayerNorm([width], eps: 1e-6);
         mlp = new Mlp(width, mlpHidden);
         if (adaptMlp is not null)

@@ -115,7 +115,7 @@ public static partial class ViTWeights
     /// the same name. Every parameter for which <paramref name="required"/> holds must be in the file; anything in the
     /// file that the model lacks, or of the wrong shape, is an error. Validated in full before anything is copied.
     /// </summary>
-    public static void LoadTrained(VisionTransformer model, string path, Func<string, bool> required)
+    public static void LoadTrained(nn.Module model, string path, Func<string, bool> required)
     {
         using var reader = SafetensorsReader.Open(path);
         var targets = model.named_parameters().Select(p => (p.name, tensor: (Tensor)p.parameter))

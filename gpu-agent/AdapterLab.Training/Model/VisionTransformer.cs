@@ -36,7 +36,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         {
             var adapt = options.AdaptMlp is { } a && a.Layers.Contains(i) ? a : null;
             var lora = options.Lora is { } l && l.Layers.Contains(i) ? l : null;
-            blocks.Add(new TransformerBlock(d, p.Heads, p.MlpHidden, adapt, lora, random));
+            blocks.Add(new TransformerBlock(d, p.Heads, p.MlpHidden, adapt, lora, random, options.FusedAttention));
         }
         norm = nn.LayerNorm([d], eps: 1e-6);
         if (options.NormalisedHead) head_norm = nn.BatchNorm1d(d, affine: false);

@@ -44,7 +44,7 @@ public static class DenseOutputs
 {
     public static int Channels(string task) => task switch
     {
-        Tasks.Segmentation => Data.ShapesWorld.DenseTargets.Classes,
+        Tasks.Segmentation => Datasets.ShapesWorld.DenseTargets.Classes,
         Tasks.Normals => 3,
         _ => 1,
     };
@@ -75,5 +75,5 @@ public static class DenseOutputs
 public sealed record DenseBatch(Tensor Images, Tensor Segmentation, Tensor Depth, Tensor Normals, Tensor Edges)
 {
     /// <summary>Pixels with a meaningful depth/normal (everything but sky) [B, 1, H, W].</summary>
-    public Tensor ValidMask => Segmentation.ne(Data.ShapesWorld.DenseTargets.SkyClass).unsqueeze(1).to(ScalarType.Float32);
+    public Tensor ValidMask => Segmentation.ne(Datasets.ShapesWorld.DenseTargets.SkyClass).unsqueeze(1).to(ScalarType.Float32);
 }

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using AdapterLab.Contracts.Specs;
-using AdapterLab.Training.Data.ShapesWorld;
+using AdapterLab.Training.Datasets.ShapesWorld;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,6 +25,31 @@ public static class Gallery
     private static readonly byte[][] Palette = [[135, 190, 235], [110, 100, 80], [230, 80, 60], [70, 160, 230], [240, 200, 50], [160, 90, 200]];
 
     public sealed record Entry(string Domain, int Index, float[] Input, Dictionary<string, (float[] Prediction, float[] Truth)> Tasks);
+
+    /// <summary>Renders the model's predictions on the first test images of every evaluation domain into <c>gallery.zip</c> and reports it as an artifact.</summary>
+    public static void WritePredictions(MultitaskModel model, MultitaskPlan plan, DenseData data, Device device, long step, string work, AdapterLab.Training.Api.ITrainingObserver observer)
+    {
+        model.eval();
+        var entries = new List<Entry>();
+        using (torch.no_grad())
+            foreach (var domain in plan.EvaluationDomains)
+            {
+                using var scope = torch.NewDisposeScope();
+                var d = data.Get(domain, DataSplit.Test);
+                var rows = Enumerable.Range(0, Math.Min(ImagesPerDomain, d.Count)).ToArray();
+                if (rows.Length == 0) continue;
+                var images = d.ImagesTensor(rows, device);
+                var raw = model.Forward(images, plan.Tasks);
+                int e = 3 * d.ImageSize * d.ImageSize;
+                for (int r = 0; r < rows.Length; r++)
+                    entries.Add(new Entry(domain, rows[r], d.Pixels.AsSpan(rows[r] * e, e).ToArray(),
+                        plan.Tasks.ToDictionary(t => t, t => (PredictionMap(t, raw[t][r]), TruthMap(t, d, rows[r])))));
+            }
+        var path = Path.Combine(work, "gallery.zip");
+        Write(path, plan.ImageSize, step, plan.Tasks, entries);
+        observer.OnArtifact(step, "gallery", path);
+    }
+
 
     public static void Write(string path, int imageSize, long step, IReadOnlyList<string> tasks, IReadOnlyList<Entry> entries)
     {

@@ -43,7 +43,7 @@ public sealed class MultitaskModel : nn.Module
         Plan = plan;
         var p = plan.Preset;
         int grid = plan.ImageSize / p.PatchSize;
-        encoder = new VisionTransformer(new VisionTransformerOptions(p, plan.ImageSize, 1, false), random);
+        encoder = new VisionTransformer(new VisionTransformerOptions(p, plan.ImageSize, 1, false, FusedAttention: plan.Run.FusedAttention), random);
         var modules = encoder.named_modules().ToDictionary(m => m.name, m => m.module);
         var parameters = encoder.named_parameters().ToDictionary(x => x.name, x => x.parameter);
         parts = new Parts

@@ -1,40 +1,37 @@
 using AdapterLab.Contracts.Catalogue;
 using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Optimisation;
+using AdapterLab.Training.Runs;
 
 namespace AdapterLab.Training.Multitask;
 
-/// <summary>A multitask (dense) spec with every default resolved.</summary>
+/// <summary>
+/// A multitask (dense) spec with every default resolved: the shared <see cref="RunPlan"/> plus what only multitask has
+/// (method, tasks, adapters, affinity estimators, setting, controls).
+/// </summary>
 public sealed record MultitaskPlan
 {
-    public required ExperimentSpec Spec { get; init; }
+    public required RunPlan Run { get; init; }
     public required string Method { get; init; }
     public required IReadOnlyList<string> Tasks { get; init; }
-    public required BackbonePreset Preset { get; init; }
-    public required int ImageSize { get; init; }
     public required int AdapterBlocks { get; init; }
     public required string Estimator { get; init; }
     public required IReadOnlyList<string> MeasuredEstimators { get; init; }
     public required double AffinityStep { get; init; }
     public required string Setting { get; init; }
-    public required string SourceDomain { get; init; }
-    public required IReadOnlyList<string> TargetDomains { get; init; }
     public required IReadOnlyList<string> ZeroShotTasks { get; init; }
     public required string Adaptation { get; init; }
     /// <summary>Shuffled-task-label control: training targets permuted across images, independently per task.</summary>
     public required bool ShuffleTargets { get; init; }
-    public required int TrainSize { get; init; }
-    public required int ValidationSize { get; init; }
-    public required int TestSize { get; init; }
-    public required int BatchSize { get; init; }
-    public required long TotalSteps { get; init; }
-    public required string Optimizer { get; init; }
-    public required double LearningRate { get; init; }
-    public required double WeightDecay { get; init; }
-    public required int WarmupSteps { get; init; }
-    public required bool CosineSchedule { get; init; }
-    public required int Seed { get; init; }
-    public required int EvalInterval { get; init; }
-    public required int CheckpointInterval { get; init; }
+
+    public ExperimentSpec Spec => Run.Spec;
+    public BackbonePreset Preset => Run.Preset;
+    public int ImageSize => Run.ImageSize;
+    public int Seed => Run.Seed;
+    public int BatchSize => Run.BatchSize;
+    public long TotalSteps => Run.TotalSteps;
+    public string SourceDomain => Run.SourceDomain;
+    public IReadOnlyList<string> TargetDomains => Run.TargetDomains;
 
     /// <summary>Conditioning width E of the task vectors.</summary>
     public const int Conditioning = 64;
@@ -47,7 +44,14 @@ public sealed record MultitaskPlan
 
     public IReadOnlyList<string> AllEstimators => MeasuresAffinity ? new[] { Estimator }.Concat(MeasuredEstimators).Distinct().ToList() : [];
 
-    public IEnumerable<string> EvaluationDomains => new[] { SourceDomain }.Concat(TargetDomains).Distinct();
+    public IEnumerable<string> EvaluationDomains => Run.EvaluationDomains;
+
+    /// <summary>The optimiser group of a trainable parameter (<c>training.parameterGroups</c>); discriminators have their own optimiser.</summary>
+    public static string GroupOf(string parameterName) =>
+        parameterName.StartsWith("decoders.", StringComparison.Ordinal) ? ParameterGroups.Decoders
+        : parameterName.StartsWith("adapters.", StringComparison.Ordinal) ? ParameterGroups.Adapters
+        : parameterName.StartsWith("task_embeddings", StringComparison.Ordinal) ? ParameterGroups.TaskConditioning
+        : ParameterGroups.Encoder;
 
     /// <summary>The domain unlabelled data (domain adaptation) or the second phase (zero-shot transfer) comes from.</summary>
     public string? TargetDomain => TargetDomains.Count > 0 ? TargetDomains[0] : null;
@@ -59,43 +63,25 @@ public sealed record MultitaskPlan
     {
         var m = spec.Method;
         if (!Methods.Dense.Contains(m.Name)) throw new ArgumentException($"'{m.Name}' is not a multitask method ({string.Join(", ", Methods.Dense)})");
-        var preset = ModelCatalogue.Get(spec.Backbone.Preset);
-        int image = spec.Backbone.ImageSize ?? preset.ImageSize;
-        var defaults = ShapesWorldCatalogue.DefaultSplits(Kinds.Multitask);
-        int train = spec.Data.TrainSize ?? defaults.Train, batch = spec.Training.BatchSize;
-        long steps = spec.Training.Steps ?? (long)(spec.Training.Epochs ?? 1) * ((train + batch - 1) / batch);
         string estimator = m.Estimator ?? Estimators.Troa;
         bool fullTraining = m.Name is Methods.MultitaskFinetune or Methods.SingleTask;
+        var run = RunPlan.From(spec, ShapesWorldCatalogue.DefaultSplits(Kinds.Multitask), batch => OptimisationPlan.From(spec.Training,
+            defaultOptimizer: "adamw",
+            defaultLearningRate: (fullTraining ? 1e-3 : 8e-3) * batch / 256.0,
+            defaultWeightDecay: _ => 0.01));
         return new MultitaskPlan
         {
-            Spec = spec,
+            Run = run,
             Method = m.Name,
             Tasks = spec.Tasks.ToList(),
-            Preset = preset,
-            ImageSize = image,
-            AdapterBlocks = Math.Clamp(m.AdapterBlocks ?? DefaultAdapterBlocks(preset), 1, preset.Depth),
+            AdapterBlocks = Math.Clamp(m.AdapterBlocks ?? DefaultAdapterBlocks(run.Preset), 1, run.Preset.Depth),
             Estimator = estimator,
             MeasuredEstimators = (m.MeasuredEstimators ?? Estimators.All.Where(e => e != estimator).ToList()).Where(e => e != estimator).ToList(),
             AffinityStep = m.AffinityStep ?? 0.1,
             Setting = spec.Data.Setting,
-            SourceDomain = spec.Data.SourceDomain,
-            TargetDomains = spec.Data.TargetDomains,
             ZeroShotTasks = spec.Data.ZeroShotTasks ?? [],
             Adaptation = spec.Data.Adaptation ?? AdaptationModes.Adversarial,
             ShuffleTargets = spec.Data.ShuffleTargets ?? false,
-            TrainSize = train,
-            ValidationSize = spec.Data.ValidationSize ?? defaults.Validation,
-            TestSize = spec.Data.TestSize ?? defaults.Test,
-            BatchSize = batch,
-            TotalSteps = spec.Kind == Kinds.Evaluate ? 0 : Math.Max(1, steps),
-            Optimizer = spec.Training.Optimizer ?? "adamw",
-            LearningRate = spec.Training.LearningRate ?? (fullTraining ? 1e-3 : 8e-3) * batch / 256.0,
-            WeightDecay = spec.Training.WeightDecay ?? 0.01,
-            WarmupSteps = spec.Training.WarmupSteps,
-            CosineSchedule = spec.Training.Schedule != "constant",
-            Seed = spec.Training.Seed,
-            EvalInterval = spec.Training.EvalInterval,
-            CheckpointInterval = spec.Training.CheckpointInterval,
         };
     }
 }

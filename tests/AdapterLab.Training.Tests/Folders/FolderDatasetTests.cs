@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Classification;
 using AdapterLab.Training.Api;
-using AdapterLab.Training.Data.Folders;
-using AdapterLab.Training.Data.ShapesWorld;
-using AdapterLab.Training.Training;
+using AdapterLab.Training.Datasets.Folders;
+using AdapterLab.Training.Datasets.ShapesWorld;
+using AdapterLab.Training.Runs;
 using StbImageSharp;
 using TorchSharp;
 using Xunit.Abstractions;
@@ -18,7 +19,7 @@ public sealed class FolderDatasetTests(ITestOutputHelper output)
         Kind = Kinds.Adapt,
         Backbone = new BackboneSpec { Preset = "vit-tiny-ci", Source = BackboneSources.Random },
         Method = new MethodSpec { Name = method },
-        Data = new DataSpec { Dataset = Datasets.Folder, Path = path, SourceDomain = "synthetic" },
+        Data = new DataSpec { Dataset = AdapterLab.Contracts.Specs.Datasets.Folder, Path = path, SourceDomain = "synthetic" },
         Training = new TrainingSpec { Steps = steps, BatchSize = batch, Seed = 2 },
     };
 
@@ -170,7 +171,7 @@ public sealed class FolderDatasetTests(ITestOutputHelper output)
     public void Cached_loading_is_a_small_fraction_of_a_training_step()
     {
         var root = FolderImages.CreateDataset(TestPaths.TempDirectory(), perClass: 60);
-        var plan = TrainingPlan.From(FolderSpec("colours", Methods.FullFinetune, batch: 32), root);
+        var plan = ClassificationPlan.From(FolderSpec("colours", Methods.FullFinetune, batch: 32), root);
         var decode = Stopwatch.StartNew();
         var split = plan.Split(plan.SourceDomain, DataSplit.Train);
         decode.Stop();
@@ -179,7 +180,7 @@ public sealed class FolderDatasetTests(ITestOutputHelper output)
         using var prepared = PreparedModel.Build(plan, null, torch.CPU);
         var model = prepared.Model;
         model.train();
-        var optimizer = ExperimentTrainer.CreateOptimizer(plan, prepared.Trainable);
+        var optimizer = plan.Optimisation.Create(prepared.Trainable, plan.GroupOf);
         const int n = 10;
         TimeSpan load = TimeSpan.Zero, step = TimeSpan.Zero;
         for (int i = 0; i < n + 2; i++)

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Classification;
 using AdapterLab.Training.Api;
 
 namespace AdapterLab.Training.Tests.Multitask;

@@ -1,5 +1,6 @@
 using AdapterLab.Contracts.Specs;
-using AdapterLab.Training.Data.ShapesWorld;
+using AdapterLab.Training.Classification;
+using AdapterLab.Training.Datasets.ShapesWorld;
 using AdapterLab.Training.Multitask;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using AdapterLab.Contracts.Specs;
-using AdapterLab.Training.Data.Folders;
+using AdapterLab.Training.Datasets.Folders;
 
 namespace AdapterLab.Web.Weights;
 

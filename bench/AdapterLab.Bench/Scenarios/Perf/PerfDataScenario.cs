@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using AdapterLab.Bench.Perf;
 using AdapterLab.Contracts.Specs;
-using AdapterLab.Training.Data.Folders;
-using AdapterLab.Training.Data.ShapesWorld;
+using AdapterLab.Training.Classification;
+using AdapterLab.Training.Datasets.Folders;
+using AdapterLab.Training.Datasets.ShapesWorld;
 
 namespace AdapterLab.Bench.Scenarios.Perf;
 

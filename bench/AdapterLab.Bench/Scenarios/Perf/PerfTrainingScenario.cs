@@ -36,6 +36,10 @@ public sealed class PerfTrainingScenario(string resultsDir, bool quick) : IScena
             int tokens = preset.PatchTokens() + 1;
             Console.WriteLine($"[{Name}] {presetName}: batch {b}, {tokens} tokens, methods {string.Join(", ", methods)}, {rounds} interleaved rounds");
             var harnesses = methods.Select(m => new TrainingHarness(presetName, m, b, trainSize: Math.Max(4 * b, 256))).ToList();
+            // The same runs with the composed (unfused) attention: an option of each model (training.attention), so both
+            // forms live side by side in this process and are timed interleaved.
+            var composed = methods.Where(m => m is Methods.FullFinetune or Methods.AdaptFormer)
+                .Select(m => new TrainingHarness(presetName, m, b, trainSize: Math.Max(4 * b, 256), attention: AttentionKernels.Composed)).ToList();
             try
             {
                 using var a = torch.randn(matmulN, matmulN);
@@ -43,6 +47,9 @@ public sealed class PerfTrainingScenario(string resultsDir, bool quick) : IScena
                 torch.random.manual_seed(1);
                 using var block = new AdapterLab.Training.Model.TransformerBlock(preset.Width, preset.Heads, preset.MlpHidden, null, null);
                 block.train();
+                torch.random.manual_seed(1);
+                using var composedBlock = new AdapterLab.Training.Model.TransformerBlock(preset.Width, preset.Heads, preset.MlpHidden, null, null, fusedAttention: false);
+                composedBlock.train();
                 using var x = torch.randn(b, tokens, preset.Width).requires_grad_(true);
                 var candidates = new List<(string, Action)>
                 {
@@ -56,14 +63,13 @@ public sealed class PerfTrainingScenario(string resultsDir, bool quick) : IScena
                 };
                 candidates.AddRange(harnesses.Select(h => (h.Method, (Action)(() => h.Step()))));
                 // The same block and steps with the composed (unfused) attention: what the fused kernel gives, same run.
-                candidates.Add(("block composed", () => Composed(() =>
+                candidates.Add(("block composed", () =>
                 {
                     using var scope = torch.NewDisposeScope();
-                    block.zero_grad();
-                    block.forward(x).sum().backward();
-                })));
-                candidates.AddRange(harnesses.Where(h => h.Method is Methods.FullFinetune or Methods.AdaptFormer)
-                    .Select(h => (h.Method + " composed", (Action)(() => Composed(() => h.Step())))));
+                    composedBlock.zero_grad();
+                    composedBlock.forward(x).sum().backward();
+                }));
+                candidates.AddRange(composed.Select(h => (h.Method + " composed", (Action)(() => h.Step()))));
                 var times = Measure.Interleaved(candidates, rounds, warmup: 2);
 
                 double peak = 2.0 * matmulN * matmulN * matmulN / (times["matmul"].Median / 3);
@@ -131,17 +137,10 @@ public sealed class PerfTrainingScenario(string resultsDir, bool quick) : IScena
             }
             finally
             {
-                foreach (var h in harnesses) h.Dispose();
+                foreach (var h in harnesses.Concat(composed)) h.Dispose();
             }
         }
         await report.WriteAsync(resultsDir, ct);
-    }
-
-    private static void Composed(Action action)
-    {
-        AdapterLab.Training.Model.MultiHeadAttention.Fused = false;
-        try { action(); }
-        finally { AdapterLab.Training.Model.MultiHeadAttention.Fused = true; }
     }
 
     private static double Median(IEnumerable<double> values) => Distribution.Of(values).Median;

@@ -1,8 +1,9 @@
 using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Classification;
 using AdapterLab.Training;
-using AdapterLab.Training.Data.ShapesWorld;
+using AdapterLab.Training.Datasets.ShapesWorld;
 using AdapterLab.Training.Optimisation;
-using AdapterLab.Training.Training;
+using AdapterLab.Training.Runs;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,13 +11,13 @@ namespace AdapterLab.Bench.Scenarios.Perf;
 
 /// <summary>
 /// One method's training state built exactly as the agent builds it (plan, prepared model, optimiser, schedule, data
-/// order), stepping through <see cref="ExperimentTrainer.TrainStep"/> — the code the agent runs — on the CPU.
+/// order), stepping through <see cref="ClassificationRun.TrainStep"/> — the code the agent runs — on the CPU.
 /// </summary>
 public sealed class TrainingHarness : IDisposable
 {
     private long step;
 
-    public TrainingHarness(string preset, string method, int batch, int trainSize, int seed = 1)
+    public TrainingHarness(string preset, string method, int batch, int trainSize, int seed = 1, string? attention = null)
     {
         Method = method;
         var spec = new ExperimentSpec
@@ -26,18 +27,18 @@ public sealed class TrainingHarness : IDisposable
             Backbone = new BackboneSpec { Preset = preset, Source = BackboneSources.Random },
             Method = new MethodSpec { Name = method },
             Data = new DataSpec { LabelFamily = "largest-shape", SourceDomain = "synthetic", TrainSize = trainSize, ValidationSize = 64, TestSize = 64 },
-            Training = new TrainingSpec { Steps = 1_000_000, BatchSize = batch, Seed = seed },
+            Training = new TrainingSpec { Steps = 1_000_000, BatchSize = batch, Seed = seed, Attention = attention },
         };
-        Plan = TrainingPlan.From(spec);
+        Plan = ClassificationPlan.From(spec);
         Prepared = PreparedModel.Build(Plan, null, torch.CPU);
-        Optimizer = ExperimentTrainer.CreateOptimizer(Plan, Prepared.Trainable);
-        Schedule = new LearningRateSchedule(Plan.LearningRate, Plan.TotalSteps, Plan.WarmupSteps, Plan.CosineSchedule);
+        Optimizer = Plan.Optimisation.Create(Prepared.Trainable, Plan.GroupOf);
+        Schedule = Plan.Optimisation.Schedule(Plan.TotalSteps);
         Split = Plan.Split(Plan.SourceDomain, DataSplit.Train);
         Order = new DataOrder(Plan.Seed, Split.Count, Plan.BatchSize);
     }
 
     public string Method { get; }
-    public TrainingPlan Plan { get; }
+    public ClassificationPlan Plan { get; }
     public PreparedModel Prepared { get; }
     public IParameterOptimizer Optimizer { get; }
     public LearningRateSchedule Schedule { get; }
@@ -47,7 +48,7 @@ public sealed class TrainingHarness : IDisposable
     public int StepsPerEpoch => Split.Count / Plan.BatchSize;
 
     /// <summary>The agent's step: live batch assembly from the in-memory split, forward, backward, optimiser.</summary>
-    public double Step() => ExperimentTrainer.TrainStep(Prepared.Model, Plan, Optimizer, Schedule, Split, null, Order, step++, torch.CPU);
+    public double Step() { long s = step++; return ClassificationRun.TrainStep(Prepared.Model, Plan, Optimizer, Schedule.At(s), Split, null, Order, s, torch.CPU); }
 
     /// <summary>Pre-built batches: every batch of one epoch as ready tensors, so a step does no data work at all.</summary>
     public Tensor[] PrebuildImages(int batches)

@@ -1,0 +1,146 @@
+using System.Globalization;
+using AdapterLab.Contracts.Messages;
+using AdapterLab.Contracts.Safetensors;
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Api;
+using AdapterLab.Training.Datasets.ShapesWorld;
+using AdapterLab.Training.Model;
+using AdapterLab.Training.Optimisation;
+using AdapterLab.Training.Runs;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AdapterLab.Training.Classification;
+
+/// <summary>A classification experiment (<c>pretrain</c>, <c>adapt</c>, <c>evaluate</c>) as the shared <see cref="TrainingLoop"/> runs it.</summary>
+public sealed class ClassificationRun : ITrainingRun
+{
+    private readonly ClassificationPlan plan;
+    private readonly PreparedModel prepared;
+    private readonly Device device;
+    private readonly FeatureCache features;
+    private readonly IParameterOptimizer optimizer;
+    private ClassificationSplit? trainSplit;
+    private Tensor? trainFeatures;
+    private DataOrder? order;
+
+    public ClassificationRun(ClassificationPlan plan, TrainingJob job)
+    {
+        this.plan = plan;
+        device = RunFacts.ChooseDevice(job.Device);
+        prepared = PreparedModel.Build(plan, job.BackboneWeightsPath, device);
+        features = new FeatureCache(prepared.Model, device);
+        optimizer = plan.Optimisation.Create(prepared.Trainable, plan.GroupOf);
+        CheckpointLayout = new Checkpoint.Layout(prepared.Model, plan.IsTrainable, [Checkpoint.StoredOptimizer.Main(optimizer)],
+            plan.Method, plan.Model.Preset.Name, plan.Optimisation.Optimizer, plan.Seed);
+    }
+
+    public RunPlan Plan => plan.Run;
+    public long TrainableParameters => prepared.TrainableParameters;
+    public long TotalParameters => prepared.TotalParameters;
+    public string Device => device.type == DeviceType.CUDA ? "cuda" : "cpu";
+    public Checkpoint.Layout CheckpointLayout { get; }
+    public IParameterOptimizer Optimizer => optimizer;
+
+    private ClassificationSplit TrainSplit => trainSplit ??= plan.Split(plan.SourceDomain, DataSplit.Train);
+
+    public void PrepareTraining()
+    {
+        order = new DataOrder(plan.Seed, TrainSplit.Count, plan.BatchSize);
+        trainFeatures = plan.CachesFeatures ? features.For(TrainSplit) : null;
+    }
+
+    public StepLoss Step(long step, double learningRate)
+    {
+        double loss = TrainStep(prepared.Model, plan, optimizer, learningRate, TrainSplit, trainFeatures, order!, step, device);
+        return new StepLoss(loss, [new MetricPoint(step + 1, "train", Tasks.Classification, plan.SourceDomain, "loss", loss)]);
+    }
+
+    public long DataPosition(long step) => step * plan.BatchSize;
+
+    public IReadOnlyList<FinalResult> Evaluate(long step, ITrainingObserver observer) =>
+        ClassificationEvaluation.Evaluate(prepared.Model, plan, features, device,
+            ClassificationEvaluation.MajorityClass(TrainSplit.Labels, plan.Model.Classes), step, observer);
+
+    public void Measure(long step, double learningRate, ITrainingObserver observer) { }
+
+    public RunOutputs WriteOutputs(long step, string workDirectory, ITrainingObserver observer)
+    {
+        var model = prepared.Model;
+        var metadata = new Dictionary<string, string>
+        {
+            ["preset"] = plan.Model.Preset.Name,
+            ["image_size"] = plan.Model.ImageSize.ToString(CultureInfo.InvariantCulture),
+            ["method"] = plan.Method,
+            ["label_family"] = plan.LabelFamily,
+            ["step"] = step.ToString(CultureInfo.InvariantCulture),
+        };
+        if (plan.Spec.Kind == Kinds.Pretrain)
+        {
+            var backbonePath = Path.Combine(workDirectory, "backbone.safetensors");
+            SafetensorsWriter.Write(backbonePath, ViTWeights.Export(model, ViTWeights.IsBackbone), metadata);
+            var modelPath = Path.Combine(workDirectory, "model.safetensors");
+            SafetensorsWriter.Write(modelPath, ViTWeights.Export(model, _ => true), metadata);
+            return new RunOutputs(backbonePath, modelPath);
+        }
+        // Adapted weights: what training changed plus the head's normalisation statistics, enough to rebuild the
+        // model on top of the (stored-once) backbone.
+        var outputPath = Path.Combine(workDirectory, "adapted.safetensors");
+        var tensors = ViTWeights.Export(model, plan.IsTrainable);
+        tensors.AddRange(model.named_buffers().Select(b => TensorData.ToSafetensors(b.name, b.buffer)));
+        SafetensorsWriter.Write(outputPath, tensors, metadata);
+        return new RunOutputs(null, outputPath);
+    }
+
+    public void LoadEvaluatedWeights(TrainingJob job)
+    {
+        // evaluate: the evaluated experiment's own tensors (everything its method trains, plus buffers) over the backbone.
+        if (job.ModelWeightsPath is not null) ViTWeights.LoadTrained(prepared.Model, job.ModelWeightsPath, plan.IsTrainable);
+        else if (job.BackboneWeightsPath is null)
+            throw new ArgumentException("evaluate needs ModelWeightsPath or BackboneWeightsPath: evaluating random weights is meaningless");
+    }
+
+    public void WriteEvaluationArtifacts(string workDirectory, ITrainingObserver observer) { }
+
+    /// <summary>One optimisation step (public for the in-process training benchmarks in bench/, which time exactly this).</summary>
+    public static double TrainStep(VisionTransformer model, ClassificationPlan plan, IParameterOptimizer optimizer, double learningRate,
+        ClassificationSplit split, Tensor? cachedFeatures, DataOrder order, long step, Device device)
+    {
+        // Reseeding per step makes dropout masks a function of (seed, step): a resumed run draws the same masks. The run's
+        // own generators when the model has them (always, when built by PreparedModel): concurrent runs stay independent.
+        if (model.Random is { } random) random.BeginStep(step);
+        else torch.random.manual_seed(RunRandom.StepSeed(plan.Seed, step));
+        using var scope = torch.NewDisposeScope();
+        var rows = order.Batch(step);
+        var labels = split.LabelsTensor(rows, device);
+        Tensor logits;
+        if (cachedFeatures is not null)
+        {
+            model.eval();
+            model.SetHeadTraining(true);
+            using var index = torch.tensor(rows.Select(r => (long)r).ToArray()).to(device);
+            logits = model.Classify(cachedFeatures.index_select(0, index));
+        }
+        else
+        {
+            // Frozen parts of the backbone have no mode-dependent layers (no dropout, no BatchNorm), so train mode
+            // only affects what trains: adapter dropout and the head's BatchNorm.
+            model.train();
+            logits = model.forward(split.ImagesTensor(rows, device));
+        }
+        var loss = nn.functional.cross_entropy(logits, labels);
+        double value = loss.item<float>();
+        if (!double.IsFinite(value)) return value;
+        optimizer.ZeroGrad();
+        loss.backward();
+        optimizer.Step(learningRate);
+        return value;
+    }
+
+    public void Dispose()
+    {
+        features.Dispose();
+        foreach (var t in optimizer.State.Values) t.Dispose();
+        prepared.Dispose();
+    }
+}

@@ -1,0 +1,93 @@
+namespace AdapterLab.Training.Datasets.Folders;
+
+/// <summary>
+/// Resizes interleaved 8-bit RGB to a square float image, separably per axis: <b>area</b> averaging when an axis
+/// shrinks (every source pixel contributes by its overlap, so no aliasing) and <b>bilinear</b> (half-pixel centres,
+/// edge-clamped) when it grows. Aspect ratio is not preserved: the whole image is mapped onto the square.
+/// Output is channel-major [3, S, S], normalised as (v/255 − 0.5) / 0.5 like ShapesWorld.
+/// </summary>
+public static class ImageResize
+{
+    private readonly record struct Tap(int Index, float Weight);
+
+    public static void ToNormalisedChw(ReadOnlySpan<byte> rgb, int width, int height, int size, Span<float> destination)
+    {
+        if (rgb.Length < width * height * 3) throw new ArgumentException("pixel buffer shorter than width × height × 3");
+        if (destination.Length < 3 * size * size) throw new ArgumentException("destination shorter than 3 × size²");
+        var xTaps = Taps(width, size);
+        var yTaps = Taps(height, size);
+
+        // Horizontal pass: [height, size, 3] floats in 0..1.
+        var rows = new float[height * size * 3];
+        for (int y = 0; y < height; y++)
+        {
+            int src = y * width * 3, dst = y * size * 3;
+            for (int x = 0; x < size; x++)
+            {
+                float r = 0, g = 0, b = 0;
+                foreach (var t in xTaps[x])
+                {
+                    int p = src + t.Index * 3;
+                    r += rgb[p] * t.Weight;
+                    g += rgb[p + 1] * t.Weight;
+                    b += rgb[p + 2] * t.Weight;
+                }
+                rows[dst + x * 3] = r / 255f;
+                rows[dst + x * 3 + 1] = g / 255f;
+                rows[dst + x * 3 + 2] = b / 255f;
+            }
+        }
+        // Vertical pass into CHW, normalised.
+        int plane = size * size;
+        for (int y = 0; y < size; y++)
+        {
+            for (int x = 0; x < size; x++)
+            {
+                float r = 0, g = 0, b = 0;
+                foreach (var t in yTaps[y])
+                {
+                    int p = (t.Index * size + x) * 3;
+                    r += rows[p] * t.Weight;
+                    g += rows[p + 1] * t.Weight;
+                    b += rows[p + 2] * t.Weight;
+                }
+                int o = y * size + x;
+                destination[o] = (r - 0.5f) / 0.5f;
+                destination[plane + o] = (g - 0.5f) / 0.5f;
+                destination[2 * plane + o] = (b - 0.5f) / 0.5f;
+            }
+        }
+    }
+
+    private static Tap[][] Taps(int source, int target)
+    {
+        var taps = new Tap[target][];
+        double scale = (double)source / target;
+        for (int i = 0; i < target; i++)
+        {
+            var list = new List<Tap>(4);
+            if (scale >= 1)
+            {
+                // Area: output pixel i covers source interval [i·scale, (i+1)·scale).
+                double start = i * scale, end = (i + 1) * scale;
+                for (int s = (int)Math.Floor(start); s < Math.Min(source, (int)Math.Ceiling(end)); s++)
+                {
+                    double overlap = Math.Min(end, s + 1) - Math.Max(start, s);
+                    if (overlap > 1e-9) list.Add(new Tap(s, (float)(overlap / scale)));
+                }
+            }
+            else
+            {
+                // Bilinear with half-pixel centres (align_corners = false), clamped at the edges.
+                double centre = Math.Clamp((i + 0.5) * scale - 0.5, 0, source - 1);
+                int s0 = (int)Math.Floor(centre);
+                int s1 = Math.Min(s0 + 1, source - 1);
+                float f = (float)(centre - s0);
+                list.Add(new Tap(s0, 1 - f));
+                if (s1 != s0 && f > 0) list.Add(new Tap(s1, f));
+            }
+            taps[i] = [.. list];
+        }
+        return taps;
+    }
+}

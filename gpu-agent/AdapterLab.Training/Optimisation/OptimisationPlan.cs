@@ -1,0 +1,64 @@
+using AdapterLab.Contracts.Specs;
+using TorchSharp.Modules;
+
+namespace AdapterLab.Training.Optimisation;
+
+/// <summary>
+/// How a run optimises, every default resolved: the optimiser, its peak learning rate, weight decay and momentum, the
+/// schedule, and per parameter group overrides (<c>training.parameterGroups</c>). Which group a parameter belongs to is
+/// the kind's knowledge (its plan's <c>GroupOf</c>); the groups' rates follow the schedule as multiples of the peak.
+/// </summary>
+public sealed record OptimisationPlan
+{
+    public required string Optimizer { get; init; }
+    public required double LearningRate { get; init; }
+    public required double WeightDecay { get; init; }
+    public required double Momentum { get; init; }
+    public required int WarmupSteps { get; init; }
+    public required bool CosineSchedule { get; init; }
+    public IReadOnlyDictionary<string, ParameterGroupSpec> GroupOverrides { get; init; } = new Dictionary<string, ParameterGroupSpec>();
+
+    public LearningRateSchedule Schedule(long totalSteps) => new(LearningRate, totalSteps, WarmupSteps, CosineSchedule);
+
+    /// <summary>A group's peak learning rate and weight decay: its override where given, else the run's.</summary>
+    public (double LearningRate, double WeightDecay) For(string group)
+    {
+        var o = GroupOverrides.GetValueOrDefault(group);
+        return (o?.LearningRate ?? LearningRate, o?.WeightDecay ?? WeightDecay);
+    }
+
+    /// <summary>The groups of <paramref name="trainable"/> under <paramref name="groupOf"/>, in order of first appearance.</summary>
+    public IReadOnlyList<ParameterGroup> Groups(IReadOnlyList<(string Name, Parameter Parameter)> trainable, Func<string, string> groupOf) =>
+        trainable.GroupBy(p => groupOf(p.Name)).Select(g =>
+        {
+            var (lr, wd) = For(g.Key);
+            return new ParameterGroup(g.Key, g.ToList(), lr / LearningRate, wd);
+        }).ToList();
+
+    /// <summary>The plan's optimiser over exactly <paramref name="trainable"/> (frozen parameters are never handed to it).</summary>
+    public IParameterOptimizer Create(IReadOnlyList<(string Name, Parameter Parameter)> trainable, Func<string, string> groupOf)
+    {
+        var groups = Groups(trainable, groupOf);
+        return Optimizer switch
+        {
+            "adamw" => new AdamW(groups),
+            "sgd" => new SgdMomentum(groups, Momentum),
+            _ => throw new ArgumentException($"unknown optimizer '{Optimizer}' (sgd, adamw)"),
+        };
+    }
+
+    public static OptimisationPlan From(TrainingSpec t, string defaultOptimizer, double defaultLearningRate, Func<string, double> defaultWeightDecay)
+    {
+        string optimizer = t.Optimizer ?? defaultOptimizer;
+        return new OptimisationPlan
+        {
+            Optimizer = optimizer,
+            LearningRate = t.LearningRate ?? defaultLearningRate,
+            WeightDecay = t.WeightDecay ?? defaultWeightDecay(optimizer),
+            Momentum = t.Momentum ?? 0.9,
+            WarmupSteps = t.WarmupSteps,
+            CosineSchedule = t.Schedule != "constant",
+            GroupOverrides = t.ParameterGroups ?? new Dictionary<string, ParameterGroupSpec>(),
+        };
+    }
+}

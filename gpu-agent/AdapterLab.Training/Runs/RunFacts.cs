@@ -1,0 +1,26 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace AdapterLab.Training.Runs;
+
+/// <summary>What every trainer reports about the run itself: the torch build, throughput and peak memory.</summary>
+public static class RunFacts
+{
+    public static IReadOnlyDictionary<string, string> Packages() => new Dictionary<string, string>
+    {
+        ["TorchSharp"] = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",
+        ["libtorch"] = TorchSharp.torch.__version__,
+    };
+
+    public static double Rate(long images, Stopwatch clock) => clock.Elapsed.TotalSeconds > 0 ? images / clock.Elapsed.TotalSeconds : 0;
+
+    public static long PeakMemory()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.PeakWorkingSet64;
+    }
+
+    /// <summary>cuda when asked for (or <c>auto</c>) and available, else cpu.</summary>
+    public static Device ChooseDevice(string requested) =>
+        requested is "cuda" or "auto" && TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.CUDA : TorchSharp.torch.CPU;
+}

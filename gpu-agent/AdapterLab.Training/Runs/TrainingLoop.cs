@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using AdapterLab.Contracts.Messages;
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Training.Api;
+
+namespace AdapterLab.Training.Runs;
+
+/// <summary>
+/// The one training loop every kind runs: resume from a checkpoint, steps under the schedule, evaluation and checkpoint
+/// cadence, cancellation (checkpoint first), failures of the training itself (<see cref="TrainingFailedException"/> with
+/// the step reached), the final evaluation and outputs.
+/// </summary>
+public static class TrainingLoop
+{
+    public static TrainingOutcome Train(ITrainingRun run, TrainingJob job, ITrainingObserver observer, CancellationToken ct)
+    {
+        var plan = run.Plan;
+        var layout = run.CheckpointLayout;
+        long step = job.ResumeCheckpointPath is null ? 0 : Checkpoint.Load(job.ResumeCheckpointPath, layout);
+        var schedule = plan.Optimisation.Schedule(plan.TotalSteps);
+
+        // Started before the training data is generated (and, for the linear probe, its features computed): the attempt
+        // shows as Running as soon as the model exists, not seconds later (bench perf-dispatch: submit → Running).
+        observer.OnStarted(new TrainingStart(run.TrainableParameters, run.TotalParameters, plan.TotalSteps, step, run.Device, RunFacts.Packages()));
+        run.PrepareTraining();
+
+        string checkpointPath = Path.Combine(job.WorkDirectory, "checkpoint.safetensors");
+        var clock = new Stopwatch();
+        long images = 0;
+        void SaveCheckpoint()
+        {
+            Checkpoint.Save(checkpointPath, layout, step, run.DataPosition(step));
+            observer.OnCheckpoint(step, checkpointPath);
+        }
+
+        while (step < plan.TotalSteps)
+        {
+            if (ct.IsCancellationRequested)
+            {
+                SaveCheckpoint();
+                return Outcome(run, step, clock, images) with { Cancelled = true, CheckpointPath = checkpointPath };
+            }
+
+            clock.Start();
+            StepLoss loss;
+            try
+            {
+                loss = run.Step(step, schedule.At(step));
+            }
+            catch (Exception ex) when (ex is ExternalException or InvalidOperationException or ArgumentException)
+            {
+                // libtorch errors (out of memory, shape errors) inside a step are the training's own failure, with the step it reached.
+                throw new TrainingFailedException($"step {step + 1} failed: {ex.Message}", step, ex);
+            }
+            clock.Stop();
+            images += plan.BatchSize;
+            if (!double.IsFinite(loss.Total)) throw new TrainingFailedException($"loss became {loss.Total} at step {step + 1}", step);
+            step++;
+
+            var points = new List<MetricPoint>(loss.Points);
+            bool last = step == plan.TotalSteps;
+            if (!last && plan.EvalInterval > 0 && step % plan.EvalInterval == 0)
+            {
+                points.AddRange(AsPoints(step, Split(run.Evaluate(step, observer)).Results));
+                run.Measure(step, schedule.At(step - 1), observer);
+            }
+            observer.OnProgress(step, plan.TotalSteps, points);
+            if (!last && plan.CheckpointInterval > 0 && step % plan.CheckpointInterval == 0) SaveCheckpoint();
+        }
+
+        run.Measure(step, schedule.At(Math.Max(0, step - 1)), observer);
+        var (results, floors) = Split(run.Evaluate(step, observer));
+        observer.OnProgress(step, plan.TotalSteps, AsPoints(step, results));
+        SaveCheckpoint();
+        var outputs = run.WriteOutputs(step, job.WorkDirectory, observer);
+        return Outcome(run, step, clock, images) with
+        {
+            Results = results,
+            Floors = floors,
+            BackboneWeightsPath = outputs.BackboneWeightsPath,
+            OutputWeightsPath = outputs.OutputWeightsPath,
+            CheckpointPath = checkpointPath,
+        };
+    }
+
+    /// <summary><c>kind: evaluate</c>: the evaluated experiment's weights over the backbone, evaluated once, no training.</summary>
+    public static TrainingOutcome Evaluate(ITrainingRun run, TrainingJob job, ITrainingObserver observer)
+    {
+        run.LoadEvaluatedWeights(job);
+        observer.OnStarted(new TrainingStart(run.TrainableParameters, run.TotalParameters, 0, 0, run.Device, RunFacts.Packages()));
+        var (results, floors) = Split(run.Evaluate(0, observer));
+        observer.OnProgress(0, 0, AsPoints(0, results));
+        run.WriteEvaluationArtifacts(job.WorkDirectory, observer);
+        return new TrainingOutcome
+        {
+            Results = results,
+            Floors = floors,
+            TrainableParameters = run.TrainableParameters,
+            TotalParameters = run.TotalParameters,
+            PeakMemoryBytes = RunFacts.PeakMemory(),
+        };
+    }
+
+    /// <summary>The model's results apart from the floors' (<c>metric@floor</c>), which are reported on their own.</summary>
+    private static (List<FinalResult> Results, List<FinalResult> Floors) Split(IReadOnlyList<FinalResult> evaluated) =>
+        (evaluated.Where(r => !Floors.IsFloor(r.Metric)).ToList(), evaluated.Where(r => Floors.IsFloor(r.Metric)).ToList());
+
+    private static List<MetricPoint> AsPoints(long step, IEnumerable<FinalResult> results) =>
+        results.Select(r => new MetricPoint(step, r.Split, r.Task, r.Domain, r.Metric, r.Value)).ToList();
+
+    private static TrainingOutcome Outcome(ITrainingRun run, long step, Stopwatch clock, long images) => new()
+    {
+        FinalStep = step,
+        TrainableParameters = run.TrainableParameters,
+        TotalParameters = run.TotalParameters,
+        ImagesPerSecond = RunFacts.Rate(images, clock),
+        PeakMemoryBytes = RunFacts.PeakMemory(),
+    };
+}
