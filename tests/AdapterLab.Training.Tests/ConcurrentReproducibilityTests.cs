@@ -54,6 +54,30 @@ public sealed class ConcurrentReproducibilityTests
     }
 
     /// <summary>
+    /// The attention kernel is an option of each model (<c>training.attention</c>), not a process-wide switch: a fused and
+    /// a composed run trained at the same time each equal their solo run bit for bit, and the kernels do differ.
+    /// </summary>
+    [Fact]
+    public void Two_runs_with_different_attention_kernels_trained_concurrently_each_equal_their_solo_run()
+    {
+        var fused = Spec(11);
+        var composed = fused with { Training = fused.Training with { Attention = AttentionKernels.Composed } };
+        Assert.Empty(SpecValidator.Validate(composed));
+        var fusedAlone = Train(fused, null);
+        var composedAlone = Train(composed, null);
+
+        var (a, b) = Concurrently(fused, composed);
+
+        Assert.Equal(fusedAlone.Losses, a.Losses);
+        Assert.Equal(composedAlone.Losses, b.Losses);
+        AssertBitIdentical(fusedAlone.Tensors, a.Tensors);
+        AssertBitIdentical(composedAlone.Tensors, b.Tensors);
+        // Not a no-op option: the two kernels round differently (outputs equal to ~1e-7, not bit for bit).
+        Assert.Contains(fusedAlone.Tensors.Keys, k => !fusedAlone.Tensors[k].AsSpan().SequenceEqual(composedAlone.Tensors[k]));
+        for (int i = 0; i < fusedAlone.Losses.Count; i++) Assert.Equal(fusedAlone.Losses[i], composedAlone.Losses[i], 1e-4);
+    }
+
+    /// <summary>
     /// Every parameter and buffer of a built model comes from the run's seed alone: layers whose construction-time draw
     /// (from torch's global generator) were not re-drawn from the run's generator would differ here.
     /// </summary>
