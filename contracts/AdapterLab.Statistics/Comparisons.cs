@@ -12,13 +12,13 @@ public static class Comparisons
 {
     /// <summary>
     /// a − b on per-example outcomes, rows paired by seed and columns by example. Two or more seeds: the mean of the
-    /// difference table with <see cref="Intervals.Mean"/>'s interval and its t test. One seed of binary outcomes (a single
+    /// difference table with <see cref="Intervals.MeanDifference"/>'s interval and its t test. One seed of binary outcomes (a single
     /// pair of runs): McNemar's exact test on the discordant examples, with the paired interval over examples.
     /// </summary>
     public static Difference Paired(SeedExampleTable a, SeedExampleTable b)
     {
         var diff = SeedExampleTable.Difference(a, b);
-        var estimate = Intervals.Mean(diff);
+        var estimate = Intervals.MeanDifference(diff);
         if (a.Seeds == 1 && IsBinary(a) && IsBinary(b))
         {
             int aOnly = 0, bOnly = 0;

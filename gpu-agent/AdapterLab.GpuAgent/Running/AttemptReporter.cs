@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AdapterLab.Contracts.Messages;
+using AdapterLab.Contracts.Predictions;
 using AdapterLab.GpuAgent.Api;
 using AdapterLab.Training.Api;
 using MassTransit;
@@ -20,6 +21,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
     private readonly RunningAttemptState _state;
     private readonly string _agentId;
     private readonly ConcurrentQueue<MetricPoint> _points = new();
+    private readonly ConcurrentDictionary<(string Split, string Task, string Domain, string Predictor), PredictionSet> _predictions = new();
     private readonly SemaphoreSlim _flushLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _flusher;
@@ -106,7 +108,34 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
             Values = values.ToList(),
         }).GetAwaiter().GetResult();
 
-    /// <summary>Artifacts (the dense gallery zip): uploaded, then announced as a checkpoint of their kind.</summary>
+    /// <summary>Per-example outcomes: the latest of each predictor × split × task × domain is kept (the final evaluation's wins).</summary>
+    public void OnPredictions(EvaluationPredictions p) =>
+        _predictions[(p.Split, p.Task, p.Domain, p.Predictor)] = new PredictionSet
+        {
+            Split = p.Split, Task = p.Task, Domain = p.Domain, Predictor = p.Predictor, ExampleIds = p.ExampleIds,
+            Labels = p.Labels, Predicted = p.Predicted, Probabilities = p.Probabilities, ProbabilityClasses = p.ProbabilityClasses,
+            Metrics = p.Metrics?.ToDictionary(kv => kv.Key, kv => kv.Value.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray()),
+        };
+
+    /// <summary>
+    /// The final evaluation's per-example predictions as one blob (checkpoint kind <c>predictions</c>, see
+    /// <see cref="PredictionsFile"/>), uploaded and announced before the attempt reports success; nothing when the run
+    /// evaluated nothing.
+    /// </summary>
+    public void PublishPredictions(string directory, long step)
+    {
+        if (_predictions.IsEmpty) return;
+        var path = Path.Combine(directory, "predictions.json.gz");
+        new PredictionsFile
+        {
+            Step = step,
+            Sets = _predictions.OrderBy(kv => kv.Key.Split, StringComparer.Ordinal).ThenBy(kv => kv.Key.Task, StringComparer.Ordinal)
+                .ThenBy(kv => kv.Key.Domain, StringComparer.Ordinal).ThenBy(kv => kv.Key.Predictor, StringComparer.Ordinal).Select(kv => kv.Value).ToList(),
+        }.Write(path);
+        OnArtifact(step, PredictionsFile.CheckpointKind, path);
+    }
+
+    /// <summary>Artifacts (the dense gallery zip, predictions): uploaded, then announced as a checkpoint of their kind.</summary>
     public void OnArtifact(long step, string kind, string path)
     {
         var (hash, size) = _blobs.UploadAsync(path, CancellationToken.None).GetAwaiter().GetResult();

@@ -148,6 +148,7 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
                 return;
             }
 
+            reporter.PublishPredictions(work, outcome.FinalStep);
             string? output = null, backboneOut = null;
             if (outcome.OutputWeightsPath is { } op) output = (await blobs.UploadAsync(op, CancellationToken.None)).Hash;
             if (outcome.BackboneWeightsPath is { } bp) backboneOut = (await blobs.UploadAsync(bp, CancellationToken.None)).Hash;

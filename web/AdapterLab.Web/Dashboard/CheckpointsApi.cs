@@ -71,6 +71,8 @@ public static partial class CheckpointsApi
         http.Response.RegisterForDispose(new TempFile(verified));
         http.Response.Headers.ETag = $"\"{hash}\"";
         if (kind == GalleryKind) return TypedResults.PhysicalFile(verified, "image/png");
+        if (kind == AdapterLab.Contracts.Predictions.PredictionsFile.CheckpointKind)
+            return TypedResults.PhysicalFile(verified, "application/gzip", $"{Slug(experiment.Name) ?? id.ToString()[..8]}-predictions.json.gz");
         var stem = Slug(experiment.Name) ?? id.ToString()[..8];
         var step = checkpoint is null ? "" : $"-step{checkpoint.Step}";
         return TypedResults.PhysicalFile(verified, "application/octet-stream", $"{stem}-{kind}{step}.safetensors");

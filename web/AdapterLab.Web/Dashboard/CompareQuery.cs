@@ -1,4 +1,5 @@
 using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Contracts.Predictions;
 using AdapterLab.Data;
 using AdapterLab.Web.Experiments;
 using Microsoft.EntityFrameworkCore;
@@ -14,10 +15,14 @@ public sealed record CompareExperiment(
 public sealed record CompareData(
     IReadOnlyList<CompareExperiment> Experiments,
     IReadOnlyList<(string? Experiment, MetricPointView Point)> Points,
-    IReadOnlyList<(string Label, AffinityView Matrix)> LatestAffinity);
+    IReadOnlyList<(string Label, AffinityView Matrix)> LatestAffinity)
+{
+    /// <summary>Per-example predictions of the final evaluation, per experiment that stored them.</summary>
+    public IReadOnlyDictionary<Guid, PredictionsFile> Predictions { get; init; } = new Dictionary<Guid, PredictionsFile>();
+}
 
 /// <summary>Loads experiments for comparison, across kinds, suites and domains.</summary>
-public sealed class CompareQuery(IDbContextFactory<PlatformDbContext> dbFactory)
+public sealed class CompareQuery(IDbContextFactory<PlatformDbContext> dbFactory, PredictionsStore predictions)
 {
     public const int MaxExperiments = 20;
     private const int MaxSiblingsPerConfiguration = 20;
@@ -50,7 +55,8 @@ public sealed class CompareQuery(IDbContextFactory<PlatformDbContext> dbFactory)
         var experiments = all.Select(a => new CompareExperiment(a.Row.Id, Label(a.Row.Name, a.Row.Id), a.Row.Kind, a.Row.Method, a.Row.Status,
             a.Row.ConfigurationHash, a.Row.Seed, a.Row.TrainableParameters, a.Row.SpecJson, a.Selected, results[a.Row.Id].ToList())).ToList();
 
-        if (!includeCurves) return new CompareData(experiments, [], []);
+        var stored = await predictions.LoadAsync(db, allIds, ct);
+        if (!includeCurves) return new CompareData(experiments, [], []) { Predictions = stored };
         var selectedIds = selected.Select(s => s.Id).ToList();
         var labels = experiments.Where(e => e.Selected).ToDictionary(e => e.Id, e => e.Label);
         var points = await db.MetricPoints.AsNoTracking().Where(m => selectedIds.Contains(m.ExperimentId))
@@ -65,7 +71,7 @@ public sealed class CompareQuery(IDbContextFactory<PlatformDbContext> dbFactory)
         return new CompareData(experiments,
             points.Select(p => ((string?)labels[p.ExperimentId], p.View)).ToList(),
             affinity.OrderBy(a => selectedIds.IndexOf(a.ExperimentId)).ThenBy(a => a.Estimator)
-                .Select(a => (labels[a.ExperimentId], new AffinityView(a.Step, a.Estimator, a.TaskOrder, a.Values))).ToList());
+                .Select(a => (labels[a.ExperimentId], new AffinityView(a.Step, a.Estimator, a.TaskOrder, a.Values))).ToList()) { Predictions = stored };
     }
 
     /// <summary>A short unique label: the name (if any) and the id's first 8 characters.</summary>

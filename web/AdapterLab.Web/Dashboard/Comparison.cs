@@ -10,7 +10,8 @@ public sealed record ComparedExperiment(Guid Id, string Label, string Kind, stri
 /// <summary>
 /// What the compare page and <c>GET /api/compare</c> show: the results matrix (split × task × domain × metric rows, one
 /// column per configuration with mean ± std over its seeds, deltas against the baseline column) and the field-by-field
-/// difference of the selected specs. Built from <see cref="CompareQuery"/>'s data; pure, so the page re-shapes it when
+/// difference of the selected specs, and the <see cref="ComparisonStatistics"/> of every row (intervals, paired
+/// differences, Holm-adjusted verdicts, floors, flags). Built from <see cref="CompareQuery"/>'s data; pure, so the page re-shapes it when
 /// the split or baseline changes without reading again.
 /// </summary>
 /// <param name="Split">The split the matrix shows (<c>test</c>, <c>validation</c> or <c>train</c>).</param>
@@ -18,7 +19,7 @@ public sealed record ComparedExperiment(Guid Id, string Label, string Kind, stri
 /// <param name="SpecDiff">Fields whose values differ between the selected specs, values in selection order.</param>
 public sealed record Comparison(
     IReadOnlyList<ComparedExperiment> Experiments, string Split, string? BaselineConfigurationHash, ResultsMatrix Matrix,
-    IReadOnlyList<SpecDiffRow> SpecDiff)
+    IReadOnlyList<SpecDiffRow> SpecDiff, ComparisonStatistics Statistics)
 {
     public static readonly IReadOnlyList<string> Splits = ["test", "validation", "train"];
 
@@ -29,8 +30,11 @@ public sealed record Comparison(
         var baseline = baselineKey ?? selected.FirstOrDefault()?.ConfigurationHash;
         var matrix = ResultsMatrix.Build(
             data.Experiments.Select(e => new ResultRun(e.Id, e.Label, e.ConfigurationHash, e.Seed, e.Results)).ToList(), baseline, split);
+        var byId = data.Experiments.ToDictionary(e => e.Id);
+        var statistics = ComparisonStatistics.Build(matrix, matrix.Columns.Select(c => (IReadOnlyList<ComparisonStatistics.Run>)c.Ids
+            .Select(id => byId[id]).Select(e => new ComparisonStatistics.Run(e.Id, e.Label, e.Seed, e.Results, data.Predictions.GetValueOrDefault(e.Id))).ToList()).ToList());
         var experiments = data.Experiments.Select(e => new ComparedExperiment(e.Id, e.Label, e.Kind, e.Method, e.Status, e.ConfigurationHash,
             e.Seed, e.TrainableParameters, e.Selected, e.Results)).ToList();
-        return new Comparison(experiments, split, baseline, matrix, Dashboard.SpecDiff.Compute(selected.Select(e => e.SpecJson).ToList()));
+        return new Comparison(experiments, split, baseline, matrix, Dashboard.SpecDiff.Compute(selected.Select(e => e.SpecJson).ToList()), statistics);
     }
 }

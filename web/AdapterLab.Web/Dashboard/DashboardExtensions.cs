@@ -11,6 +11,7 @@ public static class DashboardExtensions
         builder.Services.AddSingleton<ExperimentQueries>();
         builder.Services.AddSingleton<ExperimentSearch>();
         builder.Services.AddSingleton<CompareQuery>();
+        builder.Services.AddSingleton<PredictionsStore>();
         builder.Services.AddSingleton<AgentDirectory>();
         return builder;
     }
@@ -27,6 +28,7 @@ public static class DashboardExtensions
         app.MapCheckpointsApi();
         app.MapAgentsApi();
         app.MapCompareApi();
+        app.MapPredictionsApi();
         return app;
     }
 }

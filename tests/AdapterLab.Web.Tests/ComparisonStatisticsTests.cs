@@ -1,0 +1,113 @@
+using AdapterLab.Contracts.Predictions;
+using AdapterLab.Web.Dashboard;
+using AdapterLab.Web.Experiments;
+
+namespace AdapterLab.Web.Tests;
+
+/// <summary>The compare page's statistics, from per-example predictions and from per-seed results alone.</summary>
+public sealed class ComparisonStatisticsTests
+{
+    private const int Examples = 2000;
+    private static readonly string[] Ids = Enumerable.Range(0, Examples).Select(i => $"shapesworld/1/{200_000_000 + i}").ToArray();
+    private static readonly int[] Labels = Enumerable.Range(0, Examples).Select(i => i % 4).ToArray();
+
+    /// <summary>How hard each test example is (shared by every run, as a real test set's examples are): a logit offset.</summary>
+    private static readonly double[] Difficulty = Enumerable.Range(0, Examples).Select(i => 2.0 * Math.Sin(i * 12.9898) ).ToArray();
+
+    /// <summary>
+    /// A run right on about an <paramref name="accuracy"/> share of the examples: easy examples more often than hard ones, a
+    /// small seed effect, and seeded noise; with the majority-class floor.
+    /// </summary>
+    private static (ResultRun Run, ComparisonStatistics.Run Stats) Run(string config, int seed, double accuracy, Func<int, int>? constant = null)
+    {
+        var random = new Random(config.Length * 1_000_003 + config[0] * 7919 + seed);
+        double logit = Math.Log(accuracy / (1 - accuracy)) * 1.6 + 0.1 * (random.NextDouble() - 0.5);
+        var predicted = Labels.Select((l, i) => constant?.Invoke(i) ?? (random.NextDouble() < 1 / (1 + Math.Exp(-(logit + Difficulty[i]))) ? l : (l + 1) % 4)).ToArray();
+        double value = predicted.Zip(Labels).Count(x => x.First == x.Second) / (double)Examples;
+        var results = new List<FinalResultView> { new("test", "classification", "fog", "accuracy", value) };
+        var file = new PredictionsFile
+        {
+            Step = 100,
+            Sets =
+            [
+                new PredictionSet { Split = "test", Task = "classification", Domain = "fog", Predictor = "model", ExampleIds = Ids, Labels = Labels, Predicted = predicted },
+                new PredictionSet { Split = "test", Task = "classification", Domain = "fog", Predictor = "floor:majority-class", ExampleIds = Ids, Labels = Labels, Predicted = Enumerable.Repeat(0, Examples).ToArray() },
+            ],
+        };
+        var id = Guid.NewGuid();
+        return (new ResultRun(id, $"{config} s{seed}", config, seed, results), new ComparisonStatistics.Run(id, $"{config} s{seed}", seed, results, file));
+    }
+
+    private static ComparisonStatistics Build(string baseline, params (ResultRun Run, ComparisonStatistics.Run Stats)[] runs)
+    {
+        var matrix = ResultsMatrix.Build(runs.Select(r => r.Run).ToList(), baseline);
+        var byId = runs.ToDictionary(r => r.Run.Id, r => r.Stats);
+        return ComparisonStatistics.Build(matrix, matrix.Columns.Select(c => (IReadOnlyList<ComparisonStatistics.Run>)c.Ids.Select(id => byId[id]).ToList()).ToList());
+    }
+
+    [Fact]
+    public void A_real_difference_is_called_better_with_an_interval_and_a_holm_adjusted_p()
+    {
+        var s = Build("base",
+            Run("base", 1, 0.60), Run("base", 2, 0.60), Run("base", 3, 0.60),
+            Run("new", 1, 0.70), Run("new", 2, 0.70), Run("new", 3, 0.70),
+            Run("same", 1, 0.60), Run("same", 2, 0.60), Run("same", 3, 0.60));
+        var row = Assert.Single(s.Rows);
+        var (baseCell, newCell, sameCell) = (row.Cells[0]!, row.Cells[1]!, row.Cells[2]!);
+        Assert.Equal("SeedsAndExamples", baseCell.IntervalMethod);
+        Assert.Equal(3, baseCell.Seeds);
+        Assert.Equal(Examples, baseCell.Examples);
+        Assert.True(baseCell.Lower < baseCell.Mean && baseCell.Mean < baseCell.Upper);
+        Assert.Equal("baseline", baseCell.VerdictWords);
+        Assert.Equal("Better", newCell.Verdict);
+        Assert.True(newCell.DifferenceLower > 0.05 && newCell.DifferenceUpper < 0.15);
+        Assert.True(newCell.AdjustedP >= newCell.P);
+        Assert.Contains("better", newCell.VerdictWords);
+        // The same accuracy on the same examples: equivalent within the metric's tolerance (±0.02) by TOST, not just "no difference".
+        Assert.Equal("Equivalent", sameCell.Verdict);
+        Assert.Contains("equivalent within ±0.02 (TOST; n = 3 seeds × 2,000 examples)", sameCell.VerdictWords);
+        // The floor: the majority class (class 0) is right on a quarter of the examples.
+        Assert.Equal(0.25, row.Floor!.Value, 10);
+        Assert.Equal("majority-class", row.FloorName);
+        Assert.False(newCell.AtFloor);
+        Assert.Empty(s.Notes);
+    }
+
+    [Fact]
+    public void A_constant_predictor_is_flagged_collapsed_identical_across_seeds_and_at_floor()
+    {
+        var s = Build("base",
+            Run("base", 1, 0.60), Run("base", 2, 0.60),
+            Run("constant", 1, 0, constant: _ => 0), Run("constant", 2, 0, constant: _ => 0));
+        var cell = s.Rows.Single().Cells[1]!;
+        Assert.True(cell.Collapsed);
+        Assert.True(cell.IdenticalSeeds);
+        Assert.True(cell.AtFloor);
+        Assert.Equal("Worse", cell.Verdict);
+        Assert.Contains(s.Notes, n => n.Contains("Identical results across seeds"));
+        Assert.False(s.Rows.Single().Cells[0]!.Collapsed);
+    }
+
+    [Fact]
+    public void Experiments_without_predictions_fall_back_to_seed_only_intervals_and_say_so()
+    {
+        var a = Run("base", 1, 0.6); var b = Run("base", 2, 0.6); var c = Run("new", 1, 0.62); var d = Run("new", 2, 0.62);
+        ComparisonStatistics.Run Strip((ResultRun Run, ComparisonStatistics.Run Stats) r) => r.Stats with { Predictions = null };
+        var matrix = ResultsMatrix.Build([a.Run, b.Run, c.Run, d.Run], "base");
+        var s = ComparisonStatistics.Build(matrix, [[Strip(a), Strip(b)], [Strip(c), Strip(d)]]);
+        var cell = s.Rows.Single().Cells[1]!;
+        Assert.Equal("SeedsOnly", cell.IntervalMethod);
+        Assert.Equal(0, cell.Examples);
+        Assert.Contains(s.Notes, n => n.Contains("No per-example predictions stored") && n.Contains("seed spread only"));
+        Assert.Null(s.Rows.Single().Floor);
+    }
+
+    [Fact]
+    public void The_forest_plot_is_svg_with_encoded_labels()
+    {
+        var svg = ForestPlot.Svg("accuracy <fog>", [new ForestPlot.Line("a<b", 0.02, 0.01, 0.03, "Better", "better")]);
+        Assert.StartsWith("<svg", svg);
+        Assert.Contains("a&lt;b", svg);
+        Assert.DoesNotContain("<fog>", svg);
+    }
+}
