@@ -14,5 +14,7 @@ await using var db = new PlatformDbContext(options.Options);
 var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
 Console.WriteLine(pending.Count == 0 ? "migrator: schema is up to date" : $"migrator: applying {pending.Count} migration(s): {string.Join(", ", pending)}");
 await db.Database.MigrateAsync();
+var recomputed = await AdapterLab.Data.Configurations.ConfigurationBackfill.RunAsync(db, CancellationToken.None);
+if (recomputed > 0) Console.WriteLine($"migrator: recomputed {recomputed} configuration hash(es) (science only, pinned backbone) and rebuilt the leaderboards");
 Console.WriteLine("migrator: done");
 return 0;

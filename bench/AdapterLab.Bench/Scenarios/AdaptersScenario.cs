@@ -115,8 +115,8 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
             var ips = runs.Select(r => r.TryGetProperty("imagesPerSecond", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN).ToList();
             var mem = runs.Select(r => r.TryGetProperty("peakMemoryBytes", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0).ToList();
             return new Row(task.Key, Describe(m), rate, spec.Training.LearningRate!.Value,
-                Stats.Of(runs.Select(r => ExperimentBatch.Result(r, "test", task.Source, "accuracy") ?? double.NaN)),
-                Stats.Of(runs.Select(r => ExperimentBatch.Result(r, "test", task.Shifted, "accuracy") ?? double.NaN)),
+                SeedResults.Of(runs.Select(r => ExperimentBatch.Result(r, "test", task.Source, "accuracy") ?? double.NaN)),
+                SeedResults.Of(runs.Select(r => ExperimentBatch.Result(r, "test", task.Shifted, "accuracy") ?? double.NaN)),
                 count.Trainable, 100.0 * count.Trainable / backboneParams,
                 ips.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average() is var i && i > 0 ? 1000.0 * batchSize / i : double.NaN,
                 mem.Max() / (1024.0 * 1024.0),
@@ -136,7 +136,8 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
                       $"AdaptFormer d̂ = {Bottleneck}, parallel, scale 0.1 in the method table.");
         md.AppendLine(quick
             ? "Significance: n/a (one seed)."
-            : "Significance: a method is marked `=` when its mean is within two pooled standard deviations of the task's best (not significant), `<` when below it.");
+            : "Against the task's best mean: `below` when the seed-paired t test (platform statistics library, Holm-adjusted over the table) says so, " +
+              "`no difference detected` otherwise, `untestable` when a method's seeds gave identical results (zero spread is not evidence). Intervals: 95 % over seeds only (no test-set sampling).");
         md.AppendLine();
         md.AppendLine("Step time is batch / measured images per second of the run's training steps; peak memory is the agent process's peak working set when the run ended (processes are reused across runs, so it is an upper bound).");
         md.AppendLine();
@@ -144,12 +145,13 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
         {
             var taskRows = rows.Where(r => r.Task == task.Key).ToList();
             var best = taskRows.MaxBy(r => r.Source.Mean)!;
+            var versus = VersusBest(taskRows, best);
             md.AppendLine($"## Task {task.Key}: `{task.LabelFamily}` trained on `{task.Source}`, also tested on `{task.Shifted}`");
             md.AppendLine();
             md.AppendLine($"| method | lr (×default) | test acc `{task.Source}` | vs best | test acc `{task.Shifted}` | trainable params | % of backbone | step ms | peak MiB |");
             md.AppendLine("|---|---|---|---|---|---|---|---|---|");
             foreach (var r in taskRows)
-                md.AppendLine($"| {r.Method} | {r.LearningRate:0.#####} (×{r.Scale}) | {r.Source} | {Versus(r, best)} | {r.Shifted} | {r.Trainable:N0} | {r.PercentOfBackbone:0.###} | {r.StepMs:0.0} | {r.PeakMiB:0} |");
+                md.AppendLine($"| {r.Method} | {r.LearningRate:0.#####} (×{r.Scale}) | {r.Source} | {versus[r]} | {r.Shifted} | {r.Trainable:N0} | {r.PercentOfBackbone:0.###} | {r.StepMs:0.0} | {r.PeakMiB:0} |");
             md.AppendLine();
         }
         md.AppendLine($"## AdaptFormer on task A: bottleneck d̂ and placement (lr × {afRate})");
@@ -160,9 +162,9 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
         md.AppendLine();
         var par = sweepRows.Single(r => r.Method == Describe(adaptformer));
         var seq = sweepRows.Single(r => r.Method == Describe(adaptformer with { Placement = "sequential" }));
-        md.AppendLine($"Parallel vs sequential (d̂ = {Bottleneck}): {Stats.Signed(par.Source.Mean - seq.Source.Mean)} on `{taskA.Source}` — {Significance(par.Source, seq.Source)}.");
+        md.AppendLine($"Parallel vs sequential (d̂ = {Bottleneck}): {SeedResults.Signed(par.Source.Mean - seq.Source.Mean)} on `{taskA.Source}` — {Significance(par.Source, seq.Source)}.");
         for (int i = 0; i + 1 < 3; i++)
-            md.AppendLine($"d̂ {sweep[i].Bottleneck} vs {sweep[i + 1].Bottleneck}: {Stats.Signed(sweepRows[i + 1].Source.Mean - sweepRows[i].Source.Mean)} — {Significance(sweepRows[i].Source, sweepRows[i + 1].Source)}.");
+            md.AppendLine($"d̂ {sweep[i].Bottleneck} vs {sweep[i + 1].Bottleneck}: {SeedResults.Signed(sweepRows[i + 1].Source.Mean - sweepRows[i].Source.Mean)} — {Significance(sweepRows[i + 1].Source, sweepRows[i].Source)}.");
 
         var json = JsonSerializer.Serialize(new
         {
@@ -180,11 +182,27 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
         await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{Name}.md"), md.ToString(), ct);
         Console.WriteLine(md.ToString());
 
-        string Versus(Row r, Row best) => ReferenceEquals(r, best) ? "best" : quick ? "n/a" : Stats.Significant(r.Source, best.Source) ? "<" : "=";
-        string Significance(Stats a, Stats b) => quick ? "significance n/a (one seed)" : Stats.Significant(a, b) ? "significant (> 2σ)" : "not significant (< 2σ)";
+        Dictionary<Row, string> VersusBest(List<Row> taskRows, Row best)
+        {
+            var others = taskRows.Where(r => !ReferenceEquals(r, best)).ToList();
+            var tests = others.Select(r => SeedResults.Compare(r.Source, best.Source)).ToList();
+            var tested = tests.Select((d, i) => (d, i)).Where(x => x.d is not null).ToList();
+            var adjusted = AdapterLab.Statistics.Holm.Adjust(tested.Select(x => x.d!.PValue).ToList());
+            var result = new Dictionary<Row, string> { [best] = "best" };
+            for (int i = 0; i < others.Count; i++)
+            {
+                int k = tested.FindIndex(x => x.i == i);
+                result[others[i]] = quick ? "n/a (one seed)"
+                    : k < 0 ? "untestable (identical seeds)"
+                    : adjusted[k] < AdapterLab.Statistics.Verdict.Alpha ? $"below (p_Holm {AdapterLab.Statistics.Verdict.Format(adjusted[k])})"
+                    : $"no difference detected (p_Holm {AdapterLab.Statistics.Verdict.Format(adjusted[k])})";
+            }
+            return result;
+        }
+        string Significance(SeedResults a, SeedResults b) => quick ? "significance n/a (one seed)" : SeedResults.Verdict(a, b);
     }
 
-    private sealed record Row(string Task, string Method, double Scale, double LearningRate, Stats Source, Stats Shifted,
+    private sealed record Row(string Task, string Method, double Scale, double LearningRate, SeedResults Source, SeedResults Shifted,
         long Trainable, double PercentOfBackbone, double StepMs, double PeakMiB, IReadOnlyList<string> Experiments);
 
     private static double DefaultLearningRate(string method) => method switch

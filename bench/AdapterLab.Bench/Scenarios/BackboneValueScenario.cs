@@ -61,14 +61,15 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
         md.AppendLine($"Pretrain: ShapesWorld `synthetic`, label family `largest-shape`, {pretrainSteps} steps (test accuracy {Fmt(ExperimentBatch.Result(pre["pretrain"], "test", "synthetic", "accuracy"))}).");
         md.AppendLine($"Probe: label family `object-count`, trained on `textured`, {probeSteps} steps, BatchNorm + linear head on frozen CLS features; seeds {string.Join(", ", seeds)}; test accuracy mean ± std.");
         md.AppendLine();
-        md.AppendLine("| domain | pretrained backbone | random backbone | difference | significant (> 2σ) |");
+        md.AppendLine("| domain | pretrained backbone | random backbone | difference | verdict |");
         md.AppendLine("|---|---|---|---|---|");
         foreach (var domain in new[] { "textured", "fog" })
         {
-            var p = Stats.Of(seeds.Select(s => ExperimentBatch.Result(probes[$"probe-pretrained-{s}"], "test", domain, "accuracy") ?? double.NaN));
-            var r = Stats.Of(seeds.Select(s => ExperimentBatch.Result(probes[$"probe-random-{s}"], "test", domain, "accuracy") ?? double.NaN));
-            md.AppendLine($"| {domain} | {p} | {r} | {Stats.Signed(p.Mean - r.Mean)} | {(Stats.Significant(p, r) ? "yes" : "no")} |");
-            rows.Add(new { domain, pretrained = p, random = r, difference = p.Mean - r.Mean, significant = Stats.Significant(p, r) });
+            var p = SeedResults.Of(seeds.Select(s => ExperimentBatch.Result(probes[$"probe-pretrained-{s}"], "test", domain, "accuracy") ?? double.NaN));
+            var r = SeedResults.Of(seeds.Select(s => ExperimentBatch.Result(probes[$"probe-random-{s}"], "test", domain, "accuracy") ?? double.NaN));
+            var verdict = SeedResults.Verdict(p, r);
+            md.AppendLine($"| {domain} | {p} | {r} | {SeedResults.Signed(p.Mean - r.Mean)} | {verdict} |");
+            rows.Add(new { domain, pretrained = p, random = r, difference = p.Mean - r.Mean, verdict });
         }
         md.AppendLine();
         md.AppendLine($"Experiments: pretrain {pre["pretrain"].GetProperty("id")}; probes {string.Join(", ", probes.Values.Select(v => v.GetProperty("id").GetString()))}.");

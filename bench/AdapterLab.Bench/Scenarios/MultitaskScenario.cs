@@ -61,7 +61,7 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
             }
         var done = await batch.RunAsync(runs, ct);
         // A metric of the runs "{key}-{seed}" on the test split of a domain, over the seeds.
-        Stats R(string key, string domain, string metric, string task) => Stats.Of(seeds.Select(x => ExperimentBatch.Result(done[$"{key}-{x}"], "test", domain, metric, task) ?? double.NaN));
+        SeedResults R(string key, string domain, string metric, string task) => SeedResults.Of(seeds.Select(x => ExperimentBatch.Result(done[$"{key}-{x}"], "test", domain, metric, task) ?? double.NaN));
 
         var md = new StringBuilder();
         md.AppendLine($"# Multitask dense prediction (VTAGML) on {preset}{(quick ? " (quick)" : "")}");
@@ -84,7 +84,7 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         md.AppendLine($"vtagml against the frozen-encoder baseline (multitask-shared) and full multitask fine-tuning, per metric (difference vtagml − other; " +
                       $"for rmse, angular error and l1 lower is better). Trainable parameters: vtagml {Trainable(Methods.Vtagml) / (double)Trainable(Methods.MultitaskFinetune):P1} of multitask-finetune's.");
         md.AppendLine();
-        md.AppendLine("| task metric | vs multitask-shared | significant | vs multitask-finetune | significant |");
+        md.AppendLine("| task metric | vs multitask-shared | verdict | vs multitask-finetune | verdict |");
         md.AppendLine("|---|---|---|---|---|");
         var versus = new List<object>();
         foreach (var (task, metric) in Metrics)
@@ -92,9 +92,10 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
             var a = R(Methods.Vtagml, "synthetic", metric, task);
             var shared = R(Methods.MultitaskShared, "synthetic", metric, task);
             var finetune = R(Methods.MultitaskFinetune, "synthetic", metric, task);
-            bool sigShared = Stats.Significant(a, shared), sigFinetune = Stats.Significant(a, finetune);
-            md.AppendLine($"| {task} {metric} | {Stats.Signed(a.Mean - shared.Mean)} | {(sigShared ? "yes" : "no")} | {Stats.Signed(a.Mean - finetune.Mean)} | {(sigFinetune ? "yes" : "no")} |");
-            versus.Add(new { task, metric, vsShared = a.Mean - shared.Mean, sigShared, vsFinetune = a.Mean - finetune.Mean, sigFinetune });
+            bool higher = HigherIsBetter(metric);
+            string vShared = SeedResults.Verdict(a, shared, higher), vFinetune = SeedResults.Verdict(a, finetune, higher);
+            md.AppendLine($"| {task} {metric} | {SeedResults.Signed(a.Mean - shared.Mean)} | {vShared} | {SeedResults.Signed(a.Mean - finetune.Mean)} | {vFinetune} |");
+            versus.Add(new { task, metric, vsShared = a.Mean - shared.Mean, verdictShared = vShared, vsFinetune = a.Mean - finetune.Mean, verdictFinetune = vFinetune });
         }
         md.AppendLine();
 
@@ -138,11 +139,11 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
             md.AppendLine($"| {(key == "da" ? "adversarial adaptation (unlabelled fog)" : "source only (domain generalisation)")} | {R(key, "synthetic", "miou", Tasks.Segmentation)} | {R(key, "fog", "miou", Tasks.Segmentation)} | {R(key, "synthetic", "rmse", Tasks.Depth)} | {R(key, "fog", "rmse", Tasks.Depth)} |");
         md.AppendLine();
         var gaps = new List<object>();
-        void Gap(string what, Stats a, Stats b)
+        void Gap(string what, SeedResults a, SeedResults b)
         {
-            bool sig = Stats.Significant(a, b);
-            md.AppendLine($"- {what}: {Stats.Signed(b.Mean - a.Mean)} ({(sig ? "significant, > 2σ" : "not significant, < 2σ")})");
-            gaps.Add(new { what, from = a, to = b, difference = b.Mean - a.Mean, significant = sig });
+            string verdict = SeedResults.Verdict(b, a);
+            md.AppendLine($"- {what}: {SeedResults.Signed(b.Mean - a.Mean)} ({verdict})");
+            gaps.Add(new { what, from = a, to = b, difference = b.Mean - a.Mean, verdict });
         }
         Gap("generalisation gap, mIoU (source-only: fog − synthetic)", R("source-only", "synthetic", "miou", Tasks.Segmentation), R("source-only", "fog", "miou", Tasks.Segmentation));
         Gap("generalisation gap, depth RMSE (source-only: fog − synthetic)", R("source-only", "synthetic", "rmse", Tasks.Depth), R("source-only", "fog", "rmse", Tasks.Depth));
@@ -152,20 +153,20 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         // Domain generalisation per task: the drop from the source domain to the unseen fog domain, per seed, for the
         // adapters (vtagml, all four tasks) against single-task models (one run per task, same seeds).
         md.AppendLine();
-        md.AppendLine("Domain generalisation per task (trained on synthetic only, tested on unseen fog): change fog − synthetic, per seed, mean ± std.");
+        md.AppendLine("Domain generalisation per task (trained on synthetic only, tested on unseen fog): change fog − synthetic, per seed, mean [95 % interval over seeds].");
         md.AppendLine();
-        md.AppendLine("| task metric | vtagml change | single-task change | difference (vtagml − single-task) | significant |");
+        md.AppendLine("| task metric | vtagml change | single-task change | difference (vtagml − single-task) | verdict |");
         md.AppendLine("|---|---|---|---|---|");
         var generalisation = new List<object>();
         foreach (var (task, metric) in Metrics)
         {
-            Stats Drop(Func<int, string> key) => Stats.Of(seeds.Select(x =>
+            SeedResults Drop(Func<int, string> key) => SeedResults.Of(seeds.Select(x =>
                 (ExperimentBatch.Result(done[key(x)], "test", "fog", metric, task) ?? double.NaN) - (ExperimentBatch.Result(done[key(x)], "test", "synthetic", metric, task) ?? double.NaN)));
             var adapters = Drop(x => $"{Methods.Vtagml}-{x}");
             var single = Drop(x => $"single-{task}-{x}");
-            bool sig = Stats.Significant(adapters, single);
-            md.AppendLine($"| {task} {metric} | {adapters} | {single} | {Stats.Signed(adapters.Mean - single.Mean)} | {(sig ? "yes (> 2σ)" : "no (< 2σ)")} |");
-            generalisation.Add(new { task, metric, vtagml = adapters, singleTask = single, significant = sig });
+            string verdict = SeedResults.Verdict(adapters, single, HigherIsBetter(metric));
+            md.AppendLine($"| {task} {metric} | {adapters} | {single} | {SeedResults.Signed(adapters.Mean - single.Mean)} | {verdict} |");
+            generalisation.Add(new { task, metric, vtagml = adapters, singleTask = single, verdict });
         }
 
         await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{Name}.md"), md.ToString(), ct);
@@ -178,6 +179,9 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         Console.WriteLine(md.ToString());
     }
 
+    /// <summary>Errors and distances improve downwards; IoU and δ &lt; 1.25 upwards.</summary>
+    private static bool HigherIsBetter(string metric) => metric is not ("rmse" or "angular-error" or "l1");
+
     /// <summary>Each estimator's asymmetry, seed agreement and control comparison, its seed-mean matrix, and troa vs tag-lookahead.</summary>
     private static (Dictionary<string, object> Structure, double TroaVsTag) AffinityTables(StringBuilder md, Dictionary<string, List<double[]>> real, Dictionary<string, List<double[]>> control)
     {
@@ -186,7 +190,7 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         var structure = new Dictionary<string, object>();
         foreach (var (est, list) in real.OrderBy(kv => kv.Key))
         {
-            var asym = Stats.Of(list.Select(Asymmetry));
+            var asym = SeedResults.Of(list.Select(Asymmetry));
             double agree = MeanPairwiseSpearman(list);
             var ctl = control.GetValueOrDefault(est) ?? [];
             double ctlAgree = MeanPairwiseSpearman(ctl);

@@ -20,8 +20,13 @@ public sealed class Experiment
     /// <summary>Canonical spec JSON (jsonb).</summary>
     public string SpecJson { get; set; } = "{}";
     public string SpecHash { get; set; } = "";
-    /// <summary>Hash of the spec without its seed: experiments that differ only by seed share a configuration.</summary>
+    /// <summary>
+    /// The configuration (experiments that differ only by seed share it): the science of the spec with the pinned backbone's
+    /// sha256 (<c>ConfigurationIdentity</c>); recomputed at dispatch when the backbone is pinned.
+    /// </summary>
     public string ConfigurationHash { get; set; } = "";
+    /// <summary>The <c>ConfigurationIdentity.Version</c> <see cref="ConfigurationHash"/> was computed under (the migrator recomputes older rows).</summary>
+    public int ConfigurationVersion { get; set; } = 1;
     public ExperimentStatus Status { get; set; }
     public int Priority { get; set; }
     public string Pool { get; set; } = "cpu";

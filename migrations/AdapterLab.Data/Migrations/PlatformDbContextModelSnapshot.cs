@@ -483,6 +483,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("configuration_hash");
 
+                    b.Property<int>("ConfigurationVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("configuration_version");
+
                     b.Property<string>("Dataset")
                         .IsRequired()
                         .HasColumnType("text")

@@ -129,6 +129,9 @@ public sealed class Dispatcher(
                     .OrderByDescending(c => c.Step).ThenByDescending(c => c.AttemptNumber)
                     .FirstOrDefaultAsync(ct);
                 var weights = resolutions[e.Id];
+                // The backbone is pinned now: the configuration becomes the science plus these weights' sha256.
+                if (weights.BackboneBlob is { } pinned)
+                    e.ConfigurationHash = ConfigurationIdentity.Hash(SpecJson.Deserialize(e.SpecJson), pinned);
                 e.AttemptCount++;
                 e.WaitingReason = null;
                 var lease = now + o.DispatchLease;

@@ -56,4 +56,29 @@ public sealed class RegressionDetectorTests
         Assert.Equal(1.0, std, 12);
         Assert.Equal(0, RegressionDetector.MeanStd([5.0]).Std);
     }
+
+    private static ConfigurationScore N(string cfg, double mean, double std, int seeds = 3) => new(cfg, "fog", "accuracy", mean, std, seeds);
+
+    [Fact]
+    public void A_move_beyond_the_tolerance_that_seed_noise_explains_is_not_a_regression()
+    {
+        // −3 points with a seed spread of 5 points over 3 seeds: beyond the 2-point tolerance, not significant.
+        var noisy = Assert.Single(RegressionDetector.Compare([N("a", 0.77, 0.05)], [N("a", 0.80, 0.05)]));
+        Assert.Equal(Verdicts.Unchanged, noisy.Verdict);
+        Assert.Equal("Welch t over seeds", noisy.Test);
+        Assert.True(noisy.PValue > 0.05);
+        // −3 points with a spread of half a point: significant and beyond the tolerance.
+        var real = Assert.Single(RegressionDetector.Compare([N("a", 0.77, 0.005)], [N("a", 0.80, 0.005)]));
+        Assert.Equal(Verdicts.Regressed, real.Verdict);
+        Assert.True(real.PValue < 0.05);
+    }
+
+    [Fact]
+    public void Zero_spread_across_seeds_is_not_evidence_and_says_so()
+    {
+        var row = Assert.Single(RegressionDetector.Compare([N("a", 0.70, 0)], [N("a", 0.80, 0.01)]));
+        Assert.Equal("untested: identical results across seeds", row.Test);
+        Assert.Null(row.PValue);
+        Assert.Equal("untested: one seed", Assert.Single(RegressionDetector.Compare([N("a", 0.70, 0, 1)], [N("a", 0.80, 0, 1)])).Test);
+    }
 }

@@ -59,6 +59,16 @@ public sealed class CompareApiTests(WebAppFixture web) : IClassFixture<WebAppFix
         Assert.Equal(["bitfit", "linear-probe", "bitfit", "linear-probe"], diff["method.name"].EnumerateArray().Select(v => v.GetString()));
         Assert.Equal(["1", "1", "2", "2"], diff["training.seed"].EnumerateArray().Select(v => v.GetString()));
         Assert.DoesNotContain("kind", diff.Keys);
+
+        // Planted results have no per-example predictions: the statistics fall back to the seed spread, say so, and
+        // give a paired-by-seed difference with a verdict.
+        var statistics = body.GetProperty("statistics");
+        Assert.Contains(statistics.GetProperty("notes").EnumerateArray(), n => n.GetString()!.Contains("seed spread only"));
+        var fogStats = statistics.GetProperty("rows")[0].GetProperty("cells");
+        Assert.Equal("SeedsOnly", fogStats[0].GetProperty("intervalMethod").GetString());
+        Assert.Equal(0.18, fogStats[0].GetProperty("difference").GetDouble(), 9);
+        Assert.StartsWith("paired t over seeds", fogStats[0].GetProperty("test").GetString());
+        Assert.Equal("baseline", fogStats[1].GetProperty("verdictWords").GetString());
     }
 
     [Fact]

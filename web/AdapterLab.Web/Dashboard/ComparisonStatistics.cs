@@ -106,10 +106,15 @@ public sealed record ComparisonStatistics(IReadOnlyList<StatisticsRow> Rows, IRe
             return common.Count > 1
                 ? Comparisons.SeedsOnly(common.Select(s => Value(candidate[s], row)!.Value).ToList(), common.Select(s => Value(baseline[s], row)!.Value).ToList(), paired: true)
                 : Comparisons.SeedsOnly(candidate.Values.Select(r => Value(r, row)!.Value).ToList(), baseline.Values.Select(r => Value(r, row)!.Value).ToList(), paired: false);
-        if (common.Count == 0) return Comparisons.Unpaired(ce, be, "Welch t (no seeds in common; examples not paired)");
-        return Comparisons.Paired(
-            Table(common.ToDictionary(s => s, s => candidate[s]), row, ids),
-            Table(common.ToDictionary(s => s, s => baseline[s]), row, ids));
+        if (common.Count > 0)
+            return Comparisons.Paired(
+                Table(common.ToDictionary(s => s, s => candidate[s]), row, ids),
+                Table(common.ToDictionary(s => s, s => baseline[s]), row, ids));
+        // No seed in common but as many runs on each side (e.g. one run each): seeds are independent draws, so pairing them
+        // in order is as valid as by number, and the examples are still shared: pair by example.
+        if (candidate.Count == baseline.Count)
+            return Comparisons.Paired(Table(candidate, row, ids), Table(baseline, row, ids));
+        return Comparisons.Unpaired(ce, be, "Welch t (different seed counts and no seeds in common; examples not paired)");
     }
 
     /// <summary>Seeds (ascending) × the given example ids of 1/0 correctness.</summary>
