@@ -74,10 +74,25 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         var second = Guid.Parse(ExperimentUrl().Match(page.Url).Groups[1].Value);
         await Assertions.Expect(page.Locator("[data-testid='experiment-status']")).ToHaveTextAsync("Succeeded", new() { Timeout = 180_000 });
 
+        // A second configuration (another learning rate, seed 1) through the API, to compare against.
+        var firstSpec = System.Text.Json.Nodes.JsonNode.Parse((await platform.GetExperimentAsync(first)).GetProperty("spec").GetRawText())!.AsObject();
+        firstSpec["name"] = "browser probe other lr";
+        firstSpec["training"]!["learningRate"] = 0.5;
+        var third = await platform.SubmitAsync(firstSpec);
+        await platform.WaitForStatusAsync(third, "Succeeded", TimeSpan.FromMinutes(3));
+
         await page.GotoAsync($"/compare?ids={first},{second}");
         await InteractiveAsync(page);
         await Assertions.Expect(page.Locator("[data-testid='results-matrix']")).ToContainTextAsync("×2 seeds");
         await Assertions.Expect(page.Locator("[data-testid='spec-diff']")).ToContainTextAsync("training.seed");
+
+        // Against another configuration: intervals, a verdict in words, floor rows and the forest plot of the differences.
+        await page.GotoAsync($"/compare?ids={first},{second},{third}&baseline={first}");
+        await InteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid='interval']").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid='verdict']").Last).ToContainTextAsync(new Regex("better|worse|equivalent|no difference detected"));
+        await Assertions.Expect(page.Locator("[data-testid='floor-row']").First).ToContainTextAsync("majority-class");
+        await Assertions.Expect(page.Locator("[data-testid='forest-plot']").First).ToBeVisibleAsync();
         await ShotAsync(page, "03-compare");
 
         await page.GotoAsync("/experiments");
