@@ -106,6 +106,11 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             // Ranking reads one board in score order; the projection replaces a configuration's rows.
             e.HasIndex(x => new { x.Board, x.Mean });
             e.HasIndex(x => x.ConfigurationHash);
+            // Rank ranges count the entries whose interval lies wholly above or below one entry's.
+            e.HasIndex(x => new { x.Board, x.Lower });
+            e.HasIndex(x => new { x.Board, x.Upper });
+            e.Property(x => x.IntervalMethod).HasMaxLength(24);
+            e.Property(x => x.FloorName).HasMaxLength(64);
         });
         b.Entity<LeaderboardPin>(e => e.HasKey(x => x.Board));
         b.Entity<LeaderboardBoard>(e => e.HasKey(x => x.Board));

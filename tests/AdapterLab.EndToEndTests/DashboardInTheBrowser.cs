@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using AdapterLab.Data.Leaderboards;
 using AdapterLab.IntegrationTests.Web;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace AdapterLab.EndToEndTests;
@@ -208,12 +209,21 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         await using (var db = platform.Db())
         {
             var ids = new List<Guid>();
+            var blobs = platform.WebServices.GetRequiredService<AdapterLab.Data.Blobs.BlobStore>();
             foreach (var (cfg, values) in new[] { ("weak", new[] { 0.50, 0.52 }), ("strong", new[] { 0.90, 0.88 }), ("cheap", new[] { 0.70, 0.72 }) })
                 for (int seed = 1; seed <= 2; seed++)
-                    ids.Add(PlantedExperiments.Add(db, $"{domain}-{cfg}", seed, start.AddMinutes(ids.Count),
-                        new Dictionary<string, double> { [domain] = values[seed - 1] }, name: $"{domain} {cfg}").Id);
+                {
+                    var planted = PlantedExperiments.Add(db, $"{domain}-{cfg}", seed, start.AddMinutes(ids.Count),
+                        new Dictionary<string, double> { [domain] = values[seed - 1] }, name: $"{domain} {cfg}");
+                    await PlantedExperiments.PlantPredictionsAsync(db, blobs, planted, domain, values[seed - 1]);
+                    ids.Add(planted.Id);
+                }
             await db.SaveChangesAsync();
-            foreach (var id in ids) await LeaderboardProjection.RefreshAsync(db, id, CancellationToken.None);
+            foreach (var id in ids)
+            {
+                await LeaderboardProjection.RefreshAsync(db, id, CancellationToken.None);
+                await LeaderboardIntervals.RefreshAsync(db, id, CancellationToken.None);
+            }
         }
         var board = $"shapesworld.object-count.{domain}.classification.accuracy";
         using (var pin = await platform.Api.PutAsJsonAsync($"/api/leaderboards/{board}/baseline", new { configurationHash = $"{domain}-weak" }))
@@ -234,6 +244,11 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         await Assertions.Expect(baselineRow).ToHaveCountAsync(1);
         await Assertions.Expect(baselineRow).ToContainTextAsync($"{domain} weak");
         await Assertions.Expect(page.Locator("[data-testid='ranking'] tbody tr").First).ToContainTextAsync("+0.3800");
+        // Each entry carries its interval (seeds × examples from the stored predictions) and a rank range; the floor is a row.
+        await Assertions.Expect(page.Locator("[data-testid='rank-range']")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.Locator("[data-testid='entry-score']").First).ToContainTextAsync("seeds × examples");
+        await Assertions.Expect(page.Locator("[data-testid='floor-row']")).ToContainTextAsync("majority-class");
+        await Assertions.Expect(page.Locator("[data-testid='floor-row']")).ToContainTextAsync("0.2500");
         await ShotAsync(page, "09-leaderboard");
 
         // The export buttons serve the signed-in user the same ranking, as CSV and as JSON.
@@ -243,6 +258,7 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         Assert.StartsWith("text/csv", csv.Headers["content-type"]);
         var lines = (await csv.TextAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("rank,configuration_hash,name", lines[0]);
+        Assert.Contains("lower,upper,interval_method,rank_best,rank_worst,floor,at_floor", lines[0]);
         Assert.Equal([$"1,{domain}-strong", $"2,{domain}-cheap", $"3,{domain}-weak"], lines.Skip(1).Select(l => string.Join(',', l.Split(',').Take(2))));
         Assert.Contains(",true,", lines[3]);
 

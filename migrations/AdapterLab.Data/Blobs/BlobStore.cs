@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using AdapterLab.Data.Entities;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace AdapterLab.Data.Blobs;
@@ -95,15 +96,22 @@ public sealed class BlobStore(IDbContextFactory<PlatformDbContext> dbFactory)
     public async Task CopyToAsync(string hash, Stream destination, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await CopyToAsync(db, hash, destination, ct);
+    }
+
+    /// <summary>Streams a blob's chunks through <paramref name="db"/>'s connection (inside its transaction, if any), verifying size and sha256 at the end.</summary>
+    public static async Task CopyToAsync(PlatformDbContext db, string hash, Stream destination, CancellationToken ct)
+    {
         var blob = await db.Blobs.AsNoTracking().SingleOrDefaultAsync(b => b.Hash == hash, ct)
                    ?? throw new FileNotFoundException($"blob {hash} does not exist");
         var conn = (NpgsqlConnection)db.Database.GetDbConnection();
-        await conn.OpenAsync(ct);
+        if (conn.State != System.Data.ConnectionState.Open) await conn.OpenAsync(ct);
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction() as NpgsqlTransaction;
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long size = 0;
         for (int i = 0; i < blob.ChunkCount; i++)
         {
-            await using var cmd = new NpgsqlCommand("SELECT data FROM blob_chunks WHERE hash = @h AND index = @i", conn);
+            await using var cmd = new NpgsqlCommand("SELECT data FROM blob_chunks WHERE hash = @h AND index = @i", conn, transaction);
             cmd.Parameters.AddWithValue("h", hash);
             cmd.Parameters.AddWithValue("i", i);
             var data = await cmd.ExecuteScalarAsync(ct) as byte[]

@@ -7,7 +7,7 @@ public sealed class Checkpoint
     public Guid ExperimentId { get; set; }
     public int AttemptNumber { get; set; }
     public long Step { get; set; }
-    /// <summary><c>resume</c>, <c>final</c> or <c>backbone</c>.</summary>
+    /// <summary><c>resume</c>, <c>final</c>, <c>backbone</c>, <c>gallery</c> or <c>predictions</c>.</summary>
     public string Kind { get; set; } = "";
     public string BlobHash { get; set; } = "";
     public long SizeBytes { get; set; }

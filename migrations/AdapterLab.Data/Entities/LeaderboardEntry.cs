@@ -22,6 +22,18 @@ public sealed class LeaderboardEntry
     public double Mean { get; set; }
     public double Std { get; set; }
     public int Seeds { get; set; }
+    /// <summary>95 % interval of <see cref="Mean"/> (statistics library): seed spread and test-set sampling where the runs stored per-example predictions, else the seed spread only; null for one run without predictions.</summary>
+    public double? Lower { get; set; }
+    public double? Upper { get; set; }
+    /// <summary><c>SeedsAndExamples</c>, <c>ExamplesOnly</c>, <c>SeedsOnly</c> or <c>None</c>.</summary>
+    public string? IntervalMethod { get; set; }
+    /// <summary>The floor (e.g. the majority-class rate) on the same test examples, when known.</summary>
+    public double? Floor { get; set; }
+    public string? FloorName { get; set; }
+    /// <summary>The interval does not clear the floor: the configuration is no better than a trivial prediction.</summary>
+    public bool AtFloor { get; set; }
+    /// <summary>Two or more seeds with identical results (flagged, never read as zero variance).</summary>
+    public bool IdenticalSeeds { get; set; }
     /// <summary>Mean validation value of the same experiments (what model selection looks at).</summary>
     public double? ValidationMean { get; set; }
     public long TrainableParameters { get; set; }

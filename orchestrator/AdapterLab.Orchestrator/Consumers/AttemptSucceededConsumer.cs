@@ -63,6 +63,7 @@ public sealed class AttemptSucceededConsumer(PlatformDbContext db, DispatchSigna
         await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE agents SET consecutive_failures = 0 WHERE id = {attempt.AgentId}", ct);
         await db.SaveChangesAsync(ct);
         await AdapterLab.Data.Leaderboards.LeaderboardProjection.RefreshAsync(db, e.Id, ct); // leaderboard_entries maintained on write (issue 8)
+        await AdapterLab.Data.Leaderboards.LeaderboardIntervals.RefreshAsync(db, e.Id, ct);
         if (m.OutputBlob is { } output)
             await CheckpointRows.InsertAsync(db, e.Id, m.AttemptNumber, m.Step, "final", output, 0, now, ct);
         if (m.BackboneBlob is { } bb)

@@ -1,3 +1,4 @@
+using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Data;
 using AdapterLab.Contracts.Specs;
@@ -17,6 +18,9 @@ public sealed class CheckpointSavedConsumer(PlatformDbContext db, TimeProvider c
         if (await AttemptFence.LoadCurrentAsync(db, m.ExperimentId, m.AttemptNumber, context.CancellationToken) is not ({ } e, _)) return;
         await CheckpointRows.InsertAsync(db, m.ExperimentId, m.AttemptNumber, m.Step, m.Kind, m.BlobHash, m.SizeBytes, clock.GetUtcNow(), context.CancellationToken);
         await CheckpointRetention.ApplyAsync(db, e.Id, SpecJson.Deserialize(e.SpecJson).Training.CheckpointRetention, context.CancellationToken);
+        // Predictions may arrive after the success that put the configuration on its boards: its intervals then include them.
+        if (m.Kind == AdapterLab.Contracts.Predictions.PredictionsFile.CheckpointKind && e.Status == ExperimentStatus.Succeeded)
+            await AdapterLab.Data.Leaderboards.LeaderboardIntervals.RefreshAsync(db, e.Id, context.CancellationToken);
     }
 }
 

@@ -44,4 +44,33 @@ public static class PlantedExperiments
                 });
         return e;
     }
+
+    /// <summary>
+    /// Stores per-example predictions for a planted experiment on one test domain: <paramref name="examples"/> examples of
+    /// 4 classes, the model right on exactly round(accuracy × examples) of them (which ones depends on the seed), and the
+    /// majority-class floor (class 0, right on a quarter). A blob through the real blob store plus its checkpoint row.
+    /// </summary>
+    public static async Task PlantPredictionsAsync(PlatformDbContext db, AdapterLab.Data.Blobs.BlobStore blobs, Experiment e, string domain, double accuracy, int examples = 400)
+    {
+        var ids = Enumerable.Range(0, examples).Select(i => $"shapesworld/1/{200_000_000 + i}").ToArray();
+        var labels = Enumerable.Range(0, examples).Select(i => i % 4).ToArray();
+        var random = new Random(e.Seed * 7919 + examples);
+        var right = Enumerable.Range(0, examples).OrderBy(_ => random.Next()).Take((int)Math.Round(accuracy * examples)).ToHashSet();
+        var file = new AdapterLab.Contracts.Predictions.PredictionsFile
+        {
+            Step = 10,
+            Sets =
+            [
+                new() { Split = "test", Task = "classification", Domain = domain, Predictor = "model", ExampleIds = ids, Labels = labels,
+                    Predicted = labels.Select((l, i) => right.Contains(i) ? l : (l + 1) % 4).ToArray() },
+                new() { Split = "test", Task = "classification", Domain = domain, Predictor = "floor:majority-class", ExampleIds = ids, Labels = labels,
+                    Predicted = new int[examples] },
+            ],
+        };
+        using var buffer = new MemoryStream();
+        file.Write(buffer);
+        buffer.Position = 0;
+        var (hash, size, _) = await blobs.PutAsync(buffer, null, CancellationToken.None);
+        db.Checkpoints.Add(new Checkpoint { ExperimentId = e.Id, AttemptNumber = 1, Step = 10, Kind = "predictions", BlobHash = hash, SizeBytes = size, CreatedAt = e.FinishedAt ?? e.SubmittedAt });
+    }
 }

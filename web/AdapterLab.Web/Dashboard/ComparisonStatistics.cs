@@ -57,7 +57,7 @@ public sealed record ComparisonStatistics(IReadOnlyList<StatisticsRow> Rows, IRe
         // Per column: seed → run with a value for this row (a seed run twice counts once, the later run wins).
         var perColumn = columns.Select(c => c.Where(r => Value(r, row) is not null).GroupBy(r => r.Seed).ToDictionary(g => g.Key, g => g.Last())).ToList();
         bool perExample = row.Metric == "accuracy" && perColumn.All(c => c.Values.All(r => Set(r, row) is not null));
-        IReadOnlyList<string>? ids = perExample ? CommonIds(perColumn.SelectMany(c => c.Values).Select(r => Set(r, row)!).ToList()) : null;
+        IReadOnlyList<string>? ids = perExample ? PredictionTables.CommonIds(perColumn.SelectMany(c => c.Values).Select(r => Set(r, row)!).ToList()) : null;
         if (ids is { Count: 0 }) { perExample = false; ids = null; }
 
         var estimates = perColumn.Select(c => c.Count == 0 ? null : Estimate(c, row, ids)).ToList();
@@ -119,41 +119,16 @@ public sealed record ComparisonStatistics(IReadOnlyList<StatisticsRow> Rows, IRe
 
     /// <summary>Seeds (ascending) × the given example ids of 1/0 correctness.</summary>
     private static SeedExampleTable Table(Dictionary<int, Run> runs, ResultRow row, IReadOnlyList<string> ids) =>
-        new(runs.OrderBy(kv => kv.Key).Select(kv =>
-        {
-            var set = Set(kv.Value, row)!;
-            var correct = set.Correct!;
-            var index = new Dictionary<string, int>(set.ExampleIds.Count, StringComparer.Ordinal);
-            for (int i = 0; i < set.ExampleIds.Count; i++) index.TryAdd(set.ExampleIds[i], i);
-            return ids.Select(id => correct[index[id]]).ToArray();
-        }).ToList());
-
-    private static IReadOnlyList<string> CommonIds(IReadOnlyList<PredictionSet> sets)
-    {
-        var common = new HashSet<string>(sets[0].ExampleIds, StringComparer.Ordinal);
-        foreach (var s in sets.Skip(1)) common.IntersectWith(s.ExampleIds);
-        return sets[0].ExampleIds.Where(common.Contains).Distinct(StringComparer.Ordinal).ToList();
-    }
+        PredictionTables.AccuracyTable(runs.OrderBy(kv => kv.Key).Select(kv => kv.Value.Predictions).ToList(), row.Split, row.Task, row.Domain, ids)!;
 
     private static double? Value(Run r, ResultRow row) =>
         r.Results.FirstOrDefault(x => x.Split == row.Split && x.Task == row.Task && x.Domain == row.Domain && x.Metric == row.Metric)?.Value;
 
-    private static PredictionSet? Set(Run r, ResultRow row) =>
-        r.Predictions?.Sets.FirstOrDefault(s => s.Split == row.Split && s.Task == row.Task && s.Domain == row.Domain && s.Predictor == PredictionSet.ModelPredictor && s.Correct is not null);
+    private static PredictionSet? Set(Run r, ResultRow row) => PredictionTables.Model(r.Predictions, row.Split, row.Task, row.Domain);
 
     /// <summary>The floor of a column on this row: the floor predictor's score on the same examples (the same for every seed).</summary>
-    private static (double Value, string Name)? Floor(IEnumerable<Run> runs, ResultRow row)
-    {
-        foreach (var r in runs)
-        {
-            var floor = r.Predictions?.Sets.FirstOrDefault(s => s.Split == row.Split && s.Task == row.Task && s.Domain == row.Domain && s.IsFloor);
-            if (floor is null) continue;
-            if (row.Metric == "accuracy" && floor.Correct is { Length: > 0 } c) return (c.Average(), floor.Predictor["floor:".Length..]);
-            if (floor.Metrics?.GetValueOrDefault(row.Metric) is { } values && values.Any(v => v is not null))
-                return (values.Where(v => v is not null).Average(v => v!.Value), floor.Predictor["floor:".Length..]);
-        }
-        return null;
-    }
+    private static (double Value, string Name)? Floor(IEnumerable<Run> runs, ResultRow row) =>
+        runs.Select(r => PredictionTables.Floor(r.Predictions, row.Split, row.Task, row.Domain, row.Metric)).FirstOrDefault(f => f is not null);
 
     private static double? Finite(double x) => double.IsFinite(x) ? x : null;
 }

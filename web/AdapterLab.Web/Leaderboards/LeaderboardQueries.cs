@@ -37,12 +37,19 @@ public static class LeaderboardQueries
         var pin = await db.LeaderboardPins.AsNoTracking().Where(p => p.Board == board).Select(p => p.BaselineConfigurationHash).FirstOrDefaultAsync(ct);
         var baselineRow = pin is null ? null : rows.FirstOrDefault(r => r.ConfigurationHash == pin)
             ?? await entries.SingleOrDefaultAsync(e => e.ConfigurationHash == pin, ct);
+        var ranges = await Data.Leaderboards.LeaderboardRankRanges.CountAsync(db, board,
+            rows.Select(r => r.ConfigurationHash).Concat(baselineRow is null ? [] : [baselineRow.ConfigurationHash]).Distinct().ToList(), ct);
         var pareto = ParetoFront(rows.Select(r => (r.ConfigurationHash, (double)r.TrainableParameters, r.Mean)).ToList(), policy.HigherIsBetter);
 
         RankedEntry Ranked(Data.Entities.LeaderboardEntry r, int rank) => new(rank, r.ConfigurationHash, r.Name, r.Kind, r.Method, r.Preset,
             r.Mean, r.Std, r.Seeds, r.ValidationMean, r.TrainableParameters, r.TotalParameters, r.Steps, r.ImagesPerSecond, r.TrainSeconds,
             r.SuiteRunId, r.Suite, r.LatestExperimentId, r.ConfigurationHash == pin, baselineRow is null ? null : r.Mean - baselineRow.Mean,
-            pareto.Contains(r.ConfigurationHash));
+            pareto.Contains(r.ConfigurationHash))
+        {
+            Lower = r.Lower, Upper = r.Upper, IntervalMethod = r.IntervalMethod, Floor = r.Floor, AtFloor = r.AtFloor, IdenticalSeeds = r.IdenticalSeeds,
+            RankBest = 1 + (ranges.TryGetValue(r.ConfigurationHash, out var c) ? (policy.HigherIsBetter ? c.Above : c.Below) : 0),
+            RankWorst = summary.Configurations - (ranges.TryGetValue(r.ConfigurationHash, out var d) ? (policy.HigherIsBetter ? d.Below : d.Above) : 0),
+        };
 
         var ranked = rows.Select((r, i) => Ranked(r, i + 1)).ToList();
         var baseline = ranked.FirstOrDefault(r => r.IsBaseline);
@@ -53,7 +60,9 @@ public static class LeaderboardQueries
             int better = await (policy.HigherIsBetter ? entries.Where(e => e.Mean > mean) : entries.Where(e => e.Mean < mean)).CountAsync(ct);
             baseline = Ranked(baselineRow, better + 1);
         }
-        return new BoardRanking(View(summary, pin), baseline, ranked);
+        // The board's floor: the floor recorded with its entries (the same test examples for every configuration on a board).
+        var floor = rows.FirstOrDefault(r => r.Floor is not null);
+        return new BoardRanking(View(summary, pin), baseline, ranked) { Floor = floor?.Floor, FloorName = floor?.FloorName };
     }
 
     private static BoardView View(Data.Entities.LeaderboardBoard b, string? pin) =>

@@ -50,11 +50,12 @@ public static class LeaderboardsApi
     public static string Csv(BoardRanking ranking)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("rank,configuration_hash,name,kind,method,preset,mean,std,seeds,validation_mean,trainable_parameters,total_parameters,steps,images_per_second,train_seconds,suite,suite_run_id,latest_experiment_id,baseline,delta_to_baseline,pareto");
+        sb.AppendLine("rank,configuration_hash,name,kind,method,preset,mean,std,seeds,validation_mean,trainable_parameters,total_parameters,steps,images_per_second,train_seconds,suite,suite_run_id,latest_experiment_id,baseline,delta_to_baseline,pareto,lower,upper,interval_method,rank_best,rank_worst,floor,at_floor,identical_seeds");
         foreach (var e in ranking.Entries)
             sb.AppendLine(string.Join(',', e.Rank, e.ConfigurationHash, Quote(e.Name), e.Kind, e.Method, e.Preset, F(e.Mean), F(e.Std), e.Seeds,
                 F(e.ValidationMean), e.TrainableParameters, e.TotalParameters, e.Steps, F(e.ImagesPerSecond), F(e.TrainSeconds), Quote(e.Suite),
-                e.SuiteRunId, e.LatestExperimentId, e.IsBaseline ? "true" : "false", F(e.DeltaToBaseline), e.ParetoOptimal ? "true" : "false"));
+                e.SuiteRunId, e.LatestExperimentId, e.IsBaseline ? "true" : "false", F(e.DeltaToBaseline), e.ParetoOptimal ? "true" : "false",
+                F(e.Lower), F(e.Upper), e.IntervalMethod, e.RankBest, e.RankWorst, F(e.Floor), e.AtFloor ? "true" : "false", e.IdenticalSeeds ? "true" : "false"));
         return sb.ToString();
     }
 

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AdapterLab.Data.Migrations
 {
     [DbContext(typeof(PlatformDbContext))]
-    [Migration("20261204121818_ConfigurationIdentity")]
-    partial class ConfigurationIdentity
+    [Migration("20261204122940_ComparisonsAndConfigurations")]
+    partial class ComparisonsAndConfigurations
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -807,6 +807,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("configuration_hash");
 
+                    b.Property<bool>("AtFloor")
+                        .HasColumnType("boolean")
+                        .HasColumnName("at_floor");
+
                     b.Property<string>("Dataset")
                         .IsRequired()
                         .HasColumnType("text")
@@ -817,9 +821,27 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("domain");
 
+                    b.Property<double?>("Floor")
+                        .HasColumnType("double precision")
+                        .HasColumnName("floor");
+
+                    b.Property<string>("FloorName")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("floor_name");
+
+                    b.Property<bool>("IdenticalSeeds")
+                        .HasColumnType("boolean")
+                        .HasColumnName("identical_seeds");
+
                     b.Property<double?>("ImagesPerSecond")
                         .HasColumnType("double precision")
                         .HasColumnName("images_per_second");
+
+                    b.Property<string>("IntervalMethod")
+                        .HasMaxLength(24)
+                        .HasColumnType("character varying(24)")
+                        .HasColumnName("interval_method");
 
                     b.Property<string>("Kind")
                         .IsRequired()
@@ -834,6 +856,10 @@ namespace AdapterLab.Data.Migrations
                     b.Property<Guid>("LatestExperimentId")
                         .HasColumnType("uuid")
                         .HasColumnName("latest_experiment_id");
+
+                    b.Property<double?>("Lower")
+                        .HasColumnType("double precision")
+                        .HasColumnName("lower");
 
                     b.Property<double>("Mean")
                         .HasColumnType("double precision")
@@ -899,6 +925,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
+                    b.Property<double?>("Upper")
+                        .HasColumnType("double precision")
+                        .HasColumnName("upper");
+
                     b.Property<double?>("ValidationMean")
                         .HasColumnType("double precision")
                         .HasColumnName("validation_mean");
@@ -909,8 +939,14 @@ namespace AdapterLab.Data.Migrations
                     b.HasIndex("ConfigurationHash")
                         .HasDatabaseName("ix_leaderboard_entries_configuration_hash");
 
+                    b.HasIndex("Board", "Lower")
+                        .HasDatabaseName("ix_leaderboard_entries_board_lower");
+
                     b.HasIndex("Board", "Mean")
                         .HasDatabaseName("ix_leaderboard_entries_board_mean");
+
+                    b.HasIndex("Board", "Upper")
+                        .HasDatabaseName("ix_leaderboard_entries_board_upper");
 
                     b.ToTable("leaderboard_entries", (string)null);
                 });

@@ -1,0 +1,60 @@
+using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Contracts.Predictions;
+using AdapterLab.Contracts.Suites;
+using AdapterLab.Data.Predictions;
+using AdapterLab.Statistics;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Data.Leaderboards;
+
+/// <summary>
+/// Keeps each leaderboard entry's uncertainty on write, beside <see cref="LeaderboardProjection"/>: the 95 % interval of
+/// its mean (seeds × test examples from the runs' stored predictions where every run has them — accuracy — else the seed
+/// spread only), its floor on the same examples, and the at-floor and identical-seeds flags. Computed with the statistics
+/// library from the same runs the projection averages (the latest succeeded experiment per seed). Idempotent; call it
+/// after the projection refresh, and again when an experiment's predictions arrive after its success.
+/// </summary>
+public static class LeaderboardIntervals
+{
+    public static async Task RefreshAsync(PlatformDbContext db, Guid experimentId, CancellationToken ct)
+    {
+        var configuration = await db.Experiments.AsNoTracking().Where(e => e.Id == experimentId).Select(e => e.ConfigurationHash).SingleOrDefaultAsync(ct);
+        if (configuration is null) return;
+        var entries = await db.LeaderboardEntries.Where(x => x.ConfigurationHash == configuration).ToListAsync(ct);
+        if (entries.Count == 0) return;
+
+        var succeeded = await db.Experiments.AsNoTracking()
+            .Where(e => e.ConfigurationHash == configuration && e.Status == ExperimentStatus.Succeeded)
+            .Select(e => new { e.Id, e.Seed, e.FinishedAt })
+            .ToListAsync(ct);
+        var runs = succeeded.GroupBy(e => e.Seed)
+            .Select(g => g.OrderByDescending(e => e.FinishedAt ?? DateTimeOffset.MinValue).ThenByDescending(e => e.Id).First())
+            .OrderBy(e => e.Seed).ToList();
+        var ids = runs.Select(r => r.Id).ToList();
+        var results = (await db.FinalResults.AsNoTracking().Where(r => ids.Contains(r.ExperimentId) && r.Split == "test")
+            .Select(r => new { r.ExperimentId, r.Task, r.Domain, r.Metric, r.Value }).ToListAsync(ct))
+            .ToLookup(r => (r.ExperimentId, r.Task, r.Domain, r.Metric), r => r.Value);
+        var predictions = new Dictionary<Guid, PredictionsFile>();
+        foreach (var (id, hash) in await StoredPredictions.LatestBlobsAsync(db, ids, ct))
+            if ((await StoredPredictions.ReadAsync(db, hash, ct)).File is { } file) predictions[id] = file;
+
+        foreach (var entry in entries)
+        {
+            var values = runs.Select(r => results[(r.Id, entry.Task, entry.Domain, entry.Metric)].Cast<double?>().FirstOrDefault())
+                .Where(v => v is not null).Select(v => v!.Value).ToList();
+            var files = runs.Select(r => predictions.GetValueOrDefault(r.Id)).ToList();
+            var table = entry.Metric == "accuracy" ? PredictionTables.AccuracyTable(files, "test", entry.Task, entry.Domain) : null;
+            var estimate = table is not null ? Intervals.Mean(table) : Intervals.SeedsOnly(values);
+            var floor = files.Select(f => PredictionTables.Floor(f, "test", entry.Task, entry.Domain, entry.Metric)).FirstOrDefault(f => f is not null);
+            entry.Lower = estimate.HasInterval ? estimate.Lower : null;
+            entry.Upper = estimate.HasInterval ? estimate.Upper : null;
+            entry.IntervalMethod = estimate.Method.ToString();
+            entry.Floor = floor?.Value;
+            entry.FloorName = floor?.Name;
+            // The entry's mean stays the projection's (the mean of the seeds' results); the flag judges it with its interval.
+            entry.AtFloor = floor is { } f && FloorCheck.AtFloor(estimate with { Value = entry.Mean }, f.Value, MetricPolicy.For(entry.Metric).HigherIsBetter);
+            entry.IdenticalSeeds = table is not null ? table.SeedsIdentical : values.Count > 1 && values.Distinct().Count() == 1;
+        }
+        await db.SaveChangesAsync(ct);
+    }
+}
