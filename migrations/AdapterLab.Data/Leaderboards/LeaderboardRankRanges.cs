@@ -10,15 +10,16 @@ namespace AdapterLab.Data.Leaderboards;
 /// </summary>
 public static class LeaderboardRankRanges
 {
+    /// <summary>Columns come back in snake_case (the context's naming convention maps them).</summary>
     public sealed record Counts(string ConfigurationHash, int Above, int Below);
 
     public static async Task<Dictionary<string, Counts>> CountAsync(PlatformDbContext db, string board, IReadOnlyList<string> configurations, CancellationToken ct)
     {
         if (configurations.Count == 0) return [];
         var rows = await db.Database.SqlQueryRaw<Counts>("""
-            SELECT e.configuration_hash AS "ConfigurationHash",
-                   (SELECT count(*)::int FROM leaderboard_entries o WHERE o.board = e.board AND o.lower > e.upper) AS "Above",
-                   (SELECT count(*)::int FROM leaderboard_entries o WHERE o.board = e.board AND o.upper < e.lower) AS "Below"
+            SELECT e.configuration_hash,
+                   (SELECT count(*)::int FROM leaderboard_entries o WHERE o.board = e.board AND o.lower > e.upper) AS above,
+                   (SELECT count(*)::int FROM leaderboard_entries o WHERE o.board = e.board AND o.upper < e.lower) AS below
             FROM leaderboard_entries e
             WHERE e.board = {0} AND e.configuration_hash = ANY({1})
             """, board, configurations.ToArray()).ToListAsync(ct);

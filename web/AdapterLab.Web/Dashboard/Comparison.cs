@@ -27,7 +27,10 @@ public sealed record Comparison(
     public static Comparison Build(CompareData data, string? baselineKey, string split)
     {
         var selected = data.Experiments.Where(e => e.Selected).ToList();
-        var baseline = baselineKey ?? selected.FirstOrDefault()?.ConfigurationHash;
+        // An unknown key (e.g. a stale link) falls back to the default: the first selected experiment's configuration.
+        var baseline = baselineKey is not null && data.Experiments.Any(e => e.ConfigurationHash == baselineKey)
+            ? baselineKey
+            : selected.FirstOrDefault()?.ConfigurationHash;
         var matrix = ResultsMatrix.Build(
             data.Experiments.Select(e => new ResultRun(e.Id, e.Label, e.ConfigurationHash, e.Seed, e.Results)).ToList(), baseline, split);
         var byId = data.Experiments.ToDictionary(e => e.Id);

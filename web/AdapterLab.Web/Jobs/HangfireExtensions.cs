@@ -10,20 +10,25 @@ public static class HangfireExtensions
     {
         var cs = builder.Configuration.GetConnectionString("Platform")
                  ?? throw new InvalidOperationException("ConnectionStrings:Platform is not configured");
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = "hangfire",
+            PrepareSchemaIfNecessary = true,
+            // Defaults are a 30 min invisibility timeout and a 15 s poll: a crashed job would wait half an hour and
+            // an on-demand trigger would wait up to 15 s.
+            UseSlidingInvisibilityTimeout = true,
+            QueuePollInterval = TimeSpan.FromSeconds(2),
+        };
+        // This host's own storage, registered before AddHangfire (which only adds one if none is there): Hangfire's default
+        // registration returns the process-wide JobStorage.Current, so two hosts in one process (the test fixtures start
+        // several at once) could end up polling, and triggering into, each other's database.
+        builder.Services.AddSingleton<JobStorage>(_ => new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(cs, options), options));
         builder.Services.AddHangfire((sp, c) => c
             .UseLogProvider(new HangfireLogProvider(sp.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
-            .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(cs), new PostgreSqlStorageOptions
-            {
-                SchemaName = "hangfire",
-                PrepareSchemaIfNecessary = true,
-                // Defaults are a 30 min invisibility timeout and a 15 s poll: a crashed job would wait half an hour and
-                // an on-demand trigger would wait up to 15 s.
-                UseSlidingInvisibilityTimeout = true,
-                QueuePollInterval = TimeSpan.FromSeconds(2),
-            }));
+            .UseStorage(sp.GetRequiredService<JobStorage>()));
         builder.Services.AddHangfireServer(o => o.ServerName = $"web-{Environment.MachineName}-{Environment.ProcessId}");
         return builder;
     }
