@@ -20,7 +20,8 @@ public static class LeaderboardIntervals
     {
         var configuration = await db.Experiments.AsNoTracking().Where(e => e.Id == experimentId).Select(e => e.ConfigurationHash).SingleOrDefaultAsync(ct);
         if (configuration is null) return;
-        var entries = await db.LeaderboardEntries.Where(x => x.ConfigurationHash == configuration).ToListAsync(ct);
+        // Untracked: the projection rewrote these rows with raw SQL, so tracked copies from earlier in this context would be stale.
+        var entries = await db.LeaderboardEntries.AsNoTracking().Where(x => x.ConfigurationHash == configuration).ToListAsync(ct);
         if (entries.Count == 0) return;
 
         var succeeded = await db.Experiments.AsNoTracking()
@@ -46,15 +47,18 @@ public static class LeaderboardIntervals
             var table = entry.Metric == "accuracy" ? PredictionTables.AccuracyTable(files, "test", entry.Task, entry.Domain) : null;
             var estimate = table is not null ? Intervals.Mean(table) : Intervals.SeedsOnly(values);
             var floor = files.Select(f => PredictionTables.Floor(f, "test", entry.Task, entry.Domain, entry.Metric)).FirstOrDefault(f => f is not null);
-            entry.Lower = estimate.HasInterval ? estimate.Lower : null;
-            entry.Upper = estimate.HasInterval ? estimate.Upper : null;
-            entry.IntervalMethod = estimate.Method.ToString();
-            entry.Floor = floor?.Value;
-            entry.FloorName = floor?.Name;
+            double? lower = estimate.HasInterval ? estimate.Lower : null, upper = estimate.HasInterval ? estimate.Upper : null;
+            string method = estimate.Method.ToString();
+            double? floorValue = floor?.Value;
+            string? floorName = floor?.Name;
             // The entry's mean stays the projection's (the mean of the seeds' results); the flag judges it with its interval.
-            entry.AtFloor = floor is { } f && FloorCheck.AtFloor(estimate with { Value = entry.Mean }, f.Value, MetricPolicy.For(entry.Metric).HigherIsBetter);
-            entry.IdenticalSeeds = table is not null ? table.SeedsIdentical : values.Count > 1 && values.Distinct().Count() == 1;
+            bool atFloor = floor is { } f && FloorCheck.AtFloor(estimate with { Value = entry.Mean }, f.Value, MetricPolicy.For(entry.Metric).HigherIsBetter);
+            bool identical = table is not null ? table.SeedsIdentical : values.Count > 1 && values.Distinct().Count() == 1;
+            await db.LeaderboardEntries.Where(x => x.Board == entry.Board && x.ConfigurationHash == entry.ConfigurationHash)
+                .ExecuteUpdateAsync(u => u
+                    .SetProperty(x => x.Lower, lower).SetProperty(x => x.Upper, upper).SetProperty(x => x.IntervalMethod, method)
+                    .SetProperty(x => x.Floor, floorValue).SetProperty(x => x.FloorName, floorName)
+                    .SetProperty(x => x.AtFloor, atFloor).SetProperty(x => x.IdenticalSeeds, identical), ct);
         }
-        await db.SaveChangesAsync(ct);
     }
 }

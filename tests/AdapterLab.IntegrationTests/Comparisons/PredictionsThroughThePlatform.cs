@@ -108,6 +108,24 @@ public sealed class ConfigurationsThroughThePlatform(SharedPlatform platform)
         var cell = compare.GetProperty("statistics").GetProperty("rows")[0].GetProperty("cells")[0];
         Assert.Equal("SeedsAndExamples", cell.GetProperty("intervalMethod").GetString());
         Assert.Equal(2, cell.GetProperty("seeds").GetInt32());
+
+        // The orchestrator kept the configuration's leaderboard entry with its interval and floor (the predictions may land
+        // just after the success: the entry is refreshed then).
+        var configuration = ea.GetProperty("configurationHash").GetString();
+        JsonElement? entry = null;
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(500))
+        {
+            var board = await platform.Api.GetFromJsonAsync<JsonElement>("/api/leaderboards/shapesworld.object-count.textured.classification.accuracy?limit=5000");
+            entry = board.GetProperty("entries").EnumerateArray().FirstOrDefault(e => e.GetProperty("configurationHash").GetString() == configuration);
+            if (entry is { } e && e.GetProperty("intervalMethod").GetString() == "SeedsAndExamples") break;
+        }
+        Assert.NotNull(entry);
+        Assert.Equal("SeedsAndExamples", entry.Value.GetProperty("intervalMethod").GetString());
+        Assert.True(entry.Value.GetProperty("lower").GetDouble() <= entry.Value.GetProperty("mean").GetDouble());
+        Assert.True(entry.Value.GetProperty("upper").GetDouble() >= entry.Value.GetProperty("mean").GetDouble());
+        Assert.Equal(2, entry.Value.GetProperty("seeds").GetInt32());
+        Assert.True(entry.Value.GetProperty("floor").GetDouble() > 0);
+        Assert.InRange(entry.Value.GetProperty("rankBest").GetInt32(), 1, entry.Value.GetProperty("rankWorst").GetInt32());
     }
 
     [Fact]
