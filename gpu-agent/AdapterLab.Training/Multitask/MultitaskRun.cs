@@ -75,7 +75,8 @@ public sealed class MultitaskRun : ITrainingRun
         var disc = model.named_parameters().Where(x => x.parameter.requires_grad && x.name.StartsWith("discriminators.")).Select(x => (x.name, x.parameter)).ToList();
         optimizer = plan.Run.Optimisation.Create(main, MultitaskPlan.GroupOf);
         discOptimizer = disc.Count > 0 ? new AdamW(disc, 0) : null;
-        CheckpointLayout = new Checkpoint.Layout(model, name => model.named_parameters().Any(x => x.name == name && x.parameter.requires_grad),
+        var stored = model.named_parameters().Where(x => x.parameter.requires_grad).Select(x => x.name).ToHashSet(StringComparer.Ordinal);
+        CheckpointLayout = new Checkpoint.Layout(model, stored.Contains,
             discOptimizer is null ? [Checkpoint.StoredOptimizer.Main(optimizer)] : [Checkpoint.StoredOptimizer.Main(optimizer), Checkpoint.StoredOptimizer.Discriminators(discOptimizer)],
             plan.Method, plan.Preset.Name, plan.Run.Optimisation.Optimizer, plan.Seed);
     }
