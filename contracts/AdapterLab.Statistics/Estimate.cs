@@ -32,6 +32,13 @@ public sealed record Estimate(double Value, double Lower, double Upper, double S
     /// <summary>A point without uncertainty (one run, nothing per example).</summary>
     public static Estimate Point(double value, int seeds) => new(value, double.NaN, double.NaN, double.NaN, double.NaN, seeds, 0, IntervalMethod.None);
 
+    /// <summary>The interval cut to a metric's range (a proportion's bounds never pass 0 or 1); the point and the test are unchanged.</summary>
+    public Estimate ClampedTo(double min, double max) =>
+        HasInterval ? this with { Lower = Math.Max(min, Lower), Upper = Math.Min(max, Upper) } : this;
+
+    /// <summary>Metrics that are proportions: their intervals are cut to [0, 1].</summary>
+    public static bool IsProportion(string metric) => metric is "accuracy" or "miou" or "delta1" or "odsf";
+
     /// <summary>value ± t(df)·se.</summary>
     public static Estimate FromStandardError(double value, double se, double df, int seeds, int examples, IntervalMethod method)
     {

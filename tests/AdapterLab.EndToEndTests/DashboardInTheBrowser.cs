@@ -93,7 +93,7 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         await Assertions.Expect(page.Locator("[data-testid='interval']").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid='verdict']").Last).ToContainTextAsync(new Regex("better|worse|equivalent|no difference detected"));
         await Assertions.Expect(page.Locator("[data-testid='floor-row']").First).ToContainTextAsync("majority-class");
-        await Assertions.Expect(page.Locator("[data-testid='forest-plot']").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid='forest-plot'] .main-svg").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await ShotAsync(page, "03-compare");
 
         await page.GotoAsync("/experiments");
@@ -249,6 +249,9 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         await Assertions.Expect(page.Locator("[data-testid='entry-score']").First).ToContainTextAsync("seeds × examples");
         await Assertions.Expect(page.Locator("[data-testid='floor-row']")).ToContainTextAsync("majority-class");
         await Assertions.Expect(page.Locator("[data-testid='floor-row']")).ToContainTextAsync("0.2500");
+        // The score-against-parameters chart is drawn by the chart library (Plotly), with error bars for the intervals.
+        await Assertions.Expect(page.Locator("[data-testid='pareto-chart'] .main-svg").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("[data-testid='pareto-chart'] .errorbar").First).ToBeAttachedAsync();
         await ShotAsync(page, "09-leaderboard");
 
         // The export buttons serve the signed-in user the same ranking, as CSV and as JSON.

@@ -101,13 +101,4 @@ public sealed class ComparisonStatisticsTests
         Assert.Contains(s.Notes, n => n.Contains("No per-example predictions stored") && n.Contains("seed spread only"));
         Assert.Null(s.Rows.Single().Floor);
     }
-
-    [Fact]
-    public void The_forest_plot_is_svg_with_encoded_labels()
-    {
-        var svg = ForestPlot.Svg("accuracy <fog>", [new ForestPlot.Line("a<b", 0.02, 0.01, 0.03, "Better", "better")]);
-        Assert.StartsWith("<svg", svg);
-        Assert.Contains("a&lt;b", svg);
-        Assert.DoesNotContain("<fog>", svg);
-    }
 }

@@ -46,6 +46,7 @@ public static class LeaderboardIntervals
             var files = runs.Select(r => predictions.GetValueOrDefault(r.Id)).ToList();
             var table = entry.Metric == "accuracy" ? PredictionTables.AccuracyTable(files, "test", entry.Task, entry.Domain) : null;
             var estimate = table is not null ? Intervals.Mean(table) : Intervals.SeedsOnly(values);
+            if (Estimate.IsProportion(entry.Metric)) estimate = estimate.ClampedTo(0, 1);
             var floor = files.Select(f => PredictionTables.Floor(f, "test", entry.Task, entry.Domain, entry.Metric)).FirstOrDefault(f => f is not null);
             double? lower = estimate.HasInterval ? estimate.Lower : null, upper = estimate.HasInterval ? estimate.Upper : null;
             string method = estimate.Method.ToString();

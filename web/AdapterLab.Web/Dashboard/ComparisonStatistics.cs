@@ -60,7 +60,8 @@ public sealed record ComparisonStatistics(IReadOnlyList<StatisticsRow> Rows, IRe
         IReadOnlyList<string>? ids = perExample ? PredictionTables.CommonIds(perColumn.SelectMany(c => c.Values).Select(r => Set(r, row)!).ToList()) : null;
         if (ids is { Count: 0 }) { perExample = false; ids = null; }
 
-        var estimates = perColumn.Select(c => c.Count == 0 ? null : Estimate(c, row, ids)).ToList();
+        var estimates = perColumn.Select(c => c.Count == 0 ? null : Estimate(c, row, ids))
+            .Select(e => e is not null && AdapterLab.Statistics.Estimate.IsProportion(row.Metric) ? e.ClampedTo(0, 1) : e).ToList();
         var differences = new Difference?[columns.Count];
         if (baseline is { } b && perColumn[b].Count > 0)
             for (int c = 0; c < columns.Count; c++)
