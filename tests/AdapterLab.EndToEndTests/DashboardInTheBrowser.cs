@@ -231,6 +231,9 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
 
         var page = await platform.SignInAsync(platform.ViewerEmail);
         await page.GotoAsync("/leaderboards");
+        // Click only once the circuit is up: a click on the prerendered list can be followed by the circuit rendering the
+        // list again over the board page it navigated to.
+        await InteractiveAsync(page);
         var boardRow = page.Locator("[data-testid='boards'] tbody tr").Filter(new() { HasText = domain });
         await Assertions.Expect(boardRow).ToContainTextAsync("3");
         await boardRow.Locator("a").ClickAsync();
