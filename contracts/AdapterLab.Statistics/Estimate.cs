@@ -42,7 +42,7 @@ public sealed record Estimate(double Value, double Lower, double Upper, double S
     /// <summary>value ± t(df)·se.</summary>
     public static Estimate FromStandardError(double value, double se, double df, int seeds, int examples, IntervalMethod method)
     {
-        if (!(se >= 0) || !(df > 0)) return new Estimate(value, double.NaN, double.NaN, se, df, seeds, examples, IntervalMethod.None) with { Method = IntervalMethod.None };
+        if (!(se >= 0) || !(df > 0)) return new Estimate(value, double.NaN, double.NaN, se, df, seeds, examples, IntervalMethod.None);
         double half = se == 0 ? 0 : Distributions.StudentTQuantile(0.5 + Level / 2, df) * se;
         return new Estimate(value, value - half, value + half, se, df, seeds, examples, method);
     }

@@ -90,10 +90,9 @@ public static class DenseFloors
     /// <summary>Constant "raw outputs" [1, C, 1, 1] from the source training targets: majority class, mean log-depth (non-sky), mean normal, mean edge.</summary>
     public static Dictionary<string, Tensor> ZeroShotConstants(DenseSplit train)
     {
-        int classes = DenseTargets.Classes, hw = train.ImageSize * train.ImageSize;
+        int classes = DenseTargets.Classes;
         var counts = new long[classes];
         double logDepth = 0, edges = 0; long valid = 0;
-        var normal = new double[3];
         for (int i = 0; i < train.Segmentation.Length; i++)
         {
             counts[train.Segmentation[i]]++;
@@ -101,8 +100,6 @@ public static class DenseFloors
             if (train.Segmentation[i] == DenseTargets.SkyClass) continue;
             valid++;
             logDepth += Math.Log(Math.Max(train.Depth[i], 1e-3));
-            int image = i / hw, pixel = i % hw;
-            for (int c = 0; c < 3; c++) normal[c] += train.Normals[(long)image * 3 * hw + c * hw + pixel];
         }
         var seg = new float[classes];
         seg[Array.IndexOf(counts, counts.Max())] = 10;
@@ -111,7 +108,7 @@ public static class DenseFloors
         {
             [Tasks.Segmentation] = torch.tensor(seg, [1, classes, 1, 1]),
             [Tasks.Depth] = torch.tensor(new[] { (float)(logDepth / Math.Max(1, valid)) }, [1, 1, 1, 1]),
-            [Tasks.Normals] = torch.tensor(normal.Select(v => (float)(v / Math.Max(1, valid))).ToArray(), [1, 3, 1, 1]),
+            [Tasks.Normals] = torch.tensor(MeanNormal(train).Select(v => (float)v).ToArray(), [1, 3, 1, 1]),
             [Tasks.Edges] = torch.tensor(new[] { (float)Math.Log(edgeMean / (1 - edgeMean)) }, [1, 1, 1, 1]),
         };
     }
