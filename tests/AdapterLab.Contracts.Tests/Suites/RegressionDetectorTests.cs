@@ -1,15 +1,17 @@
+using AdapterLab.Contracts.Predictions;
 using AdapterLab.Contracts.Suites;
 
 namespace AdapterLab.Contracts.Tests.Suites;
 
 public sealed class RegressionDetectorTests
 {
-    private static ConfigurationScore S(string cfg, double mean, string metric = "accuracy", string domain = "fog") => new(cfg, domain, metric, mean, 0, 3);
+    /// <summary>Three seeds with a small spread (a tested change), the given mean.</summary>
+    private static ConfigurationScore S(string cfg, double mean, string metric = "accuracy", string domain = "fog") => new(cfg, domain, metric, mean, 0.001, 3);
 
     [Fact]
     public void A_drop_beyond_tolerance_regresses_and_a_rise_beyond_it_improves()
     {
-        var rows = RegressionDetector.Compare([S("a", 0.70), S("b", 0.90), S("c", 0.80)], [S("a", 0.80), S("b", 0.80), S("c", 0.81)]);
+        var rows = RegressionDetector.Compare([S("a", 0.70), S("b", 0.90), S("c", 0.810)], [S("a", 0.80), S("b", 0.80), S("c", 0.812)]);
         Assert.Equal(Verdicts.Regressed, rows.Single(r => r.ConfigurationHash == "a").Verdict);
         Assert.Equal(Verdicts.Improved, rows.Single(r => r.ConfigurationHash == "b").Verdict);
         Assert.Equal(Verdicts.Unchanged, rows.Single(r => r.ConfigurationHash == "c").Verdict);
@@ -19,7 +21,7 @@ public sealed class RegressionDetectorTests
     [Fact]
     public void A_move_of_exactly_the_tolerance_is_not_a_regression()
     {
-        var rows = RegressionDetector.Compare([S("a", 0.78)], [S("a", 0.80)]);
+        var rows = RegressionDetector.Compare([S("a", 0.796)], [S("a", 0.80)]);
         Assert.Equal(Verdicts.Unchanged, Assert.Single(rows).Verdict);
     }
 
@@ -79,6 +81,71 @@ public sealed class RegressionDetectorTests
         var row = Assert.Single(RegressionDetector.Compare([N("a", 0.70, 0)], [N("a", 0.80, 0.01)]));
         Assert.Equal("untested: identical results across seeds", row.Test);
         Assert.Null(row.PValue);
-        Assert.Equal("untested: one seed", Assert.Single(RegressionDetector.Compare([N("a", 0.70, 0, 1)], [N("a", 0.80, 0, 1)])).Test);
+        Assert.Equal(Verdicts.Untested, row.Verdict);
+        var one = Assert.Single(RegressionDetector.Compare([N("a", 0.70, 0, 1)], [N("a", 0.80, 0, 1)]));
+        Assert.Equal("untested: one seed", one.Test);
+        Assert.Equal(Verdicts.Untested, one.Verdict);
+    }
+
+    // Per-example outcomes: a shared test set of 4,000 examples of graded difficulty, runs right on each with a seed- and
+    // example-dependent probability around the configuration's accuracy.
+    private const int Examples = 4000;
+    private static readonly string[] Ids = Enumerable.Range(0, Examples).Select(i => $"shapesworld/1/{i}").ToArray();
+    private static readonly int[] Labels = Enumerable.Range(0, Examples).Select(i => i % 4).ToArray();
+
+    private static PredictionSet Predictions(double accuracy, int seed, int stream)
+    {
+        var random = new Random(seed * 1_000_003 + stream);
+        double logit = Math.Log(accuracy / (1 - accuracy)) * 1.7 + 0.05 * (random.NextDouble() - 0.5);
+        var predicted = Labels.Select((l, i) => random.NextDouble() < 1 / (1 + Math.Exp(-(logit + 2.0 * Math.Sin(i * 12.9898)))) ? l : (l + 1) % 4).ToArray();
+        return new PredictionSet { Split = "test", Task = "classification", Domain = "fog", Predictor = "model", ExampleIds = Ids, Labels = Labels, Predicted = predicted };
+    }
+
+    private static ConfigurationScore Scored(double accuracy, int[] seeds, int stream)
+    {
+        var sets = seeds.ToDictionary(s => s, s => Predictions(accuracy, s, stream));
+        var values = sets.Values.Select(p => p.Correct!.Average()).ToList();
+        var (mean, std) = RegressionDetector.MeanStd(values);
+        return new ConfigurationScore("a", "fog", "accuracy", mean, std, seeds.Length, Predictions: sets);
+    }
+
+    [Fact]
+    public void A_real_half_point_drop_with_per_example_outcomes_is_caught_and_noise_is_not()
+    {
+        int[] seeds = [1, 2, 3, 4, 5];
+        // The model lost a little on every example: about half a point on a shared test set of 4,000, five seeds.
+        int caught = 0, noise = 0, trials = 20;
+        for (int t = 0; t < trials; t++)
+        {
+            var reference = Scored(0.80, seeds, 100 + t);
+            // A drop: the same runs with each correct answer lost with probability 1/160 (−0.5 points), paired by seed and example.
+            var lossRandom = new Random(t);
+            var dropped = reference.Predictions!.ToDictionary(kv => kv.Key, kv => kv.Value with
+            {
+                Predicted = kv.Value.Predicted!.Select((p, i) => p == Labels[i] && lossRandom.NextDouble() < 1 / 160.0 ? (p + 1) % 4 : p).ToArray(),
+            });
+            var values = dropped.Values.Select(p => p.Correct!.Average()).ToList();
+            var (mean, std) = RegressionDetector.MeanStd(values);
+            var current = new ConfigurationScore("a", "fog", "accuracy", mean, std, 5, Predictions: dropped);
+            var row = Assert.Single(RegressionDetector.Compare([current], [reference]));
+            Assert.Equal("paired t, seeds × examples (two-way random effects)", row.Test);
+            if (row.Verdict == Verdicts.Regressed) caught++;
+            // Noise: a fresh draw of the same configuration (other runs, same accuracy) against the reference.
+            var again = Assert.Single(RegressionDetector.Compare([Scored(0.80, seeds, 900 + t)], [reference]));
+            if (again.Verdict is Verdicts.Regressed or Verdicts.Improved) noise++;
+        }
+        Assert.True(caught >= 16, $"a half-point drop caught in {caught} of {trials}");
+        Assert.True(noise <= 2, $"noise flagged in {noise} of {trials}");
+    }
+
+    [Fact]
+    public void One_seed_with_predictions_is_tested_by_mcnemar()
+    {
+        var reference = Scored(0.80, [1], 7);
+        var worse = Scored(0.70, [1], 8);
+        var row = Assert.Single(RegressionDetector.Compare([worse], [reference]));
+        Assert.Equal("McNemar exact (one pair of runs)", row.Test);
+        Assert.Equal(Verdicts.Regressed, row.Verdict);
+        Assert.True(row.PValue < 0.001);
     }
 }

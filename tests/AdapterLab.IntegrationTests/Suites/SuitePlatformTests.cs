@@ -9,6 +9,7 @@ using AdapterLab.Contracts.Suites;
 using AdapterLab.Data.Entities;
 using AdapterLab.Data.Leaderboards;
 using AdapterLab.IntegrationTests.Infrastructure;
+using AdapterLab.IntegrationTests.Web;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Microsoft.EntityFrameworkCore;
@@ -163,7 +164,12 @@ public sealed class SuitePlatformTests(SharedPlatform platform)
         var previous = worseDone.GetProperty("summary").GetProperty("previous");
         Assert.Equal(equal, previous.GetProperty("runId").GetGuid());
         Assert.Equal(1, previous.GetProperty("regressions").GetInt32());
-        Assert.Contains(previous.GetProperty("rows").EnumerateArray(), r => r.GetProperty("verdict").GetString() == Verdicts.Regressed);
+        var regressedRow = Assert.Single(previous.GetProperty("rows").EnumerateArray(), r => r.GetProperty("verdict").GetString() == Verdicts.Regressed);
+        Assert.Equal("McNemar exact (one pair of runs)", regressedRow.GetProperty("test").GetString());
+        Assert.True(regressedRow.GetProperty("pValue").GetDouble() < 0.001);
+        // The equal run moved c1 by +0.5 points — beyond the tolerance, but two discordant examples of 400 are no evidence.
+        var equalRows = equalDone.GetProperty("summary").GetProperty("previous").GetProperty("rows").EnumerateArray().ToList();
+        Assert.All(equalRows, r => Assert.Equal(Verdicts.Unchanged, r.GetProperty("verdict").GetString()));
     }
 
     [Fact]
@@ -262,7 +268,13 @@ public sealed class SuitePlatformTests(SharedPlatform platform)
             ExperimentCount = accuracies.Length, CreatedAt = now, FinishedAt = status == SuiteRunStatuses.Running ? null : now,
         };
         db.SuiteRuns.Add(run);
-        for (int i = 0; i < accuracies.Length; i++) Plant(db, run.Id, $"{suite}-c{i + 1}", 1, accuracies[i], "fog", 1000, suite);
+        // One seed each, with per-example predictions (400 test examples): the summary tests each change by McNemar.
+        var blobs = platform.WebServices.GetRequiredService<AdapterLab.Data.Blobs.BlobStore>();
+        for (int i = 0; i < accuracies.Length; i++)
+        {
+            var id = Plant(db, run.Id, $"{suite}-c{i + 1}", 1, accuracies[i], "fog", 1000, suite);
+            await PlantedExperiments.PlantPredictionsAsync(db, blobs, db.Experiments.Local.Single(e => e.Id == id), "fog", accuracies[i]);
+        }
         await db.SaveChangesAsync();
         await Task.Delay(10);
         return run.Id;

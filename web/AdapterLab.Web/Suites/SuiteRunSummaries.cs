@@ -1,7 +1,9 @@
 using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Contracts.Predictions;
 using AdapterLab.Contracts.Suites;
 using AdapterLab.Data;
 using AdapterLab.Data.Entities;
+using AdapterLab.Data.Predictions;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdapterLab.Web.Suites;
@@ -30,8 +32,11 @@ public sealed record SummaryExperiment(Guid Id, string? Name, string Kind, strin
 
 public sealed record SummaryResult(string Split, string Task, string Domain, string Metric, double Value);
 
-/// <summary>This run against a reference run; <see cref="Regressions"/> and <see cref="Improvements"/> are subsets of <see cref="Rows"/>.</summary>
-public sealed record SummaryComparison(Guid RunId, int Regressions, int Improvements, IReadOnlyList<ScoreComparison> Rows);
+/// <summary>
+/// This run against a reference run; <see cref="Regressions"/>, <see cref="Improvements"/> and <see cref="Untested"/>
+/// (moves beyond the tolerance that no test could judge) count subsets of <see cref="Rows"/>; each row names its test.
+/// </summary>
+public sealed record SummaryComparison(Guid RunId, int Regressions, int Improvements, IReadOnlyList<ScoreComparison> Rows, int Untested = 0);
 
 /// <summary>Builds summaries from the database: results of the run, of the previous finished run and of the pinned baseline.</summary>
 public static class SuiteRunSummaries
@@ -49,20 +54,35 @@ public static class SuiteRunSummaries
             e.FailureReason, e.TrainableParameters, e.ImagesPerSecond,
             byExperiment[e.Id].OrderBy(r => r.Split).ThenBy(r => r.Domain).ThenBy(r => r.Metric)
                 .Select(r => new SummaryResult(r.Split, r.Task, r.Domain, r.Metric, r.Value)).ToList())).ToList();
-        return (list, Scores(list));
+        // Per-example predictions of the succeeded runs: what lets a change be tested paired by seed and example.
+        var succeeded = experiments.Where(e => e.Status == ExperimentStatus.Succeeded).Select(e => e.Id).ToList();
+        var predictions = new Dictionary<Guid, PredictionsFile>();
+        foreach (var (id, hash) in await StoredPredictions.LatestBlobsAsync(db, succeeded, ct))
+            if ((await StoredPredictions.ReadAsync(db, hash, ct)).File is { } file) predictions[id] = file;
+        return (list, Scores(list, predictions));
     }
 
-    /// <summary>Test-split means over seeds per configuration × domain × metric, from succeeded experiments only.</summary>
-    public static IReadOnlyList<ConfigurationScore> Scores(IEnumerable<SummaryExperiment> experiments) =>
+    /// <summary>
+    /// Test-split means over seeds per configuration × domain × metric, from succeeded experiments only; with the seeds'
+    /// per-example predictions where every seed stored them (accuracy).
+    /// </summary>
+    public static IReadOnlyList<ConfigurationScore> Scores(IEnumerable<SummaryExperiment> experiments, IReadOnlyDictionary<Guid, PredictionsFile>? predictions = null) =>
         experiments.Where(e => e.Status == nameof(ExperimentStatus.Succeeded))
             .SelectMany(e => e.Results.Where(r => r.Split == "test").Select(r => (e, r)))
             .GroupBy(x => (x.e.ConfigurationHash, x.r.Domain, x.r.Metric))
             .Select(g =>
             {
                 // Several experiments of one seed (a retried clone) count once: the latest.
-                var values = g.GroupBy(x => x.e.Seed).Select(s => s.Last().r.Value).ToList();
+                var latest = g.GroupBy(x => x.e.Seed).Select(s => s.Last()).ToList();
+                var values = latest.Select(x => x.r.Value).ToList();
                 var (mean, std) = RegressionDetector.MeanStd(values);
-                return new ConfigurationScore(g.Key.ConfigurationHash, g.Key.Domain, g.Key.Metric, mean, std, values.Count, g.First().e.Name);
+                Dictionary<int, PredictionSet>? sets = null;
+                if (g.Key.Metric == "accuracy" && predictions is not null)
+                {
+                    var found = latest.Select(x => (x.e.Seed, Set: PredictionTables.Model(predictions.GetValueOrDefault(x.e.Id), "test", x.r.Task, x.r.Domain))).ToList();
+                    if (found.All(f => f.Set is not null)) sets = found.ToDictionary(f => f.Seed, f => f.Set!);
+                }
+                return new ConfigurationScore(g.Key.ConfigurationHash, g.Key.Domain, g.Key.Metric, mean, std, values.Count, g.First().e.Name, sets);
             })
             .OrderBy(s => s.Name).ThenBy(s => s.Domain).ThenBy(s => s.Metric)
             .ToList();
@@ -93,6 +113,7 @@ public static class SuiteRunSummaries
     {
         var (_, reference) = await LoadAsync(db, referenceRunId, ct);
         var rows = RegressionDetector.Compare(current, reference);
-        return new SummaryComparison(referenceRunId, rows.Count(r => r.Verdict == Verdicts.Regressed), rows.Count(r => r.Verdict == Verdicts.Improved), rows);
+        return new SummaryComparison(referenceRunId, rows.Count(r => r.Verdict == Verdicts.Regressed), rows.Count(r => r.Verdict == Verdicts.Improved), rows,
+            rows.Count(r => r.Verdict == Verdicts.Untested));
     }
 }
