@@ -4,6 +4,8 @@ using System.Text.Json;
 using AdapterLab.Bench.Runner;
 using AdapterLab.Contracts.Catalogue;
 using AdapterLab.Contracts.Specs;
+using AdapterLab.Contracts.Suites;
+using AdapterLab.Statistics;
 
 namespace AdapterLab.Bench.Scenarios;
 
@@ -120,7 +122,8 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
                 count.Trainable, 100.0 * count.Trainable / backboneParams,
                 ips.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average() is var i && i > 0 ? 1000.0 * batchSize / i : double.NaN,
                 mem.Max() / (1024.0 * 1024.0),
-                runs.Select(r => r.GetProperty("id").GetString()!).ToList());
+                runs.Select(r => r.GetProperty("id").GetString()!).ToList(),
+                ExperimentBatch.Result(runs[0], "test", task.Source, Floors.MetricOf("accuracy")));
         }
 
         var rows = TaskList.SelectMany(t => methods.Select(m => Summarise(t, m, chosen[(t.Key, Describe(m))]))).ToList();
@@ -138,6 +141,31 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
             ? "Significance: n/a (one seed)."
             : "Against the task's best mean: `below` when the seed-paired t test (platform statistics library, Holm-adjusted over the table) says so, " +
               "`no difference detected` otherwise, `untestable` when a method's seeds gave identical results (zero spread is not evidence). Intervals: 95 % over seeds only (no test-set sampling).");
+        md.AppendLine();
+        // The papers' findings with a verdict each (pass / fail / inconclusive), gates first: no ranking when a gate fails.
+        var gates = new List<Gate>
+        {
+            SeedResults.FloorGate("every method above its majority-class floor (source test)", rows.Select(r => ($"{r.Task}/{r.Method}", r.Source, r.SourceFloor)).ToList()),
+            SeedResults.SeedsDifferGate(rows.Select(r => ($"{r.Task}/{r.Method}", r.Source)).ToList()),
+        };
+        var claims = new List<Claim>();
+        double margin = MetricPolicy.For("accuracy").Tolerance;
+        foreach (var task in TaskList)
+        {
+            Row? M(string name) => rows.FirstOrDefault(r => r.Task == task.Key && r.Method.StartsWith(name, StringComparison.Ordinal));
+            if (M(Methods.AdaptFormer) is { } af && M(Methods.LinearProbe) is { } lp)
+                claims.Add(SeedResults.Better($"task {task.Key}: AdaptFormer beats the linear probe", af.Source, lp.Source, margin: margin));
+            if (M(Methods.VptDeep) is { } vpt && M(Methods.LinearProbe) is { } lp2)
+                claims.Add(SeedResults.Better($"task {task.Key}: VPT-deep beats the linear probe", vpt.Source, lp2.Source, margin: margin));
+            if (M(Methods.AdaptFormer) is { } af2 && M(Methods.VptDeep) is { } vpt2)
+                claims.Add(SeedResults.Better($"task {task.Key}: AdaptFormer beats VPT-deep", af2.Source, vpt2.Source, margin: margin));
+            if (M(Methods.AdaptFormer) is { } af3 && M(Methods.FullFinetune) is { } ft)
+                claims.Add(SeedResults.Equivalent($"task {task.Key}: AdaptFormer equivalent to full fine-tuning (±{margin:0.###})", af3.Source, ft.Source, margin));
+        }
+        var findings = Findings.Judge(gates, claims);
+        md.AppendLine("## Findings");
+        md.AppendLine();
+        md.Append(Findings.Markdown(gates, findings));
         md.AppendLine();
         md.AppendLine("Step time is batch / measured images per second of the run's training steps; peak memory is the agent process's peak working set when the run ended (processes are reused across runs, so it is an upper bound).");
         md.AppendLine();
@@ -177,6 +205,9 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
             pretrain = new { id = pre.Experiment.GetProperty("id").GetString(), name = pre.Name, testAccuracy = ExperimentBatch.Result(pre.Experiment, "test", "synthetic", "accuracy") },
             methods = rows,
             adaptformerSweep = sweepRows,
+            verdict = Findings.Summary(gates, findings),
+            gates,
+            findings = findings.Select(f => new { f.Claim, outcome = f.Word, f.Evidence }),
         }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
         await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{Name}.json"), json, ct);
         await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{Name}.md"), md.ToString(), ct);
@@ -203,7 +234,7 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
     }
 
     private sealed record Row(string Task, string Method, double Scale, double LearningRate, SeedResults Source, SeedResults Shifted,
-        long Trainable, double PercentOfBackbone, double StepMs, double PeakMiB, IReadOnlyList<string> Experiments);
+        long Trainable, double PercentOfBackbone, double StepMs, double PeakMiB, IReadOnlyList<string> Experiments, double? SourceFloor = null);
 
     private static double DefaultLearningRate(string method) => method switch
     {

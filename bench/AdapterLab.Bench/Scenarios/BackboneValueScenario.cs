@@ -63,6 +63,8 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
         md.AppendLine();
         md.AppendLine("| domain | pretrained backbone | random backbone | difference | verdict |");
         md.AppendLine("|---|---|---|---|---|");
+        var claims = new List<AdapterLab.Statistics.Claim>();
+        var floorRows = new List<(string, SeedResults, double?)>();
         foreach (var domain in new[] { "textured", "fog" })
         {
             var p = SeedResults.Of(seeds.Select(s => ExperimentBatch.Result(probes[$"probe-pretrained-{s}"], "test", domain, "accuracy") ?? double.NaN));
@@ -70,7 +72,15 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
             var verdict = SeedResults.Verdict(p, r);
             md.AppendLine($"| {domain} | {p} | {r} | {SeedResults.Signed(p.Mean - r.Mean)} | {verdict} |");
             rows.Add(new { domain, pretrained = p, random = r, difference = p.Mean - r.Mean, verdict });
+            claims.Add(SeedResults.Better($"`{domain}`: the pretrained backbone's probe beats the random backbone's", p, r));
+            floorRows.Add(($"pretrained/{domain}", p, ExperimentBatch.Result(probes[$"probe-pretrained-{seeds[0]}"], "test", domain, AdapterLab.Contracts.Specs.Floors.MetricOf("accuracy"))));
         }
+        md.AppendLine();
+        // The finding with a verdict, gates first (the pretrained probe must clear its floor for the comparison to mean anything).
+        var gates = new List<AdapterLab.Statistics.Gate> { SeedResults.FloorGate("the pretrained backbone's probe above the majority-class floor", floorRows) };
+        md.AppendLine("## Findings");
+        md.AppendLine();
+        md.Append(AdapterLab.Statistics.Findings.Markdown(gates, AdapterLab.Statistics.Findings.Judge(gates, claims)));
         md.AppendLine();
         md.AppendLine($"Experiments: pretrain {pre["pretrain"].GetProperty("id")}; probes {string.Join(", ", probes.Values.Select(v => v.GetProperty("id").GetString()))}.");
 

@@ -87,15 +87,35 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         md.AppendLine("| task metric | vs multitask-shared | verdict | vs multitask-finetune | verdict |");
         md.AppendLine("|---|---|---|---|---|");
         var versus = new List<object>();
+        var claims = new List<AdapterLab.Statistics.Claim>();
+        var floorRows = new List<(string, SeedResults, double?)>();
+        var seedRows = new List<(string, SeedResults)>();
         foreach (var (task, metric) in Metrics)
         {
             var a = R(Methods.Vtagml, "synthetic", metric, task);
             var shared = R(Methods.MultitaskShared, "synthetic", metric, task);
             var finetune = R(Methods.MultitaskFinetune, "synthetic", metric, task);
             bool higher = HigherIsBetter(metric);
+            claims.Add(SeedResults.Better($"{task} {metric}: vtagml beats multitask-shared", a, shared, higher));
+            claims.Add(SeedResults.Better($"{task} {metric}: vtagml beats multitask-finetune", a, finetune, higher));
+            var floor = ExperimentBatch.Result(done[$"{Methods.Vtagml}-{seeds[0]}"], "test", "synthetic", AdapterLab.Contracts.Specs.Floors.MetricOf(metric), task);
+            floorRows.Add(($"vtagml {task} {metric}", a, floor));
+            seedRows.Add(($"vtagml {task} {metric}", a));
             string vShared = SeedResults.Verdict(a, shared, higher), vFinetune = SeedResults.Verdict(a, finetune, higher);
             md.AppendLine($"| {task} {metric} | {SeedResults.Signed(a.Mean - shared.Mean)} | {vShared} | {SeedResults.Signed(a.Mean - finetune.Mean)} | {vFinetune} |");
             versus.Add(new { task, metric, vsShared = a.Mean - shared.Mean, verdictShared = vShared, vsFinetune = a.Mean - finetune.Mean, verdictFinetune = vFinetune });
+        }
+        // The paper's multitask finding per task with a verdict, gates first (no ranking of results at their floor).
+        {
+            var gates = new List<AdapterLab.Statistics.Gate>();
+            var byMetric = floorRows.GroupBy(r => HigherIsBetter(r.Item1.Split(' ')[^1]));
+            foreach (var g in byMetric)
+                gates.Add(SeedResults.FloorGate($"vtagml above its floors ({(g.Key ? "higher" : "lower")}-is-better metrics)", g.ToList(), g.Key));
+            gates.Add(SeedResults.SeedsDifferGate(seedRows));
+            md.AppendLine();
+            md.AppendLine("### Findings");
+            md.AppendLine();
+            md.Append(AdapterLab.Statistics.Findings.Markdown(gates, AdapterLab.Statistics.Findings.Judge(gates, claims)));
         }
         md.AppendLine();
 
