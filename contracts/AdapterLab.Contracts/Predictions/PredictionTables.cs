@@ -11,12 +11,15 @@ public static class PredictionTables
 {
     /// <summary>The model's set for a split × task × domain, with per-example correctness (classification).</summary>
     public static PredictionSet? Model(PredictionsFile? file, string split, string task, string domain) =>
-        file?.Sets.FirstOrDefault(s => s.Split == split && s.Task == task && s.Domain == domain && s.Predictor == PredictionSet.ModelPredictor && s.Correct is not null);
+        file?.Sets.FirstOrDefault(s => s.Split == split && s.Task == task && s.Domain == domain && s.Predictor == PredictionSet.ModelPredictor && s.Labels is not null && s.Predicted is not null);
 
     /// <summary>The ids present in every set, in the first set's order (duplicates once).</summary>
     public static IReadOnlyList<string> CommonIds(IReadOnlyList<PredictionSet> sets)
     {
         if (sets.Count == 0) return [];
+        // The usual case: every run evaluated the same test set in the same order.
+        var first = sets[0].ExampleIds;
+        if (sets.Skip(1).All(s => SameIds(s.ExampleIds, first)) && new HashSet<string>(first, StringComparer.Ordinal).Count == first.Count) return first;
         var common = new HashSet<string>(sets[0].ExampleIds, StringComparer.Ordinal);
         foreach (var s in sets.Skip(1)) common.IntersectWith(s.ExampleIds);
         return sets[0].ExampleIds.Where(common.Contains).Distinct(StringComparer.Ordinal).ToList();
@@ -26,6 +29,7 @@ public static class PredictionTables
     public static double[] Correctness(PredictionSet set, IReadOnlyList<string> ids)
     {
         var correct = set.Correct ?? throw new ArgumentException("not a classification prediction set");
+        if (SameIds(set.ExampleIds, ids)) return (double[])correct.Clone();
         var index = new Dictionary<string, int>(set.ExampleIds.Count, StringComparer.Ordinal);
         for (int i = 0; i < set.ExampleIds.Count; i++) index.TryAdd(set.ExampleIds[i], i);
         return ids.Select(id => correct[index[id]]).ToArray();
@@ -51,5 +55,14 @@ public static class PredictionTables
         if (floor.Metrics?.GetValueOrDefault(metric) is { } values && values.Any(v => v is not null))
             return (values.Where(v => v is not null).Average(v => v!.Value), name);
         return null;
+    }
+
+    private static bool SameIds(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        if (a.Count != b.Count) return false;
+        for (int i = 0; i < a.Count; i++)
+            if (!string.Equals(a[i], b[i], StringComparison.Ordinal)) return false;
+        return true;
     }
 }

@@ -37,8 +37,26 @@ public sealed record PredictionSet
 
     public bool IsFloor => Predictor.StartsWith("floor:", StringComparison.Ordinal);
 
-    /// <summary>Classification: 1 where the prediction is right, 0 where wrong (the per-example accuracy).</summary>
-    public double[]? Correct => Labels is null || Predicted is null ? null : Labels.Zip(Predicted, (l, p) => l == p ? 1.0 : 0.0).ToArray();
+    /// <summary>
+    /// Classification: 1 where the prediction is right, 0 where wrong (the per-example accuracy). Computed once per
+    /// labels/predictions pair (a <c>with</c> copy that replaces either recomputes it); callers must not modify it.
+    /// </summary>
+    public double[]? Correct
+    {
+        get
+        {
+            if (Labels is not { } labels || Predicted is not { } predicted) return null;
+            var cached = correct;
+            if (cached is not null && ReferenceEquals(cached.Labels, labels) && ReferenceEquals(cached.Predicted, predicted)) return cached.Values;
+            var values = new double[Math.Min(labels.Count, predicted.Count)];
+            for (int i = 0; i < values.Length; i++) values[i] = labels[i] == predicted[i] ? 1.0 : 0.0;
+            correct = new CorrectCache(labels, predicted, values);
+            return values;
+        }
+    }
+
+    private sealed record CorrectCache(IReadOnlyList<int> Labels, IReadOnlyList<int> Predicted, double[] Values);
+    private CorrectCache? correct;
 }
 
 /// <summary>
@@ -74,11 +92,18 @@ public sealed record PredictionsFile
         Write(file);
     }
 
-    public static PredictionsFile Read(Stream source)
+    /// <param name="withProbabilities">False: <see cref="PredictionSet.Probabilities"/> comes back null (what the statistics need is labels and predictions).</param>
+    public static PredictionsFile Read(Stream source, bool withProbabilities = true)
     {
+        // Decompressed whole (bounded), then parsed from memory: one pass, no re-reads of partially buffered values.
         using var gzip = new GZipStream(source, CompressionMode.Decompress, leaveOpen: true);
         using var bounded = new BoundedStream(gzip, MaxUncompressedBytes);
-        var file = JsonSerializer.Deserialize<PredictionsFile>(bounded, Json) ?? throw new InvalidDataException("empty predictions file");
+        using var json = new MemoryStream();
+        bounded.CopyTo(json);
+        var bytes = json.GetBuffer().AsSpan(0, (int)json.Length);
+        var file = withProbabilities
+            ? JsonSerializer.Deserialize<PredictionsFile>(bytes, Json) ?? throw new InvalidDataException("empty predictions file")
+            : PredictionsLeanReader.Read(bytes);
         if (file.Format != CurrentFormat) throw new InvalidDataException($"predictions format '{file.Format}', expected '{CurrentFormat}'");
         foreach (var s in file.Sets)
         {

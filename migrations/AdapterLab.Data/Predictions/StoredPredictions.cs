@@ -21,16 +21,35 @@ public static class StoredPredictions
         .ToDictionary(x => x.ExperimentId, x => x.BlobHash);
 
     /// <summary>Reads and parses one predictions blob; no file when it is unusable (the problem says why).</summary>
-    public static async Task<(PredictionsFile? File, string? Problem)> ReadAsync(PlatformDbContext db, string hash, CancellationToken ct)
+    public static async Task<(PredictionsFile? File, string? Problem)> ReadAsync(PlatformDbContext db, string hash, CancellationToken ct, bool withProbabilities = true)
+    {
+        var (bytes, problem) = await DownloadAsync(db, hash, ct);
+        return bytes is null ? (null, problem) : Parse(bytes, withProbabilities);
+    }
+
+    /// <summary>A predictions blob's bytes (size and sha256 verified), or why there are none.</summary>
+    public static async Task<(byte[]? Bytes, string? Problem)> DownloadAsync(PlatformDbContext db, string hash, CancellationToken ct)
     {
         try
         {
             using var buffer = new MemoryStream();
             await BlobStore.CopyToAsync(db, hash, buffer, ct);
-            buffer.Position = 0;
-            return (PredictionsFile.Read(buffer), null);
+            return (buffer.ToArray(), null);
         }
-        catch (Exception ex) when (ex is BlobIntegrityException or FileNotFoundException or InvalidDataException or System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is BlobIntegrityException or FileNotFoundException)
+        {
+            return (null, ex.Message);
+        }
+    }
+
+    /// <summary>Parses downloaded bytes (CPU only: safe to run in parallel); no file when they do not parse.</summary>
+    public static (PredictionsFile? File, string? Problem) Parse(byte[] bytes, bool withProbabilities = true)
+    {
+        try
+        {
+            return (PredictionsFile.Read(new MemoryStream(bytes, writable: false), withProbabilities), null);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException)
         {
             return (null, ex.Message);
         }

@@ -10,7 +10,7 @@ public static class CompareApi
     {
         app.MapGet("/api/compare", Compare).WithTags("Experiments").WithName("CompareExperiments")
             .WithSummary("Compare experiments: results matrix (mean ± std over seeds, deltas against a baseline) and spec differences")
-            .WithDescription($"ids: up to {CompareQuery.MaxExperiments} experiment ids, comma-separated. Experiments that differ only by seed share a configuration and one column (mean ± std over their seeds); seeds=true also folds in the other succeeded seeds of the selected configurations. baseline: one of ids (default: the first); each cell's delta is against its configuration's column, paired by seed where both ran the same seeds. split: test (default), validation or train. 400 names the bad field.")
+            .WithDescription($"ids: up to {CompareQuery.MaxExperiments} experiment ids, comma-separated. Experiments that differ only by seed share a configuration and one column (mean ± std over their seeds); seeds=true also folds in the other succeeded seeds of the selected configurations. baseline: one of ids (default: the first); each cell's delta is against its configuration's column, paired by seed where both ran the same seeds. split: test (default), validation or train. statistics=false leaves out the statistics section (intervals, paired tests, verdicts, floors) and does not read the stored predictions. 400 names the bad field.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Scopes.Read);
@@ -18,7 +18,7 @@ public static class CompareApi
     }
 
     private static async Task<Results<Ok<Comparison>, ValidationProblem>> Compare(
-        CompareQuery query, CancellationToken ct, string? ids = null, string? baseline = null, string? split = null, bool seeds = false)
+        CompareQuery query, CancellationToken ct, string? ids = null, string? baseline = null, string? split = null, bool seeds = false, bool statistics = true)
     {
         var errors = new Dictionary<string, string[]>();
         var parsed = new List<Guid>();
@@ -40,13 +40,13 @@ public static class CompareApi
         if (!Comparison.Splits.Contains(split)) errors["split"] = [$"must be one of {string.Join(", ", Comparison.Splits)}"];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The comparison request is invalid");
 
-        var data = await query.LoadAsync(parsed, seeds, ct, includeCurves: false);
+        var data = await query.LoadAsync(parsed, seeds, ct, includeCurves: false, includePredictions: statistics);
         var missing = parsed.Where(id => !data.Experiments.Any(e => e.Id == id && e.Selected)).ToList();
         if (missing.Count > 0)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["ids"] = [$"no experiment with id {string.Join(", ", missing)}"] },
                 title: "The comparison request is invalid");
         var baselineKey = baselineId is { } bid ? data.Experiments.First(e => e.Id == bid).ConfigurationHash : null;
-        return TypedResults.Ok(Comparison.Build(data, baselineKey, split));
+        return TypedResults.Ok(Comparison.Build(data, baselineKey, split, statistics));
     }
 
     private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";

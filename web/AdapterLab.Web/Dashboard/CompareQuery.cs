@@ -29,7 +29,8 @@ public sealed class CompareQuery(IDbContextFactory<PlatformDbContext> dbFactory,
 
     /// <param name="includeSeeds">Also fold in succeeded runs of the same configurations (other seeds) for mean ± std.</param>
     /// <param name="includeCurves">Also read the selected experiments' metric points and latest affinity matrices (the page's charts).</param>
-    public async Task<CompareData> LoadAsync(IReadOnlyList<Guid> ids, bool includeSeeds, CancellationToken ct, bool includeCurves = true)
+    /// <param name="includePredictions">Also read the experiments' stored per-example predictions (the statistics' input).</param>
+    public async Task<CompareData> LoadAsync(IReadOnlyList<Guid> ids, bool includeSeeds, CancellationToken ct, bool includeCurves = true, bool includePredictions = true)
     {
         ids = ids.Distinct().Take(MaxExperiments).ToList();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -55,7 +56,7 @@ public sealed class CompareQuery(IDbContextFactory<PlatformDbContext> dbFactory,
         var experiments = all.Select(a => new CompareExperiment(a.Row.Id, Label(a.Row.Name, a.Row.Id), a.Row.Kind, a.Row.Method, a.Row.Status,
             a.Row.ConfigurationHash, a.Row.Seed, a.Row.TrainableParameters, a.Row.SpecJson, a.Selected, results[a.Row.Id].ToList())).ToList();
 
-        var stored = await predictions.LoadAsync(db, allIds, ct);
+        var stored = includePredictions ? await predictions.LoadAsync(db, allIds, ct) : new Dictionary<Guid, PredictionsFile>();
         if (!includeCurves) return new CompareData(experiments, [], []) { Predictions = stored };
         var selectedIds = selected.Select(s => s.Id).ToList();
         var labels = experiments.Where(e => e.Selected).ToDictionary(e => e.Id, e => e.Label);

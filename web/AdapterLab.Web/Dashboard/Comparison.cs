@@ -24,7 +24,8 @@ public sealed record Comparison(
     public static readonly IReadOnlyList<string> Splits = ["test", "validation", "train"];
 
     /// <param name="baselineKey">Configuration hash of the baseline; null: the first selected experiment's configuration.</param>
-    public static Comparison Build(CompareData data, string? baselineKey, string split)
+    /// <param name="withStatistics">False: the matrix and spec difference only (<see cref="ComparisonStatistics.Empty"/>).</param>
+    public static Comparison Build(CompareData data, string? baselineKey, string split, bool withStatistics = true)
     {
         var selected = data.Experiments.Where(e => e.Selected).ToList();
         // An unknown key (e.g. a stale link) falls back to the default: the first selected experiment's configuration.
@@ -34,7 +35,7 @@ public sealed record Comparison(
         var matrix = ResultsMatrix.Build(
             data.Experiments.Select(e => new ResultRun(e.Id, e.Label, e.ConfigurationHash, e.Seed, e.Results)).ToList(), baseline, split);
         var byId = data.Experiments.ToDictionary(e => e.Id);
-        var statistics = ComparisonStatistics.Build(matrix, matrix.Columns.Select(c => (IReadOnlyList<ComparisonStatistics.Run>)c.Ids
+        var statistics = !withStatistics ? ComparisonStatistics.Empty : ComparisonStatistics.Build(matrix, matrix.Columns.Select(c => (IReadOnlyList<ComparisonStatistics.Run>)c.Ids
             .Select(id => byId[id]).Select(e => new ComparisonStatistics.Run(e.Id, e.Label, e.Seed, e.Results, data.Predictions.GetValueOrDefault(e.Id))).ToList()).ToList());
         var experiments = data.Experiments.Select(e => new ComparedExperiment(e.Id, e.Label, e.Kind, e.Method, e.Status, e.ConfigurationHash,
             e.Seed, e.TrainableParameters, e.Selected, e.Results)).ToList();

@@ -1,3 +1,4 @@
+using AdapterLab.Data.Predictions;
 using AdapterLab.Contracts.Predictions;
 using AdapterLab.Data;
 using AdapterLab.Statistics;
@@ -28,10 +29,12 @@ public static class PredictionsApi
         return app;
     }
 
-    private static async Task<Results<Ok<PredictionsFile>, ProblemHttpResult>> Predictions(Guid id, PlatformDbContext db, PredictionsStore store, CancellationToken ct)
+    private static async Task<Results<Ok<PredictionsFile>, ProblemHttpResult>> Predictions(Guid id, PlatformDbContext db, CancellationToken ct)
     {
         if (!await db.Experiments.AnyAsync(e => e.Id == id, ct)) return Missing($"no experiment with id {id}");
-        return await store.LoadAsync(db, id, ct) is { } file ? TypedResults.Ok(file) : Missing(NoneStored(id));
+        // The full file (class probabilities included), read for this request; the store's cached copies are lean.
+        var blob = (await StoredPredictions.LatestBlobsAsync(db, [id], ct)).GetValueOrDefault(id);
+        return blob is not null && (await StoredPredictions.ReadAsync(db, blob, ct)).File is { } file ? TypedResults.Ok(file) : Missing(NoneStored(id));
     }
 
     private static async Task<Results<Ok<List<ConfusionView>>, ProblemHttpResult>> Confusion(Guid id, PlatformDbContext db, PredictionsStore store, CancellationToken ct)

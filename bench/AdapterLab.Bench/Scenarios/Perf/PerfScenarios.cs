@@ -22,6 +22,7 @@ public static class PerfScenarios
         new PerfDispatchScenario(client, resultsDir, quick),
         new PerfIngestScenario(client, resultsDir, quick),
         new PerfQueryScenario(client, resultsDir, quick),
+        new PerfCompareScenario(client, resultsDir, quick),
         new PerfCheckpointScenario(client, resultsDir, quick),
     ];
 
