@@ -50,6 +50,7 @@ public static class SeedCommand
         if (existing >= experiments)
         {
             Console.WriteLine($"seed: {existing} seeded experiments already present (use --force to reseed)");
+            await FillIntervalsAsync(conn);
             return 0;
         }
         if (existing > 0) await RunAsync([.. args.Where(a => a != "--force"), "--reset"]);
@@ -171,6 +172,7 @@ public static class SeedCommand
             db.Database.SetCommandTimeout(3600);
             await LeaderboardProjection.RebuildAsync(db, ct);
         }
+        await FillIntervalsAsync(conn);
         Console.WriteLine($"seed: leaderboards rebuilt in {clock.Elapsed.TotalSeconds:0.0} s");
         // VACUUM sets the visibility map (index-only scans) as autovacuum would after a bulk load.
         await Exec(conn, "VACUUM ANALYZE experiments");
@@ -179,6 +181,23 @@ public static class SeedCommand
         await Exec(conn, "VACUUM ANALYZE leaderboard_entries");
         Console.WriteLine($"seed: done in {clock.Elapsed.TotalSeconds:0.0} s ({experiments} experiments, {written} points)");
         return 0;
+    }
+
+    /// <summary>
+    /// Rebuilt rows have no intervals. The platform's per-configuration refresh reads stored predictions, which seeded runs
+    /// do not have, so it would give each entry its seed-only interval — what this one statement computes, with the
+    /// library's t quantiles (seeded entries are all proportions: clamped to [0, 1]). Entries that have one are kept.
+    /// </summary>
+    private static async Task FillIntervalsAsync(NpgsqlConnection conn)
+    {
+        var quantiles = string.Join(", ", Enumerable.Range(2, 49).Select(n =>
+            $"({n}, {AdapterLab.Statistics.Distributions.StudentTQuantile(0.975, n - 1).ToString("R", System.Globalization.CultureInfo.InvariantCulture)})"));
+        await Exec(conn, $"""
+            UPDATE leaderboard_entries x SET lower = greatest(0, x.mean - q.t * x.std / sqrt(x.seeds)), upper = least(1, x.mean + q.t * x.std / sqrt(x.seeds)),
+                interval_method = 'SeedsOnly'
+            FROM (VALUES {quantiles}) AS q(n, t) WHERE q.n = x.seeds AND x.lower IS NULL
+            """);
+        await Exec(conn, "VACUUM ANALYZE leaderboard_entries");
     }
 
     private static readonly string[] MultitaskTasks = ["segmentation", "depth"];

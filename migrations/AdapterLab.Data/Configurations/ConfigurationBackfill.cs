@@ -7,7 +7,7 @@ namespace AdapterLab.Data.Configurations;
 /// <summary>
 /// Recomputes the configuration hash of experiments stored under an older <see cref="ConfigurationIdentity.Version"/>
 /// (the science of the spec plus the backbone pinned on its latest attempt), in batches, then rebuilds the leaderboards
-/// if anything changed. Run by the migrator after the schema migrations; idempotent (only older rows are touched).
+/// if anything changed (with their intervals). Run by the migrator after the schema migrations; idempotent (only older rows are touched).
 /// </summary>
 public static class ConfigurationBackfill
 {
@@ -46,7 +46,11 @@ public static class ConfigurationBackfill
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
         }
-        if (changed > 0) await LeaderboardProjection.RebuildAsync(db, ct);
+        if (changed > 0)
+        {
+            await LeaderboardProjection.RebuildAsync(db, ct);
+            await LeaderboardIntervals.RefreshAllAsync(db, ct);
+        }
         return changed;
     }
 }

@@ -20,6 +20,22 @@ public static class LeaderboardIntervals
     {
         var configuration = await db.Experiments.AsNoTracking().Where(e => e.Id == experimentId).Select(e => e.ConfigurationHash).SingleOrDefaultAsync(ct);
         if (configuration is null) return;
+        await RefreshConfigurationAsync(db, configuration, ct);
+    }
+
+    /// <summary>
+    /// Every entry's interval after <see cref="LeaderboardProjection.RebuildAsync"/> (which rewrites the rows without them),
+    /// one configuration at a time; returns how many configurations it refreshed.
+    /// </summary>
+    public static async Task<int> RefreshAllAsync(PlatformDbContext db, CancellationToken ct)
+    {
+        var configurations = await db.LeaderboardEntries.AsNoTracking().Select(x => x.ConfigurationHash).Distinct().ToListAsync(ct);
+        foreach (var configuration in configurations) await RefreshConfigurationAsync(db, configuration, ct);
+        return configurations.Count;
+    }
+
+    public static async Task RefreshConfigurationAsync(PlatformDbContext db, string configuration, CancellationToken ct)
+    {
         // Untracked: the projection rewrote these rows with raw SQL, so tracked copies from earlier in this context would be stale.
         var entries = await db.LeaderboardEntries.AsNoTracking().Where(x => x.ConfigurationHash == configuration).ToListAsync(ct);
         if (entries.Count == 0) return;
