@@ -31,6 +31,7 @@ public static class WebApp
         builder.AddPlatformLogging();
         builder.Services.AddPlatformData(builder.Configuration);
         builder.Services.AddSingleton<BlobStore>();
+        builder.Services.AddSingleton<AdapterLab.Web.Leaderboards.LeaderboardBoundsCache>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ExperimentSubmission>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);

@@ -64,7 +64,7 @@ public static class SeedCommand
         var specJson = new Dictionary<(string, string, int), string>();
 
         await using (var w = await conn.BeginBinaryImportAsync(
-            "COPY experiments (id, name, kind, method, preset, dataset, label_family, source_domain, target_domains, tasks, setting, seed, spec_json, spec_hash, configuration_hash, status, priority, pool, tags, submitted_at, updated_at, started_at, finished_at, attempt_count, step, total_steps, trainable_parameters, total_parameters, images_per_second, cancel_requested, training_failure_retries) FROM STDIN (FORMAT BINARY)", ct))
+            "COPY experiments (id, name, kind, method, preset, dataset, label_family, source_domain, target_domains, tasks, setting, seed, spec_json, spec_hash, configuration_hash, status, priority, pool, tags, submitted_at, updated_at, started_at, finished_at, attempt_count, step, total_steps, trainable_parameters, total_parameters, images_per_second, cancel_requested, training_failure_retries, configuration_version) FROM STDIN (FORMAT BINARY)", ct))
         {
             for (int i = 0; i < experiments; i++)
             {
@@ -110,6 +110,8 @@ public static class SeedCommand
                 await w.WriteAsync(100.0 + rng.NextDouble() * 50, NpgsqlDbType.Double, ct);
                 await w.WriteAsync(false, NpgsqlDbType.Boolean, ct);
                 await w.WriteAsync(0, NpgsqlDbType.Integer, ct);
+                // Current: the seeded configuration hashes are the history's (three seeds each), not for the migrator's backfill to recompute.
+                await w.WriteAsync(ConfigurationIdentity.Version, NpgsqlDbType.Integer, ct);
             }
             await w.CompleteAsync(ct);
         }
@@ -197,6 +199,7 @@ public static class SeedCommand
                 interval_method = 'SeedsOnly'
             FROM (VALUES {quantiles}) AS q(n, t) WHERE q.n = x.seeds AND x.lower IS NULL
             """);
+        await Exec(conn, "UPDATE leaderboard_boards SET updated_at = now()"); // a new version of every board for caches of its bounds
         await Exec(conn, "VACUUM ANALYZE leaderboard_entries");
     }
 

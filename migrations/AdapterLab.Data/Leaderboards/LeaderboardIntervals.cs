@@ -77,5 +77,9 @@ public static class LeaderboardIntervals
                     .SetProperty(x => x.Floor, floorValue).SetProperty(x => x.FloorName, floorName)
                     .SetProperty(x => x.AtFloor, atFloor).SetProperty(x => x.IdenticalSeeds, identical), ct);
         }
+        // A new board version: readers that cache a board's interval bounds (rank ranges) reload them.
+        var touched = entries.Select(x => x.Board).Distinct().ToList();
+        var now = DateTimeOffset.UtcNow;
+        await db.LeaderboardBoards.Where(b => touched.Contains(b.Board)).ExecuteUpdateAsync(u => u.SetProperty(b => b.UpdatedAt, now), ct);
     }
 }

@@ -24,7 +24,8 @@ public static class LeaderboardQueries
     public const int DefaultLimit = 100;
     public const int MaxLimit = 5000;
 
-    public static async Task<BoardRanking?> RankAsync(PlatformDbContext db, string board, CancellationToken ct, int limit = DefaultLimit)
+    /// <param name="boundsCache">The web's cache of boards' interval bounds (null: load them for this read).</param>
+    public static async Task<BoardRanking?> RankAsync(PlatformDbContext db, string board, CancellationToken ct, int limit = DefaultLimit, LeaderboardBoundsCache? boundsCache = null)
     {
         var summary = await db.LeaderboardBoards.AsNoTracking().SingleOrDefaultAsync(b => b.Board == board, ct);
         if (summary is null) return null;
@@ -37,18 +38,20 @@ public static class LeaderboardQueries
         var pin = await db.LeaderboardPins.AsNoTracking().Where(p => p.Board == board).Select(p => p.BaselineConfigurationHash).FirstOrDefaultAsync(ct);
         var baselineRow = pin is null ? null : rows.FirstOrDefault(r => r.ConfigurationHash == pin)
             ?? await entries.SingleOrDefaultAsync(e => e.ConfigurationHash == pin, ct);
-        var ranges = await Data.Leaderboards.LeaderboardRankRanges.CountAsync(db, board,
-            rows.Select(r => r.ConfigurationHash).Concat(baselineRow is null ? [] : [baselineRow.ConfigurationHash]).Distinct().ToList(), ct);
+        var bounds = boundsCache is null
+            ? await Data.Leaderboards.LeaderboardRankRanges.LoadAsync(db, board, ct)
+            : await boundsCache.GetAsync(db, board, summary.UpdatedAt, summary.Configurations, ct);
         var pareto = ParetoFront(rows.Select(r => (r.ConfigurationHash, (double)r.TrainableParameters, r.Mean)).ToList(), policy.HigherIsBetter);
 
+        (int Above, int Below) Counts(Data.Entities.LeaderboardEntry r) => Data.Leaderboards.LeaderboardRankRanges.Count(bounds, r.Lower, r.Upper);
         RankedEntry Ranked(Data.Entities.LeaderboardEntry r, int rank) => new(rank, r.ConfigurationHash, r.Name, r.Kind, r.Method, r.Preset,
             r.Mean, r.Std, r.Seeds, r.ValidationMean, r.TrainableParameters, r.TotalParameters, r.Steps, r.ImagesPerSecond, r.TrainSeconds,
             r.SuiteRunId, r.Suite, r.LatestExperimentId, r.ConfigurationHash == pin, baselineRow is null ? null : r.Mean - baselineRow.Mean,
             pareto.Contains(r.ConfigurationHash))
         {
             Lower = r.Lower, Upper = r.Upper, IntervalMethod = r.IntervalMethod, Floor = r.Floor, AtFloor = r.AtFloor, IdenticalSeeds = r.IdenticalSeeds,
-            RankBest = 1 + (ranges.TryGetValue(r.ConfigurationHash, out var c) ? (policy.HigherIsBetter ? c.Above : c.Below) : 0),
-            RankWorst = summary.Configurations - (ranges.TryGetValue(r.ConfigurationHash, out var d) ? (policy.HigherIsBetter ? d.Below : d.Above) : 0),
+            RankBest = 1 + (policy.HigherIsBetter ? Counts(r).Above : Counts(r).Below),
+            RankWorst = summary.Configurations - (policy.HigherIsBetter ? Counts(r).Below : Counts(r).Above),
         };
 
         var ranked = rows.Select((r, i) => Ranked(r, i + 1)).ToList();

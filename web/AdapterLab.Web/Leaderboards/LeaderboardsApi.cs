@@ -38,9 +38,9 @@ public static class LeaderboardsApi
     private static async Task<Ok<List<BoardView>>> List(PlatformDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await LeaderboardQueries.BoardsAsync(db, ct));
 
-    private static async Task<IResult> Rank(string board, PlatformDbContext db, CancellationToken ct, string? format = null, int? limit = null)
+    private static async Task<IResult> Rank(string board, PlatformDbContext db, LeaderboardBoundsCache bounds, CancellationToken ct, string? format = null, int? limit = null)
     {
-        var ranking = await LeaderboardQueries.RankAsync(db, board, ct, Math.Clamp(limit ?? LeaderboardQueries.DefaultLimit, 1, LeaderboardQueries.MaxLimit));
+        var ranking = await LeaderboardQueries.RankAsync(db, board, ct, Math.Clamp(limit ?? LeaderboardQueries.DefaultLimit, 1, LeaderboardQueries.MaxLimit), bounds);
         if (ranking is null) return NotFound(board);
         if (string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
             return TypedResults.File(Encoding.UTF8.GetBytes(Csv(ranking)), "text/csv", $"{board}.csv");
