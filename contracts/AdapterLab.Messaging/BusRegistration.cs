@@ -34,6 +34,14 @@ public static class BusRegistration
                     // Exchanges too, not only queues: two platforms sharing a vhost (parallel test runs) never see each other's messages.
                     cfg.MessageTopology.SetEntityNameFormatter(new PrefixEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter, options.QueuePrefix));
                 }
+                // The sender-kind interfaces are for the receiving side's checks, not for routing: no exchanges of their own.
+                cfg.Publish<AdapterLab.Contracts.Messages.IAttemptReport>(p => p.Exclude = true);
+                cfg.Publish<AdapterLab.Contracts.Messages.IAgentReport>(p => p.Exclude = true);
+                cfg.Publish<AdapterLab.Contracts.Messages.IUserIntent>(p => p.Exclude = true);
+                // Every message carries this process's broker user as its AMQP user_id, which RabbitMQ validates: the
+                // receiving side knows who sent it (SenderIdentity).
+                cfg.ConfigureSend(s => s.UseExecute(c => SenderIdentity.Stamp(c, options.Username)));
+                cfg.ConfigurePublish(p => p.UseExecute(c => SenderIdentity.Stamp(c, options.Username)));
                 cfg.UseMessageRetry(r => r.Exponential(8, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
                 foreach (var hook in ctx.GetServices<IBusConfigurationHook>()) hook.Configure(ctx, cfg);
                 endpoints?.Invoke(ctx, cfg, options);

@@ -34,6 +34,13 @@ public static class AgentApp
         builder.Services.AddHealthChecks();
 
         var agentId = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>()?.ResolvedId ?? new AgentOptions().ResolvedId;
+        // The agent's broker identity is its own (agent:<id>): the orchestrator accepts its reports only from it.
+        var brokerUser = builder.Configuration[$"{RabbitMqOptions.Section}:Username"];
+        var expectedUser = SenderIdentity.AgentUser(agentId);
+        if (string.IsNullOrEmpty(brokerUser)) builder.Configuration[$"{RabbitMqOptions.Section}:Username"] = expectedUser;
+        else if (brokerUser != expectedUser)
+            throw new InvalidOperationException($"RabbitMq:Username is '{brokerUser}', but agent '{agentId}' must connect to the broker as '{expectedUser}' " +
+                                                "(each agent has its own broker identity; leave the setting empty to use it)");
         builder.Services.AddPlatformBus(builder.Configuration,
             x =>
             {
@@ -46,6 +53,9 @@ public static class AgentApp
                 e.ConfigureConsumeTopology = false;
                 e.PrefetchCount = 4;
                 e.ConcurrentMessageLimit = 1;
+                // Faults go to the orchestrator as AttemptFailed; an agent may publish nothing else (broker permissions).
+                e.PublishFaults = false;
+                e.UseConsumeFilter(typeof(OrchestratorOnlyFilter<>), ctx);
                 e.ConfigureConsumers(ctx);
             }));
 

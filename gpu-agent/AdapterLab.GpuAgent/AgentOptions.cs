@@ -21,6 +21,8 @@ public sealed class AgentOptions
     public double HeartbeatSeconds { get; set; } = 3;
     /// <summary>Torch intra-op threads per attempt (0: libtorch default).</summary>
     public int Threads { get; set; }
+    /// <summary>Broker users whose work and cancellations this agent accepts: the orchestrator's.</summary>
+    public List<string> OrchestratorBrokerUsers { get; set; } = ["adapterlab-orchestrator"];
     /// <summary>Metric batches are flushed at least this often.</summary>
     public double FlushSeconds { get; set; } = 0.5;
 

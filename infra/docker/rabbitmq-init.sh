@@ -1,16 +1,28 @@
 #!/bin/sh
-# One-shot (compose service rabbitmq-setup): one user per service in the adapterlab vhost, through the management
-# API with the admin user the broker was started with. Idempotent (declare = create or update).
+# One-shot (compose service rabbitmq-setup): the broker users in the adapterlab vhost, through the management API with
+# the admin user the broker was started with. Idempotent (declare = create or update). The same rules as
+# infra/local/rabbitmq.sh and AdapterLab.Messaging.BrokerPermissions:
+# - web and orchestrator: one user each; only the web writes users' intent, only agents write agent reports, and the web
+#   never writes to an agent's queue;
+# - each agent (ADAPTERLAB_AGENT_IDS, space-separated): "agent:<id>", its own queue and the agent reports only.
 set -eu
 admin() { rabbitmqadmin -H rabbitmq -P 15672 -u "$RABBITMQ_DEFAULT_USER" -p "$RABBITMQ_DEFAULT_PASS" "$@"; }
+messages='AdapterLab\.Contracts\.Messages'
+reports='AttemptStarted|AttemptPrepared|AttemptProgressed|AttemptHeartbeat|CheckpointSaved|AffinityMeasured|AttemptSucceeded|AttemptFailed|AttemptCancelled|AgentAnnounced|AgentStopping'
 admin declare vhost name=adapterlab
-for svc in web orchestrator agent; do
-  case "$svc" in
-    web) pw="$ADAPTERLAB_RABBIT_WEB_PASSWORD" ;;
-    orchestrator) pw="$ADAPTERLAB_RABBIT_ORCHESTRATOR_PASSWORD" ;;
-    agent) pw="$ADAPTERLAB_RABBIT_AGENT_PASSWORD" ;;
-  esac
-  admin declare user name="adapterlab-$svc" password="$pw" tags=
-  admin declare permission vhost=adapterlab user="adapterlab-$svc" configure='.*' write='.*' read='.*'
+# impersonator: a message a service moves to an _error queue keeps its original sender's user_id.
+admin declare user name=adapterlab-web password="$ADAPTERLAB_RABBIT_WEB_PASSWORD" tags=impersonator
+admin declare permission vhost=adapterlab user=adapterlab-web configure='.*' read='.*' \
+  write="^(?!(adapterlab-agent-|$messages:($reports)\$)).*"
+admin declare user name=adapterlab-orchestrator password="$ADAPTERLAB_RABBIT_ORCHESTRATOR_PASSWORD" tags=impersonator
+admin declare permission vhost=adapterlab user=adapterlab-orchestrator configure='.*' read='.*' \
+  write="^(?!$messages:(ExperimentSubmitted|CancelRequested|RetryRequested|$reports)\$).*"
+admin delete user name=adapterlab-agent >/dev/null 2>&1 || true # agents once shared one user
+for id in ${ADAPTERLAB_AGENT_IDS:-agent-cpu-1}; do
+  own="^adapterlab-agent-$(printf '%s' "$id" | sed 's/\./\\./g')(_error|_skipped)?\$"
+  bus='^.+_bus_[a-z0-9]+$'
+  admin declare user name="agent:$id" password="$ADAPTERLAB_RABBIT_AGENT_PASSWORD" tags=
+  admin declare permission vhost=adapterlab user="agent:$id" configure="$own|$bus|^$messages:($reports)\$" \
+    write="$own|$bus|^$messages:($reports)\$" read="$own|$bus"
 done
 echo "rabbitmq users ready"

@@ -12,16 +12,33 @@ RABBIT_PIDFILE="$RUN_DIR/rabbitmq.pid"
 RABBIT_LOG="$LOG_DIR/rabbitmq.log"
 RABBIT_DEFS="$RABBIT_BASE/definitions.json"
 
-# RabbitMQ users (one per service) and their vhost permissions: "configure write read" regexes.
-# MassTransit declares an exchange per message type (AdapterLab.Contracts.Messages:*), a queue + exchange per
-# receive endpoint, a per-agent queue, and a host-named temporary queue per bus instance ("<host>_<process>_bus_*"),
-# so names are not predictable enough for tight regexes yet: the boundary is the vhost (no access to anything else,
-# no management tags). Override one with ADAPTERLAB_RABBIT_PERMS_WEB="<configure> <write> <read>" etc.
+# RabbitMQ users and their vhost permissions: "configure write read" regexes. MassTransit declares an exchange per
+# message type (AdapterLab.Contracts.Messages:*), a queue + exchange per receive endpoint, and a host-named temporary
+# queue per bus instance ("<host>_<process>_bus_<id>").
+# - web and orchestrator: one user each. Neither may publish the other side's messages: only the web writes users'
+#   intent (ExperimentSubmitted, CancelRequested, RetryRequested), only agents write agent reports, and the web never
+#   writes to an agent's queue. Both declare and read what they consume.
+# - every agent: a user of its own, "agent:<id>" (rabbit_setup_agent), that may read only its own queue and publish
+#   only agent reports — the same rules as AdapterLab.Messaging.BrokerPermissions.Agent.
+# Override a service's with ADAPTERLAB_RABBIT_PERMS_WEB="<configure> <write> <read>" etc.
+RABBIT_MESSAGES='AdapterLab\.Contracts\.Messages'
+RABBIT_AGENT_REPORTS='AttemptStarted|AttemptPrepared|AttemptProgressed|AttemptHeartbeat|CheckpointSaved|AffinityMeasured|AttemptSucceeded|AttemptFailed|AttemptCancelled|AgentAnnounced|AgentStopping'
 rabbit_service_perms() {
-  local var="ADAPTERLAB_RABBIT_PERMS_${1^^}"
-  printf '%s' "${!var:-.* .* .*}"
+  local var="ADAPTERLAB_RABBIT_PERMS_${1^^}" default
+  case "$1" in
+    web) default=".* ^(?!(adapterlab-agent-|$RABBIT_MESSAGES:($RABBIT_AGENT_REPORTS)\$)).* .*" ;;
+    orchestrator) default=".* ^(?!$RABBIT_MESSAGES:(ExperimentSubmitted|CancelRequested|RetryRequested|$RABBIT_AGENT_REPORTS)\$).* .*" ;;
+  esac
+  printf '%s' "${!var:-$default}"
 }
-RABBIT_SERVICES=(web orchestrator agent)
+RABBIT_SERVICES=(web orchestrator)
+
+# rabbit_agent_perms ID: an agent's "configure write read" (own queue, its bus endpoint, agent reports).
+rabbit_agent_perms() {
+  local own="^adapterlab-agent-${1//./\\.}(_error|_skipped)?\$" bus='^.+_bus_[a-z0-9]+$'
+  local reports="^$RABBIT_MESSAGES:($RABBIT_AGENT_REPORTS)\$"
+  printf '%s %s %s' "$own|$bus|$reports" "$own|$bus|$reports" "$own|$bus"
+}
 
 rabbit_user() { printf 'adapterlab-%s' "$1"; }
 
@@ -104,6 +121,7 @@ _rabbit_defs_json() { # _rabbit_defs_json VHOST "user:secret:tags:perms"...
   for entry in "$@"; do
     IFS='|' read -r name secret tags p <<<"$entry"
     read -r c w r <<<"$p"
+    c="${c//\\/\\\\}"; w="${w//\\/\\\\}"; r="${r//\\/\\\\}" # JSON-escape the regexes' backslashes
     users+="$sep{\"name\":\"$name\",\"password_hash\":\"$(_rabbit_hash "$(secret_get "$secret")")\",\"hashing_algorithm\":\"rabbit_password_hashing_sha256\",\"tags\":\"$tags\"}"
     perms+="$sep{\"user\":\"$name\",\"vhost\":\"$vhost\",\"configure\":\"$c\",\"write\":\"$w\",\"read\":\"$r\"}"
     sep=","
@@ -116,7 +134,8 @@ _rabbit_defs_json() { # _rabbit_defs_json VHOST "user:secret:tags:perms"...
 rabbit_write_definitions() {
   local svc entries=()
   for svc in "${RABBIT_SERVICES[@]}"; do
-    entries+=("$(rabbit_user "$svc")|rabbitmq-$svc||$(rabbit_service_perms "$svc")")
+    # impersonator: a message the service moves to an _error queue keeps its original sender's user_id.
+    entries+=("$(rabbit_user "$svc")|rabbitmq-$svc|impersonator|$(rabbit_service_perms "$svc")")
   done
   entries+=("adapterlab-admin|rabbitmq-admin|administrator|.* .* .*")
   ( umask 077; _rabbit_defs_json "$PLATFORM_VHOST" "${entries[@]}" > "$RABBIT_DEFS.tmp" && mv "$RABBIT_DEFS.tmp" "$RABBIT_DEFS" )
@@ -181,6 +200,18 @@ rabbit_setup_platform() {
   info "RabbitMQ: vhost $PLATFORM_VHOST, users $(for s in "${RABBIT_SERVICES[@]}"; do printf '%s ' "$(rabbit_user "$s")"; done)"
   rabbitctl -q import_definitions "$RABBIT_DEFS" >>"$RABBIT_LOG" 2>&1 \
     || { log_tail "$RABBIT_LOG" 10; die "importing the RabbitMQ definitions failed"; }
+  # Agents once shared one broker user; each has its own now.
+  rabbitctl -q delete_user adapterlab-agent >/dev/null 2>&1 || true
+}
+
+# rabbit_setup_agent ID: the agent's own broker user "agent:ID" (password: secret rabbitmq-agent-ID) with an agent's
+# permissions; idempotent. Prints nothing.
+rabbit_setup_agent() {
+  local id="$1" defs="$RABBIT_BASE/agent-$1.json"
+  ( umask 077; _rabbit_defs_json "$PLATFORM_VHOST" "agent:$id|rabbitmq-agent-$id||$(rabbit_agent_perms "$id")" > "$defs" )
+  rabbitctl -q import_definitions "$defs" >>"$RABBIT_LOG" 2>&1 \
+    || { rm -f "$defs"; log_tail "$RABBIT_LOG" 10; die "creating the broker user of agent $id failed"; }
+  rm -f "$defs"
 }
 
 # A fresh test vhost and user (management tag: tests may use the HTTP API on their vhost).
@@ -188,9 +219,14 @@ rabbit_setup_test() {
   info "RabbitMQ: fresh test vhost $TEST_VHOST, user $TEST_RABBIT_USER"
   rabbitctl -q delete_vhost "$TEST_VHOST" >/dev/null 2>&1 || true
   rabbitctl -q delete_user "$TEST_RABBIT_USER" >/dev/null 2>&1 || true
+  rabbitctl -q delete_user "$TEST_RABBIT_USER-admin" >/dev/null 2>&1 || true
   secret_renew rabbitmq-test >/dev/null
   local defs="$RABBIT_BASE/test-definitions.json"
-  ( umask 077; _rabbit_defs_json "$TEST_VHOST" "$TEST_RABBIT_USER|rabbitmq-test|management|.* .* .*" > "$defs" )
+  # The test run's administrator provisions agents' broker users through the management API (as the launcher does
+  # with rabbitmqctl); no platform process under test gets it.
+  secret_renew rabbitmq-test-admin >/dev/null
+  ( umask 077; _rabbit_defs_json "$TEST_VHOST" "$TEST_RABBIT_USER|rabbitmq-test|management,impersonator|.* .* .*" \
+      "$TEST_RABBIT_USER-admin|rabbitmq-test-admin|administrator|.* .* .*" > "$defs" )
   rabbitctl -q import_definitions "$defs" >>"$RABBIT_LOG" 2>&1 \
     || { log_tail "$RABBIT_LOG" 10; die "creating the RabbitMQ test vhost/user failed"; }
   rm -f "$defs"

@@ -26,6 +26,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<LeaderboardEntry> LeaderboardEntries => Set<LeaderboardEntry>();
     public DbSet<LeaderboardPin> LeaderboardPins => Set<LeaderboardPin>();
     public DbSet<LeaderboardBoard> LeaderboardBoards => Set<LeaderboardBoard>();
+    public DbSet<RefusedMessage> RefusedMessages => Set<RefusedMessage>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -88,6 +89,16 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
         b.Entity<Backbone>(e => e.HasKey(x => x.Name));
         b.Entity<Agent>(e => { e.HasKey(x => x.Id); e.HasIndex(x => x.Pool); });
         b.Entity<AgentToken>(e => e.HasIndex(x => x.Hash).IsUnique());
+        b.Entity<RefusedMessage>(e =>
+        {
+            e.HasIndex(x => x.MessageId).IsUnique();
+            e.HasIndex(x => x.At);
+            e.Property(x => x.MessageId).HasMaxLength(100);
+            e.Property(x => x.MessageType).HasMaxLength(100);
+            e.Property(x => x.Sender).HasMaxLength(200);
+            e.Property(x => x.ClaimedAgentId).HasMaxLength(200);
+            e.Property(x => x.Reason).HasMaxLength(1000);
+        });
         b.Entity<AffinityMatrix>(e => e.HasIndex(x => new { x.ExperimentId, x.Step, x.Estimator }).IsUnique());
         b.Entity<Suite>(e => e.HasIndex(x => x.Name).IsUnique());
         b.Entity<SuiteRun>(e =>

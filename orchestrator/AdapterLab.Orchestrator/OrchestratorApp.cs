@@ -2,6 +2,7 @@ using AdapterLab.Data;
 using AdapterLab.Messaging;
 using AdapterLab.Orchestrator.Checkpoints;
 using AdapterLab.Orchestrator.Consumers;
+using AdapterLab.Orchestrator.Lifecycle;
 using AdapterLab.Orchestrator.Results;
 using AdapterLab.Orchestrator.Scheduling;
 using MassTransit;
@@ -29,6 +30,7 @@ public static class OrchestratorApp
         builder.Services.AddSingleton<LeaseReaper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseReaper>());
         builder.Services.AddSingleton<BlobGarbageCollector>();
+        builder.Services.AddSingleton<AttemptHolders>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BlobGarbageCollector>());
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
 
@@ -55,6 +57,7 @@ public static class OrchestratorApp
                 {
                     e.PrefetchCount = 32;
                     e.ConcurrentMessageLimit = 8;
+                    e.UseConsumeFilter(typeof(SenderCheckFilter<>), ctx);
                     e.ConfigureConsumer<ExperimentSubmittedConsumer>(ctx);
                     e.ConfigureConsumer<AgentAnnouncedConsumer>(ctx);
                     e.ConfigureConsumer<AttemptHeartbeatConsumer>(ctx);
@@ -75,6 +78,7 @@ public static class OrchestratorApp
                 {
                     e.ConcurrentMessageLimit = Math.Max(1, progress);
                     e.PrefetchCount = Math.Max(1, progress) * 2;
+                    e.UseConsumeFilter(typeof(SenderCheckFilter<>), ctx);
                     e.ConfigureConsumer<AttemptProgressedConsumer>(ctx);
                 });
             });

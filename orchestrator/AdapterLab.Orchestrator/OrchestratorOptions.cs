@@ -33,6 +33,12 @@ public sealed class OrchestratorOptions
     /// one statement (bench perf-ingest). The broker prefetches twice as many.</summary>
     public int ProgressConcurrency { get; set; } = 64;
 
+    /// <summary>
+    /// Broker users whose messages carry users' intent (submit, cancel, retry): the web's. Any other sender of such a
+    /// message is refused (<c>SenderCheckFilter</c>); the web checked the user's role and ownership before sending.
+    /// </summary>
+    public List<string> WebBrokerUsers { get; set; } = ["adapterlab-web"];
+
     public TimeSpan Heartbeat => TimeSpan.FromSeconds(HeartbeatSeconds);
 
     /// <summary>A dispatched attempt gets twice the lease to be picked up and heartbeat for the first time (its agent

@@ -5,7 +5,7 @@ namespace AdapterLab.Contracts.Messages;
 /// row = source task, column = target task). Estimators: <c>troa</c>, <c>cosine</c>, <c>tag-lookahead</c>, and
 /// <c>gradient-cosine</c> for the raw gradient-cosine matrix of that evaluation. Idempotent per (experiment, step, estimator).
 /// </summary>
-public sealed record AffinityMeasured
+public sealed record AffinityMeasured : IAttemptReport
 {
     public Guid ExperimentId { get; init; }
     public int AttemptNumber { get; init; }

@@ -1,7 +1,7 @@
 namespace AdapterLab.Contracts.Messages;
 
 /// <summary>Agent → orchestrator, at start and every heartbeat interval: who it is and how many slots are free.</summary>
-public sealed record AgentAnnounced
+public sealed record AgentAnnounced : IAgentReport
 {
     public string AgentId { get; init; } = "";
     public string Pool { get; init; } = "cpu";

@@ -1,7 +1,7 @@
 namespace AdapterLab.Contracts.Messages;
 
 /// <summary>Agent → orchestrator on a clean shutdown: no more work for it.</summary>
-public sealed record AgentStopping
+public sealed record AgentStopping : IAgentReport
 {
     public string AgentId { get; init; } = "";
 }

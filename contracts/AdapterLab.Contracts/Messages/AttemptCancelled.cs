@@ -1,7 +1,7 @@
 namespace AdapterLab.Contracts.Messages;
 
 /// <summary>Agent → orchestrator: the attempt stopped on request after saving a checkpoint.</summary>
-public sealed record AttemptCancelled
+public sealed record AttemptCancelled : IAttemptReport
 {
     public Guid ExperimentId { get; init; }
     public int AttemptNumber { get; init; }

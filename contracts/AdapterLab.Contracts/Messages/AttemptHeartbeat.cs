@@ -1,7 +1,7 @@
 namespace AdapterLab.Contracts.Messages;
 
 /// <summary>Agent → orchestrator every few seconds per running attempt; extends the lease.</summary>
-public sealed record AttemptHeartbeat
+public sealed record AttemptHeartbeat : IAttemptReport, IAgentReport
 {
     public Guid ExperimentId { get; init; }
     public int AttemptNumber { get; init; }

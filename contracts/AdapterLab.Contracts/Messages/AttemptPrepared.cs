@@ -5,7 +5,7 @@ namespace AdapterLab.Contracts.Messages;
 /// carries the complete provenance and the parameter counts. Follows <see cref="AttemptStarted"/>, but may overtake it:
 /// an attempt still Dispatched when this arrives is Running from then on.
 /// </summary>
-public sealed record AttemptPrepared
+public sealed record AttemptPrepared : IAttemptReport, IAgentReport
 {
     public Guid ExperimentId { get; init; }
     public int AttemptNumber { get; init; }

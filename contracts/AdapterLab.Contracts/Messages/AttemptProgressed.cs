@@ -1,7 +1,7 @@
 namespace AdapterLab.Contracts.Messages;
 
 /// <summary>Agent → orchestrator: a batch of metric points and the current step (batched, at most a few per second).</summary>
-public sealed record AttemptProgressed
+public sealed record AttemptProgressed : IAttemptReport
 {
     public Guid ExperimentId { get; init; }
     public int AttemptNumber { get; init; }

@@ -6,7 +6,7 @@ namespace AdapterLab.Contracts.Messages;
 /// knows (parameter counts, device, start step) follow in <see cref="AttemptPrepared"/>. An agent that sends it after
 /// preparation leaves <see cref="Preparing"/> false and fills those facts here.
 /// </summary>
-public sealed record AttemptStarted
+public sealed record AttemptStarted : IAttemptReport, IAgentReport
 {
     public Guid ExperimentId { get; init; }
     public int AttemptNumber { get; init; }

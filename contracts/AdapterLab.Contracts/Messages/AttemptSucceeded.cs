@@ -1,7 +1,7 @@
 namespace AdapterLab.Contracts.Messages;
 
 /// <summary>Agent → orchestrator: training finished; final results and the output checkpoint.</summary>
-public sealed record AttemptSucceeded
+public sealed record AttemptSucceeded : IAttemptReport
 {
     public Guid ExperimentId { get; init; }
     public int AttemptNumber { get; init; }

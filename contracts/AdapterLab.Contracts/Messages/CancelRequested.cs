@@ -1,7 +1,7 @@
 namespace AdapterLab.Contracts.Messages;
 
 /// <summary>Web → orchestrator: a user asked to cancel.</summary>
-public sealed record CancelRequested
+public sealed record CancelRequested : IUserIntent
 {
     public Guid ExperimentId { get; init; }
     public string Actor { get; init; } = "";

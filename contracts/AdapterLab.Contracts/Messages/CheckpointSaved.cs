@@ -1,7 +1,7 @@
 namespace AdapterLab.Contracts.Messages;
 
 /// <summary>Agent → orchestrator: a checkpoint blob was uploaded (already stored and verified by the web API).</summary>
-public sealed record CheckpointSaved
+public sealed record CheckpointSaved : IAttemptReport
 {
     public Guid ExperimentId { get; init; }
     public int AttemptNumber { get; init; }

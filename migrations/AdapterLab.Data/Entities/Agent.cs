@@ -29,4 +29,8 @@ public sealed class AgentToken
     public string Hash { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
+    /// <summary>The token stops working at this time (null: never; rotation issues a new token before it comes).</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+    /// <summary>When the token last authenticated a request (updated at most once a minute).</summary>
+    public DateTimeOffset? LastUsedAt { get; set; }
 }

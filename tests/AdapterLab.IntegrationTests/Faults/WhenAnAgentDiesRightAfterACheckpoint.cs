@@ -15,7 +15,7 @@ public sealed class WhenAnAgentDiesRightAfterACheckpoint(FaultPlatform platform)
     public async Task Every_point_up_to_the_checkpoint_is_kept()
     {
         const int steps = 30;
-        await using var doomed = platform.StartAgentProcess("ckpt-" + Guid.NewGuid().ToString("N")[..6],
+        await using var doomed = await platform.StartAgentProcessAsync("ckpt-" + Guid.NewGuid().ToString("N")[..6],
             extra: new Dictionary<string, string?> { ["Agent:FlushSeconds"] = "600" });
         var id = await platform.SubmitAsync(FaultSpecs.Pretrain(steps: steps, seed: 7));
 
@@ -26,7 +26,7 @@ public sealed class WhenAnAgentDiesRightAfterACheckpoint(FaultPlatform platform)
         }, TimeSpan.FromMinutes(3), () => "no checkpoint from the first agent; its log:\n" + doomed.Log);
         doomed.Kill();
 
-        await using var rescuer = platform.StartAgentProcess("rescue-" + Guid.NewGuid().ToString("N")[..6]);
+        await using var rescuer = await platform.StartAgentProcessAsync("rescue-" + Guid.NewGuid().ToString("N")[..6]);
         await platform.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromMinutes(4));
 
         await using var check = platform.Db();

@@ -12,7 +12,7 @@ public sealed class WhenAnAgentIsKilledMidTraining(FaultPlatform platform)
     [Fact]
     public async Task The_run_resumes_on_another_agent_from_its_checkpoint()
     {
-        await using var doomed = platform.StartAgentProcess("doomed-" + Guid.NewGuid().ToString("N")[..6]);
+        await using var doomed = await platform.StartAgentProcessAsync("doomed-" + Guid.NewGuid().ToString("N")[..6]);
         var id = await platform.SubmitAsync(FaultSpecs.Pretrain(steps: 40));
 
         // Wait until the first agent has checkpointed at least once, then kill it without warning.
@@ -23,7 +23,7 @@ public sealed class WhenAnAgentIsKilledMidTraining(FaultPlatform platform)
         }, TimeSpan.FromMinutes(3), () => "no checkpoint from the first agent; its log:\n" + doomed.Log);
         doomed.Kill();
 
-        await using var rescuer = platform.StartAgentProcess("rescuer-" + Guid.NewGuid().ToString("N")[..6]);
+        await using var rescuer = await platform.StartAgentProcessAsync("rescuer-" + Guid.NewGuid().ToString("N")[..6]);
         await platform.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromMinutes(4));
 
         await using var db = platform.Db();

@@ -12,7 +12,7 @@ public sealed class WhenPostgresRestarts(FaultPlatform platform)
     [Fact]
     public async Task Services_recover_and_nothing_is_lost()
     {
-        await using var agent = platform.StartAgentProcess("pg-" + Guid.NewGuid().ToString("N")[..6]);
+        await using var agent = await platform.StartAgentProcessAsync("pg-" + Guid.NewGuid().ToString("N")[..6]);
         const int steps = 30;
         var id = await platform.SubmitAsync(FaultSpecs.Pretrain(steps: steps, seed: 5));
         await Eventually.TrueAsync(async () => (await platform.GetExperimentAsync(id)).GetProperty("step").GetInt64() >= 3,

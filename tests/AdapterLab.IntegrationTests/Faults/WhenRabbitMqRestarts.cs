@@ -12,7 +12,7 @@ public sealed class WhenRabbitMqRestarts(FaultPlatform platform)
     [Fact]
     public async Task Nothing_is_lost_or_duplicated()
     {
-        await using var agent = platform.StartAgentProcess("steady-" + Guid.NewGuid().ToString("N")[..6]);
+        await using var agent = await platform.StartAgentProcessAsync("steady-" + Guid.NewGuid().ToString("N")[..6]);
         var before = new List<Guid>
         {
             await platform.SubmitAsync(FaultSpecs.Pretrain(steps: 25, seed: 1)),

@@ -33,10 +33,13 @@ public class PlatformFixture : IAsyncLifetime
     /// <summary>The orchestrator host's services (e.g. its metric point writer).</summary>
     public IServiceProvider OrchestratorServices { get; private set; } = null!;
     protected string Prefix { get; } = $"t{Guid.NewGuid().ToString("N")[..8]}-";
-    protected Dictionary<string, string?> Settings { get; } = new();
+    /// <summary>This platform's queue and exchange prefix on the shared broker.</summary>
+    public string QueuePrefix => Prefix;
+    /// <summary>The settings every host of this platform starts with.</summary>
+    public Dictionary<string, string?> Settings { get; } = new();
 
     /// <summary>The servers this platform runs on (the shared test pair unless a fixture brings its own).</summary>
-    protected TestServers Servers { get; set; } = null!;
+    public TestServers Servers { get; protected set; } = null!;
 
     /// <summary>Whether an agent runs inside the test process from the start (fault tests start agent processes instead).</summary>
     protected virtual bool StartsInProcessAgent => true;
@@ -75,29 +78,35 @@ public class PlatformFixture : IAsyncLifetime
         if (StartsInProcessAgent) await StartAgentAsync(AgentId);
     }
 
-    /// <summary>Starts one more agent host in this process (its own id, queue and work directory).</summary>
-    public Task<WebApplication> StartAgentAsync(string agentId, string pool = "cpu", int slots = 1) =>
-        StartAsync(AgentApp.Create, "GpuAgent", AgentSettings(agentId, pool, slots));
+    /// <summary>Starts one more agent host in this process (its own id, broker identity, queue and work directory).</summary>
+    public async Task<WebApplication> StartAgentAsync(string agentId, string pool = "cpu", int slots = 1) =>
+        await StartAsync(AgentApp.Create, "GpuAgent", await AgentSettingsAsync(agentId, pool, slots));
 
     /// <summary>Starts an agent as a separate process (the real binary), which a test may kill; <paramref name="extra"/> overrides settings.</summary>
-    public AgentProcess StartAgentProcess(string agentId, string pool = "cpu", int slots = 1, IReadOnlyDictionary<string, string?>? extra = null)
+    public async Task<AgentProcess> StartAgentProcessAsync(string agentId, string pool = "cpu", int slots = 1, IReadOnlyDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>(Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal) || kv.Key.StartsWith("Agent:", StringComparison.Ordinal)));
-        foreach (var kv in AgentSettings(agentId, pool, slots)) settings[kv.Key] = kv.Value;
+        foreach (var kv in await AgentSettingsAsync(agentId, pool, slots)) settings[kv.Key] = kv.Value;
         foreach (var kv in extra ?? new Dictionary<string, string?>()) settings[kv.Key] = kv.Value;
         return AgentProcess.Start(agentId, settings);
     }
 
-    private Dictionary<string, string?> AgentSettings(string agentId, string pool, int slots) => new()
+    /// <summary>An agent's settings, its own broker user (<c>agent:&lt;id&gt;</c>, least privilege) included.</summary>
+    public async Task<Dictionary<string, string?>> AgentSettingsAsync(string agentId, string pool = "cpu", int slots = 1)
     {
-        ["Agent:Id"] = agentId,
-        ["Agent:Pool"] = pool,
-        ["Agent:Slots"] = slots.ToString(),
-        ["Agent:ApiUrl"] = WebAddress.ToString(),
-        ["Agent:Token"] = AgentToken,
-        ["Agent:DataRoot"] = Settings["Platform:DataRoot"],
-        ["Agent:WorkDirectory"] = Path.Combine(Path.GetTempPath(), "adapterlab-tests", Prefix, agentId),
-    };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Agent:Id"] = agentId,
+            ["Agent:Pool"] = pool,
+            ["Agent:Slots"] = slots.ToString(),
+            ["Agent:ApiUrl"] = WebAddress.ToString(),
+            ["Agent:Token"] = AgentToken,
+            ["Agent:DataRoot"] = Settings["Platform:DataRoot"],
+            ["Agent:WorkDirectory"] = Path.Combine(Path.GetTempPath(), "adapterlab-tests", Prefix, agentId),
+        };
+        foreach (var kv in await Servers.AgentBrokerSettingsAsync(Prefix, agentId)) settings[kv.Key] = kv.Value;
+        return settings;
+    }
 
     private async Task<WebApplication> StartAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> create, string name, Dictionary<string, string?>? extra = null)
     {

@@ -9,7 +9,8 @@ namespace AdapterLab.IntegrationTests.Infrastructure;
 /// fixture gets its own queue and exchange prefix). The shared pair comes from <c>./platform test</c>'s environment;
 /// fault-injection tests start a private pair they may restart (<see cref="PrivateServers"/>).
 /// </summary>
-public sealed record TestServers(string AdminConnectionString, string RabbitHost, int RabbitPort, string RabbitVirtualHost, string RabbitUser, string RabbitPassword)
+public sealed record TestServers(string AdminConnectionString, string RabbitHost, int RabbitPort, string RabbitVirtualHost, string RabbitUser, string RabbitPassword,
+    int RabbitManagementPort = 15672, string? RabbitAdminUser = null, string? RabbitAdminPassword = null)
 {
     public static TestServers FromEnvironment() => FromVariables(name => Environment.GetEnvironmentVariable(name));
 
@@ -19,7 +20,10 @@ public sealed record TestServers(string AdminConnectionString, string RabbitHost
         int.Parse(get("ADAPTERLAB_TEST_RABBITMQ_PORT") ?? "5672"),
         get("ADAPTERLAB_TEST_RABBITMQ_VHOST") ?? "/",
         get("ADAPTERLAB_TEST_RABBITMQ_USER") ?? "guest",
-        get("ADAPTERLAB_TEST_RABBITMQ_PASSWORD") ?? "guest");
+        get("ADAPTERLAB_TEST_RABBITMQ_PASSWORD") ?? "guest",
+        int.Parse(get("ADAPTERLAB_TEST_RABBITMQ_MGMT_PORT") ?? "15672"),
+        get("ADAPTERLAB_TEST_RABBITMQ_ADMIN_USER"),
+        get("ADAPTERLAB_TEST_RABBITMQ_ADMIN_PASSWORD"));
 
     /// <summary>Creates an empty database with the platform's schema; returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string purpose)
@@ -58,7 +62,11 @@ public sealed record TestServers(string AdminConnectionString, string RabbitHost
         }
     }
 
-    /// <summary>Broker settings for one isolated platform instance (its own queue and exchange prefix).</summary>
+    /// <summary>
+    /// Broker settings for one isolated platform instance (its own queue and exchange prefix). The services use the test
+    /// user, and each side is told that it is the web's and the orchestrator's identity; agents get their own
+    /// (<see cref="AgentBrokerSettingsAsync"/>).
+    /// </summary>
     public Dictionary<string, string?> RabbitSettings(string prefix) => new()
     {
         ["RabbitMq:Host"] = RabbitHost,
@@ -67,5 +75,20 @@ public sealed record TestServers(string AdminConnectionString, string RabbitHost
         ["RabbitMq:Username"] = RabbitUser,
         ["RabbitMq:Password"] = RabbitPassword,
         ["RabbitMq:QueuePrefix"] = prefix,
+        ["Orchestrator:WebBrokerUsers:0"] = RabbitUser,
+        ["Agent:OrchestratorBrokerUsers:0"] = RabbitUser,
     };
+
+    /// <summary>
+    /// The broker credentials of one agent: its own user <c>agent:&lt;id&gt;</c> with the least privilege of an agent on
+    /// this prefix (<see cref="AdapterLab.Messaging.BrokerPermissions.Agent"/>), created or updated through the
+    /// management API with the test run's administrator.
+    /// </summary>
+    public async Task<Dictionary<string, string?>> AgentBrokerSettingsAsync(string prefix, string agentId)
+    {
+        var user = AdapterLab.Messaging.SenderIdentity.AgentUser(agentId);
+        var password = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(RabbitPassword + "|" + user)))[..32];
+        await BrokerAdmin.PutUserAsync(this, user, password, AdapterLab.Messaging.BrokerPermissions.Agent(prefix, agentId));
+        return new Dictionary<string, string?> { ["RabbitMq:Username"] = user, ["RabbitMq:Password"] = password };
+    }
 }

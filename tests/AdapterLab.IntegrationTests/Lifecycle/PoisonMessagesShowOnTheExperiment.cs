@@ -14,8 +14,12 @@ public sealed class PoisonMessagesShowOnTheExperiment(SharedPlatform platform)
     [Fact]
     public async Task The_reason_is_recorded_in_the_audit_log()
     {
-        var bus = platform.WebServices.GetRequiredService<IBus>();
-        await bus.Publish(new AttemptProgressed
+        // Published as the agent that held the attempt (its own broker identity): anyone else's report is refused before it
+        // could be processed at all.
+        var settings = new Dictionary<string, string?>(platform.Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)));
+        foreach (var kv in await platform.AgentSettingsAsync(platform.AgentId)) if (kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)) settings[kv.Key] = kv.Value;
+        await using var agent = await AgentBus.StartAsync(settings);
+        await agent.Bus.Publish(new AttemptProgressed
         {
             ExperimentId = platform.PretrainId,
             AttemptNumber = 1,

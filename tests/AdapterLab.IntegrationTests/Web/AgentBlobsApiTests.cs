@@ -49,6 +49,29 @@ public sealed class AgentBlobsApiTests(WebAppFixture web) : IClassFixture<WebApp
     }
 
     [Fact]
+    public async Task An_upload_over_the_cap_is_a_413_whether_declared_or_streamed_and_nothing_is_stored()
+    {
+        // The fixture caps uploads at 8 MiB.
+        var bytes = RandomNumberGenerator.GetBytes(9 * 1024 * 1024);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var before = await CountAsync();
+        using var agent = web.AsAgent();
+        using var declared = await agent.PutAsync($"/api/agent/blobs/{hash}", Octets(bytes));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, declared.StatusCode);
+        Assert.Equal("application/problem+json", declared.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Agents:MaxUploadBytes", await declared.Content.ReadAsStringAsync());
+        // Chunked transfer: no Content-Length, the cap is enforced on the bytes received.
+        var streamed = new StreamContent(new MemoryStream(bytes));
+        streamed.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/agent/blobs/{hash}") { Content = streamed };
+        request.Headers.TransferEncodingChunked = true;
+        using var chunked = await agent.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunked.StatusCode);
+        Assert.Equal(before, await CountAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.GetAsync($"/api/agent/blobs/{hash}")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_malformed_hash_is_a_400()
     {
         using var agent = web.AsAgent();

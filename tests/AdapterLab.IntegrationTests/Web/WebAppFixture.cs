@@ -37,6 +37,7 @@ public sealed class WebAppFixture : IAsyncLifetime
         settings["ADAPTERLAB_BOOTSTRAP_API_KEY"] = AdminKey;
         settings["ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN"] = AgentToken;
         settings["Logging:LogLevel:Default"] = "Warning";
+        settings["Agents:MaxUploadBytes"] = (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture);
         _app = WebApp.Create([], b =>
         {
             b.WebHost.UseUrls("http://127.0.0.1:0");

@@ -1,0 +1,160 @@
+using System.Text;
+using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Contracts.Messages;
+using AdapterLab.IntegrationTests.Infrastructure;
+using AdapterLab.IntegrationTests.Lifecycle;
+using AdapterLab.Messaging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace AdapterLab.IntegrationTests.Security;
+
+/// <summary>A platform whose agent (A) can be held at its first blob download, so its attempt stays put while B forges.</summary>
+public sealed class AgentBoundaryPlatform : PlatformFixture
+{
+    public BlobDownloadGate Gate { get; } = new();
+
+    protected override void ConfigureHost(string name, WebApplicationBuilder builder)
+    {
+        if (name == "GpuAgent") builder.Services.ConfigureHttpClientDefaults(c => c.AddHttpMessageHandler(() => new BlobDownloadGate.Handler(Gate)));
+    }
+}
+
+/// <summary>
+/// Tried as an attacker holding agent B's credentials: B forges agent A's reports about A's attempt, announces itself as
+/// A or on A's queue, stops A, forges its user_id, reads A's queue and sends users' intent. Every message is refused —
+/// by the broker or, for what B may publish, by the orchestrator, which audits it with B's identity — and A's experiment
+/// ends exactly as it would have alone.
+/// </summary>
+public sealed class AgentBoundaryTests(AgentBoundaryPlatform platform) : IClassFixture<AgentBoundaryPlatform>
+{
+    [Fact]
+    public async Task Every_forgery_by_another_agent_is_refused_and_audited_and_the_victim_finishes_untouched()
+    {
+        var backbone = "bnd-" + Guid.NewGuid().ToString("N")[..6];
+        var pretrain = await platform.SubmitAsync(Specs.Pretrain(backbone, steps: 2));
+        await platform.WaitForStatusAsync(pretrain, "Succeeded", TimeSpan.FromMinutes(4));
+
+        var forgerId = "forger-" + Guid.NewGuid().ToString("N")[..6];
+        var forgerSettings = new Dictionary<string, string?>(platform.Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)));
+        foreach (var kv in await platform.AgentSettingsAsync(forgerId)) if (kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)) forgerSettings[kv.Key] = kv.Value;
+
+        platform.Gate.Close();
+        Guid victim;
+        try
+        {
+            victim = await platform.SubmitAsync(Specs.Adapt(backbone, steps: 4));
+            await Eventually.TrueAsync(() => Task.FromResult(platform.Gate.Waiting > 0), TimeSpan.FromMinutes(2), () => "agent A never started on the victim");
+            await platform.WaitForStatusAsync(victim, "Running", TimeSpan.FromSeconds(30));
+            await using (var db = platform.Db())
+                Assert.Equal(platform.AgentId, (await db.Attempts.AsNoTracking().SingleAsync(a => a.ExperimentId == victim)).AgentId);
+
+            var a = platform.AgentId;
+            var aQueue = QueueNames.Agent(platform.QueuePrefix, a);
+            var now = DateTimeOffset.UtcNow;
+            await using (var forger = await AgentBus.StartAsync(forgerSettings))
+            {
+                var bus = forger.Bus;
+                await bus.Publish(new AttemptStarted { ExperimentId = victim, AttemptNumber = 1, AgentId = a, StartedAt = now, TotalSteps = 4 });
+                await bus.Publish(new AttemptStarted { ExperimentId = victim, AttemptNumber = 1, AgentId = forgerId, StartedAt = now, TotalSteps = 4 });
+                await bus.Publish(new AttemptProgressed
+                {
+                    ExperimentId = victim, AttemptNumber = 1, Step = 9999, TotalSteps = 4,
+                    Points = [new MetricPoint(9999, "train", "classification", "textured", "forged", 1.0)],
+                });
+                await bus.Publish(new AttemptHeartbeat { ExperimentId = victim, AttemptNumber = 1, AgentId = a, Step = 9999, SentAt = now });
+                await bus.Publish(new CheckpointSaved { ExperimentId = victim, AttemptNumber = 1, Step = 9999, BlobHash = new string('f', 64), SizeBytes = 1 });
+                await bus.Publish(new AttemptSucceeded
+                {
+                    ExperimentId = victim, AttemptNumber = 1, Step = 4, FinishedAt = now, BackboneBlob = new string('e', 64),
+                    Results = [new FinalResult("test", "classification", "fog", "accuracy", 0.999)],
+                });
+                await bus.Publish(new AttemptFailed { ExperimentId = victim, AttemptNumber = 1, Reason = "forged", FailedAt = now });
+                await bus.Publish(new AgentAnnounced { AgentId = a, QueueName = aQueue, Slots = 1, FreeSlots = 1, SentAt = now, Running = [new RunningAttempt(victim, 1, 0)] });
+                await bus.Publish(new AgentAnnounced { AgentId = forgerId, QueueName = aQueue, Slots = 4, FreeSlots = 4, SentAt = now });
+                await bus.Publish(new AgentStopping { AgentId = a });
+            }
+
+            // Ten forgeries, each audited with the forger's broker identity.
+            await Eventually.TrueAsync(async () =>
+            {
+                await using var db = platform.Db();
+                return await db.RefusedMessages.CountAsync(r => r.Sender == SenderIdentity.AgentUser(forgerId)) >= 10;
+            }, TimeSpan.FromMinutes(1), () => "not every forgery was refused and audited");
+            await using (var db = platform.Db())
+            {
+                var refused = await db.RefusedMessages.AsNoTracking().Where(r => r.Sender == SenderIdentity.AgentUser(forgerId)).ToListAsync();
+                Assert.Equal(10, refused.Count);
+                Assert.Equal(
+                    ["AgentAnnounced", "AgentStopping", "AttemptFailed", "AttemptHeartbeat", "AttemptProgressed", "AttemptStarted", "AttemptSucceeded", "CheckpointSaved"],
+                    refused.Select(r => r.MessageType).Distinct().Order().ToList());
+                Assert.All(refused.Where(r => r.MessageType.StartsWith("Attempt") || r.MessageType == "CheckpointSaved"), r => Assert.Equal(victim, r.ExperimentId));
+                Assert.Contains(refused, r => r.Reason.Contains("held by another agent"));
+                Assert.Contains(refused, r => r.Reason.Contains("not its own"));
+                // Nothing of it was applied: A still serves, the victim still runs.
+                Assert.False((await db.Agents.AsNoTracking().SingleAsync(x => x.Id == a)).Stopped);
+                Assert.Equal(ExperimentStatus.Running, (await db.Experiments.AsNoTracking().SingleAsync(x => x.Id == victim)).Status);
+                Assert.False(await db.Agents.AnyAsync(x => x.Id == forgerId));
+            }
+
+            // What the broker itself refuses B: a user_id that is not its own, A's queue, and users' intent.
+            var factory = new ConnectionFactory
+            {
+                HostName = platform.Servers.RabbitHost, Port = platform.Servers.RabbitPort, VirtualHost = platform.Servers.RabbitVirtualHost,
+                UserName = forgerSettings["RabbitMq:Username"]!, Password = forgerSettings["RabbitMq:Password"]!,
+            };
+            await using var connection = await factory.CreateConnectionAsync();
+            var reportExchange = platform.QueuePrefix + "AdapterLab.Contracts.Messages:AttemptHeartbeat";
+            Assert.Equal(406, await RefusedAsync(connection, ch => ch.BasicPublishAsync(reportExchange, "", false,
+                new BasicProperties { UserId = SenderIdentity.AgentUser(a) }, Encoding.UTF8.GetBytes("{}")).AsTask()));
+            Assert.Equal(403, await RefusedAsync(connection, ch => ch.BasicGetAsync(aQueue, autoAck: true)));
+            Assert.Equal(403, await RefusedAsync(connection, ch => ch.BasicPublishAsync(aQueue, "", false,
+                new BasicProperties { UserId = SenderIdentity.AgentUser(forgerId) }, Encoding.UTF8.GetBytes("{}")).AsTask()));
+            Assert.Equal(403, await RefusedAsync(connection, ch => ch.BasicPublishAsync(platform.QueuePrefix + "AdapterLab.Contracts.Messages:CancelRequested", "", false,
+                new BasicProperties { UserId = SenderIdentity.AgentUser(forgerId) }, Encoding.UTF8.GetBytes("{}")).AsTask()));
+        }
+        finally
+        {
+            platform.Gate.Open();
+        }
+
+        // A finishes its attempt as it would have alone.
+        await platform.WaitForStatusAsync(victim, "Succeeded", TimeSpan.FromMinutes(3));
+        await using var check = platform.Db();
+        var results = await check.FinalResults.AsNoTracking().Where(r => r.ExperimentId == victim).ToListAsync();
+        Assert.NotEmpty(results);
+        Assert.DoesNotContain(results, r => r.Value == 0.999);
+        Assert.False(await check.MetricPoints.AnyAsync(p => p.ExperimentId == victim && (p.Step == 9999 || p.Name == "forged")));
+        Assert.False(await check.Checkpoints.AnyAsync(c => c.ExperimentId == victim && c.BlobHash == new string('f', 64)));
+        var transitions = await check.StateTransitions.Where(t => t.ExperimentId == victim).OrderBy(t => t.Id).ToListAsync();
+        Assert.Equal(["Queued", "Dispatched", "Running", "Succeeded"], transitions.Select(t => t.To));
+        Assert.All(transitions, t => Assert.DoesNotContain("forged", t.Reason ?? ""));
+    }
+
+    /// <summary>Runs one operation on a fresh channel and returns the AMQP code with which the broker closed it.</summary>
+    private static async Task<int> RefusedAsync(IConnection connection, Func<IChannel, Task> operation)
+    {
+        var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        int code = 0;
+        try
+        {
+            await operation(channel);
+            // A refused publish closes the channel asynchronously; the next round trip observes it.
+            for (int i = 0; i < 50 && channel.IsOpen; i++) await Task.Delay(100);
+            if (channel.IsOpen) await channel.QueueDeclarePassiveAsync("amq.nonexistent-probe");
+        }
+        catch (Exception ex) when (ex is OperationInterruptedException or AlreadyClosedException or PublishException)
+        {
+            if (ex is OperationInterruptedException { ShutdownReason: { } reason }) code = reason.ReplyCode;
+        }
+        finally
+        {
+            if (code == 0 && channel.CloseReason is { } reason) code = reason.ReplyCode;
+            await channel.DisposeAsync();
+        }
+        return code;
+    }
+}
