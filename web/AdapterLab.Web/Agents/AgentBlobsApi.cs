@@ -8,10 +8,15 @@ namespace AdapterLab.Web.Agents;
 
 /// <summary>
 /// <c>/api/agent/blobs/{sha256}</c>: agents (agent token, not API keys) upload and download checkpoints, streamed so that
-/// neither a message size limit nor memory bounds a checkpoint.
+/// neither a message size limit nor memory bounds a checkpoint. Uploads are capped by <c>Agents:MaxUploadBytes</c>
+/// (default 16 GiB): a larger declared length is refused with 413 before any byte is stored, and a body that grows past
+/// the cap is cut off with 413 and its partial chunks rolled back.
 /// </summary>
 public static partial class AgentBlobsApi
 {
+    public const string MaxUploadSetting = "Agents:MaxUploadBytes";
+    public const long DefaultMaxUploadBytes = 16L * 1024 * 1024 * 1024;
+
     [GeneratedRegex("^[0-9a-f]{64}$")]
     private static partial Regex Sha256Pattern();
 
@@ -19,7 +24,7 @@ public static partial class AgentBlobsApi
     {
         var blobs = app.MapGroup("/api/agent/blobs").WithTags("Agent").RequireAuthorization(Scopes.AgentPolicy);
         blobs.MapPut("/{sha256}", Put).WithName("PutBlob")
-            .WithSummary("Upload a blob whose bytes must hash to {sha256} (streamed, no size limit)")
+            .WithSummary("Upload a blob whose bytes must hash to {sha256} (streamed; at most Agents:MaxUploadBytes, else 413)")
             // No Accepts metadata: it would make routing refuse uploads without an octet-stream content type (415).
             .WithMetadata(new Microsoft.AspNetCore.Mvc.DisableRequestSizeLimitAttribute());
         blobs.MapGet("/{sha256}", Get).WithName("GetBlob")
@@ -33,18 +38,26 @@ public static partial class AgentBlobsApi
         string sha256, HttpContext http, BlobStore store, CancellationToken ct)
     {
         if (!Sha256Pattern().IsMatch(sha256)) return BadHash(sha256);
-        // Stream straight from the request into chunk rows: the body is never held in memory as a whole.
+        long cap = http.RequestServices.GetRequiredService<IConfiguration>().GetValue(MaxUploadSetting, DefaultMaxUploadBytes);
+        if (http.Request.ContentLength > cap) return TooLarge(http.Request.ContentLength.Value, cap);
+        // Stream straight from the request into chunk rows: the body is never held in memory as a whole. The server
+        // enforces the cap on the bytes actually received (a chunked body declares no length).
         var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = null;
+        if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = cap;
+        var body = new CappedStream(http.Request.Body, cap);
         try
         {
-            var (hash, size, created) = await store.PutAsync(http.Request.Body, sha256, ct);
+            var (hash, size, created) = await store.PutAsync(body, sha256, ct);
             var view = new BlobView(hash, size);
             return created ? TypedResults.Created($"/api/agent/blobs/{hash}", view) : TypedResults.Ok(view);
         }
         catch (BlobIntegrityException ex)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Hash mismatch", detail: ex.Message);
+        }
+        catch (Exception ex) when (body.Exceeded || ex is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        {
+            return TooLarge(null, cap);
         }
     }
 
@@ -88,6 +101,42 @@ public static partial class AgentBlobsApi
         http.Response.ContentLength = blob.SizeBytes;
         http.Response.Headers.ETag = $"\"{sha256}\"";
         return TypedResults.Ok();
+    }
+
+    private static ProblemHttpResult TooLarge(long? declared, long cap) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Blob too large",
+            detail: (declared is { } d ? $"{d:N0} bytes declared; " : "the body grew past the limit; ") + $"uploads are limited to {cap:N0} bytes ({MaxUploadSetting})");
+
+    /// <summary>Fails the read that would take the body past <paramref name="cap"/> bytes (the in-process test server enforces no body limit).</summary>
+    private sealed class CappedStream(Stream inner, long cap) : Stream
+    {
+        private long read;
+        public bool Exceeded { get; private set; }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => read; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int n)
+        {
+            read += n;
+            if (read > cap)
+            {
+                Exceeded = true;
+                throw new IOException($"upload larger than {cap:N0} bytes");
+            }
+            return n;
+        }
     }
 
     private static ProblemHttpResult BadHash(string sha256) =>
