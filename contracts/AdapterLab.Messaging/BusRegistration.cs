@@ -29,19 +29,7 @@ public static class BusRegistration
                     h.PublisherConfirmation = true;
                     h.RequestedConnectionTimeout(TimeSpan.FromSeconds(10));
                 });
-                if (options.QueuePrefix.Length > 0)
-                {
-                    // Exchanges too, not only queues: two platforms sharing a vhost (parallel test runs) never see each other's messages.
-                    cfg.MessageTopology.SetEntityNameFormatter(new PrefixEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter, options.QueuePrefix));
-                }
-                // The sender-kind interfaces are for the receiving side's checks, not for routing: no exchanges of their own.
-                cfg.Publish<AdapterLab.Contracts.Messages.IAttemptReport>(p => p.Exclude = true);
-                cfg.Publish<AdapterLab.Contracts.Messages.IAgentReport>(p => p.Exclude = true);
-                cfg.Publish<AdapterLab.Contracts.Messages.IUserIntent>(p => p.Exclude = true);
-                // Every message carries this process's broker user as its AMQP user_id, which RabbitMQ validates: the
-                // receiving side knows who sent it (SenderIdentity).
-                cfg.ConfigureSend(s => s.UseExecute(c => SenderIdentity.Stamp(c, options.Username)));
-                cfg.ConfigurePublish(p => p.UseExecute(c => SenderIdentity.Stamp(c, options.Username)));
+                ApplyConventions(cfg, options.Username, options.QueuePrefix);
                 cfg.UseMessageRetry(r => r.Exponential(8, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
                 foreach (var hook in ctx.GetServices<IBusConfigurationHook>()) hook.Configure(ctx, cfg);
                 endpoints?.Invoke(ctx, cfg, options);
@@ -54,5 +42,23 @@ public static class BusRegistration
             o.StopTimeout = TimeSpan.FromSeconds(15);
         });
         return services;
+    }
+
+    /// <summary>
+    /// What every bus that talks to the platform needs, whether built here or by hand (the bench's simulated agents): the
+    /// entity prefix (two platforms sharing a vhost — parallel test runs — never see each other's messages, exchanges
+    /// included), no exchanges for the sender-kind interfaces (they are for the receiving side's checks, not routing; an
+    /// agent may not declare them), and the broker user stamped into every message's user_id (RabbitMQ validates it:
+    /// the receiving side knows who sent it, <see cref="SenderIdentity"/>).
+    /// </summary>
+    public static void ApplyConventions(IRabbitMqBusFactoryConfigurator cfg, string brokerUser, string queuePrefix)
+    {
+        if (queuePrefix.Length > 0)
+            cfg.MessageTopology.SetEntityNameFormatter(new PrefixEntityNameFormatter(cfg.MessageTopology.EntityNameFormatter, queuePrefix));
+        cfg.Publish<AdapterLab.Contracts.Messages.IAttemptReport>(p => p.Exclude = true);
+        cfg.Publish<AdapterLab.Contracts.Messages.IAgentReport>(p => p.Exclude = true);
+        cfg.Publish<AdapterLab.Contracts.Messages.IUserIntent>(p => p.Exclude = true);
+        cfg.ConfigureSend(s => s.UseExecute(c => SenderIdentity.Stamp(c, brokerUser)));
+        cfg.ConfigurePublish(p => p.UseExecute(c => SenderIdentity.Stamp(c, brokerUser)));
     }
 }

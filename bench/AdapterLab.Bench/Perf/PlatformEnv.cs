@@ -27,6 +27,11 @@ public static class PlatformEnv
         };
     }
 
+    /// <summary>Simulated agents' broker identities (<c>ADAPTERLAB_BENCH_AGENTS</c>: "id=password …", created by <c>./platform bench</c>).</summary>
+    public static List<(string AgentId, string Password)> BenchAgents() =>
+        (Environment.GetEnvironmentVariable("ADAPTERLAB_BENCH_AGENTS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2)).Where(p => p.Length == 2).Select(p => (p[0], p[1])).ToList();
+
     public static string RequireDatabase() => Database
         ?? throw new InvalidOperationException("ADAPTERLAB_BENCH_DB is not set (./platform bench sets it to the platform database's owner connection)");
 

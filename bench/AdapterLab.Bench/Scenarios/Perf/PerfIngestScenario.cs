@@ -26,23 +26,34 @@ public sealed class PerfIngestScenario(PlatformClient client, string resultsDir,
         int agents = 4, messagesPerAgent = quick ? 50 : 400, pointsPerMessage = 50;
         int repeats = quick ? 1 : 3;
         var o = PlatformEnv.Rabbit() ?? throw new InvalidOperationException("RabbitMq__* is not set (./platform bench sets it)");
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        // Each simulated agent publishes as its own broker identity (the orchestrator accepts a report only from the
+        // agent holding the attempt), through a bus of its own, stamped like the agent's.
+        var identities = PlatformEnv.BenchAgents();
+        if (identities.Count < agents) throw new InvalidOperationException($"ADAPTERLAB_BENCH_AGENTS names {identities.Count} simulated agents, {agents} needed (./platform bench perf-ingest creates them)");
+        var buses = new List<IBusControl>();
+        foreach (var (agentId, password) in identities.Take(agents))
         {
-            cfg.Host(o.Host, (ushort)o.Port, o.VirtualHost, h =>
+            var user = AdapterLab.Messaging.SenderIdentity.AgentUser(agentId);
+            var b = Bus.Factory.CreateUsingRabbitMq(cfg =>
             {
-                h.Username(o.Username);
-                h.Password(o.Password);
-                h.PublisherConfirmation = true;
+                cfg.Host(o.Host, (ushort)o.Port, o.VirtualHost, h =>
+                {
+                    h.Username(user);
+                    h.Password(password);
+                    h.PublisherConfirmation = true;
+                });
+                AdapterLab.Messaging.BusRegistration.ApplyConventions(cfg, user, "");
             });
-        });
-        await bus.StartAsync(ct);
+            await b.StartAsync(ct);
+            buses.Add(b);
+        }
         var rates = new List<double>();
         var publishRates = new List<double>();
         try
         {
             for (int r = 0; r < repeats; r++)
             {
-                var ids = await CreateRunningExperimentsAsync(agents, ct);
+                var ids = await CreateRunningExperimentsAsync(identities.Take(agents).Select(i => i.AgentId).ToList(), ct);
                 try
                 {
                     long expected = (long)agents * messagesPerAgent * pointsPerMessage;
@@ -59,7 +70,7 @@ public sealed class PerfIngestScenario(PlatformClient client, string resultsDir,
                                 long step = (long)m * pointsPerMessage + p + 1;
                                 points.Add(new MetricPoint(step, "train", "classification", "synthetic", "loss", 1.0 / step));
                             }
-                            inflight.Add(bus.Publish(new AttemptProgressed
+                            inflight.Add(buses[a].Publish(new AttemptProgressed
                             {
                                 ExperimentId = id, AttemptNumber = 1, Step = (long)(m + 1) * pointsPerMessage, TotalSteps = (long)messagesPerAgent * pointsPerMessage,
                                 Points = points, ImagesPerSecond = 100,
@@ -94,7 +105,7 @@ public sealed class PerfIngestScenario(PlatformClient client, string resultsDir,
         }
         finally
         {
-            await bus.StopAsync(CancellationToken.None);
+            foreach (var b in buses) await b.StopAsync(CancellationToken.None);
         }
         var landedRate = Distribution.Of(rates);
         var publishRate = Distribution.Of(publishRates);
@@ -107,10 +118,10 @@ public sealed class PerfIngestScenario(PlatformClient client, string resultsDir,
         await report.WriteAsync(resultsDir, ct);
     }
 
-    /// <summary>Experiments in Running with a current attempt 1 on a fictitious agent (pool bench-ingest, lease a day out), so the consumer's attempt fence accepts their progress.</summary>
-    private static async Task<Guid[]> CreateRunningExperimentsAsync(int n, CancellationToken ct)
+    /// <summary>Experiments in Running, one per simulated agent, each with a current attempt 1 held by that agent (pool bench-ingest, lease a day out), so the orchestrator's sender check and attempt fence accept their progress.</summary>
+    private static async Task<Guid[]> CreateRunningExperimentsAsync(IReadOnlyList<string> agentIds, CancellationToken ct)
     {
-        var ids = Enumerable.Range(0, n).Select(_ => Guid.CreateVersion7()).ToArray();
+        var ids = agentIds.Select(_ => Guid.CreateVersion7()).ToArray();
         await using var conn = await PlatformEnv.OpenAsync(ct);
         var spec = AdapterLab.Contracts.Specs.SpecJson.Serialize(new AdapterLab.Contracts.Specs.ExperimentSpec
         {
@@ -120,15 +131,16 @@ public sealed class PerfIngestScenario(PlatformClient client, string resultsDir,
             Data = new AdapterLab.Contracts.Specs.DataSpec { LabelFamily = "object-count", SourceDomain = "synthetic" },
             Resources = new AdapterLab.Contracts.Specs.ResourcesSpec { Pool = "bench-ingest" },
         });
-        foreach (var id in ids)
+        foreach (var (id, agent) in ids.Zip(agentIds))
         {
             await using var cmd = new NpgsqlCommand("""
                 INSERT INTO experiments (id, name, kind, method, preset, dataset, label_family, source_domain, target_domains, tasks, setting, seed, spec_json, spec_hash, configuration_hash, status, priority, pool, tags, submitted_at, updated_at, started_at, attempt_count, step, total_steps, trainable_parameters, total_parameters, cancel_requested, training_failure_retries)
                 VALUES (@id, 'bench: ingest', 'adapt', 'adaptformer', 'vit-lab-s', 'shapesworld', 'object-count', 'synthetic', '{}', '{classification}', 'single-task', 1, @spec, md5(@id::text), md5(@id::text), 'Running', 0, 'bench-ingest', '{bench,perf-ingest}', now(), now(), now(), 1, 0, 0, 0, 0, false, 0);
                 INSERT INTO attempts (experiment_id, number, agent_id, status, dispatched_at, started_at, lease_expires_at, step, start_step)
-                VALUES (@id, 1, 'bench-ingest', 'Running', now(), now(), now() + interval '1 day', 0, 0);
+                VALUES (@id, 1, @agent, 'Running', now(), now(), now() + interval '1 day', 0, 0);
                 """, conn);
             cmd.Parameters.AddWithValue("id", id);
+            cmd.Parameters.AddWithValue("agent", agent);
             cmd.Parameters.Add(new NpgsqlParameter("spec", NpgsqlDbType.Jsonb) { Value = spec });
             await cmd.ExecuteNonQueryAsync(ct);
         }
