@@ -125,8 +125,7 @@ public sealed class EveryMethodTrainsThroughThePlatform(SharedPlatform platform)
 
     private string DataRoot()
     {
-        var settings = (Dictionary<string, string?>)typeof(PlatformFixture).GetProperty("Settings", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(platform)!;
-        var root = settings["Platform:DataRoot"]!;
+        var root = platform.Settings["Platform:DataRoot"]!;
         Directory.CreateDirectory(root);
         return root;
     }

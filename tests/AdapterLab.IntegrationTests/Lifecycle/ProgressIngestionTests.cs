@@ -81,7 +81,8 @@ public sealed class ProgressIngestionTests(SharedPlatform platform) : IAsyncLife
     public async Task Reports_delivered_twice_over_the_broker_store_each_point_once()
     {
         var id = await CreateRunningAsync(attempt: 1);
-        var bus = platform.WebServices.GetRequiredService<IBus>();
+        await using var agent = await AgentBusAsync();
+        var bus = agent.Bus;
         var reports = Enumerable.Range(0, 40).Select(i => Report(id, 1, from: i * 25 + 1, to: i * 25 + 25, value: s => 1.0 / s)).ToList();
         // Every report twice, all at once: the orchestrator groups what arrives together.
         await Task.WhenAll(reports.Concat(reports).Select(r => bus.Publish(r)));
@@ -111,12 +112,13 @@ public sealed class ProgressIngestionTests(SharedPlatform platform) : IAsyncLife
 
         // What an older orchestrator left on the broker: reports also reach the lifecycle queue, which skips them.
         await channel.ExchangeBindAsync(lifecycle, source, "");
-        await bus.Publish(Report(id, 1, from: 1, to: 5, value: s => s));
+        await using var agent = await AgentBusAsync();
+        await agent.Bus.Publish(Report(id, 1, from: 1, to: 5, value: s => s));
         await Eventually.TrueAsync(async () => await SkippedAsync() == 1, TimeSpan.FromSeconds(30), () => "the old binding did not deliver to the lifecycle queue");
 
         var cleanup = new LegacyProgressBinding(bus, rabbit, Microsoft.Extensions.Logging.Abstractions.NullLogger<LegacyProgressBinding>.Instance);
         Assert.True(await cleanup.RemoveAsync(CancellationToken.None));
-        await bus.Publish(Report(id, 1, from: 6, to: 10, value: s => s));
+        await agent.Bus.Publish(Report(id, 1, from: 6, to: 10, value: s => s));
         await Eventually.TrueAsync(async () =>
         {
             await using var db = platform.Db();
@@ -138,6 +140,16 @@ public sealed class ProgressIngestionTests(SharedPlatform platform) : IAsyncLife
             }
         }
     }
+
+    /// <summary>A bus with the broker identity of the (fictitious) agent that holds these tests' attempts: the orchestrator accepts progress only from it.</summary>
+    private async Task<AgentBus> AgentBusAsync()
+    {
+        var settings = new Dictionary<string, string?>(platform.Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)));
+        foreach (var kv in await platform.AgentSettingsAsync(Agent)) if (kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)) settings[kv.Key] = kv.Value;
+        return await AgentBus.StartAsync(settings);
+    }
+
+    private const string Agent = "progress-test";
 
     private static AttemptProgressed Report(Guid id, int attempt, int from, int to, Func<int, double> value) => new()
     {

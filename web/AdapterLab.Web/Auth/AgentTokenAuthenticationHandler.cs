@@ -7,7 +7,10 @@ using Microsoft.Extensions.Options;
 
 namespace AdapterLab.Web.Auth;
 
-/// <summary>Authenticates agents by <c>Authorization: Bearer &lt;token&gt;</c> against hashed, non-revoked agent tokens.</summary>
+/// <summary>
+/// Authenticates agents by <c>Authorization: Bearer &lt;token&gt;</c> against hashed agent tokens that are neither revoked
+/// nor expired, and records the token's last use (at most once a minute: one cheap conditional UPDATE).
+/// </summary>
 public sealed class AgentTokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
     IDbContextFactory<PlatformDbContext> dbFactory)
@@ -26,9 +29,17 @@ public sealed class AgentTokenAuthenticationHandler(
         await using var db = await dbFactory.CreateDbContextAsync(Context.RequestAborted);
         var row = await db.AgentTokens.AsNoTracking()
             .Where(t => t.Hash == hash && t.RevokedAt == null)
-            .Select(t => new { t.Id, t.Name })
+            .Select(t => new { t.Id, t.Name, t.ExpiresAt, t.LastUsedAt })
             .SingleOrDefaultAsync(Context.RequestAborted);
         if (row is null) return AuthenticateResult.Fail("invalid or revoked agent token");
+        var now = DateTimeOffset.UtcNow;
+        if (row.ExpiresAt <= now) return AuthenticateResult.Fail("expired agent token");
+        if (row.LastUsedAt is null || row.LastUsedAt < now.AddMinutes(-1))
+        {
+            var stale = now.AddMinutes(-1);
+            await db.AgentTokens.Where(t => t.Id == row.Id && (t.LastUsedAt == null || t.LastUsedAt < stale))
+                .ExecuteUpdateAsync(u => u.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
+        }
         var identity = new ClaimsIdentity(
         [
             new Claim(ClaimTypes.NameIdentifier, row.Id.ToString()),
