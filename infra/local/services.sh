@@ -142,10 +142,10 @@ orchestrator_env() {
   rabbit_env_for orchestrator
 }
 
-# agent_token N ID: the first agent uses the bootstrap token; every further agent gets a token of its own, issued by
-# the web API with the local admin key (kept in .local/secrets/agent-token-ID and reused when the agent restarts).
+# agent_token N ID: every agent gets a token of its own, issued under its id by the web API with the local admin key
+# (kept in .local/secrets/agent-token-ID and reused when the agent restarts): a token opens only what its agent's leases
+# name. The bootstrap agent token (.local/secrets/agent-token) belongs to no running agent; the bench uses it.
 agent_token() {
-  if [[ "$1" == 1 ]]; then secret_get agent-token; return; fi
   local file="$SECRETS_DIR/agent-token-$2" body
   if [[ ! -s "$file" ]]; then
     body="$(curl -fsS -X POST "http://127.0.0.1:$ADAPTERLAB_WEB_PORT/api/agent-tokens" -H "X-Api-Key: $(local_api_key)" \

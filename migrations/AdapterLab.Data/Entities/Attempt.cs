@@ -20,6 +20,8 @@ public sealed class Attempt
     public string? ResumeBlob { get; set; }
     /// <summary>Backbone checkpoint hash pinned at dispatch.</summary>
     public string? BackboneBlob { get; set; }
+    /// <summary>A trained model's weights the attempt starts from (evaluation, zero-shot transfer), pinned at dispatch.</summary>
+    public string? ModelBlob { get; set; }
     /// <summary>Provenance JSON (jsonb): spec hash, backbone hash, generator version, git commit, packages, device, seed, host.</summary>
     public string? ProvenanceJson { get; set; }
     public string? FailureReason { get; set; }

@@ -283,6 +283,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lease_expires_at");
 
+                    b.Property<string>("ModelBlob")
+                        .HasColumnType("text")
+                        .HasColumnName("model_blob");
+
                     b.Property<int>("Number")
                         .HasColumnType("integer")
                         .HasColumnName("number");

@@ -147,6 +147,7 @@ public sealed class Dispatcher(
                     StartStep = resume?.Step ?? 0,
                     ResumeBlob = resume?.BlobHash,
                     BackboneBlob = weights.BackboneBlob,
+                    ModelBlob = weights.ModelBlob,
                 });
                 if (ExperimentLifecycle.Transition(db, e, ExperimentStatus.Dispatched, Actors.Orchestrator, $"attempt {e.AttemptCount} on agent {agent.Id}", now) is { } n) news.Add(n);
                 sends.Add((agent.QueueName, new RunExperiment

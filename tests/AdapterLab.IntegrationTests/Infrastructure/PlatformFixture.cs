@@ -91,7 +91,23 @@ public class PlatformFixture : IAsyncLifetime
         return AgentProcess.Start(agentId, settings);
     }
 
-    /// <summary>An agent's settings, its own broker user (<c>agent:&lt;id&gt;</c>, least privilege) included.</summary>
+    private readonly Dictionary<string, string> _agentTokens = [];
+
+    /// <summary>
+    /// The agent token of <paramref name="agentId"/>: issued once by the admin API under the agent's id (a token belongs to
+    /// the agent its name names, and opens only what that agent's leases name), reused when the agent restarts.
+    /// </summary>
+    public async Task<string> AgentTokenOfAsync(string agentId)
+    {
+        lock (_agentTokens)
+            if (_agentTokens.TryGetValue(agentId, out var known)) return known;
+        using var response = await Api.PostAsJsonAsync("/api/agent-tokens", new { name = agentId });
+        response.EnsureSuccessStatusCode();
+        var token = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("token").GetString()!;
+        lock (_agentTokens) return _agentTokens.TryAdd(agentId, token) ? token : _agentTokens[agentId];
+    }
+
+    /// <summary>An agent's settings, its own agent token and broker user (<c>agent:&lt;id&gt;</c>, least privilege) included.</summary>
     public async Task<Dictionary<string, string?>> AgentSettingsAsync(string agentId, string pool = "cpu", int slots = 1)
     {
         var settings = new Dictionary<string, string?>
@@ -100,7 +116,7 @@ public class PlatformFixture : IAsyncLifetime
             ["Agent:Pool"] = pool,
             ["Agent:Slots"] = slots.ToString(),
             ["Agent:ApiUrl"] = WebAddress.ToString(),
-            ["Agent:Token"] = AgentToken,
+            ["Agent:Token"] = await AgentTokenOfAsync(agentId),
             ["Agent:DataRoot"] = Settings["Platform:DataRoot"],
             ["Agent:WorkDirectory"] = Path.Combine(Path.GetTempPath(), "adapterlab-tests", Prefix, agentId),
         };

@@ -23,7 +23,8 @@ public sealed class AgentTokensAreIssuedAndRevoked(SharedPlatform platform)
         using var agent = new HttpClient { BaseAddress = platform.WebAddress };
         agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         var missing = new string('0', 64);
-        Assert.Equal(HttpStatusCode.NotFound, (await agent.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/agent/blobs/{missing}"))).StatusCode);
+        // Authenticated, but this agent holds no attempt: its leases name no blob.
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/agent/blobs/{missing}"))).StatusCode);
         // An agent token is not an API key.
         Assert.Equal(HttpStatusCode.Unauthorized, (await agent.GetAsync("/api/experiments")).StatusCode);
 
@@ -48,7 +49,7 @@ public sealed class AgentTokensAreIssuedAndRevoked(SharedPlatform platform)
         using var agent = new HttpClient { BaseAddress = platform.WebAddress };
         agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", body.GetProperty("token").GetString()!);
         var missing = new string('0', 64);
-        Assert.Equal(HttpStatusCode.NotFound, (await agent.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/agent/blobs/{missing}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/agent/blobs/{missing}"))).StatusCode);
         var listed = JsonDocument.Parse(await platform.Api.GetStringAsync("/api/agent-tokens")).RootElement.EnumerateArray().Single(t => t.GetProperty("id").GetGuid() == id);
         Assert.True(listed.GetProperty("lastUsedAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-1));
 

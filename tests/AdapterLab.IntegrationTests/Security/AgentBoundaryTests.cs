@@ -100,6 +100,28 @@ public sealed class AgentBoundaryTests(AgentBoundaryPlatform platform) : IClassF
                 Assert.False(await db.Agents.AnyAsync(x => x.Id == forgerId));
             }
 
+            // B's agent token reaches nothing of A's: not the backbone A was sent, and no upload (B holds no attempt);
+            // A's own token reads it.
+            string pinned;
+            await using (var db = platform.Db())
+                pinned = (await db.Attempts.AsNoTracking().SingleAsync(x => x.ExperimentId == victim)).BackboneBlob!;
+            using (var forgerHttp = new HttpClient { BaseAddress = platform.WebAddress })
+            {
+                forgerHttp.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await platform.AgentTokenOfAsync(forgerId));
+                Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await forgerHttp.GetAsync($"/api/agent/blobs/{pinned}")).StatusCode);
+                var junk = Encoding.UTF8.GetBytes("forged checkpoint");
+                var junkHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(junk));
+                Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await forgerHttp.PutAsync($"/api/agent/blobs/{junkHash}", new ByteArrayContent(junk))).StatusCode);
+            }
+            using (var ownerHttp = new HttpClient { BaseAddress = platform.WebAddress })
+            {
+                ownerHttp.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await platform.AgentTokenOfAsync(a));
+                using var ok = await ownerHttp.GetAsync($"/api/agent/blobs/{pinned}", HttpCompletionOption.ResponseHeadersRead);
+                Assert.Equal(System.Net.HttpStatusCode.OK, ok.StatusCode);
+            }
+            await using (var db = platform.Db())
+                Assert.Equal(2, await db.RefusedMessages.CountAsync(r => r.Sender == "agent-token:" + forgerId));
+
             // What the broker itself refuses B: a user_id that is not its own, A's queue, and users' intent.
             var factory = new ConnectionFactory
             {

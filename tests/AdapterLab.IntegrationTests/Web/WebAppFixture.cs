@@ -59,6 +59,28 @@ public sealed class WebAppFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>The agent the bootstrap agent token belongs to (the name it is registered under).</summary>
+    public const string BootstrapAgent = "bootstrap-agent";
+
+    /// <summary>
+    /// Gives the bootstrap agent a Running attempt of a planted experiment, pinned to <paramref name="backboneBlob"/> if
+    /// given, as a dispatch would: its token may then upload, and read that blob. Returns the experiment id.
+    /// </summary>
+    public async Task<Guid> HoldAttemptAsync(string? backboneBlob = null)
+    {
+        await using var db = Db();
+        var e = PlantedExperiments.Add(db, "lease-" + Guid.NewGuid().ToString("N")[..8], 1, DateTimeOffset.UtcNow);
+        e.Status = AdapterLab.Contracts.Lifecycle.ExperimentStatus.Running;
+        e.AttemptCount = 1;
+        db.Attempts.Add(new AdapterLab.Data.Entities.Attempt
+        {
+            ExperimentId = e.Id, Number = 1, AgentId = BootstrapAgent, Status = AdapterLab.Contracts.Lifecycle.ExperimentStatus.Running,
+            DispatchedAt = DateTimeOffset.UtcNow, LeaseExpiresAt = DateTimeOffset.UtcNow.AddHours(1), BackboneBlob = backboneBlob,
+        });
+        await db.SaveChangesAsync();
+        return e.Id;
+    }
+
     /// <summary>A client presenting the bootstrap agent token.</summary>
     public HttpClient AsAgent()
     {

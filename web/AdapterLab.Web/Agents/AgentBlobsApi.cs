@@ -1,5 +1,8 @@
 using System.Text.RegularExpressions;
+using AdapterLab.Data;
 using AdapterLab.Data.Blobs;
+using AdapterLab.Data.Entities;
+using AdapterLab.Data.Security;
 using AdapterLab.Web.Auth;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,9 +11,11 @@ namespace AdapterLab.Web.Agents;
 
 /// <summary>
 /// <c>/api/agent/blobs/{sha256}</c>: agents (agent token, not API keys) upload and download checkpoints, streamed so that
-/// neither a message size limit nor memory bounds a checkpoint. Uploads are capped by <c>Agents:MaxUploadBytes</c>
-/// (default 16 GiB): a larger declared length is refused with 413 before any byte is stored, and a body that grows past
-/// the cap is cut off with 413 and its partial chunks rolled back.
+/// neither a message size limit nor memory bounds a checkpoint. An agent token belongs to the agent its name names, and
+/// reaches only what that agent's leases name (<see cref="AgentLeases"/>): it reads the weights it was sent for an attempt
+/// it holds, and uploads only while it holds one; anything else is a 403, recorded in <c>refused_messages</c>. Uploads are
+/// capped by <c>Agents:MaxUploadBytes</c> (default 16 GiB): a larger declared length is refused with 413 before any byte
+/// is stored, and a body that grows past the cap is cut off with 413 and its partial chunks rolled back.
 /// </summary>
 public static partial class AgentBlobsApi
 {
@@ -35,9 +40,12 @@ public static partial class AgentBlobsApi
     }
 
     private static async Task<Results<Created<BlobView>, Ok<BlobView>, ProblemHttpResult>> Put(
-        string sha256, HttpContext http, BlobStore store, CancellationToken ct)
+        string sha256, HttpContext http, BlobStore store, PlatformDbContext db, CancellationToken ct)
     {
         if (!Sha256Pattern().IsMatch(sha256)) return BadHash(sha256);
+        var agent = AgentOf(http);
+        if (!await AgentLeases.MayWriteAsync(db, agent, ct))
+            return await RefuseAsync(http, db, "PUT blob", sha256, $"agent '{agent}' holds no attempt: nothing of it may be uploaded", ct);
         long cap = http.RequestServices.GetRequiredService<IConfiguration>().GetValue(MaxUploadSetting, DefaultMaxUploadBytes);
         if (http.Request.ContentLength > cap) return TooLarge(http.Request.ContentLength.Value, cap);
         // Stream straight from the request into chunk rows: the body is never held in memory as a whole. The server
@@ -61,9 +69,12 @@ public static partial class AgentBlobsApi
         }
     }
 
-    private static async Task<IResult> Get(string sha256, HttpContext http, BlobStore store, CancellationToken ct)
+    private static async Task<IResult> Get(string sha256, HttpContext http, BlobStore store, PlatformDbContext db, CancellationToken ct)
     {
         if (!Sha256Pattern().IsMatch(sha256)) return BadHash(sha256);
+        var agent = AgentOf(http);
+        if (!await AgentLeases.MayReadAsync(db, agent, sha256, ct))
+            return await RefuseAsync(http, db, "GET blob", sha256, $"blob {sha256} is not named by an attempt agent '{agent}' holds", ct);
         var blob = await store.FindAsync(sha256, ct);
         if (blob is null) return Missing(sha256);
         // Verify before the first byte goes out (into a temporary file, one chunk in memory at a time): corrupted bytes
@@ -92,15 +103,32 @@ public static partial class AgentBlobsApi
         }
     }
 
-    private static async Task<IResult> Head(string sha256, HttpContext http, BlobStore store, CancellationToken ct)
+    private static async Task<IResult> Head(string sha256, HttpContext http, BlobStore store, PlatformDbContext db, CancellationToken ct)
     {
         if (!Sha256Pattern().IsMatch(sha256)) return TypedResults.BadRequest();
+        // An agent checks before uploading whether its own checkpoint is stored already: allowed while it holds an attempt.
+        if (!await AgentLeases.MayWriteAsync(db, AgentOf(http), ct) && !await AgentLeases.MayReadAsync(db, AgentOf(http), sha256, ct))
+            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
         var blob = await store.FindAsync(sha256, ct);
         if (blob is null) return TypedResults.NotFound();
         http.Response.ContentType = "application/octet-stream";
         http.Response.ContentLength = blob.SizeBytes;
         http.Response.Headers.ETag = $"\"{sha256}\"";
         return TypedResults.Ok();
+    }
+
+    /// <summary>The agent an agent token belongs to: the one its name names.</summary>
+    private static string AgentOf(HttpContext http) => http.User.FindFirst(AgentTokenAuthenticationHandler.AgentClaim)?.Value ?? "";
+
+    /// <summary>403 with the reason, recorded with the token in the boundary's audit (once per request).</summary>
+    private static async Task<ProblemHttpResult> RefuseAsync(HttpContext http, PlatformDbContext db, string operation, string sha256, string reason, CancellationToken ct)
+    {
+        await RefusedMessageLog.RecordAsync(db, new RefusedMessage
+        {
+            MessageId = "http:" + http.TraceIdentifier + ":" + Guid.NewGuid().ToString("N")[..8], At = DateTimeOffset.UtcNow, MessageType = operation,
+            Sender = "agent-token:" + AgentOf(http), ClaimedAgentId = AgentOf(http), Reason = reason,
+        }, ct);
+        return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Outside this agent's leases", detail: reason);
     }
 
     private static ProblemHttpResult TooLarge(long? declared, long cap) =>

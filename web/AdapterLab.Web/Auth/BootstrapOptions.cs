@@ -8,6 +8,9 @@ public sealed record BootstrapOptions
 {
     public string? ApiKey { get; init; }
     public string? AgentToken { get; init; }
+    /// <summary>The agent the bootstrap agent token belongs to (its name; a token opens only what that agent's leases name).</summary>
+    public string AgentTokenOwner { get; init; } = DefaultAgentTokenOwner;
+    public const string DefaultAgentTokenOwner = "bootstrap-agent";
     public string? AdminEmail { get; init; }
     public string? AdminPassword { get; init; }
 
@@ -15,6 +18,7 @@ public sealed record BootstrapOptions
     {
         ApiKey = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_API_KEY"]),
         AgentToken = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN"]),
+        AgentTokenOwner = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_AGENT_ID"]) ?? DefaultAgentTokenOwner,
         AdminEmail = NullIfEmpty(configuration["ADAPTERLAB_ADMIN_EMAIL"]),
         AdminPassword = NullIfEmpty(configuration["ADAPTERLAB_ADMIN_PASSWORD"]),
     };

@@ -47,7 +47,7 @@ public sealed class CredentialBootstrap(IServiceScopeFactory scopes, BootstrapOp
         {
             await SeedRolesAsync(scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>());
             if (options.ApiKey is { } key) await SeedApiKeyAsync(db, key, ct);
-            if (options.AgentToken is { } token) await SeedAgentTokenAsync(db, token, ct);
+            if (options.AgentToken is { } token) await SeedAgentTokenAsync(db, token, options.AgentTokenOwner, ct);
             if (options is { AdminEmail: { } email, AdminPassword: { } password })
                 await SeedAdminAsync(scope.ServiceProvider.GetRequiredService<UserManager<PlatformUser>>(), email, password);
         }
@@ -78,13 +78,13 @@ public sealed class CredentialBootstrap(IServiceScopeFactory scopes, BootstrapOp
         log.LogInformation("Registered the bootstrap admin API key ({Prefix}…)", SecretHash.Prefix(key));
     }
 
-    private async Task SeedAgentTokenAsync(PlatformDbContext db, string token, CancellationToken ct)
+    private async Task SeedAgentTokenAsync(PlatformDbContext db, string token, string owner, CancellationToken ct)
     {
         var hash = SecretHash.Of(token);
         if (await db.AgentTokens.AnyAsync(t => t.Hash == hash, ct)) return;
         db.AgentTokens.Add(new AgentToken
         {
-            Id = Guid.NewGuid(), Name = "bootstrap-agent", Prefix = SecretHash.Prefix(token), Hash = hash, CreatedAt = DateTimeOffset.UtcNow,
+            Id = Guid.NewGuid(), Name = owner, Prefix = SecretHash.Prefix(token), Hash = hash, CreatedAt = DateTimeOffset.UtcNow,
         });
         await db.SaveChangesAsync(ct);
         log.LogInformation("Registered the bootstrap agent token ({Prefix}…)", SecretHash.Prefix(token));

@@ -12,6 +12,12 @@ namespace AdapterLab.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<string>(
+                name: "model_blob",
+                table: "attempts",
+                type: "text",
+                nullable: true);
+
             migrationBuilder.AddColumn<DateTimeOffset>(
                 name: "expires_at",
                 table: "agent_tokens",
@@ -61,6 +67,10 @@ namespace AdapterLab.Data.Migrations
         {
             migrationBuilder.DropTable(
                 name: "refused_messages");
+
+            migrationBuilder.DropColumn(
+                name: "model_blob",
+                table: "attempts");
 
             migrationBuilder.DropColumn(
                 name: "expires_at",

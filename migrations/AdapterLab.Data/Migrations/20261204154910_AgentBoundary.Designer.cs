@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AdapterLab.Data.Migrations
 {
     [DbContext(typeof(PlatformDbContext))]
-    [Migration("20261204150254_AgentBoundary")]
+    [Migration("20261204154910_AgentBoundary")]
     partial class AgentBoundary
     {
         /// <inheritdoc />
@@ -285,6 +285,10 @@ namespace AdapterLab.Data.Migrations
                     b.Property<DateTimeOffset>("LeaseExpiresAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("ModelBlob")
+                        .HasColumnType("text")
+                        .HasColumnName("model_blob");
 
                     b.Property<int>("Number")
                         .HasColumnType("integer")
