@@ -47,6 +47,23 @@ public sealed class PlatformClient(HttpClient http)
     public async Task<JsonElement> GetJsonAsync(string path, CancellationToken ct) =>
         (await http.GetFromJsonAsync<JsonElement>(path, ct)).Clone();
 
+    private static readonly System.Text.Json.JsonSerializerOptions PredictionsJson = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>
+    /// An experiment's floor on a metric (the trainer's floor predictor scored on the same test examples, from its stored
+    /// predictions: the majority class for accuracy), or null when it stored none.
+    /// </summary>
+    public async Task<double?> FloorAsync(JsonElement experiment, string split, string domain, string metric, CancellationToken ct, string task = "classification")
+    {
+        using var response = await http.GetAsync($"api/experiments/{experiment.GetProperty("id").GetString()}/predictions", ct);
+        if (!response.IsSuccessStatusCode) return null;
+        var file = await response.Content.ReadFromJsonAsync<AdapterLab.Contracts.Predictions.PredictionsFile>(PredictionsJson, ct);
+        return AdapterLab.Contracts.Predictions.PredictionTables.Floor(file, split, task, domain, metric)?.Value;
+    }
+
     /// <summary>The underlying client (perf scenarios stream blobs with other headers).</summary>
     public Uri BaseAddress => http.BaseAddress!;
 

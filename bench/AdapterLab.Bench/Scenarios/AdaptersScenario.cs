@@ -123,7 +123,7 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
                 ips.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average() is var i && i > 0 ? 1000.0 * batchSize / i : double.NaN,
                 mem.Max() / (1024.0 * 1024.0),
                 runs.Select(r => r.GetProperty("id").GetString()!).ToList(),
-                ExperimentBatch.Result(runs[0], "test", task.Source, Floors.MetricOf("accuracy")));
+                client.FloorAsync(runs[0], "test", task.Source, "accuracy", ct).GetAwaiter().GetResult());
         }
 
         var rows = TaskList.SelectMany(t => methods.Select(m => Summarise(t, m, chosen[(t.Key, Describe(m))]))).ToList();

@@ -73,7 +73,7 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
             md.AppendLine($"| {domain} | {p} | {r} | {SeedResults.Signed(p.Mean - r.Mean)} | {verdict} |");
             rows.Add(new { domain, pretrained = p, random = r, difference = p.Mean - r.Mean, verdict });
             claims.Add(SeedResults.Better($"`{domain}`: the pretrained backbone's probe beats the random backbone's", p, r));
-            floorRows.Add(($"pretrained/{domain}", p, ExperimentBatch.Result(probes[$"probe-pretrained-{seeds[0]}"], "test", domain, AdapterLab.Contracts.Specs.Floors.MetricOf("accuracy"))));
+            floorRows.Add(($"pretrained/{domain}", p, await client.FloorAsync(probes[$"probe-pretrained-{seeds[0]}"], "test", domain, "accuracy", ct)));
         }
         md.AppendLine();
         // The finding with a verdict, gates first (the pretrained probe must clear its floor for the comparison to mean anything).

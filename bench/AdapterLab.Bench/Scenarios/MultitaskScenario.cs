@@ -98,7 +98,7 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
             bool higher = HigherIsBetter(metric);
             claims.Add(SeedResults.Better($"{task} {metric}: vtagml beats multitask-shared", a, shared, higher));
             claims.Add(SeedResults.Better($"{task} {metric}: vtagml beats multitask-finetune", a, finetune, higher));
-            var floor = ExperimentBatch.Result(done[$"{Methods.Vtagml}-{seeds[0]}"], "test", "synthetic", AdapterLab.Contracts.Specs.Floors.MetricOf(metric), task);
+            var floor = await client.FloorAsync(done[$"{Methods.Vtagml}-{seeds[0]}"], "test", "synthetic", metric, ct, task);
             floorRows.Add(($"vtagml {task} {metric}", a, floor));
             seedRows.Add(($"vtagml {task} {metric}", a));
             string vShared = SeedResults.Verdict(a, shared, higher), vFinetune = SeedResults.Verdict(a, finetune, higher);
