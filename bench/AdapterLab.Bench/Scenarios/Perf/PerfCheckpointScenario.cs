@@ -31,7 +31,7 @@ public sealed class PerfCheckpointScenario(PlatformClient client, string results
         var webPid = PlatformEnv.WebPid();
         // The blob endpoints serve an agent only what its leases name: the bench's token (the bootstrap agent token) holds a
         // Running attempt of its own for the run, and each download is first named as that attempt's backbone.
-        var lease = await HoldAttemptAsync(ct);
+        var lease = (await HeldAttempts.CreateAsync([BenchAgent], "bench-checkpoint", ct))[0];
         try
         {
             var up = new List<double>();
@@ -119,7 +119,7 @@ public sealed class PerfCheckpointScenario(PlatformClient client, string results
         finally
         {
             Directory.Delete(tmp, recursive: true);
-            await ReleaseAsync(lease, CancellationToken.None);
+            await HeldAttempts.RemoveAsync([lease], CancellationToken.None);
         }
         await report.WriteAsync(resultsDir, ct);
     }
@@ -158,22 +158,6 @@ public sealed class PerfCheckpointScenario(PlatformClient client, string results
 
     /// <summary>The name an agent token is issued under is the agent it belongs to; ./platform bench passes the bootstrap agent token.</summary>
     private const string BenchAgent = "bootstrap-agent";
-
-    /// <summary>A Running experiment whose attempt 1 the bench's agent holds (pool bench-checkpoint, lease a day out); its id.</summary>
-    private static async Task<Guid> HoldAttemptAsync(CancellationToken ct)
-    {
-        var id = Guid.CreateVersion7();
-        await PlatformEnv.ExecAsync("""
-            INSERT INTO experiments (id, name, kind, method, preset, dataset, label_family, source_domain, target_domains, tasks, setting, seed, spec_json, spec_hash, configuration_hash, status, priority, pool, tags, submitted_at, updated_at, started_at, attempt_count, step, total_steps, trainable_parameters, total_parameters, cancel_requested, training_failure_retries)
-            VALUES (@id, 'bench: checkpoint', 'adapt', 'adaptformer', 'vit-lab-s', 'shapesworld', 'object-count', 'synthetic', '{}', '{classification}', 'supervised', 1, '{}'::jsonb, md5(@id::text), md5(@id::text), 'Running', 0, 'bench-checkpoint', '{bench}', now(), now(), now(), 1, 0, 0, 0, 0, false, 0);
-            INSERT INTO attempts (experiment_id, number, agent_id, status, dispatched_at, started_at, lease_expires_at, step, start_step)
-            VALUES (@id, 1, @agent, 'Running', now(), now(), now() + interval '1 day', 0, 0);
-            """, ct, ("id", id), ("agent", BenchAgent));
-        return id;
-    }
-
-    private static Task ReleaseAsync(Guid id, CancellationToken ct) =>
-        PlatformEnv.ExecAsync("DELETE FROM attempts WHERE experiment_id = @id; DELETE FROM state_transitions WHERE experiment_id = @id; DELETE FROM experiments WHERE id = @id", ct, ("id", id));
 
     private static async Task PutAsync(HttpClient http, string file, string hash, CancellationToken ct)
     {

@@ -53,7 +53,7 @@ public sealed class PerfIngestScenario(PlatformClient client, string resultsDir,
         {
             for (int r = 0; r < repeats; r++)
             {
-                var ids = await CreateRunningExperimentsAsync(identities.Take(agents).Select(i => i.AgentId).ToList(), ct);
+                var ids = await HeldAttempts.CreateAsync(identities.Take(agents).Select(i => i.AgentId).ToList(), "bench-ingest", ct);
                 try
                 {
                     long expected = (long)agents * messagesPerAgent * pointsPerMessage;
@@ -96,10 +96,7 @@ public sealed class PerfIngestScenario(PlatformClient client, string resultsDir,
                 }
                 finally
                 {
-                    await PlatformEnv.ExecAsync("DELETE FROM metric_points WHERE experiment_id = ANY(@ids)", ct, ("ids", ids));
-                    await PlatformEnv.ExecAsync("DELETE FROM attempts WHERE experiment_id = ANY(@ids)", ct, ("ids", ids));
-                    await PlatformEnv.ExecAsync("DELETE FROM state_transitions WHERE experiment_id = ANY(@ids)", ct, ("ids", ids));
-                    await PlatformEnv.ExecAsync("DELETE FROM experiments WHERE id = ANY(@ids)", ct, ("ids", ids));
+                    await HeldAttempts.RemoveAsync(ids, ct);
                 }
             }
         }
@@ -116,34 +113,5 @@ public sealed class PerfIngestScenario(PlatformClient client, string resultsDir,
             Note = $"{(double)agents * messagesPerAgent / (agents * messagesPerAgent * (double)pointsPerMessage / landedRate.Median):0} progress messages/s",
         });
         await report.WriteAsync(resultsDir, ct);
-    }
-
-    /// <summary>Experiments in Running, one per simulated agent, each with a current attempt 1 held by that agent (pool bench-ingest, lease a day out), so the orchestrator's sender check and attempt fence accept their progress.</summary>
-    private static async Task<Guid[]> CreateRunningExperimentsAsync(IReadOnlyList<string> agentIds, CancellationToken ct)
-    {
-        var ids = agentIds.Select(_ => Guid.CreateVersion7()).ToArray();
-        await using var conn = await PlatformEnv.OpenAsync(ct);
-        var spec = AdapterLab.Contracts.Specs.SpecJson.Serialize(new AdapterLab.Contracts.Specs.ExperimentSpec
-        {
-            Name = "bench: ingest", Kind = "adapt",
-            Backbone = new AdapterLab.Contracts.Specs.BackboneSpec { Preset = "vit-lab-s", Source = "random" },
-            Method = new AdapterLab.Contracts.Specs.MethodSpec { Name = "adaptformer" },
-            Data = new AdapterLab.Contracts.Specs.DataSpec { LabelFamily = "object-count", SourceDomain = "synthetic" },
-            Resources = new AdapterLab.Contracts.Specs.ResourcesSpec { Pool = "bench-ingest" },
-        });
-        foreach (var (id, agent) in ids.Zip(agentIds))
-        {
-            await using var cmd = new NpgsqlCommand("""
-                INSERT INTO experiments (id, name, kind, method, preset, dataset, label_family, source_domain, target_domains, tasks, setting, seed, spec_json, spec_hash, configuration_hash, status, priority, pool, tags, submitted_at, updated_at, started_at, attempt_count, step, total_steps, trainable_parameters, total_parameters, cancel_requested, training_failure_retries)
-                VALUES (@id, 'bench: ingest', 'adapt', 'adaptformer', 'vit-lab-s', 'shapesworld', 'object-count', 'synthetic', '{}', '{classification}', 'single-task', 1, @spec, md5(@id::text), md5(@id::text), 'Running', 0, 'bench-ingest', '{bench,perf-ingest}', now(), now(), now(), 1, 0, 0, 0, 0, false, 0);
-                INSERT INTO attempts (experiment_id, number, agent_id, status, dispatched_at, started_at, lease_expires_at, step, start_step)
-                VALUES (@id, 1, @agent, 'Running', now(), now(), now() + interval '1 day', 0, 0);
-                """, conn);
-            cmd.Parameters.AddWithValue("id", id);
-            cmd.Parameters.AddWithValue("agent", agent);
-            cmd.Parameters.Add(new NpgsqlParameter("spec", NpgsqlDbType.Jsonb) { Value = spec });
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
-        return ids;
     }
 }
