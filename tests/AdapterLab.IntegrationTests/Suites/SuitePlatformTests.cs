@@ -138,9 +138,11 @@ public sealed class SuitePlatformTests(SharedPlatform platform)
         }
         if (runId == Guid.Empty)
         {
-            var stats = platform.WebServices.GetRequiredService<JobStorage>().GetMonitoringApi().GetStatistics();
+            var monitoring = platform.WebServices.GetRequiredService<JobStorage>().GetMonitoringApi();
+            var stats = monitoring.GetStatistics();
+            var failures = string.Join(" | ", monitoring.FailedJobs(0, 3).Select(f => $"{f.Value.ExceptionType}: {f.Value.ExceptionMessage}"));
             Assert.Fail($"no scheduled run after {triggers} trigger(s); Hangfire: enqueued {stats.Enqueued}, processing {stats.Processing}, " +
-                        $"failed {stats.Failed}, succeeded {stats.Succeeded}, servers {stats.Servers}, queues {stats.Queues}");
+                        $"failed {stats.Failed}, succeeded {stats.Succeeded}, servers {stats.Servers}, queues {stats.Queues}; failures: {failures}");
         }
         var done = await WaitForRunAsync(runId);
         Assert.Equal(SuiteRunStatuses.Completed, done.GetProperty("status").GetString());

@@ -29,7 +29,14 @@ public static class HangfireExtensions
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
             .UseStorage(sp.GetRequiredService<JobStorage>()));
-        builder.Services.AddHangfireServer(o => o.ServerName = $"web-{Environment.MachineName}-{Environment.ProcessId}");
+        // This host's own job activator too: AddHangfire sets the process-wide default activator to the last host built,
+        // so in a process with several hosts a job could be resolved from — and run against the database of — another
+        // host (seen in tests as scheduled suite runs that failed).
+        builder.Services.AddHangfireServer((sp, o) =>
+        {
+            o.ServerName = $"web-{Environment.MachineName}-{Environment.ProcessId}";
+            o.Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>());
+        });
         return builder;
     }
 
