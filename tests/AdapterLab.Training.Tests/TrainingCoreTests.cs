@@ -1,3 +1,4 @@
+using AdapterLab.Contracts.Predictions;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Contracts.Safetensors;
 using AdapterLab.Contracts.Specs;
@@ -246,6 +247,24 @@ public sealed class TrainingCoreTests
         {
             var floor = Assert.Single(observer.Predictions, p => p.Split == "test" && p.Task == task && p.Predictor == EvaluationPredictions.FloorPredictor(Floors.ImageBlindPrior));
             Assert.All(floor.Metrics!, kv => Assert.Equal(6, kv.Value.Length));
+            // Per-image parts: summed over the images they give every reported dataset-level metric (mIoU from summed
+            // intersections and unions, RMSE over all valid pixels, …), for the model and for the floor; each image's own
+            // value is its parts' metric.
+            var own = Assert.Single(observer.Predictions, p => p is { Split: "test", Domain: "synthetic", Predictor: "model" } && p.Task == task);
+            foreach (var (predictions, isFloor) in new[] { (own, false), (floor, true) })
+                foreach (var metric in own.Metrics!.Keys)
+                {
+                    var parts = predictions.MetricParts![metric];
+                    Assert.Equal(6, parts.Length);
+                    double reported = isFloor ? Floor(task, metric)
+                        : outcome.Results.Single(r => r.Split == "test" && r.Domain == "synthetic" && r.Task == task && r.Metric == metric).Value;
+                    Assert.Equal(reported, DenseMetricParts.Value(metric, parts), 3);
+                    for (int i = 0; i < parts.Length; i++)
+                    {
+                        double single = DenseMetricParts.Value(metric, [parts[i]]);
+                        if (double.IsFinite(single)) Assert.Equal(single, predictions.Metrics![metric][i], 9);
+                    }
+                }
         }
     }
 

@@ -103,4 +103,65 @@ public sealed class ComparisonStatisticsTests
         Assert.Contains(s.Notes, n => n.Contains("No per-example predictions stored") && n.Contains("seed spread only"));
         Assert.Null(s.Rows.Single().Floor);
     }
+
+    /// <summary>
+    /// A depth run: per-image squared-error sums and valid-pixel counts (<see cref="DenseMetricParts"/>), image j hard or easy
+    /// for every run alike, each run scaling the errors by <paramref name="scale"/> and its own noise; the reported RMSE is the
+    /// dataset-level one. <paramref name="withParts"/> false: a file from before parts were recorded (per-image values only).
+    /// </summary>
+    private static (ResultRun Run, ComparisonStatistics.Run Stats) DepthRun(string config, int seed, double scale, bool withParts = true)
+    {
+        const int images = 400;
+        var random = new Random(config.Length * 1_000_003 + config[0] * 7919 + seed);
+        var ids = Enumerable.Range(0, images).Select(i => $"shapesworld-dense/1/{i}").ToArray();
+        double runScale = scale * Math.Exp(0.02 * (random.NextDouble() - 0.5));
+        double[][] Parts(double factor) => Enumerable.Range(0, images).Select(j =>
+        {
+            double pixels = 600 + (j * 37 % 400);
+            double meanSquared = Math.Exp(0.5 * Math.Sin(j * 3.1)) * factor * Math.Exp(0.3 * (random.NextDouble() - 0.5));
+            return new[] { pixels * meanSquared, pixels };
+        }).ToArray();
+        var parts = Parts(runScale);
+        var floorParts = Parts(4.0);
+        double value = DenseMetricParts.Value("rmse", parts);
+        var results = new List<FinalResultView> { new("test", "depth", "synthetic", "rmse", value) };
+        PredictionSet Set(string predictor, double[][] p) => new()
+        {
+            Split = "test", Task = "depth", Domain = "synthetic", Predictor = predictor, ExampleIds = ids,
+            Metrics = new Dictionary<string, double?[]> { ["rmse"] = p.Select(x => (double?)Math.Sqrt(x[0] / x[1])).ToArray() },
+            MetricParts = withParts ? new Dictionary<string, double[][]> { ["rmse"] = p } : null,
+        };
+        var file = new PredictionsFile { Step = 100, Sets = [Set("model", parts), Set("floor:image-blind-prior", floorParts)] };
+        var id = Guid.NewGuid();
+        return (new ResultRun(id, $"{config} s{seed}", config, seed, results), new ComparisonStatistics.Run(id, $"{config} s{seed}", seed, results, file));
+    }
+
+    [Fact]
+    public void A_dense_metric_gets_a_test_set_interval_around_its_dataset_level_value_and_a_paired_verdict()
+    {
+        var runs = new[] { DepthRun("base", 1, 1.0), DepthRun("base", 2, 1.0), DepthRun("base", 3, 1.0), DepthRun("better", 1, 0.8), DepthRun("better", 2, 0.8), DepthRun("better", 3, 0.8) };
+        var s = Build("base", runs);
+        var row = Assert.Single(s.Rows);
+        Assert.Equal("rmse", row.Metric);
+        Assert.False(row.HigherIsBetter);
+        var (baseCell, betterCell) = (row.Cells[0]!, row.Cells[1]!);
+        Assert.Equal("SeedsAndExamples", baseCell.IntervalMethod);
+        Assert.Equal(400, baseCell.Examples);
+        // The cell's mean is the mean over seeds of the dataset-level RMSE, not of the per-image RMSEs.
+        Assert.Equal(runs.Take(3).Average(r => r.Stats.Results[0].Value), baseCell.Mean, 9);
+        Assert.True(baseCell.Lower < baseCell.Mean && baseCell.Mean < baseCell.Upper);
+        Assert.Equal("Better", betterCell.Verdict);
+        Assert.True(betterCell.Difference < 0 && betterCell.DifferenceUpper < 0);
+        // The floor: the image-blind prior's dataset-level RMSE (errors scaled by 4: about twice the baseline's).
+        Assert.Equal("image-blind-prior", row.FloorName);
+        Assert.InRange(row.Floor!.Value / baseCell.Mean, 1.8, 2.2);
+        Assert.False(baseCell.AtFloor);
+
+        // Files from before parts were recorded fall back to the seed spread, and the page says so.
+        var old = Build("base", [.. runs.Select(r => DepthRun(r.Run.ConfigurationHash, r.Run.Seed, r.Run.ConfigurationHash == "base" ? 1.0 : 0.8, withParts: false))]);
+        var oldCell = old.Rows.Single().Cells[0]!;
+        Assert.Equal("SeedsOnly", oldCell.IntervalMethod);
+        Assert.Equal(baseCell.Mean, oldCell.Mean, 9);
+        Assert.Contains(old.Notes, n => n.Contains("per-image parts") && n.Contains("rmse"));
+    }
 }

@@ -33,6 +33,13 @@ public sealed record PredictionSet
     /// <summary>Dense tasks: per-image values of each metric (null where an image had no valid pixel).</summary>
     public IReadOnlyDictionary<string, double?[]>? Metrics { get; init; }
 
+    /// <summary>
+    /// Dense tasks: per metric, each image's additive parts (<see cref="DenseMetricParts"/> gives the layout), so the
+    /// dataset-level metric of any set of images can be recomputed — what test-set intervals resample. Absent in files
+    /// written before they were recorded.
+    /// </summary>
+    public IReadOnlyDictionary<string, double[][]>? MetricParts { get; init; }
+
     public const string ModelPredictor = "model";
 
     public bool IsFloor => Predictor.StartsWith("floor:", StringComparison.Ordinal);
@@ -108,7 +115,8 @@ public sealed record PredictionsFile
         foreach (var s in file.Sets)
         {
             int n = s.ExampleIds.Count;
-            if (s.Labels is { } l && l.Count != n || s.Predicted is { } p && p.Count != n || s.Metrics?.Values.Any(v => v.Length != n) == true)
+            if (s.Labels is { } l && l.Count != n || s.Predicted is { } p && p.Count != n || s.Metrics?.Values.Any(v => v.Length != n) == true
+                || s.MetricParts?.Values.Any(v => v.Length != n || v.Any(r => r is null || r.Length != v[0].Length)) == true)
                 throw new InvalidDataException($"predictions {s.Split}/{s.Task}/{s.Domain}/{s.Predictor}: lists of different lengths");
         }
         return file;

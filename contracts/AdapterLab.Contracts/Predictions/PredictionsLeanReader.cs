@@ -40,6 +40,7 @@ internal static class PredictionsLeanReader
         IReadOnlyList<string>? ids = null;
         List<int>? labels = null, predicted = null;
         Dictionary<string, double?[]>? metrics = null;
+        Dictionary<string, double[][]>? parts = null;
         while (Next(ref reader) != JsonTokenType.EndObject)
         {
             if (reader.ValueTextEquals("split")) { Next(ref reader); split = reader.GetString(); }
@@ -64,11 +65,36 @@ internal static class PredictionsLeanReader
                     metrics[name] = values.ToArray();
                 }
             }
+            else if (reader.ValueTextEquals("metricParts")) parts = ReadParts(ref reader);
             else { Next(ref reader); reader.Skip(); }
         }
         if (split is null || task is null || domain is null || predictor is null || ids is null)
             throw new JsonException("a prediction set needs split, task, domain, predictor and exampleIds");
-        return new PredictionSet { Split = split, Task = task, Domain = domain, Predictor = predictor, ExampleIds = ids, Labels = labels, Predicted = predicted, Metrics = metrics };
+        return new PredictionSet { Split = split, Task = task, Domain = domain, Predictor = predictor, ExampleIds = ids, Labels = labels, Predicted = predicted, Metrics = metrics, MetricParts = parts };
+    }
+
+    /// <summary>Per metric, per image, its parts: <c>{"miou": [[…], […]], …}</c>.</summary>
+    private static Dictionary<string, double[][]>? ReadParts(ref Utf8JsonReader reader)
+    {
+        if (Next(ref reader) == JsonTokenType.Null) return null;
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("metricParts must be an object");
+        var result = new Dictionary<string, double[][]>();
+        var row = new List<double>();
+        while (Next(ref reader) != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString()!;
+            Expect(ref reader, JsonTokenType.StartArray);
+            var images = new List<double[]>();
+            while (Next(ref reader) != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException("an image's metric parts must be an array");
+                row.Clear();
+                while (Next(ref reader) != JsonTokenType.EndArray) row.Add(ReadDouble(ref reader));
+                images.Add(row.ToArray());
+            }
+            result[name] = images.ToArray();
+        }
+        return result;
     }
 
     /// <summary>The ids of a set; an earlier list of this file when they are the same (compared without allocating).</summary>

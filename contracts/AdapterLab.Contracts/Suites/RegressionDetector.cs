@@ -6,7 +6,7 @@ namespace AdapterLab.Contracts.Suites;
 
 /// <summary>
 /// A configuration's mean score on one board (domain × metric, test split) in one run. <see cref="Predictions"/>, when
-/// every seed stored them (classification accuracy), are the per-example outcomes by seed that let a change be tested
+/// every seed stored them (accuracy, or a dense metric with per-image parts), are the per-example outcomes by seed that let a change be tested
 /// paired by seed and example; they are not part of the stored summary.
 /// </summary>
 public sealed record ConfigurationScore(string ConfigurationHash, string Domain, string Metric, double Mean, double Std, int Seeds, string? Name = null,
@@ -108,8 +108,8 @@ public static class RegressionDetector
         var seedsB = b.Keys.Order().ToList();
         var ids = PredictionTables.CommonIds([.. seedsA.Select(s => a[s]), .. seedsB.Select(s => b[s])]);
         if (ids.Count < 2) return null;
-        var tableA = new SeedExampleTable(seedsA.Select(s => PredictionTables.Correctness(a[s], ids)).ToList());
-        var tableB = new SeedExampleTable(seedsB.Select(s => PredictionTables.Correctness(b[s], ids)).ToList());
+        var tableA = new SeedExampleTable(seedsA.Select(s => PredictionTables.Outcomes(a[s], current.Metric, ids)).ToList());
+        var tableB = new SeedExampleTable(seedsB.Select(s => PredictionTables.Outcomes(b[s], reference.Metric, ids)).ToList());
         if (seedsA.SequenceEqual(seedsB)) return Comparisons.Paired(tableA, tableB);
         return Comparisons.Unpaired(Intervals.Mean(tableA), Intervals.Mean(tableB), "Welch t, seeds × examples (different seeds)");
     }

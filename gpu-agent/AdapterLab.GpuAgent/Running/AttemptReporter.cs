@@ -115,6 +115,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
             Split = p.Split, Task = p.Task, Domain = p.Domain, Predictor = p.Predictor, ExampleIds = p.ExampleIds,
             Labels = p.Labels, Predicted = p.Predicted, Probabilities = p.Probabilities, ProbabilityClasses = p.ProbabilityClasses,
             Metrics = p.Metrics?.ToDictionary(kv => kv.Key, kv => kv.Value.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray()),
+            MetricParts = p.MetricParts,
         };
 
     /// <summary>

@@ -44,5 +44,8 @@ public sealed record EvaluationPredictions
     /// <summary>Dense tasks: per-image values of each of the task's metrics (NaN where an image has no valid pixel).</summary>
     public IReadOnlyDictionary<string, double[]>? Metrics { get; init; }
 
+    /// <summary>Dense tasks: per metric, each image's additive parts (layout: <c>DenseMetricParts</c>), for test-set intervals of the dataset-level value.</summary>
+    public IReadOnlyDictionary<string, double[][]>? MetricParts { get; init; }
+
     public const int MaxFullProbabilityClasses = 20;
 }

@@ -1,3 +1,4 @@
+using AdapterLab.Contracts.Predictions;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Training.Datasets.ShapesWorld;
 using TorchSharp;
@@ -78,22 +79,22 @@ public sealed class DenseMetrics
     }
 
     /// <summary>
-    /// Each image's own value of every metric of <paramref name="task"/> (the per-example outcomes of a dense evaluation):
-    /// mIoU over the classes present in that image's prediction or target, depth RMSE and δ &lt; 1.25 and the mean angular
-    /// error over its valid pixels (NaN when it has none), edge L1 over its pixels. <paramref name="predicted"/> is the
-    /// prediction (class indices for segmentation, else the decoded map), as the accumulators take it.
+    /// Each image's additive parts of every metric of <paramref name="task"/> (layout: <see cref="DenseMetricParts"/>): the
+    /// dataset-level value of any set of images is the metric of their summed parts — what the accumulators above compute
+    /// over the whole set. <paramref name="predicted"/> is the prediction (class indices for segmentation, else the decoded
+    /// map), as the accumulators take it.
     /// </summary>
-    public static Dictionary<string, double[]> PerImage(string task, Tensor predicted, DenseBatch batch)
+    public static Dictionary<string, double[][]> PerImageParts(string task, Tensor predicted, DenseBatch batch)
     {
         using var scope = torch.NewDisposeScope();
         long n = batch.Images.shape[0];
         var mask = batch.ValidMask;
         double[] Read(Tensor t) => t.to(ScalarType.Float64).cpu().data<double>().ToArray();
-        double[] PerImageMean(Tensor values, Tensor weight)
+        double[][] SumAndCount(Tensor values, Tensor weight)
         {
-            var sums = Read((values * weight).flatten(1).sum(1));
+            var sums = Read((values.to(ScalarType.Float64) * weight).flatten(1).sum(1));
             var counts = Read(weight.flatten(1).sum(1));
-            return sums.Select((v, i) => counts[i] > 0 ? v / counts[i] : double.NaN).ToArray();
+            return sums.Select((v, i) => new[] { v, counts[i] }).ToArray();
         }
         switch (task)
         {
@@ -103,10 +104,10 @@ public sealed class DenseMetrics
                 var offsets = torch.arange(n, device: predicted.device).view(n, 1) * (c * c);
                 var index = (offsets + batch.Segmentation.flatten(1) * c + predicted.flatten(1)).flatten().cpu();
                 var counts = torch.bincount(index, minlength: (int)n * c * c).data<long>().ToArray();
-                var miou = new double[n];
+                var parts = new double[n][];
                 for (int image = 0; image < n; image++)
                 {
-                    double sum = 0; int present = 0;
+                    var row = parts[image] = new double[2 * c];
                     for (int k = 0; k < c; k++)
                     {
                         long tp = counts[image * c * c + k * c + k], fp = 0, fn = 0;
@@ -116,13 +117,11 @@ public sealed class DenseMetrics
                             fp += counts[image * c * c + o * c + k];
                             fn += counts[image * c * c + k * c + o];
                         }
-                        if (tp + fp + fn == 0) continue;
-                        sum += (double)tp / (tp + fp + fn);
-                        present++;
+                        row[k] = tp;
+                        row[c + k] = tp + fp + fn;
                     }
-                    miou[image] = present == 0 ? double.NaN : sum / present;
                 }
-                return new() { ["miou"] = miou };
+                return new() { ["miou"] = parts };
             }
             case Tasks.Depth:
             {
@@ -130,18 +129,28 @@ public sealed class DenseMetrics
                 var ratio = torch.maximum(p / batch.Depth, batch.Depth / p);
                 return new()
                 {
-                    ["rmse"] = PerImageMean((p - batch.Depth).pow(2), mask).Select(Math.Sqrt).ToArray(),
-                    ["delta1"] = PerImageMean(ratio.lt(1.25).to(ScalarType.Float32), mask),
+                    ["rmse"] = SumAndCount((p - batch.Depth).pow(2), mask),
+                    ["delta1"] = SumAndCount(ratio.lt(1.25), mask),
                 };
             }
             case Tasks.Normals:
             {
                 var cos = (predicted * batch.Normals).sum(1, keepdim: true).clamp(-1, 1);
-                return new() { ["angular-error"] = PerImageMean(cos.acos() * (180.0 / Math.PI), mask) };
+                return new() { ["angular-error"] = SumAndCount(cos.acos() * (180.0 / Math.PI), mask) };
             }
             default:
-                return new() { ["l1"] = PerImageMean((predicted - batch.Edges).abs(), torch.ones_like(batch.Edges)) };
+                return new() { ["l1"] = SumAndCount((predicted - batch.Edges).abs(), torch.ones_like(batch.Edges)) };
         }
+    }
+
+    /// <summary>
+    /// Each image's own value of a metric from its parts (mIoU over the classes present in its prediction or target, RMSE
+    /// over its valid pixels, …; NaN when it has no valid pixel).
+    /// </summary>
+    public static double[] PerImage(string metric, IReadOnlyList<double[]> parts)
+    {
+        var formula = DenseMetricParts.Formula(metric)!;
+        return parts.Select(formula).ToArray();
     }
 
     public double Value(string metric) => metric switch

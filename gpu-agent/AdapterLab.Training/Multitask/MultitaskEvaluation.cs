@@ -9,8 +9,8 @@ namespace AdapterLab.Training.Multitask;
 
 /// <summary>
 /// Dense evaluation on validation and test of every evaluation domain: each task's metrics, the floors
-/// (<see cref="DenseFloors"/>) on the same images (<c>metric@floor</c>), per-image outcomes of the model and of each floor
-/// for the observer, and in zero-shot task transfer the constant and from-depth baselines.
+/// (<see cref="DenseFloors"/>) on the same images (<c>metric@floor</c>), per-image outcomes (values and additive parts) of
+/// the model and of each floor for the observer, and in zero-shot task transfer the constant and from-depth baselines.
 /// </summary>
 public static class MultitaskEvaluation
 {
@@ -30,8 +30,8 @@ public static class MultitaskEvaluation
             var d = data.Get(domain, split);
             var metrics = plan.Tasks.ToDictionary(t => t, _ => new DenseMetrics());
             var floorMetrics = plan.Tasks.ToDictionary(t => t, _ => new DenseMetrics());
-            var perImage = plan.Tasks.ToDictionary(t => t, t => DenseMetrics.MetricsOf(t).ToDictionary(m => m, _ => new List<double>(d.Count)));
-            var floorPerImage = plan.Tasks.ToDictionary(t => t, t => DenseMetrics.MetricsOf(t).ToDictionary(m => m, _ => new List<double>(d.Count)));
+            var perImage = plan.Tasks.ToDictionary(t => t, t => DenseMetrics.MetricsOf(t).ToDictionary(m => m, _ => new List<double[]>(d.Count)));
+            var floorPerImage = plan.Tasks.ToDictionary(t => t, t => DenseMetrics.MetricsOf(t).ToDictionary(m => m, _ => new List<double[]>(d.Count)));
             var constant = plan.ZeroShotTasks.ToDictionary(t => t, _ => new DenseMetrics());
             var fromDepth = new DenseMetrics();
             bool derive = zeroShot && plan.ZeroShotTasks.Contains(Tasks.Normals) && plan.Tasks.Contains(Tasks.Depth);
@@ -67,13 +67,15 @@ public static class MultitaskEvaluation
                 var predictions = new EvaluationPredictions
                 {
                     Step = step, Split = s, Task = task, Domain = domain, Predictor = EvaluationPredictions.ModelPredictor, ExampleIds = d.ExampleIds,
-                    Metrics = perImage[task].ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()),
+                    Metrics = perImage[task].ToDictionary(kv => kv.Key, kv => DenseMetrics.PerImage(kv.Key, kv.Value)),
+                    MetricParts = perImage[task].ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()),
                 };
                 observer.OnPredictions(predictions);
                 observer.OnPredictions(predictions with
                 {
                     Predictor = EvaluationPredictions.FloorPredictor(Floors.ImageBlindPrior),
-                    Metrics = floorPerImage[task].ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()),
+                    Metrics = floorPerImage[task].ToDictionary(kv => kv.Key, kv => DenseMetrics.PerImage(kv.Key, kv.Value)),
+                    MetricParts = floorPerImage[task].ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()),
                 });
             }
         }
@@ -89,7 +91,7 @@ public static class MultitaskEvaluation
         _ => DenseOutputs.Edges(raw),
     };
 
-    private static void Accumulate(DenseMetrics m, Dictionary<string, List<double>>? perImage, string task, Tensor raw, DenseBatch batch)
+    private static void Accumulate(DenseMetrics m, Dictionary<string, List<double[]>>? perImage, string task, Tensor raw, DenseBatch batch)
     {
         var predicted = Prediction(task, raw);
         switch (task)
@@ -100,6 +102,6 @@ public static class MultitaskEvaluation
             default: m.AddEdges(predicted, batch.Edges); break;
         }
         if (perImage is null) return;
-        foreach (var (metric, values) in DenseMetrics.PerImage(task, predicted, batch)) perImage[metric].AddRange(values);
+        foreach (var (metric, parts) in DenseMetrics.PerImageParts(task, predicted, batch)) perImage[metric].AddRange(parts);
     }
 }

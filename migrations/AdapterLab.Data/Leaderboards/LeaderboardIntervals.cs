@@ -60,7 +60,7 @@ public static class LeaderboardIntervals
             var values = runs.Select(r => results[(r.Id, entry.Task, entry.Domain, entry.Metric)].Cast<double?>().FirstOrDefault())
                 .Where(v => v is not null).Select(v => v!.Value).ToList();
             var files = runs.Select(r => predictions.GetValueOrDefault(r.Id)).ToList();
-            var table = entry.Metric == "accuracy" ? PredictionTables.AccuracyTable(files, "test", entry.Task, entry.Domain) : null;
+            var table = PredictionTables.OutcomeTable(files, "test", entry.Task, entry.Domain, entry.Metric);
             var estimate = table is not null ? Intervals.Mean(table) : Intervals.SeedsOnly(values);
             if (Estimate.IsProportion(entry.Metric)) estimate = estimate.ClampedTo(0, 1);
             var floor = files.Select(f => PredictionTables.Floor(f, "test", entry.Task, entry.Domain, entry.Metric)).FirstOrDefault(f => f is not null);

@@ -18,7 +18,8 @@ public sealed class PredictionsFileTests
                     Predicted = labels.Select(l => (l * 3) % 4).ToArray(), Probabilities = labels.Select(l => new[] { 0.1f, 0.2f, 0.3f, 0.4f }).ToArray() },
                 new() { Split = "test", Task = "classification", Domain = "fog", Predictor = "floor:majority-class", ExampleIds = ids.ToArray(), Labels = labels, Predicted = new int[50] },
                 new() { Split = "test", Task = "depth", Domain = "fog", Predictor = "model", ExampleIds = ids.Take(3).Append("other/1").ToArray(),
-                    Metrics = new Dictionary<string, double?[]> { ["rmse"] = [0.5, null, double.NaN, 1.25] } },
+                    Metrics = new Dictionary<string, double?[]> { ["rmse"] = [0.5, null, double.NaN, 1.25] },
+                    MetricParts = new Dictionary<string, double[][]> { ["rmse"] = [[25, 100], [0, 0], [double.NaN, 0], [156.25, 100]] } },
             ],
         };
     }
@@ -48,7 +49,10 @@ public sealed class PredictionsFileTests
             Assert.Null(l.Probabilities);
             Assert.Equal(f.Metrics?.Keys ?? [], l.Metrics?.Keys ?? []);
             if (f.Metrics is not null) Assert.Equal(f.Metrics["rmse"], l.Metrics!["rmse"]);
+            Assert.Equal(f.MetricParts?.Keys ?? [], l.MetricParts?.Keys ?? []);
+            if (f.MetricParts is not null) Assert.Equal(f.MetricParts["rmse"], l.MetricParts!["rmse"]);
         }
+        Assert.Equal([25.0, 100], full.Sets[2].MetricParts!["rmse"][0]);
         Assert.NotNull(full.Sets[0].Probabilities);
         Assert.Same(lean.Sets[0].ExampleIds, lean.Sets[1].ExampleIds);
         Assert.NotSame(lean.Sets[0].ExampleIds, lean.Sets[2].ExampleIds);
@@ -60,6 +64,9 @@ public sealed class PredictionsFileTests
     [InlineData("""{"format":"adapterlab-predictions-1","sets":[{"split":"test","task":"c","domain":"d","predictor":"model","exampleIds":["a"],"labels":[1.5]}]}""")]
     [InlineData("""{"format":"adapterlab-predictions-1","sets":[{"split":"test","task":"c","domain":"d","predictor":"model","exampleIds":[1]}]}""")]
     [InlineData("""{"format":"adapterlab-predictions-1","sets":[""")]
+    [InlineData("""{"format":"adapterlab-predictions-1","sets":[{"split":"test","task":"c","domain":"d","predictor":"model","exampleIds":["a","b"],"metricParts":{"rmse":[[1,2]]}}]}""")]
+    [InlineData("""{"format":"adapterlab-predictions-1","sets":[{"split":"test","task":"c","domain":"d","predictor":"model","exampleIds":["a","b"],"metricParts":{"rmse":[[1,2],[1]]}}]}""")]
+    [InlineData("""{"format":"adapterlab-predictions-1","sets":[{"split":"test","task":"c","domain":"d","predictor":"model","exampleIds":["a"],"metricParts":{"rmse":[["x",2]]}}]}""")]
     [InlineData("""{"format":"other","sets":[]}""")]
     public void Malformed_files_are_refused_by_both_reads(string json)
     {

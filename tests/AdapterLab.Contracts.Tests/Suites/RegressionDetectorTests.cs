@@ -148,4 +148,39 @@ public sealed class RegressionDetectorTests
         Assert.Equal(Verdicts.Regressed, row.Verdict);
         Assert.True(row.PValue < 0.001);
     }
+
+    private static ConfigurationScore DepthScored(double scale, int[] seeds, int stream)
+    {
+        const int images = 1000;
+        var ids = Enumerable.Range(0, images).Select(i => $"shapesworld-dense/1/{i}").ToArray();
+        var sets = seeds.ToDictionary(s => s, s =>
+        {
+            var random = new Random(s * 1_000_003 + stream);
+            double run = scale * Math.Exp(0.01 * (random.NextDouble() - 0.5));
+            var parts = Enumerable.Range(0, images).Select(j =>
+            {
+                double pixels = 800 + j * 37 % 200;
+                return new[] { pixels * 0.04 * Math.Exp(Math.Sin(j * 3.1)) * run * Math.Exp(0.2 * (random.NextDouble() - 0.5)), pixels };
+            }).ToArray();
+            return new PredictionSet { Split = "test", Task = "depth", Domain = "fog", Predictor = "model", ExampleIds = ids, MetricParts = new Dictionary<string, double[][]> { ["rmse"] = parts } };
+        });
+        var values = sets.Values.Select(p => DenseMetricParts.Value("rmse", p.MetricParts!["rmse"])).ToList();
+        var (mean, std) = RegressionDetector.MeanStd(values);
+        return new ConfigurationScore("d", "fog", "rmse", mean, std, seeds.Length, Predictions: sets);
+    }
+
+    [Fact]
+    public void A_dataset_level_rmse_rise_is_tested_on_per_image_parts()
+    {
+        int[] seeds = [1, 2, 3];
+        var reference = DepthScored(1.0, seeds, 1);
+        // Squared errors up 8 %: RMSE about 4 % higher (about 0.01 here, twice the tolerance of 0.005).
+        var worse = Assert.Single(RegressionDetector.Compare([DepthScored(1.08, seeds, 1)], [reference]));
+        Assert.Equal("paired t, seeds × examples (two-way random effects)", worse.Test);
+        Assert.Equal(Verdicts.Regressed, worse.Verdict);
+        // A fresh draw of the same configuration: not flagged.
+        var again = Assert.Single(RegressionDetector.Compare([DepthScored(1.0, seeds, 2)], [reference]));
+        Assert.NotEqual(Verdicts.Regressed, again.Verdict);
+        Assert.NotEqual(Verdicts.Improved, again.Verdict);
+    }
 }

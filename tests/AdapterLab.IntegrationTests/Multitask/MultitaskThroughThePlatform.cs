@@ -65,6 +65,21 @@ public sealed class MultitaskThroughThePlatform(SharedPlatform platform)
         Assert.Contains(dg, r => r.GetProperty("domain").GetString() == "noisy-photo" && r.GetProperty("metric").GetString() == "rmse");
         Assert.Empty((await platform.Api.GetFromJsonAsync<JsonElement>($"/api/experiments/{single}/affinity")).EnumerateArray());
 
+        // Dense metrics compared through the platform: the stored per-image parts give the dataset-level RMSE and mIoU a
+        // test-set interval (one seed each: test-set sampling only) and a paired test, with the image-blind floor.
+        var compare = await platform.Api.GetFromJsonAsync<JsonElement>($"/api/compare?ids={vtagml},{single}&baseline={vtagml}");
+        var rmse = compare.GetProperty("statistics").GetProperty("rows").EnumerateArray()
+            .Single(r => r.GetProperty("domain").GetString() == "synthetic" && r.GetProperty("metric").GetString() == "rmse");
+        Assert.Equal("image-blind-prior", rmse.GetProperty("floorName").GetString());
+        var rmseCells = rmse.GetProperty("cells").EnumerateArray().ToList();
+        Assert.All(rmseCells, c => Assert.Equal("ExamplesOnly", c.GetProperty("intervalMethod").GetString()));
+        Assert.All(rmseCells, c => Assert.Equal(8, c.GetProperty("examples").GetInt32()));
+        Assert.All(rmseCells, c => Assert.True(c.GetProperty("lower").GetDouble() < c.GetProperty("mean").GetDouble() && c.GetProperty("mean").GetDouble() < c.GetProperty("upper").GetDouble(), c.ToString()));
+        double reportedRmse = results.Single(r => r.GetProperty("split").GetString() == "test" && r.GetProperty("domain").GetString() == "synthetic" && r.GetProperty("metric").GetString() == "rmse").GetProperty("value").GetDouble();
+        Assert.Equal(reportedRmse, rmseCells[0].GetProperty("mean").GetDouble(), 4);
+        Assert.StartsWith("paired t over examples", rmseCells[1].GetProperty("test").GetString());
+        Assert.Empty(compare.GetProperty("statistics").GetProperty("notes").EnumerateArray());
+
         await using (var db = platform.Db())
         {
             foreach (var id in new[] { vtagml, shared, finetune, single })

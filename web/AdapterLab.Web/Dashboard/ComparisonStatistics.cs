@@ -22,9 +22,10 @@ public sealed record StatisticsRow(string Split, string Task, string Domain, str
     IReadOnlyList<StatisticsCell?> Cells);
 
 /// <summary>
-/// The statistics of a comparison, computed with <c>AdapterLab.Statistics</c> from per-example predictions (accuracy:
-/// 1/0 per test example, paired across configurations by seed and example id) or, for metrics and experiments without
-/// them, from the per-seed results. Intervals are unadjusted; verdicts use Holm-adjusted p-values over each row's
+/// The statistics of a comparison, computed with <c>AdapterLab.Statistics</c> from per-example outcomes (accuracy: 1/0 per
+/// test example; dense metrics: the jackknife pseudo-values of each image's parts, whose mean is the dataset-level value),
+/// paired across configurations by seed and example id, or, for metrics and experiments without them, from the per-seed
+/// results. Intervals are unadjusted; verdicts use Holm-adjusted p-values over each row's
 /// comparisons with the baseline. Pure, so it is unit tested.
 /// </summary>
 public sealed record ComparisonStatistics(IReadOnlyList<StatisticsRow> Rows, IReadOnlyList<string> Notes)
@@ -41,6 +42,16 @@ public sealed record ComparisonStatistics(IReadOnlyList<StatisticsRow> Rows, IRe
         if (without.Count > 0)
             notes.Add($"No per-example predictions stored for {string.Join(", ", without.Take(5))}{(without.Count > 5 ? $" and {without.Count - 5} more" : "")} " +
                       "(experiments from before they were recorded): their intervals and tests use the seed spread only, without test-set sampling.");
+        var noParts = columns.SelectMany(c => c).Where(r => r.Predictions is not null)
+            .SelectMany(r => r.Results.Where(x => DenseMetricParts.Supports(x.Metric) && PredictionTables.Model(r.Predictions, x.Split, x.Task, x.Domain, x.Metric) is null)
+                .Select(x => (r.Label, x.Metric)))
+            .ToList();
+        if (noParts.Count > 0)
+        {
+            var labels = noParts.Select(x => x.Label).Distinct().ToList();
+            notes.Add($"No per-image parts of {string.Join(", ", noParts.Select(x => x.Metric).Distinct().Order())} stored for {string.Join(", ", labels.Take(5))}" +
+                      $"{(labels.Count > 5 ? $" and {labels.Count - 5} more" : "")} (evaluated before they were recorded): those rows' intervals and tests use the seed spread only.");
+        }
         var rows = new List<StatisticsRow>();
         foreach (var row in matrix.Rows)
             rows.Add(BuildRow(row, columns, matrix.BaselineIndex));
@@ -56,7 +67,7 @@ public sealed record ComparisonStatistics(IReadOnlyList<StatisticsRow> Rows, IRe
         bool higher = !row.LowerIsBetter;
         // Per column: seed → run with a value for this row (a seed run twice counts once, the later run wins).
         var perColumn = columns.Select(c => c.Where(r => Value(r, row) is not null).GroupBy(r => r.Seed).ToDictionary(g => g.Key, g => g.Last())).ToList();
-        bool perExample = row.Metric == "accuracy" && perColumn.All(c => c.Values.All(r => Set(r, row) is not null));
+        bool perExample = PredictionTables.Supports(row.Metric) && perColumn.All(c => c.Values.All(r => Set(r, row) is not null));
         IReadOnlyList<string>? ids = perExample ? PredictionTables.CommonIds(perColumn.SelectMany(c => c.Values).Select(r => Set(r, row)!).ToList()) : null;
         if (ids is { Count: 0 }) { perExample = false; ids = null; }
 
@@ -84,7 +95,7 @@ public sealed record ComparisonStatistics(IReadOnlyList<StatisticsRow> Rows, IRe
             bool identical = perExample
                 ? perColumn[c].Count > 1 && Table(perColumn[c], row, ids!).SeedsIdentical
                 : perColumn[c].Count > 1 && perColumn[c].Values.Select(r => Value(r, row)!.Value).Distinct().Count() == 1;
-            bool collapsed = row.Task == "classification" && perColumn[c].Values.Any(r => Set(r, row) is { Labels: { } l, Predicted: { } p }
+            bool collapsed = row.Task == "classification" && perColumn[c].Values.Any(r => Set(r, row, "accuracy") is { Labels: { } l, Predicted: { } p }
                 && ConfusionMatrix.From(l, p, 0).Collapsed);
             cells.Add(new StatisticsCell(e.Value, Finite(e.Lower), Finite(e.Upper), e.Seeds, e.Examples, e.Method.ToString(),
                 d?.Estimate.Value, d is null ? null : Finite(d.Estimate.Lower), d is null ? null : Finite(d.Estimate.Upper),
@@ -118,14 +129,14 @@ public sealed record ComparisonStatistics(IReadOnlyList<StatisticsRow> Rows, IRe
         return Comparisons.Unpaired(ce, be, "Welch t (different seed counts and no seeds in common; examples not paired)");
     }
 
-    /// <summary>Seeds (ascending) × the given example ids of 1/0 correctness.</summary>
+    /// <summary>Seeds (ascending) × the given example ids of per-example outcomes (1/0 correctness, or a dense metric's pseudo-values).</summary>
     private static SeedExampleTable Table(Dictionary<int, Run> runs, ResultRow row, IReadOnlyList<string> ids) =>
-        PredictionTables.AccuracyTable(runs.OrderBy(kv => kv.Key).Select(kv => kv.Value.Predictions).ToList(), row.Split, row.Task, row.Domain, ids)!;
+        PredictionTables.OutcomeTable(runs.OrderBy(kv => kv.Key).Select(kv => kv.Value.Predictions).ToList(), row.Split, row.Task, row.Domain, row.Metric, ids)!;
 
     private static double? Value(Run r, ResultRow row) =>
         r.Results.FirstOrDefault(x => x.Split == row.Split && x.Task == row.Task && x.Domain == row.Domain && x.Metric == row.Metric)?.Value;
 
-    private static PredictionSet? Set(Run r, ResultRow row) => PredictionTables.Model(r.Predictions, row.Split, row.Task, row.Domain);
+    private static PredictionSet? Set(Run r, ResultRow row, string? metric = null) => PredictionTables.Model(r.Predictions, row.Split, row.Task, row.Domain, metric ?? row.Metric);
 
     /// <summary>The floor of a column on this row: the floor predictor's score on the same examples (the same for every seed).</summary>
     private static (double Value, string Name)? Floor(IEnumerable<Run> runs, ResultRow row) =>

@@ -77,9 +77,9 @@ public static class SuiteRunSummaries
                 var values = latest.Select(x => x.r.Value).ToList();
                 var (mean, std) = RegressionDetector.MeanStd(values);
                 Dictionary<int, PredictionSet>? sets = null;
-                if (g.Key.Metric == "accuracy" && predictions is not null)
+                if (PredictionTables.Supports(g.Key.Metric) && predictions is not null)
                 {
-                    var found = latest.Select(x => (x.e.Seed, Set: PredictionTables.Model(predictions.GetValueOrDefault(x.e.Id), "test", x.r.Task, x.r.Domain))).ToList();
+                    var found = latest.Select(x => (x.e.Seed, Set: PredictionTables.Model(predictions.GetValueOrDefault(x.e.Id), "test", x.r.Task, x.r.Domain, g.Key.Metric))).ToList();
                     if (found.All(f => f.Set is not null)) sets = found.ToDictionary(f => f.Seed, f => f.Set!);
                 }
                 return new ConfigurationScore(g.Key.ConfigurationHash, g.Key.Domain, g.Key.Metric, mean, std, values.Count, g.First().e.Name, sets);
