@@ -33,14 +33,10 @@ public static class AgentApp
         });
         builder.Services.AddHealthChecks();
 
+        // Its id, token (enrolling once if it has only a pool's enrolment secret) and broker credential, before the bus starts.
+        using (var bootLog = LoggerFactory.Create(l => l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })))
+            AgentIdentity.Resolve(builder.Configuration, bootLog.CreateLogger("AdapterLab.GpuAgent.AgentIdentity"));
         var agentId = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>()?.ResolvedId ?? new AgentOptions().ResolvedId;
-        // The agent's broker identity is its own (agent:<id>): the orchestrator accepts its reports only from it.
-        var brokerUser = builder.Configuration[$"{RabbitMqOptions.Section}:Username"];
-        var expectedUser = SenderIdentity.AgentUser(agentId);
-        if (string.IsNullOrEmpty(brokerUser)) builder.Configuration[$"{RabbitMqOptions.Section}:Username"] = expectedUser;
-        else if (brokerUser != expectedUser)
-            throw new InvalidOperationException($"RabbitMq:Username is '{brokerUser}', but agent '{agentId}' must connect to the broker as '{expectedUser}' " +
-                                                "(each agent has its own broker identity; leave the setting empty to use it)");
         builder.Services.AddPlatformBus(builder.Configuration,
             x =>
             {

@@ -13,8 +13,12 @@ public sealed class AgentOptions
     public string Device { get; set; } = "auto";
     /// <summary>Base URL of the web API (agent endpoints for blobs).</summary>
     public string ApiUrl { get; set; } = "http://127.0.0.1:5080";
-    /// <summary>Agent token for the web API's agent endpoints.</summary>
+    /// <summary>Agent token: the web API's agent endpoints and (as the broker password of <c>agent:&lt;id&gt;</c>) the broker.</summary>
     public string Token { get; set; } = "";
+    /// <summary>A pool's enrolment secret: with no <see cref="Token"/>, the agent enrols once and keeps its identity (<see cref="AgentIdentity"/>).</summary>
+    public string EnrolmentSecret { get; set; } = "";
+    /// <summary>How long enrolment waits for the web API to come up.</summary>
+    public double EnrolmentWaitSeconds { get; set; } = 120;
     public string DataRoot { get; set; } = "";
     public string WorkDirectory { get; set; } = "";
     /// <summary>Heartbeat interval when no attempt told otherwise.</summary>

@@ -4,7 +4,7 @@
 # infra/local/rabbitmq.sh and AdapterLab.Messaging.BrokerPermissions:
 # - web and orchestrator: one user each; only the web writes users' intent, only agents write agent reports, and the web
 #   never writes to an agent's queue;
-# - each agent (ADAPTERLAB_AGENT_IDS, space-separated): "agent:<id>", its own queue and the agent reports only.
+# - agents: not here (see below).
 set -eu
 admin() { rabbitmqadmin -H rabbitmq -P 15672 -u "$RABBITMQ_DEFAULT_USER" -p "$RABBITMQ_DEFAULT_PASS" "$@"; }
 messages='AdapterLab\.Contracts\.Messages'
@@ -18,11 +18,6 @@ admin declare user name=adapterlab-orchestrator password="$ADAPTERLAB_RABBIT_ORC
 admin declare permission vhost=adapterlab user=adapterlab-orchestrator configure='.*' read='.*' \
   write="^(?!$messages:(ExperimentSubmitted|CancelRequested|RetryRequested|$reports)\$).*"
 admin delete user name=adapterlab-agent >/dev/null 2>&1 || true # agents once shared one user
-for id in ${ADAPTERLAB_AGENT_IDS:-agent-cpu-1}; do
-  own="^adapterlab-agent-$(printf '%s' "$id" | sed 's/\./\\./g')(_error|_skipped)?\$"
-  bus='^.+_bus_[a-z0-9]+$'
-  admin declare user name="agent:$id" password="$ADAPTERLAB_RABBIT_AGENT_PASSWORD" tags=
-  admin declare permission vhost=adapterlab user="agent:$id" configure="$own|$bus|^$messages:($reports)\$" \
-    write="$own|$bus|^$messages:($reports)\$" read="$own|$bus"
-done
+# Agents have no users here: each logs in as agent:<id> with its agent token, checked by the web (HTTP auth backend,
+# rabbitmq.conf), with an agent's least privilege (its own queue, agent reports only).
 echo "rabbitmq users ready"

@@ -18,8 +18,9 @@ RABBIT_DEFS="$RABBIT_BASE/definitions.json"
 # - web and orchestrator: one user each. Neither may publish the other side's messages: only the web writes users'
 #   intent (ExperimentSubmitted, CancelRequested, RetryRequested), only agents write agent reports, and the web never
 #   writes to an agent's queue. Both declare and read what they consume.
-# - every agent: a user of its own, "agent:<id>" (rabbit_setup_agent), that may read only its own queue and publish
-#   only agent reports — the same rules as AdapterLab.Messaging.BrokerPermissions.Agent.
+# - every agent: its own identity "agent:<id>", not a broker user: it logs in with its agent token, which the web checks
+#   (HTTP auth backend), and may read only its own queue and publish only agent reports — the rules of
+#   AdapterLab.Messaging.BrokerPermissions.Agent, evaluated by the web. Tests also create such users internally.
 # Override a service's with ADAPTERLAB_RABBIT_PERMS_WEB="<configure> <write> <read>" etc.
 RABBIT_MESSAGES='AdapterLab\.Contracts\.Messages'
 RABBIT_AGENT_REPORTS='AttemptStarted|AttemptPrepared|AttemptProgressed|AttemptHeartbeat|CheckpointSaved|AffinityMeasured|AttemptSucceeded|AttemptFailed|AttemptCancelled|AgentAnnounced|AgentStopping'
@@ -33,14 +34,11 @@ rabbit_service_perms() {
 }
 RABBIT_SERVICES=(web orchestrator)
 
-# rabbit_agent_perms ID: an agent's "configure write read" (own queue, its bus endpoint, agent reports).
-rabbit_agent_perms() {
-  local own="^adapterlab-agent-${1//./\\.}(_error|_skipped)?\$" bus='^.+_bus_[a-z0-9]+$'
-  local reports="^$RABBIT_MESSAGES:($RABBIT_AGENT_REPORTS)\$"
-  printf '%s %s %s' "$own|$bus|$reports" "$own|$bus|$reports" "$own|$bus"
-}
-
 rabbit_user() { printf 'adapterlab-%s' "$1"; }
+
+# Where the broker asks about agents: the web (the platform's, or under `./platform test` the test web that takes the
+# same port — the two never run at once).
+rabbit_auth_url() { printf 'http://127.0.0.1:%s/broker-auth' "$ADAPTERLAB_WEB_PORT"; }
 
 rabbit_find_bins() {
   if [[ ! -x "$RABBIT_SBIN/rabbitmq-server" ]]; then
@@ -66,8 +64,17 @@ loopback_users.guest = true
 load_definitions = $RABBIT_DEFS
 log.file.level = info
 log.console = false
+# The services' users are internal; an agent (agent:<id>, its agent token as password) is asked of the web, which
+# answers RabbitMQ's HTTP auth backend (AdapterLab.Web.Agents.BrokerAuthApi): revoking the token revokes broker access.
+auth_backends.1 = internal
+auth_backends.2 = http
+auth_http.http_method = post
+auth_http.user_path = $(rabbit_auth_url)/user
+auth_http.vhost_path = $(rabbit_auth_url)/vhost
+auth_http.resource_path = $(rabbit_auth_url)/resource
+auth_http.topic_path = $(rabbit_auth_url)/topic
 CONF
-  echo '[rabbitmq_management].' > "$RABBIT_BASE/enabled_plugins"
+  echo '[rabbitmq_management,rabbitmq_auth_backend_http].' > "$RABBIT_BASE/enabled_plugins"
   local dist="-kernel inet_dist_use_interface {127,0,0,1}"
   local tool env_file="$RABBIT_BASE/env.sh"
   cat > "$env_file" <<ENV
@@ -202,16 +209,6 @@ rabbit_setup_platform() {
     || { log_tail "$RABBIT_LOG" 10; die "importing the RabbitMQ definitions failed"; }
   # Agents once shared one broker user; each has its own now.
   rabbitctl -q delete_user adapterlab-agent >/dev/null 2>&1 || true
-}
-
-# rabbit_setup_agent ID: the agent's own broker user "agent:ID" (password: secret rabbitmq-agent-ID) with an agent's
-# permissions; idempotent. Prints nothing.
-rabbit_setup_agent() {
-  local id="$1" defs="$RABBIT_BASE/agent-$1.json"
-  ( umask 077; _rabbit_defs_json "$PLATFORM_VHOST" "agent:$id|rabbitmq-agent-$id||$(rabbit_agent_perms "$id")" > "$defs" )
-  rabbitctl -q import_definitions "$defs" >>"$RABBIT_LOG" 2>&1 \
-    || { rm -f "$defs"; log_tail "$RABBIT_LOG" 10; die "creating the broker user of agent $id failed"; }
-  rm -f "$defs"
 }
 
 # A fresh test vhost and user (management tag: tests may use the HTTP API on their vhost).

@@ -162,10 +162,10 @@ agent_env() { # agent_env N POOL SLOTS
   printf '%s\n' "Agent__Id=$id" "Agent__ApiUrl=http://127.0.0.1:$ADAPTERLAB_WEB_PORT" \
     "Agent__Token=$(agent_token "$1" "$id")" "Agent__Pool=$2" "Agent__Slots=$3" \
     "Agent__DataRoot=$DATA_DIR" "Agent__WorkDirectory=$LOCAL_DIR/agent-work/$id"
-  # Its own broker identity, agent:<id> (the orchestrator accepts its reports only from it).
-  rabbit_setup_agent "$id"
+  # Its own broker identity, agent:<id>, with its agent token as the password (the web answers the broker's HTTP auth
+  # backend; the orchestrator accepts its reports only from it).
   printf '%s\n' "RabbitMq__Host=127.0.0.1" "RabbitMq__Port=$ADAPTERLAB_AMQP_PORT" "RabbitMq__VirtualHost=$PLATFORM_VHOST" \
-    "RabbitMq__Username=agent:$id" "RabbitMq__Password=$(secret_get "rabbitmq-agent-$id")"
+    "RabbitMq__Username=agent:$id" "RabbitMq__Password="
 }
 
 # The first free agent number (no live .local/run/agent-N.pid).

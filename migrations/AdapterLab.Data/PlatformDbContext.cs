@@ -19,6 +19,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<Backbone> Backbones => Set<Backbone>();
     public DbSet<Agent> Agents => Set<Agent>();
     public DbSet<AgentToken> AgentTokens => Set<AgentToken>();
+    public DbSet<AgentEnrolment> AgentEnrolments => Set<AgentEnrolment>();
     public DbSet<AffinityMatrix> AffinityMatrices => Set<AffinityMatrix>();
     public DbSet<Suite> Suites => Set<Suite>();
     public DbSet<SuiteRun> SuiteRuns => Set<SuiteRun>();
@@ -88,7 +89,20 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
         b.Entity<BlobChunk>(e => { e.HasKey(x => new { x.Hash, x.Index }); e.Property(x => x.Hash).HasMaxLength(64); });
         b.Entity<Backbone>(e => e.HasKey(x => x.Name));
         b.Entity<Agent>(e => { e.HasKey(x => x.Id); e.HasIndex(x => x.Pool); });
-        b.Entity<AgentToken>(e => e.HasIndex(x => x.Hash).IsUnique());
+        b.Entity<AgentToken>(e =>
+        {
+            e.HasIndex(x => x.Hash).IsUnique();
+            e.HasIndex(x => x.Name);
+            e.Property(x => x.Pool).HasMaxLength(100);
+        });
+        b.Entity<AgentEnrolment>(e =>
+        {
+            e.HasIndex(x => x.Hash).IsUnique();
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Pool).HasMaxLength(100);
+            e.Property(x => x.Prefix).HasMaxLength(16);
+            e.Property(x => x.Hash).HasMaxLength(64);
+        });
         b.Entity<RefusedMessage>(e =>
         {
             e.HasIndex(x => x.MessageId).IsUnique();

@@ -31,6 +31,7 @@ public static class OrchestratorApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaseReaper>());
         builder.Services.AddSingleton<BlobGarbageCollector>();
         builder.Services.AddSingleton<AttemptHolders>();
+        builder.Services.AddSingleton<AgentStandings>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BlobGarbageCollector>());
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
 

@@ -64,6 +64,8 @@ public static class WebApp
         app.MapDashboardApi();
         app.MapAgentBlobsApi();
         app.MapAgentTokensApi();
+        app.MapAgentEnrolmentApi();
+        app.MapBrokerAuthApi();
         app.MapAccountEndpoints();
         app.MapPlatformJobsDashboard();
         app.MapStaticAssets();

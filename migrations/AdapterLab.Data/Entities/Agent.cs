@@ -33,4 +33,32 @@ public sealed class AgentToken
     public DateTimeOffset? ExpiresAt { get; set; }
     /// <summary>When the token last authenticated a request (updated at most once a minute).</summary>
     public DateTimeOffset? LastUsedAt { get; set; }
+    /// <summary>The only pool the agent may announce itself in (tokens from a pool's enrolment); null: any pool.</summary>
+    public string? Pool { get; set; }
+    /// <summary>The enrolment that issued the token, if an agent enrolled itself.</summary>
+    public Guid? EnrolmentId { get; set; }
+}
+
+/// <summary>
+/// A pool-scoped enrolment secret: a new agent (e.g. a pod an autoscaler just added) presents it once to obtain its own id
+/// and agent token. Only its hash is stored; revoking it stops further enrolments (tokens already issued are revoked on
+/// their own, or with it).
+/// </summary>
+public sealed class AgentEnrolment
+{
+    public Guid Id { get; set; }
+    public string Name { get; set; } = "";
+    /// <summary>The pool every agent enrolled with it belongs to.</summary>
+    public string Pool { get; set; } = "";
+    public string Prefix { get; set; } = "";
+    public string Hash { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? ExpiresAt { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+    /// <summary>At most this many agents may enrol with it (null: no limit).</summary>
+    public int? MaxAgents { get; set; }
+    /// <summary>Agents enrolled so far.</summary>
+    public int Enrolled { get; set; }
+    /// <summary>Lifetime in days of the tokens it issues (null: they do not expire).</summary>
+    public int? TokenDays { get; set; }
 }

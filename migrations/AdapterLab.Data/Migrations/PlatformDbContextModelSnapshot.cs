@@ -140,6 +140,71 @@ namespace AdapterLab.Data.Migrations
                     b.ToTable("agents", (string)null);
                 });
 
+            modelBuilder.Entity("AdapterLab.Data.Entities.AgentEnrolment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("Enrolled")
+                        .HasColumnType("integer")
+                        .HasColumnName("enrolled");
+
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<int?>("MaxAgents")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_agents");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Pool")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("pool");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("prefix");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<int?>("TokenDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("token_days");
+
+                    b.HasKey("Id")
+                        .HasName("pk_agent_enrolments");
+
+                    b.HasIndex("Hash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_agent_enrolments_hash");
+
+                    b.ToTable("agent_enrolments", (string)null);
+                });
+
             modelBuilder.Entity("AdapterLab.Data.Entities.AgentToken", b =>
                 {
                     b.Property<Guid>("Id")
@@ -150,6 +215,10 @@ namespace AdapterLab.Data.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<Guid?>("EnrolmentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("enrolment_id");
 
                     b.Property<DateTimeOffset?>("ExpiresAt")
                         .HasColumnType("timestamp with time zone")
@@ -169,6 +238,11 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("name");
 
+                    b.Property<string>("Pool")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("pool");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasColumnType("text")
@@ -184,6 +258,9 @@ namespace AdapterLab.Data.Migrations
                     b.HasIndex("Hash")
                         .IsUnique()
                         .HasDatabaseName("ix_agent_tokens_hash");
+
+                    b.HasIndex("Name")
+                        .HasDatabaseName("ix_agent_tokens_name");
 
                     b.ToTable("agent_tokens", (string)null);
                 });

@@ -12,11 +12,12 @@ namespace AdapterLab.Orchestrator.Lifecycle;
 /// The agent boundary on the receiving side, in front of every consumer of the orchestrator: a message is accepted only
 /// from the broker identity (the RabbitMQ-validated <c>user_id</c>, <see cref="SenderIdentity"/>) allowed to send it —
 /// an attempt report only from the agent that holds the attempt, an agent's announcement or stop only from that agent
-/// (and only for its own queue), a user's intent only from the web. Anything else is recorded in
+/// (and only for its own queue and a pool its token allows), a user's intent only from the web; an agent's reports only
+/// while it has a live agent token (its broker credential). Anything else is recorded in
 /// <c>refused_messages</c> with its sender and dropped (acknowledged, not faulted: it never cycles through retries into an
 /// error queue). Messages of other kinds (the bus's own faults) pass.
 /// </summary>
-public sealed class SenderCheckFilter<T>(PlatformDbContext db, AttemptHolders holders, IOptions<OrchestratorOptions> options,
+public sealed class SenderCheckFilter<T>(PlatformDbContext db, AttemptHolders holders, AgentStandings standings, IOptions<OrchestratorOptions> options,
     RabbitMqOptions rabbit, TimeProvider clock, ILogger<SenderCheckFilter<T>> log) : IFilter<ConsumeContext<T>> where T : class
 {
     public async Task Send(ConsumeContext<T> context, IPipe<ConsumeContext<T>> next)
@@ -58,6 +59,11 @@ public sealed class SenderCheckFilter<T>(PlatformDbContext db, AttemptHolders ho
         if (message is IAgentReport named && named.AgentId != agent) return $"names agent '{named.AgentId}', sent by agent '{agent}'";
         if (message is AgentAnnounced announced && announced.QueueName != QueueNames.Agent(rabbit.QueuePrefix, agent))
             return $"announces queue '{announced.QueueName}', not its own";
+        // Its token is its broker credential: once revoked or expired, nothing it still sends on an open connection counts.
+        var standing = await standings.GetAsync(db, agent, context.CancellationToken);
+        if (!standing.Live) return $"agent '{agent}' has no live agent token (revoked or expired)";
+        if (message is AgentAnnounced joining && !standing.MayJoin(joining.Pool))
+            return $"agent '{agent}' may not join pool '{joining.Pool}' (its token allows {string.Join(", ", standing.Pools ?? [])})";
         if (message is IAttemptReport report)
         {
             var holder = await holders.GetAsync(db, report.ExperimentId, report.AttemptNumber, context.CancellationToken);

@@ -76,6 +76,8 @@ public sealed class Dispatcher(
             var staleBefore = now - o.AgentStaleAfter;
             var agents = await db.Agents.AsNoTracking()
                 .Where(a => !a.Stopped && !a.Quarantined && a.LastSeenAt > staleBefore)
+                // Only agents with a live token (their broker credential): a revoked agent gets no more work.
+                .Where(a => db.AgentTokens.Any(t => t.Name == a.Id && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now)))
                 .ToListAsync(ct);
             var busy = await db.Attempts
                 .Where(a => a.Status == ExperimentStatus.Dispatched || a.Status == ExperimentStatus.Running)

@@ -44,6 +44,9 @@ public class PlatformFixture : IAsyncLifetime
     /// <summary>Whether an agent runs inside the test process from the start (fault tests start agent processes instead).</summary>
     protected virtual bool StartsInProcessAgent => true;
 
+    /// <summary>Where the web listens (a free loopback port unless a fixture needs a fixed one).</summary>
+    protected virtual string WebListenUrl => "http://127.0.0.1:0";
+
     /// <summary>Last chance to adjust a host before it is built (e.g. register a bus configuration hook).</summary>
     protected virtual void ConfigureHost(string name, WebApplicationBuilder builder)
     {
@@ -81,6 +84,9 @@ public class PlatformFixture : IAsyncLifetime
     /// <summary>Starts one more agent host in this process (its own id, broker identity, queue and work directory).</summary>
     public async Task<WebApplication> StartAgentAsync(string agentId, string pool = "cpu", int slots = 1) =>
         await StartAsync(AgentApp.Create, "GpuAgent", await AgentSettingsAsync(agentId, pool, slots));
+
+    /// <summary>Starts an agent host in this process with exactly <paramref name="settings"/> over the platform's (no token or broker user issued for it).</summary>
+    public Task<WebApplication> StartAgentWithAsync(Dictionary<string, string?> settings) => StartAsync(AgentApp.Create, "GpuAgent", settings);
 
     /// <summary>Starts an agent as a separate process (the real binary), which a test may kill; <paramref name="extra"/> overrides settings.</summary>
     public async Task<AgentProcess> StartAgentProcessAsync(string agentId, string pool = "cpu", int slots = 1, IReadOnlyDictionary<string, string?>? extra = null)
@@ -130,7 +136,7 @@ public class PlatformFixture : IAsyncLifetime
         {
             b.Configuration.AddInMemoryCollection(Settings);
             if (extra is not null) b.Configuration.AddInMemoryCollection(extra);
-            b.WebHost.UseUrls("http://127.0.0.1:0");
+            b.WebHost.UseUrls(name == "Web" ? WebListenUrl : "http://127.0.0.1:0");
             ConfigureHost(name, b);
         });
         await app.StartAsync();

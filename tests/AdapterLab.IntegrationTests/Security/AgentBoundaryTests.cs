@@ -130,12 +130,12 @@ public sealed class AgentBoundaryTests(AgentBoundaryPlatform platform) : IClassF
             };
             await using var connection = await factory.CreateConnectionAsync();
             var reportExchange = platform.QueuePrefix + "AdapterLab.Contracts.Messages:AttemptHeartbeat";
-            Assert.Equal(406, await RefusedAsync(connection, ch => ch.BasicPublishAsync(reportExchange, "", false,
+            Assert.Equal(406, await BrokerProbe.RefusedAsync(connection, ch => ch.BasicPublishAsync(reportExchange, "", false,
                 new BasicProperties { UserId = SenderIdentity.AgentUser(a) }, Encoding.UTF8.GetBytes("{}")).AsTask()));
-            Assert.Equal(403, await RefusedAsync(connection, ch => ch.BasicGetAsync(aQueue, autoAck: true)));
-            Assert.Equal(403, await RefusedAsync(connection, ch => ch.BasicPublishAsync(aQueue, "", false,
+            Assert.Equal(403, await BrokerProbe.RefusedAsync(connection, ch => ch.BasicGetAsync(aQueue, autoAck: true)));
+            Assert.Equal(403, await BrokerProbe.RefusedAsync(connection, ch => ch.BasicPublishAsync(aQueue, "", false,
                 new BasicProperties { UserId = SenderIdentity.AgentUser(forgerId) }, Encoding.UTF8.GetBytes("{}")).AsTask()));
-            Assert.Equal(403, await RefusedAsync(connection, ch => ch.BasicPublishAsync(platform.QueuePrefix + "AdapterLab.Contracts.Messages:CancelRequested", "", false,
+            Assert.Equal(403, await BrokerProbe.RefusedAsync(connection, ch => ch.BasicPublishAsync(platform.QueuePrefix + "AdapterLab.Contracts.Messages:CancelRequested", "", false,
                 new BasicProperties { UserId = SenderIdentity.AgentUser(forgerId) }, Encoding.UTF8.GetBytes("{}")).AsTask()));
         }
         finally
@@ -154,29 +154,5 @@ public sealed class AgentBoundaryTests(AgentBoundaryPlatform platform) : IClassF
         var transitions = await check.StateTransitions.Where(t => t.ExperimentId == victim).OrderBy(t => t.Id).ToListAsync();
         Assert.Equal(["Queued", "Dispatched", "Running", "Succeeded"], transitions.Select(t => t.To));
         Assert.All(transitions, t => Assert.DoesNotContain("forged", t.Reason ?? ""));
-    }
-
-    /// <summary>Runs one operation on a fresh channel and returns the AMQP code with which the broker closed it.</summary>
-    private static async Task<int> RefusedAsync(IConnection connection, Func<IChannel, Task> operation)
-    {
-        var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        int code = 0;
-        try
-        {
-            await operation(channel);
-            // A refused publish closes the channel asynchronously; the next round trip observes it.
-            for (int i = 0; i < 50 && channel.IsOpen; i++) await Task.Delay(100);
-            if (channel.IsOpen) await channel.QueueDeclarePassiveAsync("amq.nonexistent-probe");
-        }
-        catch (Exception ex) when (ex is OperationInterruptedException or AlreadyClosedException or PublishException)
-        {
-            if (ex is OperationInterruptedException { ShutdownReason: { } reason }) code = reason.ReplyCode;
-        }
-        finally
-        {
-            if (code == 0 && channel.CloseReason is { } reason) code = reason.ReplyCode;
-            await channel.DisposeAsync();
-        }
-        return code;
     }
 }

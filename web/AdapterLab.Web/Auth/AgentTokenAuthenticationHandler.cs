@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using AdapterLab.Data;
+using AdapterLab.Data.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -25,21 +26,11 @@ public sealed class AgentTokenAuthenticationHandler(
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
         var token = header["Bearer ".Length..].Trim();
         if (token.Length == 0) return AuthenticateResult.NoResult();
-        var hash = SecretHash.Of(token);
         await using var db = await dbFactory.CreateDbContextAsync(Context.RequestAborted);
-        var row = await db.AgentTokens.AsNoTracking()
-            .Where(t => t.Hash == hash && t.RevokedAt == null)
-            .Select(t => new { t.Id, t.Name, t.ExpiresAt, t.LastUsedAt })
-            .SingleOrDefaultAsync(Context.RequestAborted);
-        if (row is null) return AuthenticateResult.Fail("invalid or revoked agent token");
         var now = DateTimeOffset.UtcNow;
-        if (row.ExpiresAt <= now) return AuthenticateResult.Fail("expired agent token");
-        if (row.LastUsedAt is null || row.LastUsedAt < now.AddMinutes(-1))
-        {
-            var stale = now.AddMinutes(-1);
-            await db.AgentTokens.Where(t => t.Id == row.Id && (t.LastUsedAt == null || t.LastUsedAt < stale))
-                .ExecuteUpdateAsync(u => u.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
-        }
+        var row = await AgentCredentials.LiveTokenAsync(db, SecretHash.Of(token), now, Context.RequestAborted);
+        if (row is null) return AuthenticateResult.Fail("invalid, revoked or expired agent token");
+        await AgentCredentials.TouchAsync(db, row, now, Context.RequestAborted);
         var identity = new ClaimsIdentity(
         [
             new Claim(ClaimTypes.NameIdentifier, row.Id.ToString()),

@@ -13,6 +13,9 @@ public sealed record BootstrapOptions
     public const string DefaultAgentTokenOwner = "bootstrap-agent";
     public string? AdminEmail { get; init; }
     public string? AdminPassword { get; init; }
+    /// <summary>An enrolment secret agents of <see cref="EnrolmentPool"/> enrol with (e.g. every replica of a compose service or a Deployment).</summary>
+    public string? EnrolmentSecret { get; init; }
+    public string EnrolmentPool { get; init; } = "cpu";
 
     public static BootstrapOptions From(IConfiguration configuration) => new()
     {
@@ -21,6 +24,8 @@ public sealed record BootstrapOptions
         AgentTokenOwner = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_AGENT_ID"]) ?? DefaultAgentTokenOwner,
         AdminEmail = NullIfEmpty(configuration["ADAPTERLAB_ADMIN_EMAIL"]),
         AdminPassword = NullIfEmpty(configuration["ADAPTERLAB_ADMIN_PASSWORD"]),
+        EnrolmentSecret = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_ENROLMENT_SECRET"]),
+        EnrolmentPool = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_ENROLMENT_POOL"]) ?? "cpu",
     };
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

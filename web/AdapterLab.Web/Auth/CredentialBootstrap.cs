@@ -48,6 +48,7 @@ public sealed class CredentialBootstrap(IServiceScopeFactory scopes, BootstrapOp
             await SeedRolesAsync(scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>());
             if (options.ApiKey is { } key) await SeedApiKeyAsync(db, key, ct);
             if (options.AgentToken is { } token) await SeedAgentTokenAsync(db, token, options.AgentTokenOwner, ct);
+            if (options.EnrolmentSecret is { } enrolment) await SeedEnrolmentAsync(db, enrolment, options.EnrolmentPool, ct);
             if (options is { AdminEmail: { } email, AdminPassword: { } password })
                 await SeedAdminAsync(scope.ServiceProvider.GetRequiredService<UserManager<PlatformUser>>(), email, password);
         }
@@ -88,6 +89,18 @@ public sealed class CredentialBootstrap(IServiceScopeFactory scopes, BootstrapOp
         });
         await db.SaveChangesAsync(ct);
         log.LogInformation("Registered the bootstrap agent token ({Prefix}…)", SecretHash.Prefix(token));
+    }
+
+    private async Task SeedEnrolmentAsync(PlatformDbContext db, string secret, string pool, CancellationToken ct)
+    {
+        var hash = SecretHash.Of(secret);
+        if (await db.AgentEnrolments.AnyAsync(e => e.Hash == hash, ct)) return;
+        db.AgentEnrolments.Add(new AgentEnrolment
+        {
+            Id = Guid.NewGuid(), Name = "bootstrap", Pool = pool, Prefix = SecretHash.Prefix(secret), Hash = hash, CreatedAt = DateTimeOffset.UtcNow,
+        });
+        await db.SaveChangesAsync(ct);
+        log.LogInformation("Registered the bootstrap enrolment secret ({Prefix}…) for pool {Pool}", SecretHash.Prefix(secret), pool);
     }
 
     private async Task SeedAdminAsync(UserManager<PlatformUser> users, string email, string password)
