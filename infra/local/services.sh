@@ -147,6 +147,11 @@ orchestrator_env() {
 # name. The bootstrap agent token (.local/secrets/agent-token) belongs to no running agent; the bench uses it.
 agent_token() {
   local file="$SECRETS_DIR/agent-token-$2" body
+  # A kept token that no longer works (revoked, expired, or a fresh database) is replaced.
+  if [[ -s "$file" ]] && [[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$file")" \
+      "http://127.0.0.1:$ADAPTERLAB_WEB_PORT/api/agent/whoami")" == 401 ]]; then
+    rm -f "$file"
+  fi
   if [[ ! -s "$file" ]]; then
     body="$(curl -fsS -X POST "http://127.0.0.1:$ADAPTERLAB_WEB_PORT/api/agent-tokens" -H "X-Api-Key: $(local_api_key)" \
       -H 'Content-Type: application/json' -d "{\"name\":\"$2\"}")" || die "could not issue an agent token for $2"

@@ -101,7 +101,11 @@ public sealed class BrokerAuthTests(BrokerAuthPlatform platform)
         // Revoked: no new connection, and the broker refuses its next permission check on a connection opened before.
         await using var open = await platform.Broker(user, token).CreateConnectionAsync();
         var heartbeatExchange = platform.QueuePrefix + "AdapterLab.Contracts.Messages:AttemptHeartbeat";
+        using var self = new HttpClient { BaseAddress = platform.WebAddress };
+        self.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        Assert.Equal(agentId, (await self.GetFromJsonAsync<JsonElement>("/api/agent/whoami")).GetProperty("agent").GetString());
         await RevokeAsync(agentId);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await self.GetAsync("/api/agent/whoami")).StatusCode);
         Assert.True(await LoginRefusedAsync(platform.Broker(user, token)));
         Assert.Equal(403, await BrokerProbe.RefusedAsync(open, ch => ch.BasicPublishAsync(heartbeatExchange, "", false,
             new BasicProperties { UserId = user }, Encoding.UTF8.GetBytes("{}")).AsTask()));

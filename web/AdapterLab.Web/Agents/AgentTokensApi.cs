@@ -24,8 +24,14 @@ public static class AgentTokensApi
         api.MapGet("/", List).WithName("ListAgentTokens").WithSummary("Agent tokens: name, prefix, created, expires, last used, revoked");
         api.MapDelete("/{id:guid}", Revoke).WithName("RevokeAgentToken").WithSummary("Revoke an agent token")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        // An agent (or its launcher) checks that its token still works, and whose it is.
+        app.MapGet("/api/agent/whoami", (HttpContext http) => TypedResults.Ok(new AgentSelf(http.User.FindFirst(AgentTokenAuthenticationHandler.AgentClaim)?.Value ?? "")))
+            .WithTags("Agent").RequireAuthorization(Scopes.AgentPolicy).WithName("AgentWhoAmI")
+            .WithSummary("The agent the presented agent token belongs to (401 when it is unknown, revoked or expired)");
         return app;
     }
+
+    public sealed record AgentSelf(string Agent);
 
     /// <summary>Body of <c>POST /api/agent-tokens</c>: the agent (or machine) the token is for, and optionally its lifetime in days (1–3650).</summary>
     public sealed record IssueTokenRequest(string Name, int? ExpiresInDays = null);
