@@ -212,5 +212,19 @@ public sealed class OutputDiscriminator : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x) =>
-        conv3.forward(nn.functional.leaky_relu(conv2.forward(nn.functional.leaky_relu(conv1.forward(x), 0.2)), 0.2));
+        SingleChannelConv(nn.functional.leaky_relu(conv2.forward(nn.functional.leaky_relu(conv1.forward(x), 0.2)), 0.2), conv3);
+
+    /// <summary>
+    /// A 3×3 (padding 1) convolution to one output channel as unfold + matmul, with the layer's own weight and bias. The
+    /// same through libtorch's CPU convolution intermittently gave NaN input gradients (a one-channel output's backward
+    /// reading uninitialised memory: 1 in a few hundred backward passes in <c>DiscriminatorGradientTests</c>, and vtagml
+    /// domain-adaptation runs failing with "loss became NaN" a step later); unfold + matmul computes the same values.
+    /// </summary>
+    public static Tensor SingleChannelConv(Tensor x, Conv2d conv)
+    {
+        long b = x.shape[0], h = x.shape[2], w = x.shape[3];
+        var columns = nn.functional.unfold(x, kernel_size: 3, padding: 1); // [B, C·9, H·W]
+        var weight = conv.weight.reshape(1, -1);                               // [1, C·9]
+        return weight.matmul(columns).add(conv.bias!.view(1, 1, 1)).view(b, 1, h, w);
+    }
 }

@@ -55,7 +55,12 @@ public static class TrainingLoop
             }
             clock.Stop();
             images += plan.BatchSize;
-            if (!double.IsFinite(loss.Total)) throw new TrainingFailedException($"loss became {loss.Total} at step {step + 1}", step);
+            if (!double.IsFinite(loss.Total))
+            {
+                // Which terms: a NaN in one task's loss and a diverging total tell different stories.
+                var terms = string.Join(", ", loss.Points.Where(p => p.Split == "train").Select(p => $"{p.Task}/{p.Name} {p.Value:G4}"));
+                throw new TrainingFailedException($"loss became {loss.Total} at step {step + 1}{(terms.Length > 0 ? $" ({terms})" : "")}", step);
+            }
             step++;
 
             var points = new List<MetricPoint>(loss.Points);
