@@ -129,7 +129,26 @@ web_env() {
   for v in ADAPTERLAB_ADMIN_EMAIL ADAPTERLAB_ADMIN_PASSWORD ADAPTERLAB_ALLOW_DRY_RUN; do
     [[ -n "${!v:-}" ]] && out+=("$v=${!v}")
   done
+  # No admin of your own: on a first start the web creates admin@localhost with a generated password (in
+  # .local/secrets/admin-password, read from the file, never put in the environment) that must be changed at first
+  # sign-in. Once any admin exists, nothing is created.
+  if [[ -z "${ADAPTERLAB_ADMIN_EMAIL:-}" ]]; then
+    secret_get admin-password >/dev/null
+    out+=("ADAPTERLAB_ADMIN_EMAIL=$LOCAL_ADMIN_EMAIL" "ADAPTERLAB_ADMIN_PASSWORD_FILE=$SECRETS_DIR/admin-password"
+          "ADAPTERLAB_ADMIN_MUST_CHANGE_PASSWORD=true")
+  fi
   printf '%s\n' "${out[@]}"
+}
+
+LOCAL_ADMIN_EMAIL="admin@localhost"
+
+# How to sign in, printed next to the dashboard URL.
+sign_in_hint() {
+  if [[ -z "${ADAPTERLAB_ADMIN_EMAIL:-}" ]]; then
+    echo "Sign in: $LOCAL_ADMIN_EMAIL with the password in ${SECRETS_DIR#"$REPO_ROOT"/}/admin-password (first sign-in: you choose your own)"
+  else
+    echo "Sign in: $ADAPTERLAB_ADMIN_EMAIL with the password you set in ADAPTERLAB_ADMIN_PASSWORD"
+  fi
 }
 
 # local_api_key: ADAPTERLAB_BOOTSTRAP_API_KEY when set, else the generated .local/secrets/api-key.

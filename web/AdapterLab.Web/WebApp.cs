@@ -4,6 +4,7 @@ using AdapterLab.Messaging;
 using AdapterLab.Web.Agents;
 using AdapterLab.Web.ApiKeys;
 using AdapterLab.Web.Auth;
+using AdapterLab.Web.Users;
 using AdapterLab.Web.Backbones;
 using AdapterLab.Web.Components;
 using AdapterLab.Web.Dashboard;
@@ -34,6 +35,7 @@ public static class WebApp
         builder.Services.AddSingleton<AdapterLab.Web.Leaderboards.LeaderboardBoundsCache>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ExperimentSubmission>();
+        builder.Services.AddScoped<AdapterLab.Web.Users.UserAdministration>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
         builder.AddPlatformErrors();
         builder.AddPlatformAuth();
@@ -49,6 +51,7 @@ public static class WebApp
         app.UsePlatformErrors();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UsePasswordChangeRequirement();
         app.UseRateLimiter();
         app.UseCookieApiAntiforgery();
         app.UseAntiforgery();
@@ -61,6 +64,7 @@ public static class WebApp
         app.MapSuitesApi();
         app.MapLeaderboardsApi();
         app.MapApiKeysApi();
+        app.MapUsersApi();
         app.MapDashboardApi();
         app.MapAgentBlobsApi();
         app.MapAgentTokensApi();

@@ -6,4 +6,10 @@ namespace AdapterLab.Data.Entities;
 public sealed class PlatformUser : IdentityUser
 {
     public string? DisplayName { get; set; }
+
+    /// <summary>The password was set by someone else (a generated first admin password): the user must choose their own before anything else.</summary>
+    public bool MustChangePassword { get; set; }
+
+    /// <summary>Set by an admin: the user can neither sign in nor use their API keys.</summary>
+    public DateTimeOffset? DisabledAt { get; set; }
 }

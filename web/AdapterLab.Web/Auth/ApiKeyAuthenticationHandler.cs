@@ -24,9 +24,10 @@ public sealed class ApiKeyAuthenticationHandler(
         await using var db = await dbFactory.CreateDbContextAsync(Context.RequestAborted);
         var key = await db.ApiKeys.AsNoTracking()
             .Where(k => k.Hash == hash && k.RevokedAt == null)
-            .Select(k => new { k.Id, k.Name, k.Scopes, k.OwnerUserId })
+            .Select(k => new { k.Id, k.Name, k.Scopes, k.OwnerUserId, OwnerDisabled = k.OwnerUserId != null && db.Users.Any(u => u.Id == k.OwnerUserId && u.DisabledAt != null) })
             .SingleOrDefaultAsync(Context.RequestAborted);
         if (key is null) return AuthenticateResult.Fail("invalid or revoked API key");
+        if (key.OwnerDisabled) return AuthenticateResult.Fail("the API key's owner is disabled");
         usage.Record(key.Id);
 
         var claims = new List<Claim>

@@ -42,13 +42,20 @@ public static class AuthExtensions
         services.AddIdentityCore<PlatformUser>(o =>
             {
                 o.User.RequireUniqueEmail = true;
-                o.Password.RequiredLength = 8;
+                // Length, not composition rules (NIST SP 800-63B): at least 12 characters of any kind.
+                o.Password.RequiredLength = 12;
                 o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireDigit = false;
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PlatformDbContext>()
             .AddSignInManager()
+            .AddClaimsPrincipalFactory<PasswordChangeRequirement.ClaimsFactory>()
             .AddDefaultTokenProviders();
+        // A disabled user's or a changed role's sessions end within a minute (the cookie's security stamp is re-checked).
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
 
         services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
         services.AddAuthorization(o =>

@@ -13,6 +13,12 @@ public sealed record BootstrapOptions
     public const string DefaultAgentTokenOwner = "bootstrap-agent";
     public string? AdminEmail { get; init; }
     public string? AdminPassword { get; init; }
+    /// <summary>
+    /// The admin password was generated for the operator (<c>./platform up</c>'s <c>.local/secrets/admin-password</c>, a
+    /// compose secret): the admin is created only on a first start with no admin at all, and must choose their own
+    /// password at first sign-in.
+    /// </summary>
+    public bool AdminMustChangePassword { get; init; }
     /// <summary>An enrolment secret agents of <see cref="EnrolmentPool"/> enrol with (e.g. every replica of a compose service or a Deployment).</summary>
     public string? EnrolmentSecret { get; init; }
     public string EnrolmentPool { get; init; } = "cpu";
@@ -23,10 +29,20 @@ public sealed record BootstrapOptions
         AgentToken = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN"]),
         AgentTokenOwner = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_AGENT_ID"]) ?? DefaultAgentTokenOwner,
         AdminEmail = NullIfEmpty(configuration["ADAPTERLAB_ADMIN_EMAIL"]),
-        AdminPassword = NullIfEmpty(configuration["ADAPTERLAB_ADMIN_PASSWORD"]),
+        AdminPassword = NullIfEmpty(configuration["ADAPTERLAB_ADMIN_PASSWORD"]) ?? ReadFile(configuration["ADAPTERLAB_ADMIN_PASSWORD_FILE"]),
+        AdminMustChangePassword = string.Equals(configuration["ADAPTERLAB_ADMIN_MUST_CHANGE_PASSWORD"], "true", StringComparison.OrdinalIgnoreCase),
         EnrolmentSecret = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_ENROLMENT_SECRET"]),
         EnrolmentPool = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_ENROLMENT_POOL"]) ?? "cpu",
     };
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    /// <summary>A secret from a file (<c>*_FILE</c>, e.g. a compose or Kubernetes secret mount); null when unset or unreadable.</summary>
+    private static string? ReadFile(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) return null;
+        try { return NullIfEmpty(File.ReadAllText(path)); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
 }

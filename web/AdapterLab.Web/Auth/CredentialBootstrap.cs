@@ -7,7 +7,8 @@ using Npgsql;
 namespace AdapterLab.Web.Auth;
 
 /// <summary>
-/// Startup task: seeds the dashboard roles and the bootstrap credentials (admin API key, agent token, admin user).
+/// Startup task: seeds the dashboard roles and the bootstrap credentials (admin API key, agent token, enrolment secret,
+/// admin user — or, with a generated password, the first admin, who must change it at first sign-in).
 /// Idempotent, and safe when several web instances start at once: the work runs under a PostgreSQL advisory lock.
 /// Runs before the server listens, so a started app always accepts its bootstrap key.
 /// </summary>
@@ -50,7 +51,7 @@ public sealed class CredentialBootstrap(IServiceScopeFactory scopes, BootstrapOp
             if (options.AgentToken is { } token) await SeedAgentTokenAsync(db, token, options.AgentTokenOwner, ct);
             if (options.EnrolmentSecret is { } enrolment) await SeedEnrolmentAsync(db, enrolment, options.EnrolmentPool, ct);
             if (options is { AdminEmail: { } email, AdminPassword: { } password })
-                await SeedAdminAsync(scope.ServiceProvider.GetRequiredService<UserManager<PlatformUser>>(), email, password);
+                await SeedAdminAsync(scope.ServiceProvider.GetRequiredService<UserManager<PlatformUser>>(), email, password, options.AdminMustChangePassword);
         }
         finally
         {
@@ -103,12 +104,22 @@ public sealed class CredentialBootstrap(IServiceScopeFactory scopes, BootstrapOp
         log.LogInformation("Registered the bootstrap enrolment secret ({Prefix}…) for pool {Pool}", SecretHash.Prefix(secret), pool);
     }
 
-    private async Task SeedAdminAsync(UserManager<PlatformUser> users, string email, string password)
+    private async Task SeedAdminAsync(UserManager<PlatformUser> users, string email, string password, bool generated)
     {
         var user = await users.FindByEmailAsync(email);
+        if (generated)
+        {
+            // A generated first password: only on a start with no admin at all, and the admin chooses their own at once.
+            if (user is not null || (await users.GetUsersInRoleAsync(Roles.Admin)).Count > 0) return;
+            user = new PlatformUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Administrator", MustChangePassword = true, LockoutEnabled = true };
+            Check(await users.CreateAsync(user, password), $"create admin user {email}");
+            Check(await users.AddToRoleAsync(user, Roles.Admin), "add admin role");
+            log.LogInformation("Created the first admin {Email} with the generated password; it must be changed at first sign-in", email);
+            return;
+        }
         if (user is null)
         {
-            user = new PlatformUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Administrator" };
+            user = new PlatformUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Administrator", LockoutEnabled = true };
             Check(await users.CreateAsync(user, password), $"create admin user {email}");
             log.LogInformation("Created the admin user {Email}", email);
         }

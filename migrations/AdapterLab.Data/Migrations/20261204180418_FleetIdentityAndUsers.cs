@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace AdapterLab.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class AgentEnrolment : Migration
+    public partial class FleetIdentityAndUsers : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -23,6 +23,19 @@ namespace AdapterLab.Data.Migrations
                 type: "character varying(100)",
                 maxLength: 100,
                 nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "disabled_at",
+                table: "AspNetUsers",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "must_change_password",
+                table: "AspNetUsers",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
 
             migrationBuilder.CreateTable(
                 name: "agent_enrolments",
@@ -74,6 +87,14 @@ namespace AdapterLab.Data.Migrations
             migrationBuilder.DropColumn(
                 name: "pool",
                 table: "agent_tokens");
+
+            migrationBuilder.DropColumn(
+                name: "disabled_at",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "must_change_password",
+                table: "AspNetUsers");
         }
     }
 }

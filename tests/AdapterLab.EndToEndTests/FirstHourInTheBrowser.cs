@@ -1,0 +1,141 @@
+using System.Text.RegularExpressions;
+using AdapterLab.IntegrationTests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace AdapterLab.EndToEndTests;
+
+/// <summary>
+/// A fresh platform configured as <c>./platform up</c> configures it: no admin of your own, a generated first password in
+/// a file (<c>ADAPTERLAB_ADMIN_PASSWORD_FILE</c>) that must be changed at first sign-in. No agent: nothing here trains.
+/// </summary>
+public sealed class FirstStartPlatform : PlatformFixture
+{
+    public const string AdminEmail = "admin@localhost";
+    public string GeneratedPassword { get; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+    public IPlaywright Playwright { get; private set; } = null!;
+    public IBrowser Browser { get; private set; } = null!;
+    public string Screenshots { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
+
+    protected override bool StartsInProcessAgent => false;
+
+    public override async Task InitializeAsync()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "adapterlab-tests", Guid.NewGuid().ToString("N"), "admin-password");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllTextAsync(file, GeneratedPassword + "\n");
+        Settings["ADAPTERLAB_ADMIN_EMAIL"] = AdminEmail;
+        Settings["ADAPTERLAB_ADMIN_PASSWORD_FILE"] = file;
+        Settings["ADAPTERLAB_ADMIN_MUST_CHANGE_PASSWORD"] = "true";
+        await base.InitializeAsync();
+        Directory.CreateDirectory(Screenshots);
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("ADAPTERLAB_TEST_CHROMIUM") ?? "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+    }
+
+    public async Task<IPage> NewPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = WebAddress.ToString(), ViewportSize = new() { Width = 1400, Height = 900 } });
+        context.SetDefaultTimeout(30_000);
+        return await context.NewPageAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        Playwright?.Dispose();
+        await base.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// A team's first hour in the browser: sign in with the generated first password, be made to choose a new one, add a
+/// researcher on the users page, who opens their one-time link, chooses a password, signs in with their role — and cannot
+/// manage users.
+/// </summary>
+public sealed class FirstHourInTheBrowser(FirstStartPlatform platform) : IClassFixture<FirstStartPlatform>
+{
+    private static async Task InteractiveAsync(IPage page) =>
+        await page.Locator("[data-interactive='true']").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+
+    private Task ShotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(platform.Screenshots, name + ".png"), FullPage = true });
+
+    private static async Task SignInAsync(IPage page, string email, string password)
+    {
+        await page.GotoAsync("/account/login");
+        // The inputs are visible: a border to see them by.
+        var border = await page.Locator("#email").EvaluateAsync<string>("e => getComputedStyle(e).borderTopStyle + ' ' + getComputedStyle(e).borderTopWidth");
+        Assert.Equal("solid 1px", border);
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("button[type=submit]");
+    }
+
+    [Fact]
+    public async Task The_first_admin_changes_the_generated_password_and_adds_a_researcher_who_signs_in()
+    {
+        var admin = await platform.NewPageAsync();
+        await SignInAsync(admin, FirstStartPlatform.AdminEmail, platform.GeneratedPassword);
+        await admin.WaitForURLAsync("**/account/password?required=1");
+        await Assertions.Expect(admin.Locator("[data-testid='password-required']")).ToBeVisibleAsync();
+        // Until then, nothing else opens: a page sends back here, the API says why.
+        await admin.GotoAsync("/experiments");
+        await admin.WaitForURLAsync("**/account/password?required=1");
+        Assert.Equal(403, (await admin.APIRequest.GetAsync("/api/experiments")).Status);
+        await ShotAsync(admin, "first-01-change-password");
+
+        const string adminPassword = "my-own-admin-password-1";
+        await admin.FillAsync("#current", "wrong-password-123");
+        await admin.FillAsync("#new-password", adminPassword);
+        await admin.FillAsync("#confirm", adminPassword);
+        await admin.ClickAsync("#change-password");
+        await Assertions.Expect(admin.Locator("[data-testid='password-error']")).ToContainTextAsync("current password is wrong");
+        await admin.FillAsync("#current", platform.GeneratedPassword);
+        await admin.FillAsync("#new-password", adminPassword);
+        await admin.FillAsync("#confirm", adminPassword);
+        await admin.ClickAsync("#change-password");
+        await admin.WaitForURLAsync(url => !url.Contains("/account/"));
+
+        // Users page: add a researcher; the page shows their one-time link.
+        var email = $"researcher-{Guid.NewGuid():N}@example.com";
+        await admin.GotoAsync("/admin/users");
+        await InteractiveAsync(admin);
+        await admin.Locator("input[data-testid='new-user-email']").FillAsync(email);
+        await admin.ClickAsync("[data-testid='add-user']");
+        var link = admin.Locator("[data-testid='set-password-link']");
+        await Assertions.Expect(link).ToContainTextAsync("/account/set-password?user=");
+        await Assertions.Expect(admin.Locator("[data-testid='users-table']")).ToContainTextAsync(email);
+        await ShotAsync(admin, "first-02-users");
+        var setPassword = (await link.TextContentAsync())!.Trim();
+
+        // The researcher: the link, a password, sign-in with their role.
+        var researcher = await platform.NewPageAsync();
+        await researcher.GotoAsync(setPassword);
+        await researcher.FillAsync("#new-password", "researcher-chosen-pw-1");
+        await researcher.FillAsync("#confirm", "researcher-chosen-pw-1");
+        await researcher.ClickAsync("#set-password");
+        await researcher.WaitForURLAsync("**/account/login?reset=1");
+        await SignInAsync(researcher, email, "researcher-chosen-pw-1");
+        await researcher.WaitForURLAsync(url => !url.Contains("/account/"));
+        await InteractiveAsync(researcher);
+        await Assertions.Expect(researcher.Locator("[data-testid='user-role']")).ToHaveTextAsync("researcher");
+        await researcher.GotoAsync("/experiments/new");
+        await InteractiveAsync(researcher);
+        await Assertions.Expect(researcher.Locator("[data-testid='submit']")).ToBeVisibleAsync();
+        await Assertions.Expect(researcher.Locator("[data-testid='read-only-notice']")).ToHaveCountAsync(0);
+        Assert.Equal(403, (await researcher.APIRequest.GetAsync("/api/users")).Status);
+
+        // The link worked once.
+        var again = await platform.NewPageAsync();
+        await again.GotoAsync(setPassword);
+        await again.FillAsync("#new-password", "someone-elses-pw-12");
+        await again.FillAsync("#confirm", "someone-elses-pw-12");
+        await again.ClickAsync("#set-password");
+        await Assertions.Expect(again.Locator("[data-testid='password-error']")).ToContainTextAsync("used already");
+    }
+}
