@@ -69,6 +69,8 @@ public sealed class FirstHourInTheBrowser(FirstStartPlatform platform) : IClassF
     {
         await page.GotoAsync("/account/login");
         // The inputs are visible: a border to see them by.
+        var icon = await page.Locator("link[rel=icon]").GetAttributeAsync("href");
+        Assert.Equal(200, (await page.APIRequest.GetAsync(icon!)).Status);
         var border = await page.Locator("#email").EvaluateAsync<string>("e => getComputedStyle(e).borderTopStyle + ' ' + getComputedStyle(e).borderTopWidth");
         Assert.Equal("solid 1px", border);
         await page.FillAsync("#email", email);

@@ -31,6 +31,7 @@ public static partial class SpecValidator
         if (spec.SpecVersion != ExperimentSpec.CurrentVersion)
             e.Add("specVersion", $"unsupported spec version {spec.SpecVersion}; the current version is {ExperimentSpec.CurrentVersion}");
         if (spec.Name is { Length: > 200 }) e.Add("name", "must be at most 200 characters");
+        else if (spec.Name is not null && string.IsNullOrWhiteSpace(spec.Name)) e.Add("name", "give a name with at least one visible character, or leave it out");
 
         if (!Kinds.All.Contains(spec.Kind))
             e.Add("kind", $"unknown kind '{spec.Kind}'; expected one of {string.Join(", ", Kinds.All)}");
