@@ -47,4 +47,18 @@ public sealed class SpecFormTests
         form.NormalizeMethod();
         Assert.Equal(Methods.Supervised, form.Method);
     }
+
+    [Fact]
+    public void Changing_the_kind_picks_a_setting_it_accepts_so_the_form_accepts_its_own_choice()
+    {
+        var form = new SpecForm { Kind = Kinds.Multitask };
+        form.NormalizeMethod();
+        Assert.Equal(Settings.Multitask, form.Setting);
+        Assert.DoesNotContain(SpecValidator.Validate(form.ToSpec()), e => e.Key == "data.setting");
+        form.Setting = Settings.ZeroShotTaskTransfer;
+        form.Kind = Kinds.Adapt;
+        form.NormalizeMethod();
+        Assert.Equal(Settings.Supervised, form.Setting);
+        Assert.DoesNotContain(SpecValidator.Validate(form.ToSpec()), e => e.Key == "data.setting");
+    }
 }

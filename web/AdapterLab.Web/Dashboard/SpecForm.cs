@@ -83,6 +83,19 @@ public sealed class SpecForm
     {
         var methods = SpecVocabulary.MethodsFor(Kind);
         if (!methods.Contains(Method) && methods.Count > 0) Method = methods[0];
+        NormalizeSetting();
+    }
+
+    /// <summary>
+    /// A setting the kind accepts: switching to <c>multitask</c> from the classification default picks <c>multitask</c>;
+    /// switching back to a classification kind from a dense-only setting picks <c>supervised</c> (the form would
+    /// otherwise reject its own choice).
+    /// </summary>
+    public void NormalizeSetting()
+    {
+        bool classification = Kind is Kinds.Pretrain or Kinds.Adapt || (Kind == Kinds.Evaluate && !Methods.Dense.Contains(Method));
+        if (classification && Setting is not (Settings.Supervised or Settings.DomainGeneralization)) Setting = Settings.Supervised;
+        else if (!classification && Setting == Settings.Supervised) Setting = Settings.Multitask;
     }
 
     public ExperimentSpec ToSpec()
