@@ -115,6 +115,35 @@ public sealed class FirstHourInTheBrowser(FirstStartPlatform platform) : IClassF
         await ShotAsync(admin, "first-02-users");
         var setPassword = (await link.TextContentAsync())!.Trim();
 
+        // A suite runs only after its cost was shown and confirmed (an agent announced just now gives the estimate its slot;
+        // it has no token, so nothing is dispatched to it).
+        await using (var db = platform.Db())
+        {
+            var now = DateTimeOffset.UtcNow;
+            db.Agents.Add(new AdapterLab.Data.Entities.Agent
+            {
+                Id = "estimate-" + Guid.NewGuid().ToString("N")[..6], Pool = "cpu", Device = "cpu", Host = "test", QueueName = "none",
+                Slots = 1, ReportedFreeSlots = 1, Version = "test", FirstSeenAt = now, LastSeenAt = now,
+            });
+            await db.SaveChangesAsync();
+        }
+        await admin.GotoAsync("/suites");
+        await InteractiveAsync(admin);
+        int RunCount() { using var db = platform.Db(); return db.SuiteRuns.Count(); }
+        int before = RunCount();
+        await admin.ClickAsync("[data-testid='trigger-adapters-smoke']");
+        var dialog = admin.Locator(".mud-dialog");
+        await Assertions.Expect(dialog).ToContainTextAsync("Run adapters-smoke now?");
+        await Assertions.Expect(dialog).ToContainTextAsync("on 1 slot(s)");
+        await ShotAsync(admin, "first-03-suite-confirm");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel", Exact = true }).ClickAsync();
+        await Assertions.Expect(dialog).ToHaveCountAsync(0);
+        Assert.Equal(before, RunCount());
+        await admin.ClickAsync("[data-testid='trigger-adapters-smoke']");
+        await admin.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Run", Exact = true }).ClickAsync();
+        await Assertions.Expect(admin.Locator(".mud-snackbar")).ToContainTextAsync("of adapters-smoke started");
+        Assert.Equal(before + 1, RunCount());
+
         // The researcher: the link, a password, sign-in with their role.
         var researcher = await platform.NewPageAsync();
         await researcher.GotoAsync(setPassword);

@@ -127,6 +127,11 @@ public sealed class SuiteRunLauncher(
         return new(LaunchOutcome.Started, run, Estimate: estimate);
     }
 
+    /// <summary>The cost of a stored suite's expanded experiments on the agents available now (the API's and the page's estimate).</summary>
+    /// <exception cref="SuiteDefinitionException">The stored definition no longer expands.</exception>
+    public Task<SuiteCostEstimate> EstimateStoredAsync(PlatformDbContext db, Suite suite, DateTimeOffset now, CancellationToken ct) =>
+        EstimateAsync(db, SuiteExpansion.Expand(SuiteDefinition.Parse(suite.DefinitionJson)).Select(x => x.Spec).ToList(), suite.Window, now, ct);
+
     /// <summary>Estimates the cost of <paramref name="specs"/> on the agents available now.</summary>
     public async Task<SuiteCostEstimate> EstimateAsync(PlatformDbContext db, IReadOnlyList<ExperimentSpec> specs, TimeSpan? window, DateTimeOffset now, CancellationToken ct)
     {

@@ -90,8 +90,7 @@ public static class SuitesApi
         if (suite is null) return NotFound(name);
         try
         {
-            var specs = SuiteExpansion.Expand(SuiteDefinition.Parse(suite.DefinitionJson)).Select(x => x.Spec).ToList();
-            return TypedResults.Ok(SuiteViews.Estimate(await launcher.EstimateAsync(db, specs, suite.Window, clock.GetUtcNow(), ct)));
+            return TypedResults.Ok(SuiteViews.Estimate(await launcher.EstimateStoredAsync(db, suite, clock.GetUtcNow(), ct)));
         }
         catch (SuiteDefinitionException ex) { return Invalid(ex.Errors); }
     }
