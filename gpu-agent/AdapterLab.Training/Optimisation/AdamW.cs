@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -17,10 +18,20 @@ public sealed class AdamW : ParameterGroupOptimizer
         double bias1 = 1 - Math.Pow(Beta1, Steps), bias2 = 1 - Math.Pow(Beta2, Steps);
         var m = Slot(name, "exp_avg");
         var v = Slot(name, "exp_avg_sq");
-        if (weightDecay != 0) p.mul_(1 - learningRate * weightDecay);
-        m.mul_(Beta1).add_(g, alpha: 1 - Beta1);
-        v.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-        var denom = v.sqrt().div_(Math.Sqrt(bias2)).add_(Epsilon);
-        p.addcdiv_(m, denom, value: -learningRate / bias1);
+        // Explicit scalars, alive until the native call returns: an implicit double → Scalar conversion is an object the
+        // runtime may finalise while libtorch still reads it (seen once as "Unknown scalar type" in mul_ in a CI run).
+        using var decay = (1 - learningRate * weightDecay).ToScalar();
+        using var beta1 = Beta1.ToScalar();
+        using var beta2 = Beta2.ToScalar();
+        using var oneMinusBeta1 = (1 - Beta1).ToScalar();
+        using var oneMinusBeta2 = (1 - Beta2).ToScalar();
+        using var correction = Math.Sqrt(bias2).ToScalar();
+        using var epsilon = Epsilon.ToScalar();
+        using var step = (-learningRate / bias1).ToScalar();
+        if (weightDecay != 0) p.mul_(decay);
+        m.mul_(beta1).add_(g, alpha: oneMinusBeta1);
+        v.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
+        var denom = v.sqrt().div_(correction).add_(epsilon);
+        p.addcdiv_(m, denom, value: step);
     }
 }

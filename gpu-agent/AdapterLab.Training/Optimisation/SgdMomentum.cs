@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -16,9 +17,13 @@ public sealed class SgdMomentum : ParameterGroupOptimizer
 
     protected override void Update(string name, Parameter p, Tensor g, double learningRate, double weightDecay)
     {
-        if (weightDecay != 0) g = g.add(p, alpha: weightDecay);
+        // Explicit scalars, alive until each native call returns (see AdamW.Update).
+        using var decay = weightDecay.ToScalar();
+        using var mu = momentum.ToScalar();
+        using var step = (-learningRate).ToScalar();
+        if (weightDecay != 0) g = g.add(p, alpha: decay);
         var buf = Slot(name, "momentum_buffer");
-        buf.mul_(momentum).add_(g);
-        p.add_(buf, alpha: -learningRate);
+        buf.mul_(mu).add_(g);
+        p.add_(buf, alpha: step);
     }
 }
