@@ -111,6 +111,50 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
     }
 
     [Fact]
+    public async Task A_dense_run_shows_its_prediction_gallery_and_the_main_pages_fit_a_390_px_phone()
+    {
+        var dense = await platform.SubmitAsync(new
+        {
+            specVersion = 1, name = "browser dense gallery with a deliberately long name that must wrap rather than push the page sideways", kind = "multitask",
+            backbone = new { preset = "vit-tiny-ci", source = "random" },
+            method = new { name = "single-task" }, tasks = new[] { "depth" },
+            data = new { dataset = "shapesworld", setting = "domain-generalization", sourceDomain = "synthetic", targetDomains = new[] { "fog" }, trainSize = 16, validationSize = 8, testSize = 8 },
+            training = new { steps = 3, batchSize = 8, evalInterval = 3, seed = 1 },
+        });
+        await platform.WaitForStatusAsync(dense, "Succeeded", TimeSpan.FromMinutes(3));
+
+        var page = await platform.SignInAsync(platform.AdminEmail);
+        await page.GotoAsync($"/experiments/{dense}");
+        await InteractiveAsync(page);
+        var images = page.Locator("[data-testid='gallery'] table.gallery img");
+        await Assertions.Expect(images.First).ToBeVisibleAsync();
+        // Input, prediction and truth for 3 test images of each of the two domains; each one decodes as an image.
+        Assert.Equal(2 * 3 * 3, await images.CountAsync());
+        var widths = await images.EvaluateAllAsync<int[]>(
+            "async imgs => Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth, () => 0)))");
+        Assert.All(widths, w => Assert.True(w > 0, "a gallery image did not render"));
+        var src = await images.First.GetAttributeAsync("src");
+        var png = await page.APIRequest.GetAsync(src!);
+        Assert.Equal("image/png", png.Headers["content-type"]);
+        await ShotAsync(page, "07-gallery");
+
+        // A phone: no page scrolls sideways (wide tables scroll inside their own box).
+        await page.SetViewportSizeAsync(390, 844);
+        foreach (var path in new[] { "/experiments", $"/experiments/{dense}", "/experiments/new", $"/compare?ids={dense}", "/leaderboards", "/suites", "/agents", "/account/keys", "/admin/users" })
+        {
+            await page.GotoAsync(path);
+            await InteractiveAsync(page);
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+            if (overflow > 0) await ShotAsync(page, "phone-overflow-" + path.Trim('/').Split('?')[0].Replace('/', '-'));
+            Assert.True(overflow <= 0, $"{path} overflows a 390 px screen by {overflow} px");
+        }
+        await page.GotoAsync("/experiments");
+        await InteractiveAsync(page);
+        await ShotAsync(page, "08-phone-experiments");
+    }
+
+    [Fact]
     public async Task A_viewer_can_neither_submit_nor_cancel_in_the_ui_or_through_the_api()
     {
         var id = await platform.SubmitAsync(new

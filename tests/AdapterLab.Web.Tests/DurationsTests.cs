@@ -14,3 +14,14 @@ public sealed class DurationsTests
     public void Durations_read_as_people_write_them(int seconds, string expected) =>
         Assert.Equal(expected, Durations.Describe(TimeSpan.FromSeconds(seconds)));
 }
+
+public sealed class TimestampsTests
+{
+    [Fact]
+    public void Every_timestamp_shows_in_utc_and_says_so()
+    {
+        var at = new DateTimeOffset(2026, 12, 4, 21, 13, 51, TimeSpan.FromHours(1));
+        Assert.Equal("2026-12-04 20:13:51 UTC", AdapterLab.Web.Dashboard.Timestamps.Show(at));
+        Assert.Equal("—", AdapterLab.Web.Dashboard.Timestamps.Show((DateTimeOffset?)null));
+    }
+}

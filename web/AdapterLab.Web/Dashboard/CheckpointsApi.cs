@@ -8,14 +8,14 @@ using Microsoft.EntityFrameworkCore;
 namespace AdapterLab.Web.Dashboard;
 
 /// <summary>A checkpoint an experiment produced.</summary>
-/// <param name="Kind"><c>resume</c>, <c>final</c>, <c>backbone</c> or <c>gallery</c> (a dense-prediction image, PNG).</param>
+/// <param name="Kind"><c>resume</c>, <c>final</c>, <c>backbone</c>, <c>predictions</c> or <c>gallery</c> (a zip of dense-prediction PNGs, see <see cref="GalleryStore"/>).</param>
 /// <param name="Hash">sha256 of the blob; download through <c>/api/experiments/{id}/checkpoints/{hash}/download</c>.</param>
 public sealed record CheckpointView(int Attempt, long Step, string Kind, string Hash, long SizeBytes, DateTimeOffset CreatedAt);
 
 /// <summary><c>/api/experiments/{id}/checkpoints</c>: list an experiment's checkpoints and download them as safetensors.</summary>
 public static partial class CheckpointsApi
 {
-    /// <summary>Checkpoint kind of dense-prediction gallery images (PNG blobs), shown on the experiment page.</summary>
+    /// <summary>Checkpoint kind of dense-prediction galleries (a zip of PNGs and a manifest), shown on the experiment page.</summary>
     public const string GalleryKind = "gallery";
 
     [GeneratedRegex("^[0-9a-f]{64}$")]
@@ -30,8 +30,14 @@ public static partial class CheckpointsApi
         api.MapGet("/", List).WithName("ListCheckpoints")
             .WithSummary("An experiment's checkpoints (resume, final, backbone, gallery), newest first");
         api.MapGet("/{hash}/download", Download).WithName("DownloadCheckpoint")
-            .WithSummary("Download a checkpoint as a .safetensors file (gallery images as PNG), integrity-checked and streamed")
+            .WithSummary("Download a checkpoint as a .safetensors file (predictions as .json.gz, galleries as .zip), integrity-checked and streamed")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        api.MapGet("/{hash}/gallery/{*entry}", GalleryImage).WithName("GalleryImage")
+            .WithSummary("One PNG of a dense-prediction gallery, by its path in the gallery's manifest (GET /api/experiments/{id}/gallery)");
+        app.MapGet("/api/experiments/{id:guid}/gallery", LatestGallery).WithTags("Experiments").WithName("LatestGallery")
+            .RequireAuthorization(Scopes.Read)
+            .WithSummary("The newest dense-prediction gallery: step, tasks and per example the input, prediction and truth image paths")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -70,12 +76,28 @@ public static partial class CheckpointsApi
         }
         http.Response.RegisterForDispose(new TempFile(verified));
         http.Response.Headers.ETag = $"\"{hash}\"";
-        if (kind == GalleryKind) return TypedResults.PhysicalFile(verified, "image/png");
+        if (kind == GalleryKind)
+            return TypedResults.PhysicalFile(verified, "application/zip", $"{Slug(experiment.Name) ?? id.ToString()[..8]}-gallery-step{checkpoint?.Step}.zip");
         if (kind == AdapterLab.Contracts.Predictions.PredictionsFile.CheckpointKind)
             return TypedResults.PhysicalFile(verified, "application/gzip", $"{Slug(experiment.Name) ?? id.ToString()[..8]}-predictions.json.gz");
         var stem = Slug(experiment.Name) ?? id.ToString()[..8];
         var step = checkpoint is null ? "" : $"-step{checkpoint.Step}";
         return TypedResults.PhysicalFile(verified, "application/octet-stream", $"{stem}-{kind}{step}.safetensors");
+    }
+
+    private static async Task<Results<Ok<GalleryView>, ProblemHttpResult>> LatestGallery(Guid id, PlatformDbContext db, GalleryStore galleries, CancellationToken ct)
+    {
+        if (!await db.Experiments.AnyAsync(e => e.Id == id, ct)) return Missing($"no experiment with id {id}");
+        return await galleries.LatestAsync(db, id, ct) is { } view ? TypedResults.Ok(view) : Missing($"experiment {id} has no prediction gallery");
+    }
+
+    private static async Task<IResult> GalleryImage(Guid id, string hash, string entry, HttpContext http, PlatformDbContext db, GalleryStore galleries, CancellationToken ct)
+    {
+        if (!Sha256Pattern().IsMatch(hash)) return Missing($"'{hash}' is not a lowercase hex sha256");
+        var png = await galleries.ImageAsync(db, id, hash, entry, ct);
+        if (png is null) return Missing($"experiment {id} has no gallery image {entry} in {hash}");
+        http.Response.Headers.CacheControl = "private, max-age=86400, immutable";
+        return TypedResults.File(png, "image/png");
     }
 
     private static string? Slug(string? name)

@@ -12,6 +12,7 @@ public static class DashboardExtensions
         builder.Services.AddSingleton<ExperimentSearch>();
         builder.Services.AddSingleton<CompareQuery>();
         builder.Services.AddSingleton<PredictionsStore>();
+        builder.Services.AddSingleton<GalleryStore>();
         builder.Services.AddSingleton<AgentDirectory>();
         return builder;
     }

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AdapterLab.Web.Dashboard;
 
 /// <summary>The experiment page's reads; each opens its own short-lived context (Blazor circuits outlive requests).</summary>
-public sealed class ExperimentQueries(IDbContextFactory<PlatformDbContext> dbFactory)
+public sealed class ExperimentQueries(IDbContextFactory<PlatformDbContext> dbFactory, GalleryStore galleries)
 {
     public async Task<ExperimentDetails?> DetailsAsync(Guid id, CancellationToken ct)
     {
@@ -69,5 +69,11 @@ public sealed class ExperimentQueries(IDbContextFactory<PlatformDbContext> dbFac
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await CheckpointsApi.LoadAsync(db, id, ct);
+    }
+
+    public async Task<GalleryView?> GalleryAsync(Guid id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await galleries.LatestAsync(db, id, ct);
     }
 }
