@@ -36,6 +36,7 @@ public static class WebApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ExperimentSubmission>();
         builder.Services.AddScoped<AdapterLab.Web.Users.UserAdministration>();
+        builder.Services.AddScoped<AdapterLab.Web.ApiKeys.ApiKeyIssuer>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
         builder.AddPlatformErrors();
         builder.AddPlatformAuth();

@@ -35,6 +35,58 @@ public sealed partial class DashboardSessionTests(WebAppFixture web) : IClassFix
     }
 
     [Fact]
+    public async Task A_user_manages_their_own_api_keys_which_act_as_them_within_their_role()
+    {
+        var (client, email) = await SignInWithEmailAsync(Roles.Researcher);
+        using var session = client;
+        var page = await client.GetStringAsync("/experiments");
+        client.DefaultRequestHeaders.Add("RequestVerificationToken", WebUtility.HtmlDecode(AntiforgeryToken().Match(page).Groups[1].Value));
+
+        // Only scopes the role grants; refusals name the field.
+        using (var beyond = await client.PostAsJsonAsync("/api/account/keys", new { name = "ci", scopes = new[] { "read", "admin" } }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, beyond.StatusCode);
+            Assert.Contains("admin", (await beyond.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("scopes")[0].GetString());
+        }
+        using (var blank = await client.PostAsJsonAsync("/api/account/keys", new { name = " \u0000", scopes = new[] { "read" } }))
+            Assert.True((await blank.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("name", out _));
+
+        using var created = await client.PostAsJsonAsync("/api/account/keys", new { name = "ci", scopes = new[] { "read", "experiments:write" } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var key = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var secret = key.GetProperty("key").GetString()!;
+        var keyId = key.GetProperty("id").GetGuid();
+
+        // The key acts as its user: what it submits is theirs.
+        using (var asKey = web.WithApiKey(secret))
+        {
+            using var submitted = await asKey.PostAsync("/api/experiments", new StringContent(WebTestSpecs.AdaptFormer, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
+            var id = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+            Assert.Equal(email, (await asKey.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}")).GetProperty("owner").GetString());
+            // An API key cannot manage keys (the account API is for signed-in people).
+            Assert.Equal(HttpStatusCode.Unauthorized, (await asKey.GetAsync("/api/account/keys")).StatusCode);
+        }
+
+        // Listed as theirs (never the secret); another user neither sees nor revokes it.
+        var mine = await client.GetFromJsonAsync<JsonElement>("/api/account/keys");
+        Assert.Equal([keyId], mine.EnumerateArray().Select(k => k.GetProperty("id").GetGuid()));
+        Assert.DoesNotContain(secret, mine.ToString());
+        var (other, _) = await SignInWithEmailAsync(Roles.Researcher);
+        using (other)
+        {
+            var otherPage = await other.GetStringAsync("/experiments");
+            other.DefaultRequestHeaders.Add("RequestVerificationToken", WebUtility.HtmlDecode(AntiforgeryToken().Match(otherPage).Groups[1].Value));
+            Assert.Empty((await other.GetFromJsonAsync<JsonElement>("/api/account/keys")).EnumerateArray());
+            Assert.Equal(HttpStatusCode.NotFound, (await other.DeleteAsync($"/api/account/keys/{keyId}")).StatusCode);
+        }
+        using (var asKey = web.WithApiKey(secret)) Assert.Equal(HttpStatusCode.OK, (await asKey.GetAsync("/api/experiments")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/account/keys/{keyId}")).StatusCode);
+        using (var asKey = web.WithApiKey(secret)) Assert.Equal(HttpStatusCode.Unauthorized, (await asKey.GetAsync("/api/experiments")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_viewer_may_read_but_not_submit()
     {
         using var client = await SignInAsync(Roles.Viewer);
@@ -64,13 +116,15 @@ public sealed partial class DashboardSessionTests(WebAppFixture web) : IClassFix
 
     private const string Password = "Correct-horse-battery-9";
 
-    private async Task<HttpClient> SignInAsync(string role)
+    private async Task<HttpClient> SignInAsync(string role) => (await SignInWithEmailAsync(role)).Client;
+
+    private async Task<(HttpClient Client, string Email)> SignInWithEmailAsync(string role)
     {
         var email = await CreateUserAsync(role);
         var client = NewBrowser();
         var response = await PostLoginAsync(client, email, Password);
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return client;
+        return (client, email);
     }
 
     private HttpClient NewBrowser() =>

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using AdapterLab.Data;
-using AdapterLab.Data.Entities;
 using AdapterLab.Web.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -8,8 +7,8 @@ using Microsoft.EntityFrameworkCore;
 namespace AdapterLab.Web.ApiKeys;
 
 /// <summary>
-/// <c>/api/keys</c> (admin): create (the plaintext is in the response once, only its sha256 is stored — <see cref="SecretHash"/>),
-/// list (prefix only) and revoke API keys. Scopes are those of <see cref="Scopes.All"/>.
+/// <c>/api/keys</c> (admin): create, list (prefix only) and revoke any API key. <c>/api/account/keys</c> (a signed-in
+/// user): the same for one's own keys, with at most one's role's scopes. Both go through <see cref="ApiKeyIssuer"/>.
 /// </summary>
 public static class ApiKeysApi
 {
@@ -20,55 +19,50 @@ public static class ApiKeysApi
             .RequireAuthorization(Scopes.Admin);
         api.MapPost("/", Create).WithName("CreateApiKey").WithSummary("Create an API key; the response holds the key itself, shown this once")
             .ProducesValidationProblem();
-        api.MapGet("/", List).WithName("ListApiKeys").WithSummary("API keys: name, prefix, scopes, created, last used, revoked");
-        api.MapDelete("/{id:guid}", Revoke).WithName("RevokeApiKey").WithSummary("Revoke an API key (it stops working at once)")
+        api.MapGet("/", async (ApiKeyIssuer keys, CancellationToken ct) => TypedResults.Ok(await keys.ListAsync(null, ct)))
+            .WithName("ListApiKeys").WithSummary("API keys: name, prefix, scopes, owner, created, last used, revoked");
+        api.MapDelete("/{id:guid}", async (Guid id, ApiKeyIssuer keys, CancellationToken ct) => await Revoke(keys, id, null, ct))
+            .WithName("RevokeApiKey").WithSummary("Revoke an API key (it stops working at once)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        var own = app.MapGroup("/api/account/keys").WithTags("API keys")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(AuthSchemes.SignedInUserPolicy);
+        own.MapPost("/", CreateOwn).WithName("CreateOwnApiKey")
+            .WithSummary("Create an API key of your own (acting as you, with at most your role's scopes); the key is shown this once")
+            .ProducesValidationProblem();
+        own.MapGet("/", async (ClaimsPrincipal user, ApiKeyIssuer keys, CancellationToken ct) => TypedResults.Ok(await keys.ListAsync(UserId(user), ct)))
+            .WithName("ListOwnApiKeys").WithSummary("Your API keys");
+        own.MapDelete("/{id:guid}", async (Guid id, ClaimsPrincipal user, ApiKeyIssuer keys, CancellationToken ct) => await Revoke(keys, id, UserId(user), ct))
+            .WithName("RevokeOwnApiKey").WithSummary("Revoke one of your API keys")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
-    /// <summary>Body of <c>POST /api/keys</c>.</summary>
+    /// <summary>Body of <c>POST /api/keys</c> and <c>POST /api/account/keys</c>.</summary>
     public sealed record CreateKeyRequest(string Name, IReadOnlyList<string> Scopes);
 
-    /// <summary>A key as listed: never the secret.</summary>
-    public sealed record ApiKeyView(Guid Id, string Name, string Prefix, IReadOnlyList<string> Scopes, string? OwnerUserId,
-        DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
-
-    /// <summary>The answer to a creation: <see cref="Key"/> is the plaintext, not retrievable later.</summary>
-    public sealed record CreatedApiKey(Guid Id, string Name, string Prefix, IReadOnlyList<string> Scopes, string Key);
-
     private static async Task<Results<Created<CreatedApiKey>, ValidationProblem>> Create(
-        CreateKeyRequest body, ClaimsPrincipal user, PlatformDbContext db, TimeProvider clock, CancellationToken ct)
+        CreateKeyRequest body, ClaimsPrincipal user, PlatformDbContext db, ApiKeyIssuer keys, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 100) errors["name"] = ["give a name of 1 to 100 characters"];
-        var scopes = (body.Scopes ?? []).Distinct().ToList();
-        if (scopes.Count == 0) errors["scopes"] = [$"give at least one of {string.Join(", ", Scopes.All)}"];
-        var unknown = scopes.Except(Scopes.All).ToList();
-        if (unknown.Count > 0) errors["scopes"] = [$"unknown scope(s) {string.Join(", ", unknown)}; known: {string.Join(", ", Scopes.All)}"];
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-
-        var secret = "alk_" + SecretHash.NewSecret();
-        var key = new ApiKey
-        {
-            Id = Guid.NewGuid(), Name = body.Name.Trim(), Prefix = SecretHash.Prefix(secret), Hash = SecretHash.Of(secret),
-            Scopes = [.. scopes], OwnerUserId = user.FindFirstValue(ClaimTypes.NameIdentifier), CreatedAt = clock.GetUtcNow(),
-        };
-        db.ApiKeys.Add(key);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/keys/{key.Id}", new CreatedApiKey(key.Id, key.Name, key.Prefix, key.Scopes, secret));
+        // A key made by a signed-in admin is theirs; one made with another API key has no user behind it.
+        var caller = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        var owner = caller is not null && await db.Users.AnyAsync(u => u.Id == caller, ct) ? caller : null;
+        return Answer(await keys.CreateAsync(body?.Name, body?.Scopes, owner, Scopes.All, ct));
     }
 
-    private static async Task<Ok<List<ApiKeyView>>> List(PlatformDbContext db, CancellationToken ct) =>
-        TypedResults.Ok(await db.ApiKeys.AsNoTracking().OrderBy(k => k.CreatedAt)
-            .Select(k => new ApiKeyView(k.Id, k.Name, k.Prefix, k.Scopes, k.OwnerUserId, k.CreatedAt, k.LastUsedAt, k.RevokedAt))
-            .ToListAsync(ct));
+    private static async Task<Results<Created<CreatedApiKey>, ValidationProblem>> CreateOwn(
+        CreateKeyRequest body, ClaimsPrincipal user, ApiKeyIssuer keys, CancellationToken ct) =>
+        Answer(await keys.CreateAsync(body?.Name, body?.Scopes, UserId(user), ScopeAuthorizationHandler.GrantedScopes(user).ToList(), ct));
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Revoke(Guid id, PlatformDbContext db, TimeProvider clock, CancellationToken ct)
-    {
-        var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == id, ct);
-        if (key is null) return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "API key not found", detail: $"no API key with id {id}");
-        key.RevokedAt ??= clock.GetUtcNow();
-        await db.SaveChangesAsync(ct);
-        return TypedResults.NoContent();
-    }
+    private static Results<Created<CreatedApiKey>, ValidationProblem> Answer((CreatedApiKey? Key, Dictionary<string, string[]> Errors) r) =>
+        r.Key is { } key ? TypedResults.Created($"/api/keys/{key.Id}", key) : TypedResults.ValidationProblem(r.Errors);
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Revoke(ApiKeyIssuer keys, Guid id, string? owner, CancellationToken ct) =>
+        await keys.RevokeAsync(id, owner, ct)
+            ? TypedResults.NoContent()
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "API key not found", detail: $"no API key with id {id}{(owner is null ? "" : " of yours")}");
+
+    private static string UserId(ClaimsPrincipal user) =>
+        user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("signed-in user without an id");
 }

@@ -16,6 +16,9 @@ public sealed class ApiKeyAuthenticationHandler(
     IDbContextFactory<PlatformDbContext> dbFactory, ApiKeyUsage usage)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    /// <summary>Claim carrying the id of the API key a request was authenticated with.</summary>
+    public const string ApiKeyClaim = "api_key";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!Request.Headers.TryGetValue(AuthSchemes.ApiKeyHeader, out var values) || string.IsNullOrWhiteSpace(values.ToString()))
@@ -24,7 +27,12 @@ public sealed class ApiKeyAuthenticationHandler(
         await using var db = await dbFactory.CreateDbContextAsync(Context.RequestAborted);
         var key = await db.ApiKeys.AsNoTracking()
             .Where(k => k.Hash == hash && k.RevokedAt == null)
-            .Select(k => new { k.Id, k.Name, k.Scopes, k.OwnerUserId, OwnerDisabled = k.OwnerUserId != null && db.Users.Any(u => u.Id == k.OwnerUserId && u.DisabledAt != null) })
+            .Select(k => new
+            {
+                k.Id, k.Name, k.Scopes, k.OwnerUserId,
+                OwnerDisabled = k.OwnerUserId != null && db.Users.Any(u => u.Id == k.OwnerUserId && u.DisabledAt != null),
+                OwnerName = db.Users.Where(u => u.Id == k.OwnerUserId).Select(u => u.UserName).FirstOrDefault(),
+            })
             .SingleOrDefaultAsync(Context.RequestAborted);
         if (key is null) return AuthenticateResult.Fail("invalid or revoked API key");
         if (key.OwnerDisabled) return AuthenticateResult.Fail("the API key's owner is disabled");
@@ -33,7 +41,10 @@ public sealed class ApiKeyAuthenticationHandler(
         var claims = new List<Claim>
         {
             new(ClaimTypes.NameIdentifier, key.Id.ToString()),
-            new(ClaimTypes.Name, "apikey:" + key.Name),
+            // A user's own key acts as that user (their experiments are theirs, however they submitted them);
+            // a key with no user behind it (the bootstrap key, automation) is named after itself.
+            new(ClaimTypes.Name, key.OwnerName ?? "apikey:" + key.Name),
+            new(ApiKeyClaim, key.Id.ToString()),
         };
         claims.AddRange(key.Scopes.Select(s => new Claim(Scopes.ClaimType, s)));
         var identity = new ClaimsIdentity(claims, Scheme.Name);

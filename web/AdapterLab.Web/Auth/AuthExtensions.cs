@@ -62,6 +62,9 @@ public static class AuthExtensions
         {
             foreach (var scope in Scopes.All)
                 o.AddPolicy(scope, p => p.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope)));
+            o.AddPolicy(AuthSchemes.SignedInUserPolicy, p => p
+                .AddAuthenticationSchemes(IdentityConstants.ApplicationScheme)
+                .RequireAuthenticatedUser());
             o.AddPolicy(Scopes.AgentPolicy, p => p
                 .AddAuthenticationSchemes(AuthSchemes.AgentToken)
                 .RequireAuthenticatedUser()

@@ -13,4 +13,7 @@ public static class AuthSchemes
     public const string Platform = "Platform";
 
     public const string ApiKeyHeader = "X-Api-Key";
+
+    /// <summary>Policy: a person signed in to the dashboard (Identity cookie), not an API key — for managing one's own account.</summary>
+    public const string SignedInUserPolicy = "signed-in-user";
 }
