@@ -18,6 +18,8 @@ Directory.CreateDirectory(resultsDir);
 var client = PlatformClient.Create(api, key);
 var scenarios = new List<IScenario>
 {
+    new QuickstartScenario(client, resultsDir, quick),
+    new ExamplesScenario(client, resultsDir, quick),
     new BackboneValueScenario(client, resultsDir, quick),
     new MultitaskScenario(client, resultsDir, quick),
     new AdaptersScenario(client, resultsDir, quick),
@@ -25,9 +27,10 @@ var scenarios = new List<IScenario>
 };
 scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.InProcess(resultsDir, quick));
 scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.Platform(client, resultsDir, quick));
-// chaos kills agent processes: it runs only when named.
-var selected = names.Count == 0 ? scenarios.Where(s => s is not ChaosScenario).ToList() : scenarios.Where(s => names.Contains(s.Name)).ToList();
-var unknown = names.Except(scenarios.Select(s => s.Name)).ToList();
+// chaos kills agent processes and examples runs every example at full length (about half an hour): they run only when named.
+var selected = names.Count == 0 ? scenarios.Where(s => s is not (ChaosScenario or ExamplesScenario)).ToList() : scenarios.Where(s => names.Contains(s.Name)).ToList();
+var demo = names is ["demo"];
+var unknown = demo ? [] : names.Except(scenarios.Select(s => s.Name)).ToList();
 if (unknown.Count > 0)
 {
     Console.Error.WriteLine($"unknown scenario(s): {string.Join(", ", unknown)}; known: {string.Join(", ", scenarios.Select(s => s.Name))}");
@@ -35,9 +38,30 @@ if (unknown.Count > 0)
 }
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
-foreach (var s in selected)
+try
 {
-    Console.WriteLine($"== {s.Name}{(quick ? " (quick)" : "")}");
-    await s.RunAsync(cts.Token);
+    // One question first, so a wrong key or a stopped platform is one clear line, not a failure deep in a scenario.
+    await client.GetJsonAsync("api/backbones", cts.Token);
+    if (demo) return await AdapterLab.Bench.Story.DemoCommand.RunAsync(client, Environment.GetEnvironmentVariable("ADAPTERLAB_DASHBOARD_URL") ?? api, cts.Token);
+    foreach (var s in selected)
+    {
+        Console.WriteLine($"== {s.Name}{(quick ? " (quick)" : "")}");
+        await s.RunAsync(cts.Token);
+    }
+}
+catch (BenchException ex)
+{
+    Console.Error.WriteLine($"bench: {ex.Message}");
+    return 1;
+}
+catch (HttpRequestException ex) when (ex.StatusCode is null)
+{
+    Console.Error.WriteLine($"bench: cannot reach the platform at {api} ({ex.Message}); start it with ./platform up --detach");
+    return 1;
+}
+catch (OperationCanceledException) when (cts.IsCancellationRequested)
+{
+    Console.Error.WriteLine("bench: interrupted");
+    return 130;
 }
 return 0;

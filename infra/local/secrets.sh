@@ -18,3 +18,8 @@ secret_renew() {
   rm -f "$SECRETS_DIR/$1"
   secret_get "$1"
 }
+
+# secret_set NAME VALUE: stores a given secret (mode 600).
+secret_set() {
+  ( umask 077; printf '%s' "$2" > "$SECRETS_DIR/$1.tmp" && mv "$SECRETS_DIR/$1.tmp" "$SECRETS_DIR/$1" )
+}

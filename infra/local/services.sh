@@ -151,9 +151,25 @@ sign_in_hint() {
   fi
 }
 
-# local_api_key: ADAPTERLAB_BOOTSTRAP_API_KEY when set, else the generated .local/secrets/api-key.
+# local_api_key: the admin key this checkout's platform registers, .local/secrets/api-key (generated, or the
+# ADAPTERLAB_BOOTSTRAP_API_KEY that `up` was started with: `up` stores it there, so later commands in any shell use it).
 local_api_key() {
-  if [[ -n "${ADAPTERLAB_BOOTSTRAP_API_KEY:-}" ]]; then printf '%s' "$ADAPTERLAB_BOOTSTRAP_API_KEY"; else secret_get api-key; fi
+  if [[ -n "${ADAPTERLAB_BOOTSTRAP_API_KEY:-}" && "$(cat "$SECRETS_DIR/api-key" 2>/dev/null)" != "$ADAPTERLAB_BOOTSTRAP_API_KEY" ]]; then
+    secret_set api-key "$ADAPTERLAB_BOOTSTRAP_API_KEY"
+  fi
+  secret_get api-key
+}
+
+# require_api_key: dies with one line unless the running platform accepts local_api_key.
+require_api_key() {
+  local code
+  code="$(curl -s -o /dev/null -m 10 -w '%{http_code}' -H "X-Api-Key: $(local_api_key)" "http://127.0.0.1:$ADAPTERLAB_WEB_PORT/api/backbones" 2>/dev/null || true)"
+  case "$code" in
+    200) ;;
+    000) die "the platform does not answer on http://127.0.0.1:$ADAPTERLAB_WEB_PORT: start it with ./platform up --detach" ;;
+    401) die "the platform does not accept the API key in ${SECRETS_DIR#"$REPO_ROOT"/}/api-key (started with another ADAPTERLAB_BOOTSTRAP_API_KEY? set it to that key and retry)" ;;
+    *) die "the platform answered HTTP $code to a check of the API key; see ${LOG_DIR#"$REPO_ROOT"/}/web.log" ;;
+  esac
 }
 
 orchestrator_env() {

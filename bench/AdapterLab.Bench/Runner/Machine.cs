@@ -15,6 +15,11 @@ public static class Machine
         date = DateTimeOffset.UtcNow.ToString("u"),
     };
 
+    /// <summary>The same, as one line for reports: "2 cores (AMD EPYC), 23.5 GiB, Debian GNU/Linux 12, .NET 10.0.12".</summary>
+    public static string Line() =>
+        $"{Environment.ProcessorCount} cores ({CpuModel()}), {Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024.0 / 1024 / 1024, 1)} GiB, " +
+        $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+
     private static string CpuModel()
     {
         try

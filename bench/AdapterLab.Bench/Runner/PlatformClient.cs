@@ -19,12 +19,19 @@ public sealed class PlatformClient(HttpClient http)
         using var content = new StringContent(SpecJson.Serialize(spec), System.Text.Encoding.UTF8, "application/json");
         using var response = await http.PostAsync("api/experiments", content, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"submit failed ({(int)response.StatusCode}): {body}");
+        if (!response.IsSuccessStatusCode) throw BenchException.From(response.StatusCode, $"submitting '{spec.Name}'", body);
         return JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
     }
 
-    public async Task<JsonElement> GetAsync(Guid id, CancellationToken ct) =>
-        (await http.GetFromJsonAsync<JsonElement>($"api/experiments/{id}", ct)).Clone();
+    /// <summary>The registered backbone of that name (<c>GET /api/backbones</c>), or null.</summary>
+    public async Task<JsonElement?> FindBackboneAsync(string name, CancellationToken ct)
+    {
+        foreach (var b in (await GetJsonAsync("api/backbones", ct)).EnumerateArray())
+            if (b.GetProperty("name").GetString() == name) return b;
+        return null;
+    }
+
+    public Task<JsonElement> GetAsync(Guid id, CancellationToken ct) => GetJsonAsync($"api/experiments/{id}", ct);
 
     /// <summary>Waits for a terminal state, printing progress; returns the experiment document.</summary>
     public async Task<JsonElement> WaitAsync(Guid id, string label, CancellationToken ct, int pollMilliseconds = 2000)
@@ -44,8 +51,13 @@ public sealed class PlatformClient(HttpClient http)
         }
     }
 
-    public async Task<JsonElement> GetJsonAsync(string path, CancellationToken ct) =>
-        (await http.GetFromJsonAsync<JsonElement>(path, ct)).Clone();
+    public async Task<JsonElement> GetJsonAsync(string path, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(path, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode) throw BenchException.From(response.StatusCode, $"GET /{path}", body);
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
 
     private static readonly System.Text.Json.JsonSerializerOptions PredictionsJson = new(System.Text.Json.JsonSerializerDefaults.Web)
     {

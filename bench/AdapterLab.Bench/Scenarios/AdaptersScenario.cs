@@ -41,7 +41,7 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
     {
         var ledger = new RunLedger(Path.Combine(resultsDir, ".ledger", quick ? "adapters-quick.json" : "adapters.json"));
         var batch = new ExperimentBatch(client, ledger);
-        var pre = await BenchBackbone.EnsureAsync(client, resultsDir, quick, ct);
+        var pre = await BenchBackbone.EnsureAsync(client, quick, ct);
         string preset = pre.Preset;
         int steps = quick ? 30 : 150, batchSize = 32;
         int train = quick ? 256 : 2000, validation = quick ? 64 : 256, test = quick ? 128 : 512;

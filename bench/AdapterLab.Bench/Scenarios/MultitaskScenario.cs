@@ -30,7 +30,7 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         // The affinity runs again at 3× the budget (not in --quick): does the structure emerge with training?
         int longSteps = quick ? 0 : 300, longEval = 30;
         int[] seeds = quick ? [1, 2] : [1, 2, 3];
-        var pre = await BenchBackbone.EnsureAsync(client, resultsDir, quick, ct);
+        var pre = await BenchBackbone.EnsureAsync(client, quick, ct);
         string backbone = pre.Name;
 
         ExperimentSpec Dense(string method, string[] tasks, string setting, int seed, string[]? targets = null, string? adaptation = null, bool shuffled = false, bool longer = false) => new()

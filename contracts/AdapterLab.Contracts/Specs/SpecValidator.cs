@@ -41,7 +41,7 @@ public static partial class SpecValidator
         var preset = ValidateBackbone(spec, e);
         ValidateMethod(spec, preset, e);
         ValidateTasksAndData(spec, e);
-        ValidateTraining(spec.Training, e);
+        ValidateTraining(spec.Training, e, evaluate: spec.Kind == Kinds.Evaluate);
         if (spec.Training.DryRun == true && !allowDryRun)
             e.Add("training.dryRun", "dry-run trains nothing and is for benchmarks only; this platform does not enable it (web setting ADAPTERLAB_ALLOW_DRY_RUN=1)");
         ValidateMultitask(spec, preset, e);
@@ -92,7 +92,8 @@ public static partial class SpecValidator
         {
             Kinds.Pretrain => [Methods.Supervised],
             Kinds.Adapt => Methods.Classification,
-            Kinds.Evaluate => [.. Methods.Classification, .. Methods.Dense],
+            // Evaluating a pretrain's classifier (a backbone it registered, or the experiment) runs its supervised head.
+            Kinds.Evaluate => [Methods.Supervised, .. Methods.Classification, .. Methods.Dense],
             Kinds.Multitask => Methods.Dense,
             _ => (IReadOnlyList<string>)[],
         };
@@ -191,9 +192,11 @@ public static partial class SpecValidator
         if (d.TestSize is < 1 or > 1_000_000) e.Add("data.testSize", "must be between 1 and 1,000,000");
     }
 
-    private static void ValidateTraining(TrainingSpec t, ErrorBag e)
+    private static void ValidateTraining(TrainingSpec t, ErrorBag e, bool evaluate = false)
     {
-        if (t.Steps is null == t.Epochs is null) e.Add("training.steps", "give exactly one of training.steps and training.epochs");
+        // An evaluation trains nothing: its steps are optional (and ignored).
+        if (t.Steps is not null && t.Epochs is not null) e.Add("training.steps", "give exactly one of training.steps and training.epochs");
+        else if (t.Steps is null && t.Epochs is null && !evaluate) e.Add("training.steps", "give exactly one of training.steps and training.epochs");
         if (t.Steps is < 1 or > 10_000_000) e.Add("training.steps", "must be between 1 and 10,000,000");
         if (t.Epochs is < 1 or > 10_000) e.Add("training.epochs", "must be between 1 and 10,000");
         if (t.BatchSize is < 1 or > 4096) e.Add("training.batchSize", "must be between 1 and 4096");

@@ -31,12 +31,14 @@ public sealed class WeightsResolver(PlatformDbContext db)
         // Hot path (every dispatch pass, every queued experiment): a random backbone needs no lookup at all.
         if (need.RequiresBackbone is null && need.RequiresExperiment is null) return WeightsResolution.Random;
         if (_resolved.TryGetValue(need, out var known)) return known;
-        var r = need.RequiresBackbone is { } name ? await NamedAsync(name, need.Preset, ct) : await FromExperimentAsync(need, ct);
+        var r = need.RequiresBackbone is { } name ? await NamedAsync(name, need.Preset, need.Kind == Kinds.Evaluate, ct) : await FromExperimentAsync(need, ct);
         _resolved[need] = r;
         return r;
     }
 
-    private async Task<WeightsResolution> NamedAsync(string name, string preset, CancellationToken ct)
+    /// <param name="evaluate">An evaluation of a named backbone evaluates the classifier of the pretrain that registered it
+    /// (its backbone and its head); an imported backbone has no head to evaluate.</param>
+    private async Task<WeightsResolution> NamedAsync(string name, string preset, bool evaluate, CancellationToken ct)
     {
         var backbone = await db.Backbones.AsNoTracking().SingleOrDefaultAsync(x => x.Name == name, ct);
         if (backbone is null) return WeightsResolution.Wait($"waiting for backbone {name}: no backbone of that name is registered yet");
@@ -51,7 +53,13 @@ public sealed class WeightsResolver(PlatformDbContext db)
                 ? WeightsResolution.Wait($"waiting for backbone {name}: its pretrain {backbone.SourceExperimentId} is {source.Status}; retry it")
                 : WeightsResolution.Wait($"waiting for backbone {name}: its pretrain {backbone.SourceExperimentId} has not finished");
         }
-        return new WeightsResolution(backbone.BlobHash, null, null, null);
+        if (!evaluate) return new WeightsResolution(backbone.BlobHash, null, null, null);
+        var output = backbone.SourceExperimentId is { } pretrain
+            ? await db.Experiments.AsNoTracking().Where(x => x.Id == pretrain).Select(x => x.OutputBlob).SingleOrDefaultAsync(ct)
+            : null;
+        return output is null
+            ? WeightsResolution.Fail($"backbone {name} was imported, so it has no classifier head to evaluate; evaluate an experiment instead (backbone.source 'experiment')")
+            : new WeightsResolution(backbone.BlobHash, output, null, null);
     }
 
     private async Task<WeightsResolution> FromExperimentAsync(WeightsNeed need, CancellationToken ct)

@@ -140,7 +140,7 @@ public sealed class PerfDispatchScenario(PlatformClient client, string resultsDi
             await client.WaitAsync(id, "dry-run check", ct, pollMilliseconds: 200);
             return true;
         }
-        catch (InvalidOperationException ex) when (ex.Message.Contains("training.dryRun", StringComparison.Ordinal))
+        catch (BenchException ex) when (ex.Message.Contains("training.dryRun", StringComparison.Ordinal))
         {
             return false;
         }
