@@ -19,13 +19,14 @@ public sealed class SafetensorsReader : IDisposable
     private readonly long _dataStart;
     private readonly Dictionary<string, SafetensorsTensorInfo> _tensors;
 
-    private SafetensorsReader(Stream stream, bool ownsStream, string source)
+    private SafetensorsReader(Stream stream, bool ownsStream, string source, long maxHeaderBytes)
     {
         _stream = stream;
         _ownsStream = ownsStream;
         try
         {
-            (Metadata, _tensors, _dataStart) = ParseHeader(stream, source);
+            (Metadata, _tensors, _dataStart) = ParseHeader(stream, source, Math.Min(maxHeaderBytes, MaxHeaderBytes));
+            UnindexedBytes = stream.Length - _dataStart - _tensors.Values.Sum(t => t.ByteLength);
         }
         catch
         {
@@ -41,17 +42,22 @@ public sealed class SafetensorsReader : IDisposable
     /// <summary>The optional <c>__metadata__</c> string map (empty when absent).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>Bytes of the data section no tensor covers (gaps and trailing bytes): 0 in a well-formed file.</summary>
+    public long UnindexedBytes { get; }
+
     /// <summary>Tensor entries in header order of their data offsets.</summary>
     public IReadOnlyCollection<SafetensorsTensorInfo> Tensors => _tensors.Values;
 
     public static SafetensorsReader Open(string path) =>
-        new(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), true, path);
+        new(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), true, path, MaxHeaderBytes);
 
     /// <summary>Reads from a seekable stream; the stream stays open when <paramref name="leaveOpen"/>.</summary>
-    public static SafetensorsReader Open(Stream stream, bool leaveOpen = false, string source = "stream")
+    /// <param name="source">How messages name the file (never a server path for uploads).</param>
+    /// <param name="maxHeaderBytes">A tighter header limit, e.g. for uploads.</param>
+    public static SafetensorsReader Open(Stream stream, bool leaveOpen = false, string source = "stream", long maxHeaderBytes = MaxHeaderBytes)
     {
         if (!stream.CanSeek) throw new ArgumentException("safetensors reading needs a seekable stream", nameof(stream));
-        return new SafetensorsReader(stream, !leaveOpen, source);
+        return new SafetensorsReader(stream, !leaveOpen, source, maxHeaderBytes);
     }
 
     public bool Contains(string name) => _tensors.ContainsKey(name);
@@ -114,7 +120,7 @@ public sealed class SafetensorsReader : IDisposable
         if (_ownsStream) _stream.Dispose();
     }
 
-    private static (IReadOnlyDictionary<string, string>, Dictionary<string, SafetensorsTensorInfo>, long) ParseHeader(Stream stream, string source)
+    private static (IReadOnlyDictionary<string, string>, Dictionary<string, SafetensorsTensorInfo>, long) ParseHeader(Stream stream, string source, long maxHeaderBytes)
     {
         long fileLength = stream.Length;
         if (fileLength < 8) throw new SafetensorsFormatException($"{source}: truncated file ({fileLength} bytes; the 8-byte header length is missing)");
@@ -122,8 +128,8 @@ public sealed class SafetensorsReader : IDisposable
         Span<byte> lengthBytes = stackalloc byte[8];
         stream.ReadExactly(lengthBytes);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-        if (headerLength > (ulong)MaxHeaderBytes)
-            throw new SafetensorsFormatException($"{source}: header length {headerLength} exceeds the {MaxHeaderBytes}-byte limit");
+        if (headerLength > (ulong)maxHeaderBytes)
+            throw new SafetensorsFormatException($"{source}: header length {headerLength} exceeds the {maxHeaderBytes}-byte limit");
         if (8 + (long)headerLength > fileLength)
             throw new SafetensorsFormatException($"{source}: header length {headerLength} goes beyond the end of the file ({fileLength} bytes): truncated or not a safetensors file");
 
@@ -135,7 +141,7 @@ public sealed class SafetensorsReader : IDisposable
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(headerBytes);
+            doc = JsonDocument.Parse(headerBytes, new JsonDocumentOptions { MaxDepth = 8 });
         }
         catch (JsonException ex)
         {
@@ -200,13 +206,21 @@ public sealed class SafetensorsReader : IDisposable
         }
         if (!e.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
             throw new SafetensorsFormatException($"{source}: tensor '{name}' needs data_offsets [begin, end]");
-        if (!off[0].TryGetInt64(out var begin) || !off[1].TryGetInt64(out var end) || begin < 0 || end < begin)
+        if (off[0].ValueKind != JsonValueKind.Number || off[1].ValueKind != JsonValueKind.Number
+            || !off[0].TryGetInt64(out var begin) || !off[1].TryGetInt64(out var end) || begin < 0 || end < begin)
             throw new SafetensorsFormatException($"{source}: tensor '{name}' has invalid data_offsets {off}");
         if (end > dataLength)
             throw new SafetensorsFormatException($"{source}: tensor '{name}' data_offsets [{begin}, {end}) lie outside the data section ({dataLength} bytes): file truncated?");
-        long elements = 1;
-        foreach (var d in shape) elements = checked(elements * d);
-        long expected = checked(elements * dtype.ElementSize());
+        long elements = 1, expected;
+        try
+        {
+            foreach (var d in shape) elements = checked(elements * d);
+            expected = checked(elements * dtype.ElementSize());
+        }
+        catch (OverflowException)
+        {
+            throw new SafetensorsFormatException($"{source}: tensor '{name}' shape [{string.Join(", ", shape)}] has more elements than a file can hold");
+        }
         if (expected != end - begin)
             throw new SafetensorsFormatException(
                 $"{source}: tensor '{name}' shape [{string.Join(", ", shape)}] × {dtype} needs {expected} bytes but data_offsets span {end - begin}");

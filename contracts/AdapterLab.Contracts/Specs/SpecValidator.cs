@@ -28,6 +28,8 @@ public static partial class SpecValidator
     public static IReadOnlyDictionary<string, string[]> Validate(ExperimentSpec spec, bool allowDryRun = false)
     {
         var e = new ErrorBag();
+        ValidateInputs(spec, "", e);
+        if (e.Structural) return e.ToDictionary();   // a required part is null: the checks below would dereference it
         if (spec.SpecVersion != ExperimentSpec.CurrentVersion)
             e.Add("specVersion", $"unsupported spec version {spec.SpecVersion}; the current version is {ExperimentSpec.CurrentVersion}");
         if (spec.Name is { Length: > 200 }) e.Add("name", "must be at most 200 characters");
@@ -227,6 +229,9 @@ public static partial class SpecValidator
     private sealed class ErrorBag
     {
         private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+        /// <summary>A required part of the spec is missing (null): the field checks cannot run.</summary>
+        public bool Structural { get; set; }
         public void Add(string field, string message)
         {
             if (!_errors.TryGetValue(field, out var list)) _errors[field] = list = [];

@@ -15,9 +15,30 @@ namespace AdapterLab.Web.Backbones;
 /// experiment's grid (bicubic), so weights trained at another resolution import.</item>
 /// </list>
 /// The result lists every offending tensor (name → problems); empty means the file is a valid backbone.
+/// <see cref="CheckContents"/> then reads the data: every weight finite, no bytes outside the tensors (policy: refused,
+/// not trimmed — a file with hidden bytes is not the file that was meant).
 /// </summary>
 public static partial class BackboneImportCheck
 {
+    /// <summary>Header limit for imports: a ViT-L header is about 40 KB; 16 MiB leaves room and bounds memory.</summary>
+    public const long MaxHeaderBytes = 16L * 1024 * 1024;
+
+    /// <summary>Second pass, over the data: non-finite weights (per tensor, with a count) and unindexed bytes.</summary>
+    public static Dictionary<string, string[]> CheckContents(SafetensorsReader reader)
+    {
+        var problems = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (reader.UnindexedBytes > 0)
+            problems["file"] = [$"{reader.UnindexedBytes} bytes of the data section belong to no tensor (trailing or between tensors); export the file again"];
+        foreach (var t in reader.Tensors)
+        {
+            if (t.DType is not (SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16)) continue;
+            var values = reader.ReadFloat32(t.Name);
+            int bad = values.Count(v => !float.IsFinite(v));
+            if (bad > 0) problems[t.Name] = [$"{bad} of {values.Length} values are NaN or infinite"];
+        }
+        return problems;
+    }
+
     [GeneratedRegex(@"^blocks\.(\d+)\.(.+)$")]
     private static partial Regex Block();
 
@@ -34,10 +55,10 @@ public static partial class BackboneImportCheck
         var present = new Dictionary<string, SafetensorsTensorInfo>(StringComparer.Ordinal);
         foreach (var t in tensors)
         {
-            if (t.Name.StartsWith("head.", StringComparison.Ordinal) || t.Name == "head") continue;
-            present[t.Name] = t;
             if (t.DType is not (SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16))
                 Add(t.Name, $"dtype {t.DType.HeaderName()}; weights must be F32, F16 or BF16");
+            if (t.Name.StartsWith("head.", StringComparison.Ordinal) || t.Name == "head") continue;
+            present[t.Name] = t;
             if (t.Name == "pos_embed")
             {
                 if (t.Shape.Count != 3 || t.Shape[0] != 1 || t.Shape[2] != preset.Width || !IsSquare(t.Shape[1] - 1))

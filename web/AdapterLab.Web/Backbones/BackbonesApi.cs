@@ -81,8 +81,10 @@ public static partial class BackbonesApi
             int tensorCount;
             try
             {
-                using var reader = SafetensorsReader.Open(temp);
+                // Named "upload" in messages: never the server's temporary path.
+                using var reader = SafetensorsReader.Open(File.OpenRead(temp), source: "upload", maxHeaderBytes: BackboneImportCheck.MaxHeaderBytes);
                 problems = BackboneImportCheck.Check(reader.Tensors, p!);
+                if (problems.Count == 0) problems = BackboneImportCheck.CheckContents(reader);
                 tensorCount = reader.Tensors.Count;
             }
             catch (SafetensorsFormatException ex)

@@ -33,5 +33,8 @@ public sealed record ExperimentListQuery
     public string? Sort { get; init; }
 
     public const int MaxPageSize = 200;
+
+    /// <summary>Offset paging stops here (page × size stays far from overflow and from full scans); cursors go anywhere.</summary>
+    public const int MaxPage = 10_000;
     public const int DefaultPageSize = 50;
 }

@@ -11,18 +11,44 @@ using Npgsql;
 namespace AdapterLab.Web.Experiments;
 
 /// <summary>
-/// Stores a validated spec as a Queued experiment, its audit row, a pending backbone (pretrain with registerAs) and the
-/// <see cref="ExperimentSubmitted"/> outbox row in one transaction, then publishes that row at once (the relay covers a
-/// failure). Submit and clone share it.
+/// The one submission pipeline, behind every entry point (API submit and clone, the dashboard form, suite launches):
+/// parse → validate with this platform's settings (dry runs allowed or not) → check a folder dataset's path against the
+/// data root → store. Storing writes the Queued experiment, its audit row, a pending backbone (pretrain with
+/// registerAs) and the <see cref="ExperimentSubmitted"/> outbox row in one transaction, then publishes that row at once
+/// (the relay covers a failure).
 /// </summary>
-public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> dbFactory, OutboxPublisher outbox, TimeProvider clock)
+public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> dbFactory, OutboxPublisher outbox, TimeProvider clock, IConfiguration configuration)
 {
-    /// <summary>Outcome of a submission: the new experiment, or the name of a backbone that already exists.</summary>
-    public sealed record Result(Experiment? Experiment, string? BackboneConflict);
+    /// <summary>Outcome of a submission: the new experiment, the name of a backbone that already exists, or the spec's errors by field.</summary>
+    public sealed record Result(Experiment? Experiment, string? BackboneConflict, IReadOnlyDictionary<string, string[]>? Errors = null);
 
+    /// <summary>
+    /// Whether this platform accepts <c>training.dryRun</c> specs (benchmarks only): the setting
+    /// <c>ADAPTERLAB_ALLOW_DRY_RUN</c> (<c>1</c> or <c>true</c>; environment or configuration), off by default.
+    /// </summary>
+    public bool AllowsDryRun => configuration["ADAPTERLAB_ALLOW_DRY_RUN"] is { } v && (v == "1" || v.Equals("true", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Every error the spec has on this platform (the validator with its settings, then the data path); empty means it would be stored.</summary>
+    public IReadOnlyDictionary<string, string[]> Check(ExperimentSpec spec)
+    {
+        var errors = SpecValidator.Validate(spec, AllowsDryRun);
+        if (errors.Count > 0) return errors;
+        return Weights.FolderDatasetCheck.Check(spec, configuration) ?? (IReadOnlyDictionary<string, string[]>)new Dictionary<string, string[]>();
+    }
+
+    /// <summary>Parses a JSON spec (unknown fields refused, errors at their JSON path) and submits it.</summary>
+    public async Task<Result> SubmitJsonAsync(string json, string actor, CancellationToken ct)
+    {
+        var spec = SpecJson.TryParse(json, out var parseErrors);
+        return spec is null ? new Result(null, null, parseErrors) : await SubmitAsync(spec, actor, ct);
+    }
+
+    /// <summary>Checks then stores; nothing is written for a spec with errors.</summary>
     /// <param name="suiteRunId">The suite run the experiment belongs to (suite runs submit through here too).</param>
     public async Task<Result> SubmitAsync(ExperimentSpec spec, string actor, CancellationToken ct, Guid? suiteRunId = null)
     {
+        var errors = Check(spec);
+        if (errors.Count > 0) return new Result(null, null, errors);
         var now = clock.GetUtcNow();
         var experiment = Build(spec, actor, now);
         experiment.SuiteRunId = suiteRunId;

@@ -6,6 +6,7 @@ using AdapterLab.Contracts.Specs;
 using AdapterLab.Data;
 using AdapterLab.Data.Entities;
 using AdapterLab.Web.Auth;
+using AdapterLab.Web.Hosting;
 using AdapterLab.Web.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -27,6 +28,8 @@ public static class ExperimentsApi
             .WithSummary("Submit an experiment spec")
             .WithDescription("Validates the spec; a valid spec is stored as Queued together with its outgoing message (one transaction) and relayed to the orchestrator at once.")
             .Accepts<ExperimentSpec>("application/json")
+            .WithBodyLimit(Hosting.RequestLimits.SpecBytes)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(Scopes.ExperimentsWrite);
         api.MapGet("/", List).WithName("ListExperiments")
@@ -60,38 +63,21 @@ public static class ExperimentsApi
         // Read the raw body: SpecJson rejects unknown fields and reports the JSON path, which model binding would not.
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(ct);
-        var spec = SpecJson.TryParse(body, out var parseErrors);
-        if (spec is null) return Invalid(parseErrors);
-        var configuration = request.HttpContext.RequestServices.GetRequiredService<IConfiguration>();
-        var errors = SpecValidator.Validate(spec, AllowsDryRun(configuration));
-        if (errors.Count > 0) return Invalid(errors);
-        if (Weights.FolderDatasetCheck.Check(spec, configuration) is { } folderErrors) return Invalid(folderErrors);
-        return await Store(spec, user, submission, ct);
+        return Answer(await submission.SubmitJsonAsync(body, Actor(user), ct));
     }
 
-    /// <summary>
-    /// Whether this platform accepts <c>training.dryRun</c> specs (benchmarks only): the setting
-    /// <c>ADAPTERLAB_ALLOW_DRY_RUN</c> (<c>1</c> or <c>true</c>; environment or configuration), off by default.
-    /// </summary>
-    public static bool AllowsDryRun(IConfiguration configuration) =>
-        configuration["ADAPTERLAB_ALLOW_DRY_RUN"] is { } v && (v == "1" || v.Equals("true", StringComparison.OrdinalIgnoreCase));
-
     private static async Task<Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult>> Clone(
-        Guid id, ClaimsPrincipal user, PlatformDbContext db, ExperimentSubmission submission, IConfiguration configuration, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, PlatformDbContext db, ExperimentSubmission submission, CancellationToken ct)
     {
         var json = await db.Experiments.Where(e => e.Id == id).Select(e => e.SpecJson).SingleOrDefaultAsync(ct);
         if (json is null) return NotFound(id);
-        var spec = SpecJson.Deserialize(json);
-        // Re-validate: the spec was valid when stored, but the platform's rules may have changed since.
-        var errors = SpecValidator.Validate(spec, AllowsDryRun(configuration));
-        if (errors.Count > 0) return Invalid(errors);
-        return await Store(spec, user, submission, ct);
+        // Checked again like any submission: the spec was valid when stored, but the platform's rules may have changed since.
+        return Answer(await submission.SubmitAsync(SpecJson.Deserialize(json), Actor(user), ct));
     }
 
-    private static async Task<Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult>> Store(
-        ExperimentSpec spec, ClaimsPrincipal user, ExperimentSubmission submission, CancellationToken ct)
+    private static Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult> Answer(ExperimentSubmission.Result result)
     {
-        var result = await submission.SubmitAsync(spec, Actor(user), ct);
+        if (result.Errors is { Count: > 0 } errors) return Invalid(errors);
         if (result.Experiment is not { } e)
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Backbone name already registered",
                 detail: $"backbone.registerAs: a backbone named '{result.BackboneConflict}' already exists",
@@ -104,7 +90,7 @@ public static class ExperimentsApi
     {
         int page = q.Page ?? 1, size = q.PageSize ?? ExperimentListQuery.DefaultPageSize;
         var errors = new Dictionary<string, string[]>();
-        if (page < 1) errors["page"] = ["must be at least 1"];
+        if (page is < 1 or > ExperimentListQuery.MaxPage) errors["page"] = [$"must be between 1 and {ExperimentListQuery.MaxPage:N0}; page further with cursor (nextCursor)"];
         if (size is < 1 or > ExperimentListQuery.MaxPageSize) errors["pageSize"] = [$"must be between 1 and {ExperimentListQuery.MaxPageSize}"];
         if (q.Sort is not (null or "submittedAt" or "priority")) errors["sort"] = ["must be 'submittedAt' or 'priority'"];
         Dashboard.ExperimentCursor? cursor = null;

@@ -11,12 +11,14 @@ public static class ApiErrorExtensions
             // The developer exception page is never used; make sure no exception text leaks into the body either.
             ctx.ProblemDetails.Extensions.Remove("exception");
         });
+        builder.Services.AddExceptionHandler<RequestLimits.BadRequestHandler>();
         return builder;
     }
 
     public static WebApplication UsePlatformErrors(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.UseRequestLimits();
         // Empty 4xx answers (401, 403, 404 for unknown routes) get a ProblemDetails body too.
         app.UseStatusCodePages();
         return app;

@@ -61,8 +61,16 @@ public static class LeaderboardsApi
 
     private static string F(double? v) => v?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
-    private static string Quote(string? s) =>
-        s is null ? "" : s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
+    /// <summary>
+    /// A text cell: quoted when it holds a separator, and neutralised when a spreadsheet would read it as a formula
+    /// (a leading <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, tab or CR gets a leading apostrophe, OWASP's advice).
+    /// </summary>
+    public static string Quote(string? s)
+    {
+        if (string.IsNullOrEmpty(s)) return "";
+        if (s[0] is '=' or '+' or '-' or '@' or '\t' or '\r') s = "'" + s;
+        return s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
+    }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Pin(
         string board, PinRequest body, ClaimsPrincipal user, PlatformDbContext db, TimeProvider clock, CancellationToken ct)

@@ -3,7 +3,8 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using AdapterLab.Contracts.Suites;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using YamlDotNet.Core.Events;
+using YamlScalar = YamlDotNet.Core.Events.Scalar;
 
 namespace AdapterLab.Web.Suites;
 
@@ -36,25 +37,85 @@ public static class SuiteFiles
         }
     }
 
-    /// <summary>YAML → JSON: plain scalars become numbers, booleans or null where they read as such; quoted ones stay strings.</summary>
+    /// <summary>Limits on a YAML suite: nesting depth, node count; anchors and aliases are refused (no alias bombs).</summary>
+    public const int MaxYamlDepth = 64, MaxYamlNodes = 100_000;
+
+    /// <summary>
+    /// YAML → JSON: plain scalars become numbers, booleans or null where they read as such; quoted ones stay strings.
+    /// Reads the parser's events with an explicit stack (no recursion, so no input can overflow the stack), stops at
+    /// <see cref="MaxYamlDepth"/> levels or <see cref="MaxYamlNodes"/> nodes, and refuses anchors and aliases.
+    /// </summary>
     public static JsonNode? YamlToJson(string yaml)
     {
-        var stream = new YamlStream();
-        try { stream.Load(new StringReader(yaml)); }
+        var parser = new Parser(new StringReader(yaml));
+        var stack = new Stack<(JsonNode Node, string? PendingKey)>();
+        JsonNode? root = null;
+        bool rootSet = false, documentSeen = false;
+        int nodes = 0;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                var ev = parser.Current!;
+                switch (ev)
+                {
+                    case StreamStart or StreamEnd or DocumentEnd:
+                        continue;
+                    case DocumentStart:
+                        if (documentSeen) return root;   // the first document is the suite
+                        documentSeen = true;
+                        continue;
+                    case AnchorAlias alias:
+                        throw new FormatException($"YAML line {alias.Start.Line}: anchors and aliases are not supported in suite files");
+                    case NodeEvent { Anchor.IsEmpty: false } anchored:
+                        throw new FormatException($"YAML line {anchored.Start.Line}: anchors and aliases are not supported in suite files");
+                }
+                if (ev is MappingEnd or SequenceEnd)
+                {
+                    var (done, _) = stack.Pop();
+                    Attach(done, ev.Start.Line);
+                    continue;
+                }
+                if (++nodes > MaxYamlNodes) throw new FormatException($"YAML line {ev.Start.Line}: more than {MaxYamlNodes:N0} nodes");
+                switch (ev)
+                {
+                    case YamlScalar scalar when stack.TryPeek(out var top) && top.Node is JsonObject && top.PendingKey is null:
+                        stack.Pop();
+                        stack.Push((top.Node, scalar.Value));   // a mapping key
+                        break;
+                    case YamlScalar scalar:
+                        Attach(scalar.Style is ScalarStyle.Plain ? Plain(scalar.Value) : JsonValue.Create(scalar.Value), scalar.Start.Line);
+                        break;
+                    case MappingStart or SequenceStart:
+                        if (stack.TryPeek(out var parent) && parent.Node is JsonObject && parent.PendingKey is null)
+                            throw new FormatException($"YAML line {ev.Start.Line}: a mapping key must be a plain value");
+                        if (stack.Count >= MaxYamlDepth) throw new FormatException($"YAML line {ev.Start.Line}: nested deeper than {MaxYamlDepth} levels");
+                        stack.Push((ev is MappingStart ? new JsonObject() : new JsonArray(), null));
+                        break;
+                    default:
+                        throw new FormatException($"YAML line {ev.Start.Line}: unsupported YAML ({ev.GetType().Name})");
+                }
+            }
+        }
         catch (YamlException ex) { throw new FormatException($"YAML line {ex.Start.Line}: {ex.Message}", ex); }
-        if (stream.Documents.Count == 0) throw new FormatException("the YAML document is empty");
-        return Convert(stream.Documents[0].RootNode);
-    }
+        if (!rootSet) throw new FormatException("the YAML document is empty");
+        return root;
 
-    private static JsonNode? Convert(YamlNode node) => node switch
-    {
-        YamlMappingNode map => new JsonObject(map.Children.Select(kv =>
-            KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", Convert(kv.Value)))),
-        YamlSequenceNode seq => new JsonArray(seq.Children.Select(Convert).ToArray()),
-        YamlScalarNode s when s.Style is ScalarStyle.Plain => Plain(s.Value),
-        YamlScalarNode s => JsonValue.Create(s.Value),
-        _ => throw new FormatException($"unsupported YAML node at line {node.Start.Line}"),
-    };
+        void Attach(JsonNode? value, long line)
+        {
+            if (stack.Count == 0)
+            {
+                (root, rootSet) = (value, true);
+                return;
+            }
+            var (node, key) = stack.Pop();
+            if (node is JsonArray array) { array.Add(value); stack.Push((node, null)); return; }
+            var map = (JsonObject)node;
+            if (map.ContainsKey(key!)) throw new FormatException($"YAML line {line}: duplicate key '{key}'");
+            map[key!] = value;
+            stack.Push((node, null));
+        }
+    }
 
     private static JsonNode? Plain(string? value)
     {

@@ -111,7 +111,9 @@ public sealed class SuiteRunLauncher(
         foreach (var x in plan)
         {
             var result = await submission.SubmitAsync(x.Spec, request.Actor, ct, run.Id);
-            if (result.Experiment is null) problems.Add($"{x.Spec.Name} (seed {x.Seed}): backbone '{result.BackboneConflict}' is already registered");
+            if (result.Errors is { Count: > 0 } errors)
+                problems.Add($"{x.Spec.Name} (seed {x.Seed}): not submitted, {string.Join("; ", errors.Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}"))}");
+            else if (result.Experiment is null) problems.Add($"{x.Spec.Name} (seed {x.Seed}): backbone '{result.BackboneConflict}' is already registered");
             else submitted++;
         }
         if (submitted != plan.Count || problems.Count > 0)

@@ -3,6 +3,7 @@ using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Suites;
 using AdapterLab.Data;
 using AdapterLab.Web.Auth;
+using AdapterLab.Web.Hosting;
 using AdapterLab.Web.Experiments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -32,7 +33,9 @@ public static class SuitesApi
             .WithSummary("Create a suite or store a new version of it (JSON, or YAML with Content-Type application/yaml)")
             .WithDescription("The definition is expanded and every spec validated first; an invalid definition is a 422 naming each path. The suite's cron (field schedule) is registered with Hangfire.")
             .Accepts<SuiteDefinition>("application/json", "application/yaml")
+            .WithBodyLimit(Hosting.RequestLimits.SuiteBytes)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .RequireAuthorization(Scopes.ExperimentsWrite);
         api.MapGet("/{name}/estimate", Estimate).WithName("EstimateSuite").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Estimated wall time of a run on the agents available now, against the suite's window")
