@@ -146,8 +146,21 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
             await InteractiveAsync(page);
             await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
             var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
-            if (overflow > 0) await ShotAsync(page, "phone-overflow-" + path.Trim('/').Split('?')[0].Replace('/', '-'));
-            Assert.True(overflow <= 0, $"{path} overflows a 390 px screen by {overflow} px");
+            if (overflow <= 0) continue;
+            await ShotAsync(page, "phone-overflow-" + path.Trim('/').Split('?')[0].Replace('/', '-'));
+            // Name the outermost elements that stick out (not inside a scrolling box), to say what to fix.
+            var culprits = await page.EvaluateAsync<string>("""
+                () => [...document.querySelectorAll('body *')].filter(e => {
+                    if (e.getBoundingClientRect().right <= window.innerWidth + 1) return false;
+                    for (let p = e.parentElement; p; p = p.parentElement) {
+                        const o = getComputedStyle(p).overflowX;
+                        if (o === 'auto' || o === 'scroll' || o === 'hidden') return false;
+                        if (p.getBoundingClientRect().right > window.innerWidth + 1 && p !== document.body) return false;
+                    }
+                    return true;
+                }).slice(0, 3).map(e => e.tagName.toLowerCase() + '.' + [...e.classList].join('.') + ' (' + Math.round(e.getBoundingClientRect().right) + ' px)').join(', ')
+                """);
+            Assert.Fail($"{path} overflows a 390 px screen by {overflow} px: {culprits}");
         }
         await page.GotoAsync("/experiments");
         await InteractiveAsync(page);
