@@ -55,6 +55,61 @@ public sealed class BenchSmokeTests
         }
     }
 
+    /// <summary>
+    /// Command-line manners: a stopped platform or a refused key is one line saying what to do, exit 1 — never a stack trace.
+    /// </summary>
+    [Fact]
+    public async Task The_client_fails_in_one_line_when_the_platform_is_down_or_refuses_the_key()
+    {
+        var dll = await BenchDllAsync();
+        // Nothing listens on this port.
+        var free = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        free.Start();
+        int port = ((System.Net.IPEndPoint)free.LocalEndpoint).Port;
+        free.Stop();
+        var down = await RunAsync("dotnet", [dll, "demo"], new Dictionary<string, string?> { ["ADAPTERLAB_API_URL"] = $"http://127.0.0.1:{port}", ["ADAPTERLAB_API_KEY"] = "k" }, TimeSpan.FromSeconds(60));
+        Assert.Equal(1, down.ExitCode);
+        Assert.Contains("cannot reach the platform", down.Output);
+        Assert.DoesNotContain("   at ", down.Output);
+
+        // A server that refuses every key.
+        using var listener = new System.Net.HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var serve = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                System.Net.HttpListenerContext ctx;
+                try { ctx = await listener.GetContextAsync(); } catch { return; }
+                ctx.Response.StatusCode = 401;
+                ctx.Response.ContentType = "application/problem+json";
+                var body = System.Text.Encoding.UTF8.GetBytes("{\"title\":\"Unauthorized\",\"status\":401}");
+                await ctx.Response.OutputStream.WriteAsync(body);
+                ctx.Response.Close();
+            }
+        });
+        var refused = await RunAsync("dotnet", [dll, "adapters", "--quick"], new Dictionary<string, string?> { ["ADAPTERLAB_API_URL"] = $"http://127.0.0.1:{port}", ["ADAPTERLAB_API_KEY"] = "wrong" }, TimeSpan.FromSeconds(60));
+        listener.Stop();
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("HTTP 401", refused.Output);
+        Assert.Contains("does not accept this API key", refused.Output);
+        Assert.DoesNotContain("   at ", refused.Output);
+    }
+
+    private static async Task<string> BenchDllAsync()
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
+        var benchDir = Path.Combine(RepoRoot.Path, "bench", "AdapterLab.Bench");
+        var dll = Path.Combine(benchDir, "bin", configuration, "net10.0", "linux-x64", "AdapterLab.Bench.dll");
+        if (!File.Exists(dll))
+        {
+            var build = await RunAsync("dotnet", ["build", Path.Combine(benchDir, "AdapterLab.Bench.csproj"), "-c", configuration, "--nologo"], null, TimeSpan.FromMinutes(5));
+            Assert.True(build.ExitCode == 0, $"bench build failed:\n{build.Output}");
+        }
+        return dll;
+    }
+
     private static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] args, IDictionary<string, string?>? env, TimeSpan timeout)
     {
         var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot.Path };
