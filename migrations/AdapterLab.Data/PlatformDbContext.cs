@@ -41,6 +41,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.Property(x => x.SpecJson).HasColumnType("jsonb");
             e.Property(x => x.SpecHash).HasMaxLength(64);
             e.Property(x => x.ConfigurationHash).HasMaxLength(64);
+            e.Property(x => x.OwnerId).HasMaxLength(80);
             // The dispatch queue: queued experiments by priority then age.
             e.HasIndex(x => new { x.Status, x.Priority, x.SubmittedAt });
             // The experiment list, newest first with the id as tie-breaker (the keyset cursor): unfiltered, and behind each

@@ -33,7 +33,14 @@ public sealed class Experiment
     public string[] Tags { get; set; } = [];
     public string? Suite { get; set; }
     public Guid? SuiteRunId { get; set; }
+    /// <summary>Who submitted it, as shown (a user's email, or <c>apikey:&lt;name&gt;</c>); display only — see <see cref="OwnerId"/>.</summary>
     public string? Owner { get; set; }
+    /// <summary>
+    /// Who owns it, by id — what access checks compare: <c>user:&lt;user id&gt;</c> (a person, or a key they own) or
+    /// <c>key:&lt;API key id&gt;</c> (a key no user owns). Null only for old rows whose name matched no single user or key
+    /// (then only admins manage them).
+    /// </summary>
+    public string? OwnerId { get; set; }
     public DateTimeOffset SubmittedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }

@@ -10,6 +10,8 @@ public sealed class Suite
     public string? Cron { get; set; }
     public TimeSpan? Window { get; set; }
     public Guid? BaselineRunId { get; set; }
+    /// <summary>Who may change it (<c>user:…</c> or <c>key:…</c>, as <see cref="Experiment.OwnerId"/>); null for built-in suites, which only admins change.</summary>
+    public string? OwnerId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -619,6 +619,11 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("owner");
 
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("owner_id");
+
                     b.Property<long?>("PeakMemoryBytes")
                         .HasColumnType("bigint")
                         .HasColumnName("peak_memory_bytes");
@@ -1334,6 +1339,10 @@ namespace AdapterLab.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("name");
+
+                    b.Property<string>("OwnerId")
+                        .HasColumnType("text")
+                        .HasColumnName("owner_id");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")

@@ -45,6 +45,7 @@ public sealed class ApiKeyAuthenticationHandler(
             // a key with no user behind it (the bootstrap key, automation) is named after itself.
             new(ClaimTypes.Name, key.OwnerName ?? "apikey:" + key.Name),
             new(ApiKeyClaim, key.Id.ToString()),
+            new(Actor.OwnerClaim, key.OwnerUserId is { } owner && key.OwnerName is not null ? Actor.UserOwner(owner) : Actor.KeyOwner(key.Id)),
         };
         claims.AddRange(key.Scopes.Select(s => new Claim(Scopes.ClaimType, s)));
         var identity = new ClaimsIdentity(claims, Scheme.Name);

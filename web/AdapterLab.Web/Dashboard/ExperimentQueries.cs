@@ -21,7 +21,7 @@ public sealed class ExperimentQueries(IDbContextFactory<PlatformDbContext> dbFac
         {
             Id = e.Id, Name = e.Name, Kind = e.Kind, Method = e.Method, Status = e.Status.ToString(),
             WaitingReason = e.WaitingReason, FailureReason = e.FailureReason, Step = e.Step, TotalSteps = e.TotalSteps,
-            Priority = e.Priority, Pool = e.Pool, Owner = e.Owner,
+            Priority = e.Priority, Pool = e.Pool, Owner = e.Owner, OwnerId = e.OwnerId,
             TrainableParameters = e.TrainableParameters, TotalParameters = e.TotalParameters,
             OutputBlob = e.OutputBlob, BackboneBlob = e.BackboneBlob, RequiresBackbone = e.RequiresBackbone,
             RegistersBackbone = e.RegistersBackbone, ImagesPerSecond = e.ImagesPerSecond, PeakMemoryBytes = e.PeakMemoryBytes,

@@ -13,9 +13,10 @@ public static class ExperimentAccess
 
     public static bool IsAdmin(ClaimsPrincipal user) => Holds(user, Scopes.Admin);
 
-    /// <summary>True when <paramref name="user"/> may cancel or retry an experiment owned by <paramref name="owner"/>.</summary>
-    public static bool CanManage(ClaimsPrincipal user, string? owner) =>
-        IsAdmin(user) || (CanSubmit(user) && owner is not null && owner == ExperimentsApi.Actor(user));
+    /// <summary>True when <paramref name="user"/> may change something owned by <paramref name="ownerId"/> (an
+    /// experiment, a suite): admins always; a submitter only their own, compared by id (<see cref="Actor"/>).</summary>
+    public static bool CanManage(ClaimsPrincipal user, string? ownerId) =>
+        IsAdmin(user) || (CanSubmit(user) && ownerId is not null && ownerId == Actor.OwnerIdOf(user));
 
     private static bool Holds(ClaimsPrincipal user, string scope) =>
         user.Identity?.IsAuthenticated == true && Scopes.Satisfies(ScopeAuthorizationHandler.GrantedScopes(user), scope);

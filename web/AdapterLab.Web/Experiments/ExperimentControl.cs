@@ -46,14 +46,14 @@ public sealed class ExperimentControl(IDbContextFactory<PlatformDbContext> dbFac
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.Experiments.AsNoTracking().Where(e => ids.Contains(e.Id))
-            .Select(e => new { e.Id, e.Status, e.Owner }).ToDictionaryAsync(e => e.Id, ct);
+            .Select(e => new { e.Id, e.Status, e.OwnerId }).ToDictionaryAsync(e => e.Id, ct);
         var now = clock.GetUtcNow();
         var results = new List<Result>(ids.Count);
         var rowsOut = new List<AdapterLab.Data.Outbox.OutboxMessage>();
         foreach (var id in ids)
         {
             if (!rows.TryGetValue(id, out var row)) { results.Add(new(id, Outcome.NotFound, Detail: $"no experiment with id {id}")); continue; }
-            if (!ExperimentAccess.CanManage(user, row.Owner))
+            if (!ExperimentAccess.CanManage(user, row.OwnerId))
             {
                 results.Add(new(id, Outcome.Forbidden, row.Status, "only the experiment's owner or an admin may do this"));
                 continue;

@@ -4,6 +4,7 @@ using AdapterLab.Contracts.Messages;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Data;
 using AdapterLab.Data.Entities;
+using AdapterLab.Web.Auth;
 using AdapterLab.Web.Outbox;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -37,7 +38,7 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
     }
 
     /// <summary>Parses a JSON spec (unknown fields refused, errors at their JSON path) and submits it.</summary>
-    public async Task<Result> SubmitJsonAsync(string json, string actor, CancellationToken ct)
+    public async Task<Result> SubmitJsonAsync(string json, Actor actor, CancellationToken ct)
     {
         var spec = SpecJson.TryParse(json, out var parseErrors);
         return spec is null ? new Result(null, null, parseErrors) : await SubmitAsync(spec, actor, ct);
@@ -45,7 +46,7 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
 
     /// <summary>Checks then stores; nothing is written for a spec with errors.</summary>
     /// <param name="suiteRunId">The suite run the experiment belongs to (suite runs submit through here too).</param>
-    public async Task<Result> SubmitAsync(ExperimentSpec spec, string actor, CancellationToken ct, Guid? suiteRunId = null)
+    public async Task<Result> SubmitAsync(ExperimentSpec spec, Actor actor, CancellationToken ct, Guid? suiteRunId = null)
     {
         var errors = Check(spec);
         if (errors.Count > 0) return new Result(null, null, errors);
@@ -68,7 +69,7 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
         db.Experiments.Add(experiment);
         db.StateTransitions.Add(new StateTransition
         {
-            ExperimentId = experiment.Id, AttemptNumber = 0, From = "", To = nameof(ExperimentStatus.Queued), Actor = actor,
+            ExperimentId = experiment.Id, AttemptNumber = 0, From = "", To = nameof(ExperimentStatus.Queued), Actor = actor.Name,
             Reason = "submitted", At = now,
         });
         var submitted = OutboxEntries.For(new ExperimentSubmitted { ExperimentId = experiment.Id, SubmittedAt = now }, now);
@@ -108,7 +109,7 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
         return taken == 1;
     }
 
-    private static Experiment Build(ExperimentSpec spec, string actor, DateTimeOffset now)
+    private static Experiment Build(ExperimentSpec spec, Actor actor, DateTimeOffset now)
     {
         var classification = spec.Kind is Kinds.Pretrain or Kinds.Adapt or Kinds.Evaluate;
         var parameters = classification ? ModelCatalogue.Count(spec) : null;
@@ -135,7 +136,8 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
             Pool = spec.Resources.Pool,
             Tags = [.. spec.Tags],
             Suite = spec.Suite,
-            Owner = actor,
+            Owner = actor.Name,
+            OwnerId = actor.OwnerId,
             SubmittedAt = now,
             UpdatedAt = now,
             TotalSteps = spec.Training.Steps ?? 0,

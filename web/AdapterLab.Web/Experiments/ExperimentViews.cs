@@ -43,6 +43,8 @@ public sealed record ExperimentDetails
     public int Priority { get; init; }
     public string Pool { get; init; } = "";
     public string? Owner { get; init; }
+    /// <summary>The owner by id (<c>user:…</c> or <c>key:…</c>): what ownership checks compare.</summary>
+    public string? OwnerId { get; init; }
     public long TrainableParameters { get; init; }
     public long TotalParameters { get; init; }
     /// <summary>sha256 of the final output checkpoint (download through the blob endpoints).</summary>

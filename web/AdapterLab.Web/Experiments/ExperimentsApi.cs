@@ -63,7 +63,7 @@ public static class ExperimentsApi
         // Read the raw body: SpecJson rejects unknown fields and reports the JSON path, which model binding would not.
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(ct);
-        return Answer(await submission.SubmitJsonAsync(body, Actor(user), ct));
+        return Answer(await submission.SubmitJsonAsync(body, Auth.Actor.Of(user), ct));
     }
 
     private static async Task<Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult>> Clone(
@@ -72,7 +72,7 @@ public static class ExperimentsApi
         var json = await db.Experiments.Where(e => e.Id == id).Select(e => e.SpecJson).SingleOrDefaultAsync(ct);
         if (json is null) return NotFound(id);
         // Checked again like any submission: the spec was valid when stored, but the platform's rules may have changed since.
-        return Answer(await submission.SubmitAsync(SpecJson.Deserialize(json), Actor(user), ct));
+        return Answer(await submission.SubmitAsync(SpecJson.Deserialize(json), Auth.Actor.Of(user), ct));
     }
 
     private static Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult> Answer(ExperimentSubmission.Result result)

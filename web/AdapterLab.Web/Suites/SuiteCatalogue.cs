@@ -11,11 +11,19 @@ public sealed class SuiteCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
 {
     public sealed record SaveResult(Suite Suite, bool Created, bool Changed);
 
+    /// <summary>Why a caller may not change a suite.</summary>
+    public static string NotYours(string name, string? ownerId) => ownerId is null
+        ? $"suite '{name}' is built in: only admins change it (store your variant under another name)"
+        : $"suite '{name}' belongs to someone else: only its owner or an admin changes it";
+
     /// <summary>
     /// Validates (expands every spec), then inserts the suite or stores a new version of it. Throws
     /// <see cref="SuiteDefinitionException"/> for an invalid definition. <paramref name="onlyIfAbsent"/>: leave an existing suite alone.
     /// </summary>
-    public async Task<SaveResult> SaveAsync(SuiteDefinition definition, CancellationToken ct, bool onlyIfAbsent = false)
+    /// <param name="ownerId">Who owns a suite this creates (null: a built-in, which only admins change).</param>
+    /// <param name="mayChange">Asked with an existing suite's owner before it is overwritten; false refuses (<see cref="SuiteOwnershipException"/>).</param>
+    public async Task<SaveResult> SaveAsync(SuiteDefinition definition, CancellationToken ct, bool onlyIfAbsent = false,
+        string? ownerId = null, Func<string?, bool>? mayChange = null)
     {
         SuiteExpansion.Expand(definition);
         var json = definition.ToJson();
@@ -23,6 +31,8 @@ public sealed class SuiteCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var suite = await db.Suites.SingleOrDefaultAsync(s => s.Name == definition.Name, ct);
         if (suite is not null && (onlyIfAbsent || suite.DefinitionJson == json)) return new(suite, false, false);
+        if (suite is not null && mayChange is not null && !mayChange(suite.OwnerId))
+            throw new SuiteOwnershipException(NotYours(suite.Name, suite.OwnerId));
         // Registers (or validates) the cron with Hangfire first: an invalid expression is refused before anything is stored.
         try { schedules.Sync(definition.Name, definition.Schedule); }
         catch (ArgumentException ex)
@@ -32,7 +42,7 @@ public sealed class SuiteCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
         bool created = suite is null;
         if (suite is null)
         {
-            suite = new Suite { Id = Guid.CreateVersion7(now), Name = definition.Name, Version = 1, CreatedAt = now };
+            suite = new Suite { Id = Guid.CreateVersion7(now), Name = definition.Name, Version = 1, CreatedAt = now, OwnerId = ownerId };
             db.Suites.Add(suite);
         }
         else suite.Version++;
@@ -86,3 +96,6 @@ public sealed class BuiltInSuites(SuiteCatalogue catalogue, IConfiguration confi
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 }
+
+/// <summary>The caller may not change this suite (it is built in, or someone else's).</summary>
+public sealed class SuiteOwnershipException(string message) : Exception(message);

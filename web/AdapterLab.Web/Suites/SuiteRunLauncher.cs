@@ -4,6 +4,7 @@ using AdapterLab.Contracts.Specs;
 using AdapterLab.Contracts.Suites;
 using AdapterLab.Data;
 using AdapterLab.Data.Entities;
+using AdapterLab.Web.Auth;
 using AdapterLab.Web.Experiments;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -13,7 +14,8 @@ namespace AdapterLab.Web.Suites;
 /// <summary>What a trigger asked for.</summary>
 /// <param name="Trigger"><c>api</c>, <c>schedule</c> or <c>dashboard</c>.</param>
 /// <param name="Trim">Drop experiments (from the end) until the estimate fits the window, instead of refusing.</param>
-public sealed record SuiteLaunch(string Suite, string Trigger, string Actor, string? IdempotencyKey = null, bool Trim = false);
+/// <param name="By">Who triggers; a scheduled run acts as the suite's owner.</param>
+public sealed record SuiteLaunch(string Suite, string Trigger, Actor By, string? IdempotencyKey = null, bool Trim = false);
 
 /// <summary>How a trigger ended: a new run, the run an earlier request with the same key made, a skip, or a refusal.</summary>
 public sealed record SuiteLaunchResult(LaunchOutcome Outcome, SuiteRun? Run = null, string? Detail = null,
@@ -30,6 +32,11 @@ public enum LaunchOutcome { Started, Existing, Skipped, NotFound, Invalid, DoesN
 public sealed class SuiteRunLauncher(
     IDbContextFactory<PlatformDbContext> dbFactory, ExperimentSubmission submission, TimeProvider clock, ILogger<SuiteRunLauncher> log)
 {
+    /// <summary>The per-suite rate of scheduled runs (API and dashboard triggers have their per-caller rate).</summary>
+    public static readonly TimeSpan MinScheduledInterval = TimeSpan.FromMinutes(10);
+
+    private static string Timestamps(DateTimeOffset at) => Dashboard.Timestamps.Show(at);
+
     /// <summary>An agent counts as available when it announced itself this recently.</summary>
     public static readonly TimeSpan AgentFreshness = TimeSpan.FromMinutes(2);
 
@@ -46,6 +53,17 @@ public sealed class SuiteRunLauncher(
         var active = await db.SuiteRuns.AsNoTracking().Where(r => r.SuiteId == suite.Id && r.Status == SuiteRunStatuses.Running)
             .Select(r => (Guid?)r.Id).FirstOrDefaultAsync(ct);
         if (active is { } activeId) return await SkipAsync(db, suite, request, activeId, now, ct);
+        // Scheduled runs act as the suite's owner (built-ins: no owner, so only admins manage their experiments), and a
+        // suite's schedule may not fire more often than MinScheduledInterval, whatever its cron says.
+        var by = request.Trigger == "schedule" ? new Actor("schedule", suite.OwnerId) : request.By;
+        if (request.Trigger == "schedule"
+            && await db.SuiteRuns.AsNoTracking().Where(r => r.SuiteId == suite.Id && r.Trigger == "schedule" && r.Status != SuiteRunStatuses.Skipped)
+                .MaxAsync(r => (DateTimeOffset?)r.CreatedAt, ct) is { } last
+            && now - last < MinScheduledInterval)
+        {
+            var note = $"scheduled runs of a suite start at most once every {MinScheduledInterval.TotalMinutes:0} minutes; the last started {Timestamps(last)}";
+            return new(LaunchOutcome.Skipped, await RecordAsync(db, suite, request, SuiteRunStatuses.Skipped, note, null, now, ct), note);
+        }
 
         IReadOnlyList<ExpandedExperiment> expanded;
         SuiteDefinition definition;
@@ -80,7 +98,7 @@ public sealed class SuiteRunLauncher(
         var run = new SuiteRun
         {
             Id = Guid.CreateVersion7(now), SuiteId = suite.Id, SuiteVersion = suite.Version, Status = SuiteRunStatuses.Running,
-            Trigger = request.Trigger, IdempotencyKey = request.IdempotencyKey, TriggeredBy = request.Actor,
+            Trigger = request.Trigger, IdempotencyKey = request.IdempotencyKey, TriggeredBy = request.By.Name,
             ExperimentCount = plan.Count, CreatedAt = now,
             Note = Describe(reused, trimmed),
             PlanJson = JsonSerializer.Serialize(new
@@ -110,7 +128,7 @@ public sealed class SuiteRunLauncher(
         int submitted = 0;
         foreach (var x in plan)
         {
-            var result = await submission.SubmitAsync(x.Spec, request.Actor, ct, run.Id);
+            var result = await submission.SubmitAsync(x.Spec, by, ct, run.Id);
             if (result.Errors is { Count: > 0 } errors)
                 problems.Add($"{x.Spec.Name} (seed {x.Seed}): not submitted, {string.Join("; ", errors.Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}"))}");
             else if (result.Experiment is null) problems.Add($"{x.Spec.Name} (seed {x.Seed}): backbone '{result.BackboneConflict}' is already registered");
@@ -125,7 +143,7 @@ public sealed class SuiteRunLauncher(
             run = stored;
         }
         log.LogInformation("Suite {Suite} v{Version}: run {Run} started by {Actor} ({Trigger}), {Count} experiments, estimated {Estimate}",
-            suite.Name, suite.Version, run.Id, request.Actor, request.Trigger, submitted, estimate.Makespan);
+            suite.Name, suite.Version, run.Id, request.By.Name, request.Trigger, submitted, estimate.Makespan);
         return new(LaunchOutcome.Started, run, Estimate: estimate);
     }
 
@@ -184,7 +202,7 @@ public sealed class SuiteRunLauncher(
         {
             Id = Guid.CreateVersion7(now), SuiteId = suite.Id, SuiteVersion = suite.Version, Status = status, Trigger = request.Trigger,
             // The key stays with the run it made: a skipped or refused trigger does not claim it.
-            IdempotencyKey = null, TriggeredBy = request.Actor, CreatedAt = now, FinishedAt = now, Note = note,
+            IdempotencyKey = null, TriggeredBy = request.By.Name, CreatedAt = now, FinishedAt = now, Note = note,
             PlanJson = estimate is null ? null : JsonSerializer.Serialize(new { estimate = SuiteViews.Estimate(estimate) }, SuiteViews.Json),
         };
         db.SuiteRuns.Add(row);

@@ -37,7 +37,7 @@ public sealed class SuiteTriggerJob(SuiteRunLauncher launcher, ILogger<SuiteTrig
     [JobDisplayName("Fire suite {0}")]
     public async Task FireAsync(string suite, CancellationToken ct)
     {
-        var result = await launcher.LaunchAsync(new SuiteLaunch(suite, "schedule", "schedule"), ct);
+        var result = await launcher.LaunchAsync(new SuiteLaunch(suite, "schedule", new AdapterLab.Web.Auth.Actor("schedule", null)), ct);
         log.LogInformation("Scheduled trigger of suite {Suite}: {Outcome} {Run} {Detail}", suite, result.Outcome, result.Run?.Id, result.Detail);
     }
 }

@@ -70,8 +70,12 @@ public static class SuitesApi
         await SuiteQueries.GetAsync(db, name, ct) is { } d ? TypedResults.Ok(d) : NotFound(name);
 
     private static async Task<Results<Ok<SuiteDetails>, Created<SuiteDetails>, ValidationProblem, ProblemHttpResult>> Put(
-        string name, HttpRequest request, SuiteCatalogue catalogue, PlatformDbContext db, CancellationToken ct)
+        string name, HttpRequest request, ClaimsPrincipal user, SuiteCatalogue catalogue, PlatformDbContext db, CancellationToken ct)
     {
+        // Ownership first: a suite that is not yours is refused whatever the body holds.
+        var existing = await db.Suites.AsNoTracking().Where(s => s.Name == name).Select(s => new { s.OwnerId }).SingleOrDefaultAsync(ct);
+        if (existing is not null && !ExperimentAccess.CanManage(user, existing.OwnerId))
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not your suite", detail: SuiteCatalogue.NotYours(name, existing.OwnerId));
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(ct);
         SuiteDefinition definition;
@@ -80,8 +84,9 @@ public static class SuitesApi
         if (string.IsNullOrEmpty(definition.Name)) definition = definition with { Name = name };
         if (definition.Name != name) return Invalid(new Dictionary<string, string[]> { ["name"] = [$"must match the URL ('{name}')"] });
         SuiteCatalogue.SaveResult saved;
-        try { saved = await catalogue.SaveAsync(definition, ct); }
+        try { saved = await catalogue.SaveAsync(definition, ct, ownerId: Actor.OwnerIdOf(user), mayChange: owner => ExperimentAccess.CanManage(user, owner)); }
         catch (SuiteDefinitionException ex) { return Invalid(ex.Errors); }
+        catch (SuiteOwnershipException ex) { return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not your suite", detail: ex.Message); }
         var details = (await SuiteQueries.GetAsync(db, name, ct))!;
         return saved.Created ? TypedResults.Created($"/api/suites/{name}", details) : TypedResults.Ok(details);
     }
@@ -114,7 +119,7 @@ public static class SuitesApi
         if (idempotencyKey is { Length: > 200 })
             return Invalid(new Dictionary<string, string[]> { [IdempotencyHeader] = ["at most 200 characters"] });
         var key = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
-        var result = await launcher.LaunchAsync(new SuiteLaunch(name, "api", ExperimentsApi.Actor(user), key, trim), ct);
+        var result = await launcher.LaunchAsync(new SuiteLaunch(name, "api", Actor.Of(user), key, trim), ct);
         return Answer(name, result);
     }
 

@@ -1,0 +1,51 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace AdapterLab.Data.Migrations
+{
+    /// <inheritdoc />
+    public partial class OwnersById : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "owner_id",
+                table: "suites",
+                type: "text",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "owner_id",
+                table: "experiments",
+                type: "character varying(80)",
+                maxLength: 80,
+                nullable: true);
+
+            // Existing owners were names: map each to an id where the name is unambiguous. A user's email → user:<id>;
+            // apikey:<name> → user:<owner> when the only key of that name belongs to a user, key:<id> when it belongs to
+            // nobody. Names shared by several keys stay unmapped (owner_id null): only admins manage those experiments.
+            migrationBuilder.Sql("""
+                UPDATE experiments e SET owner_id = 'user:' || u.id
+                FROM "AspNetUsers" u WHERE e.owner IS NOT NULL AND e.owner = u.user_name;
+                UPDATE experiments e SET owner_id = CASE WHEN k.owner_user_id IS NOT NULL THEN 'user:' || k.owner_user_id ELSE 'key:' || k.id END
+                FROM api_keys k
+                WHERE e.owner_id IS NULL AND e.owner = 'apikey:' || k.name
+                  AND (SELECT count(*) FROM api_keys k2 WHERE k2.name = k.name) = 1;
+                """);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "owner_id",
+                table: "suites");
+
+            migrationBuilder.DropColumn(
+                name: "owner_id",
+                table: "experiments");
+        }
+    }
+}
