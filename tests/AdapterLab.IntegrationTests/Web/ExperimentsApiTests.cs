@@ -58,6 +58,41 @@ public sealed class ExperimentsApiTests(WebAppFixture web) : IClassFixture<WebAp
         Assert.Equal(0, metrics.GetArrayLength());
     }
 
+    [Fact]
+    public async Task Metric_points_come_in_pages_that_together_are_the_whole_curve()
+    {
+        using var client = web.WithApiKey();
+        var response = await client.PostAsync("/api/experiments", Json(WebTestSpecs.AdaptFormer));
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        await using (var db = web.Db())
+        {
+            foreach (var step in Enumerable.Range(1, 9))
+                foreach (var (name, split, domain) in new[] { ("loss", "train", "synthetic"), ("accuracy", "validation", "synthetic"), ("accuracy", "validation", "fog") })
+                    db.MetricPoints.Add(new AdapterLab.Data.Entities.MetricPointRow { ExperimentId = id, Name = name, Split = split, Task = "classification", Domain = domain, Step = step, AttemptNumber = 1, Value = step });
+            await db.SaveChangesAsync();
+        }
+        var whole = await client.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}/metrics");
+        Assert.Equal(27, whole.GetArrayLength());
+
+        var paged = new List<string>();
+        string? url = $"/api/experiments/{id}/metrics?limit=4";
+        int pages = 0;
+        while (url is not null)
+        {
+            using var page = await client.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            var points = await page.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(points.GetArrayLength() <= 4);
+            paged.AddRange(points.EnumerateArray().Select(p => p.GetRawText()));
+            url = page.Headers.TryGetValues("X-Next-Cursor", out var next) ? $"/api/experiments/{id}/metrics?limit=4&cursor={next.Single()}" : null;
+            pages++;
+        }
+        Assert.Equal(7, pages);
+        Assert.Equal(whole.EnumerateArray().Select(p => p.GetRawText()), paged);
+        foreach (var bad in new[] { "limit=0", "limit=50001", "cursor=not-a-cursor" })
+            Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/api/experiments/{id}/metrics?{bad}")).StatusCode);
+    }
+
     [Theory]
     [MemberData(nameof(InvalidSpecFiles.Names), MemberType = typeof(InvalidSpecFiles))]
     public async Task An_invalid_example_is_rejected_naming_its_field_and_nothing_is_written(string file)

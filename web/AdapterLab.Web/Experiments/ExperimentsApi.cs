@@ -40,7 +40,7 @@ public static class ExperimentsApi
             .WithSummary("An experiment with its attempts, final results, artifacts and spec")
             .RequireAuthorization(Scopes.Read);
         api.MapGet("/{id:guid}/metrics", Metrics).WithName("GetExperimentMetrics").ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("Metric points, ordered by step")
+            .WithSummary("Metric points, ordered by step; at most limit (default 10,000) per answer, the next page at the X-Next-Cursor header (and Link rel=next)")
             .RequireAuthorization(Scopes.Read);
         api.MapGet("/{id:guid}/transitions", Transitions).WithName("GetExperimentTransitions").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The experiment's audit log of lifecycle transitions")
@@ -118,18 +118,64 @@ public static class ExperimentsApi
     private static async Task<Results<Ok<ExperimentDetails>, ProblemHttpResult>> Get(Guid id, Dashboard.ExperimentQueries queries, CancellationToken ct) =>
         await queries.DetailsAsync(id, ct) is { } details ? TypedResults.Ok(details) : NotFound(id);
 
-    private static async Task<Results<Ok<List<MetricPointView>>, ProblemHttpResult>> Metrics(
-        Guid id, string? name, string? split, PlatformDbContext db, CancellationToken ct)
+    /// <summary>Metric points per page: the default and the most one request may ask for (<c>limit</c>).</summary>
+    public const int MetricsPageSize = 10_000, MaxMetricsPageSize = 50_000;
+
+    private static async Task<Results<Ok<List<MetricPointView>>, ValidationProblem, ProblemHttpResult>> Metrics(
+        Guid id, string? name, string? split, int? limit, string? cursor, HttpResponse response, PlatformDbContext db, CancellationToken ct)
     {
+        int size = limit ?? MetricsPageSize;
+        if (size is < 1 or > MaxMetricsPageSize) return Invalid(new Dictionary<string, string[]> { ["limit"] = [$"must be between 1 and {MaxMetricsPageSize:N0}"] });
+        MetricCursor? after = null;
+        if (cursor is not null && !MetricCursor.TryDecode(cursor, out after))
+            return Invalid(new Dictionary<string, string[]> { ["cursor"] = ["is not a cursor this API returned (header X-Next-Cursor)"] });
         var query = db.MetricPoints.AsNoTracking().Where(m => m.ExperimentId == id);
         if (name is not null) query = query.Where(m => m.Name == name);
         if (split is not null) query = query.Where(m => m.Split == split);
+        if (after is { } a)
+            query = query.Where(m => m.Step > a.Step
+                || (m.Step == a.Step && (string.Compare(m.Name, a.Name) > 0
+                || (m.Name == a.Name && (string.Compare(m.Split, a.Split) > 0
+                || (m.Split == a.Split && (string.Compare(m.Task, a.Task) > 0
+                || (m.Task == a.Task && string.Compare(m.Domain, a.Domain) > 0))))))));
         var points = await query.OrderBy(m => m.Step).ThenBy(m => m.Name).ThenBy(m => m.Split).ThenBy(m => m.Task).ThenBy(m => m.Domain)
+            .Take(size + 1)
             .Select(m => new MetricPointView(m.Name, m.Split, m.Task, m.Domain, m.Step, m.AttemptNumber, m.Value))
             .ToListAsync(ct);
         // Only an empty answer needs the second look: no points yet, or no such experiment.
         if (points.Count == 0 && !await db.Experiments.AnyAsync(e => e.Id == id, ct)) return NotFound(id);
+        if (points.Count > size)
+        {
+            points.RemoveAt(size);
+            var last = points[^1];
+            var next = new MetricCursor(last.Step, last.Name, last.Split, last.Task, last.Domain).Encode();
+            response.Headers["X-Next-Cursor"] = next;
+            response.Headers.Link = $"</api/experiments/{id}/metrics?{(name is null ? "" : $"name={Uri.EscapeDataString(name)}&")}{(split is null ? "" : $"split={Uri.EscapeDataString(split)}&")}limit={size}&cursor={next}>; rel=\"next\"";
+        }
         return TypedResults.Ok(points);
+    }
+
+    /// <summary>Where a metrics page ended, in the points' order (step, name, split, task, domain); URL-safe base64 of JSON.</summary>
+    private sealed record MetricCursor(long Step, string Name, string Split, string Task, string Domain)
+    {
+        public string Encode() => Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(this)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+        public static bool TryDecode(string text, out MetricCursor? cursor)
+        {
+            cursor = null;
+            try
+            {
+                if (text.Length > 1_000) return false;
+                var b64 = text.Replace('-', '+').Replace('_', '/');
+                b64 = b64.PadRight(b64.Length + (4 - b64.Length % 4) % 4, '=');
+                cursor = JsonSerializer.Deserialize<MetricCursor>(Convert.FromBase64String(b64));
+                return cursor is { Name: not null, Split: not null, Task: not null, Domain: not null };
+            }
+            catch (Exception ex) when (ex is FormatException or JsonException)
+            {
+                return false;
+            }
+        }
     }
 
     private static async Task<Results<Ok<List<TransitionView>>, ProblemHttpResult>> Transitions(Guid id, PlatformDbContext db, CancellationToken ct)
