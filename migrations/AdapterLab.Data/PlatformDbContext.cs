@@ -16,6 +16,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
     public DbSet<Blob> Blobs => Set<Blob>();
     public DbSet<BlobChunk> BlobChunks => Set<BlobChunk>();
+    public DbSet<BlobPin> BlobPins => Set<BlobPin>();
     public DbSet<Backbone> Backbones => Set<Backbone>();
     public DbSet<Agent> Agents => Set<Agent>();
     public DbSet<AgentToken> AgentTokens => Set<AgentToken>();
@@ -116,6 +117,12 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
         });
         b.Entity<AffinityMatrix>(e => e.HasIndex(x => new { x.ExperimentId, x.Step, x.Estimator }).IsUnique());
         b.Entity<Suite>(e => e.HasIndex(x => x.Name).IsUnique());
+        b.Entity<BlobPin>(e =>
+        {
+            e.HasKey(x => new { x.Hash, x.ExperimentId });
+            e.Property(x => x.Hash).HasMaxLength(64);
+            e.HasIndex(x => x.ExperimentId);
+        });
         b.Entity<SuiteRun>(e =>
         {
             e.HasIndex(x => new { x.SuiteId, x.IdempotencyKey }).IsUnique();

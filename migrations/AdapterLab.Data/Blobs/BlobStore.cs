@@ -21,8 +21,10 @@ public sealed class BlobStore(IDbContextFactory<PlatformDbContext> dbFactory)
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (expectedHash is not null && await db.Blobs.AnyAsync(b => b.Hash == expectedHash, ct))
         {
-            // Already stored: drain the request without keeping it.
+            // Already stored: drain the request without keeping it, and refresh the blob's age (an upload of the same
+            // bytes is a fresh use: the garbage collector's grace period counts from it).
             await content.CopyToAsync(Stream.Null, ct);
+            await db.Blobs.Where(b => b.Hash == expectedHash).ExecuteUpdateAsync(s => s.SetProperty(b => b.CreatedAt, DateTimeOffset.UtcNow), ct);
             var existing = await db.Blobs.SingleAsync(b => b.Hash == expectedHash, ct);
             return (existing.Hash, existing.SizeBytes, false);
         }

@@ -16,3 +16,16 @@ public sealed class BlobChunk
     public int Index { get; set; }
     public byte[] Data { get; set; } = [];
 }
+
+/// <summary>
+/// A blob an unfinished experiment may still reference: taken when an agent holding the experiment uploads it, and when
+/// the orchestrator dispatches an attempt that reads it; it holds while the experiment is not terminal (the garbage
+/// collector drops pins of finished experiments). A pinned blob is never collected, however long its reference takes
+/// to arrive through the broker.
+/// </summary>
+public sealed class BlobPin
+{
+    public string Hash { get; set; } = "";
+    public Guid ExperimentId { get; set; }
+    public DateTimeOffset PinnedAt { get; set; }
+}

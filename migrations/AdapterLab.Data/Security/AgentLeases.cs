@@ -19,4 +19,16 @@ public static class AgentLeases
 
     public static Task<bool> MayWriteAsync(PlatformDbContext db, string agentId, CancellationToken ct) =>
         db.Attempts.AsNoTracking().AnyAsync(a => a.AgentId == agentId && Held.Contains(a.Status), ct);
+
+    /// <summary>
+    /// Pins <paramref name="blobHash"/> to every experiment the agent holds now (an upload is for one of them): until
+    /// they end, the garbage collector keeps it. Re-pinning refreshes the time. Idempotent.
+    /// </summary>
+    public static Task<int> PinUploadAsync(PlatformDbContext db, string agentId, string blobHash, DateTimeOffset now, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"""
+            INSERT INTO blob_pins (hash, experiment_id, pinned_at)
+            SELECT DISTINCT {blobHash}, a.experiment_id, {now} FROM attempts a
+            WHERE a.agent_id = {agentId} AND a.status IN ('Dispatched', 'Running')
+            ON CONFLICT (hash, experiment_id) DO UPDATE SET pinned_at = EXCLUDED.pinned_at
+            """, ct);
 }

@@ -5,10 +5,13 @@ using Microsoft.Extensions.Options;
 namespace AdapterLab.Orchestrator.Checkpoints;
 
 /// <summary>
-/// Reclaims blobs nothing refers to any more (no checkpoint, backbone, experiment output or attempt). References are
-/// counted in the same statement that deletes, so a referenced blob is never removed; a grace period protects uploads
-/// whose reference has not been recorded yet; deleting a blob that is already gone is a no-op, so passes are idempotent
-/// and several orchestrators may run them.
+/// Reclaims blobs nothing refers to any more (no checkpoint, backbone, experiment output or attempt) and no unfinished
+/// experiment may still refer to (a pin: taken when an agent holding the experiment uploads the blob; an attempt row is
+/// the pin of what its dispatch reads). References and pins are checked in the same statement that deletes, so a
+/// referenced or pinned blob is never removed, however late its reference arrives through the broker; pins of finished
+/// experiments are released first. The grace period (from the blob's last upload) only covers the moment between an
+/// upload and its pin. Deleting a blob that is already gone is a no-op, so passes are idempotent and several
+/// orchestrators may run them.
 /// </summary>
 public sealed class BlobGarbageCollector(IDbContextFactory<PlatformDbContext> dbFactory, IOptions<OrchestratorOptions> options, ILogger<BlobGarbageCollector> log) : BackgroundService
 {
@@ -39,6 +42,10 @@ public sealed class BlobGarbageCollector(IDbContextFactory<PlatformDbContext> db
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var cutoff = DateTimeOffset.UtcNow - grace;
+        await db.Database.ExecuteSqlAsync($"""
+            DELETE FROM blob_pins p USING experiments e
+            WHERE e.id = p.experiment_id AND e.status IN ('Succeeded', 'Failed', 'Cancelled')
+            """, ct);
         var deleted = await db.Database.SqlQuery<DeletedBlob>($"""
             WITH garbage AS (
                 DELETE FROM blobs b
@@ -46,7 +53,8 @@ public sealed class BlobGarbageCollector(IDbContextFactory<PlatformDbContext> db
                   AND NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.blob_hash = b.hash)
                   AND NOT EXISTS (SELECT 1 FROM backbones k WHERE k.blob_hash = b.hash)
                   AND NOT EXISTS (SELECT 1 FROM experiments e WHERE e.output_blob = b.hash OR e.backbone_blob = b.hash)
-                  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.resume_blob = b.hash OR a.backbone_blob = b.hash)
+                  AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.resume_blob = b.hash OR a.backbone_blob = b.hash OR a.model_blob = b.hash)
+                  AND NOT EXISTS (SELECT 1 FROM blob_pins p WHERE p.hash = b.hash)
                 RETURNING b.hash, b.size_bytes
             ), chunks AS (
                 DELETE FROM blob_chunks ch USING garbage g WHERE ch.hash = g.hash

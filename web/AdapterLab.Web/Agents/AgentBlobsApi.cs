@@ -56,6 +56,8 @@ public static partial class AgentBlobsApi
         try
         {
             var (hash, size, created) = await store.PutAsync(body, sha256, ct);
+            // Pinned to the experiments this agent holds: kept until they end, whenever their reference arrives.
+            await AgentLeases.PinUploadAsync(db, agent, hash, DateTimeOffset.UtcNow, ct);
             var view = new BlobView(hash, size);
             return created ? TypedResults.Created($"/api/agent/blobs/{hash}", view) : TypedResults.Ok(view);
         }

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AdapterLab.Data.Migrations
 {
     [DbContext(typeof(PlatformDbContext))]
-    [Migration("20261204210854_OwnersById")]
-    partial class OwnersById
+    [Migration("20261204212347_OwnersByIdAndBlobPins")]
+    partial class OwnersByIdAndBlobPins
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -496,6 +496,30 @@ namespace AdapterLab.Data.Migrations
                         .HasName("pk_blob_chunks");
 
                     b.ToTable("blob_chunks", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.BlobPin", b =>
+                {
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<DateTimeOffset>("PinnedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("pinned_at");
+
+                    b.HasKey("Hash", "ExperimentId")
+                        .HasName("pk_blob_pins");
+
+                    b.HasIndex("ExperimentId")
+                        .HasDatabaseName("ix_blob_pins_experiment_id");
+
+                    b.ToTable("blob_pins", (string)null);
                 });
 
             modelBuilder.Entity("AdapterLab.Data.Entities.Checkpoint", b =>

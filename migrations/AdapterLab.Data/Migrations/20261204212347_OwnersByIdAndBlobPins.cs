@@ -1,11 +1,12 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
 namespace AdapterLab.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class OwnersById : Migration
+    public partial class OwnersByIdAndBlobPins : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -23,6 +24,24 @@ namespace AdapterLab.Data.Migrations
                 maxLength: 80,
                 nullable: true);
 
+            migrationBuilder.CreateTable(
+                name: "blob_pins",
+                columns: table => new
+                {
+                    hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    experiment_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    pinned_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_blob_pins", x => new { x.hash, x.experiment_id });
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_blob_pins_experiment_id",
+                table: "blob_pins",
+                column: "experiment_id");
+
             // Existing owners were names: map each to an id where the name is unambiguous. A user's email → user:<id>;
             // apikey:<name> → user:<owner> when the only key of that name belongs to a user, key:<id> when it belongs to
             // nobody. Names shared by several keys stay unmapped (owner_id null): only admins manage those experiments.
@@ -39,6 +58,9 @@ namespace AdapterLab.Data.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "blob_pins");
+
             migrationBuilder.DropColumn(
                 name: "owner_id",
                 table: "suites");
