@@ -48,11 +48,12 @@ public sealed class BlobStore(IDbContextFactory<PlatformDbContext> dbFactory)
             }
             if (filled == 0 && index > 0) break;
             sha.AppendData(buffer, 0, filled);
-            await using (var cmd = new NpgsqlCommand("INSERT INTO blob_chunks (hash, index, data) VALUES (@h, @i, @d)", conn, tx))
+            await using (var cmd = new NpgsqlCommand("INSERT INTO blob_chunks (hash, index, data, sha256) VALUES (@h, @i, @d, @s)", conn, tx))
             {
                 cmd.Parameters.AddWithValue("h", staging);
                 cmd.Parameters.AddWithValue("i", index);
                 cmd.Parameters.Add(new NpgsqlParameter("d", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = new ReadOnlyMemory<byte>(buffer, 0, filled) });
+                cmd.Parameters.Add(new NpgsqlParameter("s", NpgsqlTypes.NpgsqlDbType.Bytea) { Value = SHA256.HashData(buffer.AsSpan(0, filled)) });
                 await cmd.ExecuteNonQueryAsync(ct);
             }
             size += filled;
@@ -91,6 +92,47 @@ public sealed class BlobStore(IDbContextFactory<PlatformDbContext> dbFactory)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Blobs.AsNoTracking().SingleOrDefaultAsync(b => b.Hash == hash, ct);
+    }
+
+    /// <summary>Whether every chunk of the blob carries its own sha256 (then it can be streamed, checked chunk by chunk).</summary>
+    public async Task<bool> ChunksHashedAsync(string hash, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return !await db.BlobChunks.AnyAsync(c => c.Hash == hash && c.Sha256 == null, ct);
+    }
+
+    /// <summary>
+    /// The blob's chunks in order, each checked against its own stored sha256 before it is yielded (one chunk in memory);
+    /// a mismatch, a missing chunk or a wrong total size throws <see cref="BlobIntegrityException"/> before the bad bytes
+    /// are handed out. For blobs whose chunks all carry a hash (<see cref="ChunksHashedAsync"/>).
+    /// </summary>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadVerifiedChunksAsync(string hash, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var blob = await db.Blobs.AsNoTracking().SingleOrDefaultAsync(b => b.Hash == hash, ct)
+                   ?? throw new FileNotFoundException($"blob {hash} does not exist");
+        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+        await conn.OpenAsync(ct);
+        long size = 0;
+        for (int i = 0; i < blob.ChunkCount; i++)
+        {
+            byte[] data, expected;
+            await using (var cmd = new NpgsqlCommand("SELECT data, sha256 FROM blob_chunks WHERE hash = @h AND index = @i", conn))
+            {
+                cmd.Parameters.AddWithValue("h", hash);
+                cmd.Parameters.AddWithValue("i", i);
+                await using var reader = await cmd.ExecuteReaderAsync(ct);
+                if (!await reader.ReadAsync(ct)) throw new BlobIntegrityException($"blob {hash} is missing chunk {i}");
+                data = (byte[])reader[0];
+                expected = reader.IsDBNull(1) ? throw new InvalidOperationException($"chunk {i} of blob {hash} has no sha256") : (byte[])reader[1];
+            }
+            if (!SHA256.HashData(data).AsSpan().SequenceEqual(expected))
+                throw new BlobIntegrityException($"blob {hash} is corrupted in storage (chunk {i} does not match its hash)");
+            size += data.Length;
+            if (i == blob.ChunkCount - 1 && size != blob.SizeBytes)
+                throw new BlobIntegrityException($"blob {hash} is corrupted in storage ({size} bytes stored, {blob.SizeBytes} recorded)");
+            yield return data;
+        }
     }
 
     /// <summary>Streams a blob's bytes to <paramref name="destination"/> chunk by chunk, verifying size and sha256.
@@ -195,7 +237,10 @@ public sealed class BlobStore(IDbContextFactory<PlatformDbContext> dbFactory)
         var path = Path.Combine(Path.GetTempPath(), $"adapterlab-blob-{hash}-{Guid.NewGuid():N}");
         try
         {
-            await using (var file = File.Create(path)) await CopyToAsync(hash, file, ct);
+            // Readable by this service only (0600): a checkpoint is nobody else's business on a shared machine.
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            await using (var file = new FileStream(path, options)) await CopyToAsync(hash, file, ct);
             return path;
         }
         catch

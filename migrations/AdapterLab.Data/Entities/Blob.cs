@@ -15,6 +15,9 @@ public sealed class BlobChunk
     public string Hash { get; set; } = "";
     public int Index { get; set; }
     public byte[] Data { get; set; } = [];
+    /// <summary>sha256 of this chunk's bytes, stored at upload, so a download can check each chunk before sending it
+    /// (null for chunks stored before it existed: those blobs are verified whole before a byte is sent).</summary>
+    public byte[]? Sha256 { get; set; }
 }
 
 /// <summary>

@@ -489,6 +489,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("bytea")
                         .HasColumnName("data");
 
+                    b.Property<byte[]>("Sha256")
+                        .HasColumnType("bytea")
+                        .HasColumnName("sha256");
+
                     b.HasKey("Hash", "Index")
                         .HasName("pk_blob_chunks");
 

@@ -109,7 +109,7 @@ public sealed class OwnershipTests(WebAppFixture web) : IClassFixture<WebAppFixt
             await using var db = new PlatformDbContext(options.Options);
             var migrator = db.GetService<IMigrator>();
             var migrations = db.Database.GetMigrations().ToList();
-            await migrator.MigrateAsync(migrations[migrations.IndexOf(migrations.Single(m => m.EndsWith("_OwnersByIdAndBlobPins", StringComparison.Ordinal))) - 1]);
+            await migrator.MigrateAsync(migrations[migrations.IndexOf(migrations.Single(m => m.EndsWith("_OwnersByIdBlobPinsChunkHashes", StringComparison.Ordinal))) - 1]);
 
             var user = Guid.NewGuid().ToString();
             Guid soleKey = Guid.NewGuid(), userKey = Guid.NewGuid(), twinA = Guid.NewGuid(), twinB = Guid.NewGuid();

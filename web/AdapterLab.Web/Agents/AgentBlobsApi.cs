@@ -77,33 +77,11 @@ public static partial class AgentBlobsApi
         var agent = AgentOf(http);
         if (!await AgentLeases.MayReadAsync(db, agent, sha256, ct))
             return await RefuseAsync(http, db, "GET blob", sha256, $"blob {sha256} is not named by an attempt agent '{agent}' holds", ct);
-        var blob = await store.FindAsync(sha256, ct);
-        if (blob is null) return Missing(sha256);
-        // Verify before the first byte goes out (into a temporary file, one chunk in memory at a time): corrupted bytes
-        // are answered with 422 and never served, so a client cannot mistake them for a network fault or use them.
-        string verified;
-        try
-        {
-            verified = await store.ReadToTempFileAsync(sha256, ct);
-        }
-        catch (BlobIntegrityException ex)
-        {
-            await store.DiscardCorruptedAsync(sha256, ct);
-            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Blob corrupted in storage", detail: ex.Message);
-        }
-        http.Response.RegisterForDispose(new TempFile(verified));
-        http.Response.Headers.ETag = $"\"{sha256}\"";
-        return TypedResults.PhysicalFile(verified, "application/octet-stream");
+        if (await store.FindAsync(sha256, ct) is null) return Missing(sha256);
+        // Streamed, each chunk checked before it is sent: corrupted bytes are never served (see BlobDownload).
+        return new Hosting.BlobDownload(sha256, "application/octet-stream", null);
     }
 
-    /// <summary>Deletes the verified copy once the response is done.</summary>
-    private sealed class TempFile(string path) : IDisposable
-    {
-        public void Dispose()
-        {
-            try { File.Delete(path); } catch (IOException) { }
-        }
-    }
 
     private static async Task<IResult> Head(string sha256, HttpContext http, BlobStore store, PlatformDbContext db, CancellationToken ct)
     {

@@ -65,24 +65,15 @@ public static partial class CheckpointsApi
         var kind = checkpoint?.Kind ?? (hash == experiment.OutputBlob ? "final" : hash == experiment.BackboneBlob ? "backbone" : null);
         if (kind is null) return Missing($"experiment {id} has no checkpoint {hash}");
         if (await store.FindAsync(hash, ct) is null) return Missing($"the blob {hash} is no longer stored");
-        string verified;
-        try
-        {
-            verified = await store.ReadToTempFileAsync(hash, ct);
-        }
-        catch (BlobIntegrityException ex)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Blob corrupted in storage", detail: ex.Message);
-        }
-        http.Response.RegisterForDispose(new TempFile(verified));
-        http.Response.Headers.ETag = $"\"{hash}\"";
-        if (kind == GalleryKind)
-            return TypedResults.PhysicalFile(verified, "application/zip", $"{Slug(experiment.Name) ?? id.ToString()[..8]}-gallery-step{checkpoint?.Step}.zip");
-        if (kind == AdapterLab.Contracts.Predictions.PredictionsFile.CheckpointKind)
-            return TypedResults.PhysicalFile(verified, "application/gzip", $"{Slug(experiment.Name) ?? id.ToString()[..8]}-predictions.json.gz");
         var stem = Slug(experiment.Name) ?? id.ToString()[..8];
         var step = checkpoint is null ? "" : $"-step{checkpoint.Step}";
-        return TypedResults.PhysicalFile(verified, "application/octet-stream", $"{stem}-{kind}{step}.safetensors");
+        // Streamed and checked chunk by chunk, never staged whole (see BlobDownload).
+        return kind switch
+        {
+            GalleryKind => new Hosting.BlobDownload(hash, "application/zip", $"{stem}-gallery{step}.zip"),
+            AdapterLab.Contracts.Predictions.PredictionsFile.CheckpointKind => new Hosting.BlobDownload(hash, "application/gzip", $"{stem}-predictions{step}.json.gz"),
+            _ => new Hosting.BlobDownload(hash, "application/octet-stream", $"{stem}-{kind}{step}.safetensors"),
+        };
     }
 
     private static async Task<Results<Ok<GalleryView>, ProblemHttpResult>> LatestGallery(Guid id, PlatformDbContext db, GalleryStore galleries, CancellationToken ct)
@@ -110,11 +101,4 @@ public static partial class CheckpointsApi
     private static ProblemHttpResult Missing(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
 
-    private sealed class TempFile(string path) : IDisposable
-    {
-        public void Dispose()
-        {
-            try { File.Delete(path); } catch (IOException) { }
-        }
-    }
 }

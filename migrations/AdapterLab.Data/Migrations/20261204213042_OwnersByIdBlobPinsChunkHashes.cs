@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace AdapterLab.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class OwnersByIdAndBlobPins : Migration
+    public partial class OwnersByIdBlobPinsChunkHashes : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -22,6 +22,12 @@ namespace AdapterLab.Data.Migrations
                 table: "experiments",
                 type: "character varying(80)",
                 maxLength: 80,
+                nullable: true);
+
+            migrationBuilder.AddColumn<byte[]>(
+                name: "sha256",
+                table: "blob_chunks",
+                type: "bytea",
                 nullable: true);
 
             migrationBuilder.CreateTable(
@@ -68,6 +74,10 @@ namespace AdapterLab.Data.Migrations
             migrationBuilder.DropColumn(
                 name: "owner_id",
                 table: "experiments");
+
+            migrationBuilder.DropColumn(
+                name: "sha256",
+                table: "blob_chunks");
         }
     }
 }

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AdapterLab.Data.Migrations
 {
     [DbContext(typeof(PlatformDbContext))]
-    [Migration("20261204212347_OwnersByIdAndBlobPins")]
-    partial class OwnersByIdAndBlobPins
+    [Migration("20261204213042_OwnersByIdBlobPinsChunkHashes")]
+    partial class OwnersByIdBlobPinsChunkHashes
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -491,6 +491,10 @@ namespace AdapterLab.Data.Migrations
                         .IsRequired()
                         .HasColumnType("bytea")
                         .HasColumnName("data");
+
+                    b.Property<byte[]>("Sha256")
+                        .HasColumnType("bytea")
+                        .HasColumnName("sha256");
 
                     b.HasKey("Hash", "Index")
                         .HasName("pk_blob_chunks");
