@@ -43,7 +43,7 @@ public sealed class AgentDirectory(IDbContextFactory<PlatformDbContext> dbFactor
             .SetProperty(a => a.QuarantineReason, (string?)null)
             .SetProperty(a => a.ConsecutiveFailures, 0), ct);
         if (changed == 0) return LiftOutcome.NotFound;
-        log.LogInformation("{Actor} lifted the quarantine of agent {Agent}", ExperimentsApi.Actor(user), id);
+        log.LogInformation("{Actor} lifted the quarantine of agent {Agent}", AdapterLab.Web.Auth.Actor.Of(user).Name, id);
         return LiftOutcome.Lifted;
     }
 }

@@ -34,11 +34,11 @@ public sealed class ExperimentControl(IDbContextFactory<PlatformDbContext> dbFac
 
     /// <summary>Cancels several experiments in one transaction; each is checked on its own.</summary>
     public Task<IReadOnlyList<Result>> CancelAsync(IReadOnlyList<Guid> ids, ClaimsPrincipal user, CancellationToken ct) =>
-        RequestAsync(ids, user, CanCancel, CancelRefusal, id => new CancelRequested { ExperimentId = id, Actor = ExperimentsApi.Actor(user) }, ct);
+        RequestAsync(ids, user, CanCancel, CancelRefusal, id => new CancelRequested { ExperimentId = id, Actor = Auth.Actor.Of(user).Name }, ct);
 
     /// <summary>Retries several experiments in one transaction; each is checked on its own.</summary>
     public Task<IReadOnlyList<Result>> RetryAsync(IReadOnlyList<Guid> ids, ClaimsPrincipal user, CancellationToken ct) =>
-        RequestAsync(ids, user, CanRetry, RetryRefusal, id => new RetryRequested { ExperimentId = id, Actor = ExperimentsApi.Actor(user) }, ct);
+        RequestAsync(ids, user, CanRetry, RetryRefusal, id => new RetryRequested { ExperimentId = id, Actor = Auth.Actor.Of(user).Name }, ct);
 
     private async Task<IReadOnlyList<Result>> RequestAsync<T>(
         IReadOnlyList<Guid> ids, ClaimsPrincipal user, Func<ExperimentStatus, bool> allowed, string refusal, Func<Guid, T> message,

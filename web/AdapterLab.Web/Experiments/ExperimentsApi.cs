@@ -213,6 +213,4 @@ public static class ExperimentsApi
     private static ProblemHttpResult NotFound(Guid id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Experiment not found", detail: $"no experiment with id {id}");
 
-    /// <summary>Who did it, as recorded in owner and audit columns: the user's name or <c>apikey:&lt;name&gt;</c>.</summary>
-    public static string Actor(ClaimsPrincipal user) => user.Identity?.Name ?? "anonymous";
 }

@@ -81,7 +81,7 @@ public static class LeaderboardsApi
         var pin = await db.LeaderboardPins.SingleOrDefaultAsync(p => p.Board == board, ct);
         if (pin is null) db.LeaderboardPins.Add(pin = new LeaderboardPin { Board = board });
         pin.BaselineConfigurationHash = body.ConfigurationHash;
-        pin.PinnedBy = ExperimentsApi.Actor(user);
+        pin.PinnedBy = Actor.Of(user).Name;
         pin.PinnedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(ct);
         return TypedResults.NoContent();
