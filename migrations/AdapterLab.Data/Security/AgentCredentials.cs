@@ -10,11 +10,16 @@ namespace AdapterLab.Data.Security;
 /// </summary>
 public static class AgentCredentials
 {
+    /// <summary>
+    /// The tokens live at <paramref name="now"/>: neither revoked nor expired — the one definition every check uses (use
+    /// it as a captured query inside another query's subquery, e.g. the dispatcher's agent filter).
+    /// </summary>
+    public static IQueryable<AgentToken> Live(this IQueryable<AgentToken> tokens, DateTimeOffset now) =>
+        tokens.Where(t => t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now));
+
     /// <summary>The live token with this hash, or null.</summary>
     public static Task<AgentToken?> LiveTokenAsync(PlatformDbContext db, string hash, DateTimeOffset now, CancellationToken ct) =>
-        db.AgentTokens.AsNoTracking()
-            .Where(t => t.Hash == hash && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now))
-            .SingleOrDefaultAsync(ct);
+        db.AgentTokens.AsNoTracking().Live(now).Where(t => t.Hash == hash).SingleOrDefaultAsync(ct);
 
     /// <summary>
     /// What an agent id may do now: whether it has a live token, and the pools it may announce itself in (null: any pool —
@@ -22,9 +27,7 @@ public static class AgentCredentials
     /// </summary>
     public static async Task<AgentStanding> StandingAsync(PlatformDbContext db, string agentId, DateTimeOffset now, CancellationToken ct)
     {
-        var pools = await db.AgentTokens.AsNoTracking()
-            .Where(t => t.Name == agentId && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now))
-            .Select(t => t.Pool).ToListAsync(ct);
+        var pools = await db.AgentTokens.AsNoTracking().Live(now).Where(t => t.Name == agentId).Select(t => t.Pool).ToListAsync(ct);
         if (pools.Count == 0) return AgentStanding.None;
         return new AgentStanding(true, pools.Any(p => p is null) ? null : pools.Select(p => p!).Distinct().ToArray());
     }

@@ -2,6 +2,7 @@ using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Data;
+using AdapterLab.Data.Security;
 using AdapterLab.Data.Entities;
 using AdapterLab.Orchestrator.Lifecycle;
 using MassTransit;
@@ -74,10 +75,11 @@ public sealed class Dispatcher(
             queuedCount = queued.Count;
 
             var staleBefore = now - o.AgentStaleAfter;
+            var liveTokens = db.AgentTokens.Live(now);
             var agents = await db.Agents.AsNoTracking()
                 .Where(a => !a.Stopped && !a.Quarantined && a.LastSeenAt > staleBefore)
                 // Only agents with a live token (their broker credential): a revoked agent gets no more work.
-                .Where(a => db.AgentTokens.Any(t => t.Name == a.Id && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now)))
+                .Where(a => liveTokens.Any(t => t.Name == a.Id))
                 .ToListAsync(ct);
             var busy = await db.Attempts
                 .Where(a => a.Status == ExperimentStatus.Dispatched || a.Status == ExperimentStatus.Running)

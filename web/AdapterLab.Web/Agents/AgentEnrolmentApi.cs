@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using AdapterLab.Data;
+using AdapterLab.Data.Security;
 using AdapterLab.Data.Entities;
 using AdapterLab.Web.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -117,7 +118,7 @@ public static partial class AgentEnrolmentApi
         var enrolment = await db.AgentEnrolments.AsNoTracking().SingleAsync(e => e.Hash == hash, ct);
         string agentId = body.AgentId ?? $"{enrolment.Pool}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
         // An id is one agent's: another may not enrol into an identity that already has a live token.
-        if (await db.AgentTokens.AnyAsync(t => t.Name == agentId && t.RevokedAt == null && (t.ExpiresAt == null || t.ExpiresAt > now), ct))
+        if (await db.AgentTokens.Live(now).AnyAsync(t => t.Name == agentId, ct))
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Agent id taken",
                 detail: $"agent '{agentId}' already has a live token; enrol under another id (or omit agentId to get a fresh one)");
         var secret = "alt_" + SecretHash.NewSecret();
