@@ -19,6 +19,9 @@ public static class BusRegistration
         services.AddSingleton(options);
         services.AddMassTransit(x =>
         {
+            // No usage reports to masstransit.io: a platform's traffic is its own (and there is often no route out —
+            // every service logged a failed telemetry call).
+            x.DisableUsageTelemetry();
             configure?.Invoke(x);
             x.UsingRabbitMq((ctx, cfg) =>
             {
