@@ -14,10 +14,16 @@ public static class RunFacts
 
     public static double Rate(long images, Stopwatch clock) => clock.Elapsed.TotalSeconds > 0 ? images / clock.Elapsed.TotalSeconds : 0;
 
-    public static long PeakMemory()
+    /// <summary>
+    /// The peak working set while one run trains, sampled at every step and evaluation. Not the process's lifetime peak
+    /// (<c>PeakWorkingSet64</c>, which it used to be): an agent runs many experiments, and a small run after a large one
+    /// was reported with the large one's peak.
+    /// </summary>
+    public sealed class MemoryPeak
     {
-        using var process = Process.GetCurrentProcess();
-        return process.PeakWorkingSet64;
+        public long Bytes { get; private set; } = Environment.WorkingSet;
+
+        public void Sample() => Bytes = Math.Max(Bytes, Environment.WorkingSet);
     }
 
     /// <summary>cuda when asked for (or <c>auto</c>) and available, else cpu.</summary>

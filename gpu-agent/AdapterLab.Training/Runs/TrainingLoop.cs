@@ -27,6 +27,7 @@ public static class TrainingLoop
 
         string checkpointPath = Path.Combine(job.WorkDirectory, "checkpoint.safetensors");
         var clock = new Stopwatch();
+        var memory = new RunFacts.MemoryPeak();
         long images = 0;
         void SaveCheckpoint()
         {
@@ -39,7 +40,7 @@ public static class TrainingLoop
             if (ct.IsCancellationRequested)
             {
                 SaveCheckpoint();
-                return Outcome(run, step, clock, images) with { Cancelled = true, CheckpointPath = checkpointPath };
+                return Outcome(run, step, clock, images, memory) with { Cancelled = true, CheckpointPath = checkpointPath };
             }
 
             clock.Start();
@@ -54,6 +55,7 @@ public static class TrainingLoop
                 throw new TrainingFailedException($"step {step + 1} failed: {ex.Message}", step, ex);
             }
             clock.Stop();
+            memory.Sample();
             images += plan.BatchSize;
             if (!double.IsFinite(loss.Total))
             {
@@ -69,6 +71,7 @@ public static class TrainingLoop
             {
                 points.AddRange(AsPoints(step, Split(run.Evaluate(step, observer)).Results));
                 run.Measure(step, schedule.At(step - 1), observer);
+                memory.Sample();
             }
             observer.OnProgress(step, plan.TotalSteps, points);
             if (!last && plan.CheckpointInterval > 0 && step % plan.CheckpointInterval == 0) SaveCheckpoint();
@@ -79,7 +82,8 @@ public static class TrainingLoop
         observer.OnProgress(step, plan.TotalSteps, AsPoints(step, results));
         SaveCheckpoint();
         var outputs = run.WriteOutputs(step, job.WorkDirectory, observer);
-        return Outcome(run, step, clock, images) with
+        memory.Sample();
+        return Outcome(run, step, clock, images, memory) with
         {
             Results = results,
             Floors = floors,
@@ -92,18 +96,20 @@ public static class TrainingLoop
     /// <summary><c>kind: evaluate</c>: the evaluated experiment's weights over the backbone, evaluated once, no training.</summary>
     public static TrainingOutcome Evaluate(ITrainingRun run, TrainingJob job, ITrainingObserver observer)
     {
+        var memory = new RunFacts.MemoryPeak();
         run.LoadEvaluatedWeights(job);
         observer.OnStarted(new TrainingStart(run.TrainableParameters, run.TotalParameters, 0, 0, run.Device, RunFacts.Packages()));
         var (results, floors) = Split(run.Evaluate(0, observer));
         observer.OnProgress(0, 0, AsPoints(0, results));
         run.WriteEvaluationArtifacts(job.WorkDirectory, observer);
+        memory.Sample();
         return new TrainingOutcome
         {
             Results = results,
             Floors = floors,
             TrainableParameters = run.TrainableParameters,
             TotalParameters = run.TotalParameters,
-            PeakMemoryBytes = RunFacts.PeakMemory(),
+            PeakMemoryBytes = memory.Bytes,
         };
     }
 
@@ -114,12 +120,12 @@ public static class TrainingLoop
     private static List<MetricPoint> AsPoints(long step, IEnumerable<FinalResult> results) =>
         results.Select(r => new MetricPoint(step, r.Split, r.Task, r.Domain, r.Metric, r.Value)).ToList();
 
-    private static TrainingOutcome Outcome(ITrainingRun run, long step, Stopwatch clock, long images) => new()
+    private static TrainingOutcome Outcome(ITrainingRun run, long step, Stopwatch clock, long images, RunFacts.MemoryPeak memory) => new()
     {
         FinalStep = step,
         TrainableParameters = run.TrainableParameters,
         TotalParameters = run.TotalParameters,
         ImagesPerSecond = RunFacts.Rate(images, clock),
-        PeakMemoryBytes = RunFacts.PeakMemory(),
+        PeakMemoryBytes = memory.Bytes,
     };
 }
