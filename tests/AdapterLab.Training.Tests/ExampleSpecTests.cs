@@ -34,14 +34,23 @@ public sealed class ExampleSpecTests
         Assert.Equal(ModelCatalogue.Count(spec).Total, prepared.TotalParameters);
     }
 
+    /// <summary>The examples with the test override of the in-order platform test: few steps, small splits, nothing else changed.</summary>
+    private static ExperimentSpec Capped(string file, int steps, int evalInterval) => Load(file) is var spec
+        ? spec with
+        {
+            Data = spec.Data with { TrainSize = 96, ValidationSize = 16, TestSize = 32 },
+            Training = spec.Training with { Steps = steps, BatchSize = 16, EvalInterval = evalInterval, CheckpointInterval = evalInterval, WarmupSteps = 0 },
+        }
+        : throw new InvalidOperationException();
+
     [Fact]
     public void Pretrain_example_feeds_the_adaptformer_example_and_evaluate_reproduces_its_results()
     {
-        var pretrain = ExperimentTrainer.Run(new TrainingJob { Spec = Load("pretrain-vit-tiny-ci.json"), WorkDirectory = TestPaths.TempDirectory(), Threads = 1 },
+        var pretrain = ExperimentTrainer.Run(new TrainingJob { Spec = Capped("pretrain-vit-tiny-ci.json", 20, 10), WorkDirectory = TestPaths.TempDirectory(), Threads = 1 },
             new RecordingObserver(), CancellationToken.None);
         Assert.Equal(20, pretrain.FinalStep);
 
-        var spec = Load("adapt-adaptformer.json");
+        var spec = Capped("adapt-adaptformer.json", 10, 5);
         var observer = new RecordingObserver();
         var adapted = ExperimentTrainer.Run(new TrainingJob
         {
