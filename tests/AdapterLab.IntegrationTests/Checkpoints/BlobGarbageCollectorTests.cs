@@ -13,21 +13,16 @@ namespace AdapterLab.IntegrationTests.Checkpoints;
 [Collection(SharedPlatformCollection.Name)]
 public sealed class BlobGarbageCollectorTests(SharedPlatform platform)
 {
-    private sealed class Factory(SharedPlatform platform) : IDbContextFactory<PlatformDbContext>
-    {
-        public PlatformDbContext CreateDbContext() => platform.Db();
-    }
-
     [Fact]
     public async Task An_unreferenced_blob_past_its_grace_is_reclaimed_and_a_referenced_one_is_kept()
     {
-        var store = new BlobStore(new Factory(platform));
+        var store = new BlobStore(TestHelpers.DbFactory(platform.Db));
         var unreferenced = Guid.NewGuid().ToByteArray().Concat(new byte[1000]).ToArray();
         var (garbage, size, _) = await store.PutAsync(new MemoryStream(unreferenced), null, CancellationToken.None);
         await using (var db = platform.Db())
             await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE blobs SET created_at = now() - interval '1 day' WHERE hash = {garbage}");
 
-        var collector = new BlobGarbageCollector(new Factory(platform), Options.Create(new OrchestratorOptions()), NullLogger<BlobGarbageCollector>.Instance);
+        var collector = new BlobGarbageCollector(TestHelpers.DbFactory(platform.Db), Options.Create(new OrchestratorOptions()), NullLogger<BlobGarbageCollector>.Instance);
         var (blobs, bytes) = await collector.CollectAsync(TimeSpan.FromHours(1), CancellationToken.None);
 
         Assert.True(blobs >= 1);

@@ -1,12 +1,12 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using AdapterLab.Contracts.Lifecycle;
-using AdapterLab.Data;
 using AdapterLab.Data.Blobs;
+using AdapterLab.Data;
+using AdapterLab.IntegrationTests.Infrastructure;
 using AdapterLab.IntegrationTests.Web;
-using AdapterLab.Orchestrator;
 using AdapterLab.Orchestrator.Checkpoints;
+using AdapterLab.Orchestrator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -21,13 +21,6 @@ namespace AdapterLab.IntegrationTests.Checkpoints;
 /// </summary>
 public sealed class BlobPinsTests(WebAppFixture web) : IClassFixture<WebAppFixture>
 {
-    private sealed class Factory(WebAppFixture web) : IDbContextFactory<PlatformDbContext>
-    {
-        public PlatformDbContext CreateDbContext() => web.Db();
-    }
-
-    private static ByteArrayContent Octets(byte[] bytes) => new(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } };
-
     [Fact]
     public async Task An_uploaded_blob_stays_while_its_experiment_runs_and_goes_after_it_ends()
     {
@@ -35,18 +28,18 @@ public sealed class BlobPinsTests(WebAppFixture web) : IClassFixture<WebAppFixtu
         using var agent = web.AsAgent();
         var bytes = RandomNumberGenerator.GetBytes(5000);
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        Assert.Equal(HttpStatusCode.Created, (await agent.PutAsync($"/api/agent/blobs/{hash}", Octets(bytes))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await agent.PutAsync($"/api/agent/blobs/{hash}", TestHelpers.Octets(bytes))).StatusCode);
 
         // A day old and still unreferenced (its CheckpointSaved is stuck in a broker outage): kept, it is pinned.
         await using (var db = web.Db())
             await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE blobs SET created_at = now() - interval '1 day' WHERE hash = {hash}");
-        var collector = new BlobGarbageCollector(new Factory(web), Options.Create(new OrchestratorOptions()), NullLogger<BlobGarbageCollector>.Instance);
+        var collector = new BlobGarbageCollector(TestHelpers.DbFactory(web.Db), Options.Create(new OrchestratorOptions()), NullLogger<BlobGarbageCollector>.Instance);
         await collector.CollectAsync(TimeSpan.FromHours(1), CancellationToken.None);
-        var store = new BlobStore(new Factory(web));
+        var store = new BlobStore(TestHelpers.DbFactory(web.Db));
         Assert.NotNull(await store.FindAsync(hash, CancellationToken.None));
 
         // A re-upload of the same bytes refreshes its age.
-        Assert.Equal(HttpStatusCode.OK, (await agent.PutAsync($"/api/agent/blobs/{hash}", Octets(bytes))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await agent.PutAsync($"/api/agent/blobs/{hash}", TestHelpers.Octets(bytes))).StatusCode);
         await using (var db = web.Db())
             Assert.True((await db.Blobs.AsNoTracking().SingleAsync(b => b.Hash == hash)).CreatedAt > DateTimeOffset.UtcNow.AddMinutes(-5));
 

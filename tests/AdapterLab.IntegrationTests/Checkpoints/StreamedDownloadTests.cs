@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using AdapterLab.IntegrationTests.Infrastructure;
 using AdapterLab.IntegrationTests.Web;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,15 +14,13 @@ namespace AdapterLab.IntegrationTests.Checkpoints;
 /// </summary>
 public sealed class StreamedDownloadTests(WebAppFixture web) : IClassFixture<WebAppFixture>
 {
-    private static ByteArrayContent Octets(byte[] bytes) => new(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } };
-
     private async Task<(HttpClient Agent, byte[] Bytes, string Hash)> UploadAsync(int size)
     {
         var bytes = RandomNumberGenerator.GetBytes(size);
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         await web.HoldAttemptAsync(backboneBlob: hash);
         var agent = web.AsAgent();
-        Assert.Equal(HttpStatusCode.Created, (await agent.PutAsync($"/api/agent/blobs/{hash}", Octets(bytes))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await agent.PutAsync($"/api/agent/blobs/{hash}", TestHelpers.Octets(bytes))).StatusCode);
         return (agent, bytes, hash);
     }
 

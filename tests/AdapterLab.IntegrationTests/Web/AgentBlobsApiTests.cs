@@ -1,10 +1,10 @@
-using AdapterLab.IntegrationTests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using AdapterLab.IntegrationTests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AdapterLab.IntegrationTests.Web;
 
@@ -23,9 +23,9 @@ public sealed class AgentBlobsApiTests(WebAppFixture web) : IClassFixture<WebApp
         using var agent = web.AsAgent();
         await web.HoldAttemptAsync(backboneBlob: hash);
 
-        var put = await agent.PutAsync($"/api/agent/blobs/{hash}", Octets(bytes));
+        var put = await agent.PutAsync($"/api/agent/blobs/{hash}", TestHelpers.Octets(bytes));
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
-        var again = await agent.PutAsync($"/api/agent/blobs/{hash}", Octets(bytes));
+        var again = await agent.PutAsync($"/api/agent/blobs/{hash}", TestHelpers.Octets(bytes));
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
 
         var head = await agent.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/agent/blobs/{hash}"));
@@ -49,7 +49,7 @@ public sealed class AgentBlobsApiTests(WebAppFixture web) : IClassFixture<WebApp
         // Leases naming both hashes, so that a read answers whether anything was stored (404), not a refusal.
         await web.HoldAttemptAsync(backboneBlob: Convert.ToHexStringLower(SHA256.HashData(bytes)));
         await web.HoldAttemptAsync(backboneBlob: claimed);
-        var put = await agent.PutAsync($"/api/agent/blobs/{claimed}", Octets(bytes));
+        var put = await agent.PutAsync($"/api/agent/blobs/{claimed}", TestHelpers.Octets(bytes));
         Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
         Assert.Equal("application/problem+json", put.Content.Headers.ContentType?.MediaType);
         Assert.Equal(before, await CountAsync());
@@ -67,7 +67,7 @@ public sealed class AgentBlobsApiTests(WebAppFixture web) : IClassFixture<WebApp
         var before = await CountAsync();
         using var agent = web.AsAgent();
         await web.HoldAttemptAsync(backboneBlob: hash);
-        using var declared = await agent.PutAsync($"/api/agent/blobs/{hash}", Octets(bytes));
+        using var declared = await agent.PutAsync($"/api/agent/blobs/{hash}", TestHelpers.Octets(bytes));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, declared.StatusCode);
         Assert.Equal("application/problem+json", declared.Content.Headers.ContentType?.MediaType);
         Assert.Contains("Agents:MaxUploadBytes", await declared.Content.ReadAsStringAsync());
@@ -104,7 +104,7 @@ public sealed class AgentBlobsApiTests(WebAppFixture web) : IClassFixture<WebApp
             Assert.Equal(HttpStatusCode.Forbidden, get.StatusCode);
             Assert.Equal("application/problem+json", get.Content.Headers.ContentType?.MediaType);
         }
-        using (var put = await idle.PutAsync($"/api/agent/blobs/{Convert.ToHexStringLower(SHA256.HashData(mine))}", Octets(mine)))
+        using (var put = await idle.PutAsync($"/api/agent/blobs/{Convert.ToHexStringLower(SHA256.HashData(mine))}", TestHelpers.Octets(mine)))
             Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
         Assert.Equal(before, await CountAsync());
 
@@ -125,14 +125,7 @@ public sealed class AgentBlobsApiTests(WebAppFixture web) : IClassFixture<WebApp
     public async Task A_malformed_hash_is_a_400()
     {
         using var agent = web.AsAgent();
-        Assert.Equal(HttpStatusCode.BadRequest, (await agent.PutAsync("/api/agent/blobs/not-a-hash", Octets([1, 2, 3]))).StatusCode);
-    }
-
-    private static ByteArrayContent Octets(byte[] bytes)
-    {
-        var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        return content;
+        Assert.Equal(HttpStatusCode.BadRequest, (await agent.PutAsync("/api/agent/blobs/not-a-hash", TestHelpers.Octets([1, 2, 3]))).StatusCode);
     }
 
     private async Task<(int Blobs, int Chunks)> CountAsync()
