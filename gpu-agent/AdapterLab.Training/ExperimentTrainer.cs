@@ -2,6 +2,7 @@ using AdapterLab.Contracts.Specs;
 using AdapterLab.Training.Api;
 using AdapterLab.Training.Classification;
 using AdapterLab.Training.Multitask;
+using AdapterLab.Training.Pretraining;
 using AdapterLab.Training.Runs;
 using TorchSharp;
 
@@ -14,8 +15,8 @@ public static class ExperimentTrainer
     {
         if (job.Threads > 0) torch.set_num_threads(job.Threads);
         Directory.CreateDirectory(job.WorkDirectory);
-        using ITrainingRun run = MultitaskRun.Handles(job.Spec)
-            ? new MultitaskRun(MultitaskPlan.From(job.Spec), job)
+        using ITrainingRun run = MultitaskRun.Handles(job.Spec) ? new MultitaskRun(MultitaskPlan.From(job.Spec), job)
+            : MaePlan.Handles(job.Spec) ? new MaeRun(MaePlan.From(job.Spec, job.DataRoot), job)
             : new ClassificationRun(ClassificationPlan.From(job.Spec, job.DataRoot), job);
         return job.Spec.Kind == Kinds.Evaluate ? TrainingLoop.Evaluate(run, job, observer) : TrainingLoop.Train(run, job, observer, ct);
     }

@@ -38,6 +38,22 @@ public static class ModelCatalogue
             ? fam.Classes.Count
             : 0;
 
+    /// <summary>
+    /// The MAE decoder of a preset (ml-spec: 2 blocks of width d/2 with the preset's heads and MLP ratio 4, its own
+    /// fixed sin-cos position embedding, a mask token, an embedding Linear d → d/2, a final LayerNorm and a Linear to the
+    /// p²·3 pixels of a patch).
+    /// </summary>
+    public static long MaeDecoderParameters(BackbonePreset preset)
+    {
+        long d = preset.Width, w = MaeDecoderWidth(preset), pixels = 3L * preset.PatchSize * preset.PatchSize;
+        long block = 2 * w + (3 * w * w + 3 * w) + (w * w + w) + 2 * w + (w * 4 * w + 4 * w) + (4 * w * w + w);
+        return (d * w + w) + w + MaeDecoderDepth * block + 2 * w + (w * pixels + pixels);
+    }
+
+    public const int MaeDecoderDepth = 2;
+
+    public static int MaeDecoderWidth(BackbonePreset preset) => preset.Width / 2;
+
     /// <summary>Parameter counts of a classification spec (pretrain, adapt, evaluate).</summary>
     public static ParameterCount Count(ExperimentSpec spec)
     {
@@ -51,6 +67,9 @@ public static class ModelCatalogue
         long extra, trainable;
         switch (m.Name)
         {
+            case Methods.Mae:
+                // No head: the encoder and the decoder train; the decoder is dropped when the backbone is registered.
+                extra = MaeDecoderParameters(preset); head = 0; trainable = backbone + extra; break;
             case Methods.Supervised:
             case Methods.FullFinetune:
                 extra = 0; trainable = backbone + head; break;

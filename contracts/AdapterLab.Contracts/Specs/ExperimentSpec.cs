@@ -119,6 +119,9 @@ public sealed record MethodSpec
 
     /// <summary>Multitask: TROA exponentiated-gradient step size η (default 0.1; applied once per evaluation).</summary>
     public double? AffinityStep { get; init; }
+
+    /// <summary><c>mae</c> pretraining: the fraction of each image's patches hidden from the encoder (default 0.75).</summary>
+    public double? MaskRatio { get; init; }
 }
 
 /// <summary>Dataset, domains and setting.</summary>
@@ -150,6 +153,12 @@ public sealed record DataSpec
 
     /// <summary>Folder dataset path, relative to the configured data root.</summary>
     public string? Path { get; init; }
+
+    /// <summary>
+    /// Folder datasets: a few-label view — at most this many training images per class (the first ones in the split's
+    /// hash order, so a view of 10 is inside the view of 100). Validation and test are untouched.
+    /// </summary>
+    public int? PerClass { get; init; }
 
     /// <summary>Multitask <c>zero-shot-task-transfer</c>: tasks trained on the source domain only and evaluated untrained on the target domain.</summary>
     public IReadOnlyList<string>? ZeroShotTasks { get; init; }

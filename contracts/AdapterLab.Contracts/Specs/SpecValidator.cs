@@ -12,7 +12,7 @@ public static partial class SpecValidator
     /// <summary>Methods the training library implements today; the rest are rejected with a clear message.</summary>
     public static readonly IReadOnlySet<string> AvailableMethods = new HashSet<string>
     {
-        Methods.Supervised, Methods.LinearProbe, Methods.FullFinetune, Methods.VptShallow, Methods.VptDeep,
+        Methods.Supervised, Methods.Mae, Methods.LinearProbe, Methods.FullFinetune, Methods.VptShallow, Methods.VptDeep,
         Methods.AdaptFormer, Methods.Lora, Methods.BitFit,
         Methods.Vtagml, Methods.SingleTask, Methods.MultitaskShared, Methods.MultitaskFinetune,
     };
@@ -92,14 +92,14 @@ public static partial class SpecValidator
         if (string.IsNullOrEmpty(m.Name)) { e.Add("method.name", "required"); return; }
         var allowed = spec.Kind switch
         {
-            Kinds.Pretrain => [Methods.Supervised],
+            Kinds.Pretrain => [Methods.Supervised, Methods.Mae],
             Kinds.Adapt => Methods.Classification,
             // Evaluating a pretrain's classifier (a backbone it registered, or the experiment) runs its supervised head.
             Kinds.Evaluate => [Methods.Supervised, .. Methods.Classification, .. Methods.Dense],
             Kinds.Multitask => Methods.Dense,
             _ => (IReadOnlyList<string>)[],
         };
-        if (!allowed.Contains(m.Name) && !Methods.Classification.Contains(m.Name) && !Methods.Dense.Contains(m.Name) && m.Name != Methods.Supervised)
+        if (!allowed.Contains(m.Name) && !Methods.Classification.Contains(m.Name) && !Methods.Dense.Contains(m.Name) && m.Name is not (Methods.Supervised or Methods.Mae))
         {
             e.Add("method.name", $"unknown method '{m.Name}'");
             return;
@@ -135,6 +135,8 @@ public static partial class SpecValidator
         OnlyFor(dense, m.Estimator, "estimator", "multitask methods");
         OnlyFor(dense, m.MeasuredEstimators, "measuredEstimators", "multitask methods");
         OnlyFor(dense, m.AffinityStep, "affinityStep", "multitask methods");
+        OnlyFor(m.Name == Methods.Mae, m.MaskRatio, "maskRatio", "mae");
+        if (m.MaskRatio is { } mask && !(mask >= 0.05 && mask <= 0.95)) e.Add("method.maskRatio", "must be between 0.05 and 0.95");
 
         if (m.Bottleneck is < 1 or > 4096) e.Add("method.bottleneck", "must be between 1 and 4096");
         if (m.Scale is { } s && (s <= 0 || s > 100 || double.IsNaN(s))) e.Add("method.scale", "must be greater than 0 and at most 100");
@@ -170,7 +172,12 @@ public static partial class SpecValidator
         else if (d.Dataset == Datasets.ShapesWorld)
         {
             if (d.Path is not null) e.Add("data.path", "only used by folder datasets");
-            if (spec.Tasks.Contains(Tasks.Classification))
+            if (d.PerClass is not null) e.Add("data.perClass", "only used by folder datasets (a ShapesWorld task sets data.trainSize)");
+            if (spec.Tasks.Contains(Tasks.Classification) && spec.Method.Name == Methods.Mae)
+            {
+                if (d.LabelFamily is not null) e.Add("data.labelFamily", "masked autoencoding uses no labels; leave it out");
+            }
+            else if (spec.Tasks.Contains(Tasks.Classification))
             {
                 if (d.LabelFamily is null) e.Add("data.labelFamily", $"required for classification; one of {string.Join(", ", ShapesWorldCatalogue.LabelFamilies.Select(f => f.Name))}");
                 else if (ShapesWorldCatalogue.FindLabelFamily(d.LabelFamily) is null)
@@ -192,6 +199,8 @@ public static partial class SpecValidator
         if (d.TrainSize is < 1 or > 1_000_000) e.Add("data.trainSize", "must be between 1 and 1,000,000");
         if (d.ValidationSize is < 1 or > 1_000_000) e.Add("data.validationSize", "must be between 1 and 1,000,000");
         if (d.TestSize is < 1 or > 1_000_000) e.Add("data.testSize", "must be between 1 and 1,000,000");
+        if (d.PerClass is < 1 or > 1_000_000) e.Add("data.perClass", "must be between 1 and 1,000,000");
+        else if (d.PerClass is not null && spec.Method.Name == Methods.Mae) e.Add("data.perClass", "masked autoencoding uses no labels: set data.trainSize instead");
     }
 
     private static void ValidateTraining(TrainingSpec t, ErrorBag e, bool evaluate = false)

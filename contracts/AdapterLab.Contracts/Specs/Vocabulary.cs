@@ -62,6 +62,7 @@ public static class AttentionKernels
 public static class Methods
 {
     public const string Supervised = "supervised";        // pretrain: backbone + linear head, all trained
+    public const string Mae = "mae";                      // pretrain: masked autoencoding (He et al. 2022), no labels
     public const string LinearProbe = "linear-probe";
     public const string FullFinetune = "full-finetune";
     public const string VptShallow = "vpt-shallow";

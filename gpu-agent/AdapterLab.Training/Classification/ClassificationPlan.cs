@@ -82,7 +82,7 @@ public sealed record ClassificationPlan
         var folder = FolderDataset.Open(dataRoot, spec.Data.Path ?? throw new ArgumentException("data.path is required for a folder dataset"));
         var shapes = spec with { Data = spec.Data with { Dataset = SpecDatasets.ShapesWorld, Path = null, LabelFamily = ShapesWorldCatalogue.LabelFamilies[0].Name } };
         var plan = From(shapes);
-        int train = Math.Min(spec.Data.TrainSize ?? int.MaxValue, folder.Count(DataSplit.Train));
+        int train = Math.Min(spec.Data.TrainSize ?? int.MaxValue, folder.Count(DataSplit.Train, spec.Data.PerClass));
         var run = plan.Run with
         {
             Spec = spec,
@@ -154,6 +154,6 @@ public sealed record ClassificationPlan
     public IEnumerable<string> EvaluationDomains => Run.EvaluationDomains;
 
     public ClassificationSplit Split(string domain, DataSplit split) => Folder is not null
-        ? Folder.Split(split, Model.ImageSize, Run.Size(split), domain)
+        ? Folder.Split(split, Model.ImageSize, Run.Size(split), domain, split == DataSplit.Train ? Spec.Data.PerClass : null)
         : ShapesWorldDataset.Classification(ShapesWorldDataset.WorldSeed, domain, LabelFamily, split, Run.Size(split), Model.ImageSize);
 }

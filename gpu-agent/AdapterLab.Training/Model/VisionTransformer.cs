@@ -85,6 +85,23 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         return norm.forward(x)[.., 0].MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Masked autoencoding: encodes only the patches listed in <paramref name="visible"/> ([B, K] indices into the
+    /// row-major patch grid), each with its position embedding, behind the CLS token: [B, 1 + K, d] after the final norm.
+    /// The other patches never enter a block (their embeddings are dropped before the first one).
+    /// </summary>
+    public Tensor EncodeVisible(Tensor pixels, Tensor visible)
+    {
+        if (prompt_embeddings is not null) throw new InvalidOperationException("masked autoencoding encodes a plain backbone (no prompts)");
+        using var scope = torch.NewDisposeScope();
+        var x = patch_embed.forward(pixels) + pos_embed[.., 1..];
+        long b = x.shape[0], d = x.shape[2];
+        x = torch.gather(x, 1, visible.unsqueeze(-1).expand(-1, -1, d));
+        x = torch.cat([(cls_token + pos_embed[.., ..1]).expand(b, -1, -1), x], 1);
+        foreach (var block in blocks) x = block.forward(x);
+        return norm.forward(x).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Head on pooled features (used directly on cached features by the linear probe).</summary>
     public Tensor Classify(Tensor features)
     {

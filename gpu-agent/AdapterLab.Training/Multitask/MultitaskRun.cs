@@ -3,6 +3,7 @@ using AdapterLab.Contracts.Messages;
 using AdapterLab.Contracts.Safetensors;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Training.Api;
+using AdapterLab.Training.Artifacts;
 using AdapterLab.Training.Datasets.ShapesWorld;
 using AdapterLab.Training.Model;
 using AdapterLab.Training.Optimisation;

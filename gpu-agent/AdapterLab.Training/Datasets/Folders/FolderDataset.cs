@@ -58,10 +58,16 @@ public sealed class FolderDataset
     /// <summary>Time the last <see cref="Split"/> call that decoded spent decoding and resizing (zero when cached).</summary>
     public static TimeSpan LastDecodeTime { get; private set; }
 
-    public int Count(DataSplit split) => Images.Count(i => i.Split == split);
+    public int Count(DataSplit split, int? perClass = null) => perClass is { } k
+        ? Images.Where(i => i.Split == split).GroupBy(i => i.ClassIndex).Sum(g => Math.Min(k, g.Count()))
+        : Images.Count(i => i.Split == split);
+
+    /// <summary>The one class of an unlabelled dataset.</summary>
+    public const string Unlabelled = "(unlabelled)";
 
     /// <summary>Scans <paramref name="relativePath"/> under <paramref name="dataRoot"/> (checked with <see cref="PathSafety"/>).</summary>
-    public static FolderDataset Open(string? dataRoot, string relativePath)
+    /// <param name="labelled">False for masked autoencoding: class sub-folders are ignored, a plain folder of images is enough.</param>
+    public static FolderDataset Open(string? dataRoot, string relativePath, bool labelled = true)
     {
         if (string.IsNullOrWhiteSpace(dataRoot))
             throw new FolderDatasetException($"data.path '{relativePath}': this agent has no data root configured (Agent:DataRoot)");
@@ -77,10 +83,12 @@ public sealed class FolderDataset
         }
         if (!Directory.Exists(real)) throw new FolderDatasetException($"data.path '{relativePath}' is not a folder");
 
-        var classes = new DirectoryInfo(real).EnumerateDirectories()
-            .Where(d => !d.Name.StartsWith('.'))
-            .Select(d => d.Name).Order(StringComparer.Ordinal).ToList();
-        if (classes.Count < 2)
+        // Labelled: one class per sub-folder. Unlabelled (masked autoencoding): every image anywhere below the folder,
+        // class sub-folders or none, all in one class.
+        var classes = labelled
+            ? new DirectoryInfo(real).EnumerateDirectories().Where(d => !d.Name.StartsWith('.')).Select(d => d.Name).Order(StringComparer.Ordinal).ToList()
+            : [Unlabelled];
+        if (labelled && classes.Count < 2)
             throw new FolderDatasetException($"data.path '{relativePath}': an ImageFolder needs at least two class sub-folders, found {classes.Count}");
 
         var images = new List<FolderImage>();
@@ -88,7 +96,7 @@ public sealed class FolderDataset
         var fingerprint = new StringBuilder();
         for (int c = 0; c < classes.Count; c++)
         {
-            var classDir = Path.Combine(real, classes[c]);
+            var classDir = labelled ? Path.Combine(real, classes[c]) : real;
             if (!PathSafety.IsInside(realRoot, PathSafety.RealPath(classDir)))
             {
                 escapes.Add(classes[c] + "/");
@@ -99,6 +107,7 @@ public sealed class FolderDataset
             {
                 if (!ImageExtensions.Contains(Path.GetExtension(file)) || Path.GetFileName(file).StartsWith('.')) continue;
                 var rel = Path.GetRelativePath(real, file).Replace('\\', '/');
+                if (!labelled && rel.Split('/').Any(segment => segment.StartsWith('.'))) continue;
                 if (!PathSafety.IsInside(realRoot, PathSafety.RealPath(file)))
                 {
                     escapes.Add(rel);
@@ -126,17 +135,28 @@ public sealed class FolderDataset
     /// <paramref name="imageSize"/>. Every split is decoded together on first use, so an unreadable file anywhere
     /// fails before training starts.
     /// </summary>
-    public ClassificationSplit Split(DataSplit split, int imageSize, int? maxCount, string domain) =>
+    /// <param name="perClass">A few-label view: at most this many images per class, the first in <see cref="ViewOrder"/>
+    /// (so the view of 10 lies inside the view of 100); null for the whole split.</param>
+    public ClassificationSplit Split(DataSplit split, int imageSize, int? maxCount, string domain, int? perClass = null) =>
         // One instance per request shape, so callers keyed by reference (the linear probe's feature cache) hit.
-        _splits.GetOrAdd((split, imageSize, maxCount, domain), k => BuildSplit(k.Split, k.ImageSize, k.MaxCount, k.Domain));
+        _splits.GetOrAdd((split, imageSize, maxCount, domain, perClass), k => BuildSplit(k.Split, k.ImageSize, k.MaxCount, k.Domain, k.PerClass));
 
-    private readonly ConcurrentDictionary<(DataSplit Split, int ImageSize, int? MaxCount, string Domain), ClassificationSplit> _splits = new();
+    private readonly ConcurrentDictionary<(DataSplit Split, int ImageSize, int? MaxCount, string Domain, int? PerClass), ClassificationSplit> _splits = new();
 
-    private ClassificationSplit BuildSplit(DataSplit split, int imageSize, int? maxCount, string domain)
+    /// <summary>Rows of a split in a few-label view: per class the <paramref name="perClass"/> images first in <see cref="ViewOrder"/>, then in path order.</summary>
+    public int[] ViewRows(int[] rows, int perClass) =>
+        rows.GroupBy(r => Images[r].ClassIndex)
+            .SelectMany(g => g.OrderBy(r => ViewOrder(Images[r].RelativePath)).Take(perClass))
+            .Order().ToArray();
+
+    /// <summary>The order in which few-label views pick images: a hash of the path independent of the split hash.</summary>
+    public static ulong ViewOrder(string relativePath) => Mix(relativePath, SplitSeed ^ 0x0F3E_1AB3_15EE_D000);
+
+    private ClassificationSplit BuildSplit(DataSplit split, int imageSize, int? maxCount, string domain, int? perClass)
     {
         var key = $"{RealPath}|{imageSize}|{Fingerprint}";
         var decoded = Cache.GetOrAdd(key, _ => new Lazy<Decoded>(() => Decode(imageSize))).Value;
-        var rows = decoded.Rows[(int)split];
+        var rows = perClass is { } k ? ViewRows(decoded.Rows[(int)split], k) : decoded.Rows[(int)split];
         int count = Math.Min(rows.Length, maxCount ?? int.MaxValue);
         int e = 3 * imageSize * imageSize;
         var pixels = new float[(long)count * e];
@@ -191,19 +211,23 @@ public sealed class FolderDataset
     /// <summary>The split of a relative path: a seeded 64-bit hash mapped to [0, 1).</summary>
     public static DataSplit SplitOf(string relativePath)
     {
-        // FNV-1a over UTF-8, then a SplitMix64 finaliser with the seed mixed in.
+        double u = (Mix(relativePath, SplitSeed) >> 11) * (1.0 / (1UL << 53));
+        return u < TrainFraction ? DataSplit.Train : u < TrainFraction + ValidationFraction ? DataSplit.Validation : DataSplit.Test;
+    }
+
+    /// <summary>FNV-1a over the UTF-8 path, then a SplitMix64 finaliser with <paramref name="seed"/> mixed in.</summary>
+    private static ulong Mix(string relativePath, ulong seed)
+    {
         ulong h = 14695981039346656037UL;
         foreach (var b in Encoding.UTF8.GetBytes(relativePath.Replace('\\', '/')))
         {
             h ^= b;
             h *= 1099511628211UL;
         }
-        ulong z = h ^ SplitSeed;
+        ulong z = h ^ seed;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        double u = (z >> 11) * (1.0 / (1UL << 53));
-        return u < TrainFraction ? DataSplit.Train : u < TrainFraction + ValidationFraction ? DataSplit.Validation : DataSplit.Test;
+        return z ^ (z >> 31);
     }
 
     private static string List(IReadOnlyList<string> items) =>

@@ -2,13 +2,15 @@ using System.IO.Compression;
 using System.Text.Json;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Training.Datasets.ShapesWorld;
+using AdapterLab.Training.Multitask;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace AdapterLab.Training.Multitask;
+namespace AdapterLab.Training.Artifacts;
 
 /// <summary>
-/// The prediction gallery of a dense experiment: one zip (uploaded as a checkpoint of kind <c>gallery</c>) holding
+/// The prediction gallery of a dense experiment (and of a masked-autoencoder pretraining, whose one "task" is
+/// <c>reconstruction</c>: an RGB image like the input): one zip (uploaded as a checkpoint of kind <c>gallery</c>) holding
 /// <c>manifest.json</c> and 8-bit RGB PNGs. Manifest (format <c>adapterlab-gallery-1</c>):
 /// <code>{ "format": "adapterlab-gallery-1", "step": 10, "imageSize": 32, "tasks": ["segmentation", …],
 ///   "items": [ { "domain": "synthetic", "index": 0, "input": "synthetic/0/input.png",
@@ -21,6 +23,9 @@ public static class Gallery
 {
     public const string Format = "adapterlab-gallery-1";
     public const int ImagesPerDomain = 3;
+
+    /// <summary>Masked autoencoding's image-valued "task": RGB in the input's normalisation.</summary>
+    public const string ReconstructionTask = "reconstruction";
 
     private static readonly byte[][] Palette = [[135, 190, 235], [110, 100, 80], [230, 80, 60], [70, 160, 230], [240, 200, 50], [160, 90, 200]];
 
@@ -109,6 +114,7 @@ public static class Gallery
                     rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = g;
                     break;
                 case Tasks.Normals:
+                case ReconstructionTask:
                     for (int c = 0; c < 3; c++) rgb[3 * i + c] = B(map[c * hw + i] * 0.5 + 0.5);
                     break;
                 default:
