@@ -6,6 +6,7 @@ using AdapterLab.Web.ApiKeys;
 using AdapterLab.Web.Auth;
 using AdapterLab.Web.Users;
 using AdapterLab.Web.Backbones;
+using AdapterLab.Web.ImportedData;
 using AdapterLab.Web.Components;
 using AdapterLab.Web.Dashboard;
 using AdapterLab.Web.Experiments;
@@ -62,6 +63,7 @@ public static class WebApp
         app.MapExperimentsApi();
         app.MapAffinityApi();
         app.MapBackbonesApi();
+        app.MapDatasetsApi();
         app.MapSuitesApi();
         app.MapLeaderboardsApi();
         app.MapApiKeysApi();

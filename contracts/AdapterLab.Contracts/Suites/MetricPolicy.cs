@@ -16,6 +16,7 @@ public sealed record MetricPolicy(string Metric, bool HigherIsBetter, double Tol
         new("rmse", HigherIsBetter: false, Tolerance: 0.005),
         new("angular-error", HigherIsBetter: false, Tolerance: 0.5),
         new("odsf", HigherIsBetter: true, Tolerance: 0.004),
+        new("reconstruction-mse", HigherIsBetter: false, Tolerance: 0.005),
     ];
 
     public static MetricPolicy For(string metric) =>

@@ -55,18 +55,22 @@ public sealed class WeightsResolver(PlatformDbContext db)
         }
         if (!evaluate) return new WeightsResolution(backbone.BlobHash, null, null, null);
         var output = backbone.SourceExperimentId is { } pretrain
-            ? await db.Experiments.AsNoTracking().Where(x => x.Id == pretrain).Select(x => x.OutputBlob).SingleOrDefaultAsync(ct)
+            ? await db.Experiments.AsNoTracking().Where(x => x.Id == pretrain).Select(x => new { x.OutputBlob, x.Method }).SingleOrDefaultAsync(ct)
             : null;
-        return output is null
+        if (output?.Method == Methods.Mae) return WeightsResolution.Fail(NoClassifier(name));
+        return output?.OutputBlob is null
             ? WeightsResolution.Fail($"backbone {name} was imported, so it has no classifier head to evaluate; evaluate an experiment instead (backbone.source 'experiment')")
-            : new WeightsResolution(backbone.BlobHash, output, null, null);
+            : new WeightsResolution(backbone.BlobHash, output.OutputBlob, null, null);
     }
+
+    private static string NoClassifier(string backbone) =>
+        $"backbone {backbone} was pretrained by masked autoencoding, so it has no classifier to evaluate; adapt it (e.g. method 'linear-probe') and evaluate that";
 
     private async Task<WeightsResolution> FromExperimentAsync(WeightsNeed need, CancellationToken ct)
     {
         var source = await db.Experiments.AsNoTracking()
             .Where(x => x.Id == need.RequiresExperiment)
-            .Select(x => new { x.Id, x.Kind, x.Preset, x.Status, x.BackboneBlob, x.OutputBlob, x.AttemptCount })
+            .Select(x => new { x.Id, x.Kind, x.Method, x.Preset, x.Status, x.BackboneBlob, x.OutputBlob, x.AttemptCount })
             .SingleOrDefaultAsync(ct);
         if (source is null) return WeightsResolution.Fail($"backbone experiment {need.RequiresExperiment} does not exist");
         if (source.Preset != need.Preset) return WeightsResolution.Fail($"experiment {source.Id} trained a {source.Preset}, but the spec asks for {need.Preset}");
@@ -74,6 +78,7 @@ public sealed class WeightsResolver(PlatformDbContext db)
             return WeightsResolution.Wait($"waiting for experiment {source.Id} to succeed (it is {source.Status})");
         if (need.Kind == Kinds.Evaluate)
         {
+            if (source.Method == Methods.Mae) return WeightsResolution.Fail(NoClassifier($"of experiment {source.Id}"));
             var backbone = source.Kind == Kinds.Pretrain
                 ? source.BackboneBlob
                 : await db.Attempts.AsNoTracking().Where(a => a.ExperimentId == source.Id && a.Number == source.AttemptCount).Select(a => a.BackboneBlob).SingleOrDefaultAsync(ct);

@@ -14,6 +14,7 @@ public static class DashboardExtensions
         builder.Services.AddSingleton<PredictionsStore>();
         builder.Services.AddSingleton<GalleryStore>();
         builder.Services.AddSingleton<AgentDirectory>();
+        builder.Services.AddSingleton<ImportedData.DatasetCatalogue>();
         return builder;
     }
 

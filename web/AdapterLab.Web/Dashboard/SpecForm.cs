@@ -35,6 +35,7 @@ public sealed class SpecForm
     public int? AdapterBlocks { get; set; }
     public string? Estimator { get; set; }
     public IReadOnlyCollection<string> MeasuredEstimators { get; set; } = [];
+    public double? MaskRatio { get; set; }
 
     public IReadOnlyCollection<string> DenseTasks { get; set; } = [];
     public string Dataset { get; set; } = Datasets.ShapesWorld;
@@ -46,6 +47,11 @@ public sealed class SpecForm
     public int? ValidationSize { get; set; }
     public int? TestSize { get; set; }
     public string? Path { get; set; }
+    /// <summary>Folder datasets: a few-label view, at most this many training images per class.</summary>
+    public int? PerClass { get; set; }
+
+    /// <summary>Masked autoencoding reads no labels: no label family, no per-class view.</summary>
+    public bool UsesLabels => Method != Methods.Mae;
 
     /// <summary><c>steps</c> or <c>epochs</c>: which budget <see cref="Budget"/> is.</summary>
     public string BudgetUnit { get; set; } = "steps";
@@ -131,17 +137,19 @@ public sealed class SpecForm
                 AdapterBlocks = Shows("adapterBlocks") ? AdapterBlocks : null,
                 Estimator = Shows("estimator") ? Blank(Estimator) : null,
                 MeasuredEstimators = Shows("measuredEstimators") && MeasuredEstimators.Any() ? MeasuredEstimators.ToList() : null,
+                MaskRatio = Shows("maskRatio") ? MaskRatio : null,
             },
             Tasks = tasks,
             Data = new DataSpec
             {
                 Dataset = Dataset,
-                LabelFamily = Dataset == Datasets.ShapesWorld && tasks.Contains(Contracts.Specs.Tasks.Classification) ? Blank(LabelFamily) : null,
+                LabelFamily = Dataset == Datasets.ShapesWorld && tasks.Contains(Contracts.Specs.Tasks.Classification) && UsesLabels ? Blank(LabelFamily) : null,
                 SourceDomain = SourceDomain,
                 TargetDomains = TargetDomains.ToList(),
                 Setting = Setting,
                 TrainSize = TrainSize, ValidationSize = ValidationSize, TestSize = TestSize,
                 Path = Dataset == Datasets.Folder ? Blank(Path) : null,
+                PerClass = Dataset == Datasets.Folder && UsesLabels ? PerClass : null,
             },
             Training = new TrainingSpec
             {
@@ -191,6 +199,7 @@ public sealed class SpecForm
         AdapterBlocks = s.Method.AdapterBlocks,
         Estimator = s.Method.Estimator,
         MeasuredEstimators = s.Method.MeasuredEstimators?.ToList() ?? [],
+        MaskRatio = s.Method.MaskRatio,
         DenseTasks = s.Tasks.Where(t => t != Contracts.Specs.Tasks.Classification).ToList(),
         Dataset = s.Data.Dataset,
         LabelFamily = s.Data.LabelFamily,
@@ -199,6 +208,7 @@ public sealed class SpecForm
         Setting = s.Data.Setting,
         TrainSize = s.Data.TrainSize, ValidationSize = s.Data.ValidationSize, TestSize = s.Data.TestSize,
         Path = s.Data.Path,
+        PerClass = s.Data.PerClass,
         BudgetUnit = s.Training.Epochs is not null && s.Training.Steps is null ? "epochs" : "steps",
         Budget = s.Training.Steps ?? s.Training.Epochs,
         BatchSize = s.Training.BatchSize,

@@ -27,6 +27,7 @@ public static class SpecVocabulary
         ["adapterBlocks"] = m => m with { AdapterBlocks = 1 },
         ["estimator"] = m => m with { Estimator = "troa" },
         ["measuredEstimators"] = m => m with { MeasuredEstimators = ["cosine"] },
+        ["maskRatio"] = m => m with { MaskRatio = 0.75 },
     };
 
     private static readonly Dictionary<string, IReadOnlySet<string>> Cache = new();
@@ -37,7 +38,7 @@ public static class SpecVocabulary
     /// <summary>Methods a kind accepts that the platform runs today.</summary>
     public static IReadOnlyList<string> MethodsFor(string kind) => (kind switch
     {
-        Kinds.Pretrain => [Methods.Supervised],
+        Kinds.Pretrain => [Methods.Supervised, Methods.Mae],
         Kinds.Adapt or Kinds.Evaluate => Methods.Classification,
         Kinds.Multitask => Methods.Dense,
         _ => (IReadOnlyList<string>)[],

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using AdapterLab.Contracts.Folders;
 using AdapterLab.Training.Datasets.ShapesWorld;
 using StbImageSharp;
 
@@ -9,8 +10,8 @@ namespace AdapterLab.Training.Datasets.Folders;
 /// <summary>
 /// An ImageFolder dataset: <c>root/&lt;class&gt;/**/*.png|jpg|jpeg</c>, classes are the sub-folder names in ordinal order.
 /// <list type="bullet">
-/// <item>Each image's split is fixed by a hash of its relative path (seeded with <see cref="SplitSeed"/>, not the
-/// training seed): 80 % train, 10 % validation, 10 % test, so adding files never moves existing ones and seeds share
+/// <item>Each image's split is fixed by a hash of its relative path (<see cref="FolderSplits"/>, not the training
+/// seed): 80 % train, 10 % validation, 10 % test, so adding files never moves existing ones and seeds share
 /// validation/test images.</item>
 /// <item>Every image is decoded (StbImageSharp) and resized (<see cref="ImageResize"/>) once, in parallel, when the
 /// dataset is first used at an image size, and kept in memory; a batch is then a memory copy. The cache key includes
@@ -22,11 +23,6 @@ namespace AdapterLab.Training.Datasets.Folders;
 /// </summary>
 public sealed class FolderDataset
 {
-    /// <summary>Seed of the split hash. Changing it reshuffles every folder dataset's splits.</summary>
-    public const ulong SplitSeed = 0x5EED_F01D_E12A_5E75;
-
-    public const double TrainFraction = 0.8, ValidationFraction = 0.1;
-
     public static readonly IReadOnlySet<string> ImageExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg" };
 
     private const long MaxCachedFloats = 256L * 1024 * 1024;
@@ -135,7 +131,7 @@ public sealed class FolderDataset
     /// <paramref name="imageSize"/>. Every split is decoded together on first use, so an unreadable file anywhere
     /// fails before training starts.
     /// </summary>
-    /// <param name="perClass">A few-label view: at most this many images per class, the first in <see cref="ViewOrder"/>
+    /// <param name="perClass">A few-label view: at most this many images per class, the first in <see cref="FolderSplits.ViewOrder"/>
     /// (so the view of 10 lies inside the view of 100); null for the whole split.</param>
     public ClassificationSplit Split(DataSplit split, int imageSize, int? maxCount, string domain, int? perClass = null) =>
         // One instance per request shape, so callers keyed by reference (the linear probe's feature cache) hit.
@@ -143,14 +139,11 @@ public sealed class FolderDataset
 
     private readonly ConcurrentDictionary<(DataSplit Split, int ImageSize, int? MaxCount, string Domain, int? PerClass), ClassificationSplit> _splits = new();
 
-    /// <summary>Rows of a split in a few-label view: per class the <paramref name="perClass"/> images first in <see cref="ViewOrder"/>, then in path order.</summary>
+    /// <summary>Rows of a split in a few-label view: per class the <paramref name="perClass"/> images first in <see cref="FolderSplits.ViewOrder"/>, then in path order.</summary>
     public int[] ViewRows(int[] rows, int perClass) =>
         rows.GroupBy(r => Images[r].ClassIndex)
-            .SelectMany(g => g.OrderBy(r => ViewOrder(Images[r].RelativePath)).Take(perClass))
+            .SelectMany(g => g.OrderBy(r => FolderSplits.ViewOrder(Images[r].RelativePath)).Take(perClass))
             .Order().ToArray();
-
-    /// <summary>The order in which few-label views pick images: a hash of the path independent of the split hash.</summary>
-    public static ulong ViewOrder(string relativePath) => Mix(relativePath, SplitSeed ^ 0x0F3E_1AB3_15EE_D000);
 
     private ClassificationSplit BuildSplit(DataSplit split, int imageSize, int? maxCount, string domain, int? perClass)
     {
@@ -208,27 +201,8 @@ public sealed class FolderDataset
         return new Decoded(pixels, rows);
     }
 
-    /// <summary>The split of a relative path: a seeded 64-bit hash mapped to [0, 1).</summary>
-    public static DataSplit SplitOf(string relativePath)
-    {
-        double u = (Mix(relativePath, SplitSeed) >> 11) * (1.0 / (1UL << 53));
-        return u < TrainFraction ? DataSplit.Train : u < TrainFraction + ValidationFraction ? DataSplit.Validation : DataSplit.Test;
-    }
-
-    /// <summary>FNV-1a over the UTF-8 path, then a SplitMix64 finaliser with <paramref name="seed"/> mixed in.</summary>
-    private static ulong Mix(string relativePath, ulong seed)
-    {
-        ulong h = 14695981039346656037UL;
-        foreach (var b in Encoding.UTF8.GetBytes(relativePath.Replace('\\', '/')))
-        {
-            h ^= b;
-            h *= 1099511628211UL;
-        }
-        ulong z = h ^ seed;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    /// <summary>The split of a relative path (<see cref="FolderSplits"/>).</summary>
+    public static DataSplit SplitOf(string relativePath) => (DataSplit)FolderSplits.SplitIndexOf(relativePath);
 
     private static string List(IReadOnlyList<string> items) =>
         string.Join(", ", items.Take(20)) + (items.Count > 20 ? $", … and {items.Count - 20} more" : "");
