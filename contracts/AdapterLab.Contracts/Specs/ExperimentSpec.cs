@@ -151,6 +151,16 @@ public sealed record DataSpec
     /// <summary>Test split size.</summary>
     public int? TestSize { get; init; }
 
+    /// <summary>
+    /// ShapesWorld pretraining: draw fresh scenes every step (seeded by the training seed, resumable) in appearances
+    /// sampled around the domains not in <see cref="HeldOutDomains"/>, instead of a fixed training set. Budget by
+    /// <c>training.steps</c>; label families kept for downstream tasks may not be trained on.
+    /// </summary>
+    public bool? Stream { get; init; }
+
+    /// <summary>With <see cref="Stream"/>: domains the stream never samples around (default <c>["fog"]</c>), kept for evaluating transfer.</summary>
+    public IReadOnlyList<string>? HeldOutDomains { get; init; }
+
     /// <summary>Folder dataset path, relative to the configured data root.</summary>
     public string? Path { get; init; }
 

@@ -199,8 +199,37 @@ public static partial class SpecValidator
         if (d.TrainSize is < 1 or > 1_000_000) e.Add("data.trainSize", "must be between 1 and 1,000,000");
         if (d.ValidationSize is < 1 or > 1_000_000) e.Add("data.validationSize", "must be between 1 and 1,000,000");
         if (d.TestSize is < 1 or > 1_000_000) e.Add("data.testSize", "must be between 1 and 1,000,000");
+        ValidateStream(spec, e);
         if (d.PerClass is < 1 or > 1_000_000) e.Add("data.perClass", "must be between 1 and 1,000,000");
         else if (d.PerClass is not null && spec.Method.Name == Methods.Mae) e.Add("data.perClass", "masked autoencoding uses no labels: set data.trainSize instead");
+    }
+
+    /// <summary>The ShapesWorld pretraining stream: pretrain only, budget in steps, no fixed train size, downstream families and held-out domains respected.</summary>
+    private static void ValidateStream(ExperimentSpec spec, ErrorBag e)
+    {
+        var d = spec.Data;
+        if (d.Stream != true)
+        {
+            if (d.HeldOutDomains is not null) e.Add("data.heldOutDomains", "only used with data.stream");
+            return;
+        }
+        if (spec.Kind != Kinds.Pretrain || d.Dataset != Datasets.ShapesWorld)
+        {
+            e.Add("data.stream", "the stream of fresh scenes is for pretraining on ShapesWorld (kind 'pretrain', dataset 'shapesworld')");
+            return;
+        }
+        if (d.TrainSize is not null) e.Add("data.trainSize", "the stream draws fresh scenes every step: there is no training set to size; set training.steps");
+        if (spec.Training.Epochs is not null) e.Add("training.epochs", "the stream has no epochs: set training.steps");
+        if (d.LabelFamily is { } family && ShapesWorldCatalogue.DownstreamLabelFamilies.Contains(family))
+            e.Add("data.labelFamily", $"'{family}' is held out for downstream tasks ({string.Join(", ", ShapesWorldCatalogue.DownstreamLabelFamilies)}); pretrain on another family");
+        var heldOut = d.HeldOutDomains ?? [ShapesWorldCatalogue.DefaultHeldOutDomain];
+        for (int i = 0; i < heldOut.Count; i++)
+            if (!ShapesWorldCatalogue.Domains.Contains(heldOut[i]))
+                e.Add($"data.heldOutDomains[{i}]", $"unknown domain '{heldOut[i]}'; expected one of {string.Join(", ", ShapesWorldCatalogue.Domains)}");
+        if (heldOut.Contains(d.SourceDomain))
+            e.Add("data.heldOutDomains", $"holds out the source domain '{d.SourceDomain}', which validation reads; hold out another");
+        if (ShapesWorldCatalogue.Domains.All(heldOut.Contains))
+            e.Add("data.heldOutDomains", "holds out every domain: the stream would have nothing to sample around");
     }
 
     private static void ValidateTraining(TrainingSpec t, ErrorBag e, bool evaluate = false)

@@ -24,6 +24,9 @@ public sealed record ClassificationPlan
     /// <summary>The opened folder dataset when <c>data.dataset</c> is <c>folder</c> (checked inside the data root); null for ShapesWorld.</summary>
     public FolderDataset? Folder { get; init; }
 
+    /// <summary>The ShapesWorld pretraining stream (<c>data.stream</c>): fresh training scenes every step; null for a fixed training set.</summary>
+    public ShapesWorldStream? Stream { get; init; }
+
     public ExperimentSpec Spec => Run.Spec;
     public int Seed => Run.Seed;
     public int BatchSize => Run.BatchSize;
@@ -70,6 +73,7 @@ public sealed record ClassificationPlan
             Method = method,
             Model = ModelOptions(spec, run, fam.Classes.Count, method),
             LabelFamily = family,
+            Stream = StreamOf(spec, run, family),
         };
     }
 
@@ -101,6 +105,12 @@ public sealed record ClassificationPlan
             LabelFamily = "folder",
         };
     }
+
+    /// <summary>The spec's pretraining stream, or null without <c>data.stream</c>.</summary>
+    public static ShapesWorldStream? StreamOf(ExperimentSpec spec, RunPlan run, string? labelFamily) =>
+        spec.Data.Stream == true
+            ? new ShapesWorldStream(run.Seed, labelFamily, run.ImageSize, spec.Data.HeldOutDomains ?? [ShapesWorldCatalogue.DefaultHeldOutDomain])
+            : null;
 
     private static VisionTransformerOptions ModelOptions(ExperimentSpec spec, RunPlan run, int classes, string method)
     {

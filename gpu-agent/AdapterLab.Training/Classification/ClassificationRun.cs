@@ -46,13 +46,16 @@ public sealed class ClassificationRun : ITrainingRun
 
     public void PrepareTraining()
     {
+        if (plan.Stream is not null) return; // fresh scenes every step: no training set, no order, no cached features
         order = new DataOrder(plan.Seed, TrainSplit.Count, plan.BatchSize);
         trainFeatures = plan.CachesFeatures ? features.For(TrainSplit) : null;
     }
 
     public StepLoss Step(long step, double learningRate)
     {
-        double loss = TrainStep(prepared.Model, plan, optimizer, learningRate, TrainSplit, trainFeatures, order!, step, device);
+        double loss = plan.Stream is { } stream
+            ? TrainStep(prepared.Model, plan, optimizer, learningRate, stream.Batch(step, plan.BatchSize), null, Enumerable.Range(0, plan.BatchSize).ToArray(), step, device)
+            : TrainStep(prepared.Model, plan, optimizer, learningRate, TrainSplit, trainFeatures, order!.Batch(step), step, device);
         return new StepLoss(loss, [new MetricPoint(step + 1, "train", Tasks.Classification, plan.SourceDomain, "loss", loss)]);
     }
 
@@ -60,7 +63,10 @@ public sealed class ClassificationRun : ITrainingRun
 
     public IReadOnlyList<FinalResult> Evaluate(long step, ITrainingObserver observer) =>
         ClassificationEvaluation.Evaluate(prepared.Model, plan, features, device,
-            ClassificationEvaluation.MajorityClass(TrainSplit.Labels, plan.Model.Classes), step, observer);
+            ClassificationEvaluation.MajorityClass(plan.Stream?.Labels(FloorSampleOfStream) ?? TrainSplit.Labels, plan.Model.Classes), step, observer);
+
+    /// <summary>A stream's majority class is read off its first scenes' labels (geometry only).</summary>
+    private const int FloorSampleOfStream = 4000;
 
     public void Measure(long step, double learningRate, ITrainingObserver observer) { }
 
@@ -104,14 +110,13 @@ public sealed class ClassificationRun : ITrainingRun
 
     /// <summary>One optimisation step (public for the in-process training benchmarks in bench/, which time exactly this).</summary>
     public static double TrainStep(VisionTransformer model, ClassificationPlan plan, IParameterOptimizer optimizer, double learningRate,
-        ClassificationSplit split, Tensor? cachedFeatures, DataOrder order, long step, Device device)
+        ClassificationSplit split, Tensor? cachedFeatures, int[] rows, long step, Device device)
     {
         // Reseeding per step makes dropout masks a function of (seed, step): a resumed run draws the same masks. The run's
         // own generators when the model has them (always, when built by PreparedModel): concurrent runs stay independent.
         if (model.Random is { } random) random.BeginStep(step);
         else torch.random.manual_seed(RunRandom.StepSeed(plan.Seed, step));
         using var scope = torch.NewDisposeScope();
-        var rows = order.Batch(step);
         var labels = split.LabelsTensor(rows, device);
         Tensor logits;
         if (cachedFeatures is not null)

@@ -30,6 +30,9 @@ public sealed record MaePlan
     public required double MaskRatio { get; init; }
     public FolderDataset? Folder { get; init; }
 
+    /// <summary>The ShapesWorld pretraining stream (<c>data.stream</c>): fresh images every step; null for a fixed training set.</summary>
+    public ShapesWorldStream? Stream { get; init; }
+
     public int ImageSize => Encoder.ImageSize;
 
     public static bool Handles(ExperimentSpec spec) => spec.Kind == Kinds.Pretrain && spec.Method.Name == Methods.Mae;
@@ -61,6 +64,7 @@ public sealed record MaePlan
             Encoder = new VisionTransformerOptions(run.Preset, run.ImageSize, Classes: 1, FusedAttention: run.FusedAttention),
             MaskRatio = spec.Method.MaskRatio ?? DefaultMaskRatio,
             Folder = folder,
+            Stream = Classification.ClassificationPlan.StreamOf(spec, run, labelFamily: null),
         };
     }
 

@@ -77,7 +77,10 @@ public sealed class MaeRun : ITrainingRun
 
     private ClassificationSplit TrainSplit => trainSplit ??= plan.Split(plan.Run.SourceDomain, DataSplit.Train);
 
-    public void PrepareTraining() => order = new DataOrder(plan.Run.Seed, TrainSplit.Count, plan.Run.BatchSize);
+    public void PrepareTraining()
+    {
+        if (plan.Stream is null) order = new DataOrder(plan.Run.Seed, TrainSplit.Count, plan.Run.BatchSize);
+    }
 
     public StepLoss Step(long step, double learningRate)
     {
@@ -85,8 +88,10 @@ public sealed class MaeRun : ITrainingRun
         random.BeginStep(step);
         using var scope = torch.NewDisposeScope();
         model.train();
-        var rows = order!.Batch(step);
-        var images = TrainSplit.ImagesTensor(rows, device);
+        var (split, rows) = plan.Stream is { } stream
+            ? (stream.Batch(step, plan.Run.BatchSize), Enumerable.Range(0, plan.Run.BatchSize).ToArray())
+            : (TrainSplit, order!.Batch(step));
+        var images = split.ImagesTensor(rows, device);
         var mask = model.DrawMasks(rows.Length, random.On(device), device);
         var loss = model.Loss(images, mask);
         double value = loss.item<float>();

@@ -48,7 +48,7 @@ public sealed class TrainingHarness : IDisposable
     public int StepsPerEpoch => Split.Count / Plan.BatchSize;
 
     /// <summary>The agent's step: live batch assembly from the in-memory split, forward, backward, optimiser.</summary>
-    public double Step() { long s = step++; return ClassificationRun.TrainStep(Prepared.Model, Plan, Optimizer, Schedule.At(s), Split, null, Order, s, torch.CPU); }
+    public double Step() { long s = step++; return ClassificationRun.TrainStep(Prepared.Model, Plan, Optimizer, Schedule.At(s), Split, null, Order.Batch(s), s, torch.CPU); }
 
     /// <summary>Pre-built batches: every batch of one epoch as ready tensors, so a step does no data work at all.</summary>
     public Tensor[] PrebuildImages(int batches)

@@ -13,6 +13,29 @@ public sealed record Scene(IReadOnlyList<SceneObject> Objects, double Horizon, d
     /// <summary>The nearest object, drawn last.</summary>
     public SceneObject Topmost => Objects[^1];
 
+    public SceneObject Smallest => Objects.MinBy(o => o.Area)!;
+
+    public SceneObject Leftmost => Objects.MinBy(o => o.CenterX)!;
+
+    /// <summary>Whether any two objects share a point (sampled on a 64 × 64 grid of the image plane): touching or overlapping.</summary>
+    public bool AnyTouching
+    {
+        get
+        {
+            if (Objects.Count < 2) return false;
+            const int grid = 64;
+            for (int i = 0; i < grid; i++)
+                for (int j = 0; j < grid; j++)
+                {
+                    double x = (j + 0.5) / grid, y = (i + 0.5) / grid;
+                    int hits = 0;
+                    foreach (var o in Objects)
+                        if (o.Hit(x, y, out _, out _, out _, out _) && ++hits == 2) return true;
+                }
+            return false;
+        }
+    }
+
     /// <summary>Class index of this scene in a label family (order as in <see cref="ShapesWorldCatalogue.LabelFamilies"/>).</summary>
     public int Label(string family) => family switch
     {
@@ -20,6 +43,10 @@ public sealed record Scene(IReadOnlyList<SceneObject> Objects, double Horizon, d
         "object-count" => Objects.Count - 1,
         "largest-quadrant" => (Largest.CenterY < 0.5 ? 0 : 2) + (Largest.CenterX < 0.5 ? 0 : 1),
         "topmost-shape" => (int)Topmost.Shape,
+        "smallest-shape" => (int)Smallest.Shape,
+        "leftmost-shape" => (int)Leftmost.Shape,
+        "disc-count" => Objects.Count(o => o.Shape == ShapeKind.Disc),
+        "touching" => AnyTouching ? 1 : 0,
         _ => throw new ArgumentException($"unknown ShapesWorld label family '{family}'", nameof(family)),
     };
 
