@@ -20,6 +20,48 @@ public sealed class SpecFormTests
         Assert.Equal(SpecJson.Serialize(spec), SpecJson.Serialize(SpecForm.FromSpec(spec).ToSpec()));
     }
 
+    [Theory]
+    [InlineData("mae-stream")]
+    [InlineData("mae-folder")]
+    [InlineData("supervised-stream")]
+    [InlineData("few-labels")]
+    public void Pretraining_and_data_options_survive_the_round_trip_and_are_valid(string which)
+    {
+        var spec = which switch
+        {
+            "mae-stream" => new ExperimentSpec
+            {
+                Kind = Kinds.Pretrain, Backbone = new BackboneSpec { Preset = "vit-tiny-ci", RegisterAs = "m" },
+                Method = new MethodSpec { Name = Methods.Mae, MaskRatio = 0.6 },
+                Data = new DataSpec { Stream = true, HeldOutDomains = ["fog", "noisy-photo"] },
+                Training = new TrainingSpec { Steps = 10 },
+            },
+            "mae-folder" => new ExperimentSpec
+            {
+                Kind = Kinds.Pretrain, Backbone = new BackboneSpec { Preset = "vit-tiny-ci" },
+                Method = new MethodSpec { Name = Methods.Mae },
+                Data = new DataSpec { Dataset = Datasets.Folder, Path = "mnist" },
+                Training = new TrainingSpec { Steps = 10 },
+            },
+            "supervised-stream" => new ExperimentSpec
+            {
+                Kind = Kinds.Pretrain, Backbone = new BackboneSpec { Preset = "vit-tiny-ci" },
+                Method = new MethodSpec { Name = Methods.Supervised },
+                Data = new DataSpec { LabelFamily = "leftmost-shape", Stream = true },
+                Training = new TrainingSpec { Steps = 10 },
+            },
+            _ => new ExperimentSpec
+            {
+                Kind = Kinds.Adapt, Backbone = new BackboneSpec { Preset = "vit-tiny-ci" },
+                Method = new MethodSpec { Name = Methods.LinearProbe },
+                Data = new DataSpec { Dataset = Datasets.Folder, Path = "mnist", PerClass = 10 },
+                Training = new TrainingSpec { Steps = 10 },
+            },
+        };
+        Assert.Empty(SpecValidator.Validate(spec));
+        Assert.Equal(SpecJson.Serialize(spec), SpecJson.Serialize(SpecForm.FromSpec(spec).ToSpec()));
+    }
+
     [Fact]
     public void Options_of_another_method_never_reach_the_spec()
     {

@@ -76,6 +76,15 @@ public sealed class PlatformClient(HttpClient http)
         return AdapterLab.Contracts.Predictions.PredictionTables.Floor(file, split, task, domain, metric)?.Value;
     }
 
+    /// <summary>An experiment's stored per-example predictions (every evaluation), or null when it stored none.</summary>
+    public async Task<AdapterLab.Contracts.Predictions.PredictionsFile?> PredictionsAsync(JsonElement experiment, CancellationToken ct)
+    {
+        using var response = await http.GetAsync($"api/experiments/{experiment.GetProperty("id").GetString()}/predictions", ct);
+        return response.IsSuccessStatusCode
+            ? await response.Content.ReadFromJsonAsync<AdapterLab.Contracts.Predictions.PredictionsFile>(PredictionsJson, ct)
+            : null;
+    }
+
     /// <summary>The underlying client (perf scenarios stream blobs with other headers).</summary>
     public Uri BaseAddress => http.BaseAddress!;
 

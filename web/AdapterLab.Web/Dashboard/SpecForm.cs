@@ -47,8 +47,14 @@ public sealed class SpecForm
     public int? ValidationSize { get; set; }
     public int? TestSize { get; set; }
     public string? Path { get; set; }
+    /// <summary>ShapesWorld pretraining: fresh scenes every step (<c>data.stream</c>).</summary>
+    public bool Stream { get; set; }
+    public IReadOnlyList<string>? HeldOutDomains { get; set; }
+
     /// <summary>Folder datasets: a few-label view, at most this many training images per class.</summary>
     public int? PerClass { get; set; }
+
+    private bool StreamApplies => Kind == Kinds.Pretrain && Dataset == Datasets.ShapesWorld;
 
     /// <summary>Masked autoencoding reads no labels: no label family, no per-class view.</summary>
     public bool UsesLabels => Method != Methods.Mae;
@@ -147,9 +153,11 @@ public sealed class SpecForm
                 SourceDomain = SourceDomain,
                 TargetDomains = TargetDomains.ToList(),
                 Setting = Setting,
-                TrainSize = TrainSize, ValidationSize = ValidationSize, TestSize = TestSize,
+                TrainSize = StreamApplies && Stream ? null : TrainSize, ValidationSize = ValidationSize, TestSize = TestSize,
                 Path = Dataset == Datasets.Folder ? Blank(Path) : null,
                 PerClass = Dataset == Datasets.Folder && UsesLabels ? PerClass : null,
+                Stream = StreamApplies && Stream ? true : null,
+                HeldOutDomains = StreamApplies && Stream ? HeldOutDomains : null,
             },
             Training = new TrainingSpec
             {
@@ -209,6 +217,8 @@ public sealed class SpecForm
         TrainSize = s.Data.TrainSize, ValidationSize = s.Data.ValidationSize, TestSize = s.Data.TestSize,
         Path = s.Data.Path,
         PerClass = s.Data.PerClass,
+        Stream = s.Data.Stream == true,
+        HeldOutDomains = s.Data.HeldOutDomains,
         BudgetUnit = s.Training.Epochs is not null && s.Training.Steps is null ? "epochs" : "steps",
         Budget = s.Training.Steps ?? s.Training.Epochs,
         BatchSize = s.Training.BatchSize,
