@@ -97,4 +97,33 @@ public sealed class ShapesWorldStreamTests
         using var y = SafetensorsReader.Open(resumed.BackboneWeightsPath!);
         foreach (var t in x.Tensors) Assert.True(x.ReadRaw(t.Name).AsSpan().SequenceEqual(y.ReadRaw(t.Name)), $"{t.Name} differs");
     }
+
+    [Fact]
+    public void Several_label_heads_train_together_and_report_accuracy_per_family()
+    {
+        var spec = Specs.Pretrain(steps: 4) with
+        {
+            Data = new DataSpec { LabelFamilies = ["largest-shape", "topmost-shape", "leftmost-shape"], SourceDomain = "synthetic", ValidationSize = 32, TestSize = 32, Stream = true },
+        };
+        Assert.Empty(SpecValidator.Validate(spec));
+        var observer = new RecordingObserver();
+        var outcome = ExperimentTrainer.Run(new TrainingJob { Spec = spec, WorkDirectory = TestPaths.TempDirectory(), Threads = 1 }, observer, default);
+        // Three heads of 4 classes on the shared 96-wide CLS feature.
+        Assert.Equal(458_592 + 3 * (96 * 4 + 4), observer.Start!.TrainableParameters);
+        Assert.Equal(ModelCatalogue.Count(spec).Trainable, observer.Start.TrainableParameters);
+        foreach (var family in spec.Data.LabelFamilies!)
+        {
+            Assert.Contains(outcome.Results, r => r is { Split: "test", Domain: "synthetic" } && r.Metric == $"accuracy:{family}");
+            Assert.Contains(outcome.Floors, r => r.Split == "test" && r.Metric == Floors.MetricOf($"accuracy:{family}"));
+        }
+
+        // The composite label is the mixed-radix number of the parts' labels.
+        var scene = ShapesWorldDataset.Scene(ShapesWorldDataset.WorldSeed, DataSplit.Test, 3);
+        Assert.Equal(scene.Label("largest-shape") + 4 * scene.Label("topmost-shape") + 16 * scene.Label("leftmost-shape"), scene.Label("largest-shape+topmost-shape+leftmost-shape"));
+
+        Assert.Contains("data.labelFamilies", SpecValidator.Validate(spec with { Data = spec.Data with { LabelFamilies = ["largest-shape", "object-count"] } }).Keys);
+        Assert.Contains("data.labelFamilies", SpecValidator.Validate(spec with { Data = spec.Data with { LabelFamily = "largest-shape" } }).Keys);
+        Assert.Contains("data.labelFamilies", SpecValidator.Validate(Specs.Adapt(Methods.LinearProbe) with { Data = Specs.Adapt(Methods.LinearProbe).Data with { LabelFamily = null, LabelFamilies = ["largest-shape", "topmost-shape"] } }).Keys);
+        Assert.Contains("data.labelFamilies[1]", SpecValidator.Validate(spec with { Data = spec.Data with { LabelFamilies = ["largest-shape", "nope"] } }).Keys);
+    }
 }

@@ -25,6 +25,7 @@ public sealed class SpecFormTests
     [InlineData("mae-folder")]
     [InlineData("supervised-stream")]
     [InlineData("few-labels")]
+    [InlineData("several-heads")]
     public void Pretraining_and_data_options_survive_the_round_trip_and_are_valid(string which)
     {
         var spec = which switch
@@ -48,6 +49,13 @@ public sealed class SpecFormTests
                 Kind = Kinds.Pretrain, Backbone = new BackboneSpec { Preset = "vit-tiny-ci" },
                 Method = new MethodSpec { Name = Methods.Supervised },
                 Data = new DataSpec { LabelFamily = "leftmost-shape", Stream = true },
+                Training = new TrainingSpec { Steps = 10 },
+            },
+            "several-heads" => new ExperimentSpec
+            {
+                Kind = Kinds.Pretrain, Backbone = new BackboneSpec { Preset = "vit-tiny-ci" },
+                Method = new MethodSpec { Name = Methods.Supervised },
+                Data = new DataSpec { LabelFamilies = ["largest-shape", "topmost-shape"], Stream = true },
                 Training = new TrainingSpec { Steps = 10 },
             },
             _ => new ExperimentSpec

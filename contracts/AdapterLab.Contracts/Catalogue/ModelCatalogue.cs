@@ -34,9 +34,10 @@ public static class ModelCatalogue
 
     /// <summary>Number of classes the spec's classification head predicts.</summary>
     public static int Classes(ExperimentSpec spec) =>
-        spec.Data.Dataset == Datasets.ShapesWorld && spec.Data.LabelFamily is { } f && ShapesWorldCatalogue.FindLabelFamily(f) is { } fam
-            ? fam.Classes.Count
-            : 0;
+        spec.Data.Dataset != Datasets.ShapesWorld ? 0
+        : spec.Data.LabelFamilies is { } heads ? heads.Sum(h => ShapesWorldCatalogue.FindLabelFamily(h)?.Classes.Count ?? 0)
+        : spec.Data.LabelFamily is { } f && ShapesWorldCatalogue.FindLabelFamily(f) is { } fam ? fam.Classes.Count
+        : 0;
 
     /// <summary>
     /// The MAE decoder of a preset (ml-spec: 2 blocks of width d/2 with the preset's heads and MLP ratio 4, its own

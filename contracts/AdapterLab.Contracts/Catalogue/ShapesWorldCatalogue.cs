@@ -33,6 +33,18 @@ public static class ShapesWorldCatalogue
 
     public static LabelFamily? FindLabelFamily(string name) => LabelFamilies.FirstOrDefault(f => f.Name == name);
 
+    /// <summary>Joins the families of a several-head supervised pretraining (<c>data.labelFamilies</c>) into one name, <c>a+b</c>.</summary>
+    public const char HeadSeparator = '+';
+
+    public static string Composite(IEnumerable<string> families) => string.Join(HeadSeparator, families);
+
+    /// <summary>
+    /// The label heads a family name stands for: itself, or each part of a composite <c>a+b</c> (whose label is the
+    /// mixed-radix number Σ label_f · Π_{g&lt;f} classes_g). Throws on an unknown family.
+    /// </summary>
+    public static IReadOnlyList<LabelFamily> Heads(string name) =>
+        name.Split(HeadSeparator).Select(f => FindLabelFamily(f) ?? throw new ArgumentException($"unknown ShapesWorld label family '{f}'", nameof(name))).ToList();
+
     /// <summary>Default split sizes (ml-spec.md): source classification, target classification, dense.</summary>
     public static (int Train, int Validation, int Test) DefaultSplits(string kind) => kind switch
     {

@@ -133,6 +133,12 @@ public sealed record DataSpec
     /// <summary>Classification label family (ShapesWorld), e.g. <c>largest-shape</c>.</summary>
     public string? LabelFamily { get; init; }
 
+    /// <summary>
+    /// Supervised pretraining with several label heads at once (instead of <see cref="LabelFamily"/>): one linear head
+    /// per family on the shared CLS feature, the loss the mean of their cross-entropies; accuracy reported per family.
+    /// </summary>
+    public IReadOnlyList<string>? LabelFamilies { get; init; }
+
     /// <summary>Labelled training domain.</summary>
     public string SourceDomain { get; init; } = "synthetic";
 

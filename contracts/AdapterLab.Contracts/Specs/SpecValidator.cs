@@ -176,6 +176,17 @@ public static partial class SpecValidator
             if (spec.Tasks.Contains(Tasks.Classification) && spec.Method.Name == Methods.Mae)
             {
                 if (d.LabelFamily is not null) e.Add("data.labelFamily", "masked autoencoding uses no labels; leave it out");
+                if (d.LabelFamilies is not null) e.Add("data.labelFamilies", "masked autoencoding uses no labels; leave it out");
+            }
+            else if (d.LabelFamilies is { } heads)
+            {
+                if (spec.Kind != Kinds.Pretrain || spec.Method.Name != Methods.Supervised)
+                    e.Add("data.labelFamilies", "several label heads are for supervised pretraining; give one data.labelFamily");
+                if (d.LabelFamily is not null) e.Add("data.labelFamilies", "give either data.labelFamily or data.labelFamilies, not both");
+                if (heads.Count < 2 || heads.Distinct().Count() != heads.Count) e.Add("data.labelFamilies", "give at least two distinct families (one family: data.labelFamily)");
+                for (int i = 0; i < heads.Count; i++)
+                    if (ShapesWorldCatalogue.FindLabelFamily(heads[i]) is null)
+                        e.Add($"data.labelFamilies[{i}]", $"unknown label family '{heads[i]}'; expected one of {string.Join(", ", ShapesWorldCatalogue.LabelFamilies.Select(f => f.Name))}");
             }
             else if (spec.Tasks.Contains(Tasks.Classification))
             {
@@ -191,6 +202,7 @@ public static partial class SpecValidator
         }
         else
         {
+            if (d.LabelFamilies is not null) e.Add("data.labelFamilies", "label families are ShapesWorld's; a folder's classes are its sub-folders");
             if (string.IsNullOrWhiteSpace(d.Path)) e.Add("data.path", "required for a folder dataset (relative to the data root)");
             else if (System.IO.Path.IsPathRooted(d.Path) || d.Path.Split('/', '\\').Any(seg => seg == ".."))
                 e.Add("data.path", "must be a relative path inside the data root, without '..'");
@@ -222,6 +234,8 @@ public static partial class SpecValidator
         if (spec.Training.Epochs is not null) e.Add("training.epochs", "the stream has no epochs: set training.steps");
         if (d.LabelFamily is { } family && ShapesWorldCatalogue.DownstreamLabelFamilies.Contains(family))
             e.Add("data.labelFamily", $"'{family}' is held out for downstream tasks ({string.Join(", ", ShapesWorldCatalogue.DownstreamLabelFamilies)}); pretrain on another family");
+        foreach (var head in (d.LabelFamilies ?? []).Where(ShapesWorldCatalogue.DownstreamLabelFamilies.Contains))
+            e.Add("data.labelFamilies", $"'{head}' is held out for downstream tasks ({string.Join(", ", ShapesWorldCatalogue.DownstreamLabelFamilies)}); pretrain on other families");
         var heldOut = d.HeldOutDomains ?? [ShapesWorldCatalogue.DefaultHeldOutDomain];
         for (int i = 0; i < heldOut.Count; i++)
             if (!ShapesWorldCatalogue.Domains.Contains(heldOut[i]))

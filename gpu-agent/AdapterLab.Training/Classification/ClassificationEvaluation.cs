@@ -80,6 +80,56 @@ public static class ClassificationEvaluation
         return results;
     }
 
+    /// <summary>
+    /// Several heads (supervised pretraining on <c>data.labelFamilies</c>): per family, accuracy on validation and test of
+    /// every evaluation domain as metric <c>accuracy:&lt;family&gt;</c>, beside its majority-class floor. Per-example
+    /// predictions are single-label only and are not stored for these runs.
+    /// </summary>
+    public static List<FinalResult> EvaluateHeads(VisionTransformer model, ClassificationPlan plan, IReadOnlyList<AdapterLab.Contracts.Catalogue.LabelFamily> heads,
+        Device device, IReadOnlyList<int> trainLabels)
+    {
+        model.eval();
+        var strides = new int[heads.Count];
+        for (int h = 0, stride = 1; h < heads.Count; stride *= heads[h].Classes.Count, h++) strides[h] = stride;
+        int Own(int label, int h) => label / strides[h] % heads[h].Classes.Count;
+        var majority = Enumerable.Range(0, heads.Count).Select(h => MajorityClass(trainLabels.Select(l => Own(l, h)).ToList(), heads[h].Classes.Count)).ToArray();
+        var results = new List<FinalResult>();
+        foreach (var split in new[] { DataSplit.Validation, DataSplit.Test })
+            foreach (var domain in plan.EvaluationDomains)
+            {
+                var data = plan.Split(domain, split);
+                var correct = new long[heads.Count];
+                var floorCorrect = new long[heads.Count];
+                using (torch.no_grad())
+                    for (int start = 0; start < data.Count; start += EvaluationBatch)
+                    {
+                        using var scope = torch.NewDisposeScope();
+                        var rows = Enumerable.Range(start, Math.Min(EvaluationBatch, data.Count - start)).ToArray();
+                        var logits = model.forward(data.ImagesTensor(rows, device));
+                        long offset = 0;
+                        for (int h = 0; h < heads.Count; h++)
+                        {
+                            int c = heads[h].Classes.Count;
+                            var predicted = logits.narrow(1, offset, c).argmax(1).cpu().data<long>().ToArray();
+                            offset += c;
+                            for (int i = 0; i < rows.Length; i++)
+                            {
+                                int truth = Own(data.Labels[rows[i]], h);
+                                if (predicted[i] == truth) correct[h]++;
+                                if (majority[h] == truth) floorCorrect[h]++;
+                            }
+                        }
+                    }
+                for (int h = 0; h < heads.Count; h++)
+                {
+                    string metric = $"accuracy:{heads[h].Name}";
+                    results.Add(new FinalResult(split.MetricName(), Tasks.Classification, domain, metric, data.Count == 0 ? 0 : (double)correct[h] / data.Count));
+                    results.Add(new FinalResult(split.MetricName(), Tasks.Classification, domain, Floors.MetricOf(metric), data.Count == 0 ? 0 : (double)floorCorrect[h] / data.Count));
+                }
+            }
+        return results;
+    }
+
     /// <summary>Argmax and probabilities of a batch of logits (every class, or the top k with their indices).</summary>
     private static void Collect(Tensor logits, int start, int[] predicted, float[][] probabilities, int[][]? classesOf)
     {

@@ -21,6 +21,9 @@ public sealed record ClassificationPlan
     public required VisionTransformerOptions Model { get; init; }
     public required string LabelFamily { get; init; }
 
+    /// <summary>Several label heads (<c>data.labelFamilies</c>): their families in order, logits side by side; null for one head.</summary>
+    public IReadOnlyList<LabelFamily>? Heads { get; init; }
+
     /// <summary>The opened folder dataset when <c>data.dataset</c> is <c>folder</c> (checked inside the data root); null for ShapesWorld.</summary>
     public FolderDataset? Folder { get; init; }
 
@@ -55,8 +58,9 @@ public sealed record ClassificationPlan
         if (spec.Data.Dataset == SpecDatasets.Folder) return FromFolder(spec, dataRoot);
         if (spec.Data.Dataset != SpecDatasets.ShapesWorld)
             throw new ArgumentException($"dataset '{spec.Data.Dataset}' is not supported by the classification trainer ('{SpecDatasets.ShapesWorld}', '{SpecDatasets.Folder}')");
-        var family = spec.Data.LabelFamily ?? throw new ArgumentException("data.labelFamily is required for classification");
-        var fam = ShapesWorldCatalogue.FindLabelFamily(family) ?? throw new ArgumentException($"unknown label family '{family}'");
+        var family = spec.Data.LabelFamilies is { Count: > 1 } several ? ShapesWorldCatalogue.Composite(several)
+            : spec.Data.LabelFamily ?? throw new ArgumentException("data.labelFamily is required for classification");
+        var heads = ShapesWorldCatalogue.Heads(family);
         var method = spec.Kind == Kinds.Pretrain || (spec.Kind == Kinds.Evaluate && spec.Method.Name is "" or Methods.Supervised)
             ? Methods.Supervised
             : spec.Method.Name;
@@ -71,8 +75,9 @@ public sealed record ClassificationPlan
         {
             Run = run,
             Method = method,
-            Model = ModelOptions(spec, run, fam.Classes.Count, method),
+            Model = ModelOptions(spec, run, heads.Sum(h => h.Classes.Count), method),
             LabelFamily = family,
+            Heads = heads.Count > 1 ? heads : null,
             Stream = StreamOf(spec, run, family),
         };
     }

@@ -61,9 +61,14 @@ public sealed class ClassificationRun : ITrainingRun
 
     public long DataPosition(long step) => step * plan.BatchSize;
 
-    public IReadOnlyList<FinalResult> Evaluate(long step, ITrainingObserver observer) =>
-        ClassificationEvaluation.Evaluate(prepared.Model, plan, features, device,
-            ClassificationEvaluation.MajorityClass(plan.Stream?.Labels(FloorSampleOfStream) ?? TrainSplit.Labels, plan.Model.Classes), step, observer);
+    public IReadOnlyList<FinalResult> Evaluate(long step, ITrainingObserver observer)
+    {
+        var trainLabels = plan.Stream?.Labels(FloorSampleOfStream) ?? TrainSplit.Labels;
+        return plan.Heads is { } heads
+            ? ClassificationEvaluation.EvaluateHeads(prepared.Model, plan, heads, device, trainLabels)
+            : ClassificationEvaluation.Evaluate(prepared.Model, plan, features, device,
+                ClassificationEvaluation.MajorityClass(trainLabels, plan.Model.Classes), step, observer);
+    }
 
     /// <summary>A stream's majority class is read off its first scenes' labels (geometry only).</summary>
     private const int FloorSampleOfStream = 4000;
@@ -133,13 +138,29 @@ public sealed class ClassificationRun : ITrainingRun
             model.train();
             logits = model.forward(split.ImagesTensor(rows, device));
         }
-        var loss = nn.functional.cross_entropy(logits, labels);
+        var loss = plan.Heads is { } heads ? HeadsLoss(logits, labels, heads) : nn.functional.cross_entropy(logits, labels);
         double value = loss.item<float>();
         if (!double.IsFinite(value)) return value;
         optimizer.ZeroGrad();
         loss.backward();
         optimizer.Step(learningRate);
         return value;
+    }
+
+    /// <summary>Several heads: the mean of each head's cross-entropy on its slice of the logits, its label decoded from the mixed-radix composite.</summary>
+    public static Tensor HeadsLoss(Tensor logits, Tensor labels, IReadOnlyList<AdapterLab.Contracts.Catalogue.LabelFamily> heads)
+    {
+        var parts = new List<Tensor>(heads.Count);
+        long offset = 0, stride = 1;
+        foreach (var head in heads)
+        {
+            int c = head.Classes.Count;
+            var own = labels.div(stride, rounding_mode: RoundingMode.floor).remainder(c);
+            parts.Add(nn.functional.cross_entropy(logits.narrow(1, offset, c), own));
+            offset += c;
+            stride *= c;
+        }
+        return torch.stack(parts).mean();
     }
 
     public void Dispose()

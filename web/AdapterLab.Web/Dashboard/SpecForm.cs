@@ -47,12 +47,18 @@ public sealed class SpecForm
     public int? ValidationSize { get; set; }
     public int? TestSize { get; set; }
     public string? Path { get; set; }
+    /// <summary>Several label heads (<c>data.labelFamilies</c>), kept from a cloned spec (the JSON tab edits them).</summary>
+    public IReadOnlyList<string>? LabelFamilies { get; set; }
+
     /// <summary>ShapesWorld pretraining: fresh scenes every step (<c>data.stream</c>).</summary>
     public bool Stream { get; set; }
     public IReadOnlyList<string>? HeldOutDomains { get; set; }
 
     /// <summary>Folder datasets: a few-label view, at most this many training images per class.</summary>
     public int? PerClass { get; set; }
+
+    /// <summary>A supervised pretrain on ShapesWorld with several label heads.</summary>
+    public bool SeveralHeads => LabelFamilies is { Count: > 0 } && Kind == Kinds.Pretrain && Method == Methods.Supervised && Dataset == Datasets.ShapesWorld;
 
     private bool StreamApplies => Kind == Kinds.Pretrain && Dataset == Datasets.ShapesWorld;
 
@@ -149,7 +155,8 @@ public sealed class SpecForm
             Data = new DataSpec
             {
                 Dataset = Dataset,
-                LabelFamily = Dataset == Datasets.ShapesWorld && tasks.Contains(Contracts.Specs.Tasks.Classification) && UsesLabels ? Blank(LabelFamily) : null,
+                LabelFamily = Dataset == Datasets.ShapesWorld && tasks.Contains(Contracts.Specs.Tasks.Classification) && UsesLabels && !SeveralHeads ? Blank(LabelFamily) : null,
+                LabelFamilies = SeveralHeads ? LabelFamilies : null,
                 SourceDomain = SourceDomain,
                 TargetDomains = TargetDomains.ToList(),
                 Setting = Setting,
@@ -218,6 +225,7 @@ public sealed class SpecForm
         Path = s.Data.Path,
         PerClass = s.Data.PerClass,
         Stream = s.Data.Stream == true,
+        LabelFamilies = s.Data.LabelFamilies,
         HeldOutDomains = s.Data.HeldOutDomains,
         BudgetUnit = s.Training.Epochs is not null && s.Training.Steps is null ? "epochs" : "steps",
         Budget = s.Training.Steps ?? s.Training.Epochs,

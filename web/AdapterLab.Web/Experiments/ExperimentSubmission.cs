@@ -121,7 +121,7 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
             Method = spec.Method.Name,
             Preset = spec.Backbone.Preset,
             Dataset = spec.Data.Dataset,
-            LabelFamily = spec.Data.LabelFamily,
+            LabelFamily = spec.Data.LabelFamily ?? (spec.Data.LabelFamilies is { } heads ? Contracts.Catalogue.ShapesWorldCatalogue.Composite(heads) : null),
             SourceDomain = spec.Data.SourceDomain,
             TargetDomains = [.. spec.Data.TargetDomains],
             Tasks = [.. spec.Tasks],

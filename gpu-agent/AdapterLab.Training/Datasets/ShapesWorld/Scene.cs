@@ -36,8 +36,23 @@ public sealed record Scene(IReadOnlyList<SceneObject> Objects, double Horizon, d
         }
     }
 
-    /// <summary>Class index of this scene in a label family (order as in <see cref="ShapesWorldCatalogue.LabelFamilies"/>).</summary>
-    public int Label(string family) => family switch
+    /// <summary>
+    /// Class index of this scene in a label family (order as in <see cref="ShapesWorldCatalogue.LabelFamilies"/>); for a
+    /// composite <c>a+b</c>, the mixed-radix number of its parts' labels (<see cref="ShapesWorldCatalogue.Heads"/>).
+    /// </summary>
+    public int Label(string family)
+    {
+        if (!family.Contains(ShapesWorldCatalogue.HeadSeparator)) return Single(family);
+        int label = 0, stride = 1;
+        foreach (var head in ShapesWorldCatalogue.Heads(family))
+        {
+            label += Single(head.Name) * stride;
+            stride *= head.Classes.Count;
+        }
+        return label;
+    }
+
+    private int Single(string family) => family switch
     {
         "largest-shape" => (int)Largest.Shape,
         "object-count" => Objects.Count - 1,

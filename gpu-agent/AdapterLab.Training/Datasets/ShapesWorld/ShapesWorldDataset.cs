@@ -26,8 +26,7 @@ public static class ShapesWorldDataset
     public static ClassificationSplit Classification(int seed, string domain, string labelFamily, DataSplit split, int count, int imageSize)
     {
         var appearance = AppearanceDomain.Get(domain);
-        if (ShapesWorldCatalogue.FindLabelFamily(labelFamily) is null)
-            throw new ArgumentException($"unknown ShapesWorld label family '{labelFamily}'", nameof(labelFamily));
+        ShapesWorldCatalogue.Heads(labelFamily); // throws on an unknown family
         string key = $"{seed}|{domain}|{labelFamily}|{split}|{count}|{imageSize}";
         var lazy = Cache.GetOrAdd(key, _ => new Lazy<ClassificationSplit>(() => Generate(seed, appearance, labelFamily, split, count, imageSize)));
         return lazy.Value;

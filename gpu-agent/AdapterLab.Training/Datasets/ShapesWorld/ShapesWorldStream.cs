@@ -16,8 +16,8 @@ public sealed class ShapesWorldStream
     /// <param name="labelFamily">The family whose labels the batches carry (null for masked autoencoding: label 0).</param>
     public ShapesWorldStream(int seed, string? labelFamily, int imageSize, IReadOnlyList<string> heldOutDomains)
     {
-        if (labelFamily is not null && ShapesWorldCatalogue.DownstreamLabelFamilies.Contains(labelFamily))
-            throw new ArgumentException($"label family '{labelFamily}' is held out for downstream tasks; a pretraining stream may not train on it");
+        if (labelFamily is not null && ShapesWorldCatalogue.Heads(labelFamily).FirstOrDefault(h => ShapesWorldCatalogue.DownstreamLabelFamilies.Contains(h.Name)) is { } held)
+            throw new ArgumentException($"label family '{held.Name}' is held out for downstream tasks; a pretraining stream may not train on it");
         around = AppearanceDomain.All.Where(d => !heldOutDomains.Contains(d.Name)).ToList();
         if (around.Count == 0) throw new ArgumentException("data.heldOutDomains holds out every domain: the stream has nothing to sample around");
         Seed = StreamSeed(seed);
