@@ -40,7 +40,7 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
 
         var ledger = new RunLedger(Path.Combine(resultsDir, ".ledger", Name + ".json"));
         var batch = new ExperimentBatch(client, ledger);
-        int streamSteps = quick ? 200 : 1500, maeDigitSteps = quick ? 150 : 1000, probeSteps = quick ? 100 : 300;
+        int supervisedSteps = quick ? 200 : 4000, streamSteps = quick ? 200 : 1500, maeDigitSteps = quick ? 150 : 1000, probeSteps = quick ? 100 : 300;
         int[] seeds = quick ? [1, 2] : [1, 2, 3];
         string suffix = quick ? "-quick" : "";
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -49,13 +49,13 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
         TrainingSpec Pretraining(int steps) => new() { Steps = steps, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = steps / 10, EvalInterval = steps / 4, CheckpointInterval = steps / 4, Seed = 1 };
         var backbones = new (string Key, string Label, ExperimentSpec Spec)[]
         {
-            ("stream-supervised", "ShapesWorld stream, supervised (largest-shape)", new()
+            ("stream-supervised", "ShapesWorld stream, supervised (3 heads)", new()
             {
-                Name = "bench: pretrain on the ShapesWorld stream, supervised", Kind = Kinds.Pretrain,
+                Name = "bench: pretrain on the ShapesWorld stream, supervised, three label heads", Kind = Kinds.Pretrain,
                 Backbone = new BackboneSpec { Preset = Preset, Source = BackboneSources.Random, RegisterAs = "bench-stream-supervised" + suffix },
                 Method = new MethodSpec { Name = Methods.Supervised },
-                Data = new DataSpec { LabelFamily = "largest-shape", SourceDomain = "synthetic", TargetDomains = [HeldOutDomain], Stream = true },
-                Training = Pretraining(streamSteps), Tags = ["bench", Name],
+                Data = new DataSpec { LabelFamilies = ["largest-shape", "topmost-shape", "leftmost-shape"], SourceDomain = "synthetic", TargetDomains = [HeldOutDomain], Stream = true },
+                Training = Pretraining(supervisedSteps), Tags = ["bench", Name],
             }),
             ("stream-mae", "ShapesWorld stream, MAE", new()
             {
@@ -74,7 +74,7 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
                 Training = Pretraining(maeDigitSteps), Tags = ["bench", Name],
             }),
         };
-        Console.WriteLine($"[{Name}] pretraining {backbones.Length} backbones ({streamSteps} stream steps, {maeDigitSteps} MNIST steps)");
+        Console.WriteLine($"[{Name}] pretraining {backbones.Length} backbones ({supervisedSteps} supervised and {streamSteps} MAE stream steps, {maeDigitSteps} MNIST steps)");
         var pre = await batch.RunAsync(backbones.Select(b => (b.Key, b.Spec)).ToList(), ct);
 
         BackboneSpec Named(string key) => new() { Preset = Preset, Source = BackboneSources.Named, Name = backbones.Single(b => b.Key == key).Spec.Backbone.RegisterAs };
@@ -118,7 +118,7 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
         foreach (var b in backbones)
         {
             var e = pre[b.Key];
-            string metric = b.Spec.Method.Name == Methods.Mae ? "reconstruction-mse" : "accuracy";
+            string metric = b.Spec.Method.Name == Methods.Mae ? "reconstruction-mse" : b.Spec.Data.LabelFamilies is { } heads ? $"accuracy:{heads[0]}" : "accuracy";
             string task = b.Spec.Method.Name == Methods.Mae ? "reconstruction" : "classification";
             var value = ExperimentBatch.Result(e, "test", b.Spec.Data.SourceDomain == "synthetic" && b.Spec.Data.Dataset == Datasets.ShapesWorld ? "synthetic" : "mnist", metric, task);
             var floor = ExperimentBatch.Result(e, "test", b.Spec.Data.Dataset == Datasets.ShapesWorld ? "synthetic" : "mnist", Floors.MetricOf(metric), task);
@@ -174,7 +174,7 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
 
         var json = JsonSerializer.Serialize(new
         {
-            scenario = Name, quick, machine = Machine.Describe(), streamSteps, maeDigitSteps, probeSteps, seeds,
+            scenario = Name, quick, machine = Machine.Describe(), supervisedSteps, streamSteps, maeDigitSteps, probeSteps, seeds,
             minutes = clock.Elapsed.TotalMinutes,
             backbones = backbones.Select(b => new { b.Key, id = pre[b.Key].GetProperty("id").GetString() }),
             results = rows,
