@@ -10,6 +10,7 @@ namespace AdapterLab.Contracts.Predictions;
 /// <item><c>miou</c>: [intersection of class 0 … C−1, union of class 0 … C−1]; the mean over classes with a non-empty union of intersection ÷ union.</item>
 /// <item><c>rmse</c>: [sum of squared errors, valid pixels]; √(sum ÷ pixels).</item>
 /// <item><c>delta1</c>, <c>angular-error</c>, <c>l1</c>: [sum, pixels]; sum ÷ pixels.</item>
+/// <item><c>reconstruction-mse</c> (masked autoencoding): [sum over hidden patches of each patch's mean squared error, hidden patches]; sum ÷ patches.</item>
 /// </list>
 /// </summary>
 public static class DenseMetricParts
@@ -19,7 +20,7 @@ public static class DenseMetricParts
     {
         "miou" => MeanIoU,
         "rmse" => s => s.Length == 2 && s[1] > 0 ? Math.Sqrt(s[0] / s[1]) : double.NaN,
-        "delta1" or "angular-error" or "l1" => s => s.Length == 2 && s[1] > 0 ? s[0] / s[1] : double.NaN,
+        "delta1" or "angular-error" or "l1" or "reconstruction-mse" => s => s.Length == 2 && s[1] > 0 ? s[0] / s[1] : double.NaN,
         _ => null,
     };
 

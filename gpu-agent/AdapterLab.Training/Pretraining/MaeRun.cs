@@ -116,9 +116,25 @@ public sealed class MaeRun : ITrainingRun
         foreach (var split in new[] { DataSplit.Validation, DataSplit.Test })
             foreach (var domain in plan.Run.EvaluationDomains)
             {
-                var (mse, floor) = ReconstructionError(plan.Split(domain, split), Prior());
+                var data = plan.Split(domain, split);
+                var (mse, floor, parts, priorParts) = ReconstructionError(data, Prior());
                 results.Add(new FinalResult(split.MetricName(), Task, domain, Metric, mse));
                 results.Add(new FinalResult(split.MetricName(), Task, domain, Floors.MetricOf(Metric), floor));
+                // Per image: [squared error summed over its hidden patches, hidden patches] — intervals and the compare page.
+                var model = new EvaluationPredictions
+                {
+                    Step = step, Split = split.MetricName(), Task = Task, Domain = domain, Predictor = EvaluationPredictions.ModelPredictor,
+                    ExampleIds = data.ExampleIds,
+                    Metrics = new Dictionary<string, double[]> { [Metric] = parts.Select(p => p[1] > 0 ? p[0] / p[1] : double.NaN).ToArray() },
+                    MetricParts = new Dictionary<string, double[][]> { [Metric] = parts },
+                };
+                observer.OnPredictions(model);
+                observer.OnPredictions(model with
+                {
+                    Predictor = EvaluationPredictions.FloorPredictor(Floors.ImageBlindPrior),
+                    Metrics = new Dictionary<string, double[]> { [Metric] = priorParts.Select(p => p[1] > 0 ? p[0] / p[1] : double.NaN).ToArray() },
+                    MetricParts = new Dictionary<string, double[][]> { [Metric] = priorParts },
+                });
             }
         return results;
     }
@@ -136,9 +152,11 @@ public sealed class MaeRun : ITrainingRun
     }
 
     /// <summary>Mean squared error over the hidden patches of a split with its fixed masks, and the image-blind prior's.</summary>
-    public (double Mse, double Floor) ReconstructionError(ClassificationSplit data, Tensor prior)
+    public (double Mse, double Floor, double[][] Parts, double[][] PriorParts) ReconstructionError(ClassificationSplit data, Tensor prior)
     {
         double error = 0, floor = 0, count = 0;
+        var parts = new double[data.Count][];
+        var priorParts = new double[data.Count][];
         using var generator = new Generator(EvaluationMaskSeed + (ulong)data.Split, torch.CPU);
         using (torch.no_grad())
             for (int start = 0; start < data.Count; start += EvaluationBatch)
@@ -150,11 +168,19 @@ public sealed class MaeRun : ITrainingRun
                 var target = MaskedAutoencoder.NormalisedPatches(images, model.PatchSize);
                 var (sum, n) = MaskedAutoencoder.HiddenError(model.Reconstruct(images, mask), target, mask.Hidden);
                 var (priorSum, _) = MaskedAutoencoder.HiddenError(prior.unsqueeze(0).expand_as(target), target, mask.Hidden);
-                error += sum.sum().item<float>();
-                floor += priorSum.sum().item<float>();
-                count += n.sum().item<float>();
+                var sums = sum.cpu().data<float>().ToArray();
+                var priors = priorSum.cpu().data<float>().ToArray();
+                var counts = n.cpu().data<float>().ToArray();
+                for (int i = 0; i < rows.Length; i++)
+                {
+                    parts[start + i] = [sums[i], counts[i]];
+                    priorParts[start + i] = [priors[i], counts[i]];
+                    error += sums[i];
+                    floor += priors[i];
+                    count += counts[i];
+                }
             }
-        return count == 0 ? (double.NaN, double.NaN) : (error / count, floor / count);
+        return count == 0 ? (double.NaN, double.NaN, parts, priorParts) : (error / count, floor / count, parts, priorParts);
     }
 
     public void Measure(long step, double learningRate, ITrainingObserver observer) { }

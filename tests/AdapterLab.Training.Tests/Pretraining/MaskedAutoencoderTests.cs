@@ -34,6 +34,8 @@ public sealed class MaskedAutoencoderTests
     {
         public RecordingObserver Inner { get; } = new(cancel, cancelAt);
         public List<(string Kind, string Path)> Artifacts { get; } = [];
+        public List<EvaluationPredictions> Predictions { get; } = [];
+        public void OnPredictions(EvaluationPredictions predictions) => Predictions.Add(predictions);
         public void OnStarted(TrainingStart start) => Inner.OnStarted(start);
         public void OnProgress(long step, long totalSteps, IReadOnlyList<AdapterLab.Contracts.Messages.MetricPoint> points) => Inner.OnProgress(step, totalSteps, points);
         public void OnCheckpoint(long step, string path) => Inner.OnCheckpoint(step, path);
@@ -105,6 +107,10 @@ public sealed class MaskedAutoencoderTests
         var final = outcome.Results.Single(r => r is { Split: "validation", Metric: MaeRun.Metric });
         var floor = outcome.Floors.Single(r => r.Split == "validation" && r.Metric == Floors.MetricOf(MaeRun.Metric));
         Assert.True(final.Value < floor.Value, $"reconstruction {final.Value:F3} vs the image-blind prior {floor.Value:F3}");
+        // Per-image parts stored for intervals add up to the reported values, for the model and the prior alike.
+        var stored = observer.Predictions.Where(p => p.Step == 60 && p.Split == "validation").ToList();
+        Assert.Equal(final.Value, AdapterLab.Contracts.Predictions.DenseMetricParts.Value(MaeRun.Metric, stored.Single(p => p.Predictor == EvaluationPredictions.ModelPredictor).MetricParts![MaeRun.Metric]), 4);
+        Assert.Equal(floor.Value, AdapterLab.Contracts.Predictions.DenseMetricParts.Value(MaeRun.Metric, stored.Single(p => p.Predictor != EvaluationPredictions.ModelPredictor).MetricParts![MaeRun.Metric]), 4);
         // The prior is never worse than flat patches, which score (n − 1)/n of a patch's n = 48 values.
         Assert.True(floor.Value <= 47.0 / 48 + 1e-3, $"prior {floor.Value:F4}");
 
