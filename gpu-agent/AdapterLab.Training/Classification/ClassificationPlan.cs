@@ -91,17 +91,7 @@ public sealed record ClassificationPlan
         var folder = FolderDataset.Open(dataRoot, spec.Data.Path ?? throw new ArgumentException("data.path is required for a folder dataset"));
         var shapes = spec with { Data = spec.Data with { Dataset = SpecDatasets.ShapesWorld, Path = null, LabelFamily = ShapesWorldCatalogue.LabelFamilies[0].Name } };
         var plan = From(shapes);
-        int train = Math.Min(spec.Data.TrainSize ?? int.MaxValue, folder.Count(DataSplit.Train, spec.Data.PerClass));
-        var run = plan.Run with
-        {
-            Spec = spec,
-            SourceDomain = spec.Data.Path!,
-            TargetDomains = [],
-            TrainSize = train,
-            ValidationSize = Math.Min(spec.Data.ValidationSize ?? int.MaxValue, folder.Count(DataSplit.Validation)),
-            TestSize = Math.Min(spec.Data.TestSize ?? int.MaxValue, folder.Count(DataSplit.Test)),
-            TotalSteps = spec.Kind == Kinds.Evaluate ? 0 : Math.Max(1, RunPlan.StepsFor(spec.Training, train, plan.BatchSize)),
-        };
+        var run = (plan.Run with { Spec = spec }).OverFolder(folder, spec.Data.PerClass);
         return plan with
         {
             Run = run,

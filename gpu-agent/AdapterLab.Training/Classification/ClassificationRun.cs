@@ -53,9 +53,8 @@ public sealed class ClassificationRun : ITrainingRun
 
     public StepLoss Step(long step, double learningRate)
     {
-        double loss = plan.Stream is { } stream
-            ? TrainStep(prepared.Model, plan, optimizer, learningRate, stream.Batch(step, plan.BatchSize), null, Enumerable.Range(0, plan.BatchSize).ToArray(), step, device)
-            : TrainStep(prepared.Model, plan, optimizer, learningRate, TrainSplit, trainFeatures, order!.Batch(step), step, device);
+        var (split, rows) = plan.Stream?.Next(step, plan.BatchSize) ?? (TrainSplit, order!.Batch(step));
+        double loss = TrainStep(prepared.Model, plan, optimizer, learningRate, split, trainFeatures, rows, step, device);
         return new StepLoss(loss, [new MetricPoint(step + 1, "train", Tasks.Classification, plan.SourceDomain, "loss", loss)]);
     }
 

@@ -45,19 +45,7 @@ public sealed record MaePlan
             : null;
         var run = RunPlan.From(spec, ShapesWorldCatalogue.DefaultSplits(Kinds.Pretrain), batch => OptimisationPlan.From(spec.Training,
             defaultOptimizer: "adamw", defaultLearningRate: BaseLearningRate * batch / 256.0, defaultWeightDecay: optimizer => optimizer == "adamw" ? 0.05 : 0.0));
-        if (folder is not null)
-        {
-            int train = Math.Min(spec.Data.TrainSize ?? int.MaxValue, folder.Count(DataSplit.Train));
-            run = run with
-            {
-                SourceDomain = spec.Data.Path!,
-                TargetDomains = [],
-                TrainSize = train,
-                ValidationSize = Math.Min(spec.Data.ValidationSize ?? int.MaxValue, folder.Count(DataSplit.Validation)),
-                TestSize = Math.Min(spec.Data.TestSize ?? int.MaxValue, folder.Count(DataSplit.Test)),
-                TotalSteps = Math.Max(1, RunPlan.StepsFor(spec.Training, train, run.BatchSize)),
-            };
-        }
+        if (folder is not null) run = run.OverFolder(folder);
         return new MaePlan
         {
             Run = run,

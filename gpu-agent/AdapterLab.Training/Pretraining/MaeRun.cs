@@ -91,9 +91,7 @@ public sealed class MaeRun : ITrainingRun
         random.BeginStep(step);
         using var scope = torch.NewDisposeScope();
         model.train();
-        var (split, rows) = plan.Stream is { } stream
-            ? (stream.Batch(step, plan.Run.BatchSize), Enumerable.Range(0, plan.Run.BatchSize).ToArray())
-            : (TrainSplit, order!.Batch(step));
+        var (split, rows) = plan.Stream?.Next(step, plan.Run.BatchSize) ?? (TrainSplit, order!.Batch(step));
         var images = split.ImagesTensor(rows, device);
         var mask = model.DrawMasks(rows.Length, random.On(device), device);
         var loss = model.Loss(images, mask);

@@ -39,6 +39,24 @@ public sealed record RunPlan
         _ => TestSize,
     };
 
+    /// <summary>
+    /// This plan over a folder dataset: split sizes capped by the folder's (the training split by its few-label view),
+    /// one evaluation "domain" named after the path, the step budget recomputed from the capped training size.
+    /// </summary>
+    public RunPlan OverFolder(Datasets.Folders.FolderDataset folder, int? perClass = null)
+    {
+        int train = Math.Min(Spec.Data.TrainSize ?? int.MaxValue, folder.Count(Datasets.ShapesWorld.DataSplit.Train, perClass));
+        return this with
+        {
+            SourceDomain = folder.RelativePath,
+            TargetDomains = [],
+            TrainSize = train,
+            ValidationSize = Math.Min(Spec.Data.ValidationSize ?? int.MaxValue, folder.Count(Datasets.ShapesWorld.DataSplit.Validation)),
+            TestSize = Math.Min(Spec.Data.TestSize ?? int.MaxValue, folder.Count(Datasets.ShapesWorld.DataSplit.Test)),
+            TotalSteps = Spec.Kind == Kinds.Evaluate ? 0 : Math.Max(1, StepsFor(Spec.Training, train, BatchSize)),
+        };
+    }
+
     /// <summary>Steps = <c>training.steps</c>, else epochs (default 1) × ⌈train / batch⌉.</summary>
     public static long StepsFor(TrainingSpec t, int trainSize, int batch) => t.Steps ?? (long)(t.Epochs ?? 1) * ((trainSize + batch - 1) / batch);
 

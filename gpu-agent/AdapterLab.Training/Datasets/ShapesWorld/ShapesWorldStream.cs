@@ -63,6 +63,9 @@ public sealed class ShapesWorldStream
         return new ClassificationSplit("stream", DataSplit.Train, LabelFamily ?? "none", ImageSize, pixels, labels, ids);
     }
 
+    /// <summary>Step <paramref name="step"/>'s batch with the rows a training step reads (all of them).</summary>
+    public (ClassificationSplit Split, int[] Rows) Next(long step, int batchSize) => (Batch(step, batchSize), Enumerable.Range(0, batchSize).ToArray());
+
     /// <summary>Labels of the stream's first <paramref name="count"/> scenes (geometry only, nothing rendered): the majority-class floor's basis.</summary>
     public int[] Labels(int count)
     {
