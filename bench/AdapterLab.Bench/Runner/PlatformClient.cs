@@ -68,13 +68,8 @@ public sealed class PlatformClient(HttpClient http)
     /// An experiment's floor on a metric (the trainer's floor predictor scored on the same test examples, from its stored
     /// predictions: the majority class for accuracy), or null when it stored none.
     /// </summary>
-    public async Task<double?> FloorAsync(JsonElement experiment, string split, string domain, string metric, CancellationToken ct, string task = "classification")
-    {
-        using var response = await http.GetAsync($"api/experiments/{experiment.GetProperty("id").GetString()}/predictions", ct);
-        if (!response.IsSuccessStatusCode) return null;
-        var file = await response.Content.ReadFromJsonAsync<AdapterLab.Contracts.Predictions.PredictionsFile>(PredictionsJson, ct);
-        return AdapterLab.Contracts.Predictions.PredictionTables.Floor(file, split, task, domain, metric)?.Value;
-    }
+    public async Task<double?> FloorAsync(JsonElement experiment, string split, string domain, string metric, CancellationToken ct, string task = "classification") =>
+        AdapterLab.Contracts.Predictions.PredictionTables.Floor(await PredictionsAsync(experiment, ct), split, task, domain, metric)?.Value;
 
     /// <summary>An experiment's stored per-example predictions (every evaluation), or null when it stored none.</summary>
     public async Task<AdapterLab.Contracts.Predictions.PredictionsFile?> PredictionsAsync(JsonElement experiment, CancellationToken ct)
