@@ -123,14 +123,14 @@ public sealed class MaeRun : ITrainingRun
                 {
                     Step = step, Split = split.MetricName(), Task = Task, Domain = domain, Predictor = EvaluationPredictions.ModelPredictor,
                     ExampleIds = data.ExampleIds,
-                    Metrics = new Dictionary<string, double[]> { [Metric] = parts.Select(p => p[1] > 0 ? p[0] / p[1] : double.NaN).ToArray() },
+                    Metrics = new Dictionary<string, double[]> { [Metric] = Multitask.DenseMetrics.PerImage(Metric, parts) },
                     MetricParts = new Dictionary<string, double[][]> { [Metric] = parts },
                 };
                 observer.OnPredictions(model);
                 observer.OnPredictions(model with
                 {
                     Predictor = EvaluationPredictions.FloorPredictor(Floors.ImageBlindPrior),
-                    Metrics = new Dictionary<string, double[]> { [Metric] = priorParts.Select(p => p[1] > 0 ? p[0] / p[1] : double.NaN).ToArray() },
+                    Metrics = new Dictionary<string, double[]> { [Metric] = Multitask.DenseMetrics.PerImage(Metric, priorParts) },
                     MetricParts = new Dictionary<string, double[][]> { [Metric] = priorParts },
                 });
             }
