@@ -72,7 +72,25 @@ public sealed class ClassificationRun : ITrainingRun
     /// <summary>A stream's majority class is read off its first scenes' labels (geometry only).</summary>
     private const int FloorSampleOfStream = 4000;
 
-    public void Measure(long step, double learningRate, ITrainingObserver observer) { }
+    /// <summary>
+    /// Branch ratios (<see cref="BranchMeter"/>) on the first <see cref="BranchBatch"/> validation images of the source
+    /// domain, reported as <c>branch-ratio:&lt;site&gt;</c> (validation split) so a reader sees each method move.
+    /// </summary>
+    public IReadOnlyList<MetricPoint> Measure(long step, double learningRate, ITrainingObserver observer)
+    {
+        if (plan.Method is not (Methods.AdaptFormer or Methods.Lora or Methods.VptShallow or Methods.VptDeep)) return [];
+        var validation = branchSplit ??= plan.Split(plan.SourceDomain, DataSplit.Validation);
+        using var scope = torch.NewDisposeScope();
+        var rows = Enumerable.Range(0, Math.Min(BranchBatch, validation.Count)).ToArray();
+        return prepared.Model.MeasureBranches(validation.ImagesTensor(rows, device))
+            .Select(r => new MetricPoint(step, "validation", Tasks.Classification, plan.SourceDomain, BranchRatioMetric + r.Site, r.Ratio))
+            .ToList();
+    }
+
+    /// <summary>Metric-name prefix of a branch ratio.</summary>
+    public const string BranchRatioMetric = "branch-ratio:";
+    private const int BranchBatch = 64;
+    private ClassificationSplit? branchSplit;
 
     public RunOutputs WriteOutputs(long step, string workDirectory, ITrainingObserver observer)
     {

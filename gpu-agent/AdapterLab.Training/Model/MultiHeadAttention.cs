@@ -19,6 +19,14 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     private readonly int heads;
     private readonly double scale;
     private readonly bool fused;
+    private BranchMeter? meter;
+    private string site = "";
+
+    internal void AttachMeter(BranchMeter? meter, string site)
+    {
+        this.meter = meter;
+        this.site = site;
+    }
 
     /// <param name="fused">libtorch's fused scaled-dot-product kernel; false: the composed form (a model option, see
     /// <see cref="VisionTransformerOptions.FusedAttention"/>).</param>
@@ -45,8 +53,8 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
         long b = x.shape[0], n = x.shape[1], d = x.shape[2];
         var qx = q.forward(x);
         var vx = v.forward(x);
-        if (lora_q is not null) qx = qx + lora_q.forward(x);
-        if (lora_v is not null) vx = vx + lora_v.forward(x);
+        if (lora_q is not null) qx = Adapted(qx, lora_q.forward(x), ".q");
+        if (lora_v is not null) vx = Adapted(vx, lora_v.forward(x), ".v");
         var qh = qx.view(b, n, heads, d / heads).transpose(1, 2);
         var kh = k.forward(x).view(b, n, heads, d / heads).transpose(1, 2);
         var vh = vx.view(b, n, heads, d / heads).transpose(1, 2);
@@ -57,5 +65,11 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
             : qh.matmul(kh.transpose(-2, -1)).mul(scale).softmax(-1).matmul(vh);
         var mixed = attended.transpose(1, 2).reshape(b, n, d);
         return proj.forward(mixed).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Adapted(Tensor frozen, Tensor update, string projection)
+    {
+        meter?.Add(site + projection + ".lora", update, frozen);
+        return frozen + update;
     }
 }

@@ -14,6 +14,17 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     private readonly AdaptMlp? adapter;
     private readonly bool sequential;
 
+    /// <summary>While set, the block records its adapter branch against its MLP (and its attention its LoRA branches) under <see cref="Site"/>.</summary>
+    internal BranchMeter? Meter { get; private set; }
+    internal string Site { get; private set; } = "";
+
+    internal void AttachMeter(BranchMeter? meter, string site)
+    {
+        Meter = meter;
+        Site = site;
+        attn.AttachMeter(meter, site + ".attn");
+    }
+
     public TransformerBlock(int width, int heads, int mlpHidden, AdaptMlpOptions? adaptMlp, LoraOptions? lora, RunRandom? random = null, bool fusedAttention = true) : base(nameof(TransformerBlock))
     {
         norm1 = nn.LayerNorm([width], eps: 1e-6);
@@ -37,7 +48,9 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         {
             // Parallel (AdaptFormer's default): the adapter reads the block's residual stream beside the MLP.
             // Sequential: it refines the MLP output, with its own skip connection.
-            m = sequential ? m + adapter.forward(m) : m + adapter.forward(h);
+            var branch = adapter.forward(sequential ? m : h);
+            Meter?.Add(Site + ".adapter", branch, m);
+            m = m + branch;
         }
         return (h + m).MoveToOuterDisposeScope();
     }

@@ -62,6 +62,31 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         return Classify(features);
     }
 
+    private BranchMeter? meter;
+
+    /// <summary>
+    /// The method's branch ratios (<see cref="BranchMeter"/>) on <paramref name="pixels"/>, in eval mode without
+    /// gradients (the model is left in eval mode; every training step sets its own mode). Empty for methods without a branch (probe, full fine-tuning, BitFit).
+    /// </summary>
+    public IReadOnlyList<(string Site, double Ratio)> MeasureBranches(Tensor pixels)
+    {
+        var measured = new BranchMeter();
+        try
+        {
+            meter = measured;
+            for (int i = 0; i < blocks.Count; i++) blocks[i].AttachMeter(measured, $"blocks.{i}");
+            eval();
+            using var _ = torch.no_grad();
+            using var features = Features(pixels);
+        }
+        finally
+        {
+            meter = null;
+            for (int i = 0; i < blocks.Count; i++) blocks[i].AttachMeter(null, $"blocks.{i}");
+        }
+        return measured.Ratios();
+    }
+
     /// <summary>The CLS token after the final norm: [B, d].</summary>
     public Tensor Features(Tensor pixels)
     {
@@ -78,6 +103,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
                 // with that layer's own prompts (the previous block's outputs at those positions are discarded).
                 var layerPrompts = prompt_embeddings[prompts!.Deep ? i : 0].unsqueeze(0).expand(b, -1, -1);
                 var rest = i == 0 ? x[.., 1..] : x[.., (1 + n)..];
+                meter?.AddTokenNorms($"prompts.{(prompts.Deep ? i : 0)}", layerPrompts, i == 0 ? rest : x[.., (1 + n)..]);
                 x = torch.cat([x[.., ..1], layerPrompts, rest], 1);
             }
             x = blocks[i].forward(x);

@@ -115,8 +115,11 @@ public sealed class MultitaskRun : ITrainingRun
     public IReadOnlyList<FinalResult> Evaluate(long step, ITrainingObserver observer) =>
         MultitaskEvaluation.Evaluate(model, plan, data, device, Floors, step, observer);
 
-    public void Measure(long step, double learningRate, ITrainingObserver observer) =>
+    public IReadOnlyList<MetricPoint> Measure(long step, double learningRate, ITrainingObserver observer)
+    {
         AffinityMeter.Measure(model, plan, sourceTrain!, sourceOrder!, step, learningRate, device, observer);
+        return [];
+    }
 
     public RunOutputs WriteOutputs(long step, string workDirectory, ITrainingObserver observer)
     {

@@ -35,9 +35,9 @@ public interface ITrainingRun : IDisposable
     /// <summary>
     /// Measurements taken at every evaluation step (multitask: task affinity): after an intermediate evaluation, and
     /// before the final one (the last update conditions the model that is evaluated). <paramref name="learningRate"/> is the
-    /// rate of the step just taken.
+    /// rate of the step just taken. Returns metric points reported with the step (classification: branch ratios).
     /// </summary>
-    void Measure(long step, double learningRate, ITrainingObserver observer);
+    IReadOnlyList<MetricPoint> Measure(long step, double learningRate, ITrainingObserver observer);
 
     /// <summary>The run's weights after training (and its artifacts, reported through <paramref name="observer"/>).</summary>
     RunOutputs WriteOutputs(long step, string workDirectory, ITrainingObserver observer);
