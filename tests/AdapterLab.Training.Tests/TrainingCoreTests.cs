@@ -320,6 +320,60 @@ public sealed class TrainingCoreTests
 
     private static float[] MemoryMarshalFloats(byte[] raw) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw).ToArray();
 
+    /// <summary>
+    /// The default recipe (no optimizer, rate, decay or warm-up in the spec): AdamW for every method, adapter/prompt/bias
+    /// groups undecayed, 10 % warm-up; a tiny run moves every trainable tensor of every method (AdaptMLP's down projection
+    /// included, which gets no gradient until up has moved), and methods with a branch report its ratio to the frozen path,
+    /// zero before training for the zero-initialised ones and above zero after it.
+    /// </summary>
+    [Theory]
+    [InlineData(Methods.LinearProbe)]
+    [InlineData(Methods.FullFinetune)]
+    [InlineData(Methods.VptShallow)]
+    [InlineData(Methods.VptDeep)]
+    [InlineData(Methods.AdaptFormer)]
+    [InlineData(Methods.Lora)]
+    [InlineData(Methods.BitFit)]
+    public void A_tiny_run_of_each_method_moves_every_trainable_tensor_under_the_default_recipe(string method)
+    {
+        var spec = RandomBackbone(Specs.Adapt(method, steps: 4)) with { Training = new TrainingSpec { Steps = 4, BatchSize = 16, Seed = 5, EvalInterval = 2 } };
+        var plan = ClassificationPlan.From(spec);
+        Assert.Equal("adamw", plan.Optimisation.Optimizer);
+        Assert.Equal(ClassificationPlan.BaseLearningRate(method) * 16 / 256, plan.Optimisation.LearningRate, 12);
+        Assert.Equal(10, plan.Optimisation.Schedule(100).WarmupSteps);
+        using var initial = PreparedModel.Build(plan, null, TorchSharp.torch.CPU);
+        foreach (var g in plan.Optimisation.Groups(initial.Trainable, plan.GroupOf))
+            Assert.Equal(g.Name is ParameterGroups.Adapters or ParameterGroups.Prompts or ParameterGroups.Biases ? 0.0 : 0.05, g.WeightDecay);
+        var start = initial.Trainable.ToDictionary(t => t.Name, t => t.Parameter.data<float>().ToArray());
+
+        var observer = new PredictionObserver();
+        var output = Run(spec, observer).OutputWeightsPath!;
+        // The exported weights (q, k, v fused as qkv under the common names) loaded back into a model of the same plan.
+        using var trained = PreparedModel.Build(plan, null, TorchSharp.torch.CPU);
+        AdapterLab.Training.Model.ViTWeights.LoadTrained(trained.Model, output, plan.IsTrainable);
+        var after_ = trained.Trainable.ToDictionary(t => t.Name, t => t.Parameter.data<float>().ToArray());
+        foreach (var (name, before) in start)
+        {
+            var after = after_[name];
+            double moved = after.Zip(before).Max(x => Math.Abs(x.First - x.Second));
+            Assert.True(moved > 1e-6, $"{method}: {name} did not move ({moved})");
+        }
+
+        var ratios = observer.Inner.Points.Where(p => p.Name.StartsWith(ClassificationRun.BranchRatioMetric, StringComparison.Ordinal)).ToList();
+        if (method is Methods.LinearProbe or Methods.FullFinetune or Methods.BitFit)
+        {
+            Assert.Empty(ratios);
+            return;
+        }
+        var sites = ratios.Select(p => p.Name).Distinct().ToList();
+        Assert.Equal(method switch { Methods.AdaptFormer => 4, Methods.Lora => 8, Methods.VptDeep => 4, _ => 1 }, sites.Count);
+        Assert.All(sites, s => Assert.Equal([2L, 4L], ratios.Where(p => p.Name == s).Select(p => p.Step).Order()));
+        Assert.All(ratios.Where(p => p.Step == 4), p => Assert.True(p.Value > 0 && double.IsFinite(p.Value), $"{p.Name} = {p.Value}"));
+        if (method is Methods.AdaptFormer or Methods.Lora)
+            Assert.All(initial.Model.MeasureBranches(ShapesWorldDataset.Classification(ShapesWorldDataset.WorldSeed, "textured", "object-count", DataSplit.Validation, 8, 32)
+                .ImagesTensor([0, 1, 2, 3], TorchSharp.torch.CPU)), r => Assert.Equal(0.0, r.Ratio));
+    }
+
     /// <summary><c>training.optimizer</c> is honoured for every method of both kinds, and multitask honours <c>training.momentum</c>.</summary>
     [Fact]
     public void The_optimizer_setting_is_honoured_for_every_method()

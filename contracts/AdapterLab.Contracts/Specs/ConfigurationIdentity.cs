@@ -14,6 +14,14 @@ public static class ConfigurationIdentity
     /// <summary>Raise when the identity's definition changes: the migrator recomputes rows stored under an older one.</summary>
     public const int Version = 2;
 
+    /// <summary>
+    /// The recipe defaults the agents fill in where a spec is silent (optimizer, per-method rates, warm-up, decay per
+    /// group); raised when they change, so runs trained under different defaults never share a configuration (2: AdamW
+    /// for every classification method, 10 % warm-up, undecayed adapters). Not a <see cref="Version"/> bump: stored rows
+    /// keep the hash of the recipe they trained under, and a row dispatched again trains under — and is hashed with — this one.
+    /// </summary>
+    public const int RecipeDefaults = 2;
+
     /// <param name="backboneSha256">The pinned backbone blob (dispatch); null before it is known (a named backbone
     /// still training) or when there is none (random initialisation): the backbone's name or source stands in.</param>
     public static string Hash(ExperimentSpec spec, string? backboneSha256)
@@ -44,7 +52,7 @@ public static class ConfigurationIdentity
                 DryRun = null,
             },
         };
-        var payload = SpecJson.Serialize(science) + "\nbackbone-sha256:" + (backboneSha256 ?? "-");
+        var payload = SpecJson.Serialize(science) + "\nbackbone-sha256:" + (backboneSha256 ?? "-") + "\nrecipe-defaults:" + RecipeDefaults;
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(payload)));
     }
 }

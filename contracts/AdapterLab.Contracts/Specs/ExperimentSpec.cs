@@ -217,8 +217,8 @@ public sealed record TrainingSpec
     /// <summary><c>cosine</c> (linear warm-up then cosine) or <c>constant</c>.</summary>
     public string Schedule { get; init; } = "cosine";
 
-    /// <summary>Warm-up steps.</summary>
-    public int WarmupSteps { get; init; }
+    /// <summary>Linear warm-up steps (default: 10 % of the run's steps; 0 turns warm-up off).</summary>
+    public int? WarmupSteps { get; init; }
 
     /// <summary>Seed for initialisation and data order.</summary>
     public int Seed { get; init; } = 1;

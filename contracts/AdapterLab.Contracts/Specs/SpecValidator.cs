@@ -260,7 +260,7 @@ public static partial class SpecValidator
         if (t.Momentum is { } mo && (mo < 0 || mo >= 1 || double.IsNaN(mo))) e.Add("training.momentum", "must be in [0, 1)");
         if (t.Schedule is not ("cosine" or "constant")) e.Add("training.schedule", "must be 'cosine' or 'constant'");
         if (t.WarmupSteps < 0) e.Add("training.warmupSteps", "must not be negative");
-        else if (t.Steps is { } steps && t.WarmupSteps >= steps && t.WarmupSteps > 0) e.Add("training.warmupSteps", "must be fewer than training.steps");
+        else if (t.Steps is { } steps && t.WarmupSteps is { } warmup && warmup >= steps && warmup > 0) e.Add("training.warmupSteps", "must be fewer than training.steps");
         if (t.EvalInterval < 0) e.Add("training.evalInterval", "must not be negative");
         if (t.CheckpointInterval < 0) e.Add("training.checkpointInterval", "must not be negative");
         if (t.CheckpointRetention is not ("latest" or "best" or "all")) e.Add("training.checkpointRetention", "must be 'latest', 'best' or 'all'");

@@ -40,14 +40,20 @@ public sealed record ClassificationPlan
     /// <summary>The backbone stays frozen and only the head trains on features computed once.</summary>
     public bool CachesFeatures => Method == Methods.LinearProbe;
 
-    /// <summary>Per-method base learning rates (lr = base × batch / 256). Prompts need far larger steps than adapters.</summary>
+    /// <summary>The recipe's groups without weight decay (unless the spec's group override sets one): adapters (AdaptMLP, LoRA), prompts, BitFit's biases.</summary>
+    public static readonly IReadOnlySet<string> UndecayedGroups = new HashSet<string> { ParameterGroups.Adapters, ParameterGroups.Prompts, ParameterGroups.Biases };
+
+    /// <summary>Per-method base learning rates (lr = base × batch / 256) under the default AdamW recipe. Prompts need far larger steps than adapters.</summary>
     public static double BaseLearningRate(string method) => method switch
     {
         Methods.Supervised => 8e-3,
-        Methods.FullFinetune => 1e-3,
-        Methods.LinearProbe => 0.1,
-        Methods.VptShallow or Methods.VptDeep => 1.0,
-        _ => 0.1,
+        Methods.FullFinetune => 4e-3,
+        Methods.LinearProbe => 4e-2,
+        Methods.VptShallow or Methods.VptDeep => 4e-2,
+        Methods.AdaptFormer => 4e-2,
+        Methods.Lora => 4e-3,
+        Methods.BitFit => 1.6e-2,
+        _ => 4e-3,
     };
 
     /// <param name="dataRoot">Folder that folder datasets resolve inside (the agent's data root).</param>
@@ -68,9 +74,10 @@ public sealed record ClassificationPlan
             throw new ArgumentException($"'{method}' is not a classification adaptation method ({string.Join(", ", Methods.Classification)})");
 
         var run = RunPlan.From(spec, ShapesWorldCatalogue.DefaultSplits(spec.Kind), batch => OptimisationPlan.From(spec.Training,
-            defaultOptimizer: method is Methods.Supervised or Methods.FullFinetune ? "adamw" : "sgd",
+            defaultOptimizer: "adamw",
             defaultLearningRate: BaseLearningRate(method) * batch / 256.0,
-            defaultWeightDecay: optimizer => optimizer == "adamw" ? 0.05 : 0.0));
+            defaultWeightDecay: optimizer => optimizer == "adamw" ? 0.05 : 0.0,
+            undecayedGroups: UndecayedGroups));
         return new ClassificationPlan
         {
             Run = run,

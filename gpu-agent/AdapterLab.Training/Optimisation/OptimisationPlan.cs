@@ -14,17 +14,28 @@ public sealed record OptimisationPlan
     public required double LearningRate { get; init; }
     public required double WeightDecay { get; init; }
     public required double Momentum { get; init; }
-    public required int WarmupSteps { get; init; }
+    /// <summary>Linear warm-up steps; null: <see cref="DefaultWarmupFraction"/> of the run.</summary>
+    public required int? WarmupSteps { get; init; }
     public required bool CosineSchedule { get; init; }
     public IReadOnlyDictionary<string, ParameterGroupSpec> GroupOverrides { get; init; } = new Dictionary<string, ParameterGroupSpec>();
 
-    public LearningRateSchedule Schedule(long totalSteps) => new(LearningRate, totalSteps, WarmupSteps, CosineSchedule);
+    /// <summary>The recipe's warm-up when the spec names none (ml-spec: 10 %).</summary>
+    public const double DefaultWarmupFraction = 0.1;
 
-    /// <summary>A group's peak learning rate and weight decay: its override where given, else the run's.</summary>
+    public LearningRateSchedule Schedule(long totalSteps) =>
+        new(LearningRate, totalSteps, WarmupSteps ?? (long)Math.Round(DefaultWarmupFraction * totalSteps), CosineSchedule);
+
+    /// <summary>
+    /// Groups whose parameters are not decayed unless the spec's group override says otherwise (the kind's recipe;
+    /// classification: adapter, prompt and bias parameters — decay pulls zero-initialised adapters back towards doing nothing).
+    /// </summary>
+    public IReadOnlySet<string> UndecayedGroups { get; init; } = new HashSet<string>();
+
+    /// <summary>A group's peak learning rate and weight decay: its override where given, else the run's (0 for <see cref="UndecayedGroups"/>).</summary>
     public (double LearningRate, double WeightDecay) For(string group)
     {
         var o = GroupOverrides.GetValueOrDefault(group);
-        return (o?.LearningRate ?? LearningRate, o?.WeightDecay ?? WeightDecay);
+        return (o?.LearningRate ?? LearningRate, o?.WeightDecay ?? (UndecayedGroups.Contains(group) ? 0.0 : WeightDecay));
     }
 
     /// <summary>The groups of <paramref name="trainable"/> under <paramref name="groupOf"/>, in order of first appearance.</summary>
@@ -47,7 +58,8 @@ public sealed record OptimisationPlan
         };
     }
 
-    public static OptimisationPlan From(TrainingSpec t, string defaultOptimizer, double defaultLearningRate, Func<string, double> defaultWeightDecay)
+    public static OptimisationPlan From(TrainingSpec t, string defaultOptimizer, double defaultLearningRate, Func<string, double> defaultWeightDecay,
+        IReadOnlySet<string>? undecayedGroups = null)
     {
         string optimizer = t.Optimizer ?? defaultOptimizer;
         return new OptimisationPlan
@@ -59,6 +71,7 @@ public sealed record OptimisationPlan
             WarmupSteps = t.WarmupSteps,
             CosineSchedule = t.Schedule != "constant",
             GroupOverrides = t.ParameterGroups ?? new Dictionary<string, ParameterGroupSpec>(),
+            UndecayedGroups = undecayedGroups ?? new HashSet<string>(),
         };
     }
 }

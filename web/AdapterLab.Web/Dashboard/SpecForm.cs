@@ -74,7 +74,7 @@ public sealed class SpecForm
     public double? WeightDecay { get; set; }
     public double? Momentum { get; set; }
     public string Schedule { get; set; } = "cosine";
-    public int WarmupSteps { get; set; }
+    public int? WarmupSteps { get; set; }
     public int Seed { get; set; } = 1;
     public int EvalInterval { get; set; }
     public int CheckpointInterval { get; set; }
