@@ -15,6 +15,7 @@ public static class PerfScenarios
         new PerfTrainingScenario(resultsDir, quick),
         new PerfDataScenario(resultsDir, quick),
         new PerfMemoryScenario(resultsDir, quick),
+        new CrossCheckScenario(resultsDir, quick),
     ];
 
     public static IReadOnlyList<IScenario> Platform(PlatformClient client, string resultsDir, bool quick) =>
