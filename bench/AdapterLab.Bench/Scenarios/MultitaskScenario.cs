@@ -126,10 +126,10 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
         md.AppendLine("Task order " + string.Join(", ", AllTasks) + "; entry (i, j) is the affinity of source task i (row) to target task j (column): how much a step on i helps j. The control trains the same model on " +
                       "shuffled targets (`data.shuffleTargets`: each task's training labels permuted across images, independently per task), so any structure it shows is an artefact.");
         md.AppendLine();
-        md.AppendLine($"Cadence: every estimator is updated at each evaluation (every {eval} steps, and at the end) from one training batch. `troa` starts at " +
-                      $"{MultitaskPlan.TroaSelfPrior:0.0} on the diagonal ({(1 - MultitaskPlan.TroaSelfPrior) / (AllTasks.Length - 1):0.000} elsewhere; each column on the simplex) and takes one " +
-                      "exponentiated-gradient step with η 0.1 per update: since c_jj = 1 its diagonal grows a little each time, and its off-diagonal entries keep the order of the accumulated " +
-                      "gradient cosines. `cosine` and `tag-lookahead` are running means over the updates; `gradient-cosine` is the raw matrix of the last update.");
+        md.AppendLine($"Cadence: every estimator is updated every `method.affinityInterval` steps (default 50) from the per-task gradients of {MultitaskPlan.AffinityBatches} training batches. " +
+                      "`troa` starts uniform (each column on the simplex) and takes one exponentiated-gradient step (η 0.5) per update along the directional transfer statistic " +
+                      "r[i→j] = ⟨gᵢ, gⱼ⟩ / ‖gⱼ‖² (clipped to [−1, 1]); `cosine` is the running mean of the symmetrised gradient cosine; `tag-lookahead` the running mean of TAG's " +
+                      $"lookahead ratio at a fixed lookahead rate {MultitaskPlan.TagLookaheadRate}; `transfer` and `gradient-cosine` are the raw matrices of the last update.");
         md.AppendLine();
         var (structure, troaVsTag) = AffinityTables(md, real, control);
 

@@ -11,6 +11,9 @@ namespace AdapterLab.Contracts.Predictions;
 /// <item><c>rmse</c>: [sum of squared errors, valid pixels]; √(sum ÷ pixels).</item>
 /// <item><c>delta1</c>, <c>angular-error</c>, <c>l1</c>: [sum, pixels]; sum ÷ pixels.</item>
 /// <item><c>reconstruction-mse</c> (masked autoencoding): [sum over hidden patches of each patch's mean squared error, hidden patches]; sum ÷ patches.</item>
+/// <item><c>odsf</c> (edges, the ODS F-measure): [true positives at each of the <see cref="EdgeThresholds"/>, false positives at
+/// each, false negatives at each]; the best over thresholds of 2·TP ÷ (2·TP + FP + FN) — one threshold for the whole set
+/// (optimal dataset scale), pixel-exact matching (no distance tolerance at 32²).</item>
 /// </list>
 /// </summary>
 public static class DenseMetricParts
@@ -21,8 +24,30 @@ public static class DenseMetricParts
         "miou" => MeanIoU,
         "rmse" => s => s.Length == 2 && s[1] > 0 ? Math.Sqrt(s[0] / s[1]) : double.NaN,
         "delta1" or "angular-error" or "l1" or "reconstruction-mse" => s => s.Length == 2 && s[1] > 0 ? s[0] / s[1] : double.NaN,
+        "odsf" => OdsF,
         _ => null,
     };
+
+    /// <summary>The probability thresholds the ODS F-measure sweeps (0.05 … 0.95).</summary>
+    public static readonly IReadOnlyList<double> EdgeThresholds = Enumerable.Range(1, 19).Select(k => k / 20.0).ToArray();
+
+    /// <summary>A ground-truth edge pixel: Sobel magnitude of the clean render at least this (segment boundaries; shading stays below).</summary>
+    public const double EdgeTruth = 0.1;
+
+    private static double OdsF(double[] s)
+    {
+        int t = EdgeThresholds.Count;
+        if (s.Length != 3 * t) return double.NaN;
+        double best = double.NaN;
+        for (int k = 0; k < t; k++)
+        {
+            double denominator = 2 * s[k] + s[t + k] + s[2 * t + k];
+            if (denominator <= 0) continue;
+            double f = 2 * s[k] / denominator;
+            if (double.IsNaN(best) || f > best) best = f;
+        }
+        return best;
+    }
 
     public static bool Supports(string metric) => Formula(metric) is not null;
 

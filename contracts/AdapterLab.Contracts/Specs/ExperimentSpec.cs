@@ -117,8 +117,11 @@ public sealed record MethodSpec
     /// <summary>Multitask: extra estimators measured alongside.</summary>
     public IReadOnlyList<string>? MeasuredEstimators { get; init; }
 
-    /// <summary>Multitask: TROA exponentiated-gradient step size η (default 0.1; applied once per evaluation).</summary>
+    /// <summary>Multitask: TROA exponentiated-gradient step size η (default 0.5; one step per affinity update).</summary>
     public double? AffinityStep { get; init; }
+
+    /// <summary>Multitask: steps between task-affinity updates (default 50, or half the run when it is shorter than 100 steps).</summary>
+    public int? AffinityInterval { get; init; }
 
     /// <summary><c>mae</c> pretraining: the fraction of each image's patches hidden from the encoder (default 0.75).</summary>
     public double? MaskRatio { get; init; }

@@ -104,5 +104,7 @@ public static partial class SpecValidator
         }
         if (m.AffinityStep is { } eta && (!affinity || eta <= 0 || eta > 10 || double.IsNaN(eta)))
             e.Add("method.affinityStep", affinity ? "must be greater than 0 and at most 10" : "single-task has no task affinity");
+        if (m.AffinityInterval is { } every && (!affinity || every < 1 || every > 100_000))
+            e.Add("method.affinityInterval", affinity ? "must be between 1 and 100,000 steps" : "single-task has no task affinity");
     }
 }

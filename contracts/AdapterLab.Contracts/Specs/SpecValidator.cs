@@ -135,6 +135,7 @@ public static partial class SpecValidator
         OnlyFor(dense, m.Estimator, "estimator", "multitask methods");
         OnlyFor(dense, m.MeasuredEstimators, "measuredEstimators", "multitask methods");
         OnlyFor(dense, m.AffinityStep, "affinityStep", "multitask methods");
+        OnlyFor(dense, m.AffinityInterval, "affinityInterval", "multitask methods");
         OnlyFor(m.Name == Methods.Mae, m.MaskRatio, "maskRatio", "mae");
         if (m.MaskRatio is { } mask && !(mask >= 0.05 && mask <= 0.95)) e.Add("method.maskRatio", "must be between 0.05 and 0.95");
 

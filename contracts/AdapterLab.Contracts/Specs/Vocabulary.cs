@@ -116,6 +116,8 @@ public static class Estimators
     public const string Cosine = "cosine";
     public const string TagLookahead = "tag-lookahead";
     public const string GradientCosine = "gradient-cosine";
+    /// <summary>The raw directional transfer statistic r[i→j] of one update (measured, not an estimator that conditions the model).</summary>
+    public const string DirectionalTransfer = "transfer";
     public static readonly IReadOnlyList<string> All = [Troa, Cosine, TagLookahead];
 }
 

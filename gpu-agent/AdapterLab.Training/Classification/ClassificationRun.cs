@@ -51,7 +51,7 @@ public sealed class ClassificationRun : ITrainingRun
         trainFeatures = plan.CachesFeatures ? features.For(TrainSplit) : null;
     }
 
-    public StepLoss Step(long step, double learningRate)
+    public StepLoss Step(long step, double learningRate, ITrainingObserver observer)
     {
         var (split, rows) = plan.Stream?.Next(step, plan.BatchSize) ?? (TrainSplit, order!.Batch(step));
         double loss = TrainStep(prepared.Model, plan, optimizer, learningRate, split, trainFeatures, rows, step, device);

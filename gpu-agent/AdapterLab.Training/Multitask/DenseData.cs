@@ -21,5 +21,9 @@ public sealed class DenseData(MultitaskPlan plan, string? dataRoot)
 
     public static DenseBatch Batch(DenseSplit split, int[] rows, TorchSharp.torch.Device device) => new(
         split.ImagesTensor(rows, device), split.SegmentationTensor(rows, device), split.DepthTensor(rows, device),
-        split.NormalsTensor(rows, device), split.EdgesTensor(rows, device));
+        split.NormalsTensor(rows, device), split.EdgesTensor(rows, device))
+    {
+        DepthValid = split.DepthValidTensor(rows, device),
+        NormalsValid = split.NormalsValidTensor(rows, device),
+    };
 }

@@ -8,7 +8,8 @@ namespace AdapterLab.Training.Multitask;
 /// <summary>
 /// Image-blind predictions computed from the source train split, as raw decoder outputs that the usual decoding turns
 /// into the prediction: the floors every dense result must beat (per-pixel majority class, per-pixel mean log-depth over
-/// non-sky pixels, the mean normal renormalised, all-zero edges), and the zero-shot baselines' constants.
+/// non-sky pixels, the mean normal renormalised, the per-pixel edge frequency — its ODS F-measure is what an image-blind
+/// edge map scores, where an all-zero map scores 0), and the zero-shot baselines' constants.
 /// </summary>
 public static class DenseFloors
 {
@@ -63,12 +64,25 @@ public static class DenseFloors
                     break;
                 }
                 default:
-                    raw = torch.full(1, 1, s, s, -Certain);
+                {
+                    // The share of training images with a ground-truth edge at each pixel, as a probability (logit).
+                    var share = new double[hw];
+                    for (int i = 0; i < train.Edges.Length; i++)
+                        if (train.Edges[i] >= AdapterLab.Contracts.Predictions.DenseMetricParts.EdgeTruth) share[i % hw]++;
+                    raw = torch.tensor(share.Select(v => (float)Logit(v / train.Count)).ToArray(), [1, 1, s, s]);
                     break;
+                }
             }
             result[task] = raw.to(device).DetachFromDisposeScope();
         }
         return result;
+    }
+
+    /// <summary>log(p / (1 − p)), with p kept inside [1e-4, 1 − 1e-4].</summary>
+    public static double Logit(double p)
+    {
+        p = Math.Clamp(p, 1e-4, 1 - 1e-4);
+        return Math.Log(p / (1 - p));
     }
 
     /// <summary>The mean ground-truth normal over non-sky pixels of a split (not renormalised).</summary>

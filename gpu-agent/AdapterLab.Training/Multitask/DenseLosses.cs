@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace AdapterLab.Training.Multitask;
 
-/// <summary>Task losses: cross-entropy (segmentation), rotate loss (depth in log space, normals), L1 (edges).</summary>
+/// <summary>Task losses: cross-entropy (segmentation), rotate loss (depth in log space, normals), class-balanced binary cross-entropy (edges).</summary>
 public static class DenseLosses
 {
     /// <summary>
@@ -28,13 +28,33 @@ public static class DenseLosses
         return torch.stack(perShift, 1).min(1).values.mean();
     }
 
+    /// <summary>
+    /// HED's class-balanced binary cross-entropy (Xie and Tu 2015): per image, edge pixels (Sobel magnitude ≥
+    /// <see cref="AdapterLab.Contracts.Predictions.DenseMetricParts.EdgeTruth"/>) weighted by the share of non-edge pixels
+    /// β and the others by 1 − β, so the sparse edges weigh as much as the background (L1 through a sigmoid settled on
+    /// all-zero maps). The mean over pixels and images.
+    /// </summary>
+    public static Tensor BalancedEdges(Tensor raw, Tensor edges)
+    {
+        // Explicit scalars, alive until the native calls return (see AdamW: an implicit double → Scalar can be finalised
+        // while libtorch still reads it).
+        using var threshold = AdapterLab.Contracts.Predictions.DenseMetricParts.EdgeTruth.ToScalar();
+        using var one = 1.0.ToScalar();
+        using var two = 2.0.ToScalar();
+        var truth = edges.ge(threshold).to(raw.dtype);
+        var beta = truth.mean([1, 2, 3], keepdim: true).neg().add_(one);   // share of non-edge pixels
+        // weight = truth·β + (1 − truth)·(1 − β) = (1 − β) + truth·(2β − 1)
+        var weight = truth.mul(beta.mul(two).sub_(one)).add_(beta.neg().add_(one));
+        return nn.functional.binary_cross_entropy_with_logits(raw, truth, weight: weight);
+    }
+
     /// <summary>The loss of one task from its raw decoder output and the batch's targets.</summary>
     public static Tensor For(string task, Tensor raw, DenseBatch batch) => task switch
     {
         Tasks.Segmentation => nn.functional.cross_entropy(raw, batch.Segmentation),
-        Tasks.Depth => Rotate(raw, batch.Depth.clamp_min(1e-3).log(), batch.ValidMask),
-        Tasks.Normals => Rotate(DenseOutputs.Normals(raw), batch.Normals, batch.ValidMask),
-        Tasks.Edges => (torch.sigmoid(raw) - batch.Edges).abs().mean(),
+        Tasks.Depth => Rotate(raw, batch.Depth.clamp_min(1e-3).log(), batch.DepthMask),
+        Tasks.Normals => Rotate(DenseOutputs.Normals(raw), batch.Normals, batch.NormalsMask),
+        Tasks.Edges => BalancedEdges(raw, batch.Edges),
         _ => throw new ArgumentException($"unknown dense task '{task}'"),
     };
 }
@@ -76,4 +96,12 @@ public sealed record DenseBatch(Tensor Images, Tensor Segmentation, Tensor Depth
 {
     /// <summary>Pixels with a meaningful depth/normal (everything but sky) [B, 1, H, W].</summary>
     public Tensor ValidMask => Segmentation.ne(Datasets.ShapesWorld.DenseTargets.SkyClass).unsqueeze(1).to(ScalarType.Float32);
+
+    /// <summary>The negative control's own masks (moved with their targets); null: <see cref="ValidMask"/>.</summary>
+    public Tensor? DepthValid { get; init; }
+    public Tensor? NormalsValid { get; init; }
+
+    /// <summary>Where depth counts in its loss: the control's own mask, else every non-sky pixel.</summary>
+    public Tensor DepthMask => DepthValid ?? ValidMask;
+    public Tensor NormalsMask => NormalsValid ?? ValidMask;
 }

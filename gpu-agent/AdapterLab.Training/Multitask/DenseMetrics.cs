@@ -8,20 +8,45 @@ namespace AdapterLab.Training.Multitask;
 
 /// <summary>
 /// Accumulates evaluation metrics over batches: mIoU from a confusion matrix (classes present in prediction or target),
-/// depth RMSE and δ &lt; 1.25 (non-sky pixels), normals mean angular error in degrees (non-sky), edges mean L1.
+/// depth RMSE and δ &lt; 1.25 (non-sky pixels), normals mean angular error in degrees (non-sky), edges the ODS F-measure
+/// over a threshold sweep (ground truth: Sobel magnitude ≥ <see cref="DenseMetricParts.EdgeTruth"/>) and mean L1 as a
+/// secondary metric.
 /// </summary>
 public sealed class DenseMetrics
 {
     private readonly long[,] confusion = new long[DenseTargets.Classes, DenseTargets.Classes];
     private double depthSquared, depthDelta, depthCount, angleSum, angleCount, edgeSum, edgeCount;
+    private readonly double[] edgeCounts = new double[3 * DenseMetricParts.EdgeThresholds.Count];
 
     public static IReadOnlyList<string> MetricsOf(string task) => task switch
     {
         Tasks.Segmentation => ["miou"],
         Tasks.Depth => ["rmse", "delta1"],
         Tasks.Normals => ["angular-error"],
-        _ => ["l1"],
+        _ => ["odsf", "l1"],
     };
+
+    /// <summary>Per image [TP at each threshold, FP at each, FN at each] of predicted edge probabilities against the binarised truth.</summary>
+    private static double[][] EdgeCounts(Tensor predicted, Tensor target)
+    {
+        using var scope = torch.NewDisposeScope();
+        long n = predicted.shape[0];
+        int t = DenseMetricParts.EdgeThresholds.Count;
+        using var truthThreshold = DenseMetricParts.EdgeTruth.ToScalar();
+        var truth = target.ge(truthThreshold).flatten(1);
+        var p = predicted.flatten(1);
+        var tp = new List<Tensor>(t); var fp = new List<Tensor>(t); var fn = new List<Tensor>(t);
+        foreach (var value in DenseMetricParts.EdgeThresholds)
+        {
+            using var threshold = value.ToScalar();
+            var positive = p.ge(threshold);
+            tp.Add(positive.logical_and(truth).sum(1));
+            fp.Add(positive.logical_and(truth.logical_not()).sum(1));
+            fn.Add(positive.logical_not().logical_and(truth).sum(1));
+        }
+        var all = torch.stack([.. tp, .. fp, .. fn], 1).to(ScalarType.Float64).cpu().data<double>().ToArray();
+        return Enumerable.Range(0, (int)n).Select(i => all.AsSpan(i * 3 * t, 3 * t).ToArray()).ToArray();
+    }
 
     public void AddSegmentation(Tensor predicted, Tensor target)
     {
@@ -54,6 +79,8 @@ public sealed class DenseMetrics
         using var scope = torch.NewDisposeScope();
         edgeSum += (predicted - target).abs().sum().item<float>();
         edgeCount += target.numel();
+        foreach (var image in EdgeCounts(predicted, target))
+            for (int i = 0; i < image.Length; i++) edgeCounts[i] += image[i];
     }
 
     public double MeanIoU
@@ -139,7 +166,11 @@ public sealed class DenseMetrics
                 return new() { ["angular-error"] = SumAndCount(cos.acos() * (180.0 / Math.PI), mask) };
             }
             default:
-                return new() { ["l1"] = SumAndCount((predicted - batch.Edges).abs(), torch.ones_like(batch.Edges)) };
+                return new()
+                {
+                    ["odsf"] = EdgeCounts(predicted, batch.Edges),
+                    ["l1"] = SumAndCount((predicted - batch.Edges).abs(), torch.ones_like(batch.Edges)),
+                };
         }
     }
 
@@ -160,6 +191,7 @@ public sealed class DenseMetrics
         "delta1" => depthCount == 0 ? double.NaN : depthDelta / depthCount,
         "angular-error" => angleCount == 0 ? double.NaN : angleSum / angleCount,
         "l1" => edgeCount == 0 ? double.NaN : edgeSum / edgeCount,
+        "odsf" => DenseMetricParts.Formula("odsf")!(edgeCounts),
         _ => throw new ArgumentException($"unknown dense metric '{metric}'"),
     };
 }

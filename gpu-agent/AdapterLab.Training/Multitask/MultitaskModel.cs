@@ -84,9 +84,9 @@ public sealed class MultitaskModel : nn.Module
             }
         RegisterComponents();
 
+        // TROA starts uniform (ml-spec): every target weighs every source alike until the directional statistic moves it.
         int n = plan.Tasks.Count;
-        double off = n > 1 ? (1 - MultitaskPlan.TroaSelfPrior) / (n - 1) : 0, self = n > 1 ? MultitaskPlan.TroaSelfPrior : 1.0;
-        var troa = torch.full(n, n, off) + torch.eye(n) * (self - off);
+        var troa = torch.full(n, n, 1.0 / n);
         register_buffer("affinity_troa", troa);
         register_buffer("affinity_cosine", torch.eye(n));
         register_buffer("affinity_tag", torch.zeros(n, n));

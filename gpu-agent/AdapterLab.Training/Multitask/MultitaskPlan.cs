@@ -18,6 +18,8 @@ public sealed record MultitaskPlan
     public required string Estimator { get; init; }
     public required IReadOnlyList<string> MeasuredEstimators { get; init; }
     public required double AffinityStep { get; init; }
+    /// <summary>Steps between task-affinity updates.</summary>
+    public required int AffinityInterval { get; init; }
     public required string Setting { get; init; }
     public required IReadOnlyList<string> ZeroShotTasks { get; init; }
     public required string Adaptation { get; init; }
@@ -36,8 +38,20 @@ public sealed record MultitaskPlan
     /// <summary>Conditioning width E of the task vectors.</summary>
     public const int Conditioning = 64;
 
-    /// <summary>Initial TROA weight of a target task on itself (the rest shared evenly): a diagonal prior, so task vectors differ from step 0.</summary>
-    public const double TroaSelfPrior = 0.7;
+    /// <summary>Batches whose per-task gradients are averaged for one affinity update (ml-spec).</summary>
+    public const int AffinityBatches = 4;
+
+    /// <summary>
+    /// TAG's lookahead learning rate: fixed, never the schedule's (which reaches ~1e-7 at the end, where float32 rounding
+    /// of the losses swamps the ratio); large enough that the loss change dwarfs float32 rounding.
+    /// </summary>
+    public const double TagLookaheadRate = 1e-2;
+
+    /// <summary>The default update cadence: every 50 steps, or twice per run when a run is shorter than 100 steps.</summary>
+    public static int DefaultAffinityInterval(long totalSteps) => (int)Math.Clamp(totalSteps / 2, 1, 50);
+
+    /// <summary>Base rates (lr = base × batch / 256): the decoders (and adapters) of every method, and an encoder that trains.</summary>
+    public const double DecoderBaseRate = 8e-3, EncoderBaseRate = 1e-3;
 
     /// <summary>Whether task affinity is estimated (two or more tasks).</summary>
     public bool MeasuresAffinity => Tasks.Count >= 2 && Method != Methods.SingleTask;
@@ -65,10 +79,13 @@ public sealed record MultitaskPlan
         if (!Methods.Dense.Contains(m.Name)) throw new ArgumentException($"'{m.Name}' is not a multitask method ({string.Join(", ", Methods.Dense)})");
         string estimator = m.Estimator ?? Estimators.Troa;
         bool fullTraining = m.Name is Methods.MultitaskFinetune or Methods.SingleTask;
+        // One decoder rate for every method (ml-spec): the fresh decoders of fine-tuning and single-task learn as fast as
+        // vtagml's and multitask-shared's; only an encoder that trains runs at the lower encoder rate.
         var run = RunPlan.From(spec, ShapesWorldCatalogue.DefaultSplits(Kinds.Multitask), batch => OptimisationPlan.From(spec.Training,
             defaultOptimizer: "adamw",
-            defaultLearningRate: (fullTraining ? 1e-3 : 8e-3) * batch / 256.0,
-            defaultWeightDecay: _ => 0.01));
+            defaultLearningRate: (fullTraining ? EncoderBaseRate : DecoderBaseRate) * batch / 256.0,
+            defaultWeightDecay: _ => 0.01,
+            groupDefaultRates: fullTraining ? new Dictionary<string, double> { [ParameterGroups.Decoders] = DecoderBaseRate * batch / 256.0 } : null));
         return new MultitaskPlan
         {
             Run = run,
@@ -77,7 +94,8 @@ public sealed record MultitaskPlan
             AdapterBlocks = Math.Clamp(m.AdapterBlocks ?? DefaultAdapterBlocks(run.Preset), 1, run.Preset.Depth),
             Estimator = estimator,
             MeasuredEstimators = (m.MeasuredEstimators ?? Estimators.All.Where(e => e != estimator).ToList()).Where(e => e != estimator).ToList(),
-            AffinityStep = m.AffinityStep ?? 0.1,
+            AffinityStep = m.AffinityStep ?? 0.5,
+            AffinityInterval = m.AffinityInterval ?? DefaultAffinityInterval(run.TotalSteps),
             Setting = spec.Data.Setting,
             ZeroShotTasks = spec.Data.ZeroShotTasks ?? [],
             Adaptation = spec.Data.Adaptation ?? AdaptationModes.Adversarial,

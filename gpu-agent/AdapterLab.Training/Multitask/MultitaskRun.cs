@@ -101,9 +101,13 @@ public sealed class MultitaskRun : ITrainingRun
         targetOrder = targetTrain is null ? null : new DataOrder(plan.Seed + 7919, targetTrain.Count, plan.BatchSize);
     }
 
-    public StepLoss Step(long step, double learningRate)
+    public StepLoss Step(long step, double learningRate, ITrainingObserver observer)
     {
         var losses = TrainStep(model, random, plan, optimizer, discOptimizer, learningRate, sourceTrain!, sourceOrder!, targetTrain, targetOrder, step, device);
+        // Task affinity on its own cadence (every plan.AffinityInterval steps), after the step: a function of the step
+        // alone, so a resumed run updates at the same steps as an uninterrupted one.
+        if (plan.MeasuresAffinity && (step + 1) % plan.AffinityInterval == 0)
+            AffinityMeter.Measure(model, plan, sourceTrain!, sourceOrder!, step + 1, device, observer);
         double total = losses.Values.Sum();
         var points = new List<MetricPoint> { new(step + 1, "train", "all", plan.SourceDomain, "loss", total) };
         points.AddRange(losses.Select(kv => new MetricPoint(step + 1, "train", kv.Key, plan.SourceDomain, "loss", kv.Value)));
@@ -115,11 +119,8 @@ public sealed class MultitaskRun : ITrainingRun
     public IReadOnlyList<FinalResult> Evaluate(long step, ITrainingObserver observer) =>
         MultitaskEvaluation.Evaluate(model, plan, data, device, Floors, step, observer);
 
-    public IReadOnlyList<MetricPoint> Measure(long step, double learningRate, ITrainingObserver observer)
-    {
-        AffinityMeter.Measure(model, plan, sourceTrain!, sourceOrder!, step, learningRate, device, observer);
-        return [];
-    }
+    /// <summary>Nothing at evaluations: task affinity updates on its own cadence inside <see cref="Step"/>.</summary>
+    public IReadOnlyList<MetricPoint> Measure(long step, double learningRate, ITrainingObserver observer) => [];
 
     public RunOutputs WriteOutputs(long step, string workDirectory, ITrainingObserver observer)
     {

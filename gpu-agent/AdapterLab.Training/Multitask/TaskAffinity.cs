@@ -22,46 +22,77 @@ public static class TaskAffinity
         return logits;
     }
 
-    /// <summary>TROA: one EG step per target column j of W (A[i→j] = W[i, j], each column on the simplex).</summary>
-    public static double[,] TroaStep(double[,] w, double[,] cosine, double eta)
+    /// <summary>TROA: one EG step per target column j of W (A[i→j] = W[i, j], each column on the simplex) along the transfer statistic r[·→j].</summary>
+    public static double[,] TroaStep(double[,] w, double[,] transfer, double eta)
     {
         int n = w.GetLength(0);
         var next = new double[n, n];
         for (int j = 0; j < n; j++)
         {
             var column = Enumerable.Range(0, n).Select(i => w[i, j]).ToArray();
-            var c = Enumerable.Range(0, n).Select(i => cosine[i, j]).ToArray();
+            var c = Enumerable.Range(0, n).Select(i => transfer[i, j]).ToArray();
             var updated = ExponentiatedGradientStep(column, c, eta);
             for (int i = 0; i < n; i++) next[i, j] = updated[i];
         }
         return next;
     }
 
-    /// <summary>Pairwise cosine of flattened per-task gradients (c_ii = 1; 0 where a gradient vanishes).</summary>
-    public static double[,] GradientCosine(IReadOnlyList<Tensor> gradients)
+    /// <summary>
+    /// The directional transfer statistic (ml-spec): r[i→j] = ⟨gᵢ, gⱼ⟩ / ‖gⱼ‖², clipped to [−1, 1] — the first-order share
+    /// of task j's own loss decrease that a step along task i's gradient buys (r[j→j] = 1; 0 where gⱼ vanishes). Unlike
+    /// the cosine it is asymmetric: a task whose gradient contains another's transfers fully to it, not back.
+    /// </summary>
+    public static double[,] DirectionalTransfer(IReadOnlyList<Tensor> gradients) => TransferFromGram(Gram(gradients));
+
+    /// <summary>r from the Gram matrix G[i, j] = ⟨gᵢ, gⱼ⟩ (summed over batches: the gradients of several batches as one vector).</summary>
+    public static double[,] TransferFromGram(double[,] gram)
     {
-        int n = gradients.Count;
-        var c = new double[n, n];
-        using var scope = torch.NewDisposeScope();
-        var flat = gradients.Select(g => g.flatten().to(ScalarType.Float64)).ToArray();
-        var norms = flat.Select(f => f.norm().item<double>()).ToArray();
+        int n = gram.GetLength(0);
+        var r = new double[n, n];
         for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)
-            c[i, j] = i == j ? 1 : norms[i] * norms[j] == 0 ? 0 : flat[i].dot(flat[j]).item<double>() / (norms[i] * norms[j]);
+            r[i, j] = i == j ? 1 : gram[j, j] == 0 ? 0 : Math.Clamp(gram[i, j] / gram[j, j], -1, 1);
+        return r;
+    }
+
+    /// <summary>Pairwise cosine of flattened per-task gradients (c_ii = 1; 0 where a gradient vanishes).</summary>
+    public static double[,] GradientCosine(IReadOnlyList<Tensor> gradients) => CosineFromGram(Gram(gradients));
+
+    public static double[,] CosineFromGram(double[,] gram)
+    {
+        int n = gram.GetLength(0);
+        var c = new double[n, n];
+        for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            c[i, j] = i == j ? 1 : gram[i, i] * gram[j, j] == 0 ? 0 : gram[i, j] / Math.Sqrt(gram[i, i] * gram[j, j]);
         return c;
+    }
+
+    /// <summary>G[i, j] = ⟨gᵢ, gⱼ⟩ of flattened gradients, in float64.</summary>
+    public static double[,] Gram(IReadOnlyList<Tensor> gradients)
+    {
+        int n = gradients.Count;
+        var g = new double[n, n];
+        using var scope = torch.NewDisposeScope();
+        var flat = gradients.Select(x => x.flatten().to(ScalarType.Float64)).ToArray();
+        for (int i = 0; i < n; i++)
+        for (int j = i; j < n; j++)
+            g[i, j] = g[j, i] = flat[i].dot(flat[j]).item<double>();
+        return g;
     }
 
     /// <summary>
     /// TAG lookahead (Fifty et al. 2021): Z[i→j] = 1 − L_j(θ_s − lr·∇θ_s L_i) / L_j(θ_s), one plain SGD lookahead step on
-    /// the shared parameters per source task i, weights restored afterwards. <paramref name="losses"/> evaluates every
-    /// task's loss on the same batch (it must be deterministic: no dropout).
+    /// the shared parameters per source task i, weights restored afterwards; the ratio in float64 from the losses' values.
+    /// <paramref name="losses"/> evaluates every task's loss on the same batch (it must be deterministic: no dropout);
+    /// <paramref name="lr"/> is a fixed lookahead rate, never the schedule's.
     /// </summary>
     public static double[,] TagLookahead(IReadOnlyList<Tensor> shared, Func<Tensor[]> losses, double lr)
     {
         using var scope = torch.NewDisposeScope();
         var before = losses();
         int n = before.Length;
-        var baseline = before.Select(l => l.item<float>()).Select(v => (double)v).ToArray();
+        var baseline = before.Select(LossValue).ToArray();
         var z = new double[n, n];
         // All gradients first: the lookahead edits the shared tensors in place, which would invalidate the graph.
         var allGrads = Enumerable.Range(0, n)
@@ -77,12 +108,18 @@ public static class TaskAffinity
             using (torch.no_grad())
             {
                 var after = losses();
-                for (int j = 0; j < n; j++) z[i, j] = baseline[j] == 0 ? 0 : 1 - after[j].item<float>() / baseline[j];
+                for (int j = 0; j < n; j++) z[i, j] = baseline[j] == 0 ? 0 : 1 - LossValue(after[j]) / baseline[j];
             }
             using (torch.no_grad())
                 for (int k = 0; k < shared.Count; k++) shared[k].copy_(saved[k]);
         }
         return z;
+    }
+
+    private static double LossValue(Tensor loss)
+    {
+        using var wide = loss.detach().to(ScalarType.Float64);
+        return wide.item<double>();
     }
 
     /// <summary>‖A − Aᵀ‖_F / ‖A‖_F.</summary>

@@ -31,11 +31,18 @@ public sealed record OptimisationPlan
     /// </summary>
     public IReadOnlySet<string> UndecayedGroups { get; init; } = new HashSet<string>();
 
-    /// <summary>A group's peak learning rate and weight decay: its override where given, else the run's (0 for <see cref="UndecayedGroups"/>).</summary>
+    /// <summary>
+    /// Groups whose default peak rate differs from the run's (the kind's recipe; multitask: every method trains its fresh
+    /// decoders at the one decoder rate, while an encoder that trains uses the encoder rate). Applies only when the spec
+    /// gives no <c>training.learningRate</c>; a group override always wins.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> GroupDefaultRates { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>A group's peak learning rate and weight decay: its override where given, else the recipe's group default, else the run's (decay 0 for <see cref="UndecayedGroups"/>).</summary>
     public (double LearningRate, double WeightDecay) For(string group)
     {
         var o = GroupOverrides.GetValueOrDefault(group);
-        return (o?.LearningRate ?? LearningRate, o?.WeightDecay ?? (UndecayedGroups.Contains(group) ? 0.0 : WeightDecay));
+        return (o?.LearningRate ?? GroupDefaultRates.GetValueOrDefault(group, LearningRate), o?.WeightDecay ?? (UndecayedGroups.Contains(group) ? 0.0 : WeightDecay));
     }
 
     /// <summary>The groups of <paramref name="trainable"/> under <paramref name="groupOf"/>, in order of first appearance.</summary>
@@ -59,7 +66,7 @@ public sealed record OptimisationPlan
     }
 
     public static OptimisationPlan From(TrainingSpec t, string defaultOptimizer, double defaultLearningRate, Func<string, double> defaultWeightDecay,
-        IReadOnlySet<string>? undecayedGroups = null)
+        IReadOnlySet<string>? undecayedGroups = null, IReadOnlyDictionary<string, double>? groupDefaultRates = null)
     {
         string optimizer = t.Optimizer ?? defaultOptimizer;
         return new OptimisationPlan
@@ -72,6 +79,7 @@ public sealed record OptimisationPlan
             CosineSchedule = t.Schedule != "constant",
             GroupOverrides = t.ParameterGroups ?? new Dictionary<string, ParameterGroupSpec>(),
             UndecayedGroups = undecayedGroups ?? new HashSet<string>(),
+            GroupDefaultRates = t.LearningRate is null && groupDefaultRates is not null ? groupDefaultRates : new Dictionary<string, double>(),
         };
     }
 }

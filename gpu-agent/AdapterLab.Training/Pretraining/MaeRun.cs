@@ -85,7 +85,7 @@ public sealed class MaeRun : ITrainingRun
         if (plan.Stream is null) order = new DataOrder(plan.Run.Seed, TrainSplit.Count, plan.Run.BatchSize);
     }
 
-    public StepLoss Step(long step, double learningRate)
+    public StepLoss Step(long step, double learningRate, ITrainingObserver observer)
     {
         // Masks are a function of (seed, step): a resumed run hides the same patches an uninterrupted one would.
         random.BeginStep(step);

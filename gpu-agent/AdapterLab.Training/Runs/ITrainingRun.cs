@@ -23,8 +23,11 @@ public interface ITrainingRun : IDisposable
     /// <summary>Training data and anything else the first step needs; called after <c>OnStarted</c>, so the attempt shows as Running while it is built.</summary>
     void PrepareTraining();
 
-    /// <summary>One optimisation step at 0-based <paramref name="step"/>: its total loss (NaN or ∞ ends the run as failed) and the step's train metric points.</summary>
-    StepLoss Step(long step, double learningRate);
+    /// <summary>
+    /// One optimisation step at 0-based <paramref name="step"/>: its total loss (NaN or ∞ ends the run as failed) and the
+    /// step's train metric points. Measurements on a cadence of their own (multitask task affinity) report to <paramref name="observer"/>.
+    /// </summary>
+    StepLoss Step(long step, double learningRate, ITrainingObserver observer);
 
     /// <summary>Samples consumed before <paramref name="step"/> (stored in checkpoints).</summary>
     long DataPosition(long step);

@@ -47,7 +47,7 @@ public static class TrainingLoop
             StepLoss loss;
             try
             {
-                loss = run.Step(step, schedule.At(step));
+                loss = run.Step(step, schedule.At(step), observer);
             }
             catch (Exception ex) when (ex is ExternalException or InvalidOperationException or ArgumentException)
             {

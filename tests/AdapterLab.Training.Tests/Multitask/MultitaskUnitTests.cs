@@ -168,28 +168,90 @@ public sealed class MultitaskUnitTests
     }
 
     [Fact]
-    public void The_shuffled_target_control_keeps_images_and_label_sets_but_decouples_each_task_from_its_image_and_the_others()
+    public void The_negative_control_moves_each_tasks_targets_from_another_image_scrambles_them_and_keeps_each_mask_with_its_targets()
     {
-        const int size = 32, n = 24;
+        const int size = 32, n = 64;
         var split = DenseShapesWorld.Split(ShapesWorldDataset.WorldSeed, "synthetic", DataSplit.Train, n, size);
         var shuffled = split.WithShuffledTargets(seed: 3);
         Assert.Equal(split.Pixels, shuffled.Pixels);
         int plane = size * size;
-        int Source<T>(T[] original, T[] permuted, int channels, int image)
+        float[] Valid(DenseSplit s) => s.Segmentation.Select(c => c == DenseTargets.SkyClass ? 0f : 1f).ToArray();
+        // Each image's (depth, mask) pairs, order-free: the control's image i holds exactly the pairs of one original image.
+        string Pairs(float[] depth, float[] mask, int image) => string.Join(",", Enumerable.Range(image * plane, plane).Select(k => (depth[k], mask[k])).Order());
+        var originals = Enumerable.Range(0, n).Select(j => Pairs(split.Depth, Valid(split), j)).ToList();
+        var sources = Enumerable.Range(0, n).Select(i => originals.IndexOf(Pairs(shuffled.Depth, shuffled.DepthValid!, i))).ToArray();
+        Assert.DoesNotContain(-1, sources); // a mask from another image than its depth would break the pairs (sky depth counted)
+        Assert.Equal(n, sources.Distinct().Count());
+        Assert.True(sources.Where((j, i) => j != i).Count() >= n / 2, "most images' depth comes from another image");
+        // The normals' mask travels with the normals, not with the depth.
+        Assert.NotEqual(shuffled.DepthValid, shuffled.NormalsValid);
+        // Spatially scrambled: the layout prior (sky on top) is gone — per-position sky frequency is flat.
+        double Spread(int[] seg)
         {
-            int e = channels * plane;
-            var row = permuted.AsSpan(image * e, e).ToArray();
-            return Enumerable.Range(0, n).First(j => original.AsSpan(j * e, e).SequenceEqual(row));
+            var freq = Enumerable.Range(0, plane).Select(k => Enumerable.Range(0, n).Count(i => seg[i * plane + k] == DenseTargets.SkyClass) / (double)n).ToArray();
+            double mean = freq.Average();
+            return Math.Sqrt(freq.Sum(f => (f - mean) * (f - mean)) / plane);
         }
-        // Every task's targets are a permutation of the originals (whole images moved, none lost or duplicated) ...
-        var seg = Enumerable.Range(0, n).Select(i => Source(split.Segmentation, shuffled.Segmentation, 1, i)).ToArray();
-        var depth = Enumerable.Range(0, n).Select(i => Source(split.Depth, shuffled.Depth, 1, i)).ToArray(); // depth maps are unique per image
-        Assert.Equal(n, depth.Distinct().Count());
-        // ... that moves most images, independently per task, and is reproducible from the seed.
-        Assert.True(seg.Where((j, i) => j != i).Count() >= n / 2);
-        Assert.NotEqual(seg, depth);
+        Assert.True(Spread(shuffled.Segmentation) < 0.5 * Spread(split.Segmentation), $"layout survives: {Spread(shuffled.Segmentation):0.000} vs {Spread(split.Segmentation):0.000}");
+        // A batch carries the control's masks, and the losses use them.
+        var batch = DenseData.Batch(shuffled, [0, 1, 2, 3], torch.CPU);
+        Assert.Equal(shuffled.DepthValid!.AsSpan(0, 4 * plane).ToArray(), batch.DepthMask.data<float>().ToArray());
+        // Reproducible from the seed, different for another.
         Assert.Equal(shuffled.Normals, split.WithShuffledTargets(seed: 3).Normals);
         Assert.NotEqual(shuffled.Normals, split.WithShuffledTargets(seed: 4).Normals);
+        Assert.Null(split.DepthValid);
+    }
+
+    [Fact]
+    public void Troa_is_asymmetric_when_one_tasks_gradient_contains_the_others_and_cosine_is_not()
+    {
+        // g₂ = g₁ + b with b ⟂ g₁ and ‖b‖ = 2‖g₁‖: a step on task 2 buys task 1 all of its own decrease (r[2→1] = 1), a
+        // step on task 1 buys task 2 only ‖g₁‖² / ‖g₂‖² = 1/5 of its own (r[1→2] = 0.2).
+        var g1 = torch.tensor(new double[] { 1, 0, 0 });
+        var g2 = torch.tensor(new double[] { 1, 2, 0 });
+        var r = TaskAffinity.DirectionalTransfer([g1, g2]);
+        Assert.Equal(1.0, r[1, 0], 12);
+        Assert.Equal(0.2, r[0, 1], 12);
+        Assert.Equal(1.0, r[0, 0]); Assert.Equal(1.0, r[1, 1]);
+        var cosine = TaskAffinity.GradientCosine([g1, g2]);
+        Assert.Equal(cosine[0, 1], cosine[1, 0], 12);
+        // TROA from its uniform start, a few updates: target 1 keeps weighing task 2 as much as itself, target 2 does not.
+        var w = new double[,] { { 0.5, 0.5 }, { 0.5, 0.5 } };
+        for (int k = 0; k < 4; k++) w = TaskAffinity.TroaStep(w, r, 0.5);
+        Assert.Equal(0.5, w[1, 0], 12);
+        Assert.True(w[0, 1] < 0.25, $"W[1→2] = {w[0, 1]}");
+        Assert.True(TaskAffinity.Asymmetry(w) > 0.2);
+        // Clipped to [−1, 1]: a large opposed gradient cannot dominate.
+        var opposed = TaskAffinity.DirectionalTransfer([torch.tensor(new double[] { -10, 0 }), torch.tensor(new double[] { 1, 0 })]);
+        Assert.Equal(-1.0, opposed[0, 1]);
+        Assert.Equal(TaskAffinity.TransferFromGram(TaskAffinity.Gram([g1, g2])), r);
+    }
+
+    [Fact]
+    public void Edge_loss_balances_the_classes_and_the_ods_f_measure_sweeps_one_threshold_for_the_set()
+    {
+        // HED: positives weighted by the negative share β, negatives by 1 − β — a map predicting "no edge" everywhere
+        // pays as much on the rare edges as a map predicting "edge" everywhere pays on the background.
+        var edges = torch.zeros(1, 1, 4, 4);
+        edges[0, 0, 0, 0] = torch.tensor(1f);
+        var none = DenseLosses.BalancedEdges(torch.full(1, 1, 4, 4, -4f), edges).item<float>();
+        var all = DenseLosses.BalancedEdges(torch.full(1, 1, 4, 4, 4f), edges).item<float>();
+        Assert.Equal(none, all, 3);
+        // ODS: parts [TP…, FP…, FN…] per threshold, summed over images, the best threshold's F.
+        int t = AdapterLab.Contracts.Predictions.DenseMetricParts.EdgeThresholds.Count;
+        var parts = new double[3 * t];
+        for (int k = 0; k < t; k++) { parts[k] = 10 - k * 0.5; parts[t + k] = 10 - k * 0.5; parts[2 * t + k] = k * 0.5; }
+        double best = Enumerable.Range(0, t).Max(k => 2 * parts[k] / (2 * parts[k] + parts[t + k] + parts[2 * t + k]));
+        Assert.Equal(best, AdapterLab.Contracts.Predictions.DenseMetricParts.Formula("odsf")!(parts), 12);
+        Assert.Equal(["odsf", "l1"], DenseMetrics.MetricsOf(Tasks.Edges));
+        // The accumulator and the per-image parts agree.
+        var predicted = torch.rand(3, 1, 8, 8, generator: new Generator(5));
+        var target = torch.rand(3, 1, 8, 8, generator: new Generator(6));
+        var m = new DenseMetrics();
+        m.AddEdges(predicted, target);
+        var batch = new DenseBatch(torch.zeros(3, 3, 8, 8), torch.ones(3, 8, 8, dtype: ScalarType.Int64), torch.ones(3, 1, 8, 8), torch.ones(3, 3, 8, 8), target);
+        var perImage = DenseMetrics.PerImageParts(Tasks.Edges, predicted, batch)["odsf"];
+        Assert.Equal(m.Value("odsf"), AdapterLab.Contracts.Predictions.DenseMetricParts.Value("odsf", perImage), 12);
     }
 
     [Fact]

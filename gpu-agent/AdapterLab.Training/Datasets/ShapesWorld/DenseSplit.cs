@@ -31,6 +31,12 @@ public sealed class DenseSplit
     public float[] Depth { get; }
     public float[] Normals { get; }
     public float[] Edges { get; }
+    /// <summary>
+    /// Where depth and normals count (1) or not (0), one plane per image, when they do not follow from this split's own
+    /// segmentation (the negative control moves each task's targets and masks together); null: every non-sky pixel.
+    /// </summary>
+    public float[]? DepthValid { get; private init; }
+    public float[]? NormalsValid { get; private init; }
     /// <summary>Stable id per image (ShapesWorld: world seed + scene index; folders: the rgb file's path below the dataset).</summary>
     public IReadOnlyList<string> ExampleIds { get; }
     private int Plane => ImageSize * ImageSize;
@@ -52,29 +58,49 @@ public sealed class DenseSplit
     }
 
     /// <summary>
-    /// The shuffled-task-label control: the same images, each task's targets taken from another image, with an
-    /// independent permutation per task (seeded), so labels no longer belong to their image or to each other.
+    /// The negative control of task affinity (ml-spec): the same images, each task's targets taken from another image
+    /// (an independent permutation of images per task) <b>and</b> spatially scrambled (an independent random permutation of
+    /// the pixels per image and task, so no layout prior such as sky-on-top survives); the valid masks of depth and normals
+    /// travel with the targets they belong to (the same source image, the same scramble). Seeded.
     /// </summary>
     public DenseSplit WithShuffledTargets(int seed)
     {
         var random = new Random(seed ^ 0x5f3759df);
-        int[] Permutation()
+        int[] Permutation(int n)
         {
-            var p = Enumerable.Range(0, Count).ToArray();
+            var p = Enumerable.Range(0, n).ToArray();
             random.Shuffle(p);
             return p;
         }
-        return new DenseSplit(Domain, ImageSize, Pixels, Permute(Segmentation, 1, Permutation()), Permute(Depth, 1, Permutation()),
-            Permute(Normals, 3, Permutation()), Permute(Edges, 1, Permutation()), ExampleIds);
+        var valid = Segmentation.Select(c => c == DenseTargets.SkyClass ? 0f : 1f).ToArray();
+        // Per task: which image its targets come from, and how each image's pixels are scrambled.
+        (int[] Images, int[][] Pixels) Moves() => (Permutation(Count), Enumerable.Range(0, Count).Select(_ => Permutation(Plane)).ToArray());
+        var seg = Moves(); var depth = Moves(); var normals = Moves(); var edges = Moves();
+        return new DenseSplit(Domain, ImageSize, Pixels, Move(Segmentation, 1, seg), Move(Depth, 1, depth), Move(Normals, 3, normals), Move(Edges, 1, edges), ExampleIds)
+        {
+            DepthValid = Move(valid, 1, depth),
+            NormalsValid = Move(valid, 1, normals),
+        };
     }
 
-    private T[] Permute<T>(T[] source, int channels, int[] permutation)
+    /// <summary>Image i of the result is image <c>images[i]</c> of <paramref name="source"/> with pixel k taken from pixel <c>pixels[i][k]</c> (every channel alike).</summary>
+    private T[] Move<T>(T[] source, int channels, (int[] Images, int[][] Pixels) moves)
     {
-        int e = channels * Plane;
+        int plane = Plane;
         var result = new T[source.Length];
-        for (int i = 0; i < Count; i++) Array.Copy(source, (long)permutation[i] * e, result, (long)i * e, e);
+        for (int i = 0; i < Count; i++)
+        {
+            long from = (long)moves.Images[i] * channels * plane, to = (long)i * channels * plane;
+            var scramble = moves.Pixels[i];
+            for (int c = 0; c < channels; c++)
+                for (int k = 0; k < plane; k++) result[to + c * plane + k] = source[from + c * plane + scramble[k]];
+        }
         return result;
     }
+
+    /// <summary>Valid-pixel masks [n, 1, S, S] of depth (or normals) when this split carries its own; null otherwise.</summary>
+    public Tensor? DepthValidTensor(ReadOnlySpan<int> rows, Device device) => DepthValid is null ? null : Gather(DepthValid, rows, 1, device);
+    public Tensor? NormalsValidTensor(ReadOnlySpan<int> rows, Device device) => NormalsValid is null ? null : Gather(NormalsValid, rows, 1, device);
 
     private Tensor Gather(float[] source, ReadOnlySpan<int> rows, int channels, Device device)
     {
