@@ -27,57 +27,25 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
 {
     public string Name => "backbone-value";
 
-    private const string Preset = "vit-tiny-ci";
+    private const string Preset = ReportBackbones.Preset;
     private const double Margin = 0.10;
     private static readonly string[] HeldOutFamilies = ["object-count", "disc-count", "touching", "largest-quadrant"];
-    private const string HeldOutDomain = ShapesWorldCatalogue.DefaultHeldOutDomain;
+    private const string HeldOutDomain = ReportBackbones.HeldOutDomain;
 
     public async Task RunAsync(CancellationToken ct)
     {
-        var datasets = await client.GetJsonAsync("api/datasets", ct);
-        if (!datasets.EnumerateArray().Any(d => d.GetProperty("path").GetString() == "mnist"))
-            throw new BenchException("the MNIST digits are not imported: run ./platform data import mnist (./platform bench does it for this scenario)");
-
+        await ReportBackbones.RequireDigitsAsync(client, ct);
         var ledger = new RunLedger(Path.Combine(resultsDir, ".ledger", Name + ".json"));
         var batch = new ExperimentBatch(client, ledger);
-        int supervisedSteps = quick ? 200 : 4000, streamSteps = quick ? 200 : 1500, maeDigitSteps = quick ? 150 : 1000, probeSteps = quick ? 100 : 300;
+        int probeSteps = quick ? 100 : 300;
         int[] seeds = quick ? [1, 2] : [1, 2, 3];
-        string suffix = quick ? "-quick" : "";
-
-        // Backbones.
-        TrainingSpec Pretraining(int steps) => new() { Steps = steps, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = steps / 10, EvalInterval = steps / 4, CheckpointInterval = steps / 4, Seed = 1 };
-        var backbones = new (string Key, string Label, ExperimentSpec Spec)[]
-        {
-            ("stream-supervised", "ShapesWorld stream, supervised (3 heads)", new()
-            {
-                Name = "bench: pretrain on the ShapesWorld stream, supervised, three label heads", Kind = Kinds.Pretrain,
-                Backbone = new BackboneSpec { Preset = Preset, Source = BackboneSources.Random, RegisterAs = "bench-stream-supervised" + suffix },
-                Method = new MethodSpec { Name = Methods.Supervised },
-                Data = new DataSpec { LabelFamilies = ["largest-shape", "topmost-shape", "leftmost-shape"], SourceDomain = "synthetic", TargetDomains = [HeldOutDomain], Stream = true },
-                Training = Pretraining(supervisedSteps), Tags = ["bench", Name],
-            }),
-            ("stream-mae", "ShapesWorld stream, MAE", new()
-            {
-                Name = "bench: pretrain on the ShapesWorld stream, MAE", Kind = Kinds.Pretrain,
-                Backbone = new BackboneSpec { Preset = Preset, Source = BackboneSources.Random, RegisterAs = "bench-stream-mae" + suffix },
-                Method = new MethodSpec { Name = Methods.Mae },
-                Data = new DataSpec { SourceDomain = "synthetic", TargetDomains = [HeldOutDomain], Stream = true },
-                Training = Pretraining(streamSteps), Tags = ["bench", Name],
-            }),
-            ("mnist-mae", "MNIST digits, MAE (no labels)", new()
-            {
-                Name = "bench: MAE on the imported MNIST digits", Kind = Kinds.Pretrain,
-                Backbone = new BackboneSpec { Preset = Preset, Source = BackboneSources.Random, RegisterAs = "bench-mnist-mae" + suffix },
-                Method = new MethodSpec { Name = Methods.Mae },
-                Data = new DataSpec { Dataset = Datasets.Folder, Path = "mnist" },
-                Training = Pretraining(maeDigitSteps), Tags = ["bench", Name],
-            }),
-        };
+        var backbones = ReportBackbones.All(quick).Select(b => (b.Key, b.Label, b.Spec)).ToArray();
+        int supervisedSteps = backbones[0].Spec.Training.Steps!.Value, streamSteps = backbones[1].Spec.Training.Steps!.Value, maeDigitSteps = backbones[2].Spec.Training.Steps!.Value;
         Console.WriteLine($"[{Name}] pretraining {backbones.Length} backbones ({supervisedSteps} supervised and {streamSteps} MAE stream steps, {maeDigitSteps} MNIST steps)");
-        var pre = await batch.RunAsync(backbones.Select(b => (b.Key, b.Spec)).ToList(), ct);
+        var pre = await ReportBackbones.EnsureAsync(client, ReportBackbones.All(quick), ct);
 
-        BackboneSpec Named(string key) => new() { Preset = Preset, Source = BackboneSources.Named, Name = backbones.Single(b => b.Key == key).Spec.Backbone.RegisterAs };
-        BackboneSpec RandomBackbone() => new() { Preset = Preset, Source = BackboneSources.Random };
+        BackboneSpec Named(string key) => ReportBackbones.All(quick).Single(b => b.Key == key).Named;
+        BackboneSpec RandomBackbone() => ReportBackbones.Random;
         ExperimentSpec Probe(string label, BackboneSpec backbone, DataSpec data, int seed) => new()
         {
             Name = $"bench: linear probe, {label}, seed {seed}", Kind = Kinds.Adapt, Backbone = backbone,
@@ -134,7 +102,7 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
                           $"test {metric} {Fmt(value)} ({floorText}); experiment {e.GetProperty("id").GetString()}.");
         }
         md.AppendLine();
-        md.AppendLine($"**Probes**: BatchNorm + linear head on frozen CLS features, {probeSteps} steps × 64 (SGD, the probe's defaults), seeds {string.Join(", ", seeds)}. " +
+        md.AppendLine($"**Probes**: BatchNorm + linear head on frozen CLS features, {probeSteps} steps × 64 (the platform's recipe defaults for the probe), seeds {string.Join(", ", seeds)}. " +
                       "Test accuracy: mean over seeds with a 95 % interval that includes test-set sampling (seeds × test images); differences paired by seed and image. " +
                       $"A ShapesWorld probe trains on 1,000 `{HeldOutDomain}` scenes and is tested on 2,000; an MNIST probe trains on k labelled digits per class of the training split and is tested on the test split (10 %, never read by any training).");
         md.AppendLine();
