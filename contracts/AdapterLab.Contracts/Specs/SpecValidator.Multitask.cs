@@ -44,7 +44,14 @@ public static partial class SpecValidator
 
         if (spec.Tasks.Count == 0) e.Add("tasks", "give at least one dense task");
         for (int i = 0; i < spec.Tasks.Count; i++)
-            if (!Tasks.Dense.Contains(spec.Tasks[i])) e.Add($"tasks[{i}]", $"'{spec.Tasks[i]}' is not a dense task; expected one of {string.Join(", ", Tasks.Dense)}");
+        {
+            var task = spec.Tasks[i];
+            if (!Tasks.Dense.Contains(Tasks.KindOf(task))) e.Add($"tasks[{i}]", $"'{task}' is not a dense task; expected one of {string.Join(", ", Tasks.Dense)}");
+            else if (Tasks.IsCopy(task) && !spec.Tasks.Contains(Tasks.KindOf(task)))
+                e.Add($"tasks[{i}]", $"'{task}' repeats '{Tasks.KindOf(task)}' (the affinity's positive control), which must be a task too");
+            else if (Tasks.IsCopy(task) && (spec.Kind != Kinds.Multitask || d.Setting != Settings.Multitask))
+                e.Add($"tasks[{i}]", "a repeated task (the affinity's positive control) trains only in kind 'multitask', setting 'multitask'");
+        }
         if (spec.Tasks.Distinct().Count() != spec.Tasks.Count) e.Add("tasks", "tasks must be distinct");
         if (m.Name == Methods.SingleTask && spec.Tasks.Count != 1) e.Add("tasks", "single-task trains exactly one task");
         if (m.Name != Methods.SingleTask && spec.Tasks.Count < 2) e.Add("tasks", $"'{m.Name}' trains two or more tasks (use single-task for one)");

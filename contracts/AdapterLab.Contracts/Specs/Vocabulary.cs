@@ -88,6 +88,18 @@ public static class Tasks
     public const string Normals = "normals";
     public const string Edges = "edges";
     public static readonly IReadOnlyList<string> Dense = [Segmentation, Depth, Normals, Edges];
+
+    /// <summary>
+    /// The affinity's positive control: a dense task entered a second time as <c>&lt;task&gt;#2</c> (its own decoder and
+    /// task embedding, the same targets), which a working affinity estimator must rank first in the original's column and
+    /// the original first in the copy's.
+    /// </summary>
+    public const string CopySuffix = "#2";
+
+    /// <summary>The task a (possibly copied) task name trains: <c>depth#2</c> → <c>depth</c>.</summary>
+    public static string KindOf(string task) => task.EndsWith(CopySuffix, StringComparison.Ordinal) ? task[..^CopySuffix.Length] : task;
+
+    public static bool IsCopy(string task) => task.EndsWith(CopySuffix, StringComparison.Ordinal);
 }
 
 /// <summary>Transfer settings.</summary>

@@ -36,6 +36,8 @@ public static class Gallery
     {
         model.eval();
         var entries = new List<Entry>();
+        // A repeated task (the affinity's positive control) predicts what its original does: shown once.
+        var shown = plan.Tasks.Where(t => !AdapterLab.Contracts.Specs.Tasks.IsCopy(t)).ToList();
         using (torch.no_grad())
             foreach (var domain in plan.EvaluationDomains)
             {
@@ -48,10 +50,10 @@ public static class Gallery
                 int e = 3 * d.ImageSize * d.ImageSize;
                 for (int r = 0; r < rows.Length; r++)
                     entries.Add(new Entry(domain, rows[r], d.Pixels.AsSpan(rows[r] * e, e).ToArray(),
-                        plan.Tasks.ToDictionary(t => t, t => (PredictionMap(t, raw[t][r]), TruthMap(t, d, rows[r])))));
+                        shown.ToDictionary(t => t, t => (PredictionMap(t, raw[t][r]), TruthMap(t, d, rows[r])))));
             }
         var path = Path.Combine(work, "gallery.zip");
-        Write(path, plan.ImageSize, step, plan.Tasks, entries);
+        Write(path, plan.ImageSize, step, shown, entries);
         observer.OnArtifact(step, "gallery", path);
     }
 
@@ -102,7 +104,7 @@ public static class Gallery
         var rgb = new byte[3 * hw];
         for (int i = 0; i < hw; i++)
         {
-            switch (task)
+            switch (Tasks.KindOf(task))
             {
                 case Tasks.Segmentation:
                     var colour = Palette[Math.Clamp((int)map[i], 0, Palette.Length - 1)];
@@ -129,7 +131,7 @@ public static class Gallery
     public static float[] PredictionMap(string task, Tensor raw)
     {
         using var scope = torch.NewDisposeScope();
-        var t = task switch
+        var t = Tasks.KindOf(task) switch
         {
             Tasks.Segmentation => raw.argmax(0).to(ScalarType.Float32),
             Tasks.Depth => DenseOutputs.Depth(raw),
@@ -142,7 +144,7 @@ public static class Gallery
     public static float[] TruthMap(string task, DenseSplit split, int row)
     {
         int hw = split.ImageSize * split.ImageSize;
-        return task switch
+        return Tasks.KindOf(task) switch
         {
             Tasks.Segmentation => split.Segmentation.AsSpan(row * hw, hw).ToArray().Select(v => (float)v).ToArray(),
             Tasks.Depth => split.Depth.AsSpan(row * hw, hw).ToArray(),

@@ -24,7 +24,7 @@ public static class DenseFloors
         foreach (var task in tasks)
         {
             Tensor raw;
-            switch (task)
+            switch (Tasks.KindOf(task))
             {
                 case Tasks.Segmentation:
                 {

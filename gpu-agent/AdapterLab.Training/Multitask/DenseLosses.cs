@@ -49,7 +49,7 @@ public static class DenseLosses
     }
 
     /// <summary>The loss of one task from its raw decoder output and the batch's targets.</summary>
-    public static Tensor For(string task, Tensor raw, DenseBatch batch) => task switch
+    public static Tensor For(string task, Tensor raw, DenseBatch batch) => Tasks.KindOf(task) switch
     {
         Tasks.Segmentation => nn.functional.cross_entropy(raw, batch.Segmentation),
         Tasks.Depth => Rotate(raw, batch.Depth.clamp_min(1e-3).log(), batch.DepthMask),
@@ -62,7 +62,7 @@ public static class DenseLosses
 /// <summary>Turns raw decoder outputs into predictions.</summary>
 public static class DenseOutputs
 {
-    public static int Channels(string task) => task switch
+    public static int Channels(string task) => Tasks.KindOf(task) switch
     {
         Tasks.Segmentation => Datasets.ShapesWorld.DenseTargets.Classes,
         Tasks.Normals => 3,

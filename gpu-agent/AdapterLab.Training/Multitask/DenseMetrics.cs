@@ -18,7 +18,7 @@ public sealed class DenseMetrics
     private double depthSquared, depthDelta, depthCount, angleSum, angleCount, edgeSum, edgeCount;
     private readonly double[] edgeCounts = new double[3 * DenseMetricParts.EdgeThresholds.Count];
 
-    public static IReadOnlyList<string> MetricsOf(string task) => task switch
+    public static IReadOnlyList<string> MetricsOf(string task) => Tasks.KindOf(task) switch
     {
         Tasks.Segmentation => ["miou"],
         Tasks.Depth => ["rmse", "delta1"],
@@ -123,7 +123,7 @@ public sealed class DenseMetrics
             var counts = Read(weight.flatten(1).sum(1));
             return sums.Select((v, i) => new[] { v, counts[i] }).ToArray();
         }
-        switch (task)
+        switch (Tasks.KindOf(task))
         {
             case Tasks.Segmentation:
             {

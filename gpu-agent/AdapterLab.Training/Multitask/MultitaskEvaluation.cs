@@ -83,7 +83,7 @@ public static class MultitaskEvaluation
     }
 
     /// <summary>The prediction a task's raw output decodes to, as the metrics take it.</summary>
-    public static Tensor Prediction(string task, Tensor raw) => task switch
+    public static Tensor Prediction(string task, Tensor raw) => Tasks.KindOf(task) switch
     {
         Tasks.Segmentation => raw.argmax(1),
         Tasks.Depth => DenseOutputs.Depth(raw),
@@ -94,7 +94,7 @@ public static class MultitaskEvaluation
     private static void Accumulate(DenseMetrics m, Dictionary<string, List<double[]>>? perImage, string task, Tensor raw, DenseBatch batch)
     {
         var predicted = Prediction(task, raw);
-        switch (task)
+        switch (Tasks.KindOf(task))
         {
             case Tasks.Segmentation: m.AddSegmentation(predicted, batch.Segmentation); break;
             case Tasks.Depth: m.AddDepth(predicted, batch.Depth, batch.ValidMask); break;

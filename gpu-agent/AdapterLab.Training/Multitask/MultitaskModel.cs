@@ -74,6 +74,14 @@ public sealed class MultitaskModel : nn.Module
             using (torch.no_grad()) SeededInit.LayerDefaults(decoder, random?.Init);
             decoders.Add(task, decoder);
         }
+        // The positive control's repeated task starts as its original's exact twin (the same decoder weights): only its
+        // task embedding tells them apart, so a working estimator must find them each other's strongest source.
+        using (torch.no_grad())
+            foreach (var copy in plan.Tasks.Where(Tasks.IsCopy))
+            {
+                var original = decoders[Tasks.KindOf(copy)].named_parameters().ToDictionary(x => x.name, x => x.parameter);
+                foreach (var (name, parameter) in decoders[copy].named_parameters()) parameter.copy_(original[name]);
+            }
         discriminators = new ModuleList<OutputDiscriminator>();
         if (plan.Spec.Kind == Kinds.Multitask && plan.Setting == Settings.DomainAdaptation && plan.Adaptation == AdaptationModes.Adversarial)
             foreach (var task in AdversarialTasks)
