@@ -15,7 +15,9 @@ public sealed record MetricPolicy(string Metric, bool HigherIsBetter, double Tol
         new("miou", HigherIsBetter: true, Tolerance: 0.004),
         new("rmse", HigherIsBetter: false, Tolerance: 0.005),
         new("angular-error", HigherIsBetter: false, Tolerance: 0.5),
+        new("delta1", HigherIsBetter: true, Tolerance: 0.004),
         new("odsf", HigherIsBetter: true, Tolerance: 0.004),
+        new("l1", HigherIsBetter: false, Tolerance: 0.002),
         new("reconstruction-mse", HigherIsBetter: false, Tolerance: 0.005),
     ];
 
