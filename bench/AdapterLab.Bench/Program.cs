@@ -1,6 +1,7 @@
 using AdapterLab.Bench.Runner;
 using AdapterLab.Bench.Scenarios;
 using AdapterLab.Bench.Scenarios.Adapters;
+using AdapterLab.Bench.Scenarios.Multitask;
 
 // ./platform bench [scenario…] [--quick] — runs scenarios against the running platform (API URL and key from the
 // environment that ./platform sets: ADAPTERLAB_API_URL, ADAPTERLAB_API_KEY) and writes bench/results/.
