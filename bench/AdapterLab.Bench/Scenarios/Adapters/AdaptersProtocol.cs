@@ -120,6 +120,7 @@ public sealed class AdaptersProtocol(bool quick)
         Data = cell.Data,
         Training = new TrainingSpec { Steps = Steps, BatchSize = BatchSize, Seed = seed, EvalInterval = Steps / 2, LearningRate = LearningRate(m, multiplier) },
         Tags = ["bench", "adapters"],
+        Priority = quick ? Multitask.MultitaskScenario.SmokePriority : 0,
     };
 
     /// <summary>Trainable parameters an experiment reported (exact; tests hold them to the catalogue's formulas) as a share of the backbone's.</summary>

@@ -22,6 +22,9 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
     public static readonly string[] AllTasks = [Tasks.Segmentation, Tasks.Depth, Tasks.Normals, Tasks.Edges];
     public const string Target = "fog";
 
+    /// <summary>The priority of a <c>--quick</c> smoke run's experiments: ahead of full reports queued on the same platform.</summary>
+    public const int SmokePriority = 100;
+
     public sealed record Protocol(int Steps, int BatchSize, int TrainSize, int ValidationSize, int TestSize, IReadOnlyList<int> Seeds, bool Quick);
 
     public async Task RunAsync(CancellationToken ct)
@@ -44,6 +47,8 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
             },
             Training = new TrainingSpec { Steps = protocol.Steps, BatchSize = protocol.BatchSize, EvalInterval = protocol.Steps / 2, Seed = seed },
             Tags = ["bench", Name],
+            // A smoke run jumps the queue of a full report's runs (priority is not part of a configuration).
+            Priority = quick ? SmokePriority : 0,
         };
         var runs = new List<(string, ExperimentSpec)>();
         foreach (var seed in protocol.Seeds)
