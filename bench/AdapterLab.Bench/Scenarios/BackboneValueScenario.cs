@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AdapterLab.Bench.Runner;
+using static AdapterLab.Bench.Runner.ReportFormat;
 using AdapterLab.Contracts.Catalogue;
 using AdapterLab.Contracts.Predictions;
 using AdapterLab.Contracts.Specs;
@@ -114,7 +115,7 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
             var randomSeeds = SeedResults.Of(seeds.Select(s => ExperimentBatch.Result(probes[$"{t.Key}/random/{s}"], "test", t.Domain, "accuracy") ?? double.NaN));
             var floor = await client.FloorAsync(probes[$"{t.Key}/random/{seeds[0]}"], "test", t.Domain, "accuracy", ct);
             double chance = 1.0 / t.Classes;
-            md.AppendLine($"| {t.Label} | random | {Ci(random)} | — | {Fmt(floor)} | {chance:0.000} | — |");
+            md.AppendLine($"| {t.Label} | random | {Ci(random is null ? null : Intervals.Mean(random))} | — | {Fmt(floor)} | {chance:0.000} | — |");
             foreach (var b in t.Backbones)
             {
                 var table = Table(predictions, $"{t.Key}/{b}", seeds, t.Domain);
@@ -125,7 +126,7 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
                 var claimText = $"{label}: probe on {t.Label} beats the random backbone's by ≥ {Margin * 100:0} points";
                 claims.Add(new Claim(claimText, ClaimKind.Better, shifted, Untestable: shifted is null ? "predictions missing" : null));
                 floorRows.Add(($"{label} / {t.Label}", perSeed, floor is { } f ? Math.Max(f, chance) : null));
-                md.AppendLine($"| {t.Label} | {label} | {Ci(table)} | {DiffCi(diff)} | {Fmt(floor)} | {chance:0.000} | {(diff is null ? "untestable" : Verdict.For(diff, diff.PValue, true, 0).Words)} |");
+                md.AppendLine($"| {t.Label} | {label} | {Ci(table is null ? null : Intervals.Mean(table))} | {DiffCi(diff)} | {Fmt(floor)} | {chance:0.000} | {(diff is null ? "untestable" : Verdict.For(diff, diff.PValue, true, 0).Words)} |");
                 rows.Add(new { task = t.Key, backbone = b, mean = perSeed.Mean, perSeed = perSeed.Values, random = randomSeeds.Values, difference = diff?.Estimate.Value, lower = diff?.Estimate.Lower, upper = diff?.Estimate.Upper, floor, chance });
             }
         }
@@ -165,18 +166,4 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
     /// <summary>Correctness of every test image × seed of one configuration (null when a run stored no predictions).</summary>
     private static SeedExampleTable? Table(Dictionary<string, PredictionsFile?> predictions, string prefix, int[] seeds, string domain) =>
         PredictionTables.OutcomeTable(seeds.Select(s => predictions[$"{prefix}/{s}"]).ToList(), "test", Tasks.Classification, domain, "accuracy");
-
-    private static SeedExampleTable Shift(SeedExampleTable t, double by) => new(t.Rows.Select(r => r.Select(v => v + by).ToArray()).ToList());
-
-    private static string Ci(SeedExampleTable? t)
-    {
-        if (t is null) return "n/a";
-        var e = Intervals.Mean(t);
-        return $"{e.Value.ToString("0.000", CultureInfo.InvariantCulture)} [{e.Lower.ToString("0.000", CultureInfo.InvariantCulture)}, {e.Upper.ToString("0.000", CultureInfo.InvariantCulture)}]";
-    }
-
-    private static string DiffCi(Difference? d) => d is null ? "n/a"
-        : $"{SeedResults.Signed(d.Estimate.Value)} [{SeedResults.Signed(d.Estimate.Lower)}, {SeedResults.Signed(d.Estimate.Upper)}]";
-
-    private static string Fmt(double? v) => v is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AdapterLab.Bench.Runner;
+using static AdapterLab.Bench.Runner.ReportFormat;
 using AdapterLab.Bench.Story;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Statistics;
@@ -111,5 +112,4 @@ public sealed class QuickstartScenario(PlatformClient client, string resultsDir,
 
     private static DateTimeOffset Started(JsonElement e) => e.GetProperty("startedAt").GetDateTimeOffset();
     private static DateTimeOffset Finished(JsonElement e) => e.GetProperty("finishedAt").GetDateTimeOffset();
-    private static string Fmt(double? v) => v is { } x && double.IsFinite(x) ? x.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";
 }

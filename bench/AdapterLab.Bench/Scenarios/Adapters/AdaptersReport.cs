@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AdapterLab.Bench.Runner;
+using static AdapterLab.Bench.Runner.ReportFormat;
 using AdapterLab.Contracts.Predictions;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Statistics;
@@ -53,8 +54,6 @@ public sealed class AdaptersReport(
             docs.Select(d => d.GetProperty("id").GetString()!).ToList());
     }
 
-    private static SeedExampleTable Shift(SeedExampleTable t, double by) => new(t.Rows.Select(r => r.Select(v => v + by).ToArray()).ToList());
-
     private static Difference? Paired(Config a, Config b, double shift = 0) =>
         a.Table is { } ta && b.Table is { } tb ? Comparisons.Paired(shift == 0 ? ta : Shift(ta, -shift), tb) : null;
 
@@ -71,7 +70,7 @@ public sealed class AdaptersReport(
         var plain = Paired(a, b);
         if (shifted is null || plain is null) return (false, $"{label}: predictions missing");
         bool passed = shifted.Estimate.Value > 0 && shifted.PValue < Verdict.Alpha;
-        return (passed, $"{label}: {Signed(plain.Estimate.Value)} [{Signed(plain.Estimate.Lower)}, {Signed(plain.Estimate.Upper)}], margin test p = {Verdict.Format(shifted.PValue)}");
+        return (passed, $"{label}: {SeedResults.Signed(plain.Estimate.Value)} [{SeedResults.Signed(plain.Estimate.Lower)}, {SeedResults.Signed(plain.Estimate.Upper)}], margin test p = {Verdict.Format(shifted.PValue)}");
     }
 
     private sealed record Group(string Title, IReadOnlyList<AdaptersProtocol.Cell> Cells, IReadOnlyList<Gate> Gates, IReadOnlyList<Finding> Findings, IReadOnlyList<Claim> Claims);
@@ -295,14 +294,4 @@ public sealed class AdaptersReport(
             Result(a, a.Backbone, af with { Placement = "sequential" }),
             protocol.PromptTokens.Select(t => (t, Result(a, a.Backbone, vpt with { PromptTokens = t }))).ToList());
     }
-
-    private static string Ci(Estimate? e) => e is null ? "n/a"
-        : e.HasInterval ? $"{e.Value.ToString("0.000", CultureInfo.InvariantCulture)} [{e.Lower.ToString("0.000", CultureInfo.InvariantCulture)}, {e.Upper.ToString("0.000", CultureInfo.InvariantCulture)}]"
-        : e.Value.ToString("0.000", CultureInfo.InvariantCulture);
-
-    private static string DiffCi(Difference? d) => d is null ? "n/a" : $"{Signed(d.Estimate.Value)} [{Signed(d.Estimate.Lower)}, {Signed(d.Estimate.Upper)}]";
-
-    private static string Signed(double v) => SeedResults.Signed(v);
-
-    private static string Fmt(double? v) => v is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";
 }

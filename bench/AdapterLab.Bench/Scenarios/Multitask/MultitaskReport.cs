@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AdapterLab.Bench.Runner;
+using static AdapterLab.Bench.Runner.ReportFormat;
 using AdapterLab.Contracts.Predictions;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Contracts.Suites;
@@ -214,10 +215,4 @@ public sealed class MultitaskReport(
         plot.Title(title);
         plot.SavePng(path, 700, 600);
     }
-
-    private static string Ci(Estimate? e) => e is null ? "n/a"
-        : e.HasInterval ? $"{e.Value.ToString("0.000", CultureInfo.InvariantCulture)} [{e.Lower.ToString("0.000", CultureInfo.InvariantCulture)}, {e.Upper.ToString("0.000", CultureInfo.InvariantCulture)}]"
-        : e.Value.ToString("0.000", CultureInfo.InvariantCulture);
-
-    private static string Fmt(double? v) => v is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";
 }
