@@ -76,7 +76,7 @@ public sealed class ClassificationRun : ITrainingRun
     /// Branch ratios (<see cref="BranchMeter"/>) on the first <see cref="BranchBatch"/> validation images of the source
     /// domain, reported as <c>branch-ratio:&lt;site&gt;</c> (validation split) so a reader sees each method move.
     /// </summary>
-    public IReadOnlyList<MetricPoint> Measure(long step, double learningRate, ITrainingObserver observer)
+    public IReadOnlyList<MetricPoint> Measure(long step, ITrainingObserver observer)
     {
         if (plan.Method is not (Methods.AdaptFormer or Methods.Lora or Methods.VptShallow or Methods.VptDeep)) return [];
         var validation = branchSplit ??= plan.Split(plan.SourceDomain, DataSplit.Validation);

@@ -120,7 +120,7 @@ public sealed class MultitaskRun : ITrainingRun
         MultitaskEvaluation.Evaluate(model, plan, data, device, Floors, step, observer);
 
     /// <summary>Nothing at evaluations: task affinity updates on its own cadence inside <see cref="Step"/>.</summary>
-    public IReadOnlyList<MetricPoint> Measure(long step, double learningRate, ITrainingObserver observer) => [];
+    public IReadOnlyList<MetricPoint> Measure(long step, ITrainingObserver observer) => [];
 
     public RunOutputs WriteOutputs(long step, string workDirectory, ITrainingObserver observer)
     {

@@ -181,7 +181,7 @@ public sealed class MaeRun : ITrainingRun
         return count == 0 ? (double.NaN, double.NaN, parts, priorParts) : (error / count, floor / count, parts, priorParts);
     }
 
-    public IReadOnlyList<MetricPoint> Measure(long step, double learningRate, ITrainingObserver observer) => [];
+    public IReadOnlyList<MetricPoint> Measure(long step, ITrainingObserver observer) => [];
 
     public RunOutputs WriteOutputs(long step, string workDirectory, ITrainingObserver observer)
     {

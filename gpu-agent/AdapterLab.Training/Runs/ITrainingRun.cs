@@ -36,11 +36,11 @@ public interface ITrainingRun : IDisposable
     IReadOnlyList<FinalResult> Evaluate(long step, ITrainingObserver observer);
 
     /// <summary>
-    /// Measurements taken at every evaluation step (multitask: task affinity): after an intermediate evaluation, and
-    /// before the final one (the last update conditions the model that is evaluated). <paramref name="learningRate"/> is the
-    /// rate of the step just taken. Returns metric points reported with the step (classification: branch ratios).
+    /// Measurements taken at every evaluation step, after an intermediate evaluation and before the final one, returned as
+    /// metric points reported with the step (classification: branch ratios). Measurements on a cadence of their own
+    /// (multitask task affinity) happen in <see cref="Step"/> instead.
     /// </summary>
-    IReadOnlyList<MetricPoint> Measure(long step, double learningRate, ITrainingObserver observer);
+    IReadOnlyList<MetricPoint> Measure(long step, ITrainingObserver observer);
 
     /// <summary>The run's weights after training (and its artifacts, reported through <paramref name="observer"/>).</summary>
     RunOutputs WriteOutputs(long step, string workDirectory, ITrainingObserver observer);

@@ -70,14 +70,14 @@ public static class TrainingLoop
             if (!last && plan.EvalInterval > 0 && step % plan.EvalInterval == 0)
             {
                 points.AddRange(AsPoints(step, Split(run.Evaluate(step, observer)).Results));
-                points.AddRange(run.Measure(step, schedule.At(step - 1), observer));
+                points.AddRange(run.Measure(step, observer));
                 memory.Sample();
             }
             observer.OnProgress(step, plan.TotalSteps, points);
             if (!last && plan.CheckpointInterval > 0 && step % plan.CheckpointInterval == 0) SaveCheckpoint();
         }
 
-        var measured = run.Measure(step, schedule.At(Math.Max(0, step - 1)), observer);
+        var measured = run.Measure(step, observer);
         var (results, floors) = Split(run.Evaluate(step, observer));
         observer.OnProgress(step, plan.TotalSteps, [.. measured, .. AsPoints(step, results)]);
         SaveCheckpoint();
