@@ -54,8 +54,8 @@ public sealed class FirstStartPlatform : PlatformFixture
 
 /// <summary>
 /// A team's first hour in the browser: sign in with the generated first password, be made to choose a new one, add a
-/// researcher on the users page, who opens their one-time link, chooses a password, signs in with their role — and cannot
-/// manage users.
+/// researcher on the users page, who opens their one-time link, chooses a password, signs in with their role, submits an
+/// experiment from the form that is theirs — and cannot manage users.
 /// </summary>
 public sealed class FirstHourInTheBrowser(FirstStartPlatform platform) : IClassFixture<FirstStartPlatform>
 {
@@ -160,6 +160,19 @@ public sealed class FirstHourInTheBrowser(FirstStartPlatform platform) : IClassF
         await InteractiveAsync(researcher);
         await Assertions.Expect(researcher.Locator("[data-testid='submit']")).ToBeVisibleAsync();
         await Assertions.Expect(researcher.Locator("[data-testid='read-only-notice']")).ToHaveCountAsync(0);
+        // ... submits from the form, and the experiment is theirs.
+        foreach (var (field, value) in new[] { ("name", "first-hour researcher run"), ("training.steps", "4"), ("data.trainSize", "64"), ("data.validationSize", "32"), ("data.testSize", "32") })
+        {
+            var input = researcher.Locator($"input[data-field='{field}']");
+            await input.FillAsync(value);
+            await input.BlurAsync();
+        }
+        await Assertions.Expect(researcher.Locator("[data-testid='validity']")).ToHaveTextAsync("Valid spec");
+        await researcher.ClickAsync("[data-testid='submit']");
+        await researcher.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/experiments/[0-9a-f-]{36}$"), new() { Timeout = 20_000 });
+        var submitted = await (await researcher.APIRequest.GetAsync("/api/experiments/" + researcher.Url.Split('/')[^1])).JsonAsync();
+        Assert.Equal(email, submitted!.Value.GetProperty("owner").GetString());
+        Assert.StartsWith("user:", submitted.Value.GetProperty("ownerId").GetString());
         Assert.Equal(403, (await researcher.APIRequest.GetAsync("/api/users")).Status);
 
         // The link worked once.
