@@ -21,6 +21,29 @@ public sealed class SpecFormTests
     }
 
     [Theory]
+    [InlineData("domain-adaptation")]
+    [InlineData("zero-shot")]
+    [InlineData("negative-control")]
+    public void Multitask_options_without_controls_survive_the_round_trip(string which)
+    {
+        var spec = new ExperimentSpec
+        {
+            Kind = Kinds.Multitask, Backbone = new BackboneSpec { Preset = "vit-tiny-ci", Source = BackboneSources.Named, Name = "bb" },
+            Method = new MethodSpec { Name = Methods.Vtagml, AffinityStep = 0.3, AffinityInterval = 20 },
+            Tasks = [Tasks.Segmentation, Tasks.Depth, Tasks.Normals],
+            Data = which switch
+            {
+                "domain-adaptation" => new DataSpec { Setting = Settings.DomainAdaptation, TargetDomains = ["fog"], Adaptation = AdaptationModes.Adversarial },
+                "zero-shot" => new DataSpec { Setting = Settings.ZeroShotTaskTransfer, TargetDomains = ["fog"], ZeroShotTasks = [Tasks.Normals] },
+                _ => new DataSpec { Setting = Settings.DomainGeneralization, TargetDomains = ["fog"], ShuffleTargets = true },
+            },
+            Training = new TrainingSpec { Steps = 10 },
+        };
+        Assert.Empty(SpecValidator.Validate(spec));
+        Assert.Equal(SpecJson.Serialize(spec), SpecJson.Serialize(SpecForm.FromSpec(spec).ToSpec()));
+    }
+
+    [Theory]
     [InlineData("mae-stream")]
     [InlineData("mae-folder")]
     [InlineData("supervised-stream")]

@@ -37,6 +37,16 @@ public sealed class SpecForm
     public IReadOnlyCollection<string> MeasuredEstimators { get; set; } = [];
     public double? MaskRatio { get; set; }
 
+    /// <summary>
+    /// Multitask options the form has no controls for, carried through so a loaded or cloned spec keeps them (edit them in
+    /// the JSON tab): TROA's step and update cadence, the domain-adaptation mode, zero-shot tasks and the negative control.
+    /// </summary>
+    public double? AffinityStep { get; set; }
+    public int? AffinityInterval { get; set; }
+    public string? Adaptation { get; set; }
+    public IReadOnlyList<string>? ZeroShotTasks { get; set; }
+    public bool? ShuffleTargets { get; set; }
+
     public IReadOnlyCollection<string> DenseTasks { get; set; } = [];
     public string Dataset { get; set; } = Datasets.ShapesWorld;
     public string? LabelFamily { get; set; } = ShapesWorldCatalogue.LabelFamilies[0].Name;
@@ -150,6 +160,8 @@ public sealed class SpecForm
                 Estimator = Shows("estimator") ? Blank(Estimator) : null,
                 MeasuredEstimators = Shows("measuredEstimators") && MeasuredEstimators.Any() ? MeasuredEstimators.ToList() : null,
                 MaskRatio = Shows("maskRatio") ? MaskRatio : null,
+                AffinityStep = Methods.Dense.Contains(Method) ? AffinityStep : null,
+                AffinityInterval = Methods.Dense.Contains(Method) ? AffinityInterval : null,
             },
             Tasks = tasks,
             Data = new DataSpec
@@ -165,6 +177,9 @@ public sealed class SpecForm
                 PerClass = Dataset == Datasets.Folder && UsesLabels ? PerClass : null,
                 Stream = StreamApplies && Stream ? true : null,
                 HeldOutDomains = StreamApplies && Stream ? HeldOutDomains : null,
+                Adaptation = Methods.Dense.Contains(Method) ? Adaptation : null,
+                ZeroShotTasks = Methods.Dense.Contains(Method) ? ZeroShotTasks : null,
+                ShuffleTargets = Methods.Dense.Contains(Method) ? ShuffleTargets : null,
             },
             Training = new TrainingSpec
             {
@@ -215,6 +230,11 @@ public sealed class SpecForm
         Estimator = s.Method.Estimator,
         MeasuredEstimators = s.Method.MeasuredEstimators?.ToList() ?? [],
         MaskRatio = s.Method.MaskRatio,
+        AffinityStep = s.Method.AffinityStep,
+        AffinityInterval = s.Method.AffinityInterval,
+        Adaptation = s.Data.Adaptation,
+        ZeroShotTasks = s.Data.ZeroShotTasks,
+        ShuffleTargets = s.Data.ShuffleTargets,
         DenseTasks = s.Tasks.Where(t => t != Contracts.Specs.Tasks.Classification).ToList(),
         Dataset = s.Data.Dataset,
         LabelFamily = s.Data.LabelFamily,
