@@ -19,8 +19,7 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();
 
-    private static async Task InteractiveAsync(IPage page) =>
-        await page.Locator("[data-interactive='true']").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+    private static Task InteractiveAsync(IPage page) => Pages.InteractiveAsync(page);
 
     /// <summary>How far the page sticks out sideways, and the outermost elements that do (not inside a scrolling box);
     /// when none qualifies, the three widest elements that stick out at all.</summary>
@@ -43,8 +42,7 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         }
         """;
 
-    private Task ShotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(platform.Screenshots, name + ".png"), FullPage = true });
+    private Task ShotAsync(IPage page, string name) => Pages.ShotAsync(page, platform.Screenshots, name);
 
     private static async Task FillAsync(IPage page, string field, string value)
     {

@@ -59,11 +59,9 @@ public sealed class FirstStartPlatform : PlatformFixture
 /// </summary>
 public sealed class FirstHourInTheBrowser(FirstStartPlatform platform) : IClassFixture<FirstStartPlatform>
 {
-    private static async Task InteractiveAsync(IPage page) =>
-        await page.Locator("[data-interactive='true']").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+    private static Task InteractiveAsync(IPage page) => Pages.InteractiveAsync(page);
 
-    private Task ShotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(platform.Screenshots, name + ".png"), FullPage = true });
+    private Task ShotAsync(IPage page, string name) => Pages.ShotAsync(page, platform.Screenshots, name);
 
     private static async Task SignInAsync(IPage page, string email, string password)
     {
