@@ -99,6 +99,7 @@ public static class AffinityMeter
             if (matrix is not null) observer.OnAffinity(step, estimator, taskOrder, TaskAffinity.Flatten(matrix));
         }
     }
+
     private static double[,] Read(Tensor t, int n) => TaskAffinity.Unflatten(t.detach().cpu().to(ScalarType.Float64).data<double>().ToArray(), n);
 
     private static void Write(Tensor t, double[,] values)
