@@ -93,7 +93,7 @@ public sealed class AdaptersReport(
 
         md.AppendLine($"# Adaptation methods on held-out tasks and real digits ({ReportBackbones.Preset}){(protocol.Quick ? " — QUICK smoke run, not a result" : "")}");
         md.AppendLine();
-        md.AppendLine($"`./platform bench adapters{(protocol.Quick ? " --quick" : "")}` through the platform on {Machine.Describe()}: **{runs.Count} runs**, {runHours:F1} h of training, {hours:F1} h from the first submission to the last result (one agent, one slot; resumable, so it may span sittings).");
+        md.AppendLine($"`./platform bench adapters{(protocol.Quick ? " --quick" : "")}` through the platform on {Machine.Describe()}: **{runs.Count} runs**, {runHours:F1} h of training summed over the runs, {hours:F1} h from the first submission to the last result (resumable: that span includes any pause between sittings; the agents as the platform had them).");
         md.AppendLine();
         md.AppendLine("**Protocol.** " +
             $"Every run {protocol.Steps} steps × {protocol.BatchSize}, the platform's recipe (AdamW, no decay on adapters, prompts and biases, 10 % warm-up, cosine). " +

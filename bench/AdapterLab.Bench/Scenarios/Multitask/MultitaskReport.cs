@@ -61,7 +61,7 @@ public sealed class MultitaskReport(
 
         md.AppendLine($"# Multitask dense prediction (VTAGML) on {ReportBackbones.Preset}{(protocol.Quick ? " — QUICK smoke run, not a result" : "")}");
         md.AppendLine();
-        md.AppendLine($"`./platform bench multitask{(protocol.Quick ? " --quick" : "")}` through the platform on {Machine.Describe()}: **{runs.Count} runs**, {hours:F1} h from the first submission to the last result (one agent, one slot; resumable).");
+        md.AppendLine($"`./platform bench multitask{(protocol.Quick ? " --quick" : "")}` through the platform on {Machine.Describe()}: **{runs.Count} runs**, {runs.Values.Sum(x => x.TryGetProperty("startedAt", out var s) && s.ValueKind == JsonValueKind.String ? (x.GetProperty("finishedAt").GetDateTimeOffset() - s.GetDateTimeOffset()).TotalHours : 0):F1} h of training summed over the runs, {hours:F1} h from the first submission to the last result (resumable: that span includes any pause between sittings).");
         md.AppendLine();
         md.AppendLine($"**Protocol.** Backbone: {backbone.Label} (`{backbone.Spec.Backbone.RegisterAs}`, experiment {pretrained.GetProperty("id").GetString()}), the same for every method. " +
             $"Every run {protocol.Steps} steps × {protocol.BatchSize} on `synthetic` ({protocol.TrainSize:N0} training scenes), tested on {protocol.TestSize:N0} `synthetic` and {protocol.TestSize:N0} unseen `{MultitaskScenario.Target}` images; seeds {string.Join(", ", Seeds)}. " +
