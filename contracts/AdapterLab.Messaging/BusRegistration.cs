@@ -7,8 +7,9 @@ namespace AdapterLab.Messaging;
 public static class BusRegistration
 {
     /// <summary>
-    /// MassTransit on RabbitMQ with the platform's conventions: persistent messages, publisher confirms, durable quorum-free
-    /// durable queues with error queues (MassTransit's <c>_error</c>), retries with back-off for transient faults.
+    /// MassTransit on RabbitMQ with the platform's conventions: persistent messages, publisher confirms, durable queues
+    /// (quorum queues when <see cref="RabbitMqOptions.QuorumQueues"/>, <see cref="QuorumQueues"/>) with error queues (MassTransit's <c>_error</c>),
+    /// retries with back-off for transient faults; a bus's own reply queue is exclusive (never transient and shared).
     /// <paramref name="configure"/> adds consumers; <paramref name="endpoints"/> declares receive endpoints.
     /// </summary>
     public static IServiceCollection AddPlatformBus(this IServiceCollection services, IConfiguration configuration,

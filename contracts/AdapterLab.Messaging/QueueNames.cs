@@ -11,4 +11,11 @@ public static class QueueNames
 
     /// <summary>One agent's own queue: RunExperiment and CancelAttempt for it alone.</summary>
     public static string Agent(string prefix, string agentId) => prefix + "adapterlab-agent-" + agentId;
+
+    /// <summary>
+    /// Where the orchestrator sends to an agent: the exchange its queue is bound to, not the queue itself, so the sender
+    /// never declares the agent's queue (the agent does, as a quorum queue on clusters; a sender's declaration without
+    /// the same arguments would be refused as inequivalent).
+    /// </summary>
+    public static Uri AgentAddress(string agentQueue) => new($"exchange:{agentQueue}");
 }

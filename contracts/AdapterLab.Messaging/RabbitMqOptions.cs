@@ -11,4 +11,10 @@ public sealed class RabbitMqOptions
     public string Password { get; set; } = "guest";
     /// <summary>Prefix for every queue and exchange name, so test runs can share a vhost without sharing messages.</summary>
     public string QueuePrefix { get; set; } = "";
+    /// <summary>
+    /// Declare every durable queue (work, progress, agents', error and skipped queues) as a quorum queue: replicated and
+    /// safe across broker nodes, for clusters. Off by default (one local broker); a queue's type is fixed when it is
+    /// declared, so switch it on a fresh vhost (docs/deploy.md).
+    /// </summary>
+    public bool QuorumQueues { get; set; }
 }

@@ -24,6 +24,10 @@ public static class AgentApp
         builder.Services.AddSingleton<ReliablePublisher>();
         builder.Services.AddSingleton<HeartbeatLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HeartbeatLoop>());
+        builder.Services.AddHostedService<AgentDrain>();
+        // The host waits for the drain (and then for the bus) before it gives up on a clean stop.
+        var drainSeconds = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>()?.DrainSeconds ?? new AgentOptions().DrainSeconds;
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(drainSeconds + 20));
         builder.Services.AddHttpClient<BlobClient>((sp, http) =>
         {
             var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
@@ -45,6 +49,7 @@ public static class AgentApp
             },
             (ctx, cfg, rabbit) => cfg.ReceiveEndpoint(QueueNames.Agent(rabbit.QueuePrefix, agentId), e =>
             {
+                e.DurableQueue(rabbit);
                 // The orchestrator sends here directly; nothing is published to an agent.
                 e.ConfigureConsumeTopology = false;
                 e.PrefetchCount = 4;

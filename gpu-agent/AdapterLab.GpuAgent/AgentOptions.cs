@@ -29,6 +29,9 @@ public sealed class AgentOptions
     public List<string> OrchestratorBrokerUsers { get; set; } = ["adapterlab-orchestrator"];
     /// <summary>Metric batches are flushed at least this often.</summary>
     public double FlushSeconds { get; set; } = 0.5;
+    /// <summary>On a graceful shutdown, how long running attempts get to checkpoint and hand themselves back
+    /// (<see cref="Running.AgentDrain"/>); a pod's termination grace period must be longer.</summary>
+    public double DrainSeconds { get; set; } = 60;
 
     public string ResolvedId => string.IsNullOrWhiteSpace(Id) ? $"{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}" : Id;
     public string ResolvedWorkDirectory => string.IsNullOrWhiteSpace(WorkDirectory) ? Path.Combine(Path.GetTempPath(), "adapterlab-agent", ResolvedId) : WorkDirectory;

@@ -56,6 +56,7 @@ public static class OrchestratorApp
             {
                 cfg.ReceiveEndpoint(QueueNames.Orchestrator(rabbit.QueuePrefix), e =>
                 {
+                    e.DurableQueue(rabbit);
                     e.PrefetchCount = 32;
                     e.ConcurrentMessageLimit = 8;
                     e.UseConsumeFilter(typeof(SenderCheckFilter<>), ctx);
@@ -77,6 +78,7 @@ public static class OrchestratorApp
                 var progress = ctx.GetRequiredService<Microsoft.Extensions.Options.IOptions<OrchestratorOptions>>().Value.ProgressConcurrency;
                 cfg.ReceiveEndpoint(QueueNames.OrchestratorProgress(rabbit.QueuePrefix), e =>
                 {
+                    e.DurableQueue(rabbit);
                     e.ConcurrentMessageLimit = Math.Max(1, progress);
                     e.PrefetchCount = Math.Max(1, progress) * 2;
                     e.UseConsumeFilter(typeof(SenderCheckFilter<>), ctx);

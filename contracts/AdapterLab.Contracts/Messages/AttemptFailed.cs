@@ -12,4 +12,13 @@ public sealed record AttemptFailed : IAttemptReport
     public DateTimeOffset FailedAt { get; init; }
     /// <summary>A stored blob this attempt found corrupted (its bytes do not hash to its name): never to be used again.</summary>
     public string? CorruptBlob { get; init; }
+    /// <summary>
+    /// The agent gave the attempt back on a graceful shutdown (drain): not a failure of the run or of the agent, so it
+    /// counts against neither <c>retry.maxAttempts</c> nor the agent's failure streak; the next attempt resumes from
+    /// <see cref="ResumeBlob"/> (the checkpoint saved on the way out) wherever it is dispatched.
+    /// </summary>
+    public bool HandedBack { get; init; }
+    /// <summary>The resume checkpoint saved when the attempt stopped (also reported by CheckpointSaved; recorded here too
+    /// so the requeued experiment cannot be dispatched before the checkpoint is known).</summary>
+    public string? ResumeBlob { get; init; }
 }

@@ -9,7 +9,36 @@ public sealed class AttemptRegistry
     private readonly ConcurrentDictionary<(Guid, int), RunningAttemptState> _running = new();
     private readonly ConcurrentDictionary<(Guid, int), DateTimeOffset> _cancelledEarly = new();
 
+    private volatile bool _draining;
+
     public int Count => _running.Count;
+
+    /// <summary>True once the agent is shutting down: no new attempt starts, running ones are handed back.</summary>
+    public bool Draining => _draining;
+
+    /// <summary>Stops taking work and interrupts every running attempt (each checkpoints and hands itself back).</summary>
+    public void BeginDrain()
+    {
+        _draining = true;
+        foreach (var state in _running.Values) state.Interrupt();
+    }
+
+    /// <summary>Waits until no attempt runs here any more (each has reported its end); false when <paramref name="ct"/> fires first.</summary>
+    public async Task<bool> WaitUntilEmptyAsync(CancellationToken ct)
+    {
+        while (!_running.IsEmpty)
+        {
+            try
+            {
+                await Task.Delay(100, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     public IReadOnlyList<RunningAttemptState> Snapshot() => _running.Values.ToList();
 
@@ -17,6 +46,8 @@ public sealed class AttemptRegistry
     public bool TryAdd(RunningAttemptState state)
     {
         if (!_running.TryAdd((state.ExperimentId, state.AttemptNumber), state)) return false;
+        // Raced with the start of a drain: stop at once (the runner hands it back).
+        if (_draining) state.Interrupt();
         if (_cancelledEarly.TryRemove((state.ExperimentId, state.AttemptNumber), out _)) state.RequestCancel();
         return true;
     }

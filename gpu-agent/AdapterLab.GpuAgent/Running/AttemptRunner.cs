@@ -115,7 +115,7 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
                 if (state.CancelledByUser)
                     await publisher.PublishAsync(new AttemptCancelled { ExperimentId = m.ExperimentId, AttemptNumber = m.AttemptNumber, Step = 0 });
                 else
-                    await PublishFailedAsync(m, state, $"agent {o.ResolvedId} stopped while preparing", training: false);
+                    await PublishHandedBackAsync(m, state, $"agent {o.ResolvedId} stopped while preparing", step: null, resumeBlob: null);
                 return;
             }
 
@@ -143,7 +143,7 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
                 }
                 else
                 {
-                    await PublishFailedAsync(m, state, $"agent {o.ResolvedId} stopped; checkpoint at step {reporter.LastCheckpointStep}", training: false, outcome.FinalStep);
+                    await PublishHandedBackAsync(m, state, $"agent {o.ResolvedId} stopped; checkpoint at step {reporter.LastCheckpointStep}", reporter.LastCheckpointStep, reporter.LastCheckpointBlob);
                 }
                 return;
             }
@@ -217,6 +217,23 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
         });
         await publisher.PublishAsync(new AttemptSucceeded { ExperimentId = m.ExperimentId, AttemptNumber = m.AttemptNumber, FinishedAt = DateTimeOffset.UtcNow });
         log.LogInformation("Dry run: attempt accepted and ended without training");
+    }
+
+    /// <summary>The agent is shutting down: the attempt goes back to the queue (no retry spent), resumable from <paramref name="resumeBlob"/>.</summary>
+    private async Task PublishHandedBackAsync(RunExperiment m, RunningAttemptState state, string reason, long? step, string? resumeBlob)
+    {
+        log.LogInformation("Handing attempt {Attempt} back: {Reason}", m.AttemptNumber, reason);
+        await publisher.PublishAsync(new AttemptFailed
+        {
+            ExperimentId = m.ExperimentId,
+            AttemptNumber = m.AttemptNumber,
+            Reason = reason,
+            LastStep = step ?? 0,
+            TrainingFailure = false,
+            HandedBack = true,
+            ResumeBlob = resumeBlob,
+            FailedAt = DateTimeOffset.UtcNow,
+        });
     }
 
     private async Task PublishFailedAsync(RunExperiment m, RunningAttemptState state, string reason, bool training, long? step = null, string? corruptBlob = null)

@@ -7,7 +7,8 @@ namespace AdapterLab.GpuAgent.Running;
 
 /// <summary>
 /// Announces the agent and heartbeats every running attempt from a dedicated thread, so a training loop that saturates
-/// the thread pool or every core can never starve the lease. Sends AgentStopping on a clean shutdown.
+/// the thread pool or every core can never starve the lease. While the agent drains (<see cref="AgentDrain"/>) it keeps
+/// the running attempts' leases alive but no longer announces free slots.
 /// </summary>
 public sealed class HeartbeatLoop(IBus bus, IBusControl busControl, AttemptRegistry registry, RabbitMqOptions rabbit, IOptions<AgentOptions> options, ILogger<HeartbeatLoop> log) : IHostedService
 {
@@ -52,7 +53,7 @@ public sealed class HeartbeatLoop(IBus bus, IBusControl busControl, AttemptRegis
             bus.Publish(new AttemptHeartbeat { ExperimentId = a.ExperimentId, AttemptNumber = a.AttemptNumber, AgentId = o.ResolvedId, Step = a.Step, SentAt = now })
                .Wait(_stop.Token);
         }
-        bus.Publish(Announcement(o, now)).Wait(_stop.Token);
+        if (!registry.Draining) bus.Publish(Announcement(o, now)).Wait(_stop.Token);
     }
 
     public AgentAnnounced Announcement(AgentOptions o, DateTimeOffset now) => new()
@@ -70,20 +71,12 @@ public sealed class HeartbeatLoop(IBus bus, IBusControl busControl, AttemptRegis
     };
 
     /// <summary>Publishes an announcement now (after an attempt ends, so the freed slot is used at once).</summary>
-    public Task AnnounceNowAsync() => bus.Publish(Announcement(options.Value, DateTimeOffset.UtcNow));
+    public Task AnnounceNowAsync() => registry.Draining ? Task.CompletedTask : bus.Publish(Announcement(options.Value, DateTimeOffset.UtcNow));
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
     {
         _stop.Cancel();
         _thread?.Join(TimeSpan.FromSeconds(5));
-        foreach (var a in registry.Snapshot()) a.Interrupt();
-        try
-        {
-            await bus.Publish(new AgentStopping { AgentId = options.Value.ResolvedId }, cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            log.LogWarning(ex, "Could not announce shutdown");
-        }
+        return Task.CompletedTask;
     }
 }

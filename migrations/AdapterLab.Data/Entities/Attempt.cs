@@ -25,5 +25,7 @@ public sealed class Attempt
     /// <summary>Provenance JSON (jsonb): spec hash, backbone hash, generator version, git commit, packages, device, seed, host.</summary>
     public string? ProvenanceJson { get; set; }
     public string? FailureReason { get; set; }
+    /// <summary>The agent handed the attempt back on a graceful shutdown: ended, but not a failure (no retry spent).</summary>
+    public bool HandedBack { get; set; }
     public Experiment? Experiment { get; set; }
 }

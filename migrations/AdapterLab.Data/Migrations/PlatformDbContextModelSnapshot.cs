@@ -352,6 +352,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
 
+                    b.Property<bool>("HandedBack")
+                        .HasColumnType("boolean")
+                        .HasColumnName("handed_back");
+
                     b.Property<DateTimeOffset?>("LastHeartbeatAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_heartbeat_at");

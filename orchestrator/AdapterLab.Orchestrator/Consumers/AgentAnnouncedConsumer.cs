@@ -1,6 +1,7 @@
 using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Data;
+using AdapterLab.Messaging;
 using AdapterLab.Orchestrator.Scheduling;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -34,7 +35,7 @@ public sealed class AgentAnnouncedConsumer(PlatformDbContext db, DispatchSignal 
             bool superseded = current is null || current.Latest != r.AttemptNumber || current.AgentId != m.AgentId
                               || current.Status is ExperimentStatus.Lost or ExperimentStatus.Failed or ExperimentStatus.Succeeded or ExperimentStatus.Cancelled;
             if (!superseded) continue;
-            var endpoint = await context.GetSendEndpoint(new Uri($"queue:{m.QueueName}"));
+            var endpoint = await context.GetSendEndpoint(QueueNames.AgentAddress(m.QueueName));
             await endpoint.Send(new CancelAttempt { ExperimentId = r.ExperimentId, AttemptNumber = r.AttemptNumber }, context.CancellationToken);
         }
     }

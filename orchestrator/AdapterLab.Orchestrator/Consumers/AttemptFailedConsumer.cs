@@ -13,7 +13,8 @@ namespace AdapterLab.Orchestrator.Consumers;
 /// <summary>
 /// Failure taxonomy: a failure of the training itself ends the experiment (unless <c>retry.onTrainingFailure</c> allows
 /// more attempts); an infrastructure failure reported by the agent requeues like a lost lease. Repeated failures on one
-/// agent quarantine it.
+/// agent quarantine it. An attempt handed back by a draining agent requeues at no cost: no attempt spent, no strike
+/// against the agent, resumed from the checkpoint it saved on the way out.
 /// </summary>
 public sealed class AttemptFailedConsumer(PlatformDbContext db, DispatchSignal signal, IOptions<OrchestratorOptions> options, TimeProvider clock) : IConsumer<AttemptFailed>
 {
@@ -31,6 +32,9 @@ public sealed class AttemptFailedConsumer(PlatformDbContext db, DispatchSignal s
         attempt.FinishedAt = m.FailedAt;
         attempt.FailureReason = m.Reason;
         attempt.Step = Math.Max(attempt.Step, m.LastStep);
+        attempt.HandedBack = m.HandedBack;
+        if (m.ResumeBlob is { } resumeBlob)
+            await CheckpointRows.InsertAsync(db, e.Id, m.AttemptNumber, m.LastStep, "resume", resumeBlob, 0, now, ct);
 
         ExperimentStatusChanged? news;
         if (m.CorruptBlob is { } corrupt)
@@ -51,6 +55,11 @@ public sealed class AttemptFailedConsumer(PlatformDbContext db, DispatchSignal s
         {
             news = ExperimentLifecycle.Transition(db, e, ExperimentStatus.Cancelled, actor, "cancelled (the attempt failed while stopping)", now);
         }
+        else if (m.HandedBack)
+        {
+            e.WaitingReason = $"handed back by agent {attempt.AgentId} (shutting down); resumes from " + (m.ResumeBlob is null ? "its latest checkpoint" : $"step {m.LastStep}");
+            news = ExperimentLifecycle.Transition(db, e, ExperimentStatus.Queued, actor, $"attempt {attempt.Number} handed back at step {m.LastStep} ({m.Reason}); requeued", now);
+        }
         else if (m.TrainingFailure && e.TrainingFailureRetries >= spec.Retry.OnTrainingFailure)
         {
             e.FailureReason = $"training failed at step {m.LastStep}: {m.Reason}";
@@ -59,7 +68,7 @@ public sealed class AttemptFailedConsumer(PlatformDbContext db, DispatchSignal s
         else
         {
             if (m.TrainingFailure) e.TrainingFailureRetries++;
-            int failed = await db.Attempts.CountAsync(a => a.ExperimentId == e.Id && (a.Status == ExperimentStatus.Lost || a.Status == ExperimentStatus.Failed) && a.Id != attempt.Id, ct) + 1;
+            int failed = await db.Attempts.CountAsync(a => a.ExperimentId == e.Id && (a.Status == ExperimentStatus.Lost || a.Status == ExperimentStatus.Failed) && !a.HandedBack && a.Id != attempt.Id, ct) + 1;
             if (!m.TrainingFailure && failed >= spec.Retry.MaxAttempts)
             {
                 e.FailureReason = $"{failed} attempt(s) failed, the limit set by retry.maxAttempts; last: {m.Reason}";
@@ -73,7 +82,7 @@ public sealed class AttemptFailedConsumer(PlatformDbContext db, DispatchSignal s
         }
 
         var agent = await db.Agents.SingleOrDefaultAsync(a => a.Id == attempt.AgentId, ct);
-        if (agent is not null)
+        if (agent is not null && !m.HandedBack)
         {
             agent.ConsecutiveFailures++;
             if (agent.ConsecutiveFailures >= options.Value.QuarantineAfterFailures && !agent.Quarantined)

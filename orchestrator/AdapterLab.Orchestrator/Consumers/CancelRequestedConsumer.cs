@@ -1,6 +1,7 @@
 using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Data;
+using AdapterLab.Messaging;
 using AdapterLab.Orchestrator.Lifecycle;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -38,7 +39,7 @@ public sealed class CancelRequestedConsumer(PlatformDbContext db, TimeProvider c
         await db.SaveChangesAsync(ct);
         if (agentQueue is not null)
         {
-            var endpoint = await context.GetSendEndpoint(new Uri($"queue:{agentQueue}"));
+            var endpoint = await context.GetSendEndpoint(QueueNames.AgentAddress(agentQueue));
             await endpoint.Send(new CancelAttempt { ExperimentId = e.Id, AttemptNumber = e.AttemptCount }, ct);
         }
         if (news is not null) await context.Publish(news, ct);

@@ -1,13 +1,14 @@
 using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Contracts.Specs;
-using AdapterLab.Data;
-using AdapterLab.Data.Security;
 using AdapterLab.Data.Entities;
+using AdapterLab.Data.Security;
+using AdapterLab.Data;
+using AdapterLab.Messaging;
 using AdapterLab.Orchestrator.Lifecycle;
 using MassTransit;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -174,7 +175,7 @@ public sealed class Dispatcher(
         // After commit: a send that fails leaves a Dispatched attempt whose lease expires, and the reaper requeues it.
         foreach (var (queue, message) in sends)
         {
-            var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{queue}"));
+            var endpoint = await bus.GetSendEndpoint(QueueNames.AgentAddress(queue));
             await endpoint.Send(message, ct);
             log.LogInformation("Dispatched experiment {ExperimentId} attempt {Attempt} to {Queue}", message.ExperimentId, message.AttemptNumber, queue);
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace AdapterLab.IntegrationTests.Infrastructure;
@@ -43,6 +44,31 @@ public sealed class AgentProcess : IAsyncDisposable
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         return new AgentProcess(Process.Start(psi)!, id);
     }
+
+    /// <summary>SIGTERM, as Kubernetes or systemd stop a process: the agent drains (checkpoints and hands its attempts back) and exits.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited && Kill(_process.Id, 15) != 0)
+            throw new InvalidOperationException($"kill -TERM {_process.Id} failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>Waits for the process to end by itself; false when it is still running after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     /// <summary>SIGKILL: no shutdown hooks, no goodbye message, exactly like a crashed machine.</summary>
     public void Kill()

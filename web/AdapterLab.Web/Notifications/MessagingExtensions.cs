@@ -17,12 +17,14 @@ public static class MessagingExtensions
             x => x.AddConsumer<ExperimentStatusChangedConsumer>(),
             (ctx, cfg, options) =>
             {
-                // Every instance sees every change (fan-out), and its queue disappears with it: news, not work.
+                // Every instance sees every change (fan-out), and its queue disappears with it: news, not work. Exclusive:
+                // a transient queue others could share is refused by RabbitMQ 4.3 by default.
                 var queue = $"{options.QueuePrefix}adapterlab-web-{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..8]}";
                 cfg.ReceiveEndpoint(queue, e =>
                 {
                     e.AutoDelete = true;
                     e.Durable = false;
+                    e.Exclusive = true;
                     e.PrefetchCount = 64;
                     e.ConfigureConsumer<ExperimentStatusChangedConsumer>(ctx);
                 });

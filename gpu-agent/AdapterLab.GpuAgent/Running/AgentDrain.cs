@@ -1,0 +1,44 @@
+using AdapterLab.Contracts.Messages;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace AdapterLab.GpuAgent.Running;
+
+/// <summary>
+/// Graceful shutdown (SIGTERM, a Kubernetes pod deletion, Ctrl+C): before any service stops — the bus included — the
+/// agent tells the orchestrator it is leaving (no more work is sent to it), stops taking work, interrupts its running
+/// attempts, which checkpoint and hand themselves back (requeued at no cost, resumed wherever they are dispatched next),
+/// and waits for them up to <see cref="AgentOptions.DrainSeconds"/>. Heartbeats continue meanwhile, so no lease lapses
+/// while a checkpoint uploads. The host's shutdown timeout and a pod's termination grace period must exceed it.
+/// </summary>
+public sealed class AgentDrain(IBus bus, AttemptRegistry registry, IOptions<AgentOptions> options, ILogger<AgentDrain> log) : IHostedLifecycleService
+{
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var running = registry.Count;
+        log.LogInformation("Draining agent {AgentId}: {Running} attempt(s) to hand back, up to {Seconds} s", o.ResolvedId, running, o.DrainSeconds);
+        try
+        {
+            using var announce = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await bus.Publish(new AgentStopping { AgentId = o.ResolvedId }, announce.Token);
+        }
+        catch (Exception ex)
+        {
+            log.LogWarning(ex, "Could not announce shutdown; the orchestrator will notice the silence");
+        }
+        registry.BeginDrain();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(o.DrainSeconds));
+        if (await registry.WaitUntilEmptyAsync(deadline.Token))
+            log.LogInformation("Drained: every attempt handed back");
+        else
+            log.LogWarning("Drain timed out with {Running} attempt(s) still running; their leases will expire and they resume from their last checkpoint", registry.Count);
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
