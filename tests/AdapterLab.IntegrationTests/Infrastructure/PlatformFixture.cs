@@ -81,6 +81,9 @@ public class PlatformFixture : IAsyncLifetime
         if (StartsInProcessAgent) await StartAgentAsync(AgentId);
     }
 
+    /// <summary>Starts one more orchestrator host in this process (replicas share the database and the queues); returns its services.</summary>
+    public async Task<IServiceProvider> StartOrchestratorAsync() => (await StartAsync(OrchestratorApp.Create, "Orchestrator")).Services;
+
     /// <summary>Starts one more agent host in this process (its own id, broker identity, queue and work directory).</summary>
     public async Task<WebApplication> StartAgentAsync(string agentId, string pool = "cpu", int slots = 1) =>
         await StartAsync(AgentApp.Create, "GpuAgent", await AgentSettingsAsync(agentId, pool, slots));
