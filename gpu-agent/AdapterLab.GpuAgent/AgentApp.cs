@@ -3,6 +3,7 @@ using AdapterLab.GpuAgent.Api;
 using AdapterLab.GpuAgent.Consumers;
 using AdapterLab.GpuAgent.Running;
 using AdapterLab.Messaging;
+using AdapterLab.Training.Native;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,10 @@ public static class AgentApp
         configure?.Invoke(builder);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+
+        // An installed libtorch (offline GPU hosts), before anything touches torch; refused unless it is TorchSharp's release.
+        using (var nativeLog = LoggerFactory.Create(l => l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })))
+            UseInstalledLibTorch(builder.Configuration, nativeLog.CreateLogger("AdapterLab.GpuAgent.LibTorch"));
 
         builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section);
         builder.Services.AddSingleton<AttemptRegistry>();
@@ -64,5 +69,16 @@ public static class AgentApp
         app.MapPlatformHealth();
         app.MapGet("/", (IOptions<AgentOptions> o, AttemptRegistry r) => Results.Ok(new { agent = o.Value.ResolvedId, pool = o.Value.Pool, slots = o.Value.Slots, running = r.Describe() }));
         return app;
+    }
+
+    private static void UseInstalledLibTorch(IConfiguration configuration, ILogger log)
+    {
+        var directory = configuration[$"{AgentOptions.Section}:LibTorchDirectory"] is { Length: > 0 } d ? d : Environment.GetEnvironmentVariable(LibTorchLocation.Variable);
+        if (LibTorchLocation.Load(directory) is not { } loaded) return;
+        TorchSharp.torch.InitializeDeviceType(TorchSharp.DeviceType.CPU);
+        var from = LibTorchLocation.LoadedFrom();
+        if (from is null || !loaded.EndsWith(" from " + from, StringComparison.Ordinal))
+            throw new LibTorchLocationException($"{LibTorchLocation.Variable}={directory} was loaded, but TorchSharp bound libtorch from {from ?? "an unknown place"}");
+        log.LogInformation("Using {LibTorch} (TorchSharp initialised against it)", loaded);
     }
 }

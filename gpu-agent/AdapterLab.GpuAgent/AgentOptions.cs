@@ -20,6 +20,8 @@ public sealed class AgentOptions
     /// <summary>How long enrolment waits for the web API to come up.</summary>
     public double EnrolmentWaitSeconds { get; set; } = 120;
     public string DataRoot { get; set; } = "";
+    /// <summary>An installed libtorch to use instead of the packaged one (also <c>ADAPTERLAB_LIBTORCH_DIR</c>; Training's LibTorchLocation).</summary>
+    public string LibTorchDirectory { get; set; } = "";
     public string WorkDirectory { get; set; } = "";
     /// <summary>Heartbeat interval when no attempt told otherwise.</summary>
     public double HeartbeatSeconds { get; set; } = 3;

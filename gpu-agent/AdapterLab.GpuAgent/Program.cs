@@ -1,3 +1,15 @@
 using AdapterLab.GpuAgent;
 
-await AgentApp.Create(args).RunAsync();
+using AdapterLab.Training.Native;
+
+try
+{
+    await AgentApp.Create(args).RunAsync();
+    return 0;
+}
+catch (LibTorchLocationException ex)
+{
+    // A wrong libtorch installation is a configuration error: say so, without a stack trace, and exit non-zero.
+    Console.Error.WriteLine($"adapterlab agent: {ex.Message}");
+    return 3;
+}

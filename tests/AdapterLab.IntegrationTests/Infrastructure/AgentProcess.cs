@@ -22,15 +22,19 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public string Id { get; }
     public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
 
     public string Log
     {
         get { lock (_log) return _log.ToString(); }
     }
 
+    /// <summary>The agent's build output.</summary>
+    public static string AgentDll { get; } = Path.Combine(RepoRoot.Path, "gpu-agent", "AdapterLab.GpuAgent", "bin", RepoRoot.Configuration, "net10.0", "linux-x64", "AdapterLab.GpuAgent.dll");
+
     public static AgentProcess Start(string id, IReadOnlyDictionary<string, string?> settings)
     {
-        var dll = Path.Combine(RepoRoot.Path, "gpu-agent", "AdapterLab.GpuAgent", "bin", RepoRoot.Configuration, "net10.0", "linux-x64", "AdapterLab.GpuAgent.dll");
+        var dll = AgentDll;
         if (!File.Exists(dll)) throw new FileNotFoundException("build the solution first: the agent binary is missing", dll);
         var psi = new ProcessStartInfo("dotnet", [dll])
         {
