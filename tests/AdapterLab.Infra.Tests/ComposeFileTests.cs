@@ -36,6 +36,30 @@ public sealed partial class ComposeFileTests
         }
     }
 
+    [Fact]
+    public void The_gpu_agent_reserves_a_device_builds_the_cuda_image_and_drains_in_time()
+    {
+        var services = Services();
+        var gpu = (YamlMappingNode)services.Children[new YamlScalarNode("gpu-agent-cuda")];
+        var args = (YamlMappingNode)((YamlMappingNode)gpu["build"])["args"];
+        Assert.Equal("cuda", args["TORCH_BACKEND"].ToString());
+        var device = (YamlMappingNode)((YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)((YamlMappingNode)gpu["deploy"])["resources"])["reservations"])["devices"]).Children.Single();
+        Assert.Equal("nvidia", device["driver"].ToString());
+        Assert.Contains("gpu", ((YamlSequenceNode)device["capabilities"]).Children.Select(c => c.ToString()));
+        Assert.Equal("gpu", ((YamlSequenceNode)gpu["profiles"]).Children.Single().ToString());
+
+        var dockerfile = File.ReadAllText(Path.Combine(RepoRoot.Path, "infra", "docker", "gpu-agent.Dockerfile"));
+        Assert.Contains("ARG TORCH_BACKEND=cpu", dockerfile);
+        Assert.Contains("-p:TorchBackend=${TORCH_BACKEND}", dockerfile);
+
+        // The agent drains for up to 60 s (Agent:DrainSeconds) and its host allows 20 s more: compose must wait longer.
+        foreach (var name in new[] { "gpu-agent", "gpu-agent-cuda" })
+        {
+            var grace = ((YamlMappingNode)services.Children[new YamlScalarNode(name)])["stop_grace_period"].ToString();
+            Assert.True(int.Parse(grace.TrimEnd('s')) > 80, $"{name}: stop_grace_period {grace} is shorter than a drain");
+        }
+    }
+
     [GeneratedRegex(@"dotnet publish\s+(\S+\.csproj)")]
     private static partial Regex PublishLine();
 
