@@ -29,9 +29,10 @@ var scenarios = new List<IScenario>
 };
 scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.InProcess(resultsDir, quick));
 scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.Platform(client, resultsDir, quick));
-// chaos kills agent processes, examples runs every example at full length (about half an hour) and crosscheck needs
+// chaos kills agent processes, examples runs every example at full length (about half an hour), device verifies a
+// training device (infra/gpu/verify.sh) and crosscheck needs
 // python3-torch: they run only when named.
-var selected = names.Count == 0 ? scenarios.Where(s => s is not (ChaosScenario or ExamplesScenario or CrossCheckScenario)).ToList() : scenarios.Where(s => names.Contains(s.Name)).ToList();
+var selected = names.Count == 0 ? scenarios.Where(s => s is not (ChaosScenario or ExamplesScenario or CrossCheckScenario or DeviceScenario)).ToList() : scenarios.Where(s => names.Contains(s.Name)).ToList();
 var demo = names is ["demo"];
 var unknown = demo ? [] : names.Except(scenarios.Select(s => s.Name)).ToList();
 if (unknown.Count > 0)

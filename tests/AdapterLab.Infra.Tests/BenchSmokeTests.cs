@@ -97,7 +97,7 @@ public sealed class BenchSmokeTests
         Assert.DoesNotContain("   at ", refused.Output);
     }
 
-    private static async Task<string> BenchDllAsync()
+    internal static async Task<string> BenchDllAsync()
     {
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
         var benchDir = Path.Combine(RepoRoot.Path, "bench", "AdapterLab.Bench");
@@ -110,7 +110,7 @@ public sealed class BenchSmokeTests
         return dll;
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] args, IDictionary<string, string?>? env, TimeSpan timeout)
+    internal static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] args, IDictionary<string, string?>? env, TimeSpan timeout)
     {
         var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot.Path };
         if (env is not null)

@@ -160,7 +160,8 @@ public sealed class CrossCheckScenario(string resultsDir, bool quick) : IScenari
         return sb.ToString();
     }
 
-    private static string FindRepoRoot()
+    /// <summary>The repository root (the bench runs from its build output inside it).</summary>
+    internal static string FindRepoRoot()
     {
         var dir = new DirectoryInfo(Directory.GetCurrentDirectory());
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Platform.sln"))) dir = dir.Parent;

@@ -16,6 +16,7 @@ public static class PerfScenarios
         new PerfDataScenario(resultsDir, quick),
         new PerfMemoryScenario(resultsDir, quick),
         new CrossCheckScenario(resultsDir, quick),
+        new DeviceScenario(resultsDir, quick),
     ];
 
     public static IReadOnlyList<IScenario> Platform(PlatformClient client, string resultsDir, bool quick) =>

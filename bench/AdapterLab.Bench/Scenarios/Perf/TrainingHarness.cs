@@ -11,15 +11,16 @@ namespace AdapterLab.Bench.Scenarios.Perf;
 
 /// <summary>
 /// One method's training state built exactly as the agent builds it (plan, prepared model, optimiser, schedule, data
-/// order), stepping through <see cref="ClassificationRun.TrainStep"/> — the code the agent runs — on the CPU.
+/// order), stepping through <see cref="ClassificationRun.TrainStep"/> — the code the agent runs — on the CPU or a given device.
 /// </summary>
 public sealed class TrainingHarness : IDisposable
 {
     private long step;
 
-    public TrainingHarness(string preset, string method, int batch, int trainSize, int seed = 1, string? attention = null)
+    public TrainingHarness(string preset, string method, int batch, int trainSize, int seed = 1, string? attention = null, Device? device = null)
     {
         Method = method;
+        Device = device ?? torch.CPU;
         var spec = new ExperimentSpec
         {
             Name = $"perf {preset} {method}",
@@ -30,7 +31,7 @@ public sealed class TrainingHarness : IDisposable
             Training = new TrainingSpec { Steps = 1_000_000, BatchSize = batch, Seed = seed, Attention = attention },
         };
         Plan = ClassificationPlan.From(spec);
-        Prepared = PreparedModel.Build(Plan, null, torch.CPU);
+        Prepared = PreparedModel.Build(Plan, null, Device);
         Optimizer = Plan.Optimisation.Create(Prepared.Trainable, Plan.GroupOf);
         Schedule = Plan.Optimisation.Schedule(Plan.TotalSteps);
         Split = Plan.Split(Plan.SourceDomain, DataSplit.Train);
@@ -38,6 +39,8 @@ public sealed class TrainingHarness : IDisposable
     }
 
     public string Method { get; }
+    /// <summary>Where the model, its optimiser state and every batch live (the CPU unless a device scenario says otherwise).</summary>
+    public Device Device { get; }
     public ClassificationPlan Plan { get; }
     public PreparedModel Prepared { get; }
     public IParameterOptimizer Optimizer { get; }
@@ -48,20 +51,20 @@ public sealed class TrainingHarness : IDisposable
     public int StepsPerEpoch => Split.Count / Plan.BatchSize;
 
     /// <summary>The agent's step: live batch assembly from the in-memory split, forward, backward, optimiser.</summary>
-    public double Step() { long s = step++; return ClassificationRun.TrainStep(Prepared.Model, Plan, Optimizer, Schedule.At(s), Split, null, Order.Batch(s), s, torch.CPU); }
+    public double Step() { long s = step++; return ClassificationRun.TrainStep(Prepared.Model, Plan, Optimizer, Schedule.At(s), Split, null, Order.Batch(s), s, Device); }
 
     /// <summary>Pre-built batches: every batch of one epoch as ready tensors, so a step does no data work at all.</summary>
     public Tensor[] PrebuildImages(int batches)
     {
         var result = new Tensor[batches];
-        for (int i = 0; i < batches; i++) result[i] = Split.ImagesTensor(Order.Batch(i), torch.CPU).DetachFromDisposeScope();
+        for (int i = 0; i < batches; i++) result[i] = Split.ImagesTensor(Order.Batch(i), Device).DetachFromDisposeScope();
         return result;
     }
 
     public Tensor[] PrebuildLabels(int batches)
     {
         var result = new Tensor[batches];
-        for (int i = 0; i < batches; i++) result[i] = Split.LabelsTensor(Order.Batch(i), torch.CPU).DetachFromDisposeScope();
+        for (int i = 0; i < batches; i++) result[i] = Split.LabelsTensor(Order.Batch(i), Device).DetachFromDisposeScope();
         return result;
     }
 
@@ -92,8 +95,8 @@ public sealed class TrainingHarness : IDisposable
         torch.random.manual_seed(Plan.Seed * 1_000_003L + s);
         using var scope = torch.NewDisposeScope();
         var rows = Order.Batch(s);
-        var labels = Split.LabelsTensor(rows, torch.CPU);
-        var images = Split.ImagesTensor(rows, torch.CPU);
+        var labels = Split.LabelsTensor(rows, Device);
+        var images = Split.ImagesTensor(rows, Device);
         long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         var model = Prepared.Model;
         model.train();
