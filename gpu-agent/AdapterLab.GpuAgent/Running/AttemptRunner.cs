@@ -5,6 +5,7 @@ using AdapterLab.Contracts.Specs;
 using AdapterLab.GpuAgent.Api;
 using AdapterLab.Training;
 using AdapterLab.Training.Api;
+using AdapterLab.Training.Native;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -165,6 +166,13 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
                 FinishedAt = DateTimeOffset.UtcNow,
             });
             log.LogInformation("Attempt succeeded at step {Step}", outcome.FinalStep);
+        }
+        catch (TrainingFailedException ex) when (LibTorchFaults.IsScalarRace(ex))
+        {
+            // The binding's fault, not the run's: requeued, resumed from the last checkpoint (LibTorchFaults).
+            await reporter.FlushAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            var first = ex.Message.Split('\n', 2)[0];
+            await PublishFailedAsync(m, state, $"libtorch read a released scalar at step {ex.LastStep + 1} (TorchSharp finaliser race; requeued to resume from the last checkpoint): {first}", training: false, ex.LastStep);
         }
         catch (TrainingFailedException ex)
         {

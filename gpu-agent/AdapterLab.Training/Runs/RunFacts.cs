@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AdapterLab.Training.Api;
 using static TorchSharp.torch;
 
 namespace AdapterLab.Training.Runs;
@@ -26,7 +27,15 @@ public static class RunFacts
         public void Sample() => Bytes = Math.Max(Bytes, Environment.WorkingSet);
     }
 
-    /// <summary>cuda when asked for (or <c>auto</c>) and available, else cpu.</summary>
-    public static Device ChooseDevice(string requested) =>
-        requested is "cuda" or "auto" && TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.CUDA : TorchSharp.torch.CPU;
+    /// <summary>
+    /// <c>auto</c>: cuda when available, else cpu. An explicit <c>cuda</c> on an agent without a CUDA device is refused
+    /// rather than silently trained on the CPU (a GPU pool's agent without its GPU is a deployment error to see).
+    /// </summary>
+    public static Device ChooseDevice(string requested)
+    {
+        bool cuda = TorchSharp.torch.cuda.is_available();
+        if (requested == "cuda" && !cuda)
+            throw new TrainingFailedException("resources.device is cuda but this agent has no CUDA device (driver, CUDA build or ADAPTERLAB_LIBTORCH_DIR: docs/deploy.md)", 0);
+        return requested is "cuda" or "auto" && cuda ? TorchSharp.torch.CUDA : TorchSharp.torch.CPU;
+    }
 }

@@ -51,7 +51,10 @@ public static class TrainingLoop
             }
             catch (Exception ex) when (ex is ExternalException or InvalidOperationException or ArgumentException)
             {
-                // libtorch errors (out of memory, shape errors) inside a step are the training's own failure, with the step it reached.
+                // libtorch errors (out of memory, shape errors) inside a step are the training's own failure, with the step it
+                // reached; running out of device memory says so first (a smaller batch or model is the remedy, not a retry).
+                if (ex.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase))
+                    throw new TrainingFailedException($"out of {run.Device} memory at step {step + 1} (batch {plan.BatchSize}): {ex.Message.Split('\n', 2)[0]}", step, ex);
                 throw new TrainingFailedException($"step {step + 1} failed: {ex.Message}", step, ex);
             }
             clock.Stop();
