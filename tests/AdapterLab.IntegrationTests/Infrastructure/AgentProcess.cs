@@ -32,11 +32,13 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <summary>The agent's build output.</summary>
     public static string AgentDll { get; } = Path.Combine(RepoRoot.Path, "gpu-agent", "AdapterLab.GpuAgent", "bin", RepoRoot.Configuration, "net10.0", "linux-x64", "AdapterLab.GpuAgent.dll");
 
-    public static AgentProcess Start(string id, IReadOnlyDictionary<string, string?> settings)
+    /// <summary>Starts the agent; <paramref name="prefix"/> runs it through another command (e.g. <c>ip netns exec</c>, <see cref="NetworkHost"/>).</summary>
+    public static AgentProcess Start(string id, IReadOnlyDictionary<string, string?> settings, string[]? prefix = null)
     {
         var dll = AgentDll;
         if (!File.Exists(dll)) throw new FileNotFoundException("build the solution first: the agent binary is missing", dll);
-        var psi = new ProcessStartInfo("dotnet", [dll])
+        string[] command = [.. prefix ?? [], "dotnet", dll];
+        var psi = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -92,12 +92,12 @@ public class PlatformFixture : IAsyncLifetime
     public Task<WebApplication> StartAgentWithAsync(Dictionary<string, string?> settings) => StartAsync(AgentApp.Create, "GpuAgent", settings);
 
     /// <summary>Starts an agent as a separate process (the real binary), which a test may kill; <paramref name="extra"/> overrides settings.</summary>
-    public async Task<AgentProcess> StartAgentProcessAsync(string agentId, string pool = "cpu", int slots = 1, IReadOnlyDictionary<string, string?>? extra = null)
+    public async Task<AgentProcess> StartAgentProcessAsync(string agentId, string pool = "cpu", int slots = 1, IReadOnlyDictionary<string, string?>? extra = null, string[]? prefix = null)
     {
         var settings = new Dictionary<string, string?>(Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal) || kv.Key.StartsWith("Agent:", StringComparison.Ordinal)));
         foreach (var kv in await AgentSettingsAsync(agentId, pool, slots)) settings[kv.Key] = kv.Value;
         foreach (var kv in extra ?? new Dictionary<string, string?>()) settings[kv.Key] = kv.Value;
-        return AgentProcess.Start(agentId, settings);
+        return AgentProcess.Start(agentId, settings, prefix);
     }
 
     private readonly Dictionary<string, string> _agentTokens = [];
