@@ -6,6 +6,10 @@ public sealed record AgentAnnounced : IAgentReport
     public string AgentId { get; init; } = "";
     public string Pool { get; init; } = "cpu";
     public string Device { get; init; } = "cpu";
+    /// <summary>What it trains on: the GPU's name (and count) or the CPU model and cores.</summary>
+    public string DeviceName { get; init; } = "";
+    /// <summary>The device's memory (a GPU's total; on the CPU, what the process may use); 0 when unknown.</summary>
+    public long DeviceMemoryBytes { get; init; }
     public string Host { get; init; } = "";
     public int Slots { get; init; }
     public int FreeSlots { get; init; }

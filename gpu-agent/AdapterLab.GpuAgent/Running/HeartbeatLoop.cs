@@ -1,5 +1,6 @@
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Messaging;
+using AdapterLab.Training.Native;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,7 @@ namespace AdapterLab.GpuAgent.Running;
 public sealed class HeartbeatLoop(IBus bus, IBusControl busControl, AttemptRegistry registry, RabbitMqOptions rabbit, IOptions<AgentOptions> options, ILogger<HeartbeatLoop> log) : IHostedService
 {
     private readonly CancellationTokenSource _stop = new();
+    private readonly Lazy<DeviceFacts> _device = new(() => DeviceFacts.Describe(options.Value.Device));
     private Thread? _thread;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -61,6 +63,8 @@ public sealed class HeartbeatLoop(IBus bus, IBusControl busControl, AttemptRegis
         AgentId = o.ResolvedId,
         Pool = o.Pool,
         Device = o.Device,
+        DeviceName = _device.Value.Name,
+        DeviceMemoryBytes = _device.Value.MemoryBytes,
         Host = Environment.MachineName,
         Slots = o.Slots,
         FreeSlots = Math.Max(0, o.Slots - registry.Count),

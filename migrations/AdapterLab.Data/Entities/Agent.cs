@@ -6,6 +6,9 @@ public sealed class Agent
     public string Id { get; set; } = "";
     public string Pool { get; set; } = "cpu";
     public string Device { get; set; } = "cpu";
+    /// <summary>The device as the agent describes it (GPU name and count, or CPU model and cores).</summary>
+    public string DeviceName { get; set; } = "";
+    public long DeviceMemoryBytes { get; set; }
     public string Host { get; set; } = "";
     public string QueueName { get; set; } = "";
     public int Slots { get; set; }

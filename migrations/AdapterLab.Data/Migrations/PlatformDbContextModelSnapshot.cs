@@ -83,6 +83,15 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("device");
 
+                    b.Property<long>("DeviceMemoryBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("device_memory_bytes");
+
+                    b.Property<string>("DeviceName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("device_name");
+
                     b.Property<DateTimeOffset>("FirstSeenAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_seen_at");

@@ -15,9 +15,10 @@ public sealed class AgentAnnouncedConsumer(PlatformDbContext db, DispatchSignal 
     {
         var m = context.Message;
         await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO agents (id, pool, device, host, queue_name, slots, reported_free_slots, version, first_seen_at, last_seen_at, stopped, consecutive_failures, quarantined)
-            VALUES ({m.AgentId}, {m.Pool}, {m.Device}, {m.Host}, {m.QueueName}, {m.Slots}, {m.FreeSlots}, {m.Version}, {m.SentAt}, {m.SentAt}, false, 0, false)
-            ON CONFLICT (id) DO UPDATE SET pool = excluded.pool, device = excluded.device, host = excluded.host,
+            INSERT INTO agents (id, pool, device, device_name, device_memory_bytes, host, queue_name, slots, reported_free_slots, version, first_seen_at, last_seen_at, stopped, consecutive_failures, quarantined)
+            VALUES ({m.AgentId}, {m.Pool}, {m.Device}, {m.DeviceName}, {m.DeviceMemoryBytes}, {m.Host}, {m.QueueName}, {m.Slots}, {m.FreeSlots}, {m.Version}, {m.SentAt}, {m.SentAt}, false, 0, false)
+            ON CONFLICT (id) DO UPDATE SET pool = excluded.pool, device = excluded.device, device_name = excluded.device_name,
+                device_memory_bytes = excluded.device_memory_bytes, host = excluded.host,
                 queue_name = excluded.queue_name, slots = excluded.slots, reported_free_slots = excluded.reported_free_slots,
                 version = excluded.version, last_seen_at = excluded.last_seen_at, stopped = false
             WHERE agents.last_seen_at <= excluded.last_seen_at

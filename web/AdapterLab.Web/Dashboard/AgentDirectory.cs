@@ -11,7 +11,7 @@ public sealed record ActiveAttemptRow(Guid ExperimentId, string? ExperimentName,
 
 /// <summary>An agent as the dashboard shows it.</summary>
 public sealed record AgentRow(
-    string Id, string Pool, string Device, string Host, int Slots, int ReportedFreeSlots, string Version,
+    string Id, string Pool, string Device, string DeviceName, long DeviceMemoryBytes, string Host, int Slots, int ReportedFreeSlots, string Version,
     DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, bool Stopped, int ConsecutiveFailures, bool Quarantined,
     string? QuarantineReason, IReadOnlyList<ActiveAttemptRow> Active);
 
@@ -29,7 +29,7 @@ public sealed class AgentDirectory(IDbContextFactory<PlatformDbContext> dbFactor
             .Select(a => new { a.AgentId, Row = new ActiveAttemptRow(a.ExperimentId, a.Experiment!.Name, a.Number, a.Status.ToString(), a.Step, a.Experiment.TotalSteps, a.LastHeartbeatAt) })
             .ToListAsync(ct);
         var byAgent = active.ToLookup(a => a.AgentId, a => a.Row);
-        return agents.Select(a => new AgentRow(a.Id, a.Pool, a.Device, a.Host, a.Slots, a.ReportedFreeSlots, a.Version, a.FirstSeenAt,
+        return agents.Select(a => new AgentRow(a.Id, a.Pool, a.Device, a.DeviceName, a.DeviceMemoryBytes, a.Host, a.Slots, a.ReportedFreeSlots, a.Version, a.FirstSeenAt,
             a.LastSeenAt, a.Stopped, a.ConsecutiveFailures, a.Quarantined, a.QuarantineReason, byAgent[a.Id].ToList())).ToList();
     }
 

@@ -41,7 +41,7 @@ public sealed class ClassificationSplit
         var buffer = new float[rows.Length * e];
         for (int i = 0; i < rows.Length; i++) Array.Copy(Pixels, (long)rows[i] * e, buffer, (long)i * e, e);
         var t = torch.tensor(buffer, [rows.Length, 3, ImageSize, ImageSize]);
-        return device.type == DeviceType.CPU ? t : t.to(device);
+        return BatchTransfer.ToDevice(t, device);
     }
 
     public Tensor LabelsTensor(ReadOnlySpan<int> rows, Device device)
@@ -49,6 +49,6 @@ public sealed class ClassificationSplit
         var buffer = new long[rows.Length];
         for (int i = 0; i < rows.Length; i++) buffer[i] = Labels[rows[i]];
         var t = torch.tensor(buffer);
-        return device.type == DeviceType.CPU ? t : t.to(device);
+        return BatchTransfer.ToDevice(t, device);
     }
 }

@@ -54,7 +54,7 @@ public sealed class DenseSplit
         for (int i = 0; i < rows.Length; i++)
             for (int j = 0; j < e; j++) buffer[i * e + j] = Segmentation[(long)rows[i] * e + j];
         var t = torch.tensor(buffer, [rows.Length, ImageSize, ImageSize]);
-        return device.type == DeviceType.CPU ? t : t.to(device);
+        return BatchTransfer.ToDevice(t, device);
     }
 
     /// <summary>
@@ -108,6 +108,6 @@ public sealed class DenseSplit
         var buffer = new float[rows.Length * e];
         for (int i = 0; i < rows.Length; i++) Array.Copy(source, (long)rows[i] * e, buffer, (long)i * e, e);
         var t = torch.tensor(buffer, [rows.Length, channels, ImageSize, ImageSize]);
-        return device.type == DeviceType.CPU ? t : t.to(device);
+        return BatchTransfer.ToDevice(t, device);
     }
 }

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AdapterLab.Data.Migrations
 {
     [DbContext(typeof(PlatformDbContext))]
-    [Migration("20261205051142_AttemptsHandedBack")]
-    partial class AttemptsHandedBack
+    [Migration("20261205060853_AgentHandBackAndDevices")]
+    partial class AgentHandBackAndDevices
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -85,6 +85,15 @@ namespace AdapterLab.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("device");
+
+                    b.Property<long>("DeviceMemoryBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("device_memory_bytes");
+
+                    b.Property<string>("DeviceName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("device_name");
 
                     b.Property<DateTimeOffset>("FirstSeenAt")
                         .HasColumnType("timestamp with time zone")
