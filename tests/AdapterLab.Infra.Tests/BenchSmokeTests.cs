@@ -19,7 +19,7 @@ public sealed class BenchSmokeTests
         if (!File.Exists(dll))
         {
             // Built with the solution normally; build it here when the test runs on its own.
-            var build = await RunAsync("dotnet", ["build", Path.Combine(benchDir, "AdapterLab.Bench.csproj"), "-c", configuration, "--nologo"], null, TimeSpan.FromMinutes(5));
+            var build = await Commands.RunAsync("dotnet", ["build", Path.Combine(benchDir, "AdapterLab.Bench.csproj"), "-c", configuration, "--nologo"], null, TimeSpan.FromMinutes(5));
             Assert.True(build.ExitCode == 0, $"bench build failed:\n{build.Output}");
         }
         var results = Directory.CreateTempSubdirectory("adapterlab-bench-smoke-");
@@ -30,7 +30,7 @@ public sealed class BenchSmokeTests
                 ["ADAPTERLAB_BENCH_RESULTS"] = results.FullName,
                 ["ADAPTERLAB_API_KEY"] = null, // must not be needed by an in-process scenario
             };
-            var run = await RunAsync("dotnet", [dll, "perf-micro", "--quick"], env, TimeSpan.FromSeconds(90));
+            var run = await Commands.RunAsync("dotnet", [dll, "perf-micro", "--quick"], env, TimeSpan.FromSeconds(90));
             Assert.True(run.ExitCode == 0, $"perf-micro --quick failed ({run.ExitCode}):\n{run.Output}");
 
             var json = Path.Combine(results.FullName, "perf-micro.json");
@@ -67,7 +67,7 @@ public sealed class BenchSmokeTests
         free.Start();
         int port = ((System.Net.IPEndPoint)free.LocalEndpoint).Port;
         free.Stop();
-        var down = await RunAsync("dotnet", [dll, "demo"], new Dictionary<string, string?> { ["ADAPTERLAB_API_URL"] = $"http://127.0.0.1:{port}", ["ADAPTERLAB_API_KEY"] = "k" }, TimeSpan.FromSeconds(60));
+        var down = await Commands.RunAsync("dotnet", [dll, "demo"], new Dictionary<string, string?> { ["ADAPTERLAB_API_URL"] = $"http://127.0.0.1:{port}", ["ADAPTERLAB_API_KEY"] = "k" }, TimeSpan.FromSeconds(60));
         Assert.Equal(1, down.ExitCode);
         Assert.Contains("cannot reach the platform", down.Output);
         Assert.DoesNotContain("   at ", down.Output);
@@ -89,7 +89,7 @@ public sealed class BenchSmokeTests
                 ctx.Response.Close();
             }
         });
-        var refused = await RunAsync("dotnet", [dll, "adapters", "--quick"], new Dictionary<string, string?> { ["ADAPTERLAB_API_URL"] = $"http://127.0.0.1:{port}", ["ADAPTERLAB_API_KEY"] = "wrong" }, TimeSpan.FromSeconds(60));
+        var refused = await Commands.RunAsync("dotnet", [dll, "adapters", "--quick"], new Dictionary<string, string?> { ["ADAPTERLAB_API_URL"] = $"http://127.0.0.1:{port}", ["ADAPTERLAB_API_KEY"] = "wrong" }, TimeSpan.FromSeconds(60));
         listener.Stop();
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("HTTP 401", refused.Output);
@@ -104,31 +104,9 @@ public sealed class BenchSmokeTests
         var dll = Path.Combine(benchDir, "bin", configuration, "net10.0", "linux-x64", "AdapterLab.Bench.dll");
         if (!File.Exists(dll))
         {
-            var build = await RunAsync("dotnet", ["build", Path.Combine(benchDir, "AdapterLab.Bench.csproj"), "-c", configuration, "--nologo"], null, TimeSpan.FromMinutes(5));
+            var build = await Commands.RunAsync("dotnet", ["build", Path.Combine(benchDir, "AdapterLab.Bench.csproj"), "-c", configuration, "--nologo"], null, TimeSpan.FromMinutes(5));
             Assert.True(build.ExitCode == 0, $"bench build failed:\n{build.Output}");
         }
         return dll;
-    }
-
-    internal static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] args, IDictionary<string, string?>? env, TimeSpan timeout)
-    {
-        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoRoot.Path };
-        if (env is not null)
-            foreach (var (k, v) in env)
-                if (v is null) psi.Environment.Remove(k); else psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            return (-1, $"timed out after {timeout}\n{await stdout}\n{await stderr}");
-        }
-        return (p.ExitCode, await stdout + "\n" + await stderr);
     }
 }

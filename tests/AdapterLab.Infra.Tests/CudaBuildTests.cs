@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace AdapterLab.Infra.Tests;
@@ -41,16 +40,16 @@ public sealed class CudaBuildTests
     [Fact]
     public async Task An_unknown_backend_is_refused_at_build_time()
     {
-        var result = await RunAsync("msbuild", "gpu-agent/AdapterLab.Training/AdapterLab.Training.csproj", "-t:CheckTorchBackend", "-p:TorchBackend=rocm");
+        var result = await Commands.RunAsync("dotnet", ["msbuild", "gpu-agent/AdapterLab.Training/AdapterLab.Training.csproj", "-t:CheckTorchBackend", "-p:TorchBackend=rocm"]);
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("TorchBackend", result.Output);
     }
 
     private static async Task<(List<string> References, Dictionary<string, string> Versions)> EvaluateAsync(string project, string backend)
     {
-        var result = await RunAsync("msbuild", project, "-getItem:PackageReference", "-getItem:PackageVersion", $"-p:TorchBackend={backend}");
+        var result = await Commands.RunAsync("dotnet", ["msbuild", project, "-getItem:PackageReference", "-getItem:PackageVersion", $"-p:TorchBackend={backend}"]);
         Assert.True(result.ExitCode == 0, result.Output);
-        using var json = JsonDocument.Parse(result.Output);
+        using var json = JsonDocument.Parse(result.Stdout);
         var items = json.RootElement.GetProperty("Items");
         var references = items.GetProperty("PackageReference").EnumerateArray()
             .Where(i => !(i.TryGetProperty("IsImplicitlyDefined", out var implicitly) && implicitly.GetString() == "true"))
@@ -58,15 +57,5 @@ public sealed class CudaBuildTests
         var versions = items.GetProperty("PackageVersion").EnumerateArray()
             .ToDictionary(i => i.GetProperty("Identity").GetString()!, i => i.GetProperty("Version").GetString()!, StringComparer.OrdinalIgnoreCase);
         return (references, versions);
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet", args) { WorkingDirectory = RepoRoot.Path, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

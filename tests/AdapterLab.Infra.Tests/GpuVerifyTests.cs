@@ -16,7 +16,7 @@ public sealed class GpuVerifyTests
         var results = Directory.CreateTempSubdirectory("adapterlab-verify-");
         try
         {
-            var run = await BenchSmokeTests.RunAsync("bash", [Script], Env("cpu", results.FullName, await BenchSmokeTests.BenchDllAsync()), TimeSpan.FromMinutes(5));
+            var run = await Commands.RunAsync("bash", [Script], Env("cpu", results.FullName, await BenchSmokeTests.BenchDllAsync()), TimeSpan.FromMinutes(5));
             Assert.True(run.ExitCode == 0, run.Output);
             using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(results.FullName, "device-cpu.json")));
             var figures = doc.RootElement.GetProperty("figures").EnumerateArray().ToList();
@@ -37,7 +37,7 @@ public sealed class GpuVerifyTests
         var results = Directory.CreateTempSubdirectory("adapterlab-verify-");
         try
         {
-            var run = await BenchSmokeTests.RunAsync("bash", [Script], Env("cuda", results.FullName, await BenchSmokeTests.BenchDllAsync()), TimeSpan.FromMinutes(2));
+            var run = await Commands.RunAsync("bash", [Script], Env("cuda", results.FullName, await BenchSmokeTests.BenchDllAsync()), TimeSpan.FromMinutes(2));
             Assert.NotEqual(0, run.ExitCode);
             Assert.Contains("DEVICE=cuda but TorchSharp sees no CUDA device", run.Output);
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
@@ -133,12 +132,12 @@ public sealed partial class KubernetesManifestTests
         try
         {
             CopyTree(Path.Combine(RepoRoot.Path, "infra", "k8s"), copy);
-            var generated = await RunAsync("bash", Path.Combine(copy, "components", "secrets", "generate.sh"), "--force");
+            var generated = await Commands.RunAsync("bash", [Path.Combine(copy, "components", "secrets", "generate.sh"), "--force"]);
             Assert.True(generated.ExitCode == 0, generated.Output);
-            var rendered = await RunAsync("kubectl", "kustomize", Path.Combine(copy, "overlays", overlay));
+            var rendered = await Commands.RunAsync("kubectl", ["kustomize", Path.Combine(copy, "overlays", overlay)]);
             Assert.True(rendered.ExitCode == 0, rendered.Output);
             var stream = new YamlStream();
-            stream.Load(new StringReader(rendered.Output));
+            stream.Load(new StringReader(rendered.Stdout));
             var result = new List<(Kind, string)>();
             foreach (var document in stream.Documents)
             {
@@ -163,16 +162,6 @@ public sealed partial class KubernetesManifestTests
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".env", StringComparison.Ordinal)))
             File.Copy(file, file.Replace(from, to));
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return process.ExitCode == 0 ? (0, await stdout) : (process.ExitCode, await stdout + await stderr);
     }
 
     /// <summary>YAML to JSON with YAML's typing of plain scalars (<c>15</c> a number, <c>"15"</c> a string), as the API server reads it.</summary>
