@@ -19,9 +19,14 @@ public static class AgentApp
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 
-        // An installed libtorch (offline GPU hosts), before anything touches torch; refused unless it is TorchSharp's release.
-        using (var nativeLog = LoggerFactory.Create(l => l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })))
-            UseInstalledLibTorch(builder.Configuration, nativeLog.CreateLogger("AdapterLab.GpuAgent.LibTorch"));
+        // Before anything starts: an installed libtorch (offline GPU hosts; refused unless it is TorchSharp's release),
+        // then its id, token (enrolling once if it has only a pool's enrolment secret) and broker credential.
+        using (var bootLog = LoggerFactory.Create(l => l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })))
+        {
+            UseInstalledLibTorch(builder.Configuration, bootLog.CreateLogger("AdapterLab.GpuAgent.LibTorch"));
+            AgentIdentity.Resolve(builder.Configuration, bootLog.CreateLogger("AdapterLab.GpuAgent.AgentIdentity"));
+        }
+        var boot = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
 
         builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section);
         builder.Services.AddSingleton<AttemptRegistry>();
@@ -31,8 +36,7 @@ public static class AgentApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HeartbeatLoop>());
         builder.Services.AddHostedService<AgentDrain>();
         // The host waits for the drain (and then for the bus) before it gives up on a clean stop.
-        var drainSeconds = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>()?.DrainSeconds ?? new AgentOptions().DrainSeconds;
-        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(drainSeconds + 20));
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(boot.DrainSeconds + 20));
         builder.Services.AddHttpClient<BlobClient>((sp, http) =>
         {
             var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
@@ -42,10 +46,7 @@ public static class AgentApp
         });
         builder.Services.AddHealthChecks();
 
-        // Its id, token (enrolling once if it has only a pool's enrolment secret) and broker credential, before the bus starts.
-        using (var bootLog = LoggerFactory.Create(l => l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })))
-            AgentIdentity.Resolve(builder.Configuration, bootLog.CreateLogger("AdapterLab.GpuAgent.AgentIdentity"));
-        var agentId = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>()?.ResolvedId ?? new AgentOptions().ResolvedId;
+        var agentId = boot.ResolvedId;
         builder.Services.AddPlatformBus(builder.Configuration,
             x =>
             {
