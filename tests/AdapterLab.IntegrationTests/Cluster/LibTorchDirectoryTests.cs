@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AdapterLab.IntegrationTests.Infrastructure;
 
 namespace AdapterLab.IntegrationTests.Cluster;
@@ -12,7 +11,7 @@ public sealed class LibTorchDirectoryTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "adapterlab-libtorch-" + Guid.NewGuid().ToString("N")[..8]);
 
-    private string Install(string version)
+    private async Task<string> InstallAsync(string version)
     {
         var lib = Path.Combine(_root, "libtorch", "lib");
         Directory.CreateDirectory(lib);
@@ -20,9 +19,8 @@ public sealed class LibTorchDirectoryTests : IDisposable
         foreach (var so in Directory.GetFiles(packaged, "lib*.so*").Where(f => !Path.GetFileName(f).StartsWith("libLibTorchSharp", StringComparison.Ordinal)))
         {
             var target = Path.Combine(lib, Path.GetFileName(so));
-            using var ln = Process.Start("ln", [so, target])!;
-            ln.WaitForExit();
-            if (ln.ExitCode != 0) File.Copy(so, target);
+            // Hard links: the same bytes under another path, without copying 460 MB.
+            if ((await Commands.RunAsync("ln", [so, target])).ExitCode != 0) File.Copy(so, target);
         }
         File.WriteAllText(Path.Combine(_root, "libtorch", "build-version"), version + "\n");
         return Path.Combine(_root, "libtorch");
@@ -31,7 +29,7 @@ public sealed class LibTorchDirectoryTests : IDisposable
     [Fact]
     public async Task The_agent_runs_on_an_installed_libtorch_of_its_release()
     {
-        var dir = Install("2.10.0+cpu");
+        var dir = await InstallAsync("2.10.0+cpu");
         await using var agent = AgentProcess.Start("libtorch-" + Guid.NewGuid().ToString("N")[..6], new Dictionary<string, string?> { ["ADAPTERLAB_LIBTORCH_DIR"] = dir });
         await Eventually.TrueAsync(() => Task.FromResult(agent.Log.Contains("Using libtorch") || agent.HasExited), TimeSpan.FromSeconds(60), () => agent.Log);
         Assert.Contains($"Using libtorch 2.10.0+cpu from {Path.Combine(dir, "lib")} (TorchSharp initialised against it)", agent.Log);
@@ -40,7 +38,7 @@ public sealed class LibTorchDirectoryTests : IDisposable
     [Fact]
     public async Task An_installation_of_another_release_is_refused()
     {
-        var dir = Install("2.11.0+cu128");
+        var dir = await InstallAsync("2.11.0+cu128");
         await using var agent = AgentProcess.Start("libtorch-" + Guid.NewGuid().ToString("N")[..6], new Dictionary<string, string?> { ["ADAPTERLAB_LIBTORCH_DIR"] = dir });
         Assert.True(await agent.WaitForExitAsync(TimeSpan.FromSeconds(60)), agent.Log);
         Assert.Equal(3, agent.ExitCode);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using AdapterLab.IntegrationTests.Infrastructure;
 
@@ -53,17 +52,8 @@ public sealed class QuorumQueuesTests(QuorumPlatform platform) : IClassFixture<Q
     {
         var ctl = Environment.GetEnvironmentVariable("ADAPTERLAB_TEST_RABBITMQ_CTL")
                   ?? throw new InvalidOperationException("ADAPTERLAB_TEST_RABBITMQ_CTL is not set: run the tests with ./platform test");
-        var psi = new ProcessStartInfo(ctl, ["-q", "-p", TestEnvironment.Servers.RabbitVirtualHost, "list_queues", "name", "durable", "auto_delete", "exclusive", "type", "--formatter", "json"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, "rabbitmqctl list_queues failed: " + await stderr);
-        using var json = JsonDocument.Parse(await stdout);
+        var listed = await Commands.RunCheckedAsync(ctl, ["-q", "-p", TestEnvironment.Servers.RabbitVirtualHost, "list_queues", "name", "durable", "auto_delete", "exclusive", "type", "--formatter", "json"]);
+        using var json = JsonDocument.Parse(listed);
         return json.RootElement.EnumerateArray().Select(q => new Queue(
             q.GetProperty("name").GetString()!, Flag(q, "durable"), Flag(q, "auto_delete"), Flag(q, "exclusive"), q.GetProperty("type").GetString()!)).ToList();
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -91,14 +90,7 @@ public sealed class NetworkHost : IAsyncDisposable
         }
     }
 
-    public static async Task Ip(params string[] args)
-    {
-        var psi = new ProcessStartInfo("ip", args) { RedirectStandardError = true, RedirectStandardOutput = true };
-        using var p = Process.Start(psi)!;
-        var err = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"ip {string.Join(' ', args)}: {err.Trim()}");
-    }
+    public static Task Ip(params string[] args) => Commands.RunCheckedAsync("ip", args);
 
     public async ValueTask DisposeAsync()
     {

@@ -70,24 +70,9 @@ public sealed class PrivateServers : IAsyncDisposable
         }
     }
 
-    private static async Task<string> RunAsync(Dictionary<string, string> env, string verb)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(RepoRoot.Path, "platform"), ["servers", verb])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepoRoot.Path,
-        };
-        foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        // Generous: a first start on a busy 2-core machine (initdb, RabbitMQ boot) has taken over a minute.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
-        await p.WaitForExitAsync(timeout.Token);
-        if (p.ExitCode != 0) throw new InvalidOperationException($"./platform servers {verb} failed ({p.ExitCode}):\n{await stderr}");
-        return await stdout;
-    }
+    // Generous: a first start on a busy 2-core machine (initdb, RabbitMQ boot) has taken over a minute.
+    private static Task<string> RunAsync(Dictionary<string, string> env, string verb) =>
+        Commands.RunCheckedAsync(Path.Combine(RepoRoot.Path, "platform"), ["servers", verb], env, TimeSpan.FromMinutes(6));
 
     private static int FreePort()
     {
