@@ -19,6 +19,7 @@ public sealed class AdaptMlp : nn.Module<Tensor, Tensor>
     private readonly RunRandom? random;
     private readonly Parameter? scale;
     private readonly double fixedScale;
+    private readonly Scalar fixedScaleScalar, keepRescale;
     private readonly string normPosition;
 
     public AdaptMlp(int width, AdaptMlpOptions options, RunRandom? random = null) : base(nameof(AdaptMlp))
@@ -30,6 +31,8 @@ public sealed class AdaptMlp : nn.Module<Tensor, Tensor>
         normPosition = options.AdapterNorm;
         if (normPosition != "none") adapter_norm = nn.LayerNorm([width], eps: 1e-6);
         fixedScale = options.Scale;
+        fixedScaleScalar = fixedScale.ToScalar();
+        keepRescale = (1 - dropout).ToScalar();
         if (options.LearnableScale) scale = nn.Parameter(torch.full(1, options.Scale));
         RegisterComponents();
         Initialise(random?.Init);
@@ -52,7 +55,7 @@ public sealed class AdaptMlp : nn.Module<Tensor, Tensor>
         var input = normPosition == "in" ? adapter_norm!.forward(x) : x;
         var h = Dropout(nn.functional.relu(down.forward(input)));
         var y = up.forward(h);
-        y = scale is null ? y.mul(fixedScale) : y.mul(scale);
+        y = scale is null ? y.mul(fixedScaleScalar) : y.mul(scale);
         if (normPosition == "out") y = adapter_norm!.forward(y);
         return y.MoveToOuterDisposeScope();
     }
@@ -62,6 +65,6 @@ public sealed class AdaptMlp : nn.Module<Tensor, Tensor>
         if (!training || dropout <= 0) return h;
         if (random is null) return nn.functional.dropout(h, dropout, training: true);
         var keep = torch.empty_like(h).bernoulli_(1 - dropout, random.On(h.device));
-        return h.mul(keep).div_(1 - dropout);
+        return h.mul(keep).div_(keepRescale);
     }
 }

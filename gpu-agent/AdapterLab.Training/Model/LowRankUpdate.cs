@@ -12,13 +12,13 @@ public sealed class LowRankUpdate : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter a;
     private readonly Parameter b;
-    private readonly double scaling;
+    private readonly Scalar scaling;
 
     public LowRankUpdate(int inFeatures, int outFeatures, int rank, double alpha) : base(nameof(LowRankUpdate))
     {
         a = nn.Parameter(torch.empty(rank, inFeatures));
         b = nn.Parameter(torch.zeros(outFeatures, rank));
-        scaling = alpha / rank;
+        scaling = ((double)alpha / rank).ToScalar();
         RegisterComponents();
         Initialise(null);
     }

@@ -17,7 +17,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     private readonly LowRankUpdate? lora_q;
     private readonly LowRankUpdate? lora_v;
     private readonly int heads;
-    private readonly double scale;
+    private readonly Scalar scale;
     private readonly bool fused;
     private BranchMeter? meter;
     private string site = "";
@@ -34,7 +34,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     {
         this.fused = fused;
         this.heads = heads;
-        scale = 1.0 / Math.Sqrt(width / heads);
+        scale = (1.0 / Math.Sqrt(width / heads)).ToScalar();
         q = nn.Linear(width, width);
         k = nn.Linear(width, width);
         v = nn.Linear(width, width);
@@ -70,6 +70,6 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     private Tensor Adapted(Tensor frozen, Tensor update, string projection)
     {
         meter?.Add(site + projection + ".lora", update, frozen);
-        return frozen + update;
+        return frozen.Plus(update);
     }
 }

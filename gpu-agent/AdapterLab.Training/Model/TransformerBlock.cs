@@ -42,7 +42,7 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var h = x + attn.forward(norm1.forward(x));
+        var h = x.Plus(attn.forward(norm1.forward(x)));
         var m = mlp.forward(norm2.forward(h));
         if (adapter is not null)
         {
@@ -50,8 +50,8 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
             // Sequential: it refines the MLP output, with its own skip connection.
             var branch = adapter.forward(sequential ? m : h);
             Meter?.Add(Site + ".adapter", branch, m);
-            m = m + branch;
+            m = m.Plus(branch);
         }
-        return (h + m).MoveToOuterDisposeScope();
+        return h.Plus(m).MoveToOuterDisposeScope();
     }
 }

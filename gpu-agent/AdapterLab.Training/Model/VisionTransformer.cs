@@ -93,7 +93,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         using var scope = torch.NewDisposeScope();
         var x = patch_embed.forward(pixels);
         long b = x.shape[0];
-        x = torch.cat([cls_token.expand(b, -1, -1), x], 1) + pos_embed;
+        x = torch.cat([cls_token.expand(b, -1, -1), x], 1).Plus(pos_embed);
         int n = prompts?.Tokens ?? 0;
         for (int i = 0; i < blocks.Count; i++)
         {
@@ -120,10 +120,10 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     {
         if (prompt_embeddings is not null) throw new InvalidOperationException("masked autoencoding encodes a plain backbone (no prompts)");
         using var scope = torch.NewDisposeScope();
-        var x = patch_embed.forward(pixels) + pos_embed[.., 1..];
+        var x = patch_embed.forward(pixels).Plus(pos_embed[.., 1..]);
         long b = x.shape[0], d = x.shape[2];
         x = torch.gather(x, 1, visible.unsqueeze(-1).expand(-1, -1, d));
-        x = torch.cat([(cls_token + pos_embed[.., ..1]).expand(b, -1, -1), x], 1);
+        x = torch.cat([cls_token.Plus(pos_embed[.., ..1]).expand(b, -1, -1), x], 1);
         foreach (var block in blocks) x = block.forward(x);
         return norm.forward(x).MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using AdapterLab.Training.Model;
 using AdapterLab.Contracts.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -23,7 +24,7 @@ public static class DenseLosses
         for (int dx = -1; dx <= 1; dx++)
         {
             var p = prediction[.., .., (1 + dy)..(int)(h - 1 + dy), (1 + dx)..(int)(w - 1 + dx)];
-            perShift.Add(((p - t).abs() * m).sum([1, 2, 3]) / denominator);
+            perShift.Add((p - t).abs().mul(m).sum([1, 2, 3]) / denominator);
         }
         return torch.stack(perShift, 1).min(1).values.mean();
     }

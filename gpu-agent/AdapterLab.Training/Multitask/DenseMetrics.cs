@@ -1,3 +1,4 @@
+using AdapterLab.Training.Model;
 using AdapterLab.Contracts.Predictions;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Training.Datasets.ShapesWorld;
@@ -60,7 +61,7 @@ public sealed class DenseMetrics
     {
         using var scope = torch.NewDisposeScope();
         var p = predicted.clamp_min(1e-3);
-        depthSquared += ((p - target).pow(2) * mask).sum().item<float>();
+        depthSquared += (p - target).square().mul(mask).sum().item<float>();
         var ratio = torch.maximum(p / target, target / p);
         depthDelta += (ratio.lt(1.25).to(ScalarType.Float32) * mask).sum().item<float>();
         depthCount += mask.sum().item<float>();

@@ -163,7 +163,7 @@ public sealed class MultitaskModel : nn.Module
     {
         var x = parts.PatchEmbed.forward(pixels);
         long b = x.shape[0];
-        x = torch.cat([parts.Cls.expand(b, -1, -1), x], 1) + parts.Pos;
+        x = torch.cat([parts.Cls.expand(b, -1, -1), x], 1).Plus(parts.Pos);
         int depth = Plan.Preset.Depth - adapters.Count;
         for (int i = 0; i < depth; i++) x = parts.Blocks[i].forward(x);
         return x;

@@ -167,7 +167,7 @@ public sealed class MultitaskRun : ITrainingRun
         {
             var l = DenseLosses.For(task, raw[task], batch);
             values[task] = l.item<float>();
-            loss = loss + l;
+            loss = loss.Plus(l);
         }
 
         var adversarial = new List<(OutputDiscriminator D, Tensor Source, Tensor Target)>();
@@ -182,7 +182,7 @@ public sealed class MultitaskRun : ITrainingRun
                 var perPixel = nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.None);
                 var pseudo = (perPixel * mask).sum() / mask.sum().clamp_min(1);
                 values["pseudo-labels"] = pseudo.item<float>();
-                loss = loss + pseudo;
+                loss = loss.Plus(pseudo);
             }
             else
             {
@@ -196,7 +196,7 @@ public sealed class MultitaskRun : ITrainingRun
                     var fool = d.forward(tgt);
                     var adv = nn.functional.binary_cross_entropy_with_logits(fool, torch.ones_like(fool)) * AdversarialWeight;
                     values[$"adversarial-{advTasks[k]}"] = adv.item<float>();
-                    loss = loss + adv;
+                    loss = loss.Plus(adv);
                     adversarial.Add((d, src.detach(), tgt.detach()));
                 }
             }
@@ -216,8 +216,8 @@ public sealed class MultitaskRun : ITrainingRun
             {
                 var ps = d.forward(src);
                 var pt = d.forward(tgt);
-                dLoss = dLoss + nn.functional.binary_cross_entropy_with_logits(ps, torch.ones_like(ps))
-                              + nn.functional.binary_cross_entropy_with_logits(pt, torch.zeros_like(pt));
+                dLoss = dLoss.Plus(nn.functional.binary_cross_entropy_with_logits(ps, torch.ones_like(ps)))
+                             .Plus(nn.functional.binary_cross_entropy_with_logits(pt, torch.zeros_like(pt)));
             }
             values["discriminator"] = dLoss.item<float>();
             dLoss.backward();

@@ -20,13 +20,13 @@ public sealed class TaskAdaptedAttention : nn.Module<Tensor, Tensor, Tensor>
     private readonly Parameter taa_matrix;
     private readonly Linear taa_film;
     private readonly int heads;
-    private readonly double scale;
+    private readonly Scalar scale;
 
     public TaskAdaptedAttention(int width, int heads, int patchTokens, int blocks, int conditioning) : base(nameof(TaskAdaptedAttention))
     {
         if (patchTokens % blocks != 0) throw new ArgumentException($"{patchTokens} patch tokens do not split into {blocks} diagonal blocks");
         this.heads = heads;
-        scale = 1.0 / Math.Sqrt(width / heads);
+        scale = (1.0 / Math.Sqrt(width / heads)).ToScalar();
         Tokens = patchTokens;
         Blocks = blocks;
         BlockSize = patchTokens / blocks;
@@ -70,7 +70,7 @@ public sealed class TaskAdaptedAttention : nn.Module<Tensor, Tensor, Tensor>
         var (gamma, beta) = Film(omega);
         long batch = omega.shape[0];
         int n = Tokens, b = BlockSize, kb = Blocks;
-        var modulated = (1 + gamma.unsqueeze(1)) * taa_matrix.unsqueeze(0) + beta.unsqueeze(1); // [B, N, b]
+        var modulated = gamma.unsqueeze(1).add(Scalars.One).mul(taa_matrix.unsqueeze(0)).Plus(beta.unsqueeze(1)); // [B, N, b]
         var chunks = modulated.view(batch, kb, b, 1, b);
         var eye = torch.eye(kb, dtype: omega.dtype, device: omega.device).view(1, kb, 1, kb, 1);
         var patch = (chunks * eye).reshape(batch, n, n);
@@ -84,7 +84,7 @@ public sealed class TaskAdaptedAttention : nn.Module<Tensor, Tensor, Tensor>
         var qh = q.forward(x).view(bsz, n, heads, d / heads).transpose(1, 2);
         var kh = k.forward(x).view(bsz, n, heads, d / heads).transpose(1, 2);
         var vh = v.forward(x).view(bsz, n, heads, d / heads).transpose(1, 2);
-        var logits = qh.matmul(kh.transpose(-2, -1)).mul(scale) + Bias(omega).unsqueeze(1);
+        var logits = qh.matmul(kh.transpose(-2, -1)).mul(scale).Plus(Bias(omega).unsqueeze(1));
         var mixed = logits.softmax(-1).matmul(vh).transpose(1, 2).reshape(bsz, n, d);
         return proj.forward(mixed);
     }

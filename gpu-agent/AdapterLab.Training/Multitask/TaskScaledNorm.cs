@@ -1,3 +1,4 @@
+using AdapterLab.Training.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -44,8 +45,8 @@ public sealed class TaskScaledNorm : nn.Module<Tensor, Tensor, Tensor>
         var gb = film.forward(omega);
         var dGamma = gb[.., ..width];
         var dBeta = gb[.., width..];
-        var w = (1 + dGamma) * weight + dBeta; // [B, d]
+        var w = dGamma.add(Scalars.One).mul(weight).Plus(dBeta); // [B, d]
         var normalised = nn.functional.layer_norm(x, [width], eps: eps);
-        return normalised * w.unsqueeze(1) + bias;
+        return normalised.mul(w.unsqueeze(1)).Plus(bias);
     }
 }

@@ -74,12 +74,12 @@ public sealed class VisionAdapterBlock : nn.Module
 
     public (Tensor Output, Tensor Skip) Forward(Tensor x, Tensor omega, Tensor? previousSkip)
     {
-        var u = x + attn.forward(norm1.forward(x, omega), omega);
-        var m = u + mlp.forward(norm2.forward(u, omega));
+        var u = x.Plus(attn.forward(norm1.forward(x, omega), omega));
+        var m = u.Plus(mlp.forward(norm2.forward(u, omega)));
         var z = bottleneck_cond.forward(omega);
         var gb = bottleneck_film.forward(z);
-        var input = previousSkip is null ? m : m + previousSkip;
+        var input = previousSkip is null ? m : m.Plus(previousSkip);
         var h = bottleneck_up.forward(bottleneck_down.forward((1 + gb[.., ..width].unsqueeze(1)) * input + gb[.., width..].unsqueeze(1)));
-        return (m + h, h);
+        return (m.Plus(h), h);
     }
 }

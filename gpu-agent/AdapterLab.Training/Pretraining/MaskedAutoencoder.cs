@@ -13,6 +13,9 @@ namespace AdapterLab.Training.Pretraining;
 /// </summary>
 public sealed class MaskedAutoencoder : nn.Module
 {
+    /// <summary>The normalised-pixel target's variance floor, held for good (Model/Scalars).</summary>
+    private static readonly Scalar Epsilon = 1e-6.ToScalar();
+
     private readonly VisionTransformer encoder;
     private readonly MaeDecoder decoder;
 
@@ -58,7 +61,7 @@ public sealed class MaskedAutoencoder : nn.Module
     /// <summary>Per-image sums of squared error over hidden patches and their counts: (loss sum [B], hidden patch count [B]).</summary>
     public static (Tensor ErrorSum, Tensor Count) HiddenError(Tensor prediction, Tensor target, Tensor hidden)
     {
-        var perPatch = (prediction - target).pow(2).mean([-1L]);
+        var perPatch = (prediction - target).square().mean([-1L]);
         return ((perPatch * hidden).sum(1), hidden.sum(1));
     }
 
@@ -93,6 +96,6 @@ public sealed class MaskedAutoencoder : nn.Module
         var patches = Patchify(pixels, p);
         var mean = patches.mean([-1L], keepdim: true);
         var variance = patches.var(-1, unbiased: true, keepdim: true);
-        return ((patches - mean) / (variance + 1e-6).sqrt()).MoveToOuterDisposeScope();
+        return (patches - mean).div(variance.add(Epsilon).sqrt()).MoveToOuterDisposeScope();
     }
 }

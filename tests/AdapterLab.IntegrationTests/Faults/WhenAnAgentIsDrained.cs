@@ -15,10 +15,13 @@ public sealed class WhenAnAgentIsDrained(FaultPlatform platform)
     [Fact]
     public async Task Its_run_is_checkpointed_handed_back_and_resumed_elsewhere()
     {
-        await using var drained = await platform.StartAgentProcessAsync("drained-" + Guid.NewGuid().ToString("N")[..6], extra: new Dictionary<string, string?> { ["Agent:DrainSeconds"] = "30" });
+        // A pool of its own: no agent left over from an earlier test (killed, not yet noticed) can take the run, so with
+        // retry.maxAttempts 1 only a hand-back that spends no attempt lets it finish.
+        var pool = "drain-" + Guid.NewGuid().ToString("N")[..6];
+        await using var drained = await platform.StartAgentProcessAsync("drained-" + Guid.NewGuid().ToString("N")[..6], pool, extra: new Dictionary<string, string?> { ["Agent:DrainSeconds"] = "30" });
         // No periodic checkpoint: the only one before the end is the drain's.
         const int steps = 200;
-        var id = await platform.SubmitAsync(FaultSpecs.Pretrain(steps, checkpointInterval: 10_000, maxAttempts: 1));
+        var id = await platform.SubmitAsync(FaultSpecs.Pretrain(steps, pool: pool, checkpointInterval: 10_000, maxAttempts: 1));
 
         await Eventually.TrueAsync(async () =>
         {
@@ -46,7 +49,7 @@ public sealed class WhenAnAgentIsDrained(FaultPlatform platform)
             Assert.Contains("handed back", requeued.Reason);
         }
 
-        await using var rescuer = await platform.StartAgentProcessAsync("heir-" + Guid.NewGuid().ToString("N")[..6]);
+        await using var rescuer = await platform.StartAgentProcessAsync("heir-" + Guid.NewGuid().ToString("N")[..6], pool);
         await platform.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromMinutes(4));
 
         await using (var db = platform.Db())
