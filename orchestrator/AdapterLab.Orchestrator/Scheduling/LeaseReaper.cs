@@ -13,7 +13,9 @@ namespace AdapterLab.Orchestrator.Scheduling;
 /// Turns expired leases into <c>Lost</c> and requeues the experiment as a new attempt (resumed from its latest
 /// checkpoint by the dispatcher), or fails it once <c>retry.maxAttempts</c> attempts have been lost.
 /// While the orchestrator itself is cut off from the broker no heartbeat can reach it, so it reaps nothing then, nor for
-/// one lease after the connection is back: its own isolation is not the agents' death.
+/// one lease after the connection is back: its own isolation is not the agents' death. The same holds for the database:
+/// while it is unreachable no heartbeat can be recorded (they wait in the broker, retried), so after a failed pass the
+/// reaper waits one lease before declaring anything lost.
 /// </summary>
 public sealed class LeaseReaper(
     IDbContextFactory<PlatformDbContext> dbFactory,
@@ -42,12 +44,14 @@ public sealed class LeaseReaper(
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                _databaseLastDown = clock.GetUtcNow();
                 log.LogWarning(ex, "Reaper pass failed; retrying");
             }
         }
     }
 
     private DateTimeOffset _brokerLastDown = DateTimeOffset.MinValue;
+    private DateTimeOffset _databaseLastDown = DateTimeOffset.MinValue;
 
     /// <summary>One pass: returns the number of attempts declared lost.</summary>
     public async Task<int> ReapOnceAsync(CancellationToken ct)
@@ -58,7 +62,7 @@ public sealed class LeaseReaper(
             _brokerLastDown = now;
             return 0;
         }
-        if (now - _brokerLastDown < options.Value.Lease) return 0;
+        if (now - _brokerLastDown < options.Value.Lease || now - _databaseLastDown < options.Value.Lease) return 0;
         var news = new List<ExperimentStatusChanged>();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var expired = await db.Attempts

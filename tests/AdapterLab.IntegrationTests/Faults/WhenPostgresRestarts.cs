@@ -12,9 +12,12 @@ public sealed class WhenPostgresRestarts(FaultPlatform platform)
     [Fact]
     public async Task Services_recover_and_nothing_is_lost()
     {
-        await using var agent = await platform.StartAgentProcessAsync("pg-" + Guid.NewGuid().ToString("N")[..6]);
+        // A pool of its own: an agent an earlier test killed is still dispatchable until its lease lapses, and a first
+        // attempt lost to it would shift the run past the restart.
+        var pool = "pg-" + Guid.NewGuid().ToString("N")[..6];
+        await using var agent = await platform.StartAgentProcessAsync("pg-" + Guid.NewGuid().ToString("N")[..6], pool);
         const int steps = 30;
-        var id = await platform.SubmitAsync(FaultSpecs.Pretrain(steps: steps, seed: 5));
+        var id = await platform.SubmitAsync(FaultSpecs.Pretrain(steps: steps, seed: 5, pool: pool));
         await Eventually.TrueAsync(async () => (await platform.GetExperimentAsync(id)).GetProperty("step").GetInt64() >= 3,
             TimeSpan.FromMinutes(3), () => agent.Log);
 
