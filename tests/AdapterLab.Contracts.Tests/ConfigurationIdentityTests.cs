@@ -43,6 +43,8 @@ public sealed class ConfigurationIdentityTests
         Assert.NotEqual(h, ConfigurationIdentity.Hash(Base with { Method = Base.Method with { Rank = 4 } }, ShaA));
         Assert.NotEqual(h, ConfigurationIdentity.Hash(Base with { Data = Base.Data with { TrainSize = 500 } }, ShaA));
         Assert.NotEqual(h, ConfigurationIdentity.Hash(Base with { Training = Base.Training with { Steps = 200 } }, ShaA));
+        Assert.NotEqual(h, ConfigurationIdentity.Hash(Base with { Training = Base.Training with { Precision = Precisions.Bf16 } }, ShaA));
+        Assert.Equal(h, ConfigurationIdentity.Hash(Base with { Training = Base.Training with { Precision = Precisions.Fp32 } }, ShaA));
     }
 
     [Fact]

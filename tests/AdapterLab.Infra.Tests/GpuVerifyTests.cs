@@ -20,9 +20,9 @@ public sealed class GpuVerifyTests
             Assert.True(run.ExitCode == 0, run.Output);
             using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(results.FullName, "device-cpu.json")));
             var figures = doc.RootElement.GetProperty("figures").EnumerateArray().ToList();
-            Assert.Equal(3, figures.Count(f => f.GetProperty("name").GetString()!.StartsWith("golden logits", StringComparison.Ordinal) && f.GetProperty("met").GetBoolean()));
+            Assert.Equal(4, figures.Count(f => f.GetProperty("name").GetString()!.StartsWith("golden logits", StringComparison.Ordinal) && f.GetProperty("met").GetBoolean()));
             foreach (var method in new[] { "linear-probe", "full-finetune", "vpt-shallow", "vpt-deep", "adaptformer", "lora", "bitfit" })
-                Assert.Contains(figures, f => f.GetProperty("name").GetString()!.StartsWith(method + ": images/s over 45 steps", StringComparison.Ordinal) && f.GetProperty("value").GetDouble() > 0);
+                Assert.Contains(figures, f => f.GetProperty("name").GetString()!.StartsWith(method + " fp32: images/s over 45 steps", StringComparison.Ordinal) && f.GetProperty("value").GetDouble() > 0);
             Assert.Contains("every check passed on cpu", await File.ReadAllTextAsync(Path.Combine(results.FullName, "device-cpu.md")));
         }
         finally

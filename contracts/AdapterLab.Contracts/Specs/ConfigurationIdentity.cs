@@ -7,7 +7,8 @@ namespace AdapterLab.Contracts.Specs;
 /// What a configuration is: the experiments that differ only by seed. Its hash covers the science alone — kind, the
 /// resolved backbone (its weights' sha256 once pinned at dispatch, so two backbones registered under one name over time
 /// never merge), method and options, tasks, data, optimisation — and never the name, tags, priority, retry, resources,
-/// suite, seed, evaluation or checkpoint cadence, retention, attention kernel or dry-run flag.
+/// suite, seed, evaluation or checkpoint cadence, retention, attention kernel or dry-run flag (the compute precision is part of it: bf16 moves results beyond
+/// seed noise).
 /// </summary>
 public static class ConfigurationIdentity
 {
@@ -50,6 +51,8 @@ public static class ConfigurationIdentity
                 CheckpointRetention = "latest",
                 Attention = null,
                 DryRun = null,
+                // fp32 said out loud is the default left out.
+                Precision = spec.Training.Precision == Precisions.Fp32 ? null : spec.Training.Precision,
             },
         };
         var payload = SpecJson.Serialize(science) + "\nbackbone-sha256:" + (backboneSha256 ?? "-") + "\nrecipe-defaults:" + RecipeDefaults;

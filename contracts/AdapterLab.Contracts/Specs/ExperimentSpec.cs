@@ -251,6 +251,13 @@ public sealed record TrainingSpec
     public string? Attention { get; init; }
 
     /// <summary>
+    /// Compute precision: <c>fp32</c> (default) or <c>bf16</c> — matrix products in bfloat16 on casts of fp32 master
+    /// weights, everything else fp32. Off on CPU (the run trains in fp32 and its provenance says so). Part of the
+    /// configuration: bf16 changes results beyond seed noise. Left out (null) of ordinary specs.
+    /// </summary>
+    public string? Precision { get; init; }
+
+    /// <summary>
     /// Per parameter group learning rate and weight decay, overriding the run's <see cref="LearningRate"/> and
     /// <see cref="WeightDecay"/> for that group (the schedule's shape applies to every group). Groups:
     /// classification <c>head</c>, <c>backbone</c> (full fine-tuning, pretraining), <c>adapters</c> (AdaptMLP, LoRA),

@@ -266,6 +266,7 @@ public static partial class SpecValidator
         if (t.CheckpointInterval < 0) e.Add("training.checkpointInterval", "must not be negative");
         if (t.CheckpointRetention is not ("latest" or "best" or "all")) e.Add("training.checkpointRetention", "must be 'latest', 'best' or 'all'");
         if (t.Attention is not null && !AttentionKernels.All.Contains(t.Attention)) e.Add("training.attention", "must be 'fused' or 'composed'");
+        if (t.Precision is not null && !Precisions.All.Contains(t.Precision)) e.Add("training.precision", "must be 'fp32' or 'bf16'");
         if (t.ParameterGroups is { } groups)
         {
             if (groups.Count > ParameterGroups.All.Count) e.Add("training.parameterGroups", $"at most {ParameterGroups.All.Count} groups");

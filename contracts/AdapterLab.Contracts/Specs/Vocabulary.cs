@@ -58,6 +58,14 @@ public static class AttentionKernels
     public static readonly IReadOnlyList<string> All = [Fused, Composed];
 }
 
+/// <summary>Compute precisions (<c>training.precision</c>).</summary>
+public static class Precisions
+{
+    public const string Fp32 = "fp32";
+    public const string Bf16 = "bf16";
+    public static readonly IReadOnlyList<string> All = [Fp32, Bf16];
+}
+
 /// <summary>Method names.</summary>
 public static class Methods
 {

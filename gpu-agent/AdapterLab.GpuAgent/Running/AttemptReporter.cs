@@ -56,6 +56,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
         Provenance = Provenance with
         {
             Device = start.Device,
+            Precision = start.Precision,
             Packages = new Dictionary<string, string>(Provenance.Packages.Concat(start.Packages).DistinctBy(kv => kv.Key)),
         };
         _reliable.PublishAsync(new AttemptPrepared

@@ -28,4 +28,5 @@ public interface ITrainingObserver
 }
 
 /// <summary>Facts known once the model is built.</summary>
-public sealed record TrainingStart(long TrainableParameters, long TotalParameters, long TotalSteps, long StartStep, string Device, IReadOnlyDictionary<string, string> Packages);
+/// <param name="Precision">What the run computes in (<c>fp32</c>, <c>bf16</c>, or fp32 with the reason bf16 is off).</param>
+public sealed record TrainingStart(long TrainableParameters, long TotalParameters, long TotalSteps, long StartStep, string Device, IReadOnlyDictionary<string, string> Packages, string Precision = "fp32");

@@ -53,8 +53,8 @@ public sealed class AdaptMlp : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         var input = normPosition == "in" ? adapter_norm!.forward(x) : x;
-        var h = Dropout(nn.functional.relu(down.forward(input)));
-        var y = up.forward(h);
+        var h = Dropout(nn.functional.relu(Autocast.Linear(down, input)));
+        var y = Autocast.Linear(up, h);
         y = scale is null ? y.mul(fixedScaleScalar) : y.mul(scale);
         if (normPosition == "out") y = adapter_norm!.forward(y);
         return y.MoveToOuterDisposeScope();

@@ -33,8 +33,8 @@ public sealed class LowRankUpdate : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var down = nn.functional.linear(x, a);
-        using var up = nn.functional.linear(down, b);
+        using var down = Autocast.Linear(x, a);
+        using var up = Autocast.Linear(down, b);
         return up.mul(scaling);
     }
 }

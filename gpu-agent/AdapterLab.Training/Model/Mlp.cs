@@ -19,8 +19,8 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var h = fc1.forward(x);
+        using var h = Autocast.Linear(fc1, x);
         using var g = nn.functional.gelu(h);
-        return fc2.forward(g);
+        return Autocast.Linear(fc2, g);
     }
 }

@@ -51,20 +51,20 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         long b = x.shape[0], n = x.shape[1], d = x.shape[2];
-        var qx = q.forward(x);
-        var vx = v.forward(x);
+        var qx = Autocast.Linear(q, x);
+        var vx = Autocast.Linear(v, x);
         if (lora_q is not null) qx = Adapted(qx, lora_q.forward(x), ".q");
         if (lora_v is not null) vx = Adapted(vx, lora_v.forward(x), ".v");
         var qh = qx.view(b, n, heads, d / heads).transpose(1, 2);
-        var kh = k.forward(x).view(b, n, heads, d / heads).transpose(1, 2);
+        var kh = Autocast.Linear(k, x).view(b, n, heads, d / heads).transpose(1, 2);
         var vh = vx.view(b, n, heads, d / heads).transpose(1, 2);
         // Fused: libtorch's scaled-dot-product kernel (same 1/√d_head scale; forward + backward ≈ 3× faster on CPU than
         // the composed matmul–softmax–matmul, outputs equal to ~1e-7). The composed form is a model option (the benchmark compares both in one run).
         var attended = fused
-            ? nn.functional.scaled_dot_product_attention(qh, kh, vh)
-            : qh.matmul(kh.transpose(-2, -1)).mul(scale).softmax(-1).matmul(vh);
+            ? Autocast.ScaledDotProductAttention(qh, kh, vh)
+            : Autocast.Matmul(Autocast.Matmul(qh, kh.transpose(-2, -1)).mul(scale).softmax(-1), vh);
         var mixed = attended.transpose(1, 2).reshape(b, n, d);
-        return proj.forward(mixed).MoveToOuterDisposeScope();
+        return Autocast.Linear(proj, mixed).MoveToOuterDisposeScope();
     }
 
     private Tensor Adapted(Tensor frozen, Tensor update, string projection)

@@ -131,9 +131,9 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     /// <summary>Head on pooled features (used directly on cached features by the linear probe).</summary>
     public Tensor Classify(Tensor features)
     {
-        if (head_norm is null) return head.forward(features);
+        if (head_norm is null) return Autocast.Linear(head, features);
         using var normalised = head_norm.forward(features);
-        return head.forward(normalised);
+        return Autocast.Linear(head, normalised);
     }
 
     /// <summary>Puts the head's BatchNorm in train or eval mode without touching the rest (linear probe on cached features).</summary>

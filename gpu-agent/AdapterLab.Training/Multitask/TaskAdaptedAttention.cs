@@ -60,7 +60,7 @@ public sealed class TaskAdaptedAttention : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>(γ, β) ∈ [B, b] each.</summary>
     public (Tensor Gamma, Tensor Beta) Film(Tensor omega)
     {
-        var gb = taa_film.forward(omega);
+        var gb = Autocast.Linear(taa_film, omega);
         return (gb[.., ..BlockSize], gb[.., BlockSize..]);
     }
 
@@ -81,11 +81,11 @@ public sealed class TaskAdaptedAttention : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor omega)
     {
         long bsz = x.shape[0], n = x.shape[1], d = x.shape[2];
-        var qh = q.forward(x).view(bsz, n, heads, d / heads).transpose(1, 2);
-        var kh = k.forward(x).view(bsz, n, heads, d / heads).transpose(1, 2);
-        var vh = v.forward(x).view(bsz, n, heads, d / heads).transpose(1, 2);
-        var logits = qh.matmul(kh.transpose(-2, -1)).mul(scale).Plus(Bias(omega).unsqueeze(1));
-        var mixed = logits.softmax(-1).matmul(vh).transpose(1, 2).reshape(bsz, n, d);
-        return proj.forward(mixed);
+        var qh = Autocast.Linear(q, x).view(bsz, n, heads, d / heads).transpose(1, 2);
+        var kh = Autocast.Linear(k, x).view(bsz, n, heads, d / heads).transpose(1, 2);
+        var vh = Autocast.Linear(v, x).view(bsz, n, heads, d / heads).transpose(1, 2);
+        var logits = Autocast.Matmul(qh, kh.transpose(-2, -1)).mul(scale).Plus(Bias(omega).unsqueeze(1));
+        var mixed = Autocast.Matmul(logits.softmax(-1), vh).transpose(1, 2).reshape(bsz, n, d);
+        return Autocast.Linear(proj, mixed);
     }
 }

@@ -42,7 +42,7 @@ public sealed class TaskScaledNorm : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>x [B, T, d], ω [B, E].</summary>
     public override Tensor forward(Tensor x, Tensor omega)
     {
-        var gb = film.forward(omega);
+        var gb = Autocast.Linear(film, omega);
         var dGamma = gb[.., ..width];
         var dBeta = gb[.., width..];
         var w = dGamma.add(Scalars.One).mul(weight).Plus(dBeta); // [B, d]

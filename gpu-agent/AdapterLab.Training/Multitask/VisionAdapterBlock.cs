@@ -76,10 +76,10 @@ public sealed class VisionAdapterBlock : nn.Module
     {
         var u = x.Plus(attn.forward(norm1.forward(x, omega), omega));
         var m = u.Plus(mlp.forward(norm2.forward(u, omega)));
-        var z = bottleneck_cond.forward(omega);
-        var gb = bottleneck_film.forward(z);
+        var z = Autocast.Linear(bottleneck_cond, omega);
+        var gb = Autocast.Linear(bottleneck_film, z);
         var input = previousSkip is null ? m : m.Plus(previousSkip);
-        var h = bottleneck_up.forward(bottleneck_down.forward((1 + gb[.., ..width].unsqueeze(1)) * input + gb[.., width..].unsqueeze(1)));
+        var h = Autocast.Linear(bottleneck_up, Autocast.Linear(bottleneck_down, (1 + gb[.., ..width].unsqueeze(1)) * input + gb[.., width..].unsqueeze(1)));
         return (m.Plus(h), h);
     }
 }

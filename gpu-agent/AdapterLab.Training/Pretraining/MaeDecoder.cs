@@ -57,13 +57,13 @@ public sealed class MaeDecoder : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor encoded, Tensor restore)
     {
         using var scope = torch.NewDisposeScope();
-        var x = decoder_embed.forward(encoded);
+        var x = Autocast.Linear(decoder_embed, encoded);
         long b = x.shape[0], visible = x.shape[1] - 1, n = restore.shape[1], w = x.shape[2];
         var tokens = torch.cat([x[.., 1..], mask_token.expand(b, n - visible, w)], 1);
         tokens = torch.gather(tokens, 1, restore.unsqueeze(-1).expand(-1, -1, w));
         x = torch.cat([x[.., ..1], tokens], 1) + torch.tensor(positions, positionsShape).to(x.device);
         foreach (var block in decoder_blocks) x = block.forward(x);
-        return decoder_pred.forward(decoder_norm.forward(x))[.., 1..].MoveToOuterDisposeScope();
+        return Autocast.Linear(decoder_pred, decoder_norm.forward(x))[.., 1..].MoveToOuterDisposeScope();
     }
 
     /// <summary>MAE's fixed 2-D sin-cos embedding, row-major [1 + grid², width]: half the channels encode the row, half the column; CLS gets zeros.</summary>

@@ -29,6 +29,8 @@ public sealed record RunPlan
     public required int CheckpointInterval { get; init; }
     /// <summary>The ViT's attention kernel (<c>training.attention</c>): a model option, never process-wide.</summary>
     public required bool FusedAttention { get; init; }
+    /// <summary><c>training.precision</c> as asked (null: fp32); the run computes in <see cref="Model.Autocast.Effective"/> of it on its device.</summary>
+    public string? Precision { get; init; }
 
     public IEnumerable<string> EvaluationDomains => new[] { SourceDomain }.Concat(TargetDomains).Distinct();
 
@@ -85,6 +87,7 @@ public sealed record RunPlan
             EvalInterval = spec.Training.EvalInterval,
             CheckpointInterval = spec.Training.CheckpointInterval,
             FusedAttention = spec.Training.Attention != AttentionKernels.Composed,
+            Precision = spec.Training.Precision,
         };
     }
 }

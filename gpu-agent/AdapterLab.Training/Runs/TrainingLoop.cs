@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Training.Api;
+using AdapterLab.Training.Model;
 
 namespace AdapterLab.Training.Runs;
 
@@ -20,9 +21,14 @@ public static class TrainingLoop
         long step = job.ResumeCheckpointPath is null ? 0 : Checkpoint.Load(job.ResumeCheckpointPath, layout);
         var schedule = plan.Optimisation.Schedule(plan.TotalSteps);
 
+        // bf16 products with fp32 master weights on this thread for the whole run (steps, evaluations, the linear
+        // probe's cached features); fp32 where the option is off (CPU).
+        string precision = Autocast.Effective(plan.Precision, run.Device);
+        using var autocast = Autocast.Enter(precision);
+
         // Started before the training data is generated (and, for the linear probe, its features computed): the attempt
         // shows as Running as soon as the model exists, not seconds later (bench perf-dispatch: submit → Running).
-        observer.OnStarted(new TrainingStart(run.TrainableParameters, run.TotalParameters, plan.TotalSteps, step, run.Device, RunFacts.Packages()));
+        observer.OnStarted(new TrainingStart(run.TrainableParameters, run.TotalParameters, plan.TotalSteps, step, run.Device, RunFacts.Packages(), Described(plan, precision, run.Device)));
         run.PrepareTraining();
 
         string checkpointPath = Path.Combine(job.WorkDirectory, "checkpoint.safetensors");
@@ -100,8 +106,10 @@ public static class TrainingLoop
     public static TrainingOutcome Evaluate(ITrainingRun run, TrainingJob job, ITrainingObserver observer)
     {
         var memory = new RunFacts.MemoryPeak();
+        string precision = Autocast.Effective(run.Plan.Precision, run.Device);
+        using var autocast = Autocast.Enter(precision);
         run.LoadEvaluatedWeights(job);
-        observer.OnStarted(new TrainingStart(run.TrainableParameters, run.TotalParameters, 0, 0, run.Device, RunFacts.Packages()));
+        observer.OnStarted(new TrainingStart(run.TrainableParameters, run.TotalParameters, 0, 0, run.Device, RunFacts.Packages(), Described(run.Plan, precision, run.Device)));
         var (results, floors) = Split(run.Evaluate(0, observer));
         observer.OnProgress(0, 0, AsPoints(0, results));
         run.WriteEvaluationArtifacts(job.WorkDirectory, observer);
@@ -115,6 +123,10 @@ public static class TrainingLoop
             PeakMemoryBytes = memory.Bytes,
         };
     }
+
+    /// <summary>The precision for the provenance: what was computed in, and why bf16 was not when it was asked for.</summary>
+    private static string Described(RunPlan plan, string effective, string device) =>
+        plan.Precision == Autocast.Bf16 && effective != Autocast.Bf16 ? $"{effective} (bf16 is off on {device})" : effective;
 
     /// <summary>The model's results apart from the floors' (<c>metric@floor</c>), which are reported on their own.</summary>
     private static (List<FinalResult> Results, List<FinalResult> Floors) Split(IReadOnlyList<FinalResult> evaluated) =>

@@ -15,7 +15,7 @@ public static class Specs
         training = new { steps, batchSize = 32, learningRate = 0.001, evalInterval = 10, checkpointInterval = 10, seed },
     };
 
-    public static object Adapt(string backboneName, string method = "linear-probe", int steps = 10, int seed = 1, object? methodOptions = null) => new
+    public static object Adapt(string backboneName, string method = "linear-probe", int steps = 10, int seed = 1, object? methodOptions = null, string? precision = null) => new
     {
         specVersion = 1,
         name = $"test {method}",
@@ -28,6 +28,6 @@ public static class Specs
             dataset = "shapesworld", labelFamily = "object-count", sourceDomain = "textured", targetDomains = new[] { "fog" },
             trainSize = 128, validationSize = 64, testSize = 64,
         },
-        training = new { steps, batchSize = 32, evalInterval = 5, seed },
+        training = new { steps, batchSize = 32, evalInterval = 5, seed, precision },
     };
 }

@@ -14,7 +14,8 @@ public sealed class WhenAPretrainFeedsALinearProbe(PlatformFixture platform) : I
     public async Task Both_succeed_with_results_provenance_and_the_backbone_pinned()
     {
         var backbone = "shapes-vit-tiny-ci-" + Guid.NewGuid().ToString("N")[..6];
-        var probe = await platform.SubmitAsync(Specs.Adapt(backbone));
+        // bf16 asked for on a CPU agent: trained in fp32, and the attempt's provenance says why.
+        var probe = await platform.SubmitAsync(Specs.Adapt(backbone, precision: "bf16"));
 
         // No backbone of that name yet: the probe waits with a reason.
         var waiting = await WaitForWaitingReasonAsync(probe, "waiting for backbone");
@@ -53,6 +54,8 @@ public sealed class WhenAPretrainFeedsALinearProbe(PlatformFixture platform) : I
         var probeAttempt = await db.Attempts.SingleAsync(a => a.ExperimentId == probe);
         Assert.Equal(registered.BlobHash, probeAttempt.BackboneBlob);
         Assert.Contains(registered.BlobHash!, probeAttempt.ProvenanceJson);
+        using (var provenance = System.Text.Json.JsonDocument.Parse(probeAttempt.ProvenanceJson!))
+            Assert.Equal("fp32 (bf16 is off on cpu)", provenance.RootElement.GetProperty("precision").GetString());
         var probeResults = await db.FinalResults.Where(r => r.ExperimentId == probe && r.Split == "test").Select(r => r.Domain).ToListAsync();
         Assert.Contains("textured", probeResults);
         Assert.Contains("fog", probeResults);

@@ -10,7 +10,7 @@ namespace AdapterLab.Training.Tests.Multitask;
 [Collection(TorchCollection.Name)]
 public sealed class MultitaskUnitTests
 {
-    private static ExperimentSpec Spec(string method = Methods.Vtagml, string[]? tasks = null, string setting = Settings.Multitask) => new()
+    internal static ExperimentSpec Spec(string method = Methods.Vtagml, string[]? tasks = null, string setting = Settings.Multitask) => new()
     {
         Kind = Kinds.Multitask,
         Backbone = new BackboneSpec { Preset = "vit-tiny-ci" },
