@@ -3,6 +3,8 @@ using AdapterLab.GpuAgent.Api;
 using AdapterLab.GpuAgent.Consumers;
 using AdapterLab.GpuAgent.Running;
 using AdapterLab.Messaging;
+using AdapterLab.ServiceDefaults;
+using AdapterLab.ServiceDefaults.Logging;
 using AdapterLab.Training.Native;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -16,22 +18,22 @@ public static class AgentApp
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 
         // Before anything starts: an installed libtorch (offline GPU hosts; refused unless it is TorchSharp's release),
         // then its id, token (enrolling once if it has only a pool's enrolment secret) and broker credential.
-        using (var bootLog = LoggerFactory.Create(l => l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })))
+        using (var bootLog = PlatformLogging.BootLoggerFactory(builder.Configuration))
         {
             UseInstalledLibTorch(builder.Configuration, bootLog.CreateLogger("AdapterLab.GpuAgent.LibTorch"));
             AgentIdentity.Resolve(builder.Configuration, bootLog.CreateLogger("AdapterLab.GpuAgent.AgentIdentity"));
         }
         var boot = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
+        builder.AddServiceDefaults("gpu-agent", boot.ResolvedId);
 
         builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section);
         builder.Services.AddSingleton<AttemptRegistry>();
         builder.Services.AddSingleton<AttemptRunner>();
         builder.Services.AddSingleton<ReliablePublisher>();
+        builder.Services.AddSingleton<AdapterLab.GpuAgent.Telemetry.AgentMetrics>();
         builder.Services.AddSingleton<HeartbeatLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HeartbeatLoop>());
         builder.Services.AddHostedService<AgentDrain>();
@@ -44,7 +46,6 @@ public static class AgentApp
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", o.Token);
             http.Timeout = TimeSpan.FromMinutes(30);
         });
-        builder.Services.AddHealthChecks();
 
         var agentId = boot.ResolvedId;
         builder.Services.AddPlatformBus(builder.Configuration,
@@ -67,7 +68,7 @@ public static class AgentApp
             }));
 
         var app = builder.Build();
-        app.MapPlatformHealth();
+        app.MapServiceDefaults();
         app.MapGet("/", (IOptions<AgentOptions> o, AttemptRegistry r) => Results.Ok(new { agent = o.Value.ResolvedId, pool = o.Value.Pool, slots = o.Value.Slots, running = r.Describe() }));
         return app;
     }

@@ -1,3 +1,4 @@
+using AdapterLab.ServiceDefaults;
 using AdapterLab.Data;
 using AdapterLab.Messaging;
 using AdapterLab.Orchestrator.Checkpoints;
@@ -16,10 +17,9 @@ public static class OrchestratorApp
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.AddServiceDefaults("orchestrator");
 
         builder.Services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.Section);
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddPlatformData(builder.Configuration);
         builder.Services.AddSingleton<DispatchSignal>();
         builder.Services.AddSingleton<MetricPointWriter>();
@@ -33,6 +33,8 @@ public static class OrchestratorApp
         builder.Services.AddSingleton<AttemptHolders>();
         builder.Services.AddSingleton<AgentStandings>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BlobGarbageCollector>());
+        builder.Services.AddSingleton<AdapterLab.Orchestrator.Telemetry.OrchestratorMetrics>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AdapterLab.Orchestrator.Telemetry.OrchestratorMetrics>());
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
 
         builder.Services.AddPlatformBus(builder.Configuration,
@@ -87,7 +89,7 @@ public static class OrchestratorApp
             });
 
         var app = builder.Build();
-        app.MapPlatformHealth();
+        app.MapServiceDefaults();
         app.MapGet("/", () => Microsoft.AspNetCore.Http.Results.Text("AdapterLab orchestrator"));
         return app;
     }

@@ -1,3 +1,4 @@
+using AdapterLab.ServiceDefaults;
 using AdapterLab.Data;
 using AdapterLab.Data.Blobs;
 using AdapterLab.Messaging;
@@ -30,11 +31,10 @@ public static class WebApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ApplicationName = typeof(WebApp).Assembly.GetName().Name });
         configure?.Invoke(builder);
 
-        builder.AddPlatformLogging();
+        builder.AddServiceDefaults("web");
         builder.Services.AddPlatformData(builder.Configuration);
         builder.Services.AddSingleton<BlobStore>();
         builder.Services.AddSingleton<AdapterLab.Web.Leaderboards.LeaderboardBoundsCache>();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ExperimentSubmission>();
         builder.Services.AddScoped<AdapterLab.Web.Users.UserAdministration>();
         builder.Services.AddScoped<AdapterLab.Web.ApiKeys.ApiKeyIssuer>();
@@ -58,7 +58,7 @@ public static class WebApp
         app.UseCookieApiAntiforgery();
         app.UseAntiforgery();
 
-        app.MapPlatformHealth();
+        app.MapServiceDefaults();
         app.MapPlatformOpenApi();
         app.MapExperimentsApi();
         app.MapAffinityApi();

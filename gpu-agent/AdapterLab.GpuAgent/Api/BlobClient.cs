@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using AdapterLab.ServiceDefaults.Resilience;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace AdapterLab.GpuAgent.Api;
 
@@ -9,36 +11,24 @@ namespace AdapterLab.GpuAgent.Api;
 /// Streams checkpoints to and from the web API's agent endpoints: the agent holds no database credentials, and no file
 /// is held in memory whole. Downloads are verified against their sha256 before use and cached by hash.
 /// </summary>
-public sealed class BlobClient(HttpClient http, IOptions<AgentOptions> options)
+public sealed class BlobClient(HttpClient http, IOptions<AgentOptions> options, TimeProvider time, ILogger<BlobClient> log)
 {
     private readonly string _cache = Path.Combine(options.Value.ResolvedWorkDirectory, "blobs");
 
+    /// <summary>
+    /// Retries what a restart of the web service or its database looks like from here (connection refused, 5xx, a
+    /// timed-out request) with jittered back-off for about a minute; corruption, a missing blob and cancellation are
+    /// not transient. Each try opens its own stream, which an HTTP handler could not replay.
+    /// </summary>
+    private readonly ResiliencePipeline _transient = RetryPipelines.Transient(time, IsTransient, log, "blob transfer");
+
     /// <summary>Returns a local, verified copy of the blob (transient faults are retried).</summary>
-    public Task<string> DownloadAsync(string hash, CancellationToken ct) => RetryTransientAsync(() => DownloadOnceAsync(hash, ct), ct);
+    public async Task<string> DownloadAsync(string hash, CancellationToken ct) =>
+        await _transient.ExecuteAsync(async token => await DownloadOnceAsync(hash, token), ct);
 
     /// <summary>Uploads a file; returns its sha256 and size (transient faults are retried). The server re-hashes and rejects a mismatch.</summary>
-    public Task<(string Hash, long Size)> UploadAsync(string path, CancellationToken ct) => RetryTransientAsync(() => UploadOnceAsync(path, ct), ct);
-
-    /// <summary>
-    /// Retries what a restart of the web service or its database looks like from here (connection refused, 5xx) with
-    /// back-off for about a minute; corruption, a missing blob and cancellation are not transient.
-    /// </summary>
-    private static async Task<T> RetryTransientAsync<T>(Func<Task<T>> action, CancellationToken ct)
-    {
-        var delay = TimeSpan.FromMilliseconds(500);
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await action();
-            }
-            catch (Exception ex) when (attempt < 8 && !ct.IsCancellationRequested && IsTransient(ex))
-            {
-                await Task.Delay(delay, ct);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 15_000));
-            }
-        }
-    }
+    public async Task<(string Hash, long Size)> UploadAsync(string path, CancellationToken ct) =>
+        await _transient.ExecuteAsync(async token => await UploadOnceAsync(path, token), ct);
 
     private static bool IsTransient(Exception ex) => ex switch
     {

@@ -28,10 +28,15 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
     private readonly DateTimeOffset _startedAt;
     private long _totalSteps;
     private long _startStep;
+    private readonly Action<TimeSpan, int>? _stepTimed;
+
+    public void OnStepTimed(TimeSpan elapsed, int images) => _stepTimed?.Invoke(elapsed, images);
 
     /// <param name="startedAt">When the agent accepted the attempt (its AttemptStarted).</param>
-    public AttemptReporter(IBus bus, ReliablePublisher reliable, BlobClient blobs, RunningAttemptState state, string agentId, Provenance provenance, DateTimeOffset startedAt, TimeSpan flushInterval)
+    public AttemptReporter(IBus bus, ReliablePublisher reliable, BlobClient blobs, RunningAttemptState state, string agentId, Provenance provenance, DateTimeOffset startedAt, TimeSpan flushInterval,
+        Action<TimeSpan, int>? stepTimed = null)
     {
+        _stepTimed = stepTimed;
         _startedAt = startedAt;
         _bus = bus;
         _reliable = reliable;
@@ -86,7 +91,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
         var (hash, size) = _blobs.UploadAsync(path, CancellationToken.None).GetAwaiter().GetResult();
         LastCheckpointBlob = hash;
         LastCheckpointStep = step;
-        _reliable.RetryAsync(FlushAsync, "metric points").GetAwaiter().GetResult();
+        _reliable.RetryAsync(_ => FlushAsync(), "metric points").GetAwaiter().GetResult();
         _reliable.PublishAsync(new CheckpointSaved
         {
             ExperimentId = _state.ExperimentId,

@@ -6,6 +6,7 @@ using AdapterLab.GpuAgent.Api;
 using AdapterLab.Training;
 using AdapterLab.Training.Api;
 using AdapterLab.Training.Native;
+using AdapterLab.GpuAgent.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,7 @@ namespace AdapterLab.GpuAgent.Running;
 /// Runs one accepted attempt on a dedicated thread: fetch the pinned weights, train, upload the outputs, report the end.
 /// Whatever happens, exactly one of Succeeded, Failed or Cancelled is published for the attempt.
 /// </summary>
-public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobClient blobs, AttemptRegistry registry, HeartbeatLoop heartbeat, IOptions<AgentOptions> options, ILogger<AttemptRunner> log)
+public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobClient blobs, AttemptRegistry registry, HeartbeatLoop heartbeat, AgentMetrics metrics, IOptions<AgentOptions> options, ILogger<AttemptRunner> log)
 {
     private static readonly string GitCommit = Environment.GetEnvironmentVariable("ADAPTERLAB_GIT_COMMIT")
         ?? typeof(AttemptRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+').ElementAtOrDefault(1)
@@ -68,7 +69,8 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
         };
         using var _ = log.BeginScope(new Dictionary<string, object> { ["ExperimentId"] = m.ExperimentId, ["Attempt"] = m.AttemptNumber });
         var acceptedAt = DateTimeOffset.UtcNow;
-        await using var reporter = new AttemptReporter(bus, publisher, blobs, state, o.ResolvedId, provenance, acceptedAt, TimeSpan.FromSeconds(o.FlushSeconds));
+        await using var reporter = new AttemptReporter(bus, publisher, blobs, state, o.ResolvedId, provenance, acceptedAt, TimeSpan.FromSeconds(o.FlushSeconds),
+            (elapsed, images) => metrics.Step(spec.Kind, spec.Method.Name, elapsed, images));
         try
         {
             // Running from the moment the slot is held: the orchestrator records it now, and the facts that only

@@ -23,6 +23,9 @@ public interface ITrainingObserver
     /// </summary>
     void OnPredictions(EvaluationPredictions predictions) { }
 
+    /// <summary>One optimisation step's compute time and the images it consumed (for the agent's metrics; evaluation excluded).</summary>
+    void OnStepTimed(TimeSpan elapsed, int images) { }
+
     /// <summary>A non-resumable artifact file, e.g. kind <c>gallery</c> (the dense prediction gallery zip, see Multitask/Gallery.cs).</summary>
     void OnArtifact(long step, string kind, string path) { }
 }

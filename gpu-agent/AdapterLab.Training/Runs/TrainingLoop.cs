@@ -49,6 +49,7 @@ public static class TrainingLoop
                 return Outcome(run, step, clock, images, memory) with { Cancelled = true, CheckpointPath = checkpointPath };
             }
 
+            long stepStarted = Stopwatch.GetTimestamp();
             clock.Start();
             StepLoss loss;
             try
@@ -64,6 +65,7 @@ public static class TrainingLoop
                 throw new TrainingFailedException($"step {step + 1} failed: {ex.Message}", step, ex);
             }
             clock.Stop();
+            observer.OnStepTimed(Stopwatch.GetElapsedTime(stepStarted), plan.BatchSize);
             memory.Sample();
             images += plan.BatchSize;
             if (!double.IsFinite(loss.Total))

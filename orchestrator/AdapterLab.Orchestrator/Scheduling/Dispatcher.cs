@@ -6,6 +6,7 @@ using AdapterLab.Data.Security;
 using AdapterLab.Data;
 using AdapterLab.Messaging;
 using AdapterLab.Orchestrator.Lifecycle;
+using AdapterLab.Orchestrator.Telemetry;
 using MassTransit;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -29,6 +30,7 @@ public sealed class Dispatcher(
     IBus bus,
     IOptions<OrchestratorOptions> options,
     TimeProvider clock,
+    OrchestratorMetrics metrics,
     ILogger<Dispatcher> log) : BackgroundService
 {
     private const long AdvisoryLockKey = 0x4164_6170_7465_72; // "Adapter"
@@ -64,6 +66,7 @@ public sealed class Dispatcher(
         int queuedCount;
         var o = options.Value;
         var sends = new List<(string Queue, RunExperiment Message)>();
+        var firstWaits = new List<(string Pool, TimeSpan Waited)>();
         var news = new List<ExperimentStatusChanged>();
 
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
@@ -137,6 +140,7 @@ public sealed class Dispatcher(
                 // The backbone is pinned now: the configuration becomes the science plus these weights' sha256.
                 if (weights.BackboneBlob is { } pinned)
                     e.ConfigurationHash = ConfigurationIdentity.Hash(SpecJson.Deserialize(e.SpecJson), pinned);
+                if (e.AttemptCount == 0) firstWaits.Add((e.Pool, now - e.SubmittedAt));
                 e.AttemptCount++;
                 e.WaitingReason = null;
                 var lease = now + o.DispatchLease;
@@ -182,8 +186,11 @@ public sealed class Dispatcher(
         if (sends.Count > 0)
         {
             // The scheduler's own cost (read the queue, plan, write the attempts, send), read by bench perf-dispatch.
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             log.LogInformation("Dispatch pass placed {Dispatched} of {Queued} queued in {PassMs:0.0} ms",
-                sends.Count, queuedCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                sends.Count, queuedCount, elapsed.TotalMilliseconds);
+            metrics.DispatchPass(elapsed, sends.Count);
+            foreach (var (pool, waited) in firstWaits) metrics.FirstDispatch(pool, waited);
         }
         foreach (var n in news) await bus.Publish(n, ct);
         return sends.Count;

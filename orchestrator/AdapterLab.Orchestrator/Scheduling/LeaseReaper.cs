@@ -3,6 +3,7 @@ using AdapterLab.Contracts.Messages;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Data;
 using AdapterLab.Orchestrator.Lifecycle;
+using AdapterLab.Orchestrator.Telemetry;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ public sealed class LeaseReaper(
     IBusControl bus,
     IOptions<OrchestratorOptions> options,
     TimeProvider clock,
+    OrchestratorMetrics metrics,
     ILogger<LeaseReaper> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -99,6 +101,7 @@ public sealed class LeaseReaper(
             log.LogWarning("Attempt {Attempt} of experiment {ExperimentId} lost on agent {AgentId}", attempt.Number, e.Id, attempt.AgentId);
         }
         if (expired.Count > 0) await db.SaveChangesAsync(ct);
+        foreach (var attempt in expired) metrics.LeaseExpired(attempt.Experiment!.Pool);
         foreach (var n in news) await bus.Publish(n, ct);
         return expired.Count;
     }

@@ -19,6 +19,10 @@ namespace AdapterLab.IntegrationTests.Infrastructure;
 public class PlatformFixture : IAsyncLifetime
 {
     private readonly List<WebApplication> _hosts = [];
+    private readonly List<(string Name, Uri Address)> _addresses = [];
+
+    /// <summary>Every in-process host started so far (<c>Web</c>, <c>Orchestrator</c>, <c>GpuAgent</c>) and where it listens.</summary>
+    public IReadOnlyList<(string Name, Uri Address)> HostAddresses => _addresses;
 
     public string ConnectionString { get; private set; } = "";
     public string ApiKey { get; } = "test-admin-" + Guid.NewGuid().ToString("N");
@@ -144,6 +148,7 @@ public class PlatformFixture : IAsyncLifetime
         });
         await app.StartAsync();
         _hosts.Add(app);
+        lock (_addresses) _addresses.Add((name, new Uri(app.Urls.First())));
         return app;
     }
 

@@ -1,0 +1,33 @@
+using System.Diagnostics.Metrics;
+using AdapterLab.ServiceDefaults.Telemetry;
+
+namespace AdapterLab.GpuAgent.Telemetry;
+
+/// <summary>
+/// The agent's training metrics (Prometheus names in brackets): the compute time of each optimisation step per kind
+/// and method [adapterlab_training_step_seconds] and the images those steps consumed
+/// [adapterlab_training_images_total; images/s is its rate], and attempts held now [adapterlab_agent_attempts_running].
+/// Process memory and CPU are the runtime's own series (dotnet_process_*).
+/// </summary>
+public sealed class AgentMetrics
+{
+    private readonly Histogram<double> _stepSeconds;
+    private readonly Counter<long> _images;
+
+    public AgentMetrics(IMeterFactory meters, Running.AttemptRegistry registry)
+    {
+        var meter = meters.Create(PlatformTelemetry.Name);
+        _stepSeconds = meter.CreateHistogram<double>("adapterlab.training.step", "s", "Compute time of one optimisation step (no evaluation or reporting)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        _images = meter.CreateCounter<long>("adapterlab.training.images", "{image}", "Training images consumed by optimisation steps");
+        meter.CreateObservableGauge("adapterlab.agent.attempts_running", () => (long)registry.Count, "{attempt}", "Attempts this agent holds");
+    }
+
+    public void Step(string kind, string method, TimeSpan elapsed, int images)
+    {
+        var kindTag = new KeyValuePair<string, object?>("kind", kind);
+        var methodTag = new KeyValuePair<string, object?>("method", method);
+        _stepSeconds.Record(elapsed.TotalSeconds, kindTag, methodTag);
+        _images.Add(images, kindTag, methodTag);
+    }
+}
