@@ -17,4 +17,11 @@ public static class PlatformTelemetry
     public static readonly ActivitySource Source = new(Name);
 
     public static readonly Meter Meter = new(Name);
+
+    /// <summary>
+    /// A span continuing the trace a stored W3C <c>traceparent</c> names (work picked up later from the database: the
+    /// outbox relay, a dispatch); a root span when there is none or it does not parse. Null when nothing listens.
+    /// </summary>
+    public static Activity? StartUnder(string name, string? traceParent, ActivityKind kind = ActivityKind.Producer) =>
+        Source.StartActivity(name, kind, ActivityContext.TryParse(traceParent, null, out var parent) ? parent : default);
 }

@@ -67,6 +67,11 @@ public sealed class Experiment
     public bool CancelRequested { get; set; }
     /// <summary>Number of automatic retries after training failures used so far.</summary>
     public int TrainingFailureRetries { get; set; }
+    /// <summary>
+    /// W3C <c>traceparent</c> of the request that submitted it: the dispatcher sends each attempt under it, so one trace
+    /// runs from the submission through dispatch to the agent's reports (null when nothing traced the submission).
+    /// </summary>
+    public string? TraceParent { get; set; }
 
     public List<Attempt> Attempts { get; set; } = [];
 }

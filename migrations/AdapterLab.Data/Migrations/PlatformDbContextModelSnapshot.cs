@@ -769,6 +769,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("total_steps");
 
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
+
                     b.Property<long>("TrainableParameters")
                         .HasColumnType("bigint")
                         .HasColumnName("trainable_parameters");
@@ -1515,6 +1519,10 @@ namespace AdapterLab.Data.Migrations
                     b.Property<DateTimeOffset?>("SentAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("sent_at");
+
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
 
                     b.HasKey("Id")
                         .HasName("pk_outbox");

@@ -10,4 +10,6 @@ public sealed class OutboxMessage
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? SentAt { get; set; }
     public int Attempts { get; set; }
+    /// <summary>W3C <c>traceparent</c> of the activity that wrote it; the relay publishes under it, so a late relay stays in its trace.</summary>
+    public string? TraceParent { get; set; }
 }

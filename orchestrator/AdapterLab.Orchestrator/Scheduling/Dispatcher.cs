@@ -7,6 +7,7 @@ using AdapterLab.Data;
 using AdapterLab.Messaging;
 using AdapterLab.Orchestrator.Lifecycle;
 using AdapterLab.Orchestrator.Telemetry;
+using AdapterLab.ServiceDefaults.Telemetry;
 using MassTransit;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -65,7 +66,7 @@ public sealed class Dispatcher(
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         int queuedCount;
         var o = options.Value;
-        var sends = new List<(string Queue, RunExperiment Message)>();
+        var sends = new List<(string Queue, RunExperiment Message, string? TraceParent)>();
         var firstWaits = new List<(string Pool, TimeSpan Waited)>();
         var news = new List<ExperimentStatusChanged>();
 
@@ -170,15 +171,19 @@ public sealed class Dispatcher(
                     ResumeBlob = resume?.BlobHash,
                     LeaseExpiresAt = lease,
                     HeartbeatSeconds = (int)Math.Ceiling(o.HeartbeatSeconds),
-                }));
+                }, e.TraceParent));
             }
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
 
         // After commit: a send that fails leaves a Dispatched attempt whose lease expires, and the reaper requeues it.
-        foreach (var (queue, message) in sends)
+        foreach (var (queue, message, traceParent) in sends)
         {
+            // In the submission's trace: submit → dispatch → the agent's consume and its reports form one trace.
+            using var span = PlatformTelemetry.StartUnder("dispatch", traceParent);
+            span?.SetTag("adapterlab.experiment_id", message.ExperimentId.ToString());
+            span?.SetTag("adapterlab.attempt", message.AttemptNumber);
             var endpoint = await bus.GetSendEndpoint(QueueNames.AgentAddress(queue));
             await endpoint.Send(message, ct);
             log.LogInformation("Dispatched experiment {ExperimentId} attempt {Attempt} to {Queue}", message.ExperimentId, message.AttemptNumber, queue);

@@ -64,8 +64,11 @@ public sealed class EveryServiceServesMetrics(PlatformFixture platform) : IClass
         Assert.Matches(@"(?m)^adapterlab_dispatch_queue_wait_seconds_count\{.*pool=""cpu"".*\} [1-9]", orchestrator);
         Assert.Matches(@"(?m)^adapterlab_metric_points_ingested_total(\{.*\})? [1-9]", orchestrator);
 
-        var agent = await ScrapeAsync(Host("GpuAgent"), @"^adapterlab_training_step_seconds_count\{.*method=""supervised"".*\} 4\b");
-        Assert.Matches(@"(?m)^adapterlab_training_images_total\{.*method=""supervised"".*\} 128\b", agent);
-        Assert.Matches(@"(?m)^adapterlab_agent_attempts_running(\{.*\})? 0\b", agent);
+        // Hosts of other test classes run in this process too, and a meter listener sees every meter of its name in the
+        // process: the series are checked for presence and a floor (this run's 4 steps of 32 images), not exact counts.
+        var agent = await ScrapeAsync(Host("GpuAgent"), @"^adapterlab_training_step_seconds_count\{.*method=""supervised"".*\} ([4-9]|\d\d+)\b");
+        Assert.Matches(@"(?m)^adapterlab_training_step_seconds_bucket\{.*method=""supervised"".*\} \d", agent);
+        Assert.Matches(@"(?m)^adapterlab_training_images_total\{.*method=""supervised"".*\} (12[89]|1[3-9]\d|[2-9]\d\d|\d{4,})\b", agent);
+        Assert.Matches(@"(?m)^adapterlab_agent_attempts_running(\{.*\})? \d", agent);
     }
 }

@@ -146,6 +146,7 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
             RequiresBackbone = spec.Backbone.Source == BackboneSources.Named ? spec.Backbone.Name : null,
             RequiresExperiment = spec.Backbone.Source == BackboneSources.Experiment ? spec.Backbone.ExperimentId : null,
             RegistersBackbone = spec.Backbone.RegisterAs,
+            TraceParent = System.Diagnostics.Activity.Current?.Id,
         };
     }
 }

@@ -15,6 +15,7 @@ public static class OutboxEntries
         MessageType = typeof(T).FullName!,
         Payload = JsonSerializer.Serialize(message, Json),
         CreatedAt = now,
+        TraceParent = System.Diagnostics.Activity.Current?.Id,
     };
 
     /// <summary>The message a row holds, as the type it was written as.</summary>

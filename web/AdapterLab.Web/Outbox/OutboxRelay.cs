@@ -55,6 +55,7 @@ public sealed class OutboxRelay(
             try
             {
                 var (message, type) = OutboxEntries.Materialise(row);
+                using var span = AdapterLab.ServiceDefaults.Telemetry.PlatformTelemetry.StartUnder("outbox relay", row.TraceParent);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(PublishTimeout);
                 await bus.Publish(message, type, timeout.Token);
