@@ -15,8 +15,8 @@ namespace AdapterLab.Orchestrator.Scheduling;
 /// checkpoint by the dispatcher), or fails it once <c>retry.maxAttempts</c> attempts have been lost.
 /// While the orchestrator itself is cut off from the broker no heartbeat can reach it, so it reaps nothing then, nor for
 /// one lease after the connection is back: its own isolation is not the agents' death. The same holds for the database:
-/// while it is unreachable no heartbeat can be recorded (they wait in the broker, retried), so after a failed pass the
-/// reaper waits one lease before declaring anything lost.
+/// while it is unreachable no heartbeat can be recorded (they wait in the broker, retried), so after a failed pass, and
+/// for one lease after the database server (re)started by its own clock, the reaper declares nothing lost.
 /// </summary>
 public sealed class LeaseReaper(
     IDbContextFactory<PlatformDbContext> dbFactory,
@@ -67,6 +67,9 @@ public sealed class LeaseReaper(
         if (now - _brokerLastDown < options.Value.Lease || now - _databaseLastDown < options.Value.Lease) return 0;
         var news = new List<ExperimentStatusChanged>();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // A database that restarted less than one lease ago could not record the heartbeats sent while it was down
+        // (they wait in the broker, retried), even when no pass of this reaper happened to fail meanwhile.
+        if (await DatabaseUptime.ReadAsync(db, ct) < options.Value.Lease) return 0;
         var expired = await db.Attempts
             .Include(a => a.Experiment)
             .Where(a => (a.Status == ExperimentStatus.Dispatched || a.Status == ExperimentStatus.Running) && a.LeaseExpiresAt < now)
