@@ -12,7 +12,8 @@ namespace AdapterLab.ServiceDefaults.Telemetry;
 /// <summary>
 /// OpenTelemetry for a host: traces (ASP.NET Core, HttpClient, Npgsql, MassTransit and the platform's own spans) and
 /// metrics (the same sources plus the runtime), exported by OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (or
-/// <c>Telemetry:OtlpEndpoint</c>) is set, and metrics always on <c>/metrics</c> in Prometheus text.
+/// <c>Telemetry:OtlpEndpoint</c>) is set — traces are only collected then — and metrics always on <c>/metrics</c> in
+/// Prometheus text.
 /// </summary>
 public static class TelemetrySetup
 {
@@ -23,14 +24,6 @@ public static class TelemetrySetup
         var otlp = builder.Configuration["Telemetry:OtlpEndpoint"] ?? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName, serviceNamespace: "adapterlab", serviceInstanceId: instanceId ?? Environment.MachineName))
-            .WithTracing(t =>
-            {
-                t.AddSource(PlatformTelemetry.Name, PlatformTelemetry.MassTransit)
-                    .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsPlumbing(ctx.Request.Path))
-                    .AddHttpClientInstrumentation()
-                    .AddNpgsql();
-                if (otlp is { Length: > 0 }) t.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
-            })
             .WithMetrics(m =>
             {
                 m.AddMeter(PlatformTelemetry.Name, PlatformTelemetry.MassTransit)
@@ -40,6 +33,15 @@ public static class TelemetrySetup
                     .AddPrometheusExporter();
                 if (otlp is { Length: > 0 }) m.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
             });
+        // Traces only where they go somewhere: without an exporter, sampling every request, message and query would be
+        // pure cost. (The traceparent the web stores with a submission is recorded either way when a caller sends one.)
+        if (otlp is { Length: > 0 })
+            telemetry.WithTracing(t => t
+                .AddSource(PlatformTelemetry.Name, PlatformTelemetry.MassTransit)
+                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsPlumbing(ctx.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql()
+                .AddOtlpExporter(o => o.Endpoint = new Uri(otlp)));
         return builder;
     }
 

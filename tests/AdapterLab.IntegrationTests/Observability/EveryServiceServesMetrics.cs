@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.IntegrationTests.Faults;
 using AdapterLab.IntegrationTests.Infrastructure;
 using AdapterLab.Orchestrator.Telemetry;
@@ -48,27 +49,47 @@ public sealed class EveryServiceServesMetrics(PlatformFixture platform) : IClass
             Assert.Contains("dotnet_gc_collections_total", text);
         }
 
+        long supervisedSteps = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "AdapterLab" && instrument.Name == "adapterlab.training.step") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag.Key == "method" && tag.Value as string == "supervised") Interlocked.Increment(ref supervisedSteps);
+        });
+        listener.Start();
+
         // A run the agent trains, and one queued in a pool nobody serves.
         var trained = await platform.SubmitAsync(Specs.Pretrain("metrics-" + Guid.NewGuid().ToString("N")[..6], steps: 4));
         await platform.SubmitAsync(FaultSpecs.Pretrain(4, pool: "metrics-nobody"));
         await platform.WaitForStatusAsync(trained, "Succeeded", TimeSpan.FromMinutes(3));
-        await platform.OrchestratorServices.GetRequiredService<OrchestratorMetrics>().RefreshAsync(CancellationToken.None);
+        var snapshot = await platform.OrchestratorServices.GetRequiredService<OrchestratorMetrics>().RefreshAsync(CancellationToken.None);
+        // This orchestrator's figures, exactly (hosts of other test classes share this process, and a meter listener sees
+        // every meter of its name in it, so a scrape may carry another host's values for the same series).
+        Assert.Equal(1, snapshot.Queues.Single(q => q.Pool == "metrics-nobody").Depth);
+        Assert.True(snapshot.ExperimentsByStatus[ExperimentStatus.Succeeded] >= 1);
+        Assert.Contains(snapshot.Agents, a => a.Id == platform.AgentId && a.Since < TimeSpan.FromMinutes(1));
+        Assert.True(snapshot.BlobStoreBytes > 0);
 
-        var orchestrator = await ScrapeAsync(Host("Orchestrator"), @"^adapterlab_queue_depth\{.*pool=""metrics-nobody"".*\} 1\b");
-        Assert.Matches(@"(?m)^adapterlab_experiments\{.*status=""Succeeded"".*\} [1-9]", orchestrator);
-        Assert.Matches(@"(?m)^adapterlab_queue_oldest_wait_seconds\{.*pool=""metrics-nobody"".*\} \d", orchestrator);
-        Assert.Matches($@"(?m)^adapterlab_agent_heartbeat_age_seconds\{{.*agent=""{platform.AgentId}"".*\}} \d", orchestrator);
-        Assert.Matches(@"(?m)^adapterlab_outbox_pending(\{.*\})? \d", orchestrator);
-        Assert.Matches(@"(?m)^adapterlab_blob_store_size_bytes(\{.*\})? [1-9]", orchestrator);
-        Assert.Matches(@"(?m)^adapterlab_dispatched_total(\{.*\})? [1-9]", orchestrator);
-        Assert.Matches(@"(?m)^adapterlab_dispatch_queue_wait_seconds_count\{.*pool=""cpu"".*\} [1-9]", orchestrator);
-        Assert.Matches(@"(?m)^adapterlab_metric_points_ingested_total(\{.*\})? [1-9]", orchestrator);
+        // The scrape exports every platform series.
+        var orchestrator = await ScrapeAsync(Host("Orchestrator"), @"^adapterlab_queue_depth\{");
+        foreach (var series in new[]
+                 {
+                     @"adapterlab_experiments\{.*status=""Succeeded""", @"adapterlab_queue_oldest_wait_seconds\{", @"adapterlab_agent_heartbeat_age_seconds\{.*agent=",
+                     "adapterlab_outbox_pending", "adapterlab_outbox_lag_seconds", "adapterlab_blob_store_size_bytes", "adapterlab_fleet_snapshot_age_seconds",
+                     "adapterlab_dispatched_total", @"adapterlab_dispatch_queue_wait_seconds_count\{.*pool=", "adapterlab_dispatch_pass_seconds_count",
+                     "adapterlab_metric_points_ingested_total", "adapterlab_ingestion_lag_seconds_count", "adapterlab_attempts_live",
+                 })
+            Assert.Matches("(?m)^" + series + @".* \d", orchestrator);
 
-        // Hosts of other test classes run in this process too, and a meter listener sees every meter of its name in the
-        // process: the series are checked for presence and a floor (this run's 4 steps of 32 images), not exact counts.
-        var agent = await ScrapeAsync(Host("GpuAgent"), @"^adapterlab_training_step_seconds_count\{.*method=""supervised"".*\} ([4-9]|\d\d+)\b");
-        Assert.Matches(@"(?m)^adapterlab_training_step_seconds_bucket\{.*method=""supervised"".*\} \d", agent);
-        Assert.Matches(@"(?m)^adapterlab_training_images_total\{.*method=""supervised"".*\} (12[89]|1[3-9]\d|[2-9]\d\d|\d{4,})\b", agent);
+        // Every step the agent trains is measured (a listener of our own: exact for this run, whatever else runs here).
+        Assert.True(Interlocked.Read(ref supervisedSteps) >= 4, $"{supervisedSteps} supervised steps measured");
+        var agent = await ScrapeAsync(Host("GpuAgent"), @"^adapterlab_training_step_seconds_count\{");
+        Assert.Matches(@"(?m)^adapterlab_training_step_seconds_bucket\{.*method=.* \d", agent);
+        Assert.Matches(@"(?m)^adapterlab_training_images_total\{.*method=.* \d", agent);
         Assert.Matches(@"(?m)^adapterlab_agent_attempts_running(\{.*\})? \d", agent);
     }
 }
