@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 
 namespace AdapterLab.ServiceDefaults.Telemetry;
 
 /// <summary>
-/// The platform's own trace source and meter (one of each, named <c>AdapterLab</c>); the hosts export them with
+/// The platform's own trace source and meter name (<c>AdapterLab</c>; each host creates its meter from its
+/// <c>IMeterFactory</c>, so it goes with the host); the hosts export them with
 /// ASP.NET Core's, HttpClient's, Npgsql's, MassTransit's and the runtime's (see <see cref="TelemetrySetup"/>).
 /// </summary>
 public static class PlatformTelemetry
@@ -15,8 +15,6 @@ public static class PlatformTelemetry
     public const string MassTransit = "MassTransit";
 
     public static readonly ActivitySource Source = new(Name);
-
-    public static readonly Meter Meter = new(Name);
 
     /// <summary>
     /// A span continuing the trace a stored W3C <c>traceparent</c> names (work picked up later from the database: the
