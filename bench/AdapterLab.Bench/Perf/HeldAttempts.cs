@@ -41,10 +41,13 @@ public static class HeldAttempts
         return ids;
     }
 
-    /// <summary>Removes the experiments, their attempts, transitions and metric points.</summary>
+    /// <summary>Removes benchmark experiments and everything recorded about them (attempts, transitions, points, results, refusals).</summary>
     public static Task RemoveAsync(Guid[] ids, CancellationToken ct) =>
         PlatformEnv.ExecAsync("""
             DELETE FROM metric_points WHERE experiment_id = ANY(@ids);
+            DELETE FROM final_results WHERE experiment_id = ANY(@ids);
+            DELETE FROM checkpoints WHERE experiment_id = ANY(@ids);
+            DELETE FROM refused_messages WHERE experiment_id = ANY(@ids);
             DELETE FROM attempts WHERE experiment_id = ANY(@ids);
             DELETE FROM state_transitions WHERE experiment_id = ANY(@ids);
             DELETE FROM experiments WHERE id = ANY(@ids);

@@ -35,6 +35,8 @@ public sealed class PerfReport(string scenario, bool quick)
     public List<Figure> Figures { get; } = [];
     public List<string> Notes { get; } = [];
     public Dictionary<string, object?> Details { get; } = [];
+    /// <summary>Further markdown sections (title, body) after the figures and notes.</summary>
+    public List<(string Title, string Body)> Sections { get; } = [];
 
     public Figure Add(Figure f)
     {
@@ -79,6 +81,13 @@ public sealed class PerfReport(string scenario, bool quick)
             md.AppendLine();
             AppendTable(md, Figures);
             foreach (var n in Notes) md.AppendLine($"- {n}");
+            foreach (var (title, body) in Sections)
+            {
+                md.AppendLine();
+                md.AppendLine($"## {title}");
+                md.AppendLine();
+                md.AppendLine(body.TrimEnd());
+            }
             return md.ToString();
         }
     }

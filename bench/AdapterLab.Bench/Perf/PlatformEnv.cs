@@ -24,6 +24,7 @@ public static class PlatformEnv
             VirtualHost = Environment.GetEnvironmentVariable("RabbitMq__VirtualHost") ?? "/",
             Username = Environment.GetEnvironmentVariable("RabbitMq__Username") ?? "guest",
             Password = Environment.GetEnvironmentVariable("RabbitMq__Password") ?? "guest",
+            QueuePrefix = Environment.GetEnvironmentVariable("RabbitMq__QueuePrefix") ?? "",
         };
     }
 
@@ -60,12 +61,18 @@ public static class PlatformEnv
     }
 
     /// <summary>The web process id from <c>.local/run/web.pid</c>, or null.</summary>
-    public static int? WebPid()
+    public static int? WebPid() => ServicePid("web");
+
+    /// <summary>A local service's process id from <c>.local/run/&lt;service&gt;.pid</c> (web, orchestrator), or null.</summary>
+    public static int? ServicePid(string service)
     {
         if (RunDir is null) return null;
-        var f = Path.Combine(RunDir, "web.pid");
+        var f = Path.Combine(RunDir, service + ".pid");
         return File.Exists(f) && int.TryParse(File.ReadAllText(f).Trim(), out var pid) ? pid : null;
     }
+
+    /// <summary>Whether the platform's broker queues are quorum queues (<c>RabbitMq__QuorumQueues</c>): simulated agents declare theirs alike.</summary>
+    public static bool QuorumQueues => bool.TryParse(Environment.GetEnvironmentVariable("RabbitMq__QuorumQueues"), out var q) && q;
 
     /// <summary>VmRSS and VmHWM (peak) of a process in bytes, from /proc.</summary>
     public static (long Rss, long Peak) Memory(int pid)

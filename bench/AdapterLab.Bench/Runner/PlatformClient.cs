@@ -94,6 +94,23 @@ public sealed class PlatformClient(HttpClient http)
             throw new InvalidOperationException($"cancel {id} failed ({(int)response.StatusCode})");
     }
 
+    /// <summary>Issues an agent token named <paramref name="name"/> (<c>POST /api/agent-tokens</c>, admin): its id and the secret.</summary>
+    public async Task<(Guid Id, string Token)> IssueAgentTokenAsync(string name, int expiresInDays, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync("api/agent-tokens", new { name, expiresInDays }, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode) throw BenchException.From(response.StatusCode, $"issuing an agent token for {name}", body);
+        var doc = JsonDocument.Parse(body).RootElement;
+        return (doc.GetProperty("id").GetGuid(), doc.GetProperty("token").GetString()!);
+    }
+
+    /// <summary>Revokes an agent token (<c>DELETE /api/agent-tokens/{id}</c>).</summary>
+    public async Task RevokeAgentTokenAsync(Guid id, CancellationToken ct)
+    {
+        using var response = await http.DeleteAsync($"api/agent-tokens/{id}", ct);
+        if (!response.IsSuccessStatusCode) throw BenchException.From(response.StatusCode, $"revoking agent token {id}", await response.Content.ReadAsStringAsync(ct));
+    }
+
     /// <summary>GET of a relative API path; returns the status and the body length (for latency measurements).</summary>
     public async Task<(int Status, long Bytes)> GetRawAsync(string path, CancellationToken ct)
     {

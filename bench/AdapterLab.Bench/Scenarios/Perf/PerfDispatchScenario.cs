@@ -44,7 +44,7 @@ public sealed class PerfDispatchScenario(PlatformClient client, string resultsDi
         var warm = await DispatchLatenciesAsync(quick ? 3 : 10, "warm-up", ct);
         var idleLog = OrchestratorLog.Mark();
         var idle = await DispatchLatenciesAsync(samples, "idle", ct);
-        var idlePasses = OrchestratorLog.PassesSince(idleLog, minQueued: 0);
+        var idlePasses = OrchestratorLog.PassesSince(idleLog, minQueued: 0).Select(p => p.TotalMs).ToList();
         report.Add(new Figure($"warm-up: submit → Running p50 of the first {warm.N} probes (not the target's figure)", warm.Median * 1000, "ms")
         {
             Repeats = warm.N, Note = $"max {warm.Max * 1000:0.0} ms; a platform that has just started",
@@ -103,7 +103,7 @@ public sealed class PerfDispatchScenario(PlatformClient client, string resultsDi
             await Task.Delay(TimeSpan.FromSeconds(2), ct);
             var backlogLog = OrchestratorLog.Mark();
             var full = await DispatchLatenciesAsync(backlogSamples, "backlog", ct);
-            var backlogPasses = OrchestratorLog.PassesSince(backlogLog, minQueued: backlog);
+            var backlogPasses = OrchestratorLog.PassesSince(backlogLog, minQueued: backlog).Select(p => p.TotalMs).ToList();
             report.Add(new Figure($"submit → Running p50 with {backlog} queued ahead", full.Median * 1000, "ms")
             {
                 Reference = "idle-queue p50 (ms)", ReferenceValue = idle.Median * 1000, Ratio = full.Median / idle.Median, Repeats = full.N,
@@ -221,36 +221,5 @@ public sealed class PerfDispatchScenario(PlatformClient client, string resultsDi
             if (i >= 5) times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
         }
         return Distribution.Of(times);
-    }
-
-    /// <summary>The local platform's orchestrator log (<c>.local/logs/orchestrator.log</c>, beside the run folder): its
-    /// "Dispatch pass placed N of M queued in X ms" lines are the scheduler's own timings.</summary>
-    private static class OrchestratorLog
-    {
-        private static readonly System.Text.RegularExpressions.Regex Pass = new(@"Dispatch pass placed (\d+) of (\d+) queued in ([0-9.]+) ms");
-
-        private static string? PathOf() =>
-            PlatformEnv.RunDir is { } run && File.Exists(System.IO.Path.Combine(run, "..", "logs", "orchestrator.log"))
-                ? System.IO.Path.Combine(run, "..", "logs", "orchestrator.log") : null;
-
-        public static long Mark() => PathOf() is { } p ? new FileInfo(p).Length : 0;
-
-        /// <summary>Pass durations (ms) logged since <paramref name="mark"/> for passes over at least <paramref name="minQueued"/> queued experiments.</summary>
-        public static List<double> PassesSince(long mark, int minQueued)
-        {
-            var result = new List<double>();
-            if (PathOf() is not { } p) return result;
-            using var stream = new FileStream(p, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            if (mark > stream.Length) mark = 0; // the log was rotated
-            stream.Seek(mark, SeekOrigin.Begin);
-            using var reader = new StreamReader(stream);
-            while (reader.ReadLine() is { } line)
-            {
-                var m = Pass.Match(line);
-                if (m.Success && int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) >= minQueued)
-                    result.Add(double.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture));
-            }
-            return result;
-        }
     }
 }

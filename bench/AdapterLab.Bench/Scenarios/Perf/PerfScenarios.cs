@@ -26,6 +26,7 @@ public static class PerfScenarios
         new PerfQueryScenario(client, resultsDir, quick),
         new PerfCompareScenario(client, resultsDir, quick),
         new PerfCheckpointScenario(client, resultsDir, quick),
+        new PerfFleetScenario(client, resultsDir, quick),
     ];
 
     /// <summary>
