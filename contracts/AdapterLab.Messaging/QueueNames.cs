@@ -9,6 +9,10 @@ public static class QueueNames
     /// <summary>The orchestrator's progress inbox (AttemptProgressed): high volume, kept apart from lifecycle messages.</summary>
     public static string OrchestratorProgress(string prefix) => prefix + "adapterlab-orchestrator-progress";
 
+    /// <summary>The orchestrator's fleet inbox (AgentAnnounced, AgentStopping, AttemptHeartbeat): one message per agent and per
+    /// attempt every few seconds, kept apart so that a large fleet's chatter never queues ahead of a start or a result.</summary>
+    public static string OrchestratorFleet(string prefix) => prefix + "adapterlab-orchestrator-fleet";
+
     /// <summary>One agent's own queue: RunExperiment and CancelAttempt for it alone.</summary>
     public static string Agent(string prefix, string agentId) => prefix + "adapterlab-agent-" + agentId;
 

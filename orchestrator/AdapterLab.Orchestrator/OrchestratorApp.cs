@@ -24,7 +24,9 @@ public static class OrchestratorApp
         builder.Services.AddSingleton<DispatchSignal>();
         builder.Services.AddSingleton<MetricPointWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricPointWriter>());
-        builder.Services.AddHostedService<LegacyProgressBinding>();
+        builder.Services.AddHostedService<AdapterLab.Orchestrator.Topology.LegacyBindings>();
+        builder.Services.AddSingleton<AdapterLab.Orchestrator.Fleet.FleetReportWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AdapterLab.Orchestrator.Fleet.FleetReportWriter>());
         builder.Services.AddSingleton<Dispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         builder.Services.AddSingleton<LeaseReaper>();
@@ -63,8 +65,6 @@ public static class OrchestratorApp
                     e.ConcurrentMessageLimit = 8;
                     e.UseConsumeFilter(typeof(SenderCheckFilter<>), ctx);
                     e.ConfigureConsumer<ExperimentSubmittedConsumer>(ctx);
-                    e.ConfigureConsumer<AgentAnnouncedConsumer>(ctx);
-                    e.ConfigureConsumer<AttemptHeartbeatConsumer>(ctx);
                     e.ConfigureConsumer<AttemptStartedConsumer>(ctx);
                     e.ConfigureConsumer<CheckpointSavedConsumer>(ctx);
                     e.ConfigureConsumer<AffinityMeasuredConsumer>(ctx);
@@ -85,6 +85,19 @@ public static class OrchestratorApp
                     e.PrefetchCount = Math.Max(1, progress) * 2;
                     e.UseConsumeFilter(typeof(SenderCheckFilter<>), ctx);
                     e.ConfigureConsumer<AttemptProgressedConsumer>(ctx);
+                });
+                // The fleet's chatter (announcements, stops, heartbeats: a message per agent and per attempt every few
+                // seconds) on a queue of its own, grouped into one write by the fleet report writer: a thousand agents'
+                // heartbeats never queue ahead of a start or a result (bench perf-fleet).
+                var fleet = ctx.GetRequiredService<Microsoft.Extensions.Options.IOptions<OrchestratorOptions>>().Value.FleetConcurrency;
+                cfg.ReceiveEndpoint(QueueNames.OrchestratorFleet(rabbit.QueuePrefix), e =>
+                {
+                    e.DurableQueue(rabbit);
+                    e.ConcurrentMessageLimit = Math.Max(1, fleet);
+                    e.PrefetchCount = Math.Max(1, fleet) * 2;
+                    e.UseConsumeFilter(typeof(SenderCheckFilter<>), ctx);
+                    e.ConfigureConsumer<AgentAnnouncedConsumer>(ctx);
+                    e.ConfigureConsumer<AttemptHeartbeatConsumer>(ctx);
                 });
             });
 

@@ -33,6 +33,9 @@ public sealed class OrchestratorOptions
     /// one statement (bench perf-ingest). The broker prefetches twice as many.</summary>
     public int ProgressConcurrency { get; set; } = 64;
 
+    /// <summary>Announcements and heartbeats consumed at once on the fleet queue (grouped into one write by the fleet report writer).</summary>
+    public int FleetConcurrency { get; set; } = 64;
+
     /// <summary>
     /// Broker users whose messages carry users' intent (submit, cancel, retry): the web's. Any other sender of such a
     /// message is refused (<c>SenderCheckFilter</c>); the web checked the user's role and ownership before sending.

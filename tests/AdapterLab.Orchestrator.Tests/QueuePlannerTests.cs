@@ -47,4 +47,24 @@ public sealed class QueuePlannerTests
         var plan = QueuePlanner.Plan([Item(1), Item(2), Item(3)], [new AgentCapacity("a", "cpu", 1, 1), new AgentCapacity("b", "cpu", 2, 2)]);
         Assert.Equal(["b", "a", "b"], plan.Select(p => p.AgentId));
     }
+
+    [Fact]
+    public void A_fleet_takes_one_experiment_per_free_slot_and_the_rest_wait_in_order_per_pool()
+    {
+        // 1,000 one-slot agents in one pool, two busy; 1,200 queued there and 3 in a pool with a two-slot agent.
+        var agents = Enumerable.Range(0, 1000).Select(i => new AgentCapacity($"g{i:D4}", "gpu", 1, i < 2 ? 0 : 1)).Append(new AgentCapacity("c", "cpu", 2, 2)).ToList();
+        var queue = Enumerable.Range(1, 1200).Select(i => Item(i, "gpu")).Concat(Enumerable.Range(2000, 3).Select(i => Item(i, "cpu"))).ToList();
+
+        var plan = QueuePlanner.Plan(queue, agents);
+
+        var placed = plan.Take(1200).Where(p => p.AgentId is not null).ToList();
+        Assert.Equal(998, placed.Count);
+        Assert.Equal(998, placed.Select(p => p.AgentId).Distinct().Count());
+        Assert.DoesNotContain(placed, p => p.AgentId is "g0000" or "g0001");
+        Assert.All(plan.Take(998), p => Assert.NotNull(p.AgentId)); // in queue order: nothing overtakes a runnable one
+        Assert.Equal("all 1000 slots busy in pool gpu; position 1 in queue", plan[998].WaitingReason);
+        Assert.Equal("all 1000 slots busy in pool gpu; position 202 in queue", plan[1199].WaitingReason);
+        Assert.Equal(["c", "c", null], plan.Skip(1200).Select(p => p.AgentId));
+        Assert.Equal("all 2 slots busy in pool cpu; position 1 in queue", plan[1202].WaitingReason);
+    }
 }

@@ -32,6 +32,14 @@ public static class AgentCredentials
         return new AgentStanding(true, pools.Any(p => p is null) ? null : pools.Select(p => p!).Distinct().ToArray());
     }
 
+    /// <summary>Every agent id's standing at once (ids without a live token are absent): one query for a whole fleet.</summary>
+    public static async Task<Dictionary<string, AgentStanding>> AllStandingsAsync(PlatformDbContext db, DateTimeOffset now, CancellationToken ct)
+    {
+        var live = await db.AgentTokens.AsNoTracking().Live(now).Select(t => new { t.Name, t.Pool }).ToListAsync(ct);
+        return live.GroupBy(t => t.Name, StringComparer.Ordinal).ToDictionary(g => g.Key,
+            g => new AgentStanding(true, g.Any(t => t.Pool is null) ? null : g.Select(t => t.Pool!).Distinct().ToArray()), StringComparer.Ordinal);
+    }
+
     /// <summary>Records a token's use, at most once a minute (one conditional UPDATE).</summary>
     public static async Task TouchAsync(PlatformDbContext db, AgentToken token, DateTimeOffset now, CancellationToken ct)
     {

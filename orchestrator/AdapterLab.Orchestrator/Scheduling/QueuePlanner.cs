@@ -11,14 +11,21 @@ public sealed record Placement(Guid ExperimentId, string? AgentId, string? Waiti
 
 /// <summary>
 /// Pure scheduling: walks the queue in order and gives each experiment a free slot in its pool, or a reason for waiting.
-/// Strict order within a pool: an experiment never overtakes an earlier runnable one of the same pool.
+/// Strict order within a pool: an experiment never overtakes an earlier runnable one of the same pool. The agent chosen
+/// is the one of the pool with the most free slots (ties: the lowest id), so work spreads over the fleet. Each pool's
+/// agents sit in a priority queue: a placement costs O(log agents), not a scan of the fleet (bench perf-fleet: 1,000 agents).
 /// </summary>
 public static class QueuePlanner
 {
     public static IReadOnlyList<Placement> Plan(IReadOnlyList<QueuedItem> queue, IReadOnlyList<AgentCapacity> agents)
     {
-        var free = agents.ToDictionary(a => a.AgentId, a => a.FreeSlots);
-        var positions = new Dictionary<string, int>();
+        var pools = new Dictionary<string, PoolState>(StringComparer.Ordinal);
+        foreach (var a in agents)
+        {
+            if (!pools.TryGetValue(a.Pool, out var pool)) pools[a.Pool] = pool = new PoolState();
+            pool.Slots += a.Slots;
+            if (a.FreeSlots > 0) pool.Free.Enqueue(a.AgentId, (-a.FreeSlots, a.AgentId));
+        }
         var result = new List<Placement>(queue.Count);
         foreach (var item in queue)
         {
@@ -27,20 +34,29 @@ public static class QueuePlanner
                 result.Add(new Placement(item.ExperimentId, null, item.BlockedReason));
                 continue;
             }
-            var pool = agents.Where(a => a.Pool == item.Pool).ToList();
-            var chosen = pool.Where(a => free[a.AgentId] > 0).OrderByDescending(a => free[a.AgentId]).ThenBy(a => a.AgentId, StringComparer.Ordinal).FirstOrDefault();
-            if (chosen is not null)
+            if (pools.TryGetValue(item.Pool, out var pool) && pool.Free.TryDequeue(out var agentId, out var priority))
             {
-                free[chosen.AgentId]--;
-                result.Add(new Placement(item.ExperimentId, chosen.AgentId, null));
+                int free = -priority.NegativeFree - 1;
+                if (free > 0) pool.Free.Enqueue(agentId, (-free, agentId));
+                result.Add(new Placement(item.ExperimentId, agentId, null));
                 continue;
             }
-            int position = positions[item.Pool] = positions.GetValueOrDefault(item.Pool) + 1;
-            string reason = pool.Count == 0
+            pool ??= pools[item.Pool] = new PoolState();
+            int position = ++pool.Waiting;
+            string reason = pool.Slots == 0
                 ? $"no agent in pool {item.Pool}; position {position} in queue"
-                : $"all {pool.Sum(a => a.Slots)} slots busy in pool {item.Pool}; position {position} in queue";
+                : $"all {pool.Slots} slots busy in pool {item.Pool}; position {position} in queue";
             result.Add(new Placement(item.ExperimentId, null, reason));
         }
         return result;
+    }
+
+    private sealed class PoolState
+    {
+        public int Slots;
+        public int Waiting;
+        /// <summary>Agents with a free slot, most free first, then by id (ordinal).</summary>
+        public readonly PriorityQueue<string, (int NegativeFree, string AgentId)> Free = new(Comparer<(int NegativeFree, string AgentId)>.Create(
+            (x, y) => x.NegativeFree != y.NegativeFree ? x.NegativeFree.CompareTo(y.NegativeFree) : string.CompareOrdinal(x.AgentId, y.AgentId)));
     }
 }

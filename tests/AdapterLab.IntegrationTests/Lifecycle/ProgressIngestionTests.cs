@@ -116,8 +116,8 @@ public sealed class ProgressIngestionTests(SharedPlatform platform) : IAsyncLife
         await agent.Bus.Publish(Report(id, 1, from: 1, to: 5, value: s => s));
         await Eventually.TrueAsync(async () => await SkippedAsync() == 1, TimeSpan.FromSeconds(30), () => "the old binding did not deliver to the lifecycle queue");
 
-        var cleanup = new LegacyProgressBinding(bus, rabbit, Microsoft.Extensions.Logging.Abstractions.NullLogger<LegacyProgressBinding>.Instance);
-        Assert.True(await cleanup.RemoveAsync(CancellationToken.None));
+        var cleanup = new AdapterLab.Orchestrator.Topology.LegacyBindings(bus, rabbit, Microsoft.Extensions.Logging.Abstractions.NullLogger<AdapterLab.Orchestrator.Topology.LegacyBindings>.Instance);
+        Assert.True(await cleanup.RemoveAsync(CancellationToken.None) >= 1);
         await agent.Bus.Publish(Report(id, 1, from: 6, to: 10, value: s => s));
         await Eventually.TrueAsync(async () =>
         {

@@ -1,0 +1,218 @@
+using System.Threading.Channels;
+using AdapterLab.Contracts.Messages;
+using AdapterLab.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AdapterLab.Orchestrator.Fleet;
+
+/// <summary>
+/// Group commit for the fleet's chatter: every agent announces itself and heartbeats each of its attempts every few
+/// seconds, so a thousand agents send hundreds of messages a second. Each consumer hands its message here and awaits it;
+/// one writer takes whatever has arrived since its last write and stores all of it in four statements — the attempts'
+/// leases (fenced: only Dispatched or Running attempts), the heartbeating agents' last-seen times, the announcements
+/// (an upsert; an older announcement never overwrites a newer one) and the check of the attempts the announcing agents
+/// say they run — whatever the batch size. A batch that fails is written again one message at a time, so a message that
+/// can never be stored fails alone (its consumer retries it). Measured by bench perf-fleet.
+/// </summary>
+public sealed class FleetReportWriter(IDbContextFactory<PlatformDbContext> dbFactory, IOptions<OrchestratorOptions> options, TimeProvider clock,
+    ILogger<FleetReportWriter> log) : BackgroundService
+{
+    public const int MaxBatch = 5_000;
+
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+    private sealed record Pending(object Message, TaskCompletionSource<AnnouncementOutcome> Done);
+
+    /// <summary>
+    /// What an announcement changed: whether it brought capacity the dispatcher has not seen (a new agent, one back from
+    /// stopped or stale, or more free slots than it last reported), and the attempts it says it runs that have moved on
+    /// without it (to be cancelled there).
+    /// </summary>
+    public sealed record AnnouncementOutcome(bool NewCapacity, IReadOnlyList<RunningAttempt> Superseded)
+    {
+        public static readonly AnnouncementOutcome Nothing = new(false, []);
+    }
+
+    public Task HeartbeatAsync(AttemptHeartbeat m, CancellationToken ct) => Enqueue(m, ct);
+
+    public Task<AnnouncementOutcome> AnnouncementAsync(AgentAnnounced m, CancellationToken ct) => Enqueue(m, ct);
+
+    private Task<AnnouncementOutcome> Enqueue(object message, CancellationToken ct)
+    {
+        var pending = new Pending(message, new TaskCompletionSource<AnnouncementOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending)) throw new InvalidOperationException("the fleet report writer has stopped");
+        return pending.Done.Task.WaitAsync(ct);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken))
+            {
+                var batch = new List<Pending>();
+                while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
+                await WriteBatchAsync(batch, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            // Unacknowledged messages come back from the broker after a restart.
+            _queue.Writer.TryComplete();
+            while (reader.TryRead(out var p)) p.Done.TrySetCanceled();
+        }
+    }
+
+    private async Task WriteBatchAsync(List<Pending> batch, CancellationToken ct)
+    {
+        try
+        {
+            var outcomes = await WriteAsync(batch.Select(p => p.Message).ToList(), ct);
+            for (int i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(outcomes[i]);
+            return;
+        }
+        catch (Exception ex) when (batch.Count > 1 && !ct.IsCancellationRequested)
+        {
+            log.LogWarning(ex, "A batch of {Count} fleet reports failed; writing them one at a time", batch.Count);
+        }
+        catch (Exception ex)
+        {
+            batch[0].Done.TrySetException(ex);
+            return;
+        }
+        foreach (var p in batch)
+        {
+            try
+            {
+                p.Done.TrySetResult((await WriteAsync([p.Message], ct))[0]);
+            }
+            catch (Exception ex)
+            {
+                p.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    /// <summary>Stores a batch of heartbeats and announcements; each message's outcome (heartbeats': nothing).</summary>
+    public async Task<AnnouncementOutcome[]> WriteAsync(IReadOnlyList<object> batch, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var o = options.Value;
+        var result = new AnnouncementOutcome[batch.Count];
+        System.Array.Fill(result, AnnouncementOutcome.Nothing);
+
+        // Heartbeats: one row per attempt (its furthest step), one per agent.
+        var beats = new Dictionary<(Guid, int), long>();
+        var beating = new HashSet<string>(StringComparer.Ordinal);
+        // Announcements: each agent's latest (a key may occur once per upsert).
+        var latest = new Dictionary<string, AgentAnnounced>(StringComparer.Ordinal);
+        foreach (var m in batch)
+        {
+            if (m is AttemptHeartbeat h)
+            {
+                beats[(h.ExperimentId, h.AttemptNumber)] = Math.Max(beats.GetValueOrDefault((h.ExperimentId, h.AttemptNumber)), h.Step);
+                beating.Add(h.AgentId);
+            }
+            else if (m is AgentAnnounced a && (!latest.TryGetValue(a.AgentId, out var had) || had.SentAt <= a.SentAt)) latest[a.AgentId] = a;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+        await conn.OpenAsync(ct);
+
+        if (beats.Count > 0)
+        {
+            await using var cmd = new NpgsqlCommand("""
+                UPDATE attempts t SET lease_expires_at = GREATEST(t.lease_expires_at, @lease), last_heartbeat_at = @now, step = GREATEST(t.step, u.step)
+                FROM unnest(@e, @n, @s) AS u(e, n, step)
+                WHERE t.experiment_id = u.e AND t.number = u.n AND t.status IN ('Dispatched', 'Running');
+                UPDATE agents SET last_seen_at = GREATEST(last_seen_at, @now) WHERE id = ANY(@agents);
+                """, conn);
+            cmd.Parameters.AddWithValue("lease", now + o.Lease);
+            cmd.Parameters.AddWithValue("now", now);
+            cmd.Parameters.Add(Array("e", NpgsqlDbType.Uuid, beats.Keys.Select(k => k.Item1).ToArray()));
+            cmd.Parameters.Add(Array("n", NpgsqlDbType.Integer, beats.Keys.Select(k => k.Item2).ToArray()));
+            cmd.Parameters.Add(Array("s", NpgsqlDbType.Bigint, beats.Values.ToArray()));
+            cmd.Parameters.Add(Array("agents", NpgsqlDbType.Text, beating.ToArray()));
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        if (latest.Count == 0) return result;
+        var announced = latest.Values.ToList();
+        var capacity = new HashSet<string>(StringComparer.Ordinal);
+        await using (var cmd = new NpgsqlCommand("""
+            WITH u AS (
+                SELECT * FROM unnest(@id, @pool, @device, @device_name, @memory, @host, @queue, @slots, @free, @version, @sent)
+                    AS u(id, pool, device, device_name, memory, host, queue, slots, free, version, sent)
+            ),
+            old AS (SELECT a.id, a.stopped, a.last_seen_at, a.reported_free_slots FROM agents a JOIN u ON u.id = a.id),
+            up AS (
+                INSERT INTO agents (id, pool, device, device_name, device_memory_bytes, host, queue_name, slots, reported_free_slots, version, first_seen_at, last_seen_at, stopped, consecutive_failures, quarantined)
+                SELECT id, pool, device, device_name, memory, host, queue, slots, free, version, sent, sent, false, 0, false FROM u
+                ON CONFLICT (id) DO UPDATE SET pool = excluded.pool, device = excluded.device, device_name = excluded.device_name,
+                    device_memory_bytes = excluded.device_memory_bytes, host = excluded.host,
+                    queue_name = excluded.queue_name, slots = excluded.slots, reported_free_slots = excluded.reported_free_slots,
+                    version = excluded.version, last_seen_at = excluded.last_seen_at, stopped = false
+                WHERE agents.last_seen_at <= excluded.last_seen_at
+                RETURNING id
+            )
+            SELECT u.id FROM u JOIN up ON up.id = u.id LEFT JOIN old ON old.id = u.id
+            WHERE u.free > 0 AND (old.id IS NULL OR old.stopped OR old.last_seen_at < @stale OR old.reported_free_slots < u.free)
+            """, conn))
+        {
+            cmd.Parameters.Add(Array("id", NpgsqlDbType.Text, announced.Select(a => a.AgentId).ToArray()));
+            cmd.Parameters.Add(Array("pool", NpgsqlDbType.Text, announced.Select(a => a.Pool).ToArray()));
+            cmd.Parameters.Add(Array("device", NpgsqlDbType.Text, announced.Select(a => a.Device).ToArray()));
+            cmd.Parameters.Add(Array("device_name", NpgsqlDbType.Text, announced.Select(a => a.DeviceName).ToArray()));
+            cmd.Parameters.Add(Array("memory", NpgsqlDbType.Bigint, announced.Select(a => a.DeviceMemoryBytes).ToArray()));
+            cmd.Parameters.Add(Array("host", NpgsqlDbType.Text, announced.Select(a => a.Host).ToArray()));
+            cmd.Parameters.Add(Array("queue", NpgsqlDbType.Text, announced.Select(a => a.QueueName).ToArray()));
+            cmd.Parameters.Add(Array("slots", NpgsqlDbType.Integer, announced.Select(a => a.Slots).ToArray()));
+            cmd.Parameters.Add(Array("free", NpgsqlDbType.Integer, announced.Select(a => a.FreeSlots).ToArray()));
+            cmd.Parameters.Add(Array("version", NpgsqlDbType.Text, announced.Select(a => a.Version).ToArray()));
+            cmd.Parameters.Add(Array("sent", NpgsqlDbType.TimestampTz, announced.Select(a => a.SentAt.ToUniversalTime()).ToArray()));
+            cmd.Parameters.AddWithValue("stale", now - o.AgentStaleAfter);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) capacity.Add(reader.GetString(0));
+        }
+
+        // An agent still running an attempt that was declared lost (it was cut off, not dead) or that has otherwise moved
+        // on is told to stop it: the experiment has moved on, and the slot is needed.
+        var running = announced.SelectMany(a => a.Running.Select(r => (Agent: a.AgentId, Run: r))).ToList();
+        var superseded = new HashSet<(Guid, int, string)>();
+        if (running.Count > 0)
+        {
+            await using var cmd = new NpgsqlCommand("""
+                SELECT r.e, r.n, r.agent FROM unnest(@e, @n, @agent) AS r(e, n, agent)
+                LEFT JOIN attempts a ON a.experiment_id = r.e AND a.number = r.n
+                LEFT JOIN experiments x ON x.id = r.e
+                WHERE a.experiment_id IS NULL OR x.attempt_count <> r.n OR a.agent_id <> r.agent
+                   OR a.status IN ('Lost', 'Failed', 'Succeeded', 'Cancelled')
+                """, conn);
+            cmd.Parameters.Add(Array("e", NpgsqlDbType.Uuid, running.Select(r => r.Run.ExperimentId).ToArray()));
+            cmd.Parameters.Add(Array("n", NpgsqlDbType.Integer, running.Select(r => r.Run.AttemptNumber).ToArray()));
+            cmd.Parameters.Add(Array("agent", NpgsqlDbType.Text, running.Select(r => r.Agent).ToArray()));
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) superseded.Add((reader.GetGuid(0), reader.GetInt32(1), reader.GetString(2)));
+        }
+
+        // The outcome goes with the agent's latest announcement of the batch; an older one of the same batch changed nothing.
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (batch[i] is not AgentAnnounced a || !ReferenceEquals(latest[a.AgentId], a)) continue;
+            var gone = a.Running.Where(r => superseded.Contains((r.ExperimentId, r.AttemptNumber, a.AgentId))).ToList();
+            result[i] = new AnnouncementOutcome(capacity.Contains(a.AgentId), gone);
+        }
+        return result;
+    }
+
+    private static NpgsqlParameter Array<T>(string name, NpgsqlDbType type, T[] values) =>
+        new(name, NpgsqlDbType.Array | type) { Value = values };
+}
