@@ -44,10 +44,11 @@ public sealed class SimulatedFleet(RabbitMqOptions broker, bool quorumQueues, st
     public long Accepted => Interlocked.Read(ref accepted);
     public long Refused => Interlocked.Read(ref refused);
     public long Cancels => Interlocked.Read(ref cancels);
+    public long ConnectRetries => Interlocked.Read(ref connectRetries);
     public int Count => agents.Count;
     public int Holding => agents.Sum(a => a.Held.Count);
 
-    private long published, publishFailures, accepted, refused, cancels;
+    private long published, publishFailures, accepted, refused, cancels, connectRetries;
 
     /// <summary>Connects agents (at most <paramref name="parallel"/> logins at once: each asks the web through the broker).</summary>
     public async Task ConnectAsync(IReadOnlyList<(string Id, string Token)> identities, int parallel, CancellationToken ct)
@@ -58,9 +59,22 @@ public sealed class SimulatedFleet(RabbitMqOptions broker, bool quorumQueues, st
             await gate.WaitAsync(ct);
             try
             {
-                var agent = new Agent(this, identity.Id);
-                await agent.ConnectAsync(identity.Token, ct);
-                return agent;
+                // A login the broker refuses once (its auth backend, the web, busy with the others) is tried again.
+                for (int attempt = 1; ; attempt++)
+                {
+                    var agent = new Agent(this, identity.Id);
+                    try
+                    {
+                        await agent.ConnectAsync(identity.Token, ct);
+                        return agent;
+                    }
+                    catch (Exception) when (attempt < 3 && !ct.IsCancellationRequested)
+                    {
+                        Interlocked.Increment(ref connectRetries);
+                        await agent.StopAsync();
+                        await Task.Delay(TimeSpan.FromSeconds(attempt), ct);
+                    }
+                }
             }
             finally { gate.Release(); }
         }));

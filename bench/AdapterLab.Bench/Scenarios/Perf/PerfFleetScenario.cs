@@ -62,7 +62,7 @@ public sealed class PerfFleetScenario(PlatformClient client, string resultsDir, 
             // 2. The fleet.
             Console.WriteLine($"[{Name}] connecting {fleetSize - 1} more agents");
             var connectClock = Stopwatch.StartNew();
-            await fleet.ConnectAsync(identities.Skip(1).Select(i => (i.Id, i.Token)).ToList(), 16, ct);
+            await fleet.ConnectAsync(identities.Skip(1).Select(i => (i.Id, i.Token)).ToList(), 8, ct);
             await WaitAnnouncedAsync(fleetSize, ct);
             report.Add(new Figure($"{fleetSize} agents connected and announced (tokens checked by the web for each login)", connectClock.Elapsed.TotalSeconds, "s"));
             var cpuIdle = orchestratorPid is { } p2 ? await ProcessCpu.ShareOfOneCoreAsync(p2, window, ct) : null;
@@ -160,7 +160,7 @@ public sealed class PerfFleetScenario(PlatformClient client, string resultsDir, 
                     md.AppendLine($"| {f.InclusivePercent:0.0} % | `{f.Method.Replace("|", "\\|", StringComparison.Ordinal)}` |");
                 report.Sections.Add(("Profile: where the orchestrator's CPU goes", md.ToString()));
             }
-            report.Details["fleet"] = new { agents = fleet.Count, published = fleet.Published, publishFailures = fleet.PublishFailures, accepted = fleet.Accepted, refused = fleet.Refused, cancels = fleet.Cancels };
+            report.Details["fleet"] = new { agents = fleet.Count, published = fleet.Published, publishFailures = fleet.PublishFailures, accepted = fleet.Accepted, refused = fleet.Refused, cancels = fleet.Cancels, connectRetries = fleet.ConnectRetries };
             if (fleet.PublishFailures > 0 || fleet.Refused > 0)
                 report.Note($"the fleet saw {fleet.PublishFailures} failed publishes and {fleet.Refused} deliveries not from the orchestrator");
         }
