@@ -25,4 +25,14 @@ public sealed class BrokerAuthPermissionsTests
     [InlineData("queue", "t1-adapterlab-agent-a1", "delete", false)]
     public void An_agent_may_read_its_own_queue_and_publish_only_agent_reports(string resource, string name, string permission, bool allowed) =>
         Assert.Equal(allowed, BrokerAuthApi.Permitted(Prefix, "a1", resource, name, permission));
+
+    [Fact]
+    public void A_hostile_or_overlong_name_is_refused_not_a_server_error()
+    {
+        // The broker caps names at 255 bytes; a longer one is never one of ours, and a long near-miss stays cheap.
+        Assert.False(BrokerAuthApi.Permitted(Prefix, "a1", "queue", new string('a', 254) + "_bus_!", "read"));
+        Assert.False(BrokerAuthApi.Permitted(Prefix, "a1", "queue", string.Concat(Enumerable.Repeat("_bus_", 51)) + "A", "read"));
+        Assert.False(BrokerAuthApi.Permitted(Prefix, "a1", "queue", new string('x', 250) + "_bus_abc", "read"));
+        Assert.True(BrokerAuthApi.Permitted(Prefix, "a1", "queue", new string('x', 247) + "_bus_abc", "read"));
+    }
 }
