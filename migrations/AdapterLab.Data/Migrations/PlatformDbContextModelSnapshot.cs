@@ -849,6 +849,11 @@ namespace AdapterLab.Data.Migrations
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_experiments_suite_submitted_at_id");
 
+                    b.HasIndex("Pool", "Priority", "SubmittedAt", "Id")
+                        .IsDescending(false, true, false, false)
+                        .HasDatabaseName("ix_experiments_queue")
+                        .HasFilter("status = 'Queued' AND NOT cancel_requested");
+
                     b.ToTable("experiments", (string)null);
                 });
 
