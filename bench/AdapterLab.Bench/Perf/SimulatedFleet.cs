@@ -45,6 +45,10 @@ public sealed class SimulatedFleet(RabbitMqOptions broker, bool quorumQueues, st
     public long Refused => Interlocked.Read(ref refused);
     public long Cancels => Interlocked.Read(ref cancels);
     public long ConnectRetries => Interlocked.Read(ref connectRetries);
+
+    /// <summary>Failed publishes by message type and error (the first 120 characters of its message).</summary>
+    public IReadOnlyDictionary<string, int> FailureKinds => failureKinds;
+    private readonly ConcurrentDictionary<string, int> failureKinds = new();
     public int Count => agents.Count;
     public int Holding => agents.Sum(a => a.Held.Count);
 
@@ -226,10 +230,12 @@ public sealed class SimulatedFleet(RabbitMqOptions broker, bool quorumQueues, st
                     RawEnvelope.Serialize(message, messageId, source));
                 Interlocked.Increment(ref fleet.published);
             }
-            catch (Exception)
+            catch (Exception e)
             {
-                // Counted and reported: a lost heartbeat or report is a finding of the run, not a crash of it.
+                // Counted and reported, by kind: a lost heartbeat or report is a finding of the run, not a crash of it.
                 Interlocked.Increment(ref fleet.publishFailures);
+                var kind = $"{typeof(T).Name}: {e.GetType().Name}: {e.Message[..Math.Min(e.Message.Length, 120)]}";
+                fleet.failureKinds.AddOrUpdate(kind, 1, (_, n) => n + 1);
             }
         }
 

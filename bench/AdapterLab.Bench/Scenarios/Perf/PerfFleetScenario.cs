@@ -160,9 +160,9 @@ public sealed class PerfFleetScenario(PlatformClient client, string resultsDir, 
                     md.AppendLine($"| {f.InclusivePercent:0.0} % | `{f.Method.Replace("|", "\\|", StringComparison.Ordinal)}` |");
                 report.Sections.Add(("Profile: where the orchestrator's CPU goes", md.ToString()));
             }
-            report.Details["fleet"] = new { agents = fleet.Count, published = fleet.Published, publishFailures = fleet.PublishFailures, accepted = fleet.Accepted, refused = fleet.Refused, cancels = fleet.Cancels, connectRetries = fleet.ConnectRetries };
+            report.Details["fleet"] = new { agents = fleet.Count, published = fleet.Published, publishFailures = fleet.PublishFailures, accepted = fleet.Accepted, refused = fleet.Refused, cancels = fleet.Cancels, connectRetries = fleet.ConnectRetries, failures = fleet.FailureKinds };
             if (fleet.PublishFailures > 0 || fleet.Refused > 0)
-                report.Note($"the fleet saw {fleet.PublishFailures} failed publishes and {fleet.Refused} deliveries not from the orchestrator");
+                report.Note($"the fleet saw {fleet.PublishFailures} failed publishes ({string.Join("; ", fleet.FailureKinds.OrderByDescending(k => k.Value).Take(3).Select(k => $"{k.Value} × {k.Key}"))}) and {fleet.Refused} deliveries not from the orchestrator");
         }
         finally
         {
