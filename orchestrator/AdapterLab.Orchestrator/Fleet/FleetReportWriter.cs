@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Data;
 using Microsoft.EntityFrameworkCore;
@@ -9,22 +8,19 @@ using NpgsqlTypes;
 namespace AdapterLab.Orchestrator.Fleet;
 
 /// <summary>
-/// Group commit for the fleet's chatter: every agent announces itself and heartbeats each of its attempts every few
-/// seconds, so a thousand agents send hundreds of messages a second. Each consumer hands its message here and awaits it;
-/// one writer takes whatever has arrived since its last write and stores all of it in four statements — the attempts'
+/// Group commit (<see cref="AdapterLab.Orchestrator.Storage.GroupCommitWriter{TMessage, TResult}"/>) for the fleet's
+/// chatter: every agent announces itself and heartbeats each of its attempts every few seconds, so a thousand agents send
+/// hundreds of messages a second; whatever has arrived since the last write is stored in four statements — the attempts'
 /// leases (fenced: only Dispatched or Running attempts), the heartbeating agents' last-seen times, the announcements
 /// (an upsert; an older announcement never overwrites a newer one) and the check of the attempts the announcing agents
-/// say they run — whatever the batch size. A batch that fails is written again one message at a time, so a message that
-/// can never be stored fails alone (its consumer retries it). Measured by bench perf-fleet.
+/// say they run — whatever the batch size. Measured by bench perf-fleet.
 /// </summary>
 public sealed class FleetReportWriter(IDbContextFactory<PlatformDbContext> dbFactory, IOptions<OrchestratorOptions> options, TimeProvider clock,
-    ILogger<FleetReportWriter> log) : BackgroundService
+    ILogger<FleetReportWriter> log) : AdapterLab.Orchestrator.Storage.GroupCommitWriter<object, FleetReportWriter.AnnouncementOutcome>(log)
 {
     public const int MaxBatch = 5_000;
 
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-
-    private sealed record Pending(object Message, TaskCompletionSource<AnnouncementOutcome> Done);
+    protected override int MaxWeight => MaxBatch;
 
     /// <summary>
     /// What an announcement changed: whether it brought capacity the dispatcher has not seen (a new agent, one back from
@@ -36,72 +32,12 @@ public sealed class FleetReportWriter(IDbContextFactory<PlatformDbContext> dbFac
         public static readonly AnnouncementOutcome Nothing = new(false, []);
     }
 
-    public Task HeartbeatAsync(AttemptHeartbeat m, CancellationToken ct) => Enqueue(m, ct);
+    public Task HeartbeatAsync(AttemptHeartbeat m, CancellationToken ct) => EnqueueAsync(m, ct);
 
-    public Task<AnnouncementOutcome> AnnouncementAsync(AgentAnnounced m, CancellationToken ct) => Enqueue(m, ct);
-
-    private Task<AnnouncementOutcome> Enqueue(object message, CancellationToken ct)
-    {
-        var pending = new Pending(message, new TaskCompletionSource<AnnouncementOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending)) throw new InvalidOperationException("the fleet report writer has stopped");
-        return pending.Done.Task.WaitAsync(ct);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var reader = _queue.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync(stoppingToken))
-            {
-                var batch = new List<Pending>();
-                while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
-                await WriteBatchAsync(batch, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            // Unacknowledged messages come back from the broker after a restart.
-            _queue.Writer.TryComplete();
-            while (reader.TryRead(out var p)) p.Done.TrySetCanceled();
-        }
-    }
-
-    private async Task WriteBatchAsync(List<Pending> batch, CancellationToken ct)
-    {
-        try
-        {
-            var outcomes = await WriteAsync(batch.Select(p => p.Message).ToList(), ct);
-            for (int i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(outcomes[i]);
-            return;
-        }
-        catch (Exception ex) when (batch.Count > 1 && !ct.IsCancellationRequested)
-        {
-            log.LogWarning(ex, "A batch of {Count} fleet reports failed; writing them one at a time", batch.Count);
-        }
-        catch (Exception ex)
-        {
-            batch[0].Done.TrySetException(ex);
-            return;
-        }
-        foreach (var p in batch)
-        {
-            try
-            {
-                p.Done.TrySetResult((await WriteAsync([p.Message], ct))[0]);
-            }
-            catch (Exception ex)
-            {
-                p.Done.TrySetException(ex);
-            }
-        }
-    }
+    public Task<AnnouncementOutcome> AnnouncementAsync(AgentAnnounced m, CancellationToken ct) => EnqueueAsync(m, ct);
 
     /// <summary>Stores a batch of heartbeats and announcements; each message's outcome (heartbeats': nothing).</summary>
-    public async Task<AnnouncementOutcome[]> WriteAsync(IReadOnlyList<object> batch, CancellationToken ct)
+    public override async Task<AnnouncementOutcome[]> WriteAsync(IReadOnlyList<object> batch, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var o = options.Value;

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Data;
@@ -9,98 +8,33 @@ using NpgsqlTypes;
 namespace AdapterLab.Orchestrator.Results;
 
 /// <summary>
-/// Persists progress reports with group commit: every <see cref="AttemptProgressed"/> consumer hands its message here and
-/// awaits it; one writer takes whatever has arrived since its last write (nothing waits for a batch to fill: a lone
-/// report is written at once) and stores all of it in one statement: the attempt fence, every metric point (one
+/// Persists progress reports with group commit (<see cref="AdapterLab.Orchestrator.Storage.GroupCommitWriter{TMessage, TResult}"/>):
+/// whatever reports have arrived since the last write are stored in one statement: the attempt fence, every metric point (one
 /// multi-row insert; the primary key makes a redelivered point a no-op, and a point re-measured by a later attempt
-/// replaces the earlier attempt's value) and the experiments' and attempts' step counters. A batch that fails is
-/// written again one report at a time, so a report that can never be stored fails alone (its consumer retries it and
-/// MassTransit moves it to the error queue) and the others are not held back. Measured by bench perf-ingest.
+/// replaces the earlier attempt's value) and the experiments' and attempts' step counters. Measured by bench perf-ingest.
 /// </summary>
-public sealed class MetricPointWriter(IDbContextFactory<PlatformDbContext> dbFactory, ILogger<MetricPointWriter> log) : BackgroundService
+public sealed class MetricPointWriter(IDbContextFactory<PlatformDbContext> dbFactory, ILogger<MetricPointWriter> log)
+    : AdapterLab.Orchestrator.Storage.GroupCommitWriter<AttemptProgressed, ExperimentStatusChanged?>(log)
 {
     /// <summary>A batch stops growing at this many points (one statement stays a few MiB at most).</summary>
     public const int MaxPointsPerBatch = 20_000;
 
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    protected override int MaxWeight => MaxPointsPerBatch;
 
-    private sealed record Pending(AttemptProgressed Message, TaskCompletionSource<ExperimentStatusChanged?> Done);
+    protected override int Weight(AttemptProgressed message) => message.Points.Count;
 
     /// <summary>
     /// Stores one progress report (with whatever else is waiting). Returns the news to publish for its experiment, or
     /// null: the report was fenced off (a superseded or lost attempt), the experiment has ended, or a later report of the
     /// same batch carries the news.
     /// </summary>
-    public Task<ExperimentStatusChanged?> WriteProgressAsync(AttemptProgressed message, CancellationToken ct)
-    {
-        var pending = new Pending(message, new TaskCompletionSource<ExperimentStatusChanged?>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending)) throw new InvalidOperationException("the metric point writer has stopped");
-        return pending.Done.Task.WaitAsync(ct);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var reader = _queue.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync(stoppingToken))
-            {
-                var batch = new List<Pending>();
-                int points = 0;
-                while (points < MaxPointsPerBatch && reader.TryRead(out var p))
-                {
-                    batch.Add(p);
-                    points += p.Message.Points.Count;
-                }
-                await WriteBatchAsync(batch, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            // Unacknowledged reports come back from the broker after a restart.
-            _queue.Writer.TryComplete();
-            while (reader.TryRead(out var p)) p.Done.TrySetCanceled();
-        }
-    }
-
-    private async Task WriteBatchAsync(List<Pending> batch, CancellationToken ct)
-    {
-        try
-        {
-            var news = await WriteAsync(batch.Select(p => p.Message).ToList(), ct);
-            for (int i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(news[i]);
-            return;
-        }
-        catch (Exception ex) when (batch.Count > 1 && !ct.IsCancellationRequested)
-        {
-            log.LogWarning(ex, "A batch of {Count} progress reports failed; writing them one at a time", batch.Count);
-        }
-        catch (Exception ex)
-        {
-            batch[0].Done.TrySetException(ex);
-            return;
-        }
-        foreach (var p in batch)
-        {
-            try
-            {
-                p.Done.TrySetResult((await WriteAsync([p.Message], ct))[0]);
-            }
-            catch (Exception ex)
-            {
-                p.Done.TrySetException(ex);
-            }
-        }
-    }
+    public Task<ExperimentStatusChanged?> WriteProgressAsync(AttemptProgressed message, CancellationToken ct) => EnqueueAsync(message, ct);
 
     /// <summary>
     /// Stores a batch of reports in one statement (all or nothing); returns each report's news (see
     /// <see cref="WriteProgressAsync"/>). Duplicates within the batch and across batches are harmless.
     /// </summary>
-    public async Task<ExperimentStatusChanged?[]> WriteAsync(IReadOnlyList<AttemptProgressed> batch, CancellationToken ct)
+    public override async Task<ExperimentStatusChanged?[]> WriteAsync(IReadOnlyList<AttemptProgressed> batch, CancellationToken ct)
     {
         // A key may occur once per statement (ON CONFLICT cannot touch a row twice): a point reported twice in the
         // batch (a redelivery) is sent once, the first time, as a stored point is kept against a repeat from its own
