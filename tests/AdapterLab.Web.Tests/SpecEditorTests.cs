@@ -31,13 +31,15 @@ public sealed class SpecEditorTests : MudTestContext
     {
         var cut = RenderEditor(new SpecForm());
         cut.Find("[data-field='training.steps']").Input("0");
-        var control = ControlOf(cut, "training.steps");
-        Assert.Contains("must be between 1 and 10,000,000", control.TextContent);
+        // MudBlazor validates on its own render cycle after the input event; wait for it rather than read the DOM at once.
+        cut.WaitForAssertion(() =>
+            Assert.Contains("must be between 1 and 10,000,000", ControlOf(cut, "training.steps").TextContent), TimeSpan.FromSeconds(5));
         // …and only there: the batch size field stays clean.
         Assert.DoesNotContain("must be", ControlOf(cut, "training.batchSize").TextContent);
 
         cut.Find("[data-field='training.steps']").Input("50");
-        Assert.DoesNotContain("must be between", ControlOf(cut, "training.steps").TextContent);
+        cut.WaitForAssertion(() =>
+            Assert.DoesNotContain("must be between", ControlOf(cut, "training.steps").TextContent), TimeSpan.FromSeconds(5));
     }
 
     [Fact]
