@@ -1,33 +1,79 @@
 using System.Text.Json;
+using AdapterLab.Contracts.Predictions;
 using AdapterLab.Contracts.Specs;
 
 namespace AdapterLab.Bench.Runner;
 
-/// <summary>Submits a set of keyed specs (reusing runs already in the ledger that did not fail) and waits for all of them.</summary>
-public sealed class ExperimentBatch(PlatformClient client, RunLedger ledger)
+/// <summary>
+/// Submits a set of keyed specs and waits for all of them, training nothing twice: a run archived by an earlier sitting
+/// (<see cref="RunArchive"/>: same key, same spec, same backbone weights) is read from the archive; a run this platform
+/// already holds (<see cref="RunLedger"/>, not failed or cancelled) is waited for; the rest are submitted. Every run that
+/// succeeds is archived with its test predictions and final branch ratio.
+/// </summary>
+/// <param name="backboneBlobs">Registered backbone name → the sha256 of its weights on this platform (archived runs on other weights are not reused).</param>
+/// <param name="extraEndpoints">Endpoints under <c>api/experiments/{id}/</c> archived with each run (e.g. <c>affinity</c>).</param>
+public sealed class ExperimentBatch(PlatformClient client, RunLedger ledger, RunArchive archive, IReadOnlyDictionary<string, string> backboneBlobs,
+    IReadOnlyList<string>? extraEndpoints = null)
 {
     public async Task<Dictionary<string, JsonElement>> RunAsync(IReadOnlyList<(string Key, ExperimentSpec Spec)> runs, CancellationToken ct)
     {
-        var ids = new Dictionary<string, Guid>();
+        var results = new Dictionary<string, JsonElement>();
+        var ids = new Dictionary<string, (Guid Id, string Spec)>();
+        int archived = 0;
         foreach (var (key, spec) in runs)
         {
+            var json = SpecJson.Serialize(spec);
+            if (archive.Find(key) is { } record && Reusable(record, spec, json))
+            {
+                results[key] = record.Experiment;
+                archived++;
+                continue;
+            }
             if (ledger.TryGet(key, out var existing))
             {
                 var e = await client.GetAsync(existing, ct);
                 if (e.GetProperty("status").GetString() is not ("Failed" or "Cancelled"))
                 {
-                    ids[key] = existing;
+                    ids[key] = (existing, json);
                     continue;
                 }
             }
             var id = await client.SubmitAsync(spec, ct);
             ledger.Record(key, id);
-            ids[key] = id;
+            ids[key] = (id, json);
             Console.WriteLine($"  submitted {key} as {id}");
         }
-        var results = new Dictionary<string, JsonElement>();
-        foreach (var (key, id) in ids) results[key] = await client.WaitAsync(id, key, ct);
+        if (archived > 0) Console.WriteLine($"  {archived} of {runs.Count} from the archive ({archive.Directory})");
+        foreach (var (key, (id, json)) in ids)
+        {
+            var e = await client.WaitAsync(id, key, ct);
+            if (e.GetProperty("status").GetString() == "Succeeded")
+            {
+                var extras = new Dictionary<string, JsonElement>();
+                foreach (var endpoint in extraEndpoints ?? []) extras[endpoint] = await client.GetJsonAsync($"api/experiments/{id}/{endpoint}", ct);
+                e = archive.Save(key, json, e, await client.PredictionsAsync(e, ct), await client.FinalBranchRatioAsync(e, ct), extras).Experiment;
+            }
+            results[key] = e;
+        }
         return results;
+    }
+
+    /// <summary>A run's archived test predictions (null when it stored none).</summary>
+    public PredictionsFile? Predictions(string key) => archive.Find(key)?.Predictions;
+
+    /// <summary>An archived endpoint of a run (see <c>extraEndpoints</c>).</summary>
+    public JsonElement? Extra(string key, string endpoint) =>
+        archive.Find(key)?.Extras is { } extras && extras.TryGetValue(endpoint, out var v) ? v : null;
+
+    /// <summary>A run's mean branch ratio at its last measured step (null for methods without a branch).</summary>
+    public double? BranchRatio(string key) => archive.Find(key)?.BranchRatio;
+
+    private bool Reusable(RunArchive.Record record, ExperimentSpec spec, string json)
+    {
+        if (record.Spec != json || record.Experiment.GetProperty("status").GetString() != "Succeeded") return false;
+        if (spec.Backbone.Source != BackboneSources.Named) return true;
+        return spec.Backbone.Name is { } name && backboneBlobs.TryGetValue(name, out var blob)
+            && record.Experiment.TryGetProperty("backboneBlob", out var ran) && ran.GetString() == blob;
     }
 
     /// <summary>A final metric from an experiment document (split, domain, metric), or null.</summary>

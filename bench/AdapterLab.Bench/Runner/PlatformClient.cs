@@ -80,6 +80,38 @@ public sealed class PlatformClient(HttpClient http)
             : null;
     }
 
+    /// <summary>The mean of a run's branch ratios at its last measured step (null for methods without a branch).</summary>
+    public async Task<double?> FinalBranchRatioAsync(JsonElement experiment, CancellationToken ct)
+    {
+        var points = await GetJsonAsync($"api/experiments/{experiment.GetProperty("id").GetString()}/metrics?split=validation&limit=50000", ct);
+        var ratios = points.EnumerateArray().Where(p => p.GetProperty("name").GetString()!.StartsWith("branch-ratio:", StringComparison.Ordinal))
+            .Select(p => (Step: p.GetProperty("step").GetInt64(), Value: p.GetProperty("value").GetDouble())).ToList();
+        if (ratios.Count == 0) return null;
+        long last = ratios.Max(r => r.Step);
+        return ratios.Where(r => r.Step == last).Average(r => r.Value);
+    }
+
+    /// <summary>Streams one of an experiment's stored blobs (checkpoint, backbone) to <paramref name="destination"/>.</summary>
+    public async Task DownloadBlobAsync(Guid experiment, string hash, Stream destination, CancellationToken ct)
+    {
+        using var response = await http.GetAsync($"api/experiments/{experiment}/checkpoints/{hash}/download", HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode)
+            throw BenchException.From(response.StatusCode, $"GET blob {hash} of {experiment}", await response.Content.ReadAsStringAsync(ct));
+        await (await response.Content.ReadAsStreamAsync(ct)).CopyToAsync(destination, ct);
+    }
+
+    /// <summary>Registers a backbone from a safetensors file (<c>POST /api/backbones</c>); returns its blob hash.</summary>
+    public async Task<string> ImportBackboneAsync(string name, string preset, string path, CancellationToken ct)
+    {
+        await using var file = File.OpenRead(path);
+        using var content = new StreamContent(file);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        using var response = await http.PostAsync($"api/backbones?name={Uri.EscapeDataString(name)}&preset={Uri.EscapeDataString(preset)}", content, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode) throw BenchException.From(response.StatusCode, $"importing the backbone '{name}'", body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("blob").GetString()!;
+    }
+
     /// <summary>The underlying client (perf scenarios stream blobs with other headers).</summary>
     public Uri BaseAddress => http.BaseAddress!;
 

@@ -60,21 +60,59 @@ public static class ReportBackbones
         ];
     }
 
-    /// <summary>Each wanted backbone trained (reused when the platform has it under its name), in order; throws when one did not succeed.</summary>
-    public static async Task<Dictionary<string, JsonElement>> EnsureAsync(PlatformClient client, IEnumerable<Backbone> wanted, CancellationToken ct)
+    /// <summary>The wanted backbones: each one's pretraining document (by key) and the sha256 of its weights (by registered name).</summary>
+    public sealed record Ensured(Dictionary<string, JsonElement> Pretrained, Dictionary<string, string> Blobs);
+
+    /// <summary>
+    /// Each wanted backbone ready on the platform, in order; throws when one did not succeed. A backbone the platform
+    /// lacks is imported from the archive when an earlier sitting archived it (its runs stay reusable: same weights, same
+    /// hash); otherwise it is pretrained (reused when the platform has it under its name) and archived once ready.
+    /// </summary>
+    public static async Task<Ensured> EnsureAsync(PlatformClient client, IEnumerable<Backbone> wanted, RunArchive archive, CancellationToken ct)
     {
         var list = wanted.ToList();
-        var ids = new List<(Backbone B, Guid Id)>();
-        foreach (var b in list) ids.Add((b, await BenchBackbone.ReuseOrSubmitAsync(client, b.Spec, ct)));
         var done = new Dictionary<string, JsonElement>();
-        foreach (var (b, id) in ids)
+        var blobs = new Dictionary<string, string>();
+        var training = new List<(Backbone B, Guid Id)>();
+        foreach (var b in list)
         {
-            var e = await client.WaitAsync(id, b.Spec.Backbone.RegisterAs!, ct);
-            if (e.GetProperty("status").GetString() != "Succeeded")
-                throw new BenchException($"pretraining the backbone '{b.Spec.Backbone.RegisterAs}' ended {e.GetProperty("status").GetString()}: {(e.TryGetProperty("failureReason", out var r) ? r.GetString() : "")}");
-            done[b.Key] = e;
+            var name = b.Spec.Backbone.RegisterAs!;
+            var onPlatform = await client.FindBackboneAsync(name, ct);
+            if (archive.FindBackbone(name) is { } archived)
+            {
+                if (onPlatform is null)
+                {
+                    Console.WriteLine($"[backbone] {name}: imported from the archive ({archive.BackboneWeightsPath(name)})");
+                    await client.ImportBackboneAsync(name, Preset, archive.BackboneWeightsPath(name), ct);
+                    onPlatform = await client.FindBackboneAsync(name, ct);
+                }
+                if (onPlatform is { } p && p.GetProperty("blob").GetString() == archived.Sha256)
+                {
+                    done[b.Key] = archived.Pretraining;
+                    blobs[name] = archived.Sha256;
+                    continue;
+                }
+            }
+            training.Add((b, await BenchBackbone.ReuseOrSubmitAsync(client, b.Spec, ct)));
         }
-        return done;
+        foreach (var (b, id) in training)
+        {
+            var name = b.Spec.Backbone.RegisterAs!;
+            var e = await client.WaitAsync(id, name, ct);
+            if (e.GetProperty("status").GetString() != "Succeeded")
+                throw new BenchException($"pretraining the backbone '{name}' ended {e.GetProperty("status").GetString()}: {(e.TryGetProperty("failureReason", out var r) ? r.GetString() : "")}");
+            var blob = (await client.FindBackboneAsync(name, ct))?.GetProperty("blob").GetString()
+                       ?? throw new BenchException($"the backbone '{name}' succeeded but is not registered with weights");
+            using (var weights = new MemoryStream())
+            {
+                await client.DownloadBlobAsync(id, blob, weights, ct);
+                weights.Position = 0;
+                await archive.SaveBackboneAsync(name, e, weights, ct);
+            }
+            done[b.Key] = e;
+            blobs[name] = blob;
+        }
+        return new Ensured(list.ToDictionary(b => b.Key, b => done[b.Key]), blobs);
     }
 
     /// <summary>Imported MNIST digits are needed: a clear error when they are not there.</summary>

@@ -4,7 +4,8 @@ namespace AdapterLab.Bench.Runner;
 
 /// <summary>
 /// Remembers which experiment each benchmark run was submitted as, so an interrupted benchmark resumes where it stopped
-/// instead of training everything again.
+/// instead of training everything again (on this platform: across checkouts, <see cref="RunArchive"/>). Safe to use from
+/// concurrent tasks.
 /// </summary>
 public sealed class RunLedger
 {
@@ -17,17 +18,20 @@ public sealed class RunLedger
         _runs = File.Exists(path) ? JsonSerializer.Deserialize<Dictionary<string, Guid>>(File.ReadAllText(path)) ?? [] : [];
     }
 
-    public bool TryGet(string key, out Guid id) => _runs.TryGetValue(key, out id);
+    private readonly Lock _gate = new();
+
+    public bool TryGet(string key, out Guid id)
+    {
+        lock (_gate) return _runs.TryGetValue(key, out id);
+    }
 
     public void Record(string key, Guid id)
     {
-        _runs[key] = id;
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        File.WriteAllText(_path, JsonSerializer.Serialize(_runs, new JsonSerializerOptions { WriteIndented = true }));
-    }
-
-    public void Forget(string key)
-    {
-        if (_runs.Remove(key)) File.WriteAllText(_path, JsonSerializer.Serialize(_runs, new JsonSerializerOptions { WriteIndented = true }));
+        lock (_gate)
+        {
+            _runs[key] = id;
+            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+            File.WriteAllText(_path, JsonSerializer.Serialize(_runs, new JsonSerializerOptions { WriteIndented = true }));
+        }
     }
 }

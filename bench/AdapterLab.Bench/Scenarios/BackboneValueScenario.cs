@@ -36,14 +36,15 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
     public async Task RunAsync(CancellationToken ct)
     {
         await ReportBackbones.RequireDigitsAsync(client, ct);
+        var archive = new RunArchive(RunArchive.Root(resultsDir), Name + (quick ? "-quick" : ""));
         var ledger = new RunLedger(Path.Combine(resultsDir, ".ledger", Name + ".json"));
-        var batch = new ExperimentBatch(client, ledger);
         int probeSteps = quick ? 100 : 300;
         int[] seeds = quick ? [1, 2] : [1, 2, 3];
         var backbones = ReportBackbones.All(quick).Select(b => (b.Key, b.Label, b.Spec)).ToArray();
         int supervisedSteps = backbones[0].Spec.Training.Steps!.Value, streamSteps = backbones[1].Spec.Training.Steps!.Value, maeDigitSteps = backbones[2].Spec.Training.Steps!.Value;
         Console.WriteLine($"[{Name}] pretraining {backbones.Length} backbones ({supervisedSteps} supervised and {streamSteps} MAE stream steps, {maeDigitSteps} MNIST steps)");
-        var pre = await ReportBackbones.EnsureAsync(client, ReportBackbones.All(quick), ct);
+        var (pre, blobs) = await ReportBackbones.EnsureAsync(client, ReportBackbones.All(quick), archive, ct);
+        var batch = new ExperimentBatch(client, ledger, archive, blobs);
 
         BackboneSpec Named(string key) => ReportBackbones.All(quick).Single(b => b.Key == key).Named;
         BackboneSpec RandomBackbone() => ReportBackbones.Random;
@@ -70,7 +71,7 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
         Console.WriteLine($"[{Name}] {runs.Count} linear probes ({seeds.Length} seeds)");
         var probes = await batch.RunAsync(runs, ct);
         var predictions = new Dictionary<string, PredictionsFile?>();
-        foreach (var (key, e) in probes) predictions[key] = await client.PredictionsAsync(e, ct);
+        foreach (var key in probes.Keys) predictions[key] = batch.Predictions(key);
 
         // Tables, claims and floors.
         var claims = new List<Claim>();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using AdapterLab.Bench.Runner;
 using AdapterLab.Contracts.Predictions;
@@ -11,7 +12,8 @@ namespace AdapterLab.Bench.Scenarios.Adapters;
 /// <see cref="AdaptersProtocol"/> — learning rates chosen on validation from bracketed grids, five seeds, 4,000 test images,
 /// held-out label families in the held-out domain on the gated stream backbone, and real digits on an MAE backbone — judged
 /// by the statistics library (<see cref="AdaptersReport"/>: gates first, then the papers' findings with a verdict each).
-/// Resumable: every run is keyed in the ledger (<c>bench/results/.ledger/adapters*.json</c>), so a report may span sittings.
+/// Resumable: every run is keyed in the ledger (<c>bench/results/.ledger/adapters*.json</c>, this platform's ids) and every
+/// finished run archived (<c>bench/results/archive/adapters/</c>, committed), so a report may span sittings and checkouts.
 /// </summary>
 public sealed class AdaptersScenario(PlatformClient client, string resultsDir, bool quick) : IScenario
 {
@@ -22,16 +24,29 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
         var protocol = new AdaptersProtocol(quick);
         await ReportBackbones.RequireDigitsAsync(client, ct);
         var wanted = ReportBackbones.All(quick).Where(b => b.Key is AdaptersProtocol.ShapesBackbone or AdaptersProtocol.DigitsBackbone).ToList();
-        var pretrained = await ReportBackbones.EnsureAsync(client, wanted, ct);
+        var archive = new RunArchive(RunArchive.Root(resultsDir), quick ? "adapters-quick" : "adapters");
         var ledger = new RunLedger(Path.Combine(resultsDir, ".ledger", quick ? "adapters-quick.json" : "adapters.json"));
-        var batch = new ExperimentBatch(client, ledger);
-        var runs = new Dictionary<string, JsonElement>();
+        // Each cell starts as soon as its own backbone is ready (the digits' MAE pretrains in a fraction of the stream
+        // backbone's time): the cells run side by side and keep every agent busy.
+        var blobs = new ConcurrentDictionary<string, string>();
+        var backbones = wanted.ToDictionary(b => b.Key, b => EnsureOneAsync(b));
+        async Task<JsonElement> EnsureOneAsync(ReportBackbones.Backbone b)
+        {
+            var (docs, hashes) = await ReportBackbones.EnsureAsync(client, [b], archive, ct);
+            foreach (var (name, hash) in hashes) blobs[name] = hash;
+            return docs[b.Key];
+        }
+        Task BackboneReady(string key) => key == "random" ? Task.CompletedTask : backbones[key];
+        var batch = new ExperimentBatch(client, ledger, archive, blobs);
+        var runs = new ConcurrentDictionary<string, JsonElement>();
         BackboneSpec BackboneOf(string key) => key == "random" ? ReportBackbones.Random : wanted.Single(b => b.Key == key).Named;
         string LabelOf(string key) => key == "random" ? "a random backbone" : wanted.Single(b => b.Key == key).Label;
 
         async Task RunAllAsync(IEnumerable<(AdaptersProtocol.Cell Cell, string Backbone, MethodSpec Method, double Multiplier, int Seed)> wantedRuns, string what)
         {
-            var list = wantedRuns.Select(r => (AdaptersProtocol.Key(r.Cell, r.Backbone, r.Method, r.Multiplier, r.Seed),
+            var wantedList = wantedRuns.ToList();
+            foreach (var b in wantedList.Select(r => r.Backbone).Distinct()) await BackboneReady(b);
+            var list = wantedList.Select(r => (AdaptersProtocol.Key(r.Cell, r.Backbone, r.Method, r.Multiplier, r.Seed),
                     protocol.Spec(r.Cell, BackboneOf(r.Backbone), LabelOf(r.Backbone), r.Method, r.Multiplier, r.Seed)))
                 .Where(r => !runs.ContainsKey(r.Item1)).DistinctBy(r => r.Item1).ToList();
             if (list.Count == 0) return;
@@ -45,8 +60,8 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
         }
 
         // 1. Learning rates: per grid cell and method, the grid over the method's default, extended past an edge winner.
-        var grids = new Dictionary<(string Cell, string Method), Dictionary<double, double>>();
-        foreach (var cell in protocol.Cells.Where(c => c.GridFrom is null))
+        var grids = new ConcurrentDictionary<(string Cell, string Method), Dictionary<double, double>>();
+        async Task GridAsync(AdaptersProtocol.Cell cell)
         {
             var methods = protocol.Methods(cell);
             foreach (var m in methods) grids[(cell.Key, m.Name)] = [];
@@ -64,49 +79,50 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
                 }
             }
         }
+        var cells = protocol.Cells;
+        var gridTasks = cells.Where(c => c.GridFrom is null).ToDictionary(c => c.Key, GridAsync);
         double Chosen(AdaptersProtocol.Cell cell, string method) => cell.GridFrom switch
         {
             null => LearningRateGrid.Best(grids[(cell.Key, method)]),
             "defaults" => 1,
             var from => LearningRateGrid.Best(grids[(from, method)]),
         };
-
-        // 2. Five seeds of every main configuration at its chosen rate, the random-backbone probe (the gates' control),
-        //    and task A's sweeps at the rate AdaptFormer and VPT-deep chose there.
-        var cells = protocol.Cells;
-        var probe = AdaptersProtocol.MainVariant(Methods.LinearProbe);
-        await RunAllAsync(cells.SelectMany(c => protocol.Methods(c).Select(m => (Cell: c, Backbone: c.Backbone, Method: m, X: Chosen(c, m.Name)))
-                .Append((Cell: c, Backbone: "random", Method: probe, X: Chosen(c, Methods.LinearProbe)))
-                .SelectMany(x => protocol.Seeds.Select(s => (x.Cell, x.Backbone, x.Method, x.X, s)))),
-            "five seeds per configuration");
-        var taskA = cells[0];
-        await RunAllAsync(protocol.SweepVariants().SelectMany(v => protocol.Seeds.Select(s => (taskA, taskA.Backbone, v, Chosen(taskA, v.Name), s))),
-            "task A sweeps (d̂, placement, prompt tokens)");
-
-        // 3. The report.
-        var predictions = new Dictionary<string, PredictionsFile?>();
-        foreach (var (k, e) in runs) predictions[k] = await client.PredictionsAsync(e, ct);
-        var branchRatios = new Dictionary<string, double?>();
-        foreach (var (k, e) in runs.Where(r => r.Key.EndsWith("|s1", StringComparison.Ordinal)))
-            branchRatios[k] = await FinalBranchRatioAsync(e, ct);
-        var floors = new Dictionary<string, double?>();
-        foreach (var c in cells)
+        Task GridOf(AdaptersProtocol.Cell cell) => cell.GridFrom switch
         {
-            var any = runs.First(r => r.Key.StartsWith(c.Key + "|", StringComparison.Ordinal)).Value;
-            floors[c.Key] = await client.FloorAsync(any, "test", c.Domain, "accuracy", ct);
-        }
-        var report = new AdaptersReport(protocol, runs, predictions, branchRatios, floors, grids, Chosen, pretrained, wanted, resultsDir);
-        await report.WriteAsync(Name + (quick ? "-quick" : ""), ct);
-    }
+            null => gridTasks[cell.Key],
+            "defaults" => Task.CompletedTask,
+            var from => gridTasks[from],
+        };
 
-    /// <summary>The mean of a run's branch ratios at its last measured step (null for methods without a branch).</summary>
-    private async Task<double?> FinalBranchRatioAsync(JsonElement experiment, CancellationToken ct)
-    {
-        var points = await client.GetJsonAsync($"api/experiments/{experiment.GetProperty("id").GetString()}/metrics?split=validation&limit=50000", ct);
-        var ratios = points.EnumerateArray().Where(p => p.GetProperty("name").GetString()!.StartsWith("branch-ratio:", StringComparison.Ordinal))
-            .Select(p => (Step: p.GetProperty("step").GetInt64(), Value: p.GetProperty("value").GetDouble())).ToList();
-        if (ratios.Count == 0) return null;
-        long last = ratios.Max(r => r.Step);
-        return ratios.Where(r => r.Step == last).Average(r => r.Value);
+        // 2. Per cell, once its grid chose: five seeds of every main configuration at its chosen rate and the random-backbone
+        //    probe (the gates' control); task A's sweeps at the rate AdaptFormer and VPT-deep chose there.
+        var probe = AdaptersProtocol.MainVariant(Methods.LinearProbe);
+        async Task SeedsAsync(AdaptersProtocol.Cell c)
+        {
+            await GridOf(c);
+            await RunAllAsync(protocol.Methods(c).Select(m => (Cell: c, Backbone: c.Backbone, Method: m, X: Chosen(c, m.Name)))
+                    .Append((Cell: c, Backbone: "random", Method: probe, X: Chosen(c, Methods.LinearProbe)))
+                    .SelectMany(x => protocol.Seeds.Select(s => (x.Cell, x.Backbone, x.Method, x.X, s))),
+                $"five seeds per configuration, {c.Key}");
+        }
+        var taskA = cells[0];
+        async Task SweepsAsync()
+        {
+            await GridOf(taskA);
+            await RunAllAsync(protocol.SweepVariants().SelectMany(v => protocol.Seeds.Select(s => (taskA, taskA.Backbone, v, Chosen(taskA, v.Name), s))),
+                "task A sweeps (d̂, placement, prompt tokens)");
+        }
+        await Task.WhenAll(cells.Select(SeedsAsync).Append(SweepsAsync()).Concat(gridTasks.Values));
+        var pretrained = new Dictionary<string, JsonElement>();
+        foreach (var (key, task) in backbones) pretrained[key] = await task;
+
+        // 3. The report (runs in key order: the cells finished in any order).
+        var finished = runs.OrderBy(r => r.Key, StringComparer.Ordinal).ToDictionary(r => r.Key, r => r.Value);
+        var predictions = runs.Keys.ToDictionary(k => k, batch.Predictions);
+        var branchRatios = runs.Keys.ToDictionary(k => k, batch.BranchRatio);
+        var floors = cells.ToDictionary(c => c.Key, c => PredictionTables.Floor(
+            predictions[runs.Keys.First(k => k.StartsWith(c.Key + "|", StringComparison.Ordinal))], "test", Tasks.Classification, c.Domain, "accuracy")?.Value);
+        var report = new AdaptersReport(protocol, finished, predictions, branchRatios, floors, grids, Chosen, pretrained, wanted, resultsDir);
+        await report.WriteAsync(Name + (quick ? "-quick" : ""), ct);
     }
 }

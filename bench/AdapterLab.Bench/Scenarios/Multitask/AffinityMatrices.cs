@@ -7,10 +7,10 @@ namespace AdapterLab.Bench.Scenarios.Multitask;
 public static class AffinityMatrices
 {
     /// <summary>Every recorded matrix of a run: estimator → (step, values) in step order.</summary>
-    public static async Task<Dictionary<string, List<(long Step, double[] Values)>>> HistoryAsync(PlatformClient client, JsonElement experiment, CancellationToken ct)
+    /// <summary>An experiment's affinity matrices per estimator, by step, from its <c>/affinity</c> answer.</summary>
+    public static Dictionary<string, List<(long Step, double[] Values)>> History(JsonElement answer)
     {
-        var id = experiment.GetProperty("id").GetString();
-        var all = (await client.GetJsonAsync($"/api/experiments/{id}/affinity", ct)).EnumerateArray().ToList();
+        var all = answer.EnumerateArray().ToList();
         return all.GroupBy(a => a.GetProperty("estimator").GetString()!)
             .ToDictionary(g => g.Key, g => g.Select(a => (a.GetProperty("step").GetInt64(), a.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToArray()))
                 .OrderBy(x => x.Item1).ToList());

@@ -19,7 +19,6 @@ namespace AdapterLab.Bench.Scenarios.Multitask;
 /// images (dense metrics through their per-image parts) and floors as rows, and heatmaps per estimator and over training.
 /// </summary>
 public sealed class MultitaskReport(
-    PlatformClient client,
     MultitaskScenario.Protocol protocol,
     IReadOnlyDictionary<string, JsonElement> runs,
     IReadOnlyDictionary<string, PredictionsFile?> predictions,
@@ -83,7 +82,7 @@ public sealed class MultitaskReport(
         md.AppendLine("| single-task (one run per task) | " + string.Join(" | ", Metrics.Select(m => Ci(Mean(Table($"single-{m.Task}", "synthetic", m.Task, m.Metric), m.Metric)))) + " |");
         var floors = new Dictionary<(string Task, string Metric), double?>();
         foreach (var (task, metric) in Metrics)
-            floors[(task, metric)] = await client.FloorAsync(runs[$"{Methods.MultitaskShared}/{Seeds[0]}"], "test", "synthetic", metric, ct, task);
+            floors[(task, metric)] = PredictionTables.Floor(predictions[$"{Methods.MultitaskShared}/{Seeds[0]}"], "test", task, "synthetic", metric)?.Value;
         md.AppendLine("| *floor*: image-blind prior (per-pixel majority class, per-pixel mean log-depth, mean normal, per-pixel edge frequency) | " + string.Join(" | ", Metrics.Select(m => Fmt(floors[m]))) + " |");
         md.AppendLine();
 

@@ -12,7 +12,8 @@ namespace AdapterLab.Bench.Scenarios.Multitask;
 /// tested on the unseen <c>fog</c>), single-task per task, the affinity's positive control (depth entered twice) and
 /// negative control (targets permuted across images and scrambled), and adversarial domain adaptation to <c>fog</c>
 /// against the same run without it. Every method trains its decoders at the one decoder rate; affinity updates every 50
-/// steps from 4 batches. Judged in <see cref="MultitaskReport"/>; resumable through the ledger.
+/// steps from 4 batches. Judged in <see cref="MultitaskReport"/>; resumable through the ledger and, across checkouts, the committed archive
+/// (<c>bench/results/archive/multitask/</c>).
 /// <para><c>--quick</c> (≤ 10 minutes, a smoke run, not a result): 60 steps × 16, small splits, two seeds.</para>
 /// </summary>
 public sealed class MultitaskScenario(PlatformClient client, string resultsDir, bool quick) : IScenario
@@ -31,9 +32,10 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
     {
         var protocol = quick ? new Protocol(60, 16, 256, 64, 64, [1, 2], true) : new Protocol(1000, 32, 2000, 200, 1000, [1, 2, 3], false);
         var backbone = ReportBackbones.All(quick).Single(b => b.Key == "stream-supervised");
-        var pretrained = await ReportBackbones.EnsureAsync(client, [backbone], ct);
+        var archive = new RunArchive(RunArchive.Root(resultsDir), quick ? "multitask-quick" : "multitask");
+        var (pretrained, blobs) = await ReportBackbones.EnsureAsync(client, [backbone], archive, ct);
         var ledger = new RunLedger(Path.Combine(resultsDir, ".ledger", quick ? "multitask-quick.json" : "multitask.json"));
-        var batch = new ExperimentBatch(client, ledger);
+        var batch = new ExperimentBatch(client, ledger, archive, blobs, ["affinity"]);
 
         ExperimentSpec Dense(string label, string method, string[] tasks, string setting, int seed, string? adaptation = null, bool shuffled = false) => new()
         {
@@ -68,11 +70,11 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
                 throw new BenchException($"run {k} ended {v.GetProperty("status").GetString()}: {(v.TryGetProperty("failureReason", out var r) ? r.GetString() : "")}");
 
         var predictions = new Dictionary<string, PredictionsFile?>();
-        foreach (var (k, e) in done) predictions[k] = await client.PredictionsAsync(e, ct);
+        foreach (var k in done.Keys) predictions[k] = batch.Predictions(k);
         var affinity = new Dictionary<string, Dictionary<string, List<(long Step, double[] Values)>>>();
-        foreach (var (k, e) in done.Where(d => d.Key.StartsWith(Methods.Vtagml + "/") || d.Key.StartsWith("positive/") || d.Key.StartsWith("negative/")))
-            affinity[k] = await AffinityMatrices.HistoryAsync(client, e, ct);
-        var report = new MultitaskReport(client, protocol, done, predictions, affinity, pretrained[backbone.Key], backbone, resultsDir);
+        foreach (var k in done.Keys.Where(k => k.StartsWith(Methods.Vtagml + "/") || k.StartsWith("positive/") || k.StartsWith("negative/")))
+            affinity[k] = AffinityMatrices.History(batch.Extra(k, "affinity") ?? throw new BenchException($"run {k}: no affinity matrices archived"));
+        var report = new MultitaskReport(protocol, done, predictions, affinity, pretrained[backbone.Key], backbone, resultsDir);
         await report.WriteAsync(Name + (quick ? "-quick" : ""), ct);
     }
 }
