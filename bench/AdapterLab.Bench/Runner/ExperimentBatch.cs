@@ -23,7 +23,7 @@ public sealed class ExperimentBatch(PlatformClient client, RunLedger ledger, Run
         foreach (var (key, spec) in runs)
         {
             var json = SpecJson.Serialize(spec);
-            if (archive.Find(key) is { } record && Reusable(record, spec, json))
+            if (archive.Find(key) is { } record && RunArchive.Reusable(record, spec, json, backboneBlobs))
             {
                 results[key] = record.Experiment;
                 archived++;
@@ -67,14 +67,6 @@ public sealed class ExperimentBatch(PlatformClient client, RunLedger ledger, Run
 
     /// <summary>A run's mean branch ratio at its last measured step (null for methods without a branch).</summary>
     public double? BranchRatio(string key) => archive.Find(key)?.BranchRatio;
-
-    private bool Reusable(RunArchive.Record record, ExperimentSpec spec, string json)
-    {
-        if (record.Spec != json || record.Experiment.GetProperty("status").GetString() != "Succeeded") return false;
-        if (spec.Backbone.Source != BackboneSources.Named) return true;
-        return spec.Backbone.Name is { } name && backboneBlobs.TryGetValue(name, out var blob)
-            && record.Experiment.TryGetProperty("backboneBlob", out var ran) && ran.GetString() == blob;
-    }
 
     /// <summary>A final metric from an experiment document (split, domain, metric), or null.</summary>
     public static double? Result(JsonElement experiment, string split, string domain, string metric, string task = "classification")

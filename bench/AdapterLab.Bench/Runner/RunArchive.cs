@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AdapterLab.Contracts.Predictions;
+using AdapterLab.Contracts.Specs;
 
 namespace AdapterLab.Bench.Runner;
 
@@ -89,6 +90,18 @@ public sealed class RunArchive(string root, string report)
             JsonSerializer.Serialize(gzip, record, Json);
         File.Move(temp, path, overwrite: true);
         return _cache[key] = record;
+    }
+
+    /// <summary>
+    /// Whether an archived record stands for this run: it succeeded, its spec is byte-equal to <paramref name="specJson"/>,
+    /// and a named backbone's weights are the ones the platform now holds under that name.
+    /// </summary>
+    public static bool Reusable(Record record, ExperimentSpec spec, string specJson, IReadOnlyDictionary<string, string> backboneBlobs)
+    {
+        if (record.Spec != specJson || !record.Experiment.TryGetProperty("status", out var status) || status.GetString() != "Succeeded") return false;
+        if (spec.Backbone.Source != BackboneSources.Named) return true;
+        return spec.Backbone.Name is { } name && backboneBlobs.TryGetValue(name, out var blob)
+            && record.Experiment.TryGetProperty("backboneBlob", out var ran) && ran.ValueKind == JsonValueKind.String && ran.GetString() == blob;
     }
 
     public string BackboneWeightsPath(string name) => Path.Combine(root, "backbones", name + ".safetensors");
