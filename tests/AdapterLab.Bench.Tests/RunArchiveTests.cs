@@ -24,8 +24,14 @@ public sealed class RunArchiveTests : IDisposable
 
     private static BackboneSpec Named(string name) => new() { Preset = "vit-tiny-ci", Source = BackboneSources.Named, Name = name };
 
+    /// <summary>An experiment document as the API answers it: the backbone is pinned per attempt (a lost first attempt, then the one that ran).</summary>
     private static JsonElement Experiment(string status, string? backboneBlob) =>
-        JsonDocument.Parse(JsonSerializer.Serialize(new { id = Guid.NewGuid(), status, backboneBlob, results = new[] { new { split = "test", task = "classification", domain = "fog", metric = "accuracy", value = 0.5 } } })).RootElement;
+        JsonDocument.Parse(JsonSerializer.Serialize(new
+        {
+            id = Guid.NewGuid(), status,
+            attempts = new[] { new { number = 1, status = "Lost", backboneBlob = (string?)"zzz" }, new { number = 2, status, backboneBlob } },
+            results = new[] { new { split = "test", task = "classification", domain = "fog", metric = "accuracy", value = 0.5 } },
+        })).RootElement;
 
     private static PredictionSet Set(string split, string predictor) => new()
     {

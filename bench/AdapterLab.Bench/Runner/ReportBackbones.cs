@@ -30,6 +30,8 @@ public static class ReportBackbones
     {
         string suffix = quick ? "-quick" : "";
         int supervisedSteps = quick ? 200 : 4000, streamSteps = quick ? 200 : 1500, maeDigitSteps = quick ? 150 : 1000;
+        // A smoke run's backbones jump a full report's queue, as its runs do.
+        int priority = quick ? Scenarios.Multitask.MultitaskScenario.SmokePriority : 0;
         TrainingSpec Pretraining(int steps) => new() { Steps = steps, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = steps / 10, EvalInterval = steps / 4, CheckpointInterval = steps / 4, Seed = 1 };
         return
         [
@@ -39,7 +41,7 @@ public static class ReportBackbones
                 Backbone = new BackboneSpec { Preset = Preset, Source = BackboneSources.Random, RegisterAs = "bench-stream-supervised" + suffix },
                 Method = new MethodSpec { Name = Methods.Supervised },
                 Data = new DataSpec { LabelFamilies = ["largest-shape", "topmost-shape", "leftmost-shape"], SourceDomain = "synthetic", TargetDomains = [HeldOutDomain], Stream = true },
-                Training = Pretraining(supervisedSteps), Tags = ["bench", "backbone"],
+                Training = Pretraining(supervisedSteps), Tags = ["bench", "backbone"], Priority = priority,
             }),
             new("stream-mae", "ShapesWorld stream, MAE", new()
             {
@@ -47,7 +49,7 @@ public static class ReportBackbones
                 Backbone = new BackboneSpec { Preset = Preset, Source = BackboneSources.Random, RegisterAs = "bench-stream-mae" + suffix },
                 Method = new MethodSpec { Name = Methods.Mae },
                 Data = new DataSpec { SourceDomain = "synthetic", TargetDomains = [HeldOutDomain], Stream = true },
-                Training = Pretraining(streamSteps), Tags = ["bench", "backbone"],
+                Training = Pretraining(streamSteps), Tags = ["bench", "backbone"], Priority = priority,
             }),
             new("mnist-mae", "MNIST digits, MAE (no labels)", new()
             {
@@ -55,7 +57,7 @@ public static class ReportBackbones
                 Backbone = new BackboneSpec { Preset = Preset, Source = BackboneSources.Random, RegisterAs = "bench-mnist-mae" + suffix },
                 Method = new MethodSpec { Name = Methods.Mae },
                 Data = new DataSpec { Dataset = Datasets.Folder, Path = "mnist" },
-                Training = Pretraining(maeDigitSteps), Tags = ["bench", "backbone"],
+                Training = Pretraining(maeDigitSteps), Tags = ["bench", "backbone"], Priority = priority,
             }),
         ];
     }

@@ -100,8 +100,17 @@ public sealed class RunArchive(string root, string report)
     {
         if (record.Spec != specJson || !record.Experiment.TryGetProperty("status", out var status) || status.GetString() != "Succeeded") return false;
         if (spec.Backbone.Source != BackboneSources.Named) return true;
-        return spec.Backbone.Name is { } name && backboneBlobs.TryGetValue(name, out var blob)
-            && record.Experiment.TryGetProperty("backboneBlob", out var ran) && ran.ValueKind == JsonValueKind.String && ran.GetString() == blob;
+        return spec.Backbone.Name is { } name && backboneBlobs.TryGetValue(name, out var blob) && RanOn(record.Experiment) == blob;
+    }
+
+    /// <summary>The backbone weights (sha256) the succeeded attempt of an experiment document was pinned to at dispatch.</summary>
+    public static string? RanOn(JsonElement experiment)
+    {
+        if (!experiment.TryGetProperty("attempts", out var attempts) || attempts.ValueKind != JsonValueKind.Array) return null;
+        foreach (var a in attempts.EnumerateArray())
+            if (a.TryGetProperty("status", out var s) && s.GetString() == "Succeeded" && a.TryGetProperty("backboneBlob", out var b) && b.ValueKind == JsonValueKind.String)
+                return b.GetString();
+        return null;
     }
 
     public string BackboneWeightsPath(string name) => Path.Combine(root, "backbones", name + ".safetensors");
