@@ -49,7 +49,12 @@ public sealed class RunArchive(string root, string report)
 
     public string Directory => Path.Combine(root, report);
 
-    public static string Root(string resultsDir) => Path.Combine(resultsDir, "archive");
+    /// <summary>
+    /// Where reports archive: <c>bench/results/archive/</c>, committed; a <c>--quick</c> smoke run (minutes, not a
+    /// result) archives beside the ledger, not committed, so its backbones never reach the repository.
+    /// </summary>
+    public static string Root(string resultsDir, bool quick) =>
+        quick ? Path.Combine(resultsDir, ".ledger", "archive") : Path.Combine(resultsDir, "archive");
 
     /// <summary>The file a run key is archived in: a hash of the key (keys hold spaces, '|' and non-ASCII).</summary>
     public string RunPath(string key) =>

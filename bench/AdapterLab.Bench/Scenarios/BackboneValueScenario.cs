@@ -36,7 +36,7 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
     public async Task RunAsync(CancellationToken ct)
     {
         await ReportBackbones.RequireDigitsAsync(client, ct);
-        var archive = new RunArchive(RunArchive.Root(resultsDir), Name + (quick ? "-quick" : ""));
+        var archive = new RunArchive(RunArchive.Root(resultsDir, quick), Name + (quick ? "-quick" : ""));
         var ledger = new RunLedger(Path.Combine(resultsDir, ".ledger", Name + ".json"));
         int probeSteps = quick ? 100 : 300;
         int[] seeds = quick ? [1, 2] : [1, 2, 3];

@@ -24,7 +24,7 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
         var protocol = new AdaptersProtocol(quick);
         await ReportBackbones.RequireDigitsAsync(client, ct);
         var wanted = ReportBackbones.All(quick).Where(b => b.Key is AdaptersProtocol.ShapesBackbone or AdaptersProtocol.DigitsBackbone).ToList();
-        var archive = new RunArchive(RunArchive.Root(resultsDir), quick ? "adapters-quick" : "adapters");
+        var archive = new RunArchive(RunArchive.Root(resultsDir, quick), quick ? "adapters-quick" : "adapters");
         var ledger = new RunLedger(Path.Combine(resultsDir, ".ledger", quick ? "adapters-quick.json" : "adapters.json"));
         // Each cell starts as soon as its own backbone is ready (the digits' MAE pretrains in a fraction of the stream
         // backbone's time): the cells run side by side and keep every agent busy.

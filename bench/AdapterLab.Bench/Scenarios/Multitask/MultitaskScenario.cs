@@ -32,7 +32,7 @@ public sealed class MultitaskScenario(PlatformClient client, string resultsDir, 
     {
         var protocol = quick ? new Protocol(60, 16, 256, 64, 64, [1, 2], true) : new Protocol(1000, 32, 2000, 200, 1000, [1, 2, 3], false);
         var backbone = ReportBackbones.All(quick).Single(b => b.Key == "stream-supervised");
-        var archive = new RunArchive(RunArchive.Root(resultsDir), quick ? "multitask-quick" : "multitask");
+        var archive = new RunArchive(RunArchive.Root(resultsDir, quick), quick ? "multitask-quick" : "multitask");
         var (pretrained, blobs) = await ReportBackbones.EnsureAsync(client, [backbone], archive, ct);
         var ledger = new RunLedger(Path.Combine(resultsDir, ".ledger", quick ? "multitask-quick.json" : "multitask.json"));
         var batch = new ExperimentBatch(client, ledger, archive, blobs, ["affinity"]);
