@@ -44,16 +44,41 @@ public sealed class ExperimentBatch(PlatformClient client, RunLedger ledger, Run
             Console.WriteLine($"  submitted {key} as {id}");
         }
         if (archived > 0) Console.WriteLine($"  {archived} of {runs.Count} from the archive ({archive.Directory})");
-        foreach (var (key, (id, json)) in ids)
+        // Waited for in the order they finish (not in list order), so every finished run is archived at once: a sitting
+        // that stops leaves nothing finished unarchived behind a run still training.
+        var pending = ids.ToList();
+        var lastLine = new Dictionary<string, string>();
+        int reported = -1;
+        while (pending.Count > 0)
         {
-            var e = await client.WaitAsync(id, key, ct);
-            if (e.GetProperty("status").GetString() == "Succeeded")
+            var still = new List<KeyValuePair<string, (Guid Id, string Spec)>>();
+            foreach (var (key, (id, json)) in pending)
             {
-                var extras = new Dictionary<string, JsonElement>();
-                foreach (var endpoint in extraEndpoints ?? []) extras[endpoint] = await client.GetJsonAsync($"api/experiments/{id}/{endpoint}", ct);
-                e = archive.Save(key, json, e, await client.PredictionsAsync(e, ct), await client.FinalBranchRatioAsync(e, ct), extras).Experiment;
+                var e = await client.GetAsync(id, ct);
+                var status = e.GetProperty("status").GetString();
+                var line = $"  {key}: {status} {(e.TryGetProperty("step", out var s) ? s.GetInt64() : 0)}/{(e.TryGetProperty("totalSteps", out var t) ? t.GetInt64() : 0)}";
+                if (status != "Queued" && lastLine.GetValueOrDefault(key) != line) Console.WriteLine(line);
+                lastLine[key] = line;
+                if (status is not ("Succeeded" or "Failed" or "Cancelled"))
+                {
+                    still.Add(new(key, (id, json)));
+                    continue;
+                }
+                if (status == "Succeeded")
+                {
+                    var extras = new Dictionary<string, JsonElement>();
+                    foreach (var endpoint in extraEndpoints ?? []) extras[endpoint] = await client.GetJsonAsync($"api/experiments/{id}/{endpoint}", ct);
+                    e = archive.Save(key, json, e, await client.PredictionsAsync(e, ct), await client.FinalBranchRatioAsync(e, ct), extras).Experiment;
+                }
+                results[key] = e;
             }
-            results[key] = e;
+            pending = still;
+            if (pending.Count > 0)
+            {
+                if (pending.Count != reported) Console.WriteLine($"  {ids.Count - pending.Count} of {ids.Count} finished");
+                reported = pending.Count;
+                await Task.Delay(TimeSpan.FromSeconds(Math.Clamp(pending.Count / 10.0, 2, 15)), ct);
+            }
         }
         return results;
     }
