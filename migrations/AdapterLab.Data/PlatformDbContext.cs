@@ -30,10 +30,26 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<LeaderboardBoard> LeaderboardBoards => Set<LeaderboardBoard>();
     public DbSet<RefusedMessage> RefusedMessages => Set<RefusedMessage>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<RunView> RunViews => Set<RunView>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
         base.OnModelCreating(b);
+
+        b.HasDbFunction(typeof(SpecFunctions).GetMethod(nameof(SpecFunctions.SpecValue))!, f =>
+        {
+            f.HasName("spec_value").HasStoreType("jsonb");
+            f.HasParameter("specJson").HasStoreType("jsonb");
+            f.HasParameter("path").HasStoreType("text[]");
+        });
+        b.Entity<RunView>(e =>
+        {
+            e.ToTable("run_views");
+            e.HasKey(x => new { x.OwnerId, x.Name });
+            e.Property(x => x.OwnerId).HasMaxLength(80);
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Query).HasMaxLength(4000);
+        });
 
         b.Entity<Experiment>(e =>
         {
@@ -85,6 +101,10 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
         {
             e.ToTable("final_results");
             e.HasKey(x => new { x.ExperimentId, x.Split, x.Task, x.Domain, x.Metric });
+            // The runs table's metric columns: sorted by one metric, a page is an ordered range read that stops after the
+            // page; the distinct columns are found by skipping through it.
+            e.HasIndex(x => new { x.Split, x.Task, x.Domain, x.Metric, x.Value }).IncludeProperties(x => x.ExperimentId)
+                .HasDatabaseName("ix_final_results_column");
         });
         b.Entity<Checkpoint>(e =>
         {

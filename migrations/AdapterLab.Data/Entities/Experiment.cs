@@ -72,6 +72,13 @@ public sealed class Experiment
     /// runs from the submission through dispatch to the agent's reports (null when nothing traced the submission).
     /// </summary>
     public string? TraceParent { get; set; }
+    /// <summary>
+    /// When it was archived (null: not archived): an archived run leaves lists and leaderboards — not the database; compare
+    /// by id, its page and the API still read it, and restoring brings it back.
+    /// </summary>
+    public DateTimeOffset? ArchivedAt { get; set; }
+    /// <summary>Who archived it (display name, as <see cref="Owner"/>).</summary>
+    public string? ArchivedBy { get; set; }
 
     public List<Attempt> Attempts { get; set; } = [];
 }

@@ -41,7 +41,7 @@ public static class LeaderboardIntervals
         if (entries.Count == 0) return;
 
         var succeeded = await db.Experiments.AsNoTracking()
-            .Where(e => e.ConfigurationHash == configuration && e.Status == ExperimentStatus.Succeeded)
+            .Where(e => e.ConfigurationHash == configuration && e.Status == ExperimentStatus.Succeeded && e.ArchivedAt == null)
             .Select(e => new { e.Id, e.Seed, e.FinishedAt })
             .ToListAsync(ct);
         var runs = succeeded.GroupBy(e => e.Seed)

@@ -70,7 +70,7 @@ public static class LeaderboardProjection
         WITH latest AS (
             SELECT DISTINCT ON (e.configuration_hash, e.seed) e.*
             FROM experiments e
-            WHERE e.status = 'Succeeded'
+            WHERE e.status = 'Succeeded' AND e.archived_at IS NULL
         """;
 
     private const string OrderSql = """

@@ -595,6 +595,14 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<DateTimeOffset?>("ArchivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("archived_at");
+
+                    b.Property<string>("ArchivedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("archived_by");
+
                     b.Property<int>("AttemptCount")
                         .HasColumnType("integer")
                         .HasColumnName("attempt_count");
@@ -889,6 +897,11 @@ namespace AdapterLab.Data.Migrations
 
                     b.HasKey("ExperimentId", "Split", "Task", "Domain", "Metric")
                         .HasName("pk_final_results");
+
+                    b.HasIndex("Split", "Task", "Domain", "Metric", "Value")
+                        .HasDatabaseName("ix_final_results_column");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("Split", "Task", "Domain", "Metric", "Value"), new[] { "ExperimentId" });
 
                     b.ToTable("final_results", (string)null);
                 });
@@ -1310,6 +1323,34 @@ namespace AdapterLab.Data.Migrations
                         .HasDatabaseName("ix_refused_messages_message_id");
 
                     b.ToTable("refused_messages", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.RunView", b =>
+                {
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("owner_id");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Query")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("query");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("OwnerId", "Name")
+                        .HasName("pk_run_views");
+
+                    b.ToTable("run_views", (string)null);
                 });
 
             modelBuilder.Entity("AdapterLab.Data.Entities.StateTransition", b =>

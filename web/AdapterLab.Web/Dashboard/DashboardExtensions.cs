@@ -8,6 +8,9 @@ public static class DashboardExtensions
     public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ExperimentControl>();
+        builder.Services.AddSingleton<ExperimentArchive>();
+        builder.Services.AddSingleton<Runs.RunViewStore>();
+        builder.Services.AddSingleton<Runs.RunColumnCatalogue>();
         builder.Services.AddSingleton<ExperimentQueries>();
         builder.Services.AddSingleton<ExperimentSearch>();
         builder.Services.AddSingleton<CompareQuery>();
@@ -31,6 +34,7 @@ public static class DashboardExtensions
         app.MapAgentsApi();
         app.MapCompareApi();
         app.MapPredictionsApi();
+        Runs.RunsApi.MapRunsApi(app);
         return app;
     }
 }

@@ -3,6 +3,7 @@ using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Data;
 using AdapterLab.Data.Entities;
 using AdapterLab.Web.Experiments;
+using AdapterLab.Web.Runs;
 using Microsoft.EntityFrameworkCore;
 
 namespace AdapterLab.Web.Dashboard;
@@ -18,19 +19,28 @@ public sealed record ExperimentFilter
     public string? Task { get; init; }
     /// <summary>Source or target domain.</summary>
     public string? Domain { get; init; }
-    /// <summary>Name starts with (case-insensitive).</summary>
+    /// <summary>Name contains (case-insensitive).</summary>
     public string? Name { get; init; }
     public DateTimeOffset? SubmittedFrom { get; init; }
     public DateTimeOffset? SubmittedTo { get; init; }
+    /// <summary>The runs table's expression filter (<see cref="RunQueryParser"/>), ANDed with the fields above.</summary>
+    public RunCondition? Query { get; init; }
+    /// <summary>Archived runs: left out (default), included, or only they.</summary>
+    public ArchivedRuns Archived { get; init; }
 
     public bool IsEmpty => this == new ExperimentFilter();
 }
 
+public enum ArchivedRuns { Exclude, Include, Only }
+
 /// <summary>Which page of the experiment list, in which order.</summary>
-/// <param name="Sort">One of <see cref="ExperimentSearch.SortFields"/>; null is <c>submittedAt</c>.</param>
+/// <param name="Sort">One of <see cref="ExperimentSearch.SortFields"/>, or a run field (<see cref="ExperimentSearch.CanSort"/>):
+/// an exact metric (<c>test.classification.fog.accuracy</c>), a spec path, a numeric built-in; null is <c>submittedAt</c>.</param>
+/// <param name="Columns">Extra columns whose values the page carries (<see cref="RunColumns"/>).</param>
 /// <param name="PageIndex">0-based page, for offset paging (ignored when <paramref name="Cursor"/> is set).</param>
 /// <param name="Cursor">Keyset position (only with the submission-time order, whose direction it must match).</param>
-public sealed record ExperimentPageRequest(string? Sort = null, bool Descending = true, int PageIndex = 0, int PageSize = 50, ExperimentCursor? Cursor = null)
+public sealed record ExperimentPageRequest(string? Sort = null, bool Descending = true, int PageIndex = 0, int PageSize = 50, ExperimentCursor? Cursor = null,
+    IReadOnlyList<RunField>? Columns = null)
 {
     /// <summary>The submission-time order (the default), which pages by keyset.</summary>
     public bool IsKeysetOrder => Sort is null or "submittedAt";
@@ -61,12 +71,38 @@ public sealed class ExperimentSearch(IDbContextFactory<PlatformDbContext> dbFact
     public async Task<ExperimentPage> SearchAsync(ExperimentFilter f, ExperimentPageRequest request, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var filtered = Apply(db.Experiments.AsNoTracking(), f);
+        var page = await PageAsync(db, f, request, ct);
+        if (request.Columns is not { Count: > 0 } columns || page.Items.Count == 0) return page;
+        var values = await RunColumns.ReadAsync(db, page.Items.Select(i => i.Id).ToList(), columns, ct);
+        return page with { Items = page.Items.Select(i => i with { Values = values.GetValueOrDefault(i.Id) }).ToList() };
+    }
+
+    /// <summary>The rows <paramref name="f"/> selects, before ordering: the expression filter (raw SQL with parameters) under the field filters.</summary>
+    public static IQueryable<Experiment> Source(PlatformDbContext db, ExperimentFilter f)
+    {
+        IQueryable<Experiment> source = db.Experiments;
+        if (f.Query is { } query)
+        {
+            var sql = RunQuerySql.Translate(query);
+            // The condition's text comes only from the translator's fixed vocabulary (column names, operators); every user
+            // value is a {n} placeholder that becomes a parameter.
+#pragma warning disable EF1003
+            source = db.Experiments.FromSqlRaw("SELECT * FROM experiments e WHERE " + sql.Where, sql.Values);
+#pragma warning restore EF1003
+        }
+        return Apply(source.AsNoTracking(), f);
+    }
+
+    private async Task<ExperimentPage> PageAsync(PlatformDbContext db, ExperimentFilter f, ExperimentPageRequest request, CancellationToken ct)
+    {
+        var filtered = Source(db, f);
         var (total, estimate) = await CountAsync(db, filtered, f.IsEmpty, ct);
 
         int size = request.PageSize;
         if (!request.IsKeysetOrder)
         {
+            if (SortField(request.Sort!) is MetricField metric)
+                return new ExperimentPage(await MetricPageAsync(db, filtered, metric, request, ct), total, estimate);
             var items = await Project(Order(filtered, request.Sort!, request.Descending).Skip(request.PageIndex * size).Take(size)).ToListAsync(ct);
             return new ExperimentPage(items, total, estimate);
         }
@@ -108,7 +144,90 @@ public sealed class ExperimentSearch(IDbContextFactory<PlatformDbContext> dbFact
             hasPrevious ? new ExperimentCursor(first.SubmittedAt, first.Id, desc, Before: true) : null);
     }
 
-    private static IQueryable<Experiment> Order(IQueryable<Experiment> query, string sort, bool descending) => (sort, descending) switch
+    /// <summary>True when <paramref name="sort"/> is a sort this search can do.</summary>
+    public static bool CanSort(string? sort) => sort is null || SortFields.Contains(sort) || SortField(sort) is not null;
+
+    /// <summary>
+    /// The run field a sort names beyond <see cref="SortFields"/>: an exact metric, a spec path, or a numeric or time
+    /// built-in; null for anything else.
+    /// </summary>
+    public static RunField? SortField(string sort)
+    {
+        if (SortFields.Contains(sort)) return null;
+        try
+        {
+            return RunQueryParser.ParseField(sort) switch
+            {
+                MetricField { IsExact: true } m => m,
+                SpecField s => s,
+                BuiltinField { Info.Kind: BuiltinKind.Number or BuiltinKind.Time } b when NumericSorts.ContainsKey(b.Info.Name) => b,
+                _ => null,
+            };
+        }
+        catch (RunQueryException) { return null; }
+    }
+
+    /// <summary>Numeric and time built-ins a page can be sorted by, with what they sort on (nulls last either way).</summary>
+    private static readonly Dictionary<string, System.Linq.Expressions.Expression<Func<Experiment, double?>>> NumericSorts = new()
+    {
+        ["seed"] = e => e.Seed,
+        ["params"] = e => e.TrainableParameters,
+        ["totalParams"] = e => e.TotalParameters,
+        ["steps"] = e => e.TotalSteps,
+        ["attempts"] = e => e.AttemptCount,
+        ["imagesPerSecond"] = e => e.ImagesPerSecond,
+    };
+
+    /// <summary>
+    /// A page in the order of one metric: first the runs that have it (an ordered read of <c>ix_final_results_column</c>
+    /// joined to the filtered runs), then — once those run out — the runs without it, newest first, as a spreadsheet puts
+    /// blanks last.
+    /// </summary>
+    private static async Task<List<ExperimentSummary>> MetricPageAsync(PlatformDbContext db, IQueryable<Experiment> filtered, MetricField m,
+        ExperimentPageRequest request, CancellationToken ct)
+    {
+        var results = db.FinalResults.Where(r => r.Split == m.Split && r.Task == m.Task && r.Domain == m.Domain && r.Metric == m.Metric);
+        var with = from e in filtered join r in results on e.Id equals r.ExperimentId select new { e, r.Value };
+        var ordered = request.Descending
+            ? with.OrderByDescending(x => x.Value).ThenByDescending(x => x.e.Id)
+            : with.OrderBy(x => x.Value).ThenBy(x => x.e.Id);
+        int size = request.PageSize, offset = request.PageIndex * size;
+        var page = await Project(ordered.Select(x => x.e).Skip(offset).Take(size)).ToListAsync(ct);
+        if (page.Count == size) return page;
+        int withCount = page.Count > 0 ? offset + page.Count : await with.CountAsync(ct);
+        var without = filtered.Where(e => !results.Any(r => r.ExperimentId == e.Id))
+            .OrderByDescending(e => e.SubmittedAt).ThenByDescending(e => e.Id);
+        page.AddRange(await Project(without.Skip(Math.Max(0, offset - withCount)).Take(size - page.Count)).ToListAsync(ct));
+        return page;
+    }
+
+    private static IQueryable<Experiment> Order(IQueryable<Experiment> query, string sort, bool descending)
+    {
+        switch (SortField(sort))
+        {
+            case SpecField s:
+            {
+                var path = s.Path.ToArray();
+                var nullsLast = query.OrderBy(e => SpecFunctions.SpecValue(e.SpecJson, path) == null);
+                return descending
+                    ? nullsLast.ThenByDescending(e => SpecFunctions.SpecValue(e.SpecJson, path)).ThenByDescending(e => e.Id)
+                    : nullsLast.ThenBy(e => SpecFunctions.SpecValue(e.SpecJson, path)).ThenBy(e => e.Id);
+            }
+            case BuiltinField b:
+            {
+                var key = NumericSorts[b.Info.Name];
+                var nullsLast = query.OrderBy(Nulls(key));
+                return descending ? nullsLast.ThenByDescending(key).ThenByDescending(e => e.Id) : nullsLast.ThenBy(key).ThenBy(e => e.Id);
+            }
+        }
+        return LegacyOrder(query, sort, descending);
+    }
+
+    private static System.Linq.Expressions.Expression<Func<Experiment, bool>> Nulls(System.Linq.Expressions.Expression<Func<Experiment, double?>> key) =>
+        System.Linq.Expressions.Expression.Lambda<Func<Experiment, bool>>(
+            System.Linq.Expressions.Expression.Equal(key.Body, System.Linq.Expressions.Expression.Constant(null, typeof(double?))), key.Parameters);
+
+    private static IQueryable<Experiment> LegacyOrder(IQueryable<Experiment> query, string sort, bool descending) => (sort, descending) switch
     {
         // The dispatch order: highest priority first, then the oldest.
         ("priority", true) => query.OrderByDescending(e => e.Priority).ThenBy(e => e.SubmittedAt).ThenBy(e => e.Id),
@@ -129,7 +248,7 @@ public sealed class ExperimentSearch(IDbContextFactory<PlatformDbContext> dbFact
     private static IQueryable<ExperimentSummary> Project(IQueryable<Experiment> query) =>
         query.Select(e => new ExperimentSummary(e.Id, e.Name, e.Kind, e.Method, e.Preset, e.Status.ToString(), e.Priority, e.Pool,
             e.Step, e.TotalSteps, e.WaitingReason, e.FailureReason, e.Tags, e.Suite, e.Owner, e.TrainableParameters,
-            e.SubmittedAt, e.UpdatedAt, e.FinishedAt));
+            e.SubmittedAt, e.UpdatedAt, e.FinishedAt) { ArchivedAt = e.ArchivedAt });
 
     public static IQueryable<Experiment> Apply(IQueryable<Experiment> q, ExperimentFilter f)
     {
@@ -142,9 +261,15 @@ public sealed class ExperimentSearch(IDbContextFactory<PlatformDbContext> dbFact
         if (!string.IsNullOrWhiteSpace(f.Domain)) q = q.Where(e => e.SourceDomain == f.Domain || e.TargetDomains.Contains(f.Domain));
         if (!string.IsNullOrWhiteSpace(f.Name))
         {
-            var prefix = f.Name.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            q = q.Where(e => EF.Functions.ILike(e.Name!, prefix));
+            var pattern = RunQuerySql.Like(f.Name.Trim());
+            q = q.Where(e => EF.Functions.ILike(e.Name!, pattern));
         }
+        q = f.Archived switch
+        {
+            ArchivedRuns.Exclude => q.Where(e => e.ArchivedAt == null),
+            ArchivedRuns.Only => q.Where(e => e.ArchivedAt != null),
+            _ => q,
+        };
         if (f.SubmittedFrom is { } from) q = q.Where(e => e.SubmittedAt >= from);
         if (f.SubmittedTo is { } to) q = q.Where(e => e.SubmittedAt < to);
         return q;

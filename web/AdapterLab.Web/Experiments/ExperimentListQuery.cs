@@ -29,8 +29,26 @@ public sealed record ExperimentListQuery
     public DateTimeOffset? SubmittedFrom { get; init; }
     /// <summary>Submitted before this instant.</summary>
     public DateTimeOffset? SubmittedTo { get; init; }
-    /// <summary><c>submittedAt</c> (newest first, default) or <c>priority</c> (highest first, then oldest).</summary>
+    /// <summary>Only experiments whose name contains this (case-insensitive).</summary>
+    public string? Name { get; init; }
+    /// <summary>
+    /// An expression filter, e.g. <c>test.accuracy &gt; 0.5 and method = lora and method.rank &gt;= 8 and tag:demo</c>: built-in
+    /// fields, final metrics (<c>split[.task][.domain].metric</c>), spec paths (<c>training.learningRate</c>), <c>tag:x</c>,
+    /// bare words (name contains); <c>and</c>, <c>or</c>, <c>not</c>, parentheses.
+    /// </summary>
+    public string? Q { get; init; }
+    /// <summary>Extra columns, comma-separated (a metric <c>split.task.domain.metric</c>, a spec path, a built-in); each item then carries <c>values</c>.</summary>
+    public string? Columns { get; init; }
+    /// <summary>Archived experiments: <c>exclude</c> (default), <c>include</c> or <c>only</c>.</summary>
+    public string? Archived { get; init; }
+    /// <summary>
+    /// <c>submittedAt</c> (newest first, default), <c>priority</c> (highest first, then oldest), or a run field — an exact
+    /// metric (<c>test.classification.fog.accuracy</c>; runs without it last), a spec path, <c>params</c>, <c>seed</c>, … — in
+    /// <c>dir</c> order (offset paging).
+    /// </summary>
     public string? Sort { get; init; }
+    /// <summary><c>desc</c> (default) or <c>asc</c>, for a field sort.</summary>
+    public string? Dir { get; init; }
 
     public const int MaxPageSize = 200;
 

@@ -14,7 +14,16 @@ public sealed record SubmittedExperiment(Guid Id, string Status);
 public sealed record ExperimentSummary(
     Guid Id, string? Name, string Kind, string Method, string Preset, string Status, int Priority, string Pool,
     long Step, long TotalSteps, string? WaitingReason, string? FailureReason, string[] Tags, string? Suite, string? Owner,
-    long TrainableParameters, DateTimeOffset SubmittedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt);
+    long TrainableParameters, DateTimeOffset SubmittedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FinishedAt)
+{
+    /// <summary>The requested columns' values (<c>columns=</c>: metrics, spec fields, built-ins) by column; absent without columns.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, object?>? Values { get; init; }
+
+    /// <summary>When it was archived (archived runs are listed only with <c>archived=include</c> or <c>only</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? ArchivedAt { get; init; }
+}
 
 /// <summary>A page of the experiment list.</summary>
 /// <param name="Page">1-based page number of an offset request; null when the page was asked for by cursor.</param>

@@ -36,6 +36,16 @@ public static class ExperimentsApi
             .WithSummary("List experiments (filtered; newest first by keyset cursor, or by priority)")
             .WithDescription("Newest first, follow nextCursor (pass it back as cursor) for the next page and previousCursor for the one before: every page, however deep, costs one index range read. page is kept for offset paging (and is the only paging of sort=priority). total is exact up to 1,000 matches; beyond that totalIsEstimate is true and total is PostgreSQL's estimate (1,001 when only the cap is known).")
             .RequireAuthorization(Scopes.Read);
+        api.MapGet("/export.csv", ExportCsv).WithName("ExportExperimentsCsv")
+            .WithSummary("The list as CSV: the same filters, q, columns and sort as the list; every matching experiment up to 100,000 rows")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .RequireAuthorization(Scopes.Read);
+        api.MapPost("/{id:guid}/archive", Archive).WithName("ArchiveExperiment").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Archive an ended experiment: it leaves lists and leaderboards (not the database) until restored")
+            .RequireAuthorization(Scopes.ExperimentsWrite);
+        api.MapPost("/{id:guid}/restore", Restore).WithName("RestoreExperiment").ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Bring an archived experiment back to lists and leaderboards")
+            .RequireAuthorization(Scopes.ExperimentsWrite);
         api.MapGet("/{id:guid}", Get).WithName("GetExperiment").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("An experiment with its attempts, final results, artifacts and spec")
             .RequireAuthorization(Scopes.Read);
@@ -88,30 +98,85 @@ public static class ExperimentsApi
     private static async Task<Results<Ok<ExperimentListPage>, ValidationProblem>> List(
         [AsParameters] ExperimentListQuery q, Dashboard.ExperimentSearch search, CancellationToken ct)
     {
+        var (filter, request, errors) = ParseList(q);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        var result = await search.SearchAsync(filter, request, ct);
+        return TypedResults.Ok(new ExperimentListPage(request.Cursor is null ? request.PageIndex + 1 : null, request.PageSize, result.Total,
+            result.TotalIsEstimate, result.Items, result.NextCursor?.Encode(), result.PreviousCursor?.Encode()));
+    }
+
+    private static async Task<IResult> ExportCsv([AsParameters] ExperimentListQuery q, Dashboard.ExperimentSearch search, HttpContext http, CancellationToken ct)
+    {
+        var (filter, request, errors) = ParseList(q with { Page = null, PageSize = null, Cursor = null });
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        http.Response.ContentType = "text/csv; charset=utf-8";
+        http.Response.Headers.ContentDisposition = "attachment; filename=\"experiments.csv\"";
+        await Runs.RunsCsv.WriteAsync(http.Response.Body, search, filter, request, ct);
+        return TypedResults.Empty;
+    }
+
+    private static async Task<Results<Ok, ProblemHttpResult>> Archive(Guid id, ClaimsPrincipal user, ExperimentArchive archive, CancellationToken ct) =>
+        Done((await archive.ArchiveAsync([id], user, ct))[0]);
+
+    private static async Task<Results<Ok, ProblemHttpResult>> Restore(Guid id, ClaimsPrincipal user, ExperimentArchive archive, CancellationToken ct) =>
+        Done((await archive.RestoreAsync([id], user, ct))[0]);
+
+    private static Results<Ok, ProblemHttpResult> Done(ExperimentControl.Result r) => Answer(r).Result switch
+    {
+        Accepted => TypedResults.Ok(),
+        ProblemHttpResult problem => problem,
+        _ => throw new InvalidOperationException("unexpected outcome"),
+    };
+
+    /// <summary>
+    /// The list's query parameters as a search (shared by the list and its CSV export); every refusal is named by its
+    /// parameter — the expression filter's with the position it stopped at.
+    /// </summary>
+    public static (Dashboard.ExperimentFilter Filter, Dashboard.ExperimentPageRequest Request, Dictionary<string, string[]> Errors) ParseList(ExperimentListQuery q)
+    {
         int page = q.Page ?? 1, size = q.PageSize ?? ExperimentListQuery.DefaultPageSize;
         var errors = new Dictionary<string, string[]>();
         if (page is < 1 or > ExperimentListQuery.MaxPage) errors["page"] = [$"must be between 1 and {ExperimentListQuery.MaxPage:N0}; page further with cursor (nextCursor)"];
         if (size is < 1 or > ExperimentListQuery.MaxPageSize) errors["pageSize"] = [$"must be between 1 and {ExperimentListQuery.MaxPageSize}"];
-        if (q.Sort is not (null or "submittedAt" or "priority")) errors["sort"] = ["must be 'submittedAt' or 'priority'"];
+        if (!Dashboard.ExperimentSearch.CanSort(q.Sort))
+            errors["sort"] = ["must be submittedAt, priority, status, name, kind, method, updatedAt, an exact metric (split.task.domain.metric), a spec path or a numeric field (params, seed, steps, …)"];
+        if (q.Dir is not (null or "asc" or "desc")) errors["dir"] = ["must be 'asc' or 'desc'"];
+        var archived = q.Archived switch
+        {
+            null or "exclude" => Dashboard.ArchivedRuns.Exclude,
+            "include" => Dashboard.ArchivedRuns.Include,
+            "only" => Dashboard.ArchivedRuns.Only,
+            _ => (Dashboard.ArchivedRuns?)null,
+        };
+        if (archived is null) errors["archived"] = ["must be 'exclude', 'include' or 'only'"];
+        Runs.RunCondition? condition = null;
+        IReadOnlyList<Runs.RunField> columns = [];
+        try
+        {
+            condition = Runs.RunQueryParser.Parse(q.Q);
+            if (condition is not null) Runs.RunQuerySql.Translate(condition); // value types checked here, not at query time
+        }
+        catch (Runs.RunQueryException ex) { errors["q"] = [ex.Position > 0 ? $"{ex.Message} (at character {ex.Position + 1})" : ex.Message]; }
+        try { columns = Runs.RunColumns.Parse(q.Columns); }
+        catch (Runs.RunQueryException ex) { errors["columns"] = [ex.Message]; }
+        if (q.Name is { Length: > Runs.RunQueryParser.MaxValueLength }) errors["name"] = [$"at most {Runs.RunQueryParser.MaxValueLength} characters"];
         Dashboard.ExperimentCursor? cursor = null;
         if (q.Cursor is not null)
         {
             if (!Dashboard.ExperimentCursor.TryDecode(q.Cursor, out cursor)) errors["cursor"] = ["is not a cursor this API returned (nextCursor or previousCursor)"];
-            else if (q.Sort == "priority") errors["cursor"] = ["applies to the submittedAt order only; page through sort=priority with page"];
+            else if (q.Sort is not (null or "submittedAt")) errors["cursor"] = ["applies to the submittedAt order only; page through other sorts with page"];
             else if (!cursor!.Descending) errors["cursor"] = ["belongs to another order"];
             if (q.Page is not null) errors["page"] = ["give either page or cursor"];
         }
-        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-
         var filter = new Dashboard.ExperimentFilter
         {
             Status = q.Status, Kind = q.Kind, Method = q.Method, Tag = q.Tag, Suite = q.Suite, Task = q.Task, Domain = q.Domain,
-            SubmittedFrom = q.SubmittedFrom, SubmittedTo = q.SubmittedTo,
+            SubmittedFrom = q.SubmittedFrom, SubmittedTo = q.SubmittedTo, Name = q.Name, Query = condition,
+            Archived = archived ?? Dashboard.ArchivedRuns.Exclude,
         };
         // sort=priority is the dispatch order (highest first, then oldest): the search's "priority, descending".
-        var result = await search.SearchAsync(filter, new Dashboard.ExperimentPageRequest(q.Sort, Descending: true, page - 1, size, cursor), ct);
-        return TypedResults.Ok(new ExperimentListPage(cursor is null ? page : null, size, result.Total, result.TotalIsEstimate, result.Items,
-            result.NextCursor?.Encode(), result.PreviousCursor?.Encode()));
+        bool descending = q.Sort is null or "submittedAt" or "priority" || q.Dir != "asc";
+        return (filter, new Dashboard.ExperimentPageRequest(q.Sort, descending, page - 1, size, cursor, columns), errors);
     }
 
     // One read of an experiment serves the API and the dashboard's detail page.

@@ -1,0 +1,59 @@
+using AdapterLab.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Web.Runs;
+
+/// <summary>
+/// The columns a user can add: every final metric that exists (each distinct split × task × domain × metric, found by
+/// skipping through <c>ix_final_results_column</c> — one index probe per distinct key, not a scan of the results), common
+/// spec fields, and the built-ins. Cached for a minute: a new metric appears in the picker within that.
+/// </summary>
+public sealed class RunColumnCatalogue(IDbContextFactory<PlatformDbContext> dbFactory, TimeProvider clock)
+{
+    public sealed record Column(string Key, string Group, string Description);
+
+    public static readonly IReadOnlyList<string> SpecPaths =
+    [
+        "training.learningRate", "training.steps", "training.batchSize", "training.optimizer", "training.weightDecay", "training.schedule",
+        "training.warmupSteps", "training.seed", "method.bottleneck", "method.scale", "method.rank", "method.alpha", "method.promptTokens",
+        "method.placement", "method.estimator", "method.maskRatio", "data.labelFamily", "data.sourceDomain", "data.trainSize", "data.perClass",
+        "backbone.name", "backbone.preset", "backbone.source",
+    ];
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private (DateTimeOffset At, IReadOnlyList<Column> Columns)? _cache;
+
+    public async Task<IReadOnlyList<Column>> ListAsync(CancellationToken ct)
+    {
+        if (_cache is { } c && clock.GetUtcNow() - c.At < TimeSpan.FromMinutes(1)) return c.Columns;
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (_cache is { } again && clock.GetUtcNow() - again.At < TimeSpan.FromMinutes(1)) return again.Columns;
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var keys = await db.Database.SqlQueryRaw<MetricKey>(DistinctKeysSql).ToListAsync(ct);
+            var columns = keys.Select(k => new Column($"{k.Split}.{k.Task}.{k.Domain}.{k.Metric}", "metric", $"{k.Metric} on {k.Split} ({k.Task}, {k.Domain})"))
+                .Concat(SpecPaths.Select(p => new Column(p, "spec", "spec field")))
+                .Concat(BuiltinFields.All.Select(f => new Column(f.Name, "run", f.Description)))
+                .ToList();
+            _cache = (clock.GetUtcNow(), columns);
+            return columns;
+        }
+        finally { _gate.Release(); }
+    }
+
+    private sealed record MetricKey(string Split, string Task, string Domain, string Metric);
+
+    /// <summary>A loose index scan: each step jumps to the next distinct key in the index.</summary>
+    private const string DistinctKeysSql = """
+        WITH RECURSIVE k AS (
+            (SELECT split, task, domain, metric FROM final_results ORDER BY split, task, domain, metric LIMIT 1)
+            UNION ALL
+            SELECT n.split, n.task, n.domain, n.metric FROM k CROSS JOIN LATERAL (
+                SELECT f.split, f.task, f.domain, f.metric FROM final_results f
+                WHERE (f.split, f.task, f.domain, f.metric) > (k.split, k.task, k.domain, k.metric)
+                ORDER BY f.split, f.task, f.domain, f.metric LIMIT 1) n
+        )
+        SELECT split AS "Split", task AS "Task", domain AS "Domain", metric AS "Metric" FROM k LIMIT 2000
+        """;
+}
