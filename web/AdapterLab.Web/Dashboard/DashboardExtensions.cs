@@ -11,6 +11,7 @@ public static class DashboardExtensions
         builder.Services.AddSingleton<ExperimentArchive>();
         builder.Services.AddSingleton<Runs.RunViewStore>();
         builder.Services.AddSingleton<Runs.RunColumnCatalogue>();
+        builder.Services.AddSingleton<Runs.RunGroups>();
         builder.Services.AddSingleton<ExperimentQueries>();
         builder.Services.AddSingleton<ExperimentSearch>();
         builder.Services.AddSingleton<CompareQuery>();

@@ -6,9 +6,10 @@ namespace AdapterLab.Web.Runs;
 /// <summary>
 /// The columns a user can add: every final metric that exists (each distinct split × task × domain × metric, found by
 /// skipping through <c>ix_final_results_column</c> — one index probe per distinct key, not a scan of the results), common
-/// spec fields, and the built-ins. Cached for a minute: a new metric appears in the picker within that.
+/// spec fields, and the built-ins. Not cached: the scan costs one index probe per distinct key, so a metric that appeared
+/// a moment ago is in the picker.
 /// </summary>
-public sealed class RunColumnCatalogue(IDbContextFactory<PlatformDbContext> dbFactory, TimeProvider clock)
+public sealed class RunColumnCatalogue(IDbContextFactory<PlatformDbContext> dbFactory)
 {
     public sealed record Column(string Key, string Group, string Description);
 
@@ -20,26 +21,14 @@ public sealed class RunColumnCatalogue(IDbContextFactory<PlatformDbContext> dbFa
         "backbone.name", "backbone.preset", "backbone.source",
     ];
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private (DateTimeOffset At, IReadOnlyList<Column> Columns)? _cache;
-
     public async Task<IReadOnlyList<Column>> ListAsync(CancellationToken ct)
     {
-        if (_cache is { } c && clock.GetUtcNow() - c.At < TimeSpan.FromMinutes(1)) return c.Columns;
-        await _gate.WaitAsync(ct);
-        try
-        {
-            if (_cache is { } again && clock.GetUtcNow() - again.At < TimeSpan.FromMinutes(1)) return again.Columns;
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var keys = await db.Database.SqlQueryRaw<MetricKey>(DistinctKeysSql).ToListAsync(ct);
-            var columns = keys.Select(k => new Column($"{k.Split}.{k.Task}.{k.Domain}.{k.Metric}", "metric", $"{k.Metric} on {k.Split} ({k.Task}, {k.Domain})"))
-                .Concat(SpecPaths.Select(p => new Column(p, "spec", "spec field")))
-                .Concat(BuiltinFields.All.Select(f => new Column(f.Name, "run", f.Description)))
-                .ToList();
-            _cache = (clock.GetUtcNow(), columns);
-            return columns;
-        }
-        finally { _gate.Release(); }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var keys = await db.Database.SqlQueryRaw<MetricKey>(DistinctKeysSql).ToListAsync(ct);
+        return keys.Select(k => new Column($"{k.Split}.{k.Task}.{k.Domain}.{k.Metric}", "metric", $"{k.Metric} on {k.Split} ({k.Task}, {k.Domain})"))
+            .Concat(SpecPaths.Select(p => new Column(p, "spec", "spec field")))
+            .Concat(BuiltinFields.All.Select(f => new Column(f.Name, "run", f.Description)))
+            .ToList();
     }
 
     private sealed record MetricKey(string Split, string Task, string Domain, string Metric);
