@@ -82,6 +82,16 @@ public sealed class PerfQueryScenario(PlatformClient client, string resultsDir, 
             ("experiment details", true, async () => await Expect200(client.GetRawAsync($"api/experiments/{Next()}", ct))),
             ("experiment curves (all metric points)", true, async () => await Expect200(client.GetRawAsync($"api/experiments/{Next()}/metrics", ct))),
             ("leaderboards list", true, async () => await Expect200(client.GetRawAsync("api/leaderboards", ct))),
+            // The runs table (issue 22): a metric column sorted, filtered by metric and method, by a spec field, by name text.
+            ("runs table sorted by a metric column (test fog accuracy, best first; 2 columns)", true,
+                async () => await Expect200(client.GetRawAsync($"api/experiments?pageSize=50&sort={MetricColumn}&columns={MetricColumn},training.learningRate", ct))),
+            ("runs table filtered and sorted by the metric (accuracy > 0.8 and method = lora)", true,
+                async () => await Expect200(client.GetRawAsync($"api/experiments?pageSize=50&sort={MetricColumn}&columns={MetricColumn}&q={Uri.EscapeDataString($"{MetricColumn} > 0.8 and method = lora")}", ct))),
+            ("runs table filtered by a spec field and the method (training.seed = 2 and method = lora)", true,
+                async () => await Expect200(client.GetRawAsync($"api/experiments?pageSize=50&q={Uri.EscapeDataString("training.seed = 2 and method = lora")}", ct))),
+            ("runs table name search (contains \"config 777 \")", true,
+                async () => await Expect200(client.GetRawAsync($"api/experiments?pageSize=50&q={Uri.EscapeDataString("\"config 777 \"")}", ct))),
+            ("runs table column catalogue", true, async () => await Expect200(client.GetRawAsync("api/runs/columns", ct))),
         };
         if (sample.Count > 0) calls.Add(("compare of 10 (GET /api/compare)", true, async () => await Expect200(client.GetRawAsync($"api/compare?ids={compareIds}", ct))));
         if (board is not null) calls.Add(($"leaderboard (largest board, {boardSize:N0} configurations, best 100: the default limit)", true, async () => await Expect200(client.GetRawAsync($"api/leaderboards/{Uri.EscapeDataString(board)}", ct))));
@@ -130,6 +140,8 @@ public sealed class PerfQueryScenario(PlatformClient client, string resultsDir, 
         }
         await report.WriteAsync(resultsDir, ct);
     }
+
+    private const string MetricColumn = "test.classification.fog.accuracy";
 
     private async Task<JsonElement> GetJsonAsync(string path, CancellationToken ct)
     {
