@@ -35,6 +35,8 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     protected override void OnModelCreating(ModelBuilder b)
     {
         base.OnModelCreating(b);
+        // Trigram indexes answer "name contains" (ILIKE '%…%') without reading every row.
+        b.HasPostgresExtension("pg_trgm");
 
         b.HasDbFunction(typeof(SpecFunctions).GetMethod(nameof(SpecFunctions.SpecValue))!, f =>
         {
@@ -68,6 +70,8 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             // The experiment list, newest first with the id as tie-breaker (the keyset cursor): unfiltered, and behind each
             // equality filter, so every filtered page is an index scan that stops after the page.
             e.HasIndex(x => new { x.SubmittedAt, x.Id }).IsDescending(true, true);
+            // The runs table's name search (contains, case-insensitive).
+            e.HasIndex(x => x.Name).HasMethod("gin").HasOperators("gin_trgm_ops").HasDatabaseName("ix_experiments_name_trgm");
             e.HasIndex(x => new { x.Status, x.SubmittedAt, x.Id }).IsDescending(false, true, true);
             e.HasIndex(x => new { x.Kind, x.SubmittedAt, x.Id }).IsDescending(false, true, true);
             e.HasIndex(x => new { x.Method, x.SubmittedAt, x.Id }).IsDescending(false, true, true);

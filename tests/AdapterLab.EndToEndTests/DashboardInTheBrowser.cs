@@ -77,6 +77,12 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         await Assertions.Expect(page.Locator("[data-testid='experiment-status']")).ToHaveTextAsync("Succeeded", new() { Timeout = 180_000 });
         await Assertions.Expect(page.Locator("[data-testid='results-table']")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid='curve-loss']")).ToBeVisibleAsync();
+        // Interactive curves: hovering the loss plot shows the value under the pointer.
+        var lossPlot = page.Locator("[data-testid='curve-loss'] .nsewdrag").First;
+        await lossPlot.WaitForAsync(new() { Timeout = 15_000 });
+        var box = (await lossPlot.BoundingBoxAsync())!;
+        for (int i = 1; i <= 4; i++) await page.Mouse.MoveAsync(box.X + box.Width * i / 5, box.Y + box.Height / 2, new() { Steps = 3 });
+        await Assertions.Expect(page.Locator("[data-testid='curve-loss'] .hoverlayer")).ToContainTextAsync(new Regex(@"\d\.\d"));
         await Assertions.Expect(page.Locator("[data-testid='no-affinity']")).ToBeVisibleAsync();
         await ShotAsync(page, "02-detail");
 

@@ -20,6 +20,7 @@ namespace AdapterLab.Data.Migrations
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("AdapterLab.Data.Entities.AffinityMatrix", b =>
@@ -808,6 +809,12 @@ namespace AdapterLab.Data.Migrations
 
                     b.HasIndex("ConfigurationHash")
                         .HasDatabaseName("ix_experiments_configuration_hash");
+
+                    b.HasIndex("Name")
+                        .HasDatabaseName("ix_experiments_name_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Name"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Name"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("RequiresBackbone")
                         .HasDatabaseName("ix_experiments_requires_backbone");

@@ -11,6 +11,9 @@ namespace AdapterLab.Data.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AlterDatabase()
+                .Annotation("Npgsql:PostgresExtension:pg_trgm", ",,");
+
             migrationBuilder.AddColumn<DateTimeOffset>(
                 name: "archived_at",
                 table: "experiments",
@@ -43,6 +46,13 @@ namespace AdapterLab.Data.Migrations
                 columns: new[] { "split", "task", "domain", "metric", "value" })
                 .Annotation("Npgsql:IndexInclude", new[] { "experiment_id" });
 
+            migrationBuilder.CreateIndex(
+                name: "ix_experiments_name_trgm",
+                table: "experiments",
+                column: "name")
+                .Annotation("Npgsql:IndexMethod", "gin")
+                .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
+
             // SpecFunctions.SpecValue: a spec field as jsonb, for sorting the runs table by it (inlined by the planner).
             migrationBuilder.Sql("""
                 CREATE OR REPLACE FUNCTION spec_value(spec jsonb, path text[]) RETURNS jsonb
@@ -62,6 +72,10 @@ namespace AdapterLab.Data.Migrations
                 name: "ix_final_results_column",
                 table: "final_results");
 
+            migrationBuilder.DropIndex(
+                name: "ix_experiments_name_trgm",
+                table: "experiments");
+
             migrationBuilder.DropColumn(
                 name: "archived_at",
                 table: "experiments");
@@ -69,6 +83,9 @@ namespace AdapterLab.Data.Migrations
             migrationBuilder.DropColumn(
                 name: "archived_by",
                 table: "experiments");
+
+            migrationBuilder.AlterDatabase()
+                .OldAnnotation("Npgsql:PostgresExtension:pg_trgm", ",,");
         }
     }
 }

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AdapterLab.Data.Migrations
 {
     [DbContext(typeof(PlatformDbContext))]
-    [Migration("20261205170608_RunsTable")]
+    [Migration("20261205181418_RunsTable")]
     partial class RunsTable
     {
         /// <inheritdoc />
@@ -23,6 +23,7 @@ namespace AdapterLab.Data.Migrations
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("AdapterLab.Data.Entities.AffinityMatrix", b =>
@@ -811,6 +812,12 @@ namespace AdapterLab.Data.Migrations
 
                     b.HasIndex("ConfigurationHash")
                         .HasDatabaseName("ix_experiments_configuration_hash");
+
+                    b.HasIndex("Name")
+                        .HasDatabaseName("ix_experiments_name_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Name"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Name"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("RequiresBackbone")
                         .HasDatabaseName("ix_experiments_requires_backbone");
