@@ -44,8 +44,10 @@ public sealed class ChartShapingTests : MudTestContext
     {
         var map = AffinityHeatmap.From(new AffinityView(5, "troa", ["segmentation", "depth", "normals"], [1, 0.2, 0.3, 0.4, 1, 0.6, 0.7, 0.8, 1]));
         var cut = Render<AffinityHeatmapView>(p => p.Add(x => x.Map, map).Add(x => x.Title, "troa"));
-        Assert.Contains("segmentation", cut.Markup);
-        Assert.Contains("normals", cut.Markup);
-        Assert.NotEmpty(cut.FindAll("svg"));
+        // The diagonal is listed apart; the chart's colour range is the largest off-diagonal magnitude, not the diagonal's 1.
+        Assert.Equal("diagonal (a task with itself): segmentation 1.00 · depth 1.00 · normals 1.00", cut.Find("[data-testid='affinity-diagonal']").TextContent.Trim());
+        Assert.Equal(0.8, map.OffDiagonalRange(), 12);
+        var signed = AffinityHeatmap.From(new AffinityView(5, "tag", ["a", "b"], [1, -0.27, 0.03, 1]));
+        Assert.Equal(0.27, signed.OffDiagonalRange(), 12);
     }
 }

@@ -18,6 +18,13 @@ public sealed record AffinityHeatmap(string Estimator, long Step, IReadOnlyList<
         return new AffinityHeatmap(m.Estimator, m.Step, m.TaskOrder.ToList(), rows);
     }
 
+    /// <summary>
+    /// The colour range of a diverging scale centred on 0: ± the largest off-diagonal magnitude, so the 1.0 diagonal (a task
+    /// with itself, shown apart) cannot wash out the entries that matter; never below 1e-6.
+    /// </summary>
+    public double OffDiagonalRange() =>
+        Math.Max(1e-6, Rows.SelectMany((row, i) => row.Where((_, j) => i != j)).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max());
+
     /// <summary>Matrices per estimator, each estimator's steps in order (what the step slider walks through).</summary>
     public static IReadOnlyDictionary<string, IReadOnlyList<AffinityHeatmap>> ByEstimator(IEnumerable<AffinityView> matrices) =>
         matrices.GroupBy(m => m.Estimator).OrderBy(g => g.Key, StringComparer.Ordinal)

@@ -102,7 +102,7 @@ public sealed class ExperimentSearch(IDbContextFactory<PlatformDbContext> dbFact
         if (!request.IsKeysetOrder)
         {
             if (SortField(request.Sort!) is MetricField metric)
-                return new ExperimentPage(await MetricPageAsync(db, filtered, metric, request, ct), total, estimate);
+                return new ExperimentPage(await MetricPageAsync(db, filtered, f.Query, metric, request, ct), total, estimate);
             var items = await Project(Order(filtered, request.Sort!, request.Descending).Skip(request.PageIndex * size).Take(size)).ToListAsync(ct);
             return new ExperimentPage(items, total, estimate);
         }
@@ -183,7 +183,7 @@ public sealed class ExperimentSearch(IDbContextFactory<PlatformDbContext> dbFact
     /// joined to the filtered runs), then — once those run out — the runs without it, newest first, as a spreadsheet puts
     /// blanks last.
     /// </summary>
-    private static async Task<List<ExperimentSummary>> MetricPageAsync(PlatformDbContext db, IQueryable<Experiment> filtered, MetricField m,
+    private static async Task<List<ExperimentSummary>> MetricPageAsync(PlatformDbContext db, IQueryable<Experiment> filtered, RunCondition? condition, MetricField m,
         ExperimentPageRequest request, CancellationToken ct)
     {
         var results = db.FinalResults.Where(r => r.Split == m.Split && r.Task == m.Task && r.Domain == m.Domain && r.Metric == m.Metric);
@@ -193,13 +193,26 @@ public sealed class ExperimentSearch(IDbContextFactory<PlatformDbContext> dbFact
             : with.OrderBy(x => x.Value).ThenBy(x => x.e.Id);
         int size = request.PageSize, offset = request.PageIndex * size;
         var page = await Project(ordered.Select(x => x.e).Skip(offset).Take(size)).ToListAsync(ct);
-        if (page.Count == size) return page;
+        if (page.Count == size || Requires(condition, m)) return page;
         int withCount = page.Count > 0 ? offset + page.Count : await with.CountAsync(ct);
         var without = filtered.Where(e => !results.Any(r => r.ExperimentId == e.Id))
             .OrderByDescending(e => e.SubmittedAt).ThenByDescending(e => e.Id);
         page.AddRange(await Project(without.Skip(Math.Max(0, offset - withCount)).Take(size - page.Count)).ToListAsync(ct));
         return page;
     }
+
+    /// <summary>
+    /// True when the filter itself demands the metric (a top-level condition on it, e.g. sorting by test fog accuracy
+    /// while filtering <c>test.accuracy &gt; 0.8</c>): then no run lacks it and the blanks' read — an anti-join over every
+    /// filtered run — is skipped.
+    /// </summary>
+    private static bool Requires(RunCondition? filter, MetricField m) => filter switch
+    {
+        AdapterLab.Web.Runs.Comparison { Field: MetricField f, Op: not (CompareOp.NotEqual or CompareOp.NotContains) } =>
+            f == m, // exactly this split, task, domain and metric: a partial reference may be met by another domain's row
+        AllOf all => all.Parts.Any(p => Requires(p, m)),
+        _ => false,
+    };
 
     private static IQueryable<Experiment> Order(IQueryable<Experiment> query, string sort, bool descending)
     {
