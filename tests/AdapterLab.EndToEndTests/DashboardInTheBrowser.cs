@@ -153,6 +153,9 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         await InteractiveAsync(page);
         var images = page.Locator("[data-testid='gallery'] table.gallery img");
         await Assertions.Expect(images.First).ToBeVisibleAsync();
+        // The dense metrics' curves are drawn too (one final point each is a marker).
+        await Assertions.Expect(page.Locator("[data-testid='curve-rmse'] .main-svg").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("[data-testid='curve-loss'] .main-svg").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
         // Input, prediction and truth for 3 test images of each of the two domains; each one decodes as an image.
         Assert.Equal(2 * 3 * 3, await images.CountAsync());
         var widths = await images.EvaluateAllAsync<int[]>(
