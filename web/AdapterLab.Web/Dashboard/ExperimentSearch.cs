@@ -37,10 +37,11 @@ public enum ArchivedRuns { Exclude, Include, Only }
 /// <param name="Sort">One of <see cref="ExperimentSearch.SortFields"/>, or a run field (<see cref="ExperimentSearch.CanSort"/>):
 /// an exact metric (<c>test.classification.fog.accuracy</c>), a spec path, a numeric built-in; null is <c>submittedAt</c>.</param>
 /// <param name="Columns">Extra columns whose values the page carries (<see cref="RunColumns"/>).</param>
+/// <param name="CountTotal">False for a reader that pages through everything and ignores the total.</param>
 /// <param name="PageIndex">0-based page, for offset paging (ignored when <paramref name="Cursor"/> is set).</param>
 /// <param name="Cursor">Keyset position (only with the submission-time order, whose direction it must match).</param>
 public sealed record ExperimentPageRequest(string? Sort = null, bool Descending = true, int PageIndex = 0, int PageSize = 50, ExperimentCursor? Cursor = null,
-    IReadOnlyList<RunField>? Columns = null)
+    IReadOnlyList<RunField>? Columns = null, bool CountTotal = true)
 {
     /// <summary>The submission-time order (the default), which pages by keyset.</summary>
     public bool IsKeysetOrder => Sort is null or "submittedAt";
@@ -96,7 +97,8 @@ public sealed class ExperimentSearch(IDbContextFactory<PlatformDbContext> dbFact
     private async Task<ExperimentPage> PageAsync(PlatformDbContext db, ExperimentFilter f, ExperimentPageRequest request, CancellationToken ct)
     {
         var filtered = Source(db, f);
-        var (total, estimate) = await CountAsync(db, filtered, f.IsEmpty, ct);
+        // A reader that walks every page (the CSV export) needs no total: counting it per page would be the same work 500 times.
+        var (total, estimate) = request.CountTotal ? await CountAsync(db, filtered, f.IsEmpty, ct) : (0, true);
 
         int size = request.PageSize;
         if (!request.IsKeysetOrder)

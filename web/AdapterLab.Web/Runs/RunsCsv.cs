@@ -26,7 +26,7 @@ public static class RunsCsv
         ExperimentCursor? cursor = null;
         while (written < MaxRows)
         {
-            var page = await search.SearchAsync(filter, request with { PageSize = PageSize, PageIndex = cursor is null ? pageIndex : 0, Cursor = cursor }, ct);
+            var page = await search.SearchAsync(filter, request with { PageSize = PageSize, PageIndex = cursor is null ? pageIndex : 0, Cursor = cursor, CountTotal = false }, ct);
             foreach (var r in page.Items)
             {
                 var cells = new List<string>
