@@ -28,6 +28,8 @@ public static class AgentApp
         }
         var boot = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
         builder.AddServiceDefaults("gpu-agent", boot.ResolvedId);
+        // What is logged while an attempt runs also goes to the platform, as that attempt's log (the run page shows it).
+        builder.Logging.AddProvider(new AttemptLogCapture());
 
         builder.Services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section);
         builder.Services.AddSingleton<AttemptRegistry>();

@@ -31,6 +31,8 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<RefusedMessage> RefusedMessages => Set<RefusedMessage>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<RunView> RunViews => Set<RunView>();
+    public DbSet<ExperimentEdit> ExperimentEdits => Set<ExperimentEdit>();
+    public DbSet<AttemptLogLine> AttemptLogLines => Set<AttemptLogLine>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -51,6 +53,20 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.Property(x => x.OwnerId).HasMaxLength(80);
             e.Property(x => x.Name).HasMaxLength(100);
             e.Property(x => x.Query).HasMaxLength(4000);
+        });
+
+        b.Entity<ExperimentEdit>(e =>
+        {
+            e.ToTable("experiment_edits");
+            e.Property(x => x.Field).HasMaxLength(16);
+            e.HasIndex(x => new { x.ExperimentId, x.At });
+        });
+        b.Entity<AttemptLogLine>(e =>
+        {
+            e.ToTable("attempt_log_lines");
+            e.HasKey(x => new { x.ExperimentId, x.AttemptNumber, x.Sequence });
+            e.Property(x => x.Level).HasMaxLength(16);
+            e.Property(x => x.Message).HasMaxLength(AttemptLogLine.MaxMessageLength);
         });
 
         b.Entity<Experiment>(e =>

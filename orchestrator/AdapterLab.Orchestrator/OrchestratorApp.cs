@@ -47,6 +47,7 @@ public static class OrchestratorApp
                 x.AddConsumer<AttemptHeartbeatConsumer>();
                 x.AddConsumer<AttemptStartedConsumer>();
                 x.AddConsumer<AttemptProgressedConsumer>();
+                x.AddConsumer<AttemptLoggedConsumer>();
                 x.AddConsumer<CheckpointSavedConsumer>();
                 x.AddConsumer<AffinityMeasuredConsumer>();
                 x.AddConsumer<AttemptSucceededConsumer>();
@@ -85,6 +86,7 @@ public static class OrchestratorApp
                     e.PrefetchCount = Math.Max(1, progress) * 2;
                     e.UseConsumeFilter(typeof(SenderCheckFilter<>), ctx);
                     e.ConfigureConsumer<AttemptProgressedConsumer>(ctx);
+                    e.ConfigureConsumer<AttemptLoggedConsumer>(ctx);
                 });
                 // The fleet's chatter (announcements, stops, heartbeats: a message per agent and per attempt every few
                 // seconds) on a queue of its own, grouped into one write by the fleet report writer: a thousand agents'

@@ -29,8 +29,16 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
     private long _totalSteps;
     private long _startStep;
     private readonly Action<TimeSpan, int>? _stepTimed;
+    private readonly SystemSampler _system = new(TimeProvider.System);
 
-    public void OnStepTimed(TimeSpan elapsed, int images) => _stepTimed?.Invoke(elapsed, images);
+    /// <summary>This attempt's log (what the agent logs while it runs it, and the progress lines), shipped with each flush.</summary>
+    public AttemptLog Log { get; } = new(TimeProvider.System);
+
+    public void OnStepTimed(TimeSpan elapsed, int images)
+    {
+        _system.StepTimed(elapsed, images);
+        _stepTimed?.Invoke(elapsed, images);
+    }
 
     /// <param name="startedAt">When the agent accepted the attempt (its AttemptStarted).</param>
     public AttemptReporter(IBus bus, ReliablePublisher reliable, BlobClient blobs, RunningAttemptState state, string agentId, Provenance provenance, DateTimeOffset startedAt, TimeSpan flushInterval,
@@ -57,6 +65,8 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
     {
         _totalSteps = start.TotalSteps;
         _startStep = start.StartStep;
+        Log.Write("Information", $"Prepared on {start.Device} ({start.Precision}): {start.TrainableParameters:N0} trainable of {start.TotalParameters:N0} parameters; "
+            + (start.StartStep > 0 ? $"resuming at step {start.StartStep} of {start.TotalSteps}" : $"{start.TotalSteps} steps"));
         _state.ReportStep(start.StartStep);
         Provenance = Provenance with
         {
@@ -84,6 +94,9 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
         _totalSteps = totalSteps;
         _state.ReportStep(step);
         foreach (var p in points) _points.Enqueue(p);
+        // System metrics every couple of seconds and at the last step (split "system"; the run page charts them per attempt).
+        foreach (var p in _system.Sample(step, force: step >= totalSteps)) _points.Enqueue(p);
+        if (ProgressLines.Describe(step, totalSteps, points) is { } line) Log.Write("Information", line);
     }
 
     public void OnCheckpoint(long step, string path)
@@ -201,6 +214,28 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Ships the queued log lines. Best effort: a log that cannot be sent now waits for the next flush, and never fails
+    /// the attempt (its results do not depend on it).
+    /// </summary>
+    public async Task ShipLogsAsync()
+    {
+        while (!Log.IsEmpty)
+        {
+            var batch = Log.Take(500);
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await _bus.Publish(new AttemptLogged { ExperimentId = _state.ExperimentId, AttemptNumber = _state.AttemptNumber, Lines = batch }, timeout.Token);
+            }
+            catch (Exception)
+            {
+                Log.Return(batch);
+                return;
+            }
+        }
+    }
+
     private async Task FlushLoopAsync(TimeSpan interval)
     {
         while (!_stop.IsCancellationRequested)
@@ -221,6 +256,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
             {
                 // The broker may be briefly away; points stay queued and go with the next flush.
             }
+            await ShipLogsAsync();
         }
     }
 
@@ -228,6 +264,8 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
     {
         _stop.Cancel();
         await _flusher;
+        // The lines logged since the last flush (the attempt's end) go now.
+        await ShipLogsAsync();
         _stop.Dispose();
         _flushLock.Dispose();
     }

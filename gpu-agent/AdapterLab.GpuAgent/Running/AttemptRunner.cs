@@ -71,6 +71,8 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
         var acceptedAt = DateTimeOffset.UtcNow;
         await using var reporter = new AttemptReporter(bus, publisher, blobs, state, o.ResolvedId, provenance, acceptedAt, TimeSpan.FromSeconds(o.FlushSeconds),
             (elapsed, images) => metrics.Step(spec.Kind, spec.Method.Name, elapsed, images));
+        // From here on, what this flow logs is also the attempt's log on the platform (restored when the method returns).
+        AttemptLogCapture.Current = reporter.Log;
         try
         {
             // Running from the moment the slot is held: the orchestrator records it now, and the facts that only

@@ -79,6 +79,8 @@ public sealed class Experiment
     public DateTimeOffset? ArchivedAt { get; set; }
     /// <summary>Who archived it (display name, as <see cref="Owner"/>).</summary>
     public string? ArchivedBy { get; set; }
+    /// <summary>The owner's lab notebook for the run (markdown, edited after submission; every change audited in <c>experiment_edits</c>).</summary>
+    public string? Notes { get; set; }
 
     public List<Attempt> Attempts { get; set; } = [];
 }

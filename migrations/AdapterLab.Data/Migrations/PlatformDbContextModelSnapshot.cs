@@ -424,6 +424,42 @@ namespace AdapterLab.Data.Migrations
                     b.ToTable("attempts", (string)null);
                 });
 
+            modelBuilder.Entity("AdapterLab.Data.Entities.AttemptLogLine", b =>
+                {
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<int>("AttemptNumber")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempt_number");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer")
+                        .HasColumnName("sequence");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Level")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("level");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("message");
+
+                    b.HasKey("ExperimentId", "AttemptNumber", "Sequence")
+                        .HasName("pk_attempt_log_lines");
+
+                    b.ToTable("attempt_log_lines", (string)null);
+                });
+
             modelBuilder.Entity("AdapterLab.Data.Entities.Backbone", b =>
                 {
                     b.Property<string>("Name")
@@ -661,6 +697,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("name");
 
+                    b.Property<string>("Notes")
+                        .HasColumnType("text")
+                        .HasColumnName("notes");
+
                     b.Property<string>("OutputBlob")
                         .HasColumnType("text")
                         .HasColumnName("output_blob");
@@ -870,6 +910,51 @@ namespace AdapterLab.Data.Migrations
                         .HasFilter("status = 'Queued' AND NOT cancel_requested");
 
                     b.ToTable("experiments", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.ExperimentEdit", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<string>("Field")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("field");
+
+                    b.Property<string>("NewValue")
+                        .HasColumnType("text")
+                        .HasColumnName("new_value");
+
+                    b.Property<string>("OldValue")
+                        .HasColumnType("text")
+                        .HasColumnName("old_value");
+
+                    b.HasKey("Id")
+                        .HasName("pk_experiment_edits");
+
+                    b.HasIndex("ExperimentId", "At")
+                        .HasDatabaseName("ix_experiment_edits_experiment_id_at");
+
+                    b.ToTable("experiment_edits", (string)null);
                 });
 
             modelBuilder.Entity("AdapterLab.Data.Entities.FinalResultRow", b =>

@@ -28,6 +28,7 @@ public sealed class ProgressIngestionTests(SharedPlatform platform) : IAsyncLife
         await using var db = platform.Db();
         var ids = _created.ToArray();
         await db.MetricPoints.Where(p => ids.Contains(p.ExperimentId)).ExecuteDeleteAsync();
+        await db.AttemptLogLines.Where(l => ids.Contains(l.ExperimentId)).ExecuteDeleteAsync();
         await db.Experiments.Where(e => ids.Contains(e.Id)).ExecuteDeleteAsync(); // attempts cascade
     }
 
@@ -139,6 +140,67 @@ public sealed class ProgressIngestionTests(SharedPlatform platform) : IAsyncLife
                 return 0; // not declared: nothing was ever skipped
             }
         }
+    }
+
+    [Fact]
+    public async Task Log_lines_over_the_broker_are_stored_once_bounded_and_searchable_through_the_api()
+    {
+        var id = await CreateRunningAsync(attempt: 1);
+        await using var agent = await AgentBusAsync();
+        var now = DateTimeOffset.UtcNow;
+        var lines = Enumerable.Range(0, 10).Select(i => new LogLine(i, now.AddMilliseconds(i), i == 7 ? "Warning" : "Information", $"line {i} of the attempt"))
+            .Append(new LogLine(10, now, "Information", new string('x', 10_000)))          // cut to the stored maximum
+            .Append(new LogLine(11, now, "Error", "nul\0inside 100%_done"))                // NUL stripped; LIKE wildcards are literal
+            .Append(new LogLine(Data.Entities.AttemptLogLine.MaxLinesPerAttempt, now, "Information", "past the bound")) // dropped
+            .Append(new LogLine(-1, now, "Information", "negative"))                         // dropped
+            .ToList();
+        var batch = new AttemptLogged { ExperimentId = id, AttemptNumber = 1, Lines = lines };
+        await Task.WhenAll(agent.Bus.Publish(batch), agent.Bus.Publish(batch));
+        // A redelivered line with other text changes nothing: the first one stored stays.
+        await agent.Bus.Publish(new AttemptLogged { ExperimentId = id, AttemptNumber = 1, Lines = [new LogLine(3, now, "Error", "rewritten")] });
+
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var db = platform.Db();
+            return await db.AttemptLogLines.CountAsync(l => l.ExperimentId == id) == 12;
+        }, TimeSpan.FromMinutes(1), () => "not every log line landed");
+        await Task.Delay(500); // the rewrite had its chance
+        await using (var db = platform.Db())
+        {
+            var stored = await db.AttemptLogLines.AsNoTracking().Where(l => l.ExperimentId == id).OrderBy(l => l.Sequence).ToListAsync();
+            Assert.Equal(Enumerable.Range(0, 12), stored.Select(l => l.Sequence));
+            Assert.Equal("line 3 of the attempt", stored[3].Message);
+            Assert.Equal(Data.Entities.AttemptLogLine.MaxMessageLength, stored[10].Message.Length);
+            Assert.Equal("nulinside 100%_done", stored[11].Message);
+        }
+
+        async Task<System.Text.Json.JsonElement> Get(string query)
+        {
+            using var r = await platform.Api.GetAsync($"/api/experiments/{id}/attempts/1/logs{query}");
+            Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
+            return System.Text.Json.JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
+        }
+        static List<int> Seqs(System.Text.Json.JsonElement page) => page.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("sequence").GetInt32()).ToList();
+
+        Assert.Equal(Enumerable.Range(0, 12), Seqs(await Get("")));
+        var first = await Get("?limit=5");
+        Assert.Equal([0, 1, 2, 3, 4], Seqs(first));
+        Assert.True(first.GetProperty("more").GetBoolean());
+        Assert.Equal([5, 6, 7, 8, 9], Seqs(await Get($"?limit=5&after={first.GetProperty("next").GetInt32()}")));
+        Assert.Equal([3], Seqs(await Get("?q=LINE%203")));                 // case-insensitive contains
+        Assert.Equal([11], Seqs(await Get("?q=100%25_")));                 // % and _ taken literally
+        Assert.Empty(Seqs(await Get("?q=%25%25%25x")));
+        Assert.Equal([7, 11], Seqs(await Get("?level=warning,Error")));
+
+        // Bad input names its field; unknown experiments and attempts are 404s.
+        foreach (var (query, field) in new[] { ("?after=-2", "after"), ("?limit=0", "limit"), ("?limit=5000", "limit"), ("?level=loud", "level"), ("?q=" + new string('q', 201), "q") })
+        {
+            using var r = await platform.Api.GetAsync($"/api/experiments/{id}/attempts/1/logs{query}");
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, r.StatusCode);
+            Assert.Contains($"\"{field}\"", await r.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await platform.Api.GetAsync($"/api/experiments/{id}/attempts/2/logs")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await platform.Api.GetAsync($"/api/experiments/{Guid.NewGuid()}/attempts/1/logs")).StatusCode);
     }
 
     /// <summary>A bus with the broker identity of the (fictitious) agent that holds these tests' attempts: the orchestrator accepts progress only from it.</summary>

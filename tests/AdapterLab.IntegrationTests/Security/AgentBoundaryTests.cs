@@ -73,23 +73,24 @@ public sealed class AgentBoundaryTests(AgentBoundaryPlatform platform) : IClassF
                     Results = [new FinalResult("test", "classification", "fog", "accuracy", 0.999)],
                 });
                 await bus.Publish(new AttemptFailed { ExperimentId = victim, AttemptNumber = 1, Reason = "forged", FailedAt = now });
+                await bus.Publish(new AttemptLogged { ExperimentId = victim, AttemptNumber = 1, Lines = [new LogLine(0, now, "Error", "forged log line")] });
                 await bus.Publish(new AgentAnnounced { AgentId = a, QueueName = aQueue, Slots = 1, FreeSlots = 1, SentAt = now, Running = [new RunningAttempt(victim, 1, 0)] });
                 await bus.Publish(new AgentAnnounced { AgentId = forgerId, QueueName = aQueue, Slots = 4, FreeSlots = 4, SentAt = now });
                 await bus.Publish(new AgentStopping { AgentId = a });
             }
 
-            // Ten forgeries, each audited with the forger's broker identity.
+            // Eleven forgeries, each audited with the forger's broker identity.
             await Eventually.TrueAsync(async () =>
             {
                 await using var db = platform.Db();
-                return await db.RefusedMessages.CountAsync(r => r.Sender == SenderIdentity.AgentUser(forgerId)) >= 10;
+                return await db.RefusedMessages.CountAsync(r => r.Sender == SenderIdentity.AgentUser(forgerId)) >= 11;
             }, TimeSpan.FromMinutes(1), () => "not every forgery was refused and audited");
             await using (var db = platform.Db())
             {
                 var refused = await db.RefusedMessages.AsNoTracking().Where(r => r.Sender == SenderIdentity.AgentUser(forgerId)).ToListAsync();
-                Assert.Equal(10, refused.Count);
+                Assert.Equal(11, refused.Count);
                 Assert.Equal(
-                    ["AgentAnnounced", "AgentStopping", "AttemptFailed", "AttemptHeartbeat", "AttemptProgressed", "AttemptStarted", "AttemptSucceeded", "CheckpointSaved"],
+                    ["AgentAnnounced", "AgentStopping", "AttemptFailed", "AttemptHeartbeat", "AttemptLogged", "AttemptProgressed", "AttemptStarted", "AttemptSucceeded", "CheckpointSaved"],
                     refused.Select(r => r.MessageType).Distinct().Order().ToList());
                 Assert.All(refused.Where(r => r.MessageType.StartsWith("Attempt") || r.MessageType == "CheckpointSaved"), r => Assert.Equal(victim, r.ExperimentId));
                 Assert.Contains(refused, r => r.Reason.Contains("held by another agent"));
@@ -154,5 +155,10 @@ public sealed class AgentBoundaryTests(AgentBoundaryPlatform platform) : IClassF
         var transitions = await check.StateTransitions.Where(t => t.ExperimentId == victim).OrderBy(t => t.Id).ToListAsync();
         Assert.Equal(["Queued", "Dispatched", "Running", "Succeeded"], transitions.Select(t => t.To));
         Assert.All(transitions, t => Assert.DoesNotContain("forged", t.Reason ?? ""));
+        // The attempt's log is A's own, shipped through the platform: its progress lines, none of B's.
+        var lines = await check.AttemptLogLines.AsNoTracking().Where(l => l.ExperimentId == victim).OrderBy(l => l.Sequence).ToListAsync();
+        Assert.DoesNotContain(lines, l => l.Message.Contains("forged"));
+        Assert.Contains(lines, l => l.Message.StartsWith("Prepared on cpu"));
+        Assert.Contains(lines, l => l.Message.StartsWith("step 4/4"));
     }
 }

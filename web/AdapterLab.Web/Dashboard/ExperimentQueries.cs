@@ -19,7 +19,7 @@ public sealed class ExperimentQueries(IDbContextFactory<PlatformDbContext> dbFac
             .Select(r => new FinalResultView(r.Split, r.Task, r.Domain, r.Metric, r.Value)).ToListAsync(ct);
         return new ExperimentDetails
         {
-            Id = e.Id, Name = e.Name, Kind = e.Kind, Method = e.Method, Status = e.Status.ToString(),
+            Id = e.Id, Name = e.Name, Tags = e.Tags, Notes = e.Notes, ArchivedAt = e.ArchivedAt, Kind = e.Kind, Method = e.Method, Status = e.Status.ToString(),
             WaitingReason = e.WaitingReason, FailureReason = e.FailureReason, Step = e.Step, TotalSteps = e.TotalSteps,
             Priority = e.Priority, Pool = e.Pool, Owner = e.Owner, OwnerId = e.OwnerId,
             TrainableParameters = e.TrainableParameters, TotalParameters = e.TotalParameters,

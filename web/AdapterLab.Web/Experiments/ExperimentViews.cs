@@ -41,6 +41,11 @@ public sealed record ExperimentDetails
 {
     public Guid Id { get; init; }
     public string? Name { get; init; }
+    /// <summary>The experiment's tags now (editable after submission; the spec keeps the ones it was submitted with).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>The owner's markdown notes (the lab notebook), or null.</summary>
+    public string? Notes { get; init; }
+    public DateTimeOffset? ArchivedAt { get; init; }
     public string Kind { get; init; } = "";
     public string Method { get; init; } = "";
     public string Status { get; init; } = "";

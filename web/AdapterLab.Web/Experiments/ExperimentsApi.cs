@@ -49,6 +49,19 @@ public static class ExperimentsApi
         api.MapGet("/{id:guid}", Get).WithName("GetExperiment").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("An experiment with its attempts, final results, artifacts and spec")
             .RequireAuthorization(Scopes.Read);
+        api.MapMethods("/{id:guid}", ["PATCH"], EditNotebook).WithName("EditExperiment")
+            .WithSummary("Edit the lab notebook: name, tags and markdown notes (the owner or an admin; every change audited)")
+            .WithDescription("Body: {\"name\": …, \"tags\": […], \"notes\": …}; a field left out is unchanged, an empty name or notes clears it. Returns the experiment.")
+            .Accepts<ExperimentNotebook.Edit>("application/json")
+            .WithBodyLimit(Hosting.RequestLimits.SpecBytes)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .RequireAuthorization(Scopes.ExperimentsWrite);
+        api.MapGet("/{id:guid}/edits", Edits).WithName("GetExperimentEdits").ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The audit of the experiment's name, tag and notes edits, oldest first")
+            .RequireAuthorization(Scopes.Read);
+        api.MapGet("/{id:guid}/attempts/{attempt:int}/logs", Logs).WithName("GetAttemptLogs").ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem()
+            .WithSummary("An attempt's log lines as its agent shipped them, in order: after a sequence number, containing q (case-insensitive), of some levels; at most limit (default 500, ≤ 1,000) per answer")
+            .RequireAuthorization(Scopes.Read);
         api.MapGet("/{id:guid}/metrics", Metrics).WithName("GetExperimentMetrics").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Metric points, ordered by step; at most limit (default 10,000) per answer, the next page at the X-Next-Cursor header (and Link rel=next)")
             .RequireAuthorization(Scopes.Read);
@@ -242,6 +255,62 @@ public static class ExperimentsApi
             }
         }
     }
+
+    private static readonly JsonSerializerOptions EditJson = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    private static async Task<IResult> EditNotebook(Guid id, HttpRequest request, ClaimsPrincipal user, ExperimentNotebook notebook,
+        Dashboard.ExperimentQueries queries, CancellationToken ct)
+    {
+        ExperimentNotebook.Edit? edit;
+        try
+        {
+            edit = await JsonSerializer.DeserializeAsync<ExperimentNotebook.Edit>(request.Body, EditJson, ct);
+        }
+        catch (JsonException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [ex.Message.Split(" Path:")[0]] },
+                title: "The edit is not valid JSON of name, tags and notes");
+        }
+        if (edit is null)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["expected a JSON object with name, tags and/or notes"] });
+        var r = await notebook.EditAsync(id, edit, user, ct);
+        return r.Outcome switch
+        {
+            ExperimentNotebook.Outcome.NotFound => NotFound(id),
+            ExperimentNotebook.Outcome.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not your experiment", detail: r.Detail),
+            ExperimentNotebook.Outcome.Invalid => TypedResults.ValidationProblem(r.Errors!, title: "The edit is invalid"),
+            _ => TypedResults.Ok(await queries.DetailsAsync(id, ct)),
+        };
+    }
+
+    private static readonly string[] LogLevels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical"];
+
+    private static async Task<Results<Ok<Dashboard.AttemptLogPage>, ValidationProblem, ProblemHttpResult>> Logs(
+        Guid id, int attempt, PlatformDbContext db, CancellationToken ct, int? after = null, string? q = null, string? level = null, int? limit = null)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (after is < -1) errors["after"] = ["must be -1 (from the start) or a line's sequence number"];
+        if (q is { Length: > 200 }) errors["q"] = ["at most 200 characters"];
+        if (limit is < 1 or > Data.Logs.AttemptLogStore.MaxPage) errors["limit"] = [$"must be between 1 and {Data.Logs.AttemptLogStore.MaxPage}"];
+        var levels = (level ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = levels.Where(l => !LogLevels.Contains(l, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (unknown.Count > 0) errors["level"] = [$"unknown level '{unknown[0]}'; expected some of {string.Join(", ", LogLevels)}"];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        if (!await db.Attempts.AnyAsync(a => a.ExperimentId == id && a.Number == attempt, ct))
+            return await db.Experiments.AnyAsync(e => e.Id == id, ct)
+                ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Attempt not found", detail: $"experiment {id} has no attempt {attempt}")
+                : NotFound(id);
+        var canonical = levels.Select(l => LogLevels.First(x => x.Equals(l, StringComparison.OrdinalIgnoreCase))).ToList();
+        var page = await Dashboard.AttemptLogs.ReadAsync(db, id, attempt, after ?? -1, q, canonical, limit ?? 500, ct);
+        return TypedResults.Ok(page);
+    }
+
+    private static async Task<Results<Ok<List<ExperimentEditView>>, ProblemHttpResult>> Edits(Guid id, ExperimentNotebook notebook, CancellationToken ct) =>
+        await notebook.HistoryAsync(id, ct) is { } rows ? TypedResults.Ok(rows) : NotFound(id);
 
     private static async Task<Results<Ok<List<TransitionView>>, ProblemHttpResult>> Transitions(Guid id, PlatformDbContext db, CancellationToken ct)
     {
