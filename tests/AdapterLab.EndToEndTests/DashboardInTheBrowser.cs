@@ -86,6 +86,32 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         await Assertions.Expect(page.Locator("[data-testid='no-affinity']")).ToBeVisibleAsync();
         await ShotAsync(page, "02-detail");
 
+        // The lab notebook: the attempt's log as its agent shipped it, searchable; system metrics per attempt.
+        var logs = page.Locator("[data-testid='attempt-logs']");
+        await Assertions.Expect(logs).ToContainTextAsync("Prepared on cpu", new() { Timeout = 30_000 });
+        await Assertions.Expect(logs).ToContainTextAsync("step 6/6");
+        var search = page.Locator("input[data-testid='log-search']");
+        await search.FillAsync("STEP 6/6");
+        // Two of the eleven lines: the last step's training loss, then the final evaluation's results.
+        await Assertions.Expect(logs.Locator("[data-testid='log-line']")).ToHaveCountAsync(2);
+        await Assertions.Expect(logs.Locator("[data-testid='log-line']").Last).ToContainTextAsync("test/");
+        await search.FillAsync("no such line anywhere");
+        await Assertions.Expect(logs.Locator("[data-testid='no-log-lines']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid='system-metrics'] [data-testid='curve-memory_mib']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid='system-metrics'] [data-testid='curve-step_seconds']")).ToContainTextAsync("step_seconds");
+        // Its notes and tags, edited in place by the owner: markdown rendered, HTML shown as text, the change audited.
+        await page.ClickAsync("[data-testid='edit-notebook']");
+        await page.Locator("textarea[data-testid='edit-notes']").FillAsync("## Finding\n- the loss fell <b>fast</b>");
+        await page.Locator("input[data-testid='edit-tags']").FillAsync("browser, probe-notes");
+        await page.ClickAsync("[data-testid='save-notebook']");
+        await Assertions.Expect(page.Locator("[data-testid='notes'] h2")).ToHaveTextAsync("Finding");
+        await Assertions.Expect(page.Locator("[data-testid='notes'] li")).ToHaveTextAsync("the loss fell <b>fast</b>");
+        await Assertions.Expect(page.Locator("[data-testid='tags']")).ToContainTextAsync("probe-notes");
+        await Assertions.Expect(page.Locator("[data-testid='notebook-history']")).ToContainTextAsync("History (2 changes)");
+        await ShotAsync(page, "02b-notebook");
+        var edited = await platform.GetExperimentAsync(first);
+        Assert.Contains("probe-notes", edited.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+
         // A second seed of the same configuration, then compare the two (shareable URL).
         await page.ClickAsync("[data-testid='clone']");
         await page.WaitForURLAsync("**/experiments/new?from=*");
