@@ -32,7 +32,8 @@ public sealed class BrowserPlatform : PlatformFixture
         {
             ExecutablePath = Environment.GetEnvironmentVariable("ADAPTERLAB_TEST_CHROMIUM") ?? "/usr/bin/chromium",
             Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+            // WebGL in software (SwiftShader): Plotly draws parallel coordinates with WebGL, as it does in a real browser.
+            Args = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
         });
     }
 

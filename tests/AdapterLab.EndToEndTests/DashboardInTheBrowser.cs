@@ -145,12 +145,44 @@ public sealed partial class DashboardInTheBrowser(BrowserPlatform platform) : IC
         await Assertions.Expect(page.Locator("[data-testid='verdict']").Last).ToContainTextAsync(new Regex("better|worse|equivalent|no difference detected"));
         await Assertions.Expect(page.Locator("[data-testid='floor-row']").First).ToContainTextAsync("majority-class");
         await Assertions.Expect(page.Locator("[data-testid='forest-plot'] .main-svg").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        // Hyper-parameters against the metric: the learning rate that differs is an axis of the parallel coordinates.
+        await Assertions.Expect(page.Locator("[data-testid='parallel-coordinates']")).ToContainTextAsync("training.learningRate", new() { Timeout = 15_000 });
         await ShotAsync(page, "03-compare");
 
         await page.GotoAsync("/experiments");
         await InteractiveAsync(page);
         await Assertions.Expect(page.Locator("[data-testid='experiments-table']")).ToContainTextAsync("browser probe");
         await ShotAsync(page, "04-experiments");
+
+        // Keyboard navigation: ? lists the keys; / searches; j moves down the rows and Enter opens one; g l goes to the
+        // leaderboards; d switches dark mode, which the next page load keeps.
+        await page.Keyboard.PressAsync("?");
+        await Assertions.Expect(page.Locator("[data-testid='keyboard-help']")).ToContainTextAsync("next / previous row");
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(page.Locator("[data-testid='keyboard-help']")).ToHaveCountAsync(0);
+        await page.Keyboard.PressAsync("/");
+        await Assertions.Expect(page.Locator("input[data-testid='filter-query']")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await page.Keyboard.PressAsync("j");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page).ToHaveURLAsync(ExperimentUrl());
+        await InteractiveAsync(page);
+        await page.Keyboard.PressAsync("g");
+        await page.Keyboard.PressAsync("l");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/leaderboards$"));
+        await InteractiveAsync(page);
+        var dark = page.Locator("[data-testid='dark-mode']");
+        await Assertions.Expect(dark).ToHaveAttributeAsync("aria-pressed", "false");
+        var lightBackground = await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");
+        await page.Keyboard.PressAsync("d");
+        await Assertions.Expect(dark).ToHaveAttributeAsync("aria-pressed", "true");
+        await page.ReloadAsync();
+        await InteractiveAsync(page);
+        await Assertions.Expect(dark).ToHaveAttributeAsync("aria-pressed", "true");
+        Assert.NotEqual(lightBackground, await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
+        await ShotAsync(page, "04b-dark");
+        await page.Keyboard.PressAsync("d");
+        await Assertions.Expect(dark).ToHaveAttributeAsync("aria-pressed", "false");
 
         await page.GotoAsync("/agents");
         await Assertions.Expect(page.Locator("[data-testid='agents-table']")).ToContainTextAsync(platform.AgentId);

@@ -83,3 +83,35 @@ public sealed class RunNotebookTests
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_000), curves[0].Series[0].Times![0]);
     }
 }
+
+/// <summary>Parallel coordinates on the compare page: an axis per differing spec field, log axes for wide ranges, the metric last.</summary>
+public sealed class ParallelCoordinatesTests
+{
+    private static CompareExperiment Run(double lr, string method, int seed, long trainable, double? accuracy) => new(
+        Guid.NewGuid(), $"{method} {lr}", "adapt", method, "Succeeded", $"{method}{lr}", seed, trainable,
+        $$$"""{"name": "{{{method}}} {{{lr}}}", "tags": ["t{{{seed}}}"], "method": {"name": "{{{method}}}"}, "training": {"learningRate": {{{lr.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}, "seed": {{{seed}}}}}""", true,
+        accuracy is { } a ? [new FinalResultView("test", "classification", "fog", "accuracy", a)] : []);
+
+    [Fact]
+    public void Differing_fields_become_axes_with_log_scales_for_wide_ranges_and_the_metric_last()
+    {
+        var runs = new[] { Run(1e-4, "lora", 1, 100, 0.5), Run(1e-2, "lora", 2, 100, 0.7), Run(1e-3, "bitfit", 1, 40, 0.6), Run(1e-3, "bitfit", 3, 40, null) };
+        Assert.Equal(["classification · fog · accuracy"], ParallelCoordinates.Metrics(runs, "test"));
+        var axes = ParallelCoordinates.Build(runs, "test", "classification · fog · accuracy");
+        Assert.Equal(["method.name", "training.learningRate (log)", "training.seed", "trainable parameters", "test classification · fog · accuracy"], axes.Select(a => a.Label));
+        Assert.Equal(["lora", "bitfit"], axes[0].TickText);
+        Assert.Equal([0.0, 0.0, 1.0], axes[0].Values);
+        Assert.Equal(-4, axes[1].Values[0]!.Value, 9);
+        Assert.Equal(["0.0001", "0.001", "0.01"], axes[1].TickText);
+        Assert.Null(axes[2].TickText); // seeds 1 and 2: a linear axis
+        Assert.Equal([0.5, 0.7, 0.6], axes[^1].Values); // the run without the metric is left out: a line needs every axis
+        Assert.All(axes, a => Assert.DoesNotContain(null, a.Values));
+        Assert.Empty(ParallelCoordinates.Build(runs[2..], "test", "classification · fog · accuracy"));
+        Assert.Empty(ParallelCoordinates.Build(runs, "test", null));
+
+        // A field some specs leave at its default is categorical: numbers first, in order, then "(default)".
+        var partial = new[] { runs[0], runs[1] with { SpecJson = """{"training": {"seed": 2}}""" } };
+        var lr = ParallelCoordinates.Build(partial, "test", "classification · fog · accuracy").Single(a => a.Label.StartsWith("training.learningRate"));
+        Assert.Equal(["0.0001", "(default)"], lr.TickText);
+    }
+}

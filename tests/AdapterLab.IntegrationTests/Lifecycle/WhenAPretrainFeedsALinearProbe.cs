@@ -59,6 +59,17 @@ public sealed class WhenAPretrainFeedsALinearProbe(PlatformFixture platform) : I
         var probeResults = await db.FinalResults.Where(r => r.ExperimentId == probe && r.Split == "test").Select(r => r.Domain).ToListAsync();
         Assert.Contains("textured", probeResults);
         Assert.Contains("fog", probeResults);
+
+        // The backbone's page: where it came from (the pretrain, with its results) and who uses it (the probe).
+        var page = System.Text.Json.JsonDocument.Parse(await platform.Api.GetStringAsync($"/api/backbones/{backbone}")).RootElement;
+        Assert.Equal(pretrain, page.GetProperty("source").GetProperty("experimentId").GetGuid());
+        Assert.NotEqual(0, page.GetProperty("source").GetProperty("results").GetArrayLength());
+        Assert.Equal(1, page.GetProperty("userCount").GetInt32());
+        Assert.Equal(probe, page.GetProperty("users")[0].GetProperty("id").GetGuid());
+        Assert.Equal("linear-probe", page.GetProperty("usageByMethod")[0].GetProperty("method").GetString());
+        Assert.Equal(1, page.GetProperty("usageByMethod")[0].GetProperty("succeeded").GetInt32());
+        Assert.True(page.GetProperty("sizeBytes").GetInt64() > 0);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await platform.Api.GetAsync("/api/backbones/no-such-backbone")).StatusCode);
     }
 
     private async Task<System.Text.Json.JsonElement> WaitForWaitingReasonAsync(Guid id, string fragment)

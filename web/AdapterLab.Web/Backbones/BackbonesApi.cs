@@ -25,6 +25,10 @@ public static partial class BackbonesApi
         app.MapGet("/api/backbones", List).WithName("ListBackbones").WithTags("Backbones")
             .WithSummary("Registered backbones; a backbone is ready once its weights blob exists")
             .RequireAuthorization(Scopes.Read);
+        app.MapGet("/api/backbones/{name}", Get).WithName("GetBackbone").WithTags("Backbones")
+            .WithSummary("A backbone's page: where it came from (its pretrain and that run's results, or the import) and the experiments that use it")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Scopes.Read);
         app.MapPost("/api/backbones", Import).WithName("ImportBackbone").WithTags("Backbones")
             .WithSummary("Register a backbone from a safetensors file (raw body or multipart field 'file'; query name and preset)")
             .WithDescription("Tensor names and shapes are checked against the preset (common ViT names; fused attn.qkv or separate q/k/v; "
@@ -38,6 +42,11 @@ public static partial class BackbonesApi
         app.MapWeightsApi();
         return app;
     }
+
+    private static async Task<Results<Ok<BackbonePage>, ProblemHttpResult>> Get(string name, BackboneDetails details, CancellationToken ct) =>
+        await details.LoadAsync(name, ct) is { } page
+            ? TypedResults.Ok(page)
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Backbone not found", detail: $"no backbone named '{name}'");
 
     private static async Task<Ok<List<BackboneView>>> List(PlatformDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await db.Backbones.AsNoTracking().OrderBy(b => b.Name)

@@ -10,6 +10,7 @@ public static class DashboardExtensions
         builder.Services.AddSingleton<ExperimentControl>();
         builder.Services.AddSingleton<ExperimentArchive>();
         builder.Services.AddSingleton<ExperimentNotebook>();
+        builder.Services.AddSingleton<AdapterLab.Web.Backbones.BackboneDetails>();
         builder.Services.AddSingleton<Runs.RunViewStore>();
         builder.Services.AddSingleton<Runs.RunColumnCatalogue>();
         builder.Services.AddSingleton<Runs.RunGroups>();

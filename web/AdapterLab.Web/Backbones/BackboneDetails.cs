@@ -1,0 +1,59 @@
+using AdapterLab.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Web.Backbones;
+
+/// <summary>
+/// A backbone's page: where it came from (the pretrain that produced it, with its method, data and results, or the
+/// import) and who uses it — the experiments that name it or ran on its weights, by method and status, newest first.
+/// </summary>
+public sealed class BackboneDetails(IDbContextFactory<PlatformDbContext> dbFactory)
+{
+    public const int MaxUsers = 200;
+
+    public async Task<BackbonePage?> LoadAsync(string name, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var b = await db.Backbones.AsNoTracking().SingleOrDefaultAsync(x => x.Name == name, ct);
+        if (b is null) return null;
+        var view = new BackboneView(b.Name, b.Preset, b.BlobHash != null, b.BlobHash, b.SourceExperimentId, b.Origin, b.CreatedAt, b.ReadyAt);
+        long? size = b.BlobHash is null ? null : await db.Blobs.AsNoTracking().Where(x => x.Hash == b.BlobHash).Select(x => (long?)x.SizeBytes).SingleOrDefaultAsync(ct);
+
+        BackboneSource? source = null;
+        if (b.SourceExperimentId is { } sid)
+        {
+            var e = await db.Experiments.AsNoTracking().Where(x => x.Id == sid)
+                .Select(x => new { x.Id, x.Name, x.Method, x.Dataset, x.LabelFamily, x.TotalSteps, x.Status, x.Owner }).SingleOrDefaultAsync(ct);
+            if (e is not null)
+            {
+                var results = await db.FinalResults.AsNoTracking().Where(r => r.ExperimentId == sid).OrderBy(r => r.Split).ThenBy(r => r.Task).ThenBy(r => r.Domain).ThenBy(r => r.Metric)
+                    .Select(r => new Experiments.FinalResultView(r.Split, r.Task, r.Domain, r.Metric, r.Value)).ToListAsync(ct);
+                source = new BackboneSource(e.Id, e.Name, e.Method, e.Dataset, e.LabelFamily, e.TotalSteps, e.Status.ToString(), e.Owner, results);
+            }
+        }
+
+        // Users: experiments that name it (waiting for it or not) or that ran on its weights (pinned at dispatch).
+        var blob = b.BlobHash;
+        var users = db.Experiments.AsNoTracking().Where(x => x.Id != b.SourceExperimentId && (x.RequiresBackbone == name || (blob != null && x.BackboneBlob == blob)));
+        var byMethod = await users.GroupBy(x => new { x.Method, x.Status }).Select(g => new { g.Key.Method, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
+        var latest = await users.OrderByDescending(x => x.SubmittedAt).Take(MaxUsers)
+            .Select(x => new BackboneUser(x.Id, x.Name, x.Kind, x.Method, x.Status.ToString(), x.Owner, x.SubmittedAt, x.ArchivedAt != null)).ToListAsync(ct);
+        var usage = byMethod.GroupBy(x => x.Method).OrderByDescending(g => g.Sum(x => x.Count)).ThenBy(g => g.Key)
+            .Select(g => new BackboneUsage(g.Key, g.Sum(x => x.Count), g.Where(x => x.Status == Contracts.Lifecycle.ExperimentStatus.Succeeded).Sum(x => x.Count))).ToList();
+        return new BackbonePage(view, size, source, usage, usage.Sum(u => u.Experiments), latest);
+    }
+}
+
+/// <summary>A backbone with its origin and its users (at most <see cref="BackboneDetails.MaxUsers"/> listed, newest first; <see cref="UserCount"/> counts all).</summary>
+public sealed record BackbonePage(BackboneView Backbone, long? SizeBytes, BackboneSource? Source, IReadOnlyList<BackboneUsage> UsageByMethod, int UserCount,
+    IReadOnlyList<BackboneUser> Users);
+
+/// <summary>The pretrain that produced a backbone.</summary>
+public sealed record BackboneSource(Guid ExperimentId, string? Name, string Method, string Dataset, string? LabelFamily, long Steps, string Status, string? Owner,
+    IReadOnlyList<Experiments.FinalResultView> Results);
+
+/// <summary>How many experiments of a method use the backbone, and how many of them succeeded.</summary>
+public sealed record BackboneUsage(string Method, int Experiments, int Succeeded);
+
+/// <summary>An experiment that uses the backbone.</summary>
+public sealed record BackboneUser(Guid Id, string? Name, string Kind, string Method, string Status, string? Owner, DateTimeOffset SubmittedAt, bool Archived);
