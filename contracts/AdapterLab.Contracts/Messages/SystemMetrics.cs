@@ -11,5 +11,7 @@ public static class SystemMetrics
     public const string StepSeconds = "step_seconds";
     public const string ImagesPerSecond = "images_per_second";
     public const string MemoryMiB = "memory_mib";
+    /// <summary>The process's memory on its CUDA devices (reported only where there is one).</summary>
+    public const string DeviceMemoryMiB = "device_memory_mib";
     public const string WallClock = "wall_clock";
 }

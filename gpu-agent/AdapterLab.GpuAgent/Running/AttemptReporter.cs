@@ -29,7 +29,9 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
     private long _totalSteps;
     private long _startStep;
     private readonly Action<TimeSpan, int>? _stepTimed;
-    private readonly SystemSampler _system = new(TimeProvider.System);
+    private readonly SystemSampler _system;
+    /// <summary>Set once the run's device is known: device memory is sampled only on a CUDA device.</summary>
+    private volatile bool _onCuda;
 
     /// <summary>This attempt's log (what the agent logs while it runs it, and the progress lines), shipped with each flush.</summary>
     public AttemptLog Log { get; } = new(TimeProvider.System);
@@ -45,6 +47,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
         Action<TimeSpan, int>? stepTimed = null)
     {
         _stepTimed = stepTimed;
+        _system = new SystemSampler(TimeProvider.System, () => _onCuda ? DeviceMemory.ProcessMiB() : null);
         _startedAt = startedAt;
         _bus = bus;
         _reliable = reliable;
@@ -65,6 +68,7 @@ public sealed class AttemptReporter : ITrainingObserver, IAsyncDisposable
     {
         _totalSteps = start.TotalSteps;
         _startStep = start.StartStep;
+        _onCuda = start.Device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase);
         Log.Write("Information", $"Prepared on {start.Device} ({start.Precision}): {start.TrainableParameters:N0} trainable of {start.TotalParameters:N0} parameters; "
             + (start.StartStep > 0 ? $"resuming at step {start.StartStep} of {start.TotalSteps}" : $"{start.TotalSteps} steps"));
         _state.ReportStep(start.StartStep);

@@ -7,9 +7,11 @@ namespace AdapterLab.GpuAgent.Running;
 /// curve): over the steps since the last sample, the mean step time and images per second; the process's memory; and
 /// the wall clock at the sample's step, which lets a chart put any curve on a wall-clock axis. Sampled at most every
 /// <see cref="Interval"/> (and whenever forced, e.g. at the last step), so it adds a handful of points per minute.
-/// Device memory is not among them: TorchSharp 0.107 exposes no CUDA allocator statistics.
+/// On a CUDA device, the process's device memory too (<see cref="DeviceMemory"/>, through the driver's NVML: TorchSharp
+/// 0.107 exposes no allocator statistics).
 /// </summary>
-public sealed class SystemSampler(TimeProvider clock)
+/// <param name="deviceMemoryMiB">The process's device memory now, or null (a CPU run, no driver).</param>
+public sealed class SystemSampler(TimeProvider clock, Func<double?>? deviceMemoryMiB = null)
 {
     private const string Split = SystemMetrics.Split;
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
@@ -37,6 +39,7 @@ public sealed class SystemSampler(TimeProvider clock)
             new(step, Split, "", "", SystemMetrics.WallClock, now.ToUnixTimeMilliseconds() / 1000.0),
             new(step, Split, "", "", SystemMetrics.MemoryMiB, Environment.WorkingSet / 1048576.0),
         };
+        if (deviceMemoryMiB?.Invoke() is { } device) points.Add(new(step, Split, "", "", SystemMetrics.DeviceMemoryMiB, device));
         if (_steps > 0 && _seconds > 0)
         {
             points.Add(new(step, Split, "", "", SystemMetrics.StepSeconds, _seconds / _steps));

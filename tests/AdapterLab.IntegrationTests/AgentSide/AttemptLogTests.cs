@@ -84,6 +84,17 @@ public sealed class AttemptLogTests
         Assert.NotEmpty(sampler.Sample(4, force: false));
     }
 
+    [Fact]
+    public void Device_memory_is_sampled_where_a_device_reports_it_and_absent_otherwise()
+    {
+        var sampler = new SystemSampler(TimeProvider.System, () => 812.5);
+        Assert.Equal(812.5, sampler.Sample(1, force: true).Single(p => p.Name == SystemMetrics.DeviceMemoryMiB).Value);
+        Assert.DoesNotContain(new SystemSampler(TimeProvider.System, () => null).Sample(1, force: true), p => p.Name == SystemMetrics.DeviceMemoryMiB);
+        // This machine has no NVIDIA driver: no figure, and no error.
+        if (!System.Runtime.InteropServices.NativeLibrary.TryLoad("libnvidia-ml.so.1", out _)) Assert.Null(DeviceMemory.ProcessMiB());
+        else Assert.True(DeviceMemory.ProcessMiB() is null or >= 0);
+    }
+
     private sealed class ManualClock(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = now;

@@ -38,7 +38,8 @@ public sealed class WhenEveryMessageIsDeliveredTwice(DuplicatingPlatform twice, 
         await using var db = platform.Db();
         var results = await db.FinalResults.Where(r => r.ExperimentId == id).OrderBy(r => r.Split).ThenBy(r => r.Domain).ThenBy(r => r.Metric)
             .Select(r => $"{r.Split}/{r.Task}/{r.Domain}/{r.Metric}={r.Value:R}").ToListAsync();
-        var points = await db.MetricPoints.Where(p => p.ExperimentId == id).OrderBy(p => p.Name).ThenBy(p => p.Split).ThenBy(p => p.Domain).ThenBy(p => p.Step)
+        // The training's points; the system metrics measure the machine (step time, memory, clock), not the run.
+        var points = await db.MetricPoints.Where(p => p.ExperimentId == id && p.Split != AdapterLab.Contracts.Messages.SystemMetrics.Split).OrderBy(p => p.Name).ThenBy(p => p.Split).ThenBy(p => p.Domain).ThenBy(p => p.Step)
             .Select(p => $"{p.Name}/{p.Split}/{p.Domain}/{p.Step}={p.Value:R}").ToListAsync();
         var transitions = await db.StateTransitions.Where(t => t.ExperimentId == id).OrderBy(t => t.Id).Select(t => t.From + ">" + t.To).ToListAsync();
         var attempts = await db.Attempts.CountAsync(a => a.ExperimentId == id);
