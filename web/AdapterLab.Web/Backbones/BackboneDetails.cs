@@ -32,15 +32,33 @@ public sealed class BackboneDetails(IDbContextFactory<PlatformDbContext> dbFacto
             }
         }
 
-        // Users: experiments that name it (waiting for it or not) or that ran on its weights (pinned at dispatch).
-        var blob = b.BlobHash;
-        var users = db.Experiments.AsNoTracking().Where(x => x.Id != b.SourceExperimentId && (x.RequiresBackbone == name || (blob != null && x.BackboneBlob == blob)));
+        var users = UsersOf(db, b);
         var byMethod = await users.GroupBy(x => new { x.Method, x.Status }).Select(g => new { g.Key.Method, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
         var latest = await users.OrderByDescending(x => x.SubmittedAt).Take(MaxUsers)
             .Select(x => new BackboneUser(x.Id, x.Name, x.Kind, x.Method, x.Status.ToString(), x.Owner, x.SubmittedAt, x.ArchivedAt != null)).ToListAsync(ct);
         var usage = byMethod.GroupBy(x => x.Method).OrderByDescending(g => g.Sum(x => x.Count)).ThenBy(g => g.Key)
             .Select(g => new BackboneUsage(g.Key, g.Sum(x => x.Count), g.Where(x => x.Status == Contracts.Lifecycle.ExperimentStatus.Succeeded).Sum(x => x.Count))).ToList();
         return new BackbonePage(view, size, source, usage, usage.Sum(u => u.Experiments), latest);
+    }
+
+    /// <summary>Every registered backbone with how many experiments use it, by name (the list page).</summary>
+    public async Task<List<(BackboneView Backbone, int Users)>> ListAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = new List<(BackboneView, int)>();
+        foreach (var b in await db.Backbones.AsNoTracking().OrderBy(x => x.Name).ToListAsync(ct))
+            rows.Add((new BackboneView(b.Name, b.Preset, b.BlobHash != null, b.BlobHash, b.SourceExperimentId, b.Origin, b.CreatedAt, b.ReadyAt),
+                await UsersOf(db, b).CountAsync(ct)));
+        return rows;
+    }
+
+    /// <summary>A backbone's users: experiments that name it (waiting for it or not) or that ran on its weights (pinned at dispatch), not its own pretrain.</summary>
+    private static IQueryable<Data.Entities.Experiment> UsersOf(PlatformDbContext db, Data.Entities.Backbone b)
+    {
+        string name = b.Name;
+        string? blob = b.BlobHash;
+        Guid? source = b.SourceExperimentId;
+        return db.Experiments.AsNoTracking().Where(x => x.Id != source && (x.RequiresBackbone == name || (blob != null && x.BackboneBlob == blob)));
     }
 }
 
