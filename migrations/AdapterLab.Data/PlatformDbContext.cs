@@ -33,6 +33,9 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<RunView> RunViews => Set<RunView>();
     public DbSet<ExperimentEdit> ExperimentEdits => Set<ExperimentEdit>();
     public DbSet<AttemptLogLine> AttemptLogLines => Set<AttemptLogLine>();
+    public DbSet<RegisteredModel> RegisteredModels => Set<RegisteredModel>();
+    public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
+    public DbSet<ModelStageChange> ModelStageChanges => Set<ModelStageChange>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -60,6 +63,39 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.ToTable("experiment_edits");
             e.Property(x => x.Field).HasMaxLength(16);
             e.HasIndex(x => new { x.ExperimentId, x.At });
+        });
+        b.Entity<RegisteredModel>(e =>
+        {
+            e.ToTable("registered_models");
+            e.HasKey(x => x.Name);
+            e.Property(x => x.Name).HasMaxLength(100);
+            e.Property(x => x.Description).HasMaxLength(2000);
+            e.Property(x => x.OwnerId).HasMaxLength(80);
+            e.HasMany(x => x.Versions).WithOne(v => v.Model).HasForeignKey(v => v.ModelName).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<ModelVersion>(e =>
+        {
+            e.ToTable("model_versions");
+            e.HasIndex(x => new { x.ModelName, x.Version }).IsUnique();
+            // At most one production version per model, enforced by the database as well as the promotion code.
+            e.HasIndex(x => x.ModelName).IsUnique().HasFilter("stage = 'production'").HasDatabaseName("ix_model_versions_one_production");
+            e.HasIndex(x => x.AdapterBlob);
+            e.HasIndex(x => x.BackboneBlob);
+            e.HasIndex(x => x.SourceExperimentId);
+            e.Property(x => x.Stage).HasMaxLength(16);
+            e.Property(x => x.AdapterBlob).HasMaxLength(64);
+            e.Property(x => x.BackboneBlob).HasMaxLength(64);
+            e.Property(x => x.SpecJson).HasColumnType("jsonb");
+            e.Property(x => x.MetricsJson).HasColumnType("jsonb");
+            e.Property(x => x.RegisteredById).HasMaxLength(80);
+        });
+        b.Entity<ModelStageChange>(e =>
+        {
+            e.ToTable("model_stage_changes");
+            e.Property(x => x.FromStage).HasMaxLength(16);
+            e.Property(x => x.ToStage).HasMaxLength(16);
+            e.Property(x => x.Comment).HasMaxLength(1000);
+            e.HasIndex(x => new { x.ModelName, x.At });
         });
         b.Entity<AttemptLogLine>(e =>
         {

@@ -15,6 +15,7 @@ using AdapterLab.Web.Hosting;
 using AdapterLab.Web.Jobs;
 using AdapterLab.Web.Leaderboards;
 using AdapterLab.Web.Notifications;
+using AdapterLab.Web.Registry;
 using AdapterLab.Web.Suites;
 using MudBlazor.Services;
 
@@ -36,6 +37,7 @@ public static class WebApp
         builder.Services.AddSingleton<BlobStore>();
         builder.Services.AddSingleton<AdapterLab.Web.Leaderboards.LeaderboardBoundsCache>();
         builder.Services.AddSingleton<ExperimentSubmission>();
+        builder.Services.AddSingleton<AdapterLab.Web.Registry.ModelRegistry>();
         builder.Services.AddScoped<AdapterLab.Web.Users.UserAdministration>();
         builder.Services.AddScoped<AdapterLab.Web.ApiKeys.ApiKeyIssuer>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
@@ -63,6 +65,7 @@ public static class WebApp
         app.MapExperimentsApi();
         app.MapAffinityApi();
         app.MapBackbonesApi();
+        app.MapRegistryApi();
         app.MapDatasetsApi();
         app.MapSuitesApi();
         app.MapLeaderboardsApi();

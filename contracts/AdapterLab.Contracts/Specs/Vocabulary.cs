@@ -85,6 +85,9 @@ public static class Methods
 
     public static readonly IReadOnlyList<string> Classification = [LinearProbe, FullFinetune, VptShallow, VptDeep, AdaptFormer, Lora, BitFit];
     public static readonly IReadOnlyList<string> Dense = [Vtagml, SingleTask, MultitaskShared, MultitaskFinetune];
+
+    /// <summary>Classification methods whose trained part is an adapter on a frozen backbone: what the model registry registers and serving batches together (full fine-tuning changes the backbone itself).</summary>
+    public static readonly IReadOnlyList<string> Servable = [LinearProbe, VptShallow, VptDeep, AdaptFormer, Lora, BitFit];
 }
 
 /// <summary>Task names.</summary>

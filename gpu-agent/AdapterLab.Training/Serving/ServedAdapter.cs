@@ -13,12 +13,6 @@ namespace AdapterLab.Training.Serving;
 /// </summary>
 public sealed class ServedAdapter : IDisposable
 {
-    /// <summary>Methods that serve on a shared frozen backbone (full fine-tuning changes the backbone: it registers as one).</summary>
-    public static readonly IReadOnlySet<string> ServableMethods = new HashSet<string>(StringComparer.Ordinal)
-    {
-        Methods.LinearProbe, Methods.VptShallow, Methods.VptDeep, Methods.AdaptFormer, Methods.Lora, Methods.BitFit,
-    };
-
     private readonly Dictionary<string, Tensor> tensors;
 
     private ServedAdapter(string key, string method, VisionTransformerOptions options, string backboneSha256, Dictionary<string, Tensor> tensors)
@@ -83,8 +77,8 @@ public sealed class ServedAdapter : IDisposable
 
     private static void Require(string method)
     {
-        if (!ServableMethods.Contains(method))
-            throw new ArgumentException($"method '{method}' is not served on a shared backbone ({string.Join(", ", ServableMethods)}); " +
+        if (!Methods.Servable.Contains(method))
+            throw new ArgumentException($"method '{method}' is not served on a shared backbone ({string.Join(", ", Methods.Servable)}); " +
                 "a fully fine-tuned model is a backbone of its own");
     }
 

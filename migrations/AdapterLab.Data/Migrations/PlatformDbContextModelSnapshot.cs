@@ -1262,6 +1262,187 @@ namespace AdapterLab.Data.Migrations
                     b.ToTable("metric_points", (string)null);
                 });
 
+            modelBuilder.Entity("AdapterLab.Data.Entities.ModelStageChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("comment");
+
+                    b.Property<string>("FromStage")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("from_stage");
+
+                    b.Property<string>("ModelName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("model_name");
+
+                    b.Property<string>("ToStage")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("to_stage");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_model_stage_changes");
+
+                    b.HasIndex("ModelName", "At")
+                        .HasDatabaseName("ix_model_stage_changes_model_name_at");
+
+                    b.ToTable("model_stage_changes", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.ModelVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AdapterBlob")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("adapter_blob");
+
+                    b.Property<string>("BackboneBlob")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("backbone_blob");
+
+                    b.Property<string>("BackboneName")
+                        .HasColumnType("text")
+                        .HasColumnName("backbone_name");
+
+                    b.Property<string>("ConfigurationHash")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("configuration_hash");
+
+                    b.Property<string>("Dataset")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("dataset");
+
+                    b.Property<string>("LabelFamily")
+                        .HasColumnType("text")
+                        .HasColumnName("label_family");
+
+                    b.Property<string>("Method")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("method");
+
+                    b.Property<string>("MetricsJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("metrics_json");
+
+                    b.Property<string>("ModelName")
+                        .IsRequired()
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("model_name");
+
+                    b.Property<string>("Preset")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("preset");
+
+                    b.Property<DateTimeOffset>("RegisteredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("registered_at");
+
+                    b.Property<string>("RegisteredBy")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("registered_by");
+
+                    b.Property<string>("RegisteredById")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("registered_by_id");
+
+                    b.Property<string>("SourceDomain")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("source_domain");
+
+                    b.Property<Guid?>("SourceExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("source_experiment_id");
+
+                    b.Property<string>("SpecJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("spec_json");
+
+                    b.Property<string>("Stage")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("stage");
+
+                    b.Property<long>("TotalParameters")
+                        .HasColumnType("bigint")
+                        .HasColumnName("total_parameters");
+
+                    b.Property<long>("TrainableParameters")
+                        .HasColumnType("bigint")
+                        .HasColumnName("trainable_parameters");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_model_versions");
+
+                    b.HasIndex("AdapterBlob")
+                        .HasDatabaseName("ix_model_versions_adapter_blob");
+
+                    b.HasIndex("BackboneBlob")
+                        .HasDatabaseName("ix_model_versions_backbone_blob");
+
+                    b.HasIndex("ModelName")
+                        .IsUnique()
+                        .HasDatabaseName("ix_model_versions_one_production")
+                        .HasFilter("stage = 'production'");
+
+                    b.HasIndex("SourceExperimentId")
+                        .HasDatabaseName("ix_model_versions_source_experiment_id");
+
+                    b.HasIndex("ModelName", "Version")
+                        .IsUnique()
+                        .HasDatabaseName("ix_model_versions_model_name_version");
+
+                    b.ToTable("model_versions", (string)null);
+                });
+
             modelBuilder.Entity("AdapterLab.Data.Entities.PlatformUser", b =>
                 {
                     b.Property<string>("Id")
@@ -1415,6 +1596,38 @@ namespace AdapterLab.Data.Migrations
                         .HasDatabaseName("ix_refused_messages_message_id");
 
                     b.ToTable("refused_messages", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.RegisteredModel", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("description");
+
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("owner_id");
+
+                    b.HasKey("Name")
+                        .HasName("pk_registered_models");
+
+                    b.ToTable("registered_models", (string)null);
                 });
 
             modelBuilder.Entity("AdapterLab.Data.Entities.RunView", b =>
@@ -1848,6 +2061,18 @@ namespace AdapterLab.Data.Migrations
                     b.Navigation("Experiment");
                 });
 
+            modelBuilder.Entity("AdapterLab.Data.Entities.ModelVersion", b =>
+                {
+                    b.HasOne("AdapterLab.Data.Entities.RegisteredModel", "Model")
+                        .WithMany("Versions")
+                        .HasForeignKey("ModelName")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_model_versions_registered_models_model_name");
+
+                    b.Navigation("Model");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
@@ -1908,6 +2133,11 @@ namespace AdapterLab.Data.Migrations
             modelBuilder.Entity("AdapterLab.Data.Entities.Experiment", b =>
                 {
                     b.Navigation("Attempts");
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.RegisteredModel", b =>
+                {
+                    b.Navigation("Versions");
                 });
 #pragma warning restore 612, 618
         }

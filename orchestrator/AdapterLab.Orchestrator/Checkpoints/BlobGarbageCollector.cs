@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace AdapterLab.Orchestrator.Checkpoints;
 
 /// <summary>
-/// Reclaims blobs nothing refers to any more (no checkpoint, backbone, experiment output or attempt) and no unfinished
+/// Reclaims blobs nothing refers to any more (no checkpoint, backbone, experiment output, attempt or registered model version) and no unfinished
 /// experiment may still refer to (a pin: taken when an agent holding the experiment uploads the blob; an attempt row is
 /// the pin of what its dispatch reads). References and pins are checked in the same statement that deletes, so a
 /// referenced or pinned blob is never removed, however late its reference arrives through the broker; pins of finished
@@ -55,6 +55,7 @@ public sealed class BlobGarbageCollector(IDbContextFactory<PlatformDbContext> db
                   AND NOT EXISTS (SELECT 1 FROM experiments e WHERE e.output_blob = b.hash OR e.backbone_blob = b.hash)
                   AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.resume_blob = b.hash OR a.backbone_blob = b.hash OR a.model_blob = b.hash)
                   AND NOT EXISTS (SELECT 1 FROM blob_pins p WHERE p.hash = b.hash)
+                  AND NOT EXISTS (SELECT 1 FROM model_versions m WHERE m.adapter_blob = b.hash OR m.backbone_blob = b.hash)
                 RETURNING b.hash, b.size_bytes
             ), chunks AS (
                 DELETE FROM blob_chunks ch USING garbage g WHERE ch.hash = g.hash

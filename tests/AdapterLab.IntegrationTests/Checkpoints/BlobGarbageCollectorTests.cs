@@ -36,4 +36,29 @@ public sealed class BlobGarbageCollectorTests(SharedPlatform platform)
             Assert.NotNull(await store.FindAsync(backbone.BlobHash!, CancellationToken.None));
         }
     }
+
+    [Fact]
+    public async Task A_blob_only_a_registered_model_version_refers_to_is_kept()
+    {
+        // A registered adapter outlives its experiment's other references: the version alone keeps its blobs.
+        var store = new BlobStore(TestHelpers.DbFactory(platform.Db));
+        var (adapter, _, _) = await store.PutAsync(new MemoryStream(Guid.NewGuid().ToByteArray()), null, CancellationToken.None);
+        var (backbone, _, _) = await store.PutAsync(new MemoryStream(Guid.NewGuid().ToByteArray()), null, CancellationToken.None);
+        string name = "gc-kept-" + Guid.NewGuid().ToString("N")[..8];
+        await using (var db = platform.Db())
+        {
+            db.RegisteredModels.Add(new AdapterLab.Data.Entities.RegisteredModel { Name = name, CreatedBy = "test", CreatedAt = DateTimeOffset.UtcNow });
+            db.ModelVersions.Add(new AdapterLab.Data.Entities.ModelVersion
+            {
+                ModelName = name, Version = 1, Method = "lora", Preset = "vit-tiny-ci", AdapterBlob = adapter, BackboneBlob = backbone,
+                RegisteredBy = "test", RegisteredAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+            await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE blobs SET created_at = now() - interval '1 day' WHERE hash IN ({adapter}, {backbone})");
+        }
+        var collector = new BlobGarbageCollector(TestHelpers.DbFactory(platform.Db), Options.Create(new OrchestratorOptions()), NullLogger<BlobGarbageCollector>.Instance);
+        await collector.CollectAsync(TimeSpan.FromHours(1), CancellationToken.None);
+        Assert.NotNull(await store.FindAsync(adapter, CancellationToken.None));
+        Assert.NotNull(await store.FindAsync(backbone, CancellationToken.None));
+    }
 }

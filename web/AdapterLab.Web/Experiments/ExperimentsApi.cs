@@ -256,28 +256,12 @@ public static class ExperimentsApi
         }
     }
 
-    private static readonly JsonSerializerOptions EditJson = new(JsonSerializerDefaults.Web)
-    {
-        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
-    };
-
     private static async Task<IResult> EditNotebook(Guid id, HttpRequest request, ClaimsPrincipal user, ExperimentNotebook notebook,
         Dashboard.ExperimentQueries queries, CancellationToken ct)
     {
-        ExperimentNotebook.Edit? edit;
-        try
-        {
-            edit = await JsonSerializer.DeserializeAsync<ExperimentNotebook.Edit>(request.Body, EditJson, ct);
-        }
-        catch (JsonException ex)
-        {
-            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [ex.Message.Split(" Path:")[0]] },
-                title: "The edit is not valid JSON of name, tags and notes");
-        }
-        if (edit is null)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["expected a JSON object with name, tags and/or notes"] });
-        var r = await notebook.EditAsync(id, edit, user, ct);
+        var (edit, problem) = await Hosting.JsonBody.ReadAsync<ExperimentNotebook.Edit>(request, "name, tags and/or notes", ct);
+        if (problem is not null) return problem;
+        var r = await notebook.EditAsync(id, edit!, user, ct);
         return r.Outcome switch
         {
             ExperimentNotebook.Outcome.NotFound => NotFound(id),

@@ -41,35 +41,41 @@ public static class WeightsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "No weights yet",
                 detail: $"weights exist once the experiment has succeeded; it is {e.Status}");
         string file = $"experiment-{id:N}-{include}.safetensors";
+        if (e.Kind == Kinds.Pretrain)
+        {
+            // A pretrain's output is already the whole model (backbone + head); it has no adapters.
+            if (include == "adapters")
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "A pretrain has no adapters",
+                    detail: "a pretrain trains the whole backbone: use include=full for its weights");
+            return await DownloadAsync(http, blobs, e.OutputBlob, null, "adapters", file, ct);
+        }
+        var backboneBlob = include == "adapters" ? null : await db.Attempts.AsNoTracking()
+            .Where(a => a.ExperimentId == id && a.Status == ExperimentStatus.Succeeded)
+            .OrderByDescending(a => a.Number).Select(a => a.BackboneBlob).FirstOrDefaultAsync(ct);
+        if (include == "full" && backboneBlob is null)
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "No stored backbone",
+                detail: "the experiment ran on a randomly initialised backbone (rebuilt from its seed), so there is no backbone file to merge; use include=adapters");
+        return await DownloadAsync(http, blobs, e.OutputBlob, backboneBlob, include, file, ct);
+    }
+
+    /// <summary>
+    /// An adapter blob as stored (<paramref name="include"/> <c>adapters</c>), or merged over its backbone blob into one
+    /// safetensors file (<c>full</c>), streamed tensor by tensor. Shared by experiment and registered-model exports.
+    /// </summary>
+    public static async Task<IResult> DownloadAsync(HttpContext http, BlobStore blobs, string adapterBlob, string? backboneBlob, string include, string file, CancellationToken ct)
+    {
         var temps = new List<string>();
-        string? backboneBlob = null;
         http.Response.RegisterForDispose(new TempFiles(temps));
         try
         {
-            if (e.Kind == Kinds.Pretrain)
-            {
-                // A pretrain's output is already the whole model (backbone + head); it has no adapters.
-                if (include == "adapters")
-                    return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "A pretrain has no adapters",
-                        detail: "a pretrain trains the whole backbone: use include=full for its weights");
-                temps.Add(await blobs.ReadToTempFileAsync(e.OutputBlob, ct));
-                return TypedResults.PhysicalFile(temps[0], "application/octet-stream", file);
-            }
             if (include == "adapters")
             {
-                temps.Add(await blobs.ReadToTempFileAsync(e.OutputBlob, ct));
+                temps.Add(await blobs.ReadToTempFileAsync(adapterBlob, ct));
                 return TypedResults.PhysicalFile(temps[0], "application/octet-stream", file);
             }
-
-            backboneBlob = await db.Attempts.AsNoTracking()
-                .Where(a => a.ExperimentId == id && a.Status == ExperimentStatus.Succeeded)
-                .OrderByDescending(a => a.Number).Select(a => a.BackboneBlob).FirstOrDefaultAsync(ct);
-            if (backboneBlob is null)
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "No stored backbone",
-                    detail: "the experiment ran on a randomly initialised backbone (rebuilt from its seed), so there is no backbone file to merge; use include=adapters");
             // Verified copies first (a corrupted blob is never served), then the merge streams straight to the response.
-            temps.Add(await blobs.ReadToTempFileAsync(backboneBlob, ct));
-            temps.Add(await blobs.ReadToTempFileAsync(e.OutputBlob, ct));
+            temps.Add(await blobs.ReadToTempFileAsync(backboneBlob!, ct));
+            temps.Add(await blobs.ReadToTempFileAsync(adapterBlob, ct));
         }
         catch (BlobIntegrityException ex)
         {
@@ -81,7 +87,7 @@ public static class WeightsApi
         http.Response.RegisterForDispose(backbone);
         http.Response.RegisterForDispose(adapted);
         var parts = SafetensorsMerge.Plan(backbone, adapted);
-        var metadata = new Dictionary<string, string>(adapted.Metadata) { ["export"] = "full", ["backbone_blob"] = backboneBlob!, ["adapted_blob"] = e.OutputBlob };
+        var metadata = new Dictionary<string, string>(adapted.Metadata) { ["export"] = "full", ["backbone_blob"] = backboneBlob!, ["adapted_blob"] = adapterBlob };
         var header = SafetensorsMerge.Header(parts, metadata, out long dataLength);
         return new MergedFile(parts, header, dataLength, file);
     }

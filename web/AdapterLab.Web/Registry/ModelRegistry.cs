@@ -1,0 +1,210 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Data;
+using AdapterLab.Data.Entities;
+using AdapterLab.Web.Experiments;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Web.Registry;
+
+/// <summary>
+/// The model registry, shared by the REST API and the dashboard. A version is a succeeded adaptation experiment's adapter
+/// (its output blob: trained tensors, head and head statistics) bound to the backbone blob its attempt was dispatched
+/// with; registering stores no bytes, only references, so storage stays deduplicated. Creating a model needs
+/// <c>experiments:write</c>; further versions and stage moves need the model's owner or an admin. Every registration
+/// and stage move writes a <see cref="ModelStageChange"/> in the same transaction; at most one version is in
+/// production (promoting another archives it, audited as such; a unique index holds it too).
+/// </summary>
+public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> dbFactory, TimeProvider clock)
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,99}$")]
+    private static partial Regex NamePattern();
+
+    public const int MaxDescriptionLength = 2000;
+    public const int MaxCommentLength = 1000;
+
+    public enum Outcome { Created, Existing, Changed, Unchanged, NotFound, Forbidden, Invalid, Conflict }
+
+    public sealed record Result(Outcome Outcome, ModelVersionView? Version = null, IReadOnlyDictionary<string, string[]>? Errors = null, string? Detail = null);
+
+    private static Result Invalid(string field, string message) => new(Outcome.Invalid, Errors: new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>Registers the experiment as the model's next version (creating the model); the same experiment registered again answers its existing version.</summary>
+    public async Task<Result> RegisterAsync(RegisterModelRequest request, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Name)) errors["name"] = ["required"];
+        else if (!NamePattern().IsMatch(request.Name)) errors["name"] = ["must be 1 to 100 lower-case letters, digits, '.', '-' or '_', starting with a letter or digit"];
+        if (request.ExperimentId is null) errors["experimentId"] = ["required"];
+        if (request.Description is { Length: > MaxDescriptionLength } d) errors["description"] = [$"at most {MaxDescriptionLength} characters (got {d.Length})"];
+        else if (request.Description?.Any(c => char.IsControl(c) && c != '\n') == true) errors["description"] = ["must not contain control characters other than line breaks"];
+        if (errors.Count > 0) return new(Outcome.Invalid, Errors: errors);
+        if (!ExperimentAccess.CanSubmit(user)) return new(Outcome.Forbidden, Detail: "registering a model needs experiments:write (a researcher or an admin)");
+
+        string name = request.Name!;
+        Guid experimentId = request.ExperimentId!.Value;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var e = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(x => x.Id == experimentId, ct);
+        if (e is null) return Invalid("experimentId", $"no experiment with id {experimentId}");
+        if (e.Status != ExperimentStatus.Succeeded || e.OutputBlob is null)
+            return Invalid("experimentId", $"only a succeeded experiment has weights to register; {experimentId} is {e.Status}");
+        if (!Methods.Servable.Contains(e.Method))
+            return Invalid("experimentId", e.Method == Methods.FullFinetune || e.Kind == Kinds.Pretrain
+                ? $"'{e.Method}' trains the whole backbone: it registers as a backbone (POST /api/backbones), not as an adapter"
+                : $"'{e.Method}' is not an adapter method served on a shared backbone ({string.Join(", ", Methods.Servable)})");
+        var backboneBlob = await db.Attempts.AsNoTracking()
+            .Where(a => a.ExperimentId == experimentId && a.Status == ExperimentStatus.Succeeded)
+            .OrderByDescending(a => a.Number).Select(a => a.BackboneBlob).FirstOrDefaultAsync(ct) ?? e.BackboneBlob;
+        if (backboneBlob is null)
+            return Invalid("experimentId", "the experiment ran on a randomly initialised backbone (rebuilt from its seed): there is no backbone file to bind the adapter to");
+        var metrics = await ModelLineage.MetricsAsync(db, experimentId, ct);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = clock.GetUtcNow();
+        var actor = Auth.Actor.Of(user);
+        // Creates the model if absent, then locks its row: concurrent registrations number versions one after another.
+        int inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO registered_models (name, description, created_by, owner_id, created_at)
+            VALUES ({name}, {request.Description}, {actor.Name}, {actor.OwnerId}, {now}) ON CONFLICT (name) DO NOTHING
+            """, ct);
+        var model = await db.RegisteredModels.FromSql($"SELECT * FROM registered_models WHERE name = {name} FOR UPDATE").SingleAsync(ct);
+        if (inserted == 0 && !ExperimentAccess.CanManage(user, model.OwnerId))
+            return new(Outcome.Forbidden, Detail: $"model '{name}' belongs to {model.CreatedBy}: only its owner or an admin may register versions of it");
+        var existing = await db.ModelVersions.AsNoTracking().FirstOrDefaultAsync(v => v.ModelName == name && v.SourceExperimentId == experimentId, ct);
+        if (existing is not null) return new(Outcome.Existing, View(existing));
+
+        var spec = JsonDocument.Parse(e.SpecJson).RootElement;
+        string? backboneName = spec.TryGetProperty("backbone", out var bb) && bb.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+        int next = (await db.ModelVersions.Where(v => v.ModelName == name).MaxAsync(v => (int?)v.Version, ct) ?? 0) + 1;
+        var version = new ModelVersion
+        {
+            ModelName = name, Version = next, Stage = ModelVersion.Candidate, Method = e.Method, Preset = e.Preset, Dataset = e.Dataset,
+            LabelFamily = e.LabelFamily, SourceDomain = e.SourceDomain, AdapterBlob = e.OutputBlob, BackboneBlob = backboneBlob,
+            BackboneName = backboneName, SourceExperimentId = experimentId, SpecJson = e.SpecJson, ConfigurationHash = e.ConfigurationHash,
+            MetricsJson = JsonSerializer.Serialize(metrics, Json), TrainableParameters = e.TrainableParameters, TotalParameters = e.TotalParameters,
+            RegisteredBy = actor.Name, RegisteredById = actor.OwnerId, RegisteredAt = now,
+        };
+        db.ModelVersions.Add(version);
+        db.ModelStageChanges.Add(new ModelStageChange
+        {
+            ModelName = name, Version = next, FromStage = null, ToStage = ModelVersion.Candidate, Actor = actor.Name, At = now,
+            Comment = $"registered from experiment {experimentId}",
+        });
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new(Outcome.Created, View(version));
+    }
+
+    /// <summary>Moves a version to a stage; promoting to production archives the version that held it.</summary>
+    public async Task<Result> ChangeStageAsync(string name, int version, StageChangeRequest request, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (request.Stage is null || !ModelVersion.Stages.Contains(request.Stage))
+            return Invalid("stage", $"must be one of {string.Join(", ", ModelVersion.Stages)}");
+        if (request.Comment is { Length: > MaxCommentLength } c) return Invalid("comment", $"at most {MaxCommentLength} characters (got {c.Length})");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var model = await db.RegisteredModels.FromSql($"SELECT * FROM registered_models WHERE name = {name} FOR UPDATE").SingleOrDefaultAsync(ct);
+        if (model is null) return new(Outcome.NotFound, Detail: $"no model named '{name}'");
+        if (!ExperimentAccess.CanManage(user, model.OwnerId))
+            return new(Outcome.Forbidden, Detail: $"only the owner of '{name}' ({model.CreatedBy}) or an admin may move its versions between stages");
+        var target = await db.ModelVersions.SingleOrDefaultAsync(v => v.ModelName == name && v.Version == version, ct);
+        if (target is null) return new(Outcome.NotFound, Detail: $"model '{name}' has no version {version}");
+        if (target.Stage == request.Stage) return new(Outcome.Unchanged, View(target));
+
+        var now = clock.GetUtcNow();
+        var actor = Auth.Actor.Of(user).Name;
+        if (request.Stage == ModelVersion.Production)
+        {
+            var previous = await db.ModelVersions.SingleOrDefaultAsync(v => v.ModelName == name && v.Stage == ModelVersion.Production, ct);
+            if (previous is not null)
+            {
+                previous.Stage = ModelVersion.Archived;
+                db.ModelStageChanges.Add(new ModelStageChange
+                {
+                    ModelName = name, Version = previous.Version, FromStage = ModelVersion.Production, ToStage = ModelVersion.Archived,
+                    Actor = actor, At = now, Comment = $"replaced in production by version {version}",
+                });
+                // The archive must reach the database before the promotion, or the one-production index would see two.
+                await db.SaveChangesAsync(ct);
+            }
+        }
+        db.ModelStageChanges.Add(new ModelStageChange
+        {
+            ModelName = name, Version = version, FromStage = target.Stage, ToStage = request.Stage, Actor = actor, At = now,
+            Comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim(),
+        });
+        target.Stage = request.Stage;
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new(Outcome.Changed, View(target));
+    }
+
+    public async Task<List<ModelSummaryView>> ListAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var models = await db.RegisteredModels.AsNoTracking().OrderBy(m => m.Name)
+            .Select(m => new
+            {
+                m.Name, m.Description, m.CreatedBy, m.CreatedAt,
+                Count = m.Versions.Count,
+                Latest = m.Versions.OrderByDescending(v => v.Version).Select(v => new { v.Version, v.Method, v.Preset, v.BackboneBlob }).First(),
+                Production = m.Versions.Where(v => v.Stage == ModelVersion.Production).Select(v => (int?)v.Version).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
+        return models.Select(m => new ModelSummaryView(m.Name, m.Description, m.CreatedBy, m.CreatedAt, m.Count, m.Latest.Version, m.Production,
+            m.Latest.Method, m.Latest.Preset, m.Latest.BackboneBlob)).ToList();
+    }
+
+    public async Task<ModelView?> GetAsync(string name, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var model = await db.RegisteredModels.AsNoTracking().SingleOrDefaultAsync(m => m.Name == name, ct);
+        if (model is null) return null;
+        var versions = await db.ModelVersions.AsNoTracking().Where(v => v.ModelName == name).OrderByDescending(v => v.Version).ToListAsync(ct);
+        return new ModelView(model.Name, model.Description, model.CreatedBy, model.CreatedAt, versions.Select(View).ToList());
+    }
+
+    /// <summary>A version by number, or the model's production version for <c>production</c>, or its newest for <c>latest</c>.</summary>
+    public async Task<ModelVersionView?> VersionAsync(string name, string version, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var query = db.ModelVersions.AsNoTracking().Where(v => v.ModelName == name);
+        var row = version switch
+        {
+            ModelVersion.Production => await query.SingleOrDefaultAsync(v => v.Stage == ModelVersion.Production, ct),
+            "latest" => await query.OrderByDescending(v => v.Version).FirstOrDefaultAsync(ct),
+            _ when int.TryParse(version, out int n) => await query.SingleOrDefaultAsync(v => v.Version == n, ct),
+            _ => null,
+        };
+        return row is null ? null : View(row);
+    }
+
+    /// <summary>The model's audited stage history, oldest first; null when there is no such model.</summary>
+    public async Task<List<ModelStageChangeView>?> HistoryAsync(string name, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!await db.RegisteredModels.AnyAsync(m => m.Name == name, ct)) return null;
+        return await db.ModelStageChanges.AsNoTracking().Where(c => c.ModelName == name).OrderBy(c => c.At).ThenBy(c => c.Id)
+            .Select(c => new ModelStageChangeView(c.Version, c.FromStage, c.ToStage, c.Comment, c.Actor, c.At)).ToListAsync(ct);
+    }
+
+    public async Task<ModelDiffView?> DiffAsync(string name, int from, int to, CancellationToken ct)
+    {
+        var a = await VersionAsync(name, from.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+        var b = await VersionAsync(name, to.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+        if (a is null || b is null) return null;
+        return new ModelDiffView(name, from, to, a.BackboneBlob == b.BackboneBlob, a.AdapterBlob == b.AdapterBlob,
+            ModelDiff.Spec(a.Spec, b.Spec), ModelDiff.Metrics(a.Metrics, b.Metrics), a.TrainableParameters, b.TrainableParameters);
+    }
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static ModelVersionView View(ModelVersion v) => new(
+        v.ModelName, v.Version, v.Stage, v.Method, v.Preset, v.Dataset, v.LabelFamily, v.SourceDomain, v.AdapterBlob, v.BackboneBlob,
+        v.BackboneName, v.SourceExperimentId, v.ConfigurationHash, v.TrainableParameters, v.TotalParameters,
+        JsonSerializer.Deserialize<List<ModelMetric>>(v.MetricsJson, Json) ?? [], v.RegisteredBy, v.RegisteredAt,
+        JsonDocument.Parse(v.SpecJson).RootElement.Clone());
+}
