@@ -24,6 +24,9 @@ public sealed class ServedBackbone : IDisposable
     }
 
     public BackbonePreset Preset { get; }
+
+    /// <summary>Where its tensors live (batches are moved there).</summary>
+    public Device Device => tensors["cls_token"].device;
     public int ImageSize { get; }
 
     /// <summary>The content hash of the weights file it was loaded from: adapters trained on another file are refused.</summary>

@@ -18,43 +18,13 @@ namespace AdapterLab.Training.Tests.Serving;
 [Collection(TorchCollection.Name)]
 public sealed class MixedBatchTests : IDisposable
 {
-    private const string BackboneSha = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12";
-    private static string GoldenBackbone => Path.Combine(TestPaths.VitGolden, "vit-tiny-ci-f32.safetensors");
+    private static string GoldenBackbone => TrainedAdapters.GoldenBackbone;
 
-    private readonly List<IDisposable> owned = [];
-    private readonly ServedBackbone backbone;
-    private readonly Dictionary<string, (ServedAdapter Served, VisionTransformer Model)> adapters = new();
-
-    /// <summary>Every servable method, two AdaptFormer layouts and three prompt lengths (so slots need padding and masks).</summary>
-    public static readonly (string Key, string Method, MethodSpec Options, int Classes)[] Variants =
-    [
-        ("probe", Methods.LinearProbe, new MethodSpec(), 4),
-        ("vpt-shallow-5", Methods.VptShallow, new MethodSpec { PromptTokens = 5 }, 3),
-        ("vpt-deep-10", Methods.VptDeep, new MethodSpec { PromptTokens = 10 }, 4),
-        ("vpt-deep-3", Methods.VptDeep, new MethodSpec { PromptTokens = 3 }, 5),
-        ("adaptformer", Methods.AdaptFormer, new MethodSpec { Bottleneck = 8, Layers = [0, 2, 3] }, 4),
-        ("adaptformer-seq", Methods.AdaptFormer, new MethodSpec { Bottleneck = 4, Placement = "sequential", AdapterNorm = "out", LearnableScale = true }, 2),
-        ("adaptformer-in", Methods.AdaptFormer, new MethodSpec { Bottleneck = 6, AdapterNorm = "in", Scale = 0.5 }, 4),
-        ("lora", Methods.Lora, new MethodSpec { Rank = 4, Alpha = 8, Layers = [1, 2] }, 4),
-        ("bitfit", Methods.BitFit, new MethodSpec(), 6),
-    ];
-
-    public MixedBatchTests()
-    {
-        var plain = Own(new VisionTransformer(new VisionTransformerOptions(ModelCatalogue.Get("vit-tiny-ci"), 32, 1)));
-        ViTWeights.Load(plain, GoldenBackbone);
-        backbone = Own(ServedBackbone.From(plain, BackboneSha, torch.CPU));
-        int seed = 1;
-        foreach (var (key, method, options, classes) in Variants)
-        {
-            var plan = ClassificationPlan.From(Spec(method, options, seed++));
-            plan = plan with { Model = plan.Model with { Classes = classes } };
-            var prepared = Own(PreparedModel.Build(plan, GoldenBackbone, torch.CPU));
-            Perturb(prepared.Model, plan, seed);
-            prepared.Model.eval();
-            adapters[key] = (Own(ServedAdapter.From(key, method, prepared.Model, plan.IsTrainable, BackboneSha, torch.CPU)), prepared.Model);
-        }
-    }
+    private readonly TrainedAdapters trained = new();
+    private ServedBackbone backbone => trained.Backbone;
+    private Dictionary<string, (ServedAdapter Served, VisionTransformer Model)> adapters => trained.Adapters;
+    private const string BackboneSha = TrainedAdapters.BackboneSha;
+    private static (string Key, string Method, MethodSpec Options, int Classes)[] Variants => TrainedAdapters.Variants;
 
     public static TheoryData<string> Keys => new(Variants.Select(v => v.Key));
 
@@ -128,7 +98,7 @@ public sealed class MixedBatchTests : IDisposable
     [Fact]
     public void Full_fine_tuning_is_not_served_as_an_adapter()
     {
-        var plan = ClassificationPlan.From(Spec(Methods.FullFinetune, new MethodSpec(), 3));
+        var plan = ClassificationPlan.From(TrainedAdapters.Spec(Methods.FullFinetune, new MethodSpec(), 3));
         using var prepared = PreparedModel.Build(plan, GoldenBackbone, torch.CPU);
         var ex = Assert.Throws<ArgumentException>(() => ServedAdapter.From("ft", Methods.FullFinetune, prepared.Model, plan.IsTrainable, BackboneSha, torch.CPU));
         Assert.Contains("is a backbone of its own", ex.Message);
@@ -170,44 +140,11 @@ public sealed class MixedBatchTests : IDisposable
         }
     }
 
-    /// <summary>Moves every trained tensor off its initial value and gives the head non-trivial normalisation statistics.</summary>
-    private static void Perturb(VisionTransformer model, ClassificationPlan plan, int seed)
-    {
-        using var _ = torch.no_grad();
-        using var g = new Generator((ulong)(1000 + seed), torch.CPU);
-        foreach (var (name, p) in model.named_parameters())
-            if (plan.IsTrainable(name)) p.add_(torch.randn(p.shape, generator: g).mul(name.EndsWith("scale") ? 0.3 : 0.2));
-        foreach (var (name, b) in model.named_buffers())
-        {
-            if (name.EndsWith("running_mean")) b.copy_(torch.randn(b.shape, generator: g).mul(0.1));
-            else if (name.EndsWith("running_var")) b.copy_(torch.rand(b.shape, generator: g).add(0.5));
-        }
-    }
-
-    private static ExperimentSpec Spec(string method, MethodSpec options, int seed)
-    {
-        var spec = Specs.Adapt(method, options: options);
-        return spec with
-        {
-            Backbone = new BackboneSpec { Preset = "vit-tiny-ci", Source = BackboneSources.Named, Name = "b" },
-            Training = spec.Training with { Seed = seed },
-        };
-    }
-
-    private static Tensor Images(int n, int offset)
+    internal static Tensor Images(int n, int offset)
     {
         var split = ShapesWorldDataset.Classification(ShapesWorldDataset.WorldSeed, "textured", "object-count", DataSplit.Validation, 128, 32);
         return split.ImagesTensor(Enumerable.Range(offset, n).ToArray(), torch.CPU);
     }
 
-    private T Own<T>(T disposable) where T : IDisposable
-    {
-        owned.Add(disposable);
-        return disposable;
-    }
-
-    public void Dispose()
-    {
-        for (int i = owned.Count - 1; i >= 0; i--) owned[i].Dispose();
-    }
+    public void Dispose() => trained.Dispose();
 }
