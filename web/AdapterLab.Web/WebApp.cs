@@ -38,6 +38,7 @@ public static class WebApp
         builder.Services.AddSingleton<AdapterLab.Web.Leaderboards.LeaderboardBoundsCache>();
         builder.Services.AddSingleton<ExperimentSubmission>();
         builder.Services.AddSingleton<AdapterLab.Web.Registry.ModelRegistry>();
+        builder.Services.AddHttpClient(PredictApi.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(2));
         builder.Services.AddScoped<AdapterLab.Web.Users.UserAdministration>();
         builder.Services.AddScoped<AdapterLab.Web.ApiKeys.ApiKeyIssuer>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
@@ -66,6 +67,8 @@ public static class WebApp
         app.MapAffinityApi();
         app.MapBackbonesApi();
         app.MapRegistryApi();
+        app.MapServingApi();
+        app.MapPredictApi();
         app.MapDatasetsApi();
         app.MapSuitesApi();
         app.MapLeaderboardsApi();

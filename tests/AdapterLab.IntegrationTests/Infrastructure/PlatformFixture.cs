@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace AdapterLab.IntegrationTests.Infrastructure;
@@ -102,6 +103,33 @@ public class PlatformFixture : IAsyncLifetime
         foreach (var kv in await AgentSettingsAsync(agentId, pool, slots)) settings[kv.Key] = kv.Value;
         foreach (var kv in extra ?? new Dictionary<string, string?>()) settings[kv.Key] = kv.Value;
         return AgentProcess.Start(agentId, settings, prefix);
+    }
+
+    /// <summary>
+    /// Starts an inference host in this process with its own <c>models:serve</c> key (issued through the admin API) and
+    /// points the web at it (<c>Platform:InferenceUrl</c>, <c>Platform:InferenceToken</c>); returns the host.
+    /// </summary>
+    public async Task<WebApplication> StartInferenceAsync(Dictionary<string, string?>? extra = null)
+    {
+        using var response = await Api.PostAsJsonAsync("/api/keys", new { name = "inference-" + Guid.NewGuid().ToString("N")[..8], scopes = new[] { "models:serve" } });
+        response.EnsureSuccessStatusCode();
+        var key = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("key").GetString()!;
+        var caller = "inference-caller-" + Guid.NewGuid().ToString("N");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Inference:ApiUrl"] = WebAddress.ToString(),
+            ["Inference:ApiKey"] = key,
+            ["Inference:CallerToken"] = caller,
+            ["Inference:DataRoot"] = Settings["Platform:DataRoot"],
+            ["Inference:WorkDirectory"] = Path.Combine(Path.GetTempPath(), "adapterlab-tests", Prefix, "inference"),
+            ["Inference:Threads"] = "1",
+        };
+        foreach (var kv in extra ?? []) settings[kv.Key] = kv.Value;
+        var host = await StartAsync(AdapterLab.Inference.InferenceApp.Create, "Inference", settings);
+        var web = (IConfigurationRoot)WebServices.GetRequiredService<IConfiguration>();
+        web["Platform:InferenceUrl"] = host.Urls.First();
+        web["Platform:InferenceToken"] = caller;
+        return host;
     }
 
     private readonly Dictionary<string, string> _agentTokens = [];

@@ -14,10 +14,16 @@ public static class Scopes
     public const string SuitesTrigger = "suites:trigger";
     public const string Admin = "admin";
 
+    /// <summary>
+    /// The inference service's scope: it reads registered model versions and the blobs they bind (and nothing else — no
+    /// experiment, no other blob). Granted to no dashboard role; an admin issues a key with it for the inference host.
+    /// </summary>
+    public const string ModelsServe = "models:serve";
+
     /// <summary>Policy for agent endpoints (agent token scheme, not API keys).</summary>
     public const string AgentPolicy = "agent";
 
-    public static readonly IReadOnlyList<string> All = [Read, ExperimentsWrite, SuitesTrigger, Admin];
+    public static readonly IReadOnlyList<string> All = [Read, ExperimentsWrite, SuitesTrigger, ModelsServe, Admin];
 
     /// <summary>Dashboard roles (ASP.NET Core Identity) and the scopes each grants.</summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> RoleScopes = new Dictionary<string, IReadOnlyList<string>>

@@ -179,11 +179,7 @@ public sealed class FolderDataset
         {
             try
             {
-                var bytes = File.ReadAllBytes(Images[i].FullPath);
-                var image = ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlue)
-                            ?? throw new InvalidDataException("decoder returned nothing");
-                if (image.Width <= 0 || image.Height <= 0) throw new InvalidDataException($"{image.Width}×{image.Height} image");
-                ImageResize.ToNormalisedChw(image.Data, image.Width, image.Height, imageSize, pixels.AsSpan((int)((long)i * e), e));
+                ImageResize.Decode(File.ReadAllBytes(Images[i].FullPath), imageSize, pixels.AsSpan((int)((long)i * e), e));
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

@@ -1,3 +1,4 @@
+using StbImageSharp;
 namespace AdapterLab.Training.Datasets.Folders;
 
 /// <summary>
@@ -9,6 +10,34 @@ namespace AdapterLab.Training.Datasets.Folders;
 public static class ImageResize
 {
     private readonly record struct Tap(int Index, float Weight);
+
+    /// <summary>Larger images are refused before they are decoded (a small file can declare a huge canvas).</summary>
+    public const long MaxPixels = 50_000_000;
+
+    /// <summary>
+    /// Decodes a PNG or JPEG (any channel layout, as RGB) and resizes it into <paramref name="destination"/> (3 × size²):
+    /// how a folder dataset's images and a served request's images become pixels, so both see the same numbers.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not a decodable PNG/JPEG, an empty or a too large image.</exception>
+    public static void Decode(byte[] bytes, int size, Span<float> destination)
+    {
+        ImageInfo? info;
+        using (var header = new MemoryStream(bytes, writable: false)) info = ImageInfo.FromStream(header);
+        if (info is not { } i) throw new InvalidDataException("not a PNG or JPEG image");
+        if (i.Width <= 0 || i.Height <= 0) throw new InvalidDataException($"{i.Width}×{i.Height} image");
+        if ((long)i.Width * i.Height > MaxPixels) throw new InvalidDataException($"{i.Width}×{i.Height} image is larger than {MaxPixels:N0} pixels");
+        ImageResult image;
+        try
+        {
+            image = ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlue) ?? throw new InvalidDataException("decoder returned nothing");
+        }
+        catch (Exception ex) when (ex is not (InvalidDataException or OutOfMemoryException))
+        {
+            throw new InvalidDataException(ex.Message.Trim(), ex);
+        }
+        if (image.Width <= 0 || image.Height <= 0) throw new InvalidDataException($"{image.Width}×{image.Height} image");
+        ToNormalisedChw(image.Data, image.Width, image.Height, size, destination);
+    }
 
     public static void ToNormalisedChw(ReadOnlySpan<byte> rgb, int width, int height, int size, Span<float> destination)
     {
