@@ -38,7 +38,8 @@ public static class WebApp
         builder.Services.AddSingleton<AdapterLab.Web.Leaderboards.LeaderboardBoundsCache>();
         builder.Services.AddSingleton<ExperimentSubmission>();
         builder.Services.AddSingleton<AdapterLab.Web.Registry.ModelRegistry>();
-        builder.Services.AddHttpClient(PredictApi.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(2));
+        builder.Services.AddHttpClient(InferenceGateway.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(2));
+        builder.Services.AddSingleton<InferenceGateway>();
         builder.Services.AddScoped<AdapterLab.Web.Users.UserAdministration>();
         builder.Services.AddScoped<AdapterLab.Web.ApiKeys.ApiKeyIssuer>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);

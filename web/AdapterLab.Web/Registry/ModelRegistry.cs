@@ -182,6 +182,22 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
         return row is null ? null : View(row);
     }
 
+    /// <summary>Every version registered from <paramref name="experimentId"/>, newest first.</summary>
+    public async Task<List<ModelVersionView>> VersionsOfExperimentAsync(Guid experimentId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return (await db.ModelVersions.AsNoTracking().Where(v => v.SourceExperimentId == experimentId)
+            .OrderByDescending(v => v.RegisteredAt).ToListAsync(ct)).Select(View).ToList();
+    }
+
+    /// <summary>Whether <paramref name="user"/> may register versions of <paramref name="name"/> and move their stages (a new name: anyone who may submit).</summary>
+    public async Task<bool> CanManageAsync(string name, ClaimsPrincipal user, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var owner = await db.RegisteredModels.AsNoTracking().Where(m => m.Name == name).Select(m => new { m.OwnerId }).SingleOrDefaultAsync(ct);
+        return owner is null ? ExperimentAccess.CanSubmit(user) : ExperimentAccess.CanManage(user, owner.OwnerId);
+    }
+
     /// <summary>The model's audited stage history, oldest first; null when there is no such model.</summary>
     public async Task<List<ModelStageChangeView>?> HistoryAsync(string name, CancellationToken ct)
     {

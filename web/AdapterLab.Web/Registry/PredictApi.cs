@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using AdapterLab.Web.Auth;
 using AdapterLab.Web.Hosting;
@@ -19,8 +18,6 @@ public static class PredictApi
     public const int MaxImages = 32;
     public const long MaxImageBytes = 4L * 1024 * 1024;
     public const long MaxBodyBytes = 24L * 1024 * 1024;
-    public const string HttpClientName = "inference";
-    public const string TokenHeader = "X-Inference-Token";
 
     public static IEndpointRouteBuilder MapPredictApi(this IEndpointRouteBuilder app)
     {
@@ -38,7 +35,7 @@ public static class PredictApi
     private sealed record PathsBody(List<string>? Paths);
 
     private static async Task<IResult> Predict(string name, string? version, HttpRequest request, ModelRegistry registry,
-        IHttpClientFactory clients, IConfiguration configuration, ILoggerFactory logs, CancellationToken ct)
+        InferenceGateway gateway, CancellationToken ct)
     {
         version ??= Data.Entities.ModelVersion.Production;
         var resolved = await registry.VersionAsync(name, version, ct);
@@ -77,38 +74,11 @@ public static class PredictApi
                 return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Image too large",
                     detail: $"images[{i}] ('{files[i].FileName}') is {files[i].Length:N0} bytes; the limit is {MaxImageBytes:N0} bytes per image");
 
-        var url = configuration["Platform:InferenceUrl"];
-        var token = configuration["Platform:InferenceToken"];
-        if (string.IsNullOrWhiteSpace(url) || string.IsNullOrWhiteSpace(token))
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Inference is not configured",
-                detail: "this platform runs no inference host (Platform:InferenceUrl and Platform:InferenceToken are not set)");
-
-        using var forward = new MultipartFormDataContent
-        {
-            { new StringContent(resolved.Model), "model" },
-            { new StringContent(resolved.Version.ToString(System.Globalization.CultureInfo.InvariantCulture)), "version" },
-        };
-        foreach (var p in paths) forward.Add(new StringContent(p), "paths");
-        foreach (var f in files)
-        {
-            var part = new StreamContent(f.OpenReadStream());
-            part.Headers.ContentType = MediaTypeHeaderValue.TryParse(f.ContentType, out var type) ? type : new MediaTypeHeaderValue("application/octet-stream");
-            forward.Add(part, "images", string.IsNullOrWhiteSpace(f.FileName) ? "image" : Path.GetFileName(f.FileName));
-        }
-        using var message = new HttpRequestMessage(HttpMethod.Post, url.TrimEnd('/') + "/predict") { Content = forward };
-        message.Headers.Add(TokenHeader, token);
-        try
-        {
-            using var response = await clients.CreateClient(HttpClientName).SendAsync(message, ct);
-            var bytes = await response.Content.ReadAsByteArrayAsync(ct);
-            var contentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
-            return new Relayed((int)response.StatusCode, contentType, bytes);
-        }
-        catch (HttpRequestException ex)
-        {
-            logs.CreateLogger(typeof(PredictApi)).LogWarning(ex, "Inference host {Url} unreachable", url);
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Inference host unreachable", detail: ex.Message);
-        }
+        if (gateway.Unavailable is { } why)
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Inference is not configured", detail: why);
+        var answer = await gateway.PredictAsync(resolved,
+            files.Select(f => new InferenceGateway.Image(f.FileName, f.ContentType, f.OpenReadStream)).ToList(), paths, ct);
+        return new Relayed(answer.Status, answer.ContentType, answer.Body);
     }
 
     /// <summary>The inference host's answer, status and body as they came.</summary>

@@ -37,3 +37,11 @@ public sealed record ModelDiffView(string Model, int From, int To, bool SameBack
 public sealed record FieldDifference(string Path, string? From, string? To);
 
 public sealed record MetricDifference(string Split, string Task, string Domain, string Metric, double? From, double? To);
+
+/// <summary>The inference host's answer to a prediction request.</summary>
+public sealed record PredictionAnswer(string Model, int Version, string Method, IReadOnlyList<string> Classes, IReadOnlyList<ImagePredictionView> Predictions);
+
+/// <summary>One image's prediction: where it came from, its label when known (a data-root path in a class folder), the predicted class, the top classes and every class's probability.</summary>
+public sealed record ImagePredictionView(string Source, string? Label, string Predicted, int PredictedIndex, IReadOnlyList<ClassProbabilityView> Top, float[] Probabilities);
+
+public sealed record ClassProbabilityView(string Class, double Probability);
