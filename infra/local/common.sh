@@ -28,6 +28,7 @@ CONFIG_VARS=(
   "ADAPTERLAB_WEB_PORT 5080"
   "ADAPTERLAB_ORCH_PORT 5081"
   "ADAPTERLAB_AGENT_PORT 5082"
+  "ADAPTERLAB_INFERENCE_PORT 5079"
 )
 
 if [[ -t 1 ]]; then _B=$'\e[1m'; _R=$'\e[31m'; _Y=$'\e[33m'; _N=$'\e[0m'; else _B=""; _R=""; _Y=""; _N=""; fi

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Publishing and running the .NET services (migrator, orchestrator, gpu-agent, web) from .local/publish.
+# Publishing and running the .NET services (migrator, orchestrator, gpu-agent, web, inference) from .local/publish.
 
 # name -> project, relative to the repo root. The dll is the project's file name with .dll.
 declare -A SVC_PROJECT=(
@@ -7,6 +7,7 @@ declare -A SVC_PROJECT=(
   [orchestrator]="orchestrator/AdapterLab.Orchestrator/AdapterLab.Orchestrator.csproj"
   [agent]="gpu-agent/AdapterLab.GpuAgent/AdapterLab.GpuAgent.csproj"
   [web]="web/AdapterLab.Web/AdapterLab.Web.csproj"
+  [inference]="inference/AdapterLab.Inference/AdapterLab.Inference.csproj"
 )
 READY_TIMEOUT="${ADAPTERLAB_READY_TIMEOUT:-180}"
 
@@ -92,7 +93,7 @@ svc_start() {
   info "Starting $id on http://127.0.0.1:$port"
   # The content root is the publish folder (web's static assets live there); setsid keeps Ctrl-C away from it:
   # ./platform stops the services itself, in order.
-  ( cd "$PUBLISH_DIR/$svc" && exec env -u ADAPTERLAB_BOOTSTRAP_API_KEY -u ADAPTERLAB_ADMIN_PASSWORD \
+  ( cd "$PUBLISH_DIR/$svc" && exec env -u ADAPTERLAB_BOOTSTRAP_API_KEY -u ADAPTERLAB_BOOTSTRAP_INFERENCE_KEY -u ADAPTERLAB_ADMIN_PASSWORD \
       -u ADAPTERLAB_ADMIN_EMAIL \
       ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production \
       "ASPNETCORE_URLS=http://127.0.0.1:$port" DOTNET_NOLOGO=1 "$@" \
@@ -122,6 +123,11 @@ web_env() {
     "ConnectionStrings__Platform=$(pg_conn "$PLATFORM_DB" adapterlab_web "$(secret_get pg-web)")"
     "Platform__DataRoot=$DATA_DIR"
     "ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN=$(secret_get agent-token)"
+    # Predictions are forwarded to the inference host, which answers only callers presenting this token.
+    "Platform__InferenceUrl=http://127.0.0.1:$ADAPTERLAB_INFERENCE_PORT"
+    "Platform__InferenceToken=$(secret_get inference-caller-token)"
+    # The inference host's own key (scope models:serve only), registered by the web at start.
+    "ADAPTERLAB_BOOTSTRAP_INFERENCE_KEY=$(secret_get inference-api-key)"
   )
   mapfile -t -O "${#out[@]}" out < <(rabbit_env_for web)
   # An admin API key for this checkout's own tools (curl, ./platform bench): the user's, or one generated under .local/secrets.
@@ -170,6 +176,13 @@ require_api_key() {
     401) die "the platform does not accept the API key in ${SECRETS_DIR#"$REPO_ROOT"/}/api-key (started with another ADAPTERLAB_BOOTSTRAP_API_KEY? set it to that key and retry)" ;;
     *) die "the platform answered HTTP $code to a check of the API key; see ${LOG_DIR#"$REPO_ROOT"/}/web.log" ;;
   esac
+}
+
+inference_env() {
+  mkdir -p "$LOCAL_DIR/inference-work"
+  printf '%s\n' "Inference__ApiUrl=http://127.0.0.1:$ADAPTERLAB_WEB_PORT" "Inference__ApiKey=$(secret_get inference-api-key)" \
+    "Inference__CallerToken=$(secret_get inference-caller-token)" "Inference__DataRoot=$DATA_DIR" \
+    "Inference__WorkDirectory=$LOCAL_DIR/inference-work"
 }
 
 orchestrator_env() {
@@ -243,7 +256,7 @@ stop_services() {
   done < <(live_agents)
   ((${#pids[@]})) && wait "${pids[@]}"
   pids=()
-  for name in orchestrator web; do
+  for name in inference orchestrator web; do
     stop_pid "$(svc_pidfile "$name")" "$(basename "$(svc_dll "$name")")" "$name" 30 &
     pids+=("$!")
   done

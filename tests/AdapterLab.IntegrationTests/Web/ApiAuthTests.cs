@@ -10,6 +10,20 @@ namespace AdapterLab.IntegrationTests.Web;
 public sealed class ApiAuthTests(WebAppFixture web) : IClassFixture<WebAppFixture>
 {
     [Fact]
+    public async Task The_bootstrap_inference_key_opens_the_serving_api_and_nothing_else()
+    {
+        using var client = web.WithApiKey(WebAppFixture.InferenceKey);
+        using (var r = await client.GetAsync("/api/serving/models/none/versions/1")) Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+        using (var r = await client.GetAsync("/api/serving/blobs/" + new string('a', 64))) Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+        using (var r = await client.GetAsync("/api/experiments")) Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+        using (var r = await client.GetAsync("/api/models")) Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+        using (var r = await web.WithApiKey("not-a-key").GetAsync("/api/serving/models/none/versions/1")) Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+        await using var db = web.Db();
+        var key = await db.ApiKeys.SingleAsync(k => k.Name == "inference");
+        Assert.Equal(["models:serve"], key.Scopes);
+    }
+
+    [Fact]
     public async Task A_missing_key_is_a_401_problem()
     {
         using var client = web.Anonymous();

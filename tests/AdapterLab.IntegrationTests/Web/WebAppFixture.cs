@@ -20,6 +20,7 @@ public sealed class WebAppFixture : IAsyncLifetime
 {
     public const string AdminKey = "test-admin-key-0123456789";
     public const string AgentToken = "test-agent-token-0123456789";
+    public const string InferenceKey = "test-inference-key-0123456789";
 
     private WebApplication? _app;
 
@@ -36,6 +37,7 @@ public sealed class WebAppFixture : IAsyncLifetime
         settings["ConnectionStrings:Platform"] = ConnectionString;
         settings["ADAPTERLAB_BOOTSTRAP_API_KEY"] = AdminKey;
         settings["ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN"] = AgentToken;
+        settings["ADAPTERLAB_BOOTSTRAP_INFERENCE_KEY"] = InferenceKey;
         settings["Logging:LogLevel:Default"] = "Warning";
         settings["Agents:MaxUploadBytes"] = (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture);
         _app = WebApp.Create([], b =>

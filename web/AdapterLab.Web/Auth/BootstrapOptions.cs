@@ -8,6 +8,8 @@ public sealed record BootstrapOptions
 {
     public string? ApiKey { get; init; }
     public string? AgentToken { get; init; }
+    /// <summary>The inference host's key: registered with scope <c>models:serve</c> only (<c>ADAPTERLAB_BOOTSTRAP_INFERENCE_KEY</c>).</summary>
+    public string? InferenceKey { get; init; }
     /// <summary>The agent the bootstrap agent token belongs to (its name; a token opens only what that agent's leases name).</summary>
     public string AgentTokenOwner { get; init; } = DefaultAgentTokenOwner;
     public const string DefaultAgentTokenOwner = "bootstrap-agent";
@@ -27,6 +29,7 @@ public sealed record BootstrapOptions
     {
         ApiKey = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_API_KEY"]),
         AgentToken = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_AGENT_TOKEN"]),
+        InferenceKey = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_INFERENCE_KEY"]),
         AgentTokenOwner = NullIfEmpty(configuration["ADAPTERLAB_BOOTSTRAP_AGENT_ID"]) ?? DefaultAgentTokenOwner,
         AdminEmail = NullIfEmpty(configuration["ADAPTERLAB_ADMIN_EMAIL"]),
         AdminPassword = NullIfEmpty(configuration["ADAPTERLAB_ADMIN_PASSWORD"]) ?? ReadFile(configuration["ADAPTERLAB_ADMIN_PASSWORD_FILE"]),

@@ -7,7 +7,7 @@ using Npgsql;
 namespace AdapterLab.Web.Auth;
 
 /// <summary>
-/// Startup task: seeds the dashboard roles and the bootstrap credentials (admin API key, agent token, enrolment secret,
+/// Startup task: seeds the dashboard roles and the bootstrap credentials (admin API key, the inference host's models:serve key, agent token, enrolment secret,
 /// admin user — or, with a generated password, the first admin, who must change it at first sign-in).
 /// Idempotent, and safe when several web instances start at once: the work runs under a PostgreSQL advisory lock.
 /// Runs before the server listens, so a started app always accepts its bootstrap key.
@@ -47,7 +47,8 @@ public sealed class CredentialBootstrap(IServiceScopeFactory scopes, BootstrapOp
         try
         {
             await SeedRolesAsync(scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>());
-            if (options.ApiKey is { } key) await SeedApiKeyAsync(db, key, ct);
+            if (options.ApiKey is { } key) await SeedApiKeyAsync(db, key, "bootstrap", [Scopes.Admin], ct);
+            if (options.InferenceKey is { } inference) await SeedApiKeyAsync(db, inference, "inference", [Scopes.ModelsServe], ct);
             if (options.AgentToken is { } token) await SeedAgentTokenAsync(db, token, options.AgentTokenOwner, ct);
             if (options.EnrolmentSecret is { } enrolment) await SeedEnrolmentAsync(db, enrolment, options.EnrolmentPool, ct);
             if (options is { AdminEmail: { } email, AdminPassword: { } password })
@@ -67,17 +68,17 @@ public sealed class CredentialBootstrap(IServiceScopeFactory scopes, BootstrapOp
                 Check(await roles.CreateAsync(new IdentityRole(role)), $"create role {role}");
     }
 
-    private async Task SeedApiKeyAsync(PlatformDbContext db, string key, CancellationToken ct)
+    private async Task SeedApiKeyAsync(PlatformDbContext db, string key, string name, string[] scopes, CancellationToken ct)
     {
         var hash = SecretHash.Of(key);
         if (await db.ApiKeys.AnyAsync(k => k.Hash == hash, ct)) return;
         db.ApiKeys.Add(new ApiKey
         {
-            Id = Guid.NewGuid(), Name = "bootstrap", Prefix = SecretHash.Prefix(key), Hash = hash,
-            Scopes = [Scopes.Admin], CreatedAt = DateTimeOffset.UtcNow,
+            Id = Guid.NewGuid(), Name = name, Prefix = SecretHash.Prefix(key), Hash = hash,
+            Scopes = scopes, CreatedAt = DateTimeOffset.UtcNow,
         });
         await db.SaveChangesAsync(ct);
-        log.LogInformation("Registered the bootstrap admin API key ({Prefix}…)", SecretHash.Prefix(key));
+        log.LogInformation("Registered the {Name} API key ({Prefix}…, scopes {Scopes})", name, SecretHash.Prefix(key), string.Join(", ", scopes));
     }
 
     private async Task SeedAgentTokenAsync(PlatformDbContext db, string token, string owner, CancellationToken ct)

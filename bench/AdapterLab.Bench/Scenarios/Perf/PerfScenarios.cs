@@ -15,6 +15,7 @@ public static class PerfScenarios
         new PerfTrainingScenario(resultsDir, quick),
         new PerfDataScenario(resultsDir, quick),
         new PerfMemoryScenario(resultsDir, quick),
+        new PerfServingScenario(resultsDir, quick),
         new CrossCheckScenario(resultsDir, quick),
         new DeviceScenario(resultsDir, quick),
     ];
