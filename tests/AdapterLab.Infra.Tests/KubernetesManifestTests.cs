@@ -98,8 +98,10 @@ public sealed partial class KubernetesManifestTests
             foreach (var v in pod.Volumes ?? [])
                 if (v.Secret is { } s) Assert.True(secrets.ContainsKey(s.SecretName), $"volume {v.Name}: secret {s.SecretName} is missing");
         }
-        // Web and orchestrator wait for the schema the migrator applies.
-        Assert.All(deployments.Values, d => Assert.Contains(d.Spec.Template.Spec.InitContainers, c => ImageName(c.Image) == "migrator" && c.Args.Contains("--wait")));
+        // Web and orchestrator wait for the schema the migrator applies (the inference host holds no database credential).
+        Assert.All(deployments.Values.Where(d => d.Metadata.Name != "adapterlab-inference"),
+            d => Assert.Contains(d.Spec.Template.Spec.InitContainers, c => ImageName(c.Image) == "migrator" && c.Args.Contains("--wait")));
+        Assert.DoesNotContain(deployments["adapterlab-inference"].Spec.Template.Spec.Containers[0].Env, e => e.Name.StartsWith("ConnectionStrings__", StringComparison.Ordinal));
 
         var gpus = agent.Resources?.Limits?.TryGetValue("nvidia.com/gpu", out var g) == true ? g.ToString() : null;
         if (overlay == "gpu")
