@@ -145,6 +145,61 @@ public sealed class ServingThroughThePlatform(SharedPlatform platform)
         Assert.Equal(HttpStatusCode.Unauthorized, (await direct.PostAsync("/predict", form)).StatusCode);
     }
 
+    [Fact]
+    public async Task An_exported_adapter_imports_as_a_version_that_predicts_the_same_and_mismatched_files_are_refused()
+    {
+        var id = await platform.SubmitAsync(new
+        {
+            specVersion = 1, name = "serve import", kind = "adapt",
+            backbone = new { preset = "vit-tiny-ci", source = "named", name = platform.BackboneName },
+            method = new { name = "bitfit" },
+            tasks = new[] { "classification" },
+            data = new { labelFamily = "object-count", sourceDomain = "textured" },
+            training = new { steps = 3, batchSize = 16 },
+        });
+        var done = await platform.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromMinutes(4));
+        var spec = done.GetProperty("spec").GetRawText();
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        using (var r = await platform.Api.PostAsJsonAsync("/api/models", new { name = "original-" + suffix, experimentId = id })) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var adapter = await platform.Api.GetByteArrayAsync($"/api/models/original-{suffix}/versions/1/weights?include=adapters");
+
+        MultipartFormDataContent Import(byte[] file, string specJson)
+        {
+            var form = new MultipartFormDataContent { { new StringContent(specJson), "spec" } };
+            form.Add(new ByteArrayContent(file), "file", "adapter.safetensors");
+            return form;
+        }
+        using (var r = await platform.Api.PostAsync($"/api/models/imported-{suffix}/versions", Import(adapter, spec)))
+        {
+            var body = await r.Content.ReadAsStringAsync();
+            Assert.True(r.StatusCode == HttpStatusCode.Created, body);
+            var v = JsonDocument.Parse(body).RootElement;
+            Assert.Equal(JsonValueKind.Null, v.GetProperty("sourceExperimentId").ValueKind);
+            Assert.Equal(done.GetProperty("trainableParameters").GetInt64(), v.GetProperty("trainableParameters").GetInt64());
+        }
+        await platform.StartInferenceAsync();
+        var png = TinyPng.Encode(Enumerable.Range(0, 32 * 32 * 3).Select(i => (byte)(i * 13 % 255)).ToArray(), 32, 32);
+        async Task<double[]> PredictAsync(string model)
+        {
+            using var form = new MultipartFormDataContent();
+            form.Add(new ByteArrayContent(png), "images", "x.png");
+            using var r = await platform.Api.PostAsync($"/api/models/{model}/predict?version=1", form);
+            var body = await r.Content.ReadAsStringAsync();
+            Assert.True(r.StatusCode == HttpStatusCode.OK, body);
+            return JsonDocument.Parse(body).RootElement.GetProperty("predictions")[0].GetProperty("probabilities").EnumerateArray().Select(p => p.GetDouble()).ToArray();
+        }
+        Assert.Equal(await PredictAsync("original-" + suffix), await PredictAsync("imported-" + suffix));
+
+        // A file that is not what its spec says is refused, naming the field; nothing is registered.
+        string With(string method) => spec.Replace("\"bitfit\"", $"\"{method}\"");
+        await AssertRefusedAsync(platform.Api, $"/api/models/refused-{suffix}/versions", Import(adapter, With("lora")), HttpStatusCode.BadRequest, "file");
+        await AssertRefusedAsync(platform.Api, $"/api/models/refused-{suffix}/versions", Import(adapter, With("full-finetune")), HttpStatusCode.BadRequest, "spec.method.name");
+        await AssertRefusedAsync(platform.Api, $"/api/models/refused-{suffix}/versions", Import(adapter, spec.Replace(platform.BackboneName, "no-such-backbone")), HttpStatusCode.BadRequest, "spec.backbone.name");
+        await AssertRefusedAsync(platform.Api, $"/api/models/refused-{suffix}/versions", Import("not safetensors"u8.ToArray(), spec), HttpStatusCode.BadRequest, "file");
+        await AssertRefusedAsync(platform.Api, $"/api/models/refused-{suffix}/versions", Import(adapter, "{\"kind\": 5}"), HttpStatusCode.BadRequest, "spec.kind");
+        using (var r = await platform.Api.GetAsync($"/api/models/refused-{suffix}")) Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+    }
+
     private static MultipartFormDataContent Upload(byte[] bytes)
     {
         var form = new MultipartFormDataContent();
@@ -154,10 +209,13 @@ public sealed class ServingThroughThePlatform(SharedPlatform platform)
         return form;
     }
 
-    private static async Task AssertFieldErrorAsync(HttpClient client, string model, HttpContent content, HttpStatusCode status, string? field)
+    private static Task AssertFieldErrorAsync(HttpClient client, string model, HttpContent content, HttpStatusCode status, string? field) =>
+        AssertRefusedAsync(client, $"/api/models/{model}/predict", content, status, field);
+
+    private static async Task AssertRefusedAsync(HttpClient client, string url, HttpContent content, HttpStatusCode status, string? field)
     {
         using (content)
-        using (var r = await client.PostAsync($"/api/models/{model}/predict", content))
+        using (var r = await client.PostAsync(url, content))
         {
             var body = await r.Content.ReadAsStringAsync();
             Assert.True(r.StatusCode == status, $"expected {(int)status}, got {(int)r.StatusCode}: {body}");

@@ -62,40 +62,69 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
             return Invalid("experimentId", "the experiment ran on a randomly initialised backbone (rebuilt from its seed): there is no backbone file to bind the adapter to");
         var metrics = await ModelLineage.MetricsAsync(db, experimentId, ct);
 
+        var spec = JsonDocument.Parse(e.SpecJson).RootElement;
+        string? backboneName = spec.TryGetProperty("backbone", out var bb) && bb.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+        return await AddVersionAsync(db, name, request.Description, user, v =>
+        {
+            v.Method = e.Method; v.Preset = e.Preset; v.Dataset = e.Dataset; v.LabelFamily = e.LabelFamily; v.SourceDomain = e.SourceDomain;
+            v.AdapterBlob = e.OutputBlob; v.BackboneBlob = backboneBlob; v.BackboneName = backboneName; v.SourceExperimentId = experimentId;
+            v.SpecJson = e.SpecJson; v.ConfigurationHash = e.ConfigurationHash; v.MetricsJson = JsonSerializer.Serialize(metrics, Json);
+            v.TrainableParameters = e.TrainableParameters; v.TotalParameters = e.TotalParameters;
+        }, $"registered from experiment {experimentId}", existing: q => q.Where(v => v.SourceExperimentId == experimentId), ct);
+    }
+
+    /// <summary>
+    /// Adds the next version of <paramref name="name"/> (creating the model) in one transaction with its audit row; the
+    /// version <paramref name="existing"/> finds is answered instead when there is one (a registration repeated).
+    /// </summary>
+    private async Task<Result> AddVersionAsync(PlatformDbContext db, string name, string? description, ClaimsPrincipal user,
+        Action<ModelVersion> fill, string comment, Func<IQueryable<ModelVersion>, IQueryable<ModelVersion>>? existing, CancellationToken ct)
+    {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow();
         var actor = Auth.Actor.Of(user);
         // Creates the model if absent, then locks its row: concurrent registrations number versions one after another.
         int inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
             INSERT INTO registered_models (name, description, created_by, owner_id, created_at)
-            VALUES ({name}, {request.Description}, {actor.Name}, {actor.OwnerId}, {now}) ON CONFLICT (name) DO NOTHING
+            VALUES ({name}, {description}, {actor.Name}, {actor.OwnerId}, {now}) ON CONFLICT (name) DO NOTHING
             """, ct);
         var model = await db.RegisteredModels.FromSql($"SELECT * FROM registered_models WHERE name = {name} FOR UPDATE").SingleAsync(ct);
         if (inserted == 0 && !ExperimentAccess.CanManage(user, model.OwnerId))
             return new(Outcome.Forbidden, Detail: $"model '{name}' belongs to {model.CreatedBy}: only its owner or an admin may register versions of it");
-        var existing = await db.ModelVersions.AsNoTracking().FirstOrDefaultAsync(v => v.ModelName == name && v.SourceExperimentId == experimentId, ct);
-        if (existing is not null) return new(Outcome.Existing, View(existing));
+        if (existing is not null && await existing(db.ModelVersions.AsNoTracking().Where(v => v.ModelName == name)).FirstOrDefaultAsync(ct) is { } known)
+            return new(Outcome.Existing, View(known));
 
-        var spec = JsonDocument.Parse(e.SpecJson).RootElement;
-        string? backboneName = spec.TryGetProperty("backbone", out var bb) && bb.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
         int next = (await db.ModelVersions.Where(v => v.ModelName == name).MaxAsync(v => (int?)v.Version, ct) ?? 0) + 1;
-        var version = new ModelVersion
-        {
-            ModelName = name, Version = next, Stage = ModelVersion.Candidate, Method = e.Method, Preset = e.Preset, Dataset = e.Dataset,
-            LabelFamily = e.LabelFamily, SourceDomain = e.SourceDomain, AdapterBlob = e.OutputBlob, BackboneBlob = backboneBlob,
-            BackboneName = backboneName, SourceExperimentId = experimentId, SpecJson = e.SpecJson, ConfigurationHash = e.ConfigurationHash,
-            MetricsJson = JsonSerializer.Serialize(metrics, Json), TrainableParameters = e.TrainableParameters, TotalParameters = e.TotalParameters,
-            RegisteredBy = actor.Name, RegisteredById = actor.OwnerId, RegisteredAt = now,
-        };
+        var version = new ModelVersion { ModelName = name, Version = next, Stage = ModelVersion.Candidate, RegisteredBy = actor.Name, RegisteredById = actor.OwnerId, RegisteredAt = now };
+        fill(version);
         db.ModelVersions.Add(version);
         db.ModelStageChanges.Add(new ModelStageChange
         {
-            ModelName = name, Version = next, FromStage = null, ToStage = ModelVersion.Candidate, Actor = actor.Name, At = now,
-            Comment = $"registered from experiment {experimentId}",
+            ModelName = name, Version = next, FromStage = null, ToStage = ModelVersion.Candidate, Actor = actor.Name, At = now, Comment = comment,
         });
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return new(Outcome.Created, View(version));
+    }
+
+    /// <summary>
+    /// Imports an adapter trained elsewhere: its safetensors file (already checked and stored, <paramref name="adapterBlob"/>)
+    /// with the spec it was trained with, on a named backbone of this platform. It has no experiment, so no metrics.
+    /// </summary>
+    public async Task<Result> ImportAsync(string name, string? description, AdapterLab.Contracts.Specs.ExperimentSpec spec, string specJson,
+        string adapterBlob, string backboneBlob, long trainable, long total, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (!NamePattern().IsMatch(name)) return Invalid("name", "must be 1 to 100 lower-case letters, digits, '.', '-' or '_', starting with a letter or digit");
+        if (description is { Length: > MaxDescriptionLength } d) return Invalid("description", $"at most {MaxDescriptionLength} characters (got {d.Length})");
+        if (!ExperimentAccess.CanSubmit(user)) return new(Outcome.Forbidden, Detail: "importing a model needs experiments:write (a researcher or an admin)");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await AddVersionAsync(db, name, description, user, v =>
+        {
+            v.Method = spec.Method.Name; v.Preset = spec.Backbone.Preset; v.Dataset = spec.Data.Dataset; v.LabelFamily = spec.Data.LabelFamily;
+            v.SourceDomain = spec.Data.SourceDomain; v.AdapterBlob = adapterBlob; v.BackboneBlob = backboneBlob; v.BackboneName = spec.Backbone.Name;
+            v.SpecJson = specJson; v.ConfigurationHash = AdapterLab.Contracts.Specs.ConfigurationIdentity.Hash(spec, backboneBlob);
+            v.TrainableParameters = trainable; v.TotalParameters = total;
+        }, "imported from a safetensors file", existing: q => q.Where(v => v.AdapterBlob == adapterBlob && v.BackboneBlob == backboneBlob), ct);
     }
 
     /// <summary>Moves a version to a stage; promoting to production archives the version that held it.</summary>

@@ -21,6 +21,14 @@ public static class RegistryApi
                              + "Full fine-tuning and pretrains register as backbones; an experiment on a random backbone has nothing to bind to.")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Scopes.ExperimentsWrite);
+        api.MapPost("/{name}/versions", Import).WithName("ImportModelVersion")
+            .WithSummary("Import an adapter trained elsewhere as the next version: multipart 'file' (safetensors) and 'spec' (the spec it was trained with, on a named backbone here)")
+            .WithDescription("The file must hold exactly the trainable tensors the spec's method trains (the catalogue's count; head_norm statistics aside), "
+                             + "for a head of the spec's classes; anything else is a 400 naming the field, and nothing is stored.")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .DisableAntiforgery()
+            .WithBodyLimit(MaxImportBytes)
+            .RequireAuthorization(Scopes.ExperimentsWrite);
         api.MapGet("/{name}", Get).WithName("GetModel").WithSummary("A model and every version with its lineage")
             .ProducesProblem(StatusCodes.Status404NotFound).RequireAuthorization(Scopes.Read);
         api.MapGet("/{name}/versions/{version}", Version).WithName("GetModelVersion")
@@ -55,6 +63,68 @@ public static class RegistryApi
             ModelRegistry.Outcome.Existing => TypedResults.Ok(r.Version),
             _ => Refusal(r, "The registration is invalid"),
         };
+    }
+
+    /// <summary>An adapter file's limit: far above any adapter of the catalogue's presets (ViT-B/16 LoRA r 8 ≈ 1.2 MB).</summary>
+    public const long MaxImportBytes = 256L * 1024 * 1024;
+
+    private static async Task<IResult> Import(string name, HttpRequest request, ClaimsPrincipal user, ModelRegistry registry, BlobStore blobs,
+        AdapterLab.Data.PlatformDbContext db, CancellationToken ct)
+    {
+        if (!request.HasFormContentType)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["expected multipart/form-data with 'file' and 'spec'"] });
+        var form = await request.ReadFormAsync(ct);
+        var upload = form.Files.GetFile("file");
+        var specText = form["spec"].ToString();
+        var errors = new Dictionary<string, string[]>();
+        if (upload is null) errors["file"] = ["required: the adapter's safetensors file"];
+        AdapterLab.Contracts.Specs.ExperimentSpec? spec = null;
+        if (string.IsNullOrWhiteSpace(specText)) errors["spec"] = ["required: the spec the adapter was trained with (JSON)"];
+        else
+        {
+            spec = AdapterLab.Contracts.Specs.SpecJson.TryParse(specText, out var parseErrors);
+            var specErrors = spec is null ? parseErrors : AdapterLab.Contracts.Specs.SpecValidator.Validate(spec, false);
+            foreach (var (k, v) in specErrors) errors[k == "$" ? "spec" : "spec." + k] = v;
+        }
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid adapter import");
+
+        var temp = Path.Combine(Path.GetTempPath(), $"adapterlab-adapter-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            await using (var file = File.Create(temp))
+            await using (var s = upload!.OpenReadStream())
+                await s.CopyToAsync(file, ct);
+            Dictionary<string, string[]> problems;
+            long trainable, total;
+            try
+            {
+                using var reader = AdapterLab.Contracts.Safetensors.SafetensorsReader.Open(File.OpenRead(temp), source: "upload");
+                (problems, trainable, total) = AdapterImportCheck.Check(spec!, reader.Tensors.ToList());
+            }
+            catch (AdapterLab.Contracts.Safetensors.SafetensorsFormatException ex)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [$"not a valid safetensors file: {ex.Message}"] }, title: "Invalid adapter import");
+            }
+            if (problems.Count > 0) return TypedResults.ValidationProblem(problems, title: "The file does not match its spec");
+            var backboneBlob = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleOrDefaultAsync(
+                db.Backbones.Where(b => b.Name == spec!.Backbone.Name).Select(b => b.BlobHash), ct);
+            if (backboneBlob is null)
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["spec.backbone.name"] = [$"no ready backbone named '{spec!.Backbone.Name}' on this platform"] });
+            string hash;
+            await using (var file = File.OpenRead(temp)) (hash, _, _) = await blobs.PutAsync(file, null, ct);
+            var r = await registry.ImportAsync(name, form["description"].ToString() is { Length: > 0 } d ? d : null, spec!,
+                AdapterLab.Contracts.Specs.SpecJson.Serialize(spec!), hash, backboneBlob, trainable, total, user, ct);
+            return r.Outcome switch
+            {
+                ModelRegistry.Outcome.Created => TypedResults.Created($"/api/models/{r.Version!.Model}/versions/{r.Version.Version}", r.Version),
+                ModelRegistry.Outcome.Existing => TypedResults.Ok(r.Version),
+                _ => Refusal(r, "The import is invalid"),
+            };
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     private static async Task<IResult> Get(string name, ModelRegistry registry, CancellationToken ct) =>
