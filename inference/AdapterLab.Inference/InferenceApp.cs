@@ -35,6 +35,10 @@ public static class InferenceApp
             return new PredictionBatcher(cache, TimeSpan.FromMilliseconds(o.BatchWindowMilliseconds), o.MaxBatchImages, o.Threads);
         });
         builder.Services.AddProblemDetails();
+        // Not ready once images that never finish decoding hold threads: the orchestrator of the deployment replaces it.
+        builder.Services.AddHealthChecks().AddCheck("image-decoder", () => Training.Datasets.Folders.ImageResize.StuckDecodes >= 2
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"{Training.Datasets.Folders.ImageResize.StuckDecodes} image decodes never finished")
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(), tags: ["ready"]);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = 64L * 1024 * 1024);
 
         var app = builder.Build();

@@ -18,6 +18,9 @@ public static class PredictEndpoint
     public const string TokenHeader = "X-Inference-Token";
     private const int TopClasses = 5;
 
+    /// <summary>How long one image may take to decode (a few milliseconds normally; see <see cref="ImageResize.DecodeUntrusted"/>).</summary>
+    public static readonly TimeSpan DecodeDeadline = TimeSpan.FromSeconds(5);
+
     public static IEndpointRouteBuilder MapPredict(this IEndpointRouteBuilder app)
     {
         app.MapPost("/predict", Predict).DisableAntiforgery();
@@ -74,7 +77,7 @@ public static class PredictEndpoint
         {
             try
             {
-                ImageResize.Decode(inputs[i].Bytes, size, pixels.AsSpan(i * per, per));
+                ImageResize.DecodeUntrusted(inputs[i].Bytes, size, pixels.AsSpan(i * per, per), DecodeDeadline);
             }
             catch (InvalidDataException ex)
             {

@@ -21,14 +21,14 @@ public static class ImageResize
     /// <exception cref="InvalidDataException">Not a decodable PNG/JPEG, an empty or a too large image.</exception>
     public static void Decode(byte[] bytes, int size, Span<float> destination)
     {
-        ImageInfo? info;
-        using (var header = new MemoryStream(bytes, writable: false)) info = ImageInfo.FromStream(header);
-        if (info is not { } i) throw new InvalidDataException("not a PNG or JPEG image");
-        if (i.Width <= 0 || i.Height <= 0) throw new InvalidDataException($"{i.Width}×{i.Height} image");
-        if ((long)i.Width * i.Height > MaxPixels) throw new InvalidDataException($"{i.Width}×{i.Height} image is larger than {MaxPixels:N0} pixels");
         ImageResult image;
         try
         {
+            ImageInfo? info;
+            using (var header = new MemoryStream(bytes, writable: false)) info = ImageInfo.FromStream(header);
+            if (info is not { } i) throw new InvalidDataException("not a PNG or JPEG image");
+            if (i.Width <= 0 || i.Height <= 0) throw new InvalidDataException($"{i.Width}×{i.Height} image");
+            if ((long)i.Width * i.Height > MaxPixels) throw new InvalidDataException($"{i.Width}×{i.Height} image is larger than {MaxPixels:N0} pixels");
             image = ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlue) ?? throw new InvalidDataException("decoder returned nothing");
         }
         catch (Exception ex) when (ex is not (InvalidDataException or OutOfMemoryException))
@@ -37,6 +37,37 @@ public static class ImageResize
         }
         if (image.Width <= 0 || image.Height <= 0) throw new InvalidDataException($"{image.Width}×{image.Height} image");
         ToNormalisedChw(image.Data, image.Width, image.Height, size, destination);
+    }
+
+    private static int stuckDecodes;
+
+    /// <summary>Decodes of untrusted images that passed their deadline and never returned (their threads spin on).</summary>
+    public static int StuckDecodes => Volatile.Read(ref stuckDecodes);
+
+    /// <summary>
+    /// <see cref="Decode"/> for bytes from outside (a served request), under a deadline: the decoder (a port of stb_image)
+    /// can loop forever on some malformed JPEGs (the hostile-input test found one), so it runs on a thread of its own and a
+    /// decode past <paramref name="deadline"/> is refused as an <see cref="InvalidDataException"/>. Such a thread cannot be
+    /// stopped; <see cref="StuckDecodes"/> counts them so the host can report itself unready and be replaced.
+    /// </summary>
+    public static void DecodeUntrusted(byte[] bytes, int size, Span<float> destination, TimeSpan deadline)
+    {
+        var result = new float[3 * size * size];
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { Decode(bytes, size, result); }
+            catch (Exception ex) { failure = ex; }
+        }, maxStackSize: 4 * 1024 * 1024) { IsBackground = true, Name = "image-decode" };
+        thread.Start();
+        if (!thread.Join(deadline))
+        {
+            Interlocked.Increment(ref stuckDecodes);
+            throw new InvalidDataException($"the image did not decode within {deadline.TotalSeconds:0.#} s (a malformed image)");
+        }
+        if (failure is InvalidDataException invalid) throw invalid;
+        if (failure is not null) throw new InvalidDataException(failure.Message.Trim(), failure);
+        result.AsSpan().CopyTo(destination);
     }
 
     public static void ToNormalisedChw(ReadOnlySpan<byte> rgb, int width, int height, int size, Span<float> destination)
