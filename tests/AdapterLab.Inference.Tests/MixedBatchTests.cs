@@ -7,7 +7,7 @@ using AdapterLab.Training.Serving;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace AdapterLab.Training.Tests.Serving;
+namespace AdapterLab.Inference.Tests;
 
 /// <summary>
 /// One frozen backbone serving many adapters in one batch: every group's logits equal its own model run alone

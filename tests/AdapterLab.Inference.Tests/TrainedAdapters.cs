@@ -6,7 +6,7 @@ using AdapterLab.Training.Serving;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace AdapterLab.Training.Tests.Serving;
+namespace AdapterLab.Inference.Tests;
 
 /// <summary>
 /// One golden backbone and an adapter of every servable method on it, each a real model of its method whose trained

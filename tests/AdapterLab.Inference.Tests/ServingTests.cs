@@ -2,7 +2,7 @@ using AdapterLab.Training.Serving;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace AdapterLab.Training.Tests.Serving;
+namespace AdapterLab.Inference.Tests;
 
 /// <summary>
 /// The adapter cache (least recently used out, under a byte budget, never an adapter of the batch being served) and the
