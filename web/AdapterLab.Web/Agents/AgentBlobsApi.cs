@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using AdapterLab.Data;
 using AdapterLab.Data.Blobs;
 using AdapterLab.Data.Entities;
@@ -22,9 +21,6 @@ public static partial class AgentBlobsApi
     public const string MaxUploadSetting = "Agents:MaxUploadBytes";
     public const long DefaultMaxUploadBytes = 16L * 1024 * 1024 * 1024;
 
-    [GeneratedRegex("^[0-9a-f]{64}$")]
-    private static partial Regex Sha256Pattern();
-
     public static IEndpointRouteBuilder MapAgentBlobsApi(this IEndpointRouteBuilder app)
     {
         var blobs = app.MapGroup("/api/agent/blobs").WithTags("Agent").RequireAuthorization(Scopes.AgentPolicy);
@@ -42,7 +38,7 @@ public static partial class AgentBlobsApi
     private static async Task<Results<Created<BlobView>, Ok<BlobView>, ProblemHttpResult>> Put(
         string sha256, HttpContext http, BlobStore store, PlatformDbContext db, CancellationToken ct)
     {
-        if (!Sha256Pattern().IsMatch(sha256)) return BadHash(sha256);
+        if (!Hosting.BlobHash.IsSha256(sha256)) return BadHash(sha256);
         var agent = AgentOf(http);
         if (!await AgentLeases.MayWriteAsync(db, agent, ct))
             return await RefuseAsync(http, db, "PUT blob", sha256, $"agent '{agent}' holds no attempt: nothing of it may be uploaded", ct);
@@ -73,7 +69,7 @@ public static partial class AgentBlobsApi
 
     private static async Task<IResult> Get(string sha256, HttpContext http, BlobStore store, PlatformDbContext db, CancellationToken ct)
     {
-        if (!Sha256Pattern().IsMatch(sha256)) return BadHash(sha256);
+        if (!Hosting.BlobHash.IsSha256(sha256)) return BadHash(sha256);
         var agent = AgentOf(http);
         if (!await AgentLeases.MayReadAsync(db, agent, sha256, ct))
             return await RefuseAsync(http, db, "GET blob", sha256, $"blob {sha256} is not named by an attempt agent '{agent}' holds", ct);
@@ -85,7 +81,7 @@ public static partial class AgentBlobsApi
 
     private static async Task<IResult> Head(string sha256, HttpContext http, BlobStore store, PlatformDbContext db, CancellationToken ct)
     {
-        if (!Sha256Pattern().IsMatch(sha256)) return TypedResults.BadRequest();
+        if (!Hosting.BlobHash.IsSha256(sha256)) return TypedResults.BadRequest();
         // An agent checks before uploading whether its own checkpoint is stored already: allowed while it holds an attempt.
         if (!await AgentLeases.MayWriteAsync(db, AgentOf(http), ct) && !await AgentLeases.MayReadAsync(db, AgentOf(http), sha256, ct))
             return TypedResults.StatusCode(StatusCodes.Status403Forbidden);

@@ -18,9 +18,6 @@ public static partial class CheckpointsApi
     /// <summary>Checkpoint kind of dense-prediction galleries (a zip of PNGs and a manifest), shown on the experiment page.</summary>
     public const string GalleryKind = "gallery";
 
-    [GeneratedRegex("^[0-9a-f]{64}$")]
-    private static partial Regex Sha256Pattern();
-
     public static IEndpointRouteBuilder MapCheckpointsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/experiments/{id:guid}/checkpoints").WithTags("Experiments")
@@ -55,7 +52,7 @@ public static partial class CheckpointsApi
 
     private static async Task<IResult> Download(Guid id, string hash, HttpContext http, PlatformDbContext db, BlobStore store, CancellationToken ct)
     {
-        if (!Sha256Pattern().IsMatch(hash)) return Missing($"'{hash}' is not a lowercase hex sha256");
+        if (!Hosting.BlobHash.IsSha256(hash)) return Missing($"'{hash}' is not a lowercase hex sha256");
         // Only blobs this experiment references: the read scope must not turn into a download-any-blob endpoint.
         var checkpoint = await db.Checkpoints.AsNoTracking().Where(c => c.ExperimentId == id && c.BlobHash == hash)
             .OrderByDescending(c => c.Step).Select(c => new { c.Kind, c.Step }).FirstOrDefaultAsync(ct);
@@ -84,7 +81,7 @@ public static partial class CheckpointsApi
 
     private static async Task<IResult> GalleryImage(Guid id, string hash, string entry, HttpContext http, PlatformDbContext db, GalleryStore galleries, CancellationToken ct)
     {
-        if (!Sha256Pattern().IsMatch(hash)) return Missing($"'{hash}' is not a lowercase hex sha256");
+        if (!Hosting.BlobHash.IsSha256(hash)) return Missing($"'{hash}' is not a lowercase hex sha256");
         var png = await galleries.ImageAsync(db, id, hash, entry, ct);
         if (png is null) return Missing($"experiment {id} has no gallery image {entry} in {hash}");
         http.Response.Headers.CacheControl = "private, max-age=86400, immutable";

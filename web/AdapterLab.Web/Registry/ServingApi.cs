@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using AdapterLab.Data;
 using AdapterLab.Web.Auth;
 using AdapterLab.Web.Hosting;
@@ -12,9 +11,6 @@ namespace AdapterLab.Web.Registry;
 /// </summary>
 public static partial class ServingApi
 {
-    [GeneratedRegex("^[0-9a-f]{64}$")]
-    private static partial Regex Sha256Pattern();
-
     public static IEndpointRouteBuilder MapServingApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/serving").WithTags("Serving").RequireAuthorization(Scopes.ModelsServe);
@@ -35,7 +31,7 @@ public static partial class ServingApi
 
     private static async Task<IResult> Blob(string sha256, PlatformDbContext db, CancellationToken ct)
     {
-        bool registered = Sha256Pattern().IsMatch(sha256)
+        bool registered = Hosting.BlobHash.IsSha256(sha256)
             && await db.ModelVersions.AnyAsync(v => v.AdapterBlob == sha256 || v.BackboneBlob == sha256, ct);
         return registered
             ? new BlobDownload(sha256, "application/octet-stream", sha256 + ".safetensors")
