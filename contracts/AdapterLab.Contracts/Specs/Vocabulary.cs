@@ -88,6 +88,12 @@ public static class Methods
 
     /// <summary>Classification methods whose trained part is an adapter on a frozen backbone: what the model registry registers and serving batches together (full fine-tuning changes the backbone itself).</summary>
     public static readonly IReadOnlyList<string> Servable = [LinearProbe, VptShallow, VptDeep, AdaptFormer, Lora, BitFit];
+
+    /// <summary>Dense multitask methods that leave the backbone file's encoder frozen (task-adapted blocks and decoders on top): registered and served as dense models, one model per pass. <c>single-task</c> and <c>multitask-finetune</c> change the encoder itself.</summary>
+    public static readonly IReadOnlyList<string> DenseServable = [Vtagml, MultitaskShared];
+
+    /// <summary>Everything the model registry registers: classification adapters and dense models on a frozen backbone.</summary>
+    public static readonly IReadOnlyList<string> Registrable = [.. Servable, .. DenseServable];
 }
 
 /// <summary>Task names.</summary>

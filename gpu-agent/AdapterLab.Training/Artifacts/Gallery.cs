@@ -97,6 +97,9 @@ public static class Gallery
         return rgb;
     }
 
+    /// <summary>A task's map (as <see cref="PredictionMap"/> gives it) as a PNG in the gallery's colours.</summary>
+    public static byte[] RenderPng(string task, float[] map, int size) => Png.Encode(size, size, Render(task, map, size));
+
     /// <summary>Task maps as stored in the entry: segmentation class per pixel, depth, normals [3, H, W], edges.</summary>
     private static byte[] Render(string task, float[] map, int size)
     {

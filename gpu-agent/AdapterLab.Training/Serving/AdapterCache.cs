@@ -1,14 +1,14 @@
 namespace AdapterLab.Training.Serving;
 
 /// <summary>
-/// Adapters held in memory under a byte budget, evicting the least recently used first; the adapters of the batch being
-/// assembled are never evicted (a batch may exceed the budget on its own: it is served, then trimmed). Backbones are held
-/// apart, once each. Used by one thread (the batcher's worker), so it takes no locks.
+/// Adapters (and dense models) held in memory under a byte budget, evicting the least recently used first; the ones of
+/// the batch being assembled are never evicted (a batch may exceed the budget on its own: it is served, then trimmed).
+/// Backbones are held apart, once each. Used by one thread (the batcher's worker), so it takes no locks.
 /// </summary>
 public sealed class AdapterCache(IServingSource source, long budgetBytes) : IDisposable
 {
-    private readonly Dictionary<string, LinkedListNode<ServedAdapter>> adapters = new(StringComparer.Ordinal);
-    private readonly LinkedList<ServedAdapter> recency = new(); // most recent first
+    private readonly Dictionary<string, LinkedListNode<IServedWeights>> adapters = new(StringComparer.Ordinal);
+    private readonly LinkedList<IServedWeights> recency = new(); // most recent first
     private readonly Dictionary<string, ServedBackbone> backbones = new(StringComparer.OrdinalIgnoreCase);
 
     public long BudgetBytes { get; } = budgetBytes;
@@ -23,15 +23,20 @@ public sealed class AdapterCache(IServingSource source, long budgetBytes) : IDis
     public bool Holds(string key) => adapters.ContainsKey(key);
 
     /// <summary>The adapter, loaded if absent, now the most recently used; others are evicted to fit, except <paramref name="keep"/>.</summary>
-    public ServedAdapter Adapter(string key, IReadOnlySet<string>? keep = null)
+    public ServedAdapter Adapter(string key, IReadOnlySet<string>? keep = null) => Get(key, source.LoadAdapter, keep);
+
+    /// <summary>The dense model, loaded if absent, under the same budget and recency as adapters.</summary>
+    public ServedDenseModel Dense(string key, IReadOnlySet<string>? keep = null) => Get(key, source.LoadDense, keep);
+
+    private T Get<T>(string key, Func<string, T> load, IReadOnlySet<string>? keep) where T : class, IServedWeights
     {
         if (adapters.TryGetValue(key, out var node))
         {
             recency.Remove(node);
             recency.AddFirst(node);
-            return node.Value;
+            return node.Value as T ?? throw new InvalidOperationException($"'{key}' is held as a {node.Value.GetType().Name}, not a {typeof(T).Name}");
         }
-        var loaded = source.LoadAdapter(key);
+        var loaded = load(key);
         Loads++;
         adapters[key] = recency.AddFirst(loaded);
         HeldBytes += loaded.Bytes;

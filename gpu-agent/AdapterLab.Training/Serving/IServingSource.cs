@@ -8,4 +8,7 @@ public interface IServingSource
 
     /// <summary>Loads the adapter served under <paramref name="key"/>.</summary>
     ServedAdapter LoadAdapter(string key);
+
+    /// <summary>Loads the dense multitask model served under <paramref name="key"/>.</summary>
+    ServedDenseModel LoadDense(string key) => throw new KeyNotFoundException($"this source serves no dense model '{key}'");
 }

@@ -6,15 +6,15 @@ namespace AdapterLab.Training.Serving;
 
 /// <summary>
 /// One forward pass of a frozen backbone over a batch whose rows belong to different adapters (AdaptFormer's promise:
-/// one backbone, many tasks). Rows come grouped (<see cref="RowGroup"/>, consecutive); the frozen layers run once on
-/// the whole batch and each method's part applies to its own rows only:
+/// one backbone, many tasks). Rows come grouped (<see cref="RowGroup"/>, consecutive). The tokens of every row are
+/// <b>packed</b> into one [tokens, d] tensor — a row with VPT prompts simply has more tokens, nothing is padded — so the
+/// frozen per-token layers (norms, q/k/v, projection, MLP) run once for the whole batch as single matmuls, and only
+/// attention, which mixes the tokens of one image, runs per bucket of rows of equal length (no mask needed). Each
+/// method's part applies to its own rows' tokens, a contiguous slice of the packed tensor:
 /// <list type="bullet">
-/// <item>AdaptMLP and LoRA: the branch is computed on the group's rows and added into them in place (gather/scatter by
-/// contiguous slices);</item>
-/// <item>VPT: prompt slots sized for the longest prompt set in the batch; a group's unused slots (and every slot of a
-/// group without prompts) are zero and masked out as attention keys, so they never reach a real token; deep prompts
-/// overwrite their group's slots before every block;</item>
-/// <item>BitFit: every bias is a per-row bias, the group's own or the backbone's;</item>
+/// <item>AdaptMLP and LoRA: the branch is computed on the group's tokens and added into them in place;</item>
+/// <item>VPT: the group's prompts follow its CLS token; deep prompts overwrite them before every block;</item>
+/// <item>BitFit: the backbone's bias for every token, plus the group's difference to it on its own tokens;</item>
 /// <item>heads (with their normalisation statistics) per group, each with its own number of classes.</item>
 /// </list>
 /// Inference only (no gradients, eval mode: adapter dropout off). The result equals serving each adapter alone with its
@@ -32,7 +32,7 @@ public static class MixedBatch
         var features = pass.Features(pixels);
         var logits = new List<Tensor>(groups.Count);
         for (int g = 0; g < groups.Count; g++)
-            logits.Add(Head(groups[g].Adapter, features.narrow(0, pass.Start[g], groups[g].Rows)).MoveToOuterDisposeScope());
+            logits.Add(Head(groups[g].Adapter, features.narrow(0, pass.RowStart[g], groups[g].Rows)).MoveToOuterDisposeScope());
         return logits;
     }
 
@@ -59,14 +59,21 @@ public static class MixedBatch
         return nn.functional.linear(f, adapter["head.weight"], adapter["head.bias"]);
     }
 
-    /// <summary>One forward pass: the groups' row offsets, their prompt slots and mask, and the per-row tensors they need.</summary>
+    /// <summary>
+    /// One forward pass: where each group's rows sit in the batch, where its tokens sit in the packed tensor (groups
+    /// ordered by sequence length, so equal lengths are adjacent), and the buckets attention runs on.
+    /// </summary>
     private sealed class Pass
     {
         private readonly ServedBackbone backbone;
         private readonly IReadOnlyList<RowGroup> groups;
-        private readonly int width, heads, slots;
-        private readonly bool perRowBiases;
-        private readonly Tensor? keyMask;
+        private readonly int width, heads;
+        private readonly int[] packed;          // group indices in packed order
+        private readonly long[] tokenStart;     // first packed token of each group
+        private readonly int[] length;          // tokens per row of each group: CLS, prompts, patches
+        private readonly (long Start, int Rows, int Length)[] buckets;
+        private readonly int[] bitFit;          // groups whose biases differ from the backbone's
+        private readonly bool deepPrompts;
 
         public Pass(ServedBackbone backbone, IReadOnlyList<RowGroup> groups)
         {
@@ -74,100 +81,116 @@ public static class MixedBatch
             this.groups = groups;
             width = backbone.Preset.Width;
             heads = backbone.Preset.Heads;
-            Start = new long[groups.Count];
-            for (int g = 1; g < groups.Count; g++) Start[g] = Start[g - 1] + groups[g - 1].Rows;
-            slots = groups.Max(g => g.Adapter.PromptTokens);
-            perRowBiases = groups.Any(g => g.Adapter.Method == Contracts.Specs.Methods.BitFit);
-            keyMask = slots > 0 && groups.Any(g => g.Adapter.PromptTokens < slots) ? KeyMask(backbone.PatchTokens) : null;
+            RowStart = new long[groups.Count];
+            for (int g = 1; g < groups.Count; g++) RowStart[g] = RowStart[g - 1] + groups[g - 1].Rows;
+            length = groups.Select(g => 1 + g.Adapter.PromptTokens + backbone.PatchTokens).ToArray();
+            packed = Enumerable.Range(0, groups.Count).OrderBy(g => length[g]).ToArray(); // stable: ties keep their order
+            tokenStart = new long[groups.Count];
+            var runs = new List<(long Start, int Rows, int Length)>();
+            long next = 0;
+            foreach (int g in packed)
+            {
+                tokenStart[g] = next;
+                if (runs.Count > 0 && runs[^1].Length == length[g]) runs[^1] = runs[^1] with { Rows = runs[^1].Rows + groups[g].Rows };
+                else runs.Add((next, groups[g].Rows, length[g]));
+                next += (long)groups[g].Rows * length[g];
+            }
+            buckets = runs.ToArray();
+            bitFit = Enumerable.Range(0, groups.Count).Where(g => groups[g].Adapter.Method == Contracts.Specs.Methods.BitFit).ToArray();
+            deepPrompts = groups.Any(g => g.Adapter.Options.Prompts is { Deep: true });
         }
 
-        /// <summary>First row of each group.</summary>
-        public long[] Start { get; }
+        /// <summary>First row of each group in the batch.</summary>
+        public long[] RowStart { get; }
 
-        /// <summary>The CLS token after the final norm: [B, d].</summary>
+        private long Tokens(int g) => (long)groups[g].Rows * length[g];
+
+        /// <summary>The CLS token after the final norm: [B, d], rows in batch order.</summary>
         public Tensor Features(Tensor pixels)
         {
             int p = backbone.Preset.PatchSize;
-            var x = nn.functional.conv2d(pixels, backbone["patch_embed.proj.weight"], strides: [p, p]).flatten(2).transpose(1, 2);
-            x = x.add(Bias("patch_embed.proj.bias"));
-            long b = x.shape[0];
-            x = torch.cat([backbone["cls_token"].expand(b, -1, -1), x], 1).add(backbone["pos_embed"]);
+            var patches = nn.functional.conv2d(pixels, backbone["patch_embed.proj.weight"], backbone["patch_embed.proj.bias"], strides: [p, p])
+                .flatten(2).transpose(1, 2);
+            AddBitFit(patches, "patch_embed.proj.bias", byRows: true);
+            var pos = backbone["pos_embed"];
+            patches = patches.add(pos.narrow(1, 1, pos.shape[1] - 1));
+            var cls = backbone["cls_token"].add(pos.narrow(1, 0, 1));
+            var x = Pack(cls, patches);
             for (int i = 0; i < backbone.Preset.Depth; i++)
             {
-                if (slots > 0 && (i == 0 || groups.Any(g => g.Adapter.Options.Prompts is { Deep: true })))
-                    x = WithPrompts(x, i);
+                if (i > 0 && deepPrompts) RefreshDeepPrompts(x, i);
                 x = Block(x, i);
             }
-            return LayerNorm(x, "norm").select(1, 0);
+            var first = new long[pixels.shape[0]];
+            for (int g = 0; g < groups.Count; g++)
+                for (int r = 0; r < groups[g].Rows; r++) first[RowStart[g] + r] = tokenStart[g] + (long)r * length[g];
+            using var index = torch.tensor(first, device: x.device);
+            return LayerNorm(x.index_select(0, index), "norm", byRows: true);
         }
 
-        /// <summary>
-        /// Inserts (block 0) or refreshes (deep prompts, later blocks) the prompt slots after CLS: each group's prompts
-        /// for this block padded with zeros to <see cref="slots"/>; a group whose slots are not refreshed keeps them.
-        /// </summary>
-        private Tensor WithPrompts(Tensor x, int block)
+        /// <summary>Every row's tokens — CLS, its group's prompts for block 0, its patches — one after another: [tokens, d].</summary>
+        private Tensor Pack(Tensor cls, Tensor patches)
         {
             var parts = new Tensor[groups.Count];
+            for (int k = 0; k < packed.Length; k++)
+            {
+                int g = packed[k], n = groups[g].Rows;
+                var a = groups[g].Adapter;
+                var rows = patches.narrow(0, RowStart[g], n);
+                var sequence = a.Options.Prompts is { } prompts
+                    ? torch.cat([cls.expand(n, -1, -1), a["prompt_embeddings"][0].unsqueeze(0).expand(n, -1, -1), rows], 1)
+                    : torch.cat([cls.expand(n, -1, -1), rows], 1);
+                parts[k] = sequence.reshape(-1, width);
+            }
+            return parts.Length == 1 ? parts[0] : torch.cat(parts, 0);
+        }
+
+        /// <summary>Deep prompts: each such group's prompt tokens replaced by its own for block <paramref name="block"/>.</summary>
+        private void RefreshDeepPrompts(Tensor x, int block)
+        {
             for (int g = 0; g < groups.Count; g++)
             {
                 var a = groups[g].Adapter;
-                int n = groups[g].Rows;
-                bool refresh = a.Options.Prompts is { } pr && (block == 0 || pr.Deep);
-                if (refresh)
-                {
-                    var own = a["prompt_embeddings"][a.Options.Prompts!.Deep ? block : 0];
-                    if (own.shape[0] < slots) own = torch.cat([own, torch.zeros(slots - own.shape[0], width, dtype: own.dtype, device: own.device)], 0);
-                    parts[g] = own.unsqueeze(0).expand(n, -1, -1);
-                }
-                else if (block == 0) parts[g] = torch.zeros(n, slots, width, dtype: x.dtype, device: x.device);
-                else parts[g] = x.narrow(0, Start[g], n).narrow(1, 1, slots);
+                if (a.Options.Prompts is not { Deep: true } prompts) continue;
+                var rows = x.narrow(0, tokenStart[g], Tokens(g)).view(groups[g].Rows, length[g], width);
+                rows.narrow(1, 1, prompts.Tokens).copy_(a["prompt_embeddings"][block].unsqueeze(0).expand(groups[g].Rows, -1, -1));
             }
-            var rest = block == 0 ? x.narrow(1, 1, x.shape[1] - 1) : x.narrow(1, 1 + slots, x.shape[1] - 1 - slots);
-            return torch.cat([x.narrow(1, 0, 1), torch.cat(parts, 0), rest], 1);
-        }
-
-        /// <summary>Additive key mask [B, 1, 1, S]: −∞ on a group's unused prompt slots.</summary>
-        private Tensor KeyMask(int patchTokens)
-        {
-            int length = 1 + slots + patchTokens;
-            var parts = new Tensor[groups.Count];
-            for (int g = 0; g < groups.Count; g++)
-            {
-                var row = torch.zeros(length);
-                int used = groups[g].Adapter.PromptTokens;
-                if (used < slots) row.narrow(0, 1 + used, slots - used).fill_(double.NegativeInfinity);
-                parts[g] = row.view(1, 1, 1, length).expand(groups[g].Rows, -1, -1, -1);
-            }
-            var device = backbone["cls_token"].device;
-            return torch.cat(parts, 0).to(device);
         }
 
         private Tensor Block(Tensor x, int i)
         {
             string prefix = $"blocks.{i}.";
-            long b = x.shape[0], n = x.shape[1];
             var h1 = LayerNorm(x, prefix + "norm1");
             var q = Projection(h1, i, "q");
             var k = Linear(h1, prefix + "attn.k");
             var v = Projection(h1, i, "v");
-            var qh = q.view(b, n, heads, width / heads).transpose(1, 2);
-            var kh = k.view(b, n, heads, width / heads).transpose(1, 2);
-            var vh = v.view(b, n, heads, width / heads).transpose(1, 2);
-            var attended = nn.functional.scaled_dot_product_attention(qh, kh, vh, attn_mask: keyMask);
-            var h = x.add(Linear(attended.transpose(1, 2).reshape(b, n, width), prefix + "attn.proj"));
+            var h = x.add(Linear(Attention(q, k, v), prefix + "attn.proj"));
             var m = Linear(nn.functional.gelu(Linear(LayerNorm(h, prefix + "norm2"), prefix + "mlp.fc1")), prefix + "mlp.fc2");
             for (int g = 0; g < groups.Count; g++)
             {
                 var a = groups[g].Adapter;
                 if (a.Options.AdaptMlp is not { } options || !options.Layers.Contains(i)) continue;
-                var rowsOfM = m.narrow(0, Start[g], groups[g].Rows);
-                var input = options.Placement == "sequential" ? rowsOfM : h.narrow(0, Start[g], groups[g].Rows);
-                rowsOfM.add_(AdaptMlp(a, prefix + "adapter.", options, input));
+                var tokensOfM = m.narrow(0, tokenStart[g], Tokens(g));
+                var input = options.Placement == "sequential" ? tokensOfM : h.narrow(0, tokenStart[g], Tokens(g));
+                tokensOfM.add_(AdaptMlp(a, prefix + "adapter.", options, input));
             }
             return h.add(m);
         }
 
-        /// <summary>q or v of block <paramref name="i"/>, with each LoRA group's low-rank update added into its rows.</summary>
+        /// <summary>Multi-head attention within each image: one unmasked call per bucket of equally long rows.</summary>
+        private Tensor Attention(Tensor q, Tensor k, Tensor v)
+        {
+            var parts = new Tensor[buckets.Length];
+            for (int b = 0; b < buckets.Length; b++)
+            {
+                var (start, rows, n) = buckets[b];
+                Tensor Heads(Tensor t) => t.narrow(0, start, (long)rows * n).view(rows, n, heads, width / heads).transpose(1, 2);
+                parts[b] = nn.functional.scaled_dot_product_attention(Heads(q), Heads(k), Heads(v)).transpose(1, 2).reshape(-1, width);
+            }
+            return parts.Length == 1 ? parts[0] : torch.cat(parts, 0);
+        }
+
+        /// <summary>q or v of block <paramref name="i"/>, with each LoRA group's low-rank update added into its tokens.</summary>
         private Tensor Projection(Tensor x, int i, string which)
         {
             var y = Linear(x, $"blocks.{i}.attn.{which}");
@@ -176,9 +199,9 @@ public static class MixedBatch
                 var a = groups[g].Adapter;
                 if (a.Options.Lora is not { } lora || !lora.Layers.Contains(i)) continue;
                 string site = $"blocks.{i}.attn.lora_{which}.";
-                var rows = x.narrow(0, Start[g], groups[g].Rows);
-                var update = nn.functional.linear(nn.functional.linear(rows, a[site + "a"]), a[site + "b"]).mul(lora.Alpha / lora.Rank);
-                y.narrow(0, Start[g], groups[g].Rows).add_(update);
+                var tokens = x.narrow(0, tokenStart[g], Tokens(g));
+                var update = nn.functional.linear(nn.functional.linear(tokens, a[site + "a"]), a[site + "b"]).mul(lora.Alpha / lora.Rank);
+                y.narrow(0, tokenStart[g], Tokens(g)).add_(update);
             }
             return y;
         }
@@ -197,28 +220,30 @@ public static class MixedBatch
 
         private Tensor Linear(Tensor x, string layer)
         {
-            var weight = backbone[layer + ".weight"];
-            return perRowBiases
-                ? nn.functional.linear(x, weight).add(Bias(layer + ".bias"))
-                : nn.functional.linear(x, weight, backbone[layer + ".bias"]);
+            var y = nn.functional.linear(x, backbone[layer + ".weight"], backbone[layer + ".bias"]);
+            AddBitFit(y, layer + ".bias", byRows: false);
+            return y;
         }
 
-        private Tensor LayerNorm(Tensor x, string layer) =>
-            perRowBiases
-                ? nn.functional.layer_norm(x, [width], backbone[layer + ".weight"], null, 1e-6).add(Bias(layer + ".bias"))
-                : nn.functional.layer_norm(x, [width], backbone[layer + ".weight"], backbone[layer + ".bias"], 1e-6);
-
-        /// <summary>A bias for every row: the backbone's [d], or with BitFit groups present, [B, 1, d] of each group's own.</summary>
-        private Tensor Bias(string name)
+        private Tensor LayerNorm(Tensor x, string layer, bool byRows = false)
         {
-            if (!perRowBiases) return backbone[name];
-            var parts = new Tensor[groups.Count];
-            for (int g = 0; g < groups.Count; g++)
+            var y = nn.functional.layer_norm(x, [width], backbone[layer + ".weight"], backbone[layer + ".bias"], 1e-6);
+            AddBitFit(y, layer + ".bias", byRows);
+            return y;
+        }
+
+        /// <summary>
+        /// BitFit groups: their own bias minus the backbone's added in place into their slice of <paramref name="y"/> — the
+        /// tokens of their rows (packed), or their rows (<paramref name="byRows"/>: patch embedding, final CLS features).
+        /// </summary>
+        private void AddBitFit(Tensor y, string name, bool byRows)
+        {
+            foreach (int g in bitFit)
             {
-                var bias = groups[g].Adapter.Find(name) ?? backbone[name];
-                parts[g] = bias.view(1, 1, -1).expand(groups[g].Rows, 1, -1);
+                if (groups[g].Adapter.Find(name) is not { } own) continue;
+                var slice = byRows ? y.narrow(0, RowStart[g], groups[g].Rows) : y.narrow(0, tokenStart[g], Tokens(g));
+                slice.add_(own.sub(backbone[name]));
             }
-            return torch.cat(parts, 0);
         }
     }
 }

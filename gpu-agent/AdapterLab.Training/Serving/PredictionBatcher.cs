@@ -8,8 +8,9 @@ namespace AdapterLab.Training.Serving;
 /// <summary>
 /// Serves prediction requests in mixed batches: requests that arrive within <see cref="Window"/> of the first one (up to
 /// <see cref="MaxImages"/> images) are grouped by backbone, and each backbone's requests run as one
-/// <see cref="MixedBatch"/> — the frozen layers once for all of them, each adapter on its own rows. One worker thread
-/// owns torch and the <see cref="AdapterCache"/>; callers only queue pixels and await their probabilities.
+/// <see cref="MixedBatch"/> — the frozen layers once for all of them, each adapter on its own rows; requests for a dense
+/// model (<see cref="ServedDenseModel"/>) in the same window run as one pass per model. One worker thread owns torch and
+/// the <see cref="AdapterCache"/>; callers only queue pixels and await their probabilities or maps.
 /// </summary>
 public sealed class PredictionBatcher : IAsyncDisposable
 {
@@ -41,10 +42,16 @@ public sealed class PredictionBatcher : IAsyncDisposable
     /// count × 3 × S × S at the backbone's size S) under the adapter served as <paramref name="adapterKey"/> on the backbone
     /// hashed <paramref name="backboneSha256"/>.
     /// </summary>
-    public Task<float[][]> PredictAsync(string adapterKey, string backboneSha256, float[] pixels, int count, CancellationToken ct = default)
+    public Task<float[][]> PredictAsync(string adapterKey, string backboneSha256, float[] pixels, int count, CancellationToken ct = default) =>
+        Enqueue(new Classify(adapterKey, backboneSha256, pixels, count), ct);
+
+    /// <summary>Every task's map for <paramref name="count"/> images under the dense model served as <paramref name="modelKey"/> (see <see cref="ServedDenseModel.Predict"/>).</summary>
+    public Task<IReadOnlyList<IReadOnlyDictionary<string, float[]>>> PredictDenseAsync(string modelKey, float[] pixels, int count, CancellationToken ct = default) =>
+        Enqueue(new Dense(modelKey, pixels, count), ct);
+
+    private Task<T> Enqueue<T>(Pending<T> pending, CancellationToken ct)
     {
-        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), "at least one image");
-        var pending = new Pending(adapterKey, backboneSha256, pixels, count, new TaskCompletionSource<float[][]>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (pending.Count <= 0) throw new ArgumentOutOfRangeException("count", "at least one image");
         if (!queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(PredictionBatcher));
         ct.Register(() => pending.Done.TrySetCanceled(ct));
         return pending.Done.Task;
@@ -65,7 +72,7 @@ public sealed class PredictionBatcher : IAsyncDisposable
             {
                 if (reader.TryRead(out var next))
                 {
-                    if (next.Done.Task.IsCompleted) continue; // cancelled while queued
+                    if (next.Settled) continue; // cancelled while queued
                     if (batch.Count == 0) clock.Restart();
                     batch.Add(next);
                     held += next.Count;
@@ -76,25 +83,27 @@ public sealed class PredictionBatcher : IAsyncDisposable
                 if (left <= TimeSpan.Zero || !reader.WaitToReadAsync().AsTask().Wait(left)) break;
                 if (reader.Completion.IsCompleted) break;
             }
-            foreach (var group in batch.GroupBy(p => p.BackboneSha256, StringComparer.OrdinalIgnoreCase))
-                Serve(group.OrderBy(p => p.AdapterKey, StringComparer.Ordinal).ToList());
+            foreach (var group in batch.OfType<Classify>().GroupBy(p => p.BackboneSha256, StringComparer.OrdinalIgnoreCase))
+                Serve(group.OrderBy(p => p.Key, StringComparer.Ordinal).ToList());
+            foreach (var group in batch.OfType<Dense>().GroupBy(p => p.Key, StringComparer.Ordinal))
+                ServeDense(group.ToList());
         }
     }
 
     /// <summary>One forward pass for every request on one backbone; each request gets its rows' probabilities (or its error).</summary>
-    private void Serve(List<Pending> requests)
+    private void Serve(List<Classify> requests)
     {
         try
         {
             var backbone = cache.Backbone(requests[0].BackboneSha256);
-            var keep = requests.Select(r => r.AdapterKey).ToHashSet(StringComparer.Ordinal);
-            var served = new List<Pending>(requests.Count);
+            var keep = requests.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
+            var served = new List<Classify>(requests.Count);
             var groups = new List<RowGroup>(requests.Count);
             foreach (var r in requests)
             {
                 try
                 {
-                    var adapter = cache.Adapter(r.AdapterKey, keep);
+                    var adapter = cache.Adapter(r.Key, keep);
                     if (adapter.IncompatibilityWith(backbone) is { } why) throw new ArgumentException(why);
                     long expected = (long)r.Count * 3 * backbone.ImageSize * backbone.ImageSize;
                     if (r.Pixels.LongLength != expected)
@@ -109,16 +118,7 @@ public sealed class PredictionBatcher : IAsyncDisposable
             }
             if (served.Count == 0) return;
             using var scope = torch.NewDisposeScope();
-            int s = backbone.ImageSize;
-            var all = new float[served.Sum(r => r.Pixels.LongLength)];
-            long offset = 0;
-            foreach (var r in served)
-            {
-                Array.Copy(r.Pixels, 0, all, offset, r.Pixels.LongLength);
-                offset += r.Pixels.LongLength;
-            }
-            var device = backbone.Device;
-            var pixels = torch.tensor(all, [all.LongLength / (3L * s * s), 3, s, s]).to(device);
+            var pixels = Stack(served, backbone.ImageSize).to(backbone.Device);
             var logits = MixedBatch.Forward(backbone, pixels, groups);
             Interlocked.Increment(ref batches);
             Interlocked.Add(ref images, served.Sum(r => r.Count));
@@ -143,6 +143,55 @@ public sealed class PredictionBatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>One forward pass of a dense model for every request queued for it; each request gets its images' maps (or the error).</summary>
+    private void ServeDense(List<Dense> requests)
+    {
+        try
+        {
+            var model = cache.Dense(requests[0].Key, new HashSet<string>(StringComparer.Ordinal) { requests[0].Key });
+            long expected = 3L * model.ImageSize * model.ImageSize;
+            var served = new List<Dense>(requests.Count);
+            foreach (var r in requests)
+            {
+                if (r.Pixels.LongLength != r.Count * expected)
+                    r.Done.TrySetException(new ArgumentException($"{r.Count} image(s) at {model.ImageSize}² need {r.Count * expected} values, got {r.Pixels.LongLength}"));
+                else served.Add(r);
+            }
+            if (served.Count == 0) return;
+            using var scope = torch.NewDisposeScope();
+            var maps = model.Predict(Stack(served, model.ImageSize));
+            Interlocked.Increment(ref batches);
+            Interlocked.Add(ref images, served.Sum(r => r.Count));
+            int row = 0;
+            foreach (var r in served)
+            {
+                r.Done.TrySetResult(maps.Skip(row).Take(r.Count).ToList());
+                row += r.Count;
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            foreach (var r in requests) r.Done.TrySetException(ex);
+        }
+        finally
+        {
+            cache.Trim();
+        }
+    }
+
+    /// <summary>The requests' images one after another as one [N, 3, S, S] tensor on the CPU.</summary>
+    private static Tensor Stack(IReadOnlyList<Pending> requests, int size)
+    {
+        var all = new float[requests.Sum(r => r.Pixels.LongLength)];
+        long offset = 0;
+        foreach (var r in requests)
+        {
+            Array.Copy(r.Pixels, 0, all, offset, r.Pixels.LongLength);
+            offset += r.Pixels.LongLength;
+        }
+        return torch.tensor(all, [all.LongLength / (3L * size * size), 3, size, size]);
+    }
+
     public async ValueTask DisposeAsync()
     {
         queue.Writer.TryComplete();
@@ -150,5 +199,19 @@ public sealed class PredictionBatcher : IAsyncDisposable
         cache.Dispose();
     }
 
-    private sealed record Pending(string AdapterKey, string BackboneSha256, float[] Pixels, int Count, TaskCompletionSource<float[][]> Done);
+    /// <summary>A queued request: the model it is for, its images, and whether its caller is still waiting.</summary>
+    private abstract record Pending(string Key, float[] Pixels, int Count)
+    {
+        public abstract bool Settled { get; }
+    }
+
+    private abstract record Pending<T>(string Key, float[] Pixels, int Count) : Pending(Key, Pixels, Count)
+    {
+        public TaskCompletionSource<T> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public override bool Settled => Done.Task.IsCompleted;
+    }
+
+    private sealed record Classify(string Key, string BackboneSha256, float[] Pixels, int Count) : Pending<float[][]>(Key, Pixels, Count);
+
+    private sealed record Dense(string Key, float[] Pixels, int Count) : Pending<IReadOnlyList<IReadOnlyDictionary<string, float[]>>>(Key, Pixels, Count);
 }

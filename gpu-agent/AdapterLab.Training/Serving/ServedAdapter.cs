@@ -11,7 +11,7 @@ namespace AdapterLab.Training.Serving;
 /// experiment's adapted-weights file holds. The frozen rest comes from the <see cref="ServedBackbone"/> it is served on,
 /// so an extra adapter costs its own tensor bytes and nothing more.
 /// </summary>
-public sealed class ServedAdapter : IDisposable
+public sealed class ServedAdapter : IServedWeights
 {
     private readonly Dictionary<string, Tensor> tensors;
 

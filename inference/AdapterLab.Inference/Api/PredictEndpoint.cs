@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using AdapterLab.Inference.Registry;
+using AdapterLab.Training.Artifacts;
 using AdapterLab.Training.Datasets.Folders;
 using AdapterLab.Training.Serving;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ namespace AdapterLab.Inference.Api;
 /// <c>POST /predict</c> (multipart: <c>model</c>, <c>version</c>, <c>images</c> files and/or <c>paths</c>), called only by
 /// the web with the shared caller token: decodes each image as a folder dataset's images are decoded (so a data-root
 /// path gets exactly the pixels its evaluation saw), queues them on the batcher and answers every image's class
-/// probabilities. An undecodable image or an unusable path is a 400 naming it.
+/// probabilities — or, for a dense multitask model, every task's map. An undecodable image or an unusable path is a 400 naming it.
 /// </summary>
 public static class PredictEndpoint
 {
@@ -31,7 +32,21 @@ public static class PredictEndpoint
 
     public sealed record ImagePrediction(string Source, string? Label, string Predicted, int PredictedIndex, IReadOnlyList<ClassProbability> Top, float[] Probabilities);
 
-    public sealed record PredictResponse(string Model, int Version, string Method, IReadOnlyList<string> Classes, IReadOnlyList<ImagePrediction> Predictions);
+    /// <summary>
+    /// One task's map of one image: <see cref="Values"/> flattened channel-major ([C, H, W]) in the task's units —
+    /// segmentation class index (names in the response's classes), depth, unit normal, edge probability — and a PNG
+    /// rendering as a data URL (the experiment gallery's colours).
+    /// </summary>
+    public sealed record DenseMap(int Channels, int Height, int Width, float[] Values, string Png);
+
+    public sealed record DenseImagePrediction(string Source, IReadOnlyDictionary<string, DenseMap> Maps);
+
+    /// <summary>
+    /// <see cref="Kind"/> <c>classification</c>: <see cref="Predictions"/> per image; <c>dense</c> (a multitask model):
+    /// <see cref="Dense"/> per image, every one of <see cref="Tasks"/>, and <see cref="Classes"/> the segmentation classes.
+    /// </summary>
+    public sealed record PredictResponse(string Model, int Version, string Method, string Kind, IReadOnlyList<string> Classes,
+        IReadOnlyList<ImagePrediction> Predictions, IReadOnlyList<string> Tasks, IReadOnlyList<DenseImagePrediction> Dense);
 
     private static async Task<IResult> Predict(HttpRequest request, ServedModels models, PredictionBatcher batcher, IOptions<InferenceOptions> options, CancellationToken ct)
     {
@@ -84,6 +99,15 @@ public static class PredictEndpoint
                 return Invalid(inputs[i].Field, $"cannot be read as an image: {ex.Message}");
             }
         }
+        if (ready.Dense is { } plan)
+        {
+            var maps = await batcher.PredictDenseAsync(ready.Key, pixels, inputs.Count, ct);
+            var tasks = maps[0].Keys.ToList();
+            var dense = inputs.Select((input, i) => new DenseImagePrediction(input.Source, maps[i].ToDictionary(m => m.Key, m => new DenseMap(
+                m.Value.Length / (size * size), size, size, m.Value,
+                "data:image/png;base64," + Convert.ToBase64String(Gallery.RenderPng(m.Key, m.Value, size)))))).ToList();
+            return TypedResults.Ok(new PredictResponse(model, version, ready.Version.Method, "dense", ready.Classes, [], tasks, dense));
+        }
         var probabilities = await batcher.PredictAsync(ready.Key, ready.Version.BackboneBlob, pixels, inputs.Count, ct);
         var predictions = inputs.Select((input, i) =>
         {
@@ -92,7 +116,7 @@ public static class PredictEndpoint
             var top = p.Select((v, c) => new ClassProbability(ready.Classes[c], v)).OrderByDescending(x => x.Probability).Take(TopClasses).ToList();
             return new ImagePrediction(input.Source, input.Label, ready.Classes[best], best, top, p);
         }).ToList();
-        return TypedResults.Ok(new PredictResponse(model, version, ready.Version.Method, ready.Classes, predictions));
+        return TypedResults.Ok(new PredictResponse(model, version, ready.Version.Method, "classification", ready.Classes, predictions, [], []));
     }
 
     /// <summary>A file inside the data root; its label when it lies in one of the model's own dataset's class folders.</summary>
@@ -114,7 +138,7 @@ public static class PredictEndpoint
         }
         if (!File.Exists(real)) return (null, null, $"'{path}' is not a file under the data root");
         string? label = null;
-        if (model.Plan.Folder is { } folder && PathSafety.IsInside(folder.RealPath, real))
+        if (model.Plan?.Folder is { } folder && PathSafety.IsInside(folder.RealPath, real))
         {
             var first = Path.GetRelativePath(folder.RealPath, real).Split(Path.DirectorySeparatorChar)[0];
             if (folder.Classes.Contains(first)) label = first;

@@ -125,6 +125,58 @@ public sealed class ServingThroughThePlatform(SharedPlatform platform)
     }
 
     [Fact]
+    public async Task A_registered_multitask_model_answers_every_tasks_map_for_an_uploaded_image()
+    {
+        var id = await platform.SubmitAsync(new
+        {
+            specVersion = 1, name = "serve dense", kind = "multitask",
+            backbone = new { preset = "vit-tiny-ci", source = "named", name = platform.BackboneName },
+            method = new { name = "vtagml", adapterBlocks = 1 },
+            tasks = new[] { "segmentation", "depth", "normals", "edges" },
+            data = new { setting = "multitask", trainSize = 16, validationSize = 4, testSize = 4 },
+            training = new { steps = 3, batchSize = 4 },
+        });
+        await platform.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromMinutes(4));
+        var name = "dense-" + Guid.NewGuid().ToString("N")[..6];
+        using (var r = await platform.Api.PostAsJsonAsync("/api/models", new { name, experimentId = id }))
+            Assert.True(r.StatusCode == HttpStatusCode.Created, await r.Content.ReadAsStringAsync());
+        await platform.StartInferenceAsync();
+
+        using var form = new MultipartFormDataContent();
+        form.Add(new ByteArrayContent(TinyPng.Encode(Enumerable.Range(0, 40 * 30 * 3).Select(i => (byte)(i * 7 % 251)).ToArray(), 40, 30)), "images", "scene.png");
+        using var response = await platform.Api.PostAsync($"/api/models/{name}/predict?version=latest", form);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var answer = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("dense", answer.GetProperty("kind").GetString());
+        Assert.Equal("vtagml", answer.GetProperty("method").GetString());
+        Assert.Equal(["segmentation", "depth", "normals", "edges"], answer.GetProperty("tasks").EnumerateArray().Select(t => t.GetString()));
+        var classes = answer.GetProperty("classes").GetArrayLength();
+        var maps = answer.GetProperty("dense")[0].GetProperty("maps");
+        foreach (var task in new[] { "segmentation", "depth", "normals", "edges" })
+        {
+            var map = maps.GetProperty(task);
+            int c = map.GetProperty("channels").GetInt32(), h = map.GetProperty("height").GetInt32(), w = map.GetProperty("width").GetInt32();
+            var values = map.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            Assert.Equal(task == "normals" ? 3 : 1, c);
+            Assert.Equal(c * h * w, values.Length);
+            Assert.StartsWith("data:image/png;base64,", map.GetProperty("png").GetString());
+            var png = Convert.FromBase64String(map.GetProperty("png").GetString()!["data:image/png;base64,".Length..]);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+            switch (task)
+            {
+                case "segmentation": Assert.All(values, v => Assert.True(v == Math.Floor(v) && v >= 0 && v < classes, $"class {v}")); break;
+                case "depth": Assert.All(values, v => Assert.True(v > 0 && double.IsFinite(v), $"depth {v}")); break;
+                case "edges": Assert.All(values, v => Assert.InRange(v, 0, 1)); break;
+                case "normals":
+                    for (int i = 0; i < h * w; i++)
+                        Assert.Equal(1.0, Math.Sqrt(values[i] * values[i] + values[h * w + i] * values[h * w + i] + values[2 * h * w + i] * values[2 * h * w + i]), 3);
+                    break;
+            }
+        }
+    }
+
+    [Fact]
     public async Task The_serving_key_reads_registered_blobs_and_nothing_else_and_the_inference_host_answers_only_the_web()
     {
         using var created = await platform.Api.PostAsJsonAsync("/api/keys", new { name = "serve-only-" + Guid.NewGuid().ToString("N")[..6], scopes = new[] { "models:serve" } });

@@ -51,10 +51,10 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
         if (e is null) return Invalid("experimentId", $"no experiment with id {experimentId}");
         if (e.Status != ExperimentStatus.Succeeded || e.OutputBlob is null)
             return Invalid("experimentId", $"only a succeeded experiment has weights to register; {experimentId} is {e.Status}");
-        if (!Methods.Servable.Contains(e.Method))
+        if (!Methods.Registrable.Contains(e.Method))
             return Invalid("experimentId", e.Method == Methods.FullFinetune || e.Kind == Kinds.Pretrain
                 ? $"'{e.Method}' trains the whole backbone: it registers as a backbone (POST /api/backbones), not as an adapter"
-                : $"'{e.Method}' is not an adapter method served on a shared backbone ({string.Join(", ", Methods.Servable)})");
+                : $"'{e.Method}' changes the backbone's encoder, so there is no frozen backbone to bind it to; registered are adapters on a frozen backbone ({string.Join(", ", Methods.Registrable)})");
         var backboneBlob = await db.Attempts.AsNoTracking()
             .Where(a => a.ExperimentId == experimentId && a.Status == ExperimentStatus.Succeeded)
             .OrderByDescending(a => a.Number).Select(a => a.BackboneBlob).FirstOrDefaultAsync(ct) ?? e.BackboneBlob;

@@ -38,8 +38,15 @@ public sealed record FieldDifference(string Path, string? From, string? To);
 
 public sealed record MetricDifference(string Split, string Task, string Domain, string Metric, double? From, double? To);
 
-/// <summary>The inference host's answer to a prediction request.</summary>
-public sealed record PredictionAnswer(string Model, int Version, string Method, IReadOnlyList<string> Classes, IReadOnlyList<ImagePredictionView> Predictions);
+/// <summary>The inference host's answer to a prediction request: classes per image (<c>kind</c> classification) or every task's map per image (dense).</summary>
+public sealed record PredictionAnswer(string Model, int Version, string Method, string Kind, IReadOnlyList<string> Classes, IReadOnlyList<ImagePredictionView> Predictions,
+    IReadOnlyList<string>? Tasks = null, IReadOnlyList<DensePredictionView>? Dense = null);
+
+/// <summary>One image's dense maps by task.</summary>
+public sealed record DensePredictionView(string Source, IReadOnlyDictionary<string, DenseMapView> Maps);
+
+/// <summary>A task's map: values channel-major ([C, H, W]) in the task's units and a PNG rendering (data URL).</summary>
+public sealed record DenseMapView(int Channels, int Height, int Width, float[] Values, string Png);
 
 /// <summary>One image's prediction: where it came from, its label when known (a data-root path in a class folder), the predicted class, the top classes and every class's probability.</summary>
 public sealed record ImagePredictionView(string Source, string? Label, string Predicted, int PredictedIndex, IReadOnlyList<ClassProbabilityView> Top, float[] Probabilities);
