@@ -46,6 +46,23 @@ public sealed class PerfServingScenario(string resultsDir, bool quick) : IScenar
         var adapters = Mix.ToDictionary(m => m.Key, m => source.LoadAdapter(m.Key));
         using var pixels = torch.randn(64, 3, preset.ImageSize, preset.ImageSize, generator: source.Generator);
 
+        // Memory per extra adapter held: RSS growth over 48 more AdaptFormer (d̂ = 64) adapters against their tensor bytes —
+        // first, before any forward pass has left freed activations in the allocator for the new tensors to reuse.
+        const int extra = 48;
+        using (var cache = new AdapterCache(source, long.MaxValue))
+        {
+            cache.Adapter("adaptformer-a");
+            long before = Rss();
+            for (int i = 0; i < extra; i++) cache.Adapter($"adaptformer-a#{i}");
+            long after = Rss();
+            double perAdapter = (after - before) / (double)extra;
+            long bytes = adapters["adaptformer-a"].Bytes;
+            report.Add(new Figure("memory per extra adapter held (AdaptFormer d̂ 64)", perAdapter / 1024.0, "KiB")
+            {
+                Reference = "its tensor bytes", ReferenceValue = bytes / 1024.0, Ratio = perAdapter / bytes, Target = "≤ 1.5", Met = perAdapter / bytes <= 1.5,
+                Repeats = extra, Note = $"backbone held once: {backbone.Bytes / 1048576.0:0.0} MiB",
+            });
+        }
         var mixed = Mix.Select(m => new RowGroup(adapters[m.Key], 8)).ToList();
         var one = new List<RowGroup> { new(adapters["adaptformer-a"], 64) };
         var eights = Enumerable.Range(0, 8).Select(i => pixels.narrow(0, 8 * i, 8)).ToArray();
@@ -98,6 +115,8 @@ public sealed class PerfServingScenario(string resultsDir, bool quick) : IScenar
             var random = new Random(27);
             int per = 3 * preset.ImageSize * preset.ImageSize;
             var image = pixels.narrow(0, 0, 1).data<float>().ToArray();
+            // Steady state: every adapter loaded (and the code paths warm) before the clock starts.
+            foreach (var m in Mix) await batcher.PredictAsync(m.Key, Sha, image, 1, ct);
             var tasks = new List<Task>(requests);
             var clock = Stopwatch.StartNew();
             double next = 0;
@@ -120,22 +139,6 @@ public sealed class PerfServingScenario(string resultsDir, bool quick) : IScenar
             });
         }
 
-        // Memory per extra adapter held: RSS growth over 48 more AdaptFormer (d̂ = 64) adapters against their tensor bytes.
-        const int extra = 48;
-        using (var cache = new AdapterCache(source, long.MaxValue))
-        {
-            cache.Adapter("adaptformer-a");
-            long before = Rss();
-            for (int i = 0; i < extra; i++) cache.Adapter($"adaptformer-a#{i}");
-            long after = Rss();
-            double perAdapter = (after - before) / (double)extra;
-            long bytes = adapters["adaptformer-a"].Bytes;
-            report.Add(new Figure("memory per extra adapter held (AdaptFormer d̂ 64)", perAdapter / 1024.0, "KiB")
-            {
-                Reference = "its tensor bytes", ReferenceValue = bytes / 1024.0, Ratio = perAdapter / bytes, Target = "≤ 1.5", Met = perAdapter / bytes <= 1.5,
-                Repeats = extra, Note = $"backbone held once: {backbone.Bytes / 1048576.0:0.0} MiB",
-            });
-        }
         foreach (var a in adapters.Values) a.Dispose();
         report.Note("CPU, one process; larger gains from mixing are a GPU goal (a batch of 8 does not fill a GPU), not checked here.");
         await report.WriteAsync(resultsDir, ct);
