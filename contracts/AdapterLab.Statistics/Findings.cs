@@ -67,19 +67,19 @@ public static class Findings
         if (claim.Kind == ClaimKind.Equivalent)
         {
             double tost = Comparisons.EquivalenceP(e, claim.Margin);
-            if (tost < Verdict.Alpha) return new(claim.Text, FindingOutcome.Pass, $"equivalent within ±{claim.Margin:0.###} (TOST p = {Verdict.Format(tost)}); {interval}");
+            if (tost < Verdict.Alpha) return new(claim.Text, FindingOutcome.Pass, $"equivalent within ±{claim.Margin:0.###} (TOST {Verdict.P(tost)}); {interval}");
             if (e.Lower > claim.Margin || e.Upper < -claim.Margin) return new(claim.Text, FindingOutcome.Fail, $"differs by more than ±{claim.Margin:0.###}; {interval}");
-            return new(claim.Text, FindingOutcome.Inconclusive, $"neither equivalent within ±{claim.Margin:0.###} nor shown different (TOST p = {Verdict.Format(tost)}); {interval}");
+            return new(claim.Text, FindingOutcome.Inconclusive, $"neither equivalent within ±{claim.Margin:0.###} nor shown different (TOST {Verdict.P(tost)}); {interval}");
         }
         double p = adjustedP ?? d.PValue;
         bool claimedDirection = (e.Value > 0) == claim.HigherIsBetter;
         if (p < Verdict.Alpha)
             return claimedDirection
-                ? new(claim.Text, FindingOutcome.Pass, $"p = {Verdict.Format(p)} (Holm-adjusted); {interval}")
-                : new(claim.Text, FindingOutcome.Fail, $"significantly the other way, p = {Verdict.Format(p)} (Holm-adjusted); {interval}");
+                ? new(claim.Text, FindingOutcome.Pass, $"{Verdict.P(p)} (Holm-adjusted); {interval}")
+                : new(claim.Text, FindingOutcome.Fail, $"significantly the other way, {Verdict.P(p)} (Holm-adjusted); {interval}");
         if (claim.Margin > 0 && Comparisons.EquivalenceP(e, claim.Margin) < Verdict.Alpha)
             return new(claim.Text, FindingOutcome.Fail, $"equivalent within ±{claim.Margin:0.###}: no practical difference; {interval}");
-        return new(claim.Text, FindingOutcome.Inconclusive, $"no difference detected, p = {Verdict.Format(p)} (Holm-adjusted); {interval}");
+        return new(claim.Text, FindingOutcome.Inconclusive, $"no difference detected, {Verdict.P(p)} (Holm-adjusted); {interval}");
     }
 
     /// <summary>The report's verdict line: "inconclusive: gates failed" when a gate failed, else counts of each outcome.</summary>

@@ -28,7 +28,7 @@ public sealed record Verdict(VerdictKind Kind, string Words)
         if (adjustedP < Alpha)
         {
             bool better = (e.Value > 0) == higherIsBetter;
-            return new Verdict(better ? VerdictKind.Better : VerdictKind.Worse, $"{(better ? "better" : "worse")} (p = {Format(adjustedP)}, Holm-adjusted; {e.SampleSize})");
+            return new Verdict(better ? VerdictKind.Better : VerdictKind.Worse, $"{(better ? "better" : "worse")} ({P(adjustedP)}, Holm-adjusted; {e.SampleSize})");
         }
         if (equivalenceMargin > 0 && Comparisons.EquivalenceP(e, equivalenceMargin) < Alpha)
             return new Verdict(VerdictKind.Equivalent, $"equivalent within ±{equivalenceMargin:0.###} (TOST; {e.SampleSize})");
@@ -36,4 +36,7 @@ public sealed record Verdict(VerdictKind Kind, string Words)
     }
 
     public static string Format(double p) => p < 0.001 ? "< 0.001" : p.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>"p = 0.012" or "p &lt; 0.001".</summary>
+    public static string P(double p) => p < 0.001 ? "p < 0.001" : $"p = {Format(p)}";
 }
