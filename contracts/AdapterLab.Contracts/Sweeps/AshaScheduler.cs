@@ -1,0 +1,121 @@
+namespace AdapterLab.Contracts.Sweeps;
+
+/// <summary>Where a trial is: training towards its target rung, paused at a rung (its checkpoint pinned), done, or out.</summary>
+public enum TrialPhase { Running, Paused, Completed, Stopped, Failed }
+
+/// <summary>
+/// A trial as the scheduler sees it (read from PostgreSQL): its bracket, the rung it trains towards, its objective at
+/// every rung it reached (one value per rung: a result delivered twice is stored once) and its phase.
+/// </summary>
+public sealed record TrialState(int Index, int Bracket, int TargetRung, IReadOnlyDictionary<int, double> Results, TrialPhase Phase);
+
+/// <summary>What the orchestrator does next.</summary>
+public abstract record SweepDecision;
+
+/// <summary>Start trial <paramref name="Index"/> (its configuration drawn by index) in its bracket, to train <paramref name="Steps"/> steps.</summary>
+public sealed record StartTrial(int Index, int Bracket, int Steps) : SweepDecision;
+
+/// <summary>Resume paused trial <paramref name="Index"/> from its rung checkpoint to rung <paramref name="ToRung"/> (<paramref name="Steps"/> steps in total).</summary>
+public sealed record PromoteTrial(int Index, int FromRung, int ToRung, int Steps) : SweepDecision;
+
+/// <summary>The search is over and this trial waits in vain: <c>Stopped</c>, its checkpoint pin released.</summary>
+public sealed record StopTrial(int Index) : SweepDecision;
+
+/// <summary>
+/// Asynchronous successive halving (Li et al., "A System for Massively Parallel Hyperparameter Tuning", 2020), with
+/// Hyperband's brackets when the plan has several, as a pure function of the trials' state: whenever a slot is free,
+/// promote the best not-yet-promoted trial among the top 1/η of the highest rung that has one (a resume from its rung
+/// checkpoint, not a restart); otherwise start a new trial at its bracket's smallest rung while the budget lasts. When the
+/// budget is spent and nothing runs or can be promoted, every paused trial is stopped. The same state always gives the
+/// same decisions, so deciding twice (a redelivered result, a restarted orchestrator) changes nothing once applied.
+/// Grid and random sweeps are the one-rung case: no promotions, only starts.
+/// </summary>
+public static class AshaScheduler
+{
+    /// <param name="plan">The validated sweep.</param>
+    /// <param name="trials">Every trial started so far.</param>
+    /// <param name="trialCount">How many configurations exist (grid: the grid's size; otherwise unlimited).</param>
+    /// <param name="outOfTime">The wall-clock budget is spent (no new trials; running ones finish their rung).</param>
+    public static IReadOnlyList<SweepDecision> Decide(SweepPlan plan, IReadOnlyList<TrialState> trials, int? trialCount = null, bool outOfTime = false)
+    {
+        var d = plan.Definition;
+        bool maximise = d.Objective.Direction == "max";
+        var decisions = new List<SweepDecision>();
+        var promoted = new HashSet<int>();
+        int running = trials.Count(t => t.Phase == TrialPhase.Running);
+        long committed = trials.Sum(t => (long)Steps(plan, t));
+        int started = trials.Count;
+        var byIndex = trials.ToDictionary(t => t.Index);
+
+        bool CanStart(int steps) =>
+            !outOfTime
+            && (d.Budget.MaxTrials is not { } max || started < max)
+            && (trialCount is not { } n || started < n)
+            && (d.Budget.TotalSteps is not { } total || committed + steps <= total);
+
+        while (running < d.MaxConcurrent)
+        {
+            if (BestPromotion(plan, trials, promoted, maximise) is { } p && (d.Budget.TotalSteps is not { } total || committed + p.Steps - RungSteps(plan, byIndex[p.Index], p.FromRung) <= total))
+            {
+                decisions.Add(p);
+                promoted.Add(p.Index);
+                committed += p.Steps - RungSteps(plan, byIndex[p.Index], p.FromRung);
+                running++;
+                continue;
+            }
+            int bracket = started % plan.Brackets.Count;
+            int first = plan.Brackets[bracket][0];
+            if (!CanStart(first)) break;
+            decisions.Add(new StartTrial(started, bracket, first));
+            started++;
+            committed += first;
+            running++;
+        }
+
+        // Over: nothing running, nothing startable or promotable — the paused trials will never move again.
+        if (running == 0 && decisions.Count == 0)
+            decisions.AddRange(trials.Where(t => t.Phase == TrialPhase.Paused).Select(t => new StopTrial(t.Index)));
+        return decisions;
+    }
+
+    /// <summary>True when the sweep has nothing left to do (every trial completed, stopped or failed, and nothing to start).</summary>
+    public static bool IsFinished(SweepPlan plan, IReadOnlyList<TrialState> trials, int? trialCount = null, bool outOfTime = false) =>
+        trials.All(t => t.Phase is TrialPhase.Completed or TrialPhase.Stopped or TrialPhase.Failed) && Decide(plan, trials, trialCount, outOfTime).Count == 0;
+
+    /// <summary>The promotion a free slot takes: the highest rung first, the best value first (ties: the earlier trial).</summary>
+    private static PromoteTrial? BestPromotion(SweepPlan plan, IReadOnlyList<TrialState> trials, HashSet<int> taken, bool maximise)
+    {
+        PromoteTrial? best = null;
+        int bestRung = -1;
+        double bestValue = 0;
+        foreach (var group in trials.GroupBy(t => t.Bracket))
+        {
+            var ladder = plan.Brackets[group.Key];
+            for (int k = ladder.Count - 2; k >= 0; k--)
+            {
+                var atRung = group.Where(t => t.Phase != TrialPhase.Failed && t.Results.ContainsKey(k)).ToList();
+                int top = atRung.Count / plan.Definition.Eta;
+                if (top == 0) continue;
+                var ranked = atRung.OrderBy(t => maximise ? -t.Results[k] : t.Results[k]).ThenBy(t => t.Index).Take(top);
+                var candidate = ranked.FirstOrDefault(t => t.Phase == TrialPhase.Paused && t.TargetRung == k && !taken.Contains(t.Index));
+                if (candidate is null) continue;
+                double value = candidate.Results[k];
+                if (k > bestRung || (k == bestRung && (maximise ? value > bestValue : value < bestValue)))
+                {
+                    best = new PromoteTrial(candidate.Index, k, k + 1, ladder[k + 1]);
+                    bestRung = k;
+                    bestValue = value;
+                }
+                break; // this bracket's highest promotable rung
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Steps a trial has trained or is committed to: its target rung's steps.</summary>
+    private static int Steps(SweepPlan plan, TrialState t) =>
+        t.Phase == TrialPhase.Failed ? t.Results.Keys.DefaultIfEmpty(-1).Max() is var k && k >= 0 ? plan.Brackets[t.Bracket][k] : 0
+        : plan.Brackets[t.Bracket][t.TargetRung];
+
+    private static int RungSteps(SweepPlan plan, TrialState t, int rung) => plan.Brackets[t.Bracket][rung];
+}

@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+
+namespace AdapterLab.Contracts.Sweeps;
+
+/// <summary>
+/// Trial configurations of a sweep: the grid's cartesian product (paths in order, the last varying fastest), or seeded
+/// draws — trial <c>i</c>'s values depend only on (sweep seed, i), so a restarted orchestrator draws the same trials.
+/// </summary>
+public static class SearchSpace
+{
+    /// <summary>Every combination of a grid sweep's choices.</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>> Grid(SweepDefinition d)
+    {
+        IEnumerable<IReadOnlyDictionary<string, JsonNode?>> points = [new Dictionary<string, JsonNode?>()];
+        foreach (var (path, dim) in d.Space)
+            points = points.SelectMany(p => dim.Values!.Select(v => (IReadOnlyDictionary<string, JsonNode?>)new Dictionary<string, JsonNode?>(p) { [path] = v?.DeepClone() })).ToList();
+        return points.ToList();
+    }
+
+    /// <summary>Trial <paramref name="index"/>'s draw (0-based): one value per searched path.</summary>
+    public static IReadOnlyDictionary<string, JsonNode?> Draw(SweepDefinition d, int index)
+    {
+        var values = new Dictionary<string, JsonNode?>();
+        int k = 0;
+        foreach (var (path, dim) in d.Space)
+        {
+            // One stream per (seed, trial, dimension, path), from a deterministic mix (HashCode is randomised per process):
+            // a restarted orchestrator draws the same values.
+            var random = new Random(unchecked(d.Seed * 1_000_003 + index * 7_919 + k++ * 104_729 + StableHash(path)));
+            double u = random.NextDouble();
+            values[path] = dim.Type switch
+            {
+                SearchTypes.Choice => dim.Values![random.Next(dim.Values.Count)]?.DeepClone(),
+                SearchTypes.Uniform => JsonValue.Create(dim.Low!.Value + u * (dim.High!.Value - dim.Low.Value)),
+                SearchTypes.LogUniform => JsonValue.Create(Math.Exp(Math.Log(dim.Low!.Value) + u * (Math.Log(dim.High!.Value) - Math.Log(dim.Low.Value)))),
+                _ => JsonValue.Create((long)dim.Low!.Value + (long)Math.Floor(u * ((long)dim.High!.Value - (long)dim.Low.Value + 1))),
+            };
+        }
+        return values;
+    }
+
+    /// <summary>The template with <paramref name="values"/> written at their dotted paths (objects created as needed).</summary>
+    public static JsonObject Apply(JsonObject template, IReadOnlyDictionary<string, JsonNode?> values)
+    {
+        var spec = (JsonObject)template.DeepClone();
+        foreach (var (path, value) in values)
+        {
+            var parts = path.Split('.');
+            var node = spec;
+            foreach (var part in parts[..^1])
+            {
+                if (node[part] is not JsonObject child) node[part] = child = new JsonObject();
+                node = child;
+            }
+            node[parts[^1]] = value?.DeepClone();
+        }
+        return spec;
+    }
+
+    private static int StableHash(string s)
+    {
+        unchecked
+        {
+            int h = 23;
+            foreach (char c in s) h = h * 31 + c;
+            return h;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace AdapterLab.Contracts.Sweeps;
+
+/// <summary>
+/// A hyper-parameter sweep: a spec <see cref="Template"/> (as in <c>POST /api/experiments</c>), a search
+/// <see cref="Space"/> over dotted spec paths, an <see cref="Objective"/>, a <see cref="Budget"/> and an
+/// <see cref="Algorithm"/> — <c>grid</c>, <c>random</c>, <c>asha</c> (asynchronous successive halving, Li et al. 2020)
+/// or <c>hyperband</c> (several ASHA brackets with different smallest rungs).
+/// </summary>
+public sealed record SweepDefinition
+{
+    public string Name { get; init; } = "";
+    public string? Description { get; init; }
+
+    /// <summary>The spec every trial starts from; <c>training.steps</c> is a trial's maximum budget.</summary>
+    public JsonObject Template { get; init; } = new();
+
+    /// <summary>Dotted spec path (e.g. <c>training.learningRate</c>, <c>method.bottleneck</c>) → its search dimension.</summary>
+    public Dictionary<string, SearchDimension> Space { get; init; } = new();
+
+    public SweepObjective Objective { get; init; } = new();
+    public SweepBudget Budget { get; init; } = new();
+
+    /// <summary><c>grid</c>, <c>random</c>, <c>asha</c> or <c>hyperband</c>.</summary>
+    public string Algorithm { get; init; } = SweepAlgorithms.Asha;
+
+    /// <summary>Reduction factor η of successive halving: the top 1/η of a rung is promoted to η× the steps.</summary>
+    public int Eta { get; init; } = 3;
+
+    /// <summary>The smallest rung in steps (default: the maximum budget divided by η², at least the warm-up).</summary>
+    public int? MinSteps { get; init; }
+
+    /// <summary>Trials running at once.</summary>
+    public int MaxConcurrent { get; init; } = 4;
+
+    /// <summary>Seed of the search itself (random draws); each trial's training seed stays the template's.</summary>
+    public int Seed { get; init; } = 1;
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        AllowTrailingCommas = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
+
+    public static SweepDefinition Parse(string json) =>
+        JsonSerializer.Deserialize<SweepDefinition>(json, Json) ?? throw new JsonException("the sweep definition must be a JSON object");
+}
+
+/// <summary>
+/// One searched field: <c>choice</c> over <see cref="Values"/>, or <c>uniform</c>, <c>log-uniform</c> or
+/// <c>integer</c> (inclusive) between <see cref="Low"/> and <see cref="High"/>.
+/// </summary>
+public sealed record SearchDimension
+{
+    public string Type { get; init; } = SearchTypes.Choice;
+    public JsonArray? Values { get; init; }
+    public double? Low { get; init; }
+    public double? High { get; init; }
+}
+
+/// <summary>What a sweep optimises: a metric on a split (validation by default: the test split is read once, by the winner).</summary>
+public sealed record SweepObjective
+{
+    public string Metric { get; init; } = "accuracy";
+    public string Split { get; init; } = "validation";
+    public string? Task { get; init; }
+    public string? Domain { get; init; }
+
+    /// <summary><c>max</c> or <c>min</c>.</summary>
+    public string Direction { get; init; } = "max";
+}
+
+/// <summary>When a sweep stops starting trials: any limit reached (at least one is required).</summary>
+public sealed record SweepBudget
+{
+    public int? MaxTrials { get; init; }
+
+    /// <summary>Training steps summed over every trial (a promoted trial counts only the steps it actually trains).</summary>
+    public long? TotalSteps { get; init; }
+
+    public TimeSpan? WallClock { get; init; }
+}
+
+public static class SweepAlgorithms
+{
+    public const string Grid = "grid";
+    public const string Random = "random";
+    public const string Asha = "asha";
+    public const string Hyperband = "hyperband";
+    public static readonly IReadOnlyList<string> All = [Grid, Random, Asha, Hyperband];
+}
+
+public static class SearchTypes
+{
+    public const string Choice = "choice";
+    public const string Uniform = "uniform";
+    public const string LogUniform = "log-uniform";
+    public const string Integer = "integer";
+    public static readonly IReadOnlyList<string> All = [Choice, Uniform, LogUniform, Integer];
+}

@@ -1,0 +1,171 @@
+using System.Text.Json.Nodes;
+using AdapterLab.Contracts.Sweeps;
+using Xunit;
+
+namespace AdapterLab.Contracts.Tests.Sweeps;
+
+public sealed class SweepTests
+{
+    private static SweepDefinition Lr(string algorithm = SweepAlgorithms.Asha, int steps = 600, int? maxTrials = 27, long? totalSteps = null, int concurrent = 3) => new()
+    {
+        Name = "lr-sweep",
+        Template = new JsonObject
+        {
+            ["kind"] = "adapt",
+            ["method"] = new JsonObject { ["name"] = "adaptformer" },
+            ["training"] = new JsonObject { ["steps"] = steps, ["batchSize"] = 64 },
+        },
+        Space = new()
+        {
+            ["training.learningRate"] = new SearchDimension { Type = SearchTypes.LogUniform, Low = 1e-4, High = 3e-2 },
+            ["method.bottleneck"] = new SearchDimension { Type = SearchTypes.Choice, Values = [8, 16, 64] },
+        },
+        Objective = new SweepObjective { Metric = "accuracy", Direction = "max" },
+        Budget = new SweepBudget { MaxTrials = maxTrials, TotalSteps = totalSteps },
+        Algorithm = algorithm,
+        MaxConcurrent = concurrent,
+    };
+
+    [Fact]
+    public void The_rung_ladder_starts_at_the_warm_up_or_later_and_ends_at_the_full_budget()
+    {
+        var plan = SweepPlan.From(Lr());
+        Assert.Equal([67, 201, 600], plan.Rungs); // 600 / 3² rounded up, ≥ the 60-step warm-up
+        Assert.Equal([60, 180, 540, 600], SweepPlan.From(Lr() with { MinSteps = 60 }).Rungs);
+        var hyperband = SweepPlan.From(Lr(SweepAlgorithms.Hyperband) with { MinSteps = 60 });
+        Assert.Equal(4, hyperband.Brackets.Count);
+        Assert.Equal([600], hyperband.Brackets[^1]);
+        Assert.Equal([600], SweepPlan.From(Lr(SweepAlgorithms.Random)).Rungs);
+    }
+
+    [Fact]
+    public void Bad_definitions_are_refused_naming_every_field()
+    {
+        var bad = Lr() with
+        {
+            Name = "Bad Name",
+            Algorithm = "bayes",
+            Eta = 1,
+            MinSteps = 10,
+            Budget = new SweepBudget(),
+            Objective = new SweepObjective { Direction = "up", Split = "train" },
+            Space = new()
+            {
+                ["training.learningRate"] = new SearchDimension { Type = SearchTypes.LogUniform, Low = 0, High = 1 },
+                ["training.steps"] = new SearchDimension { Type = SearchTypes.Choice, Values = [1] },
+                ["x"] = new SearchDimension { Type = "normal" },
+                ["y"] = new SearchDimension { Type = SearchTypes.Uniform, Low = 2, High = 1 },
+            },
+        };
+        var errors = Assert.Throws<SweepDefinitionException>(() => SweepPlan.From(bad)).Errors;
+        foreach (var field in new[] { "name", "algorithm", "eta", "budget", "objective.direction", "objective.split", "space.training.learningRate.low", "space.training.steps", "space.x.type", "space.y" })
+            Assert.True(errors.ContainsKey(field), $"no error for {field}: {string.Join(", ", errors.Keys)}");
+        var warmup = Assert.Throws<SweepDefinitionException>(() => SweepPlan.From(Lr() with { MinSteps = 10 })).Errors;
+        Assert.Contains("warm-up", warmup["minSteps"][0]);
+        var noSteps = Lr() with { Template = JsonNode.Parse("""{"kind": "adapt", "training": {"epochs": 3}}""")!.AsObject() };
+        Assert.True(Assert.Throws<SweepDefinitionException>(() => SweepPlan.From(noSteps)).Errors.ContainsKey("template.training.steps"));
+        var gridOfRanges = Lr(SweepAlgorithms.Grid);
+        Assert.True(Assert.Throws<SweepDefinitionException>(() => SweepPlan.From(gridOfRanges)).Errors.ContainsKey("space.training.learningRate.type"));
+    }
+
+    [Fact]
+    public void Draws_are_reproducible_within_their_ranges_and_applied_at_their_paths()
+    {
+        var d = Lr();
+        for (int i = 0; i < 200; i++)
+        {
+            var a = SearchSpace.Draw(d, i);
+            var b = SearchSpace.Draw(d, i);
+            Assert.Equal(a["training.learningRate"]!.ToJsonString(), b["training.learningRate"]!.ToJsonString());
+            double lr = a["training.learningRate"]!.GetValue<double>();
+            Assert.InRange(lr, 1e-4, 3e-2);
+            Assert.Contains(a["method.bottleneck"]!.GetValue<int>(), new[] { 8, 16, 64 });
+        }
+        // Log-uniform: about as many draws below the geometric midpoint as above it.
+        double mid = Math.Sqrt(1e-4 * 3e-2);
+        int below = Enumerable.Range(0, 1000).Count(i => SearchSpace.Draw(d, i)["training.learningRate"]!.GetValue<double>() < mid);
+        Assert.InRange(below, 430, 570);
+        var spec = SearchSpace.Apply(d.Template, SearchSpace.Draw(d, 3));
+        Assert.Equal(64, spec["training"]!["batchSize"]!.GetValue<int>());
+        Assert.NotNull(spec["training"]!["learningRate"]);
+        Assert.NotNull(spec["method"]!["bottleneck"]);
+        Assert.Null(d.Template["training"]!["learningRate"]); // the template is not modified
+        var grid = Lr(SweepAlgorithms.Grid) with { Space = new() { ["a"] = new SearchDimension { Values = [1, 2] }, ["b"] = new SearchDimension { Values = ["x", "y", "z"] } } };
+        Assert.Equal(6, SearchSpace.Grid(grid).Count);
+    }
+
+    /// <summary>
+    /// A whole ASHA sweep simulated: each configuration has a true quality; a rung's observed value is that quality scaled
+    /// by how far training went. The best configuration must reach the full budget, the sweep must cost far less than
+    /// training every trial fully, promotions must resume (never restart) and the paused rest must end Stopped.
+    /// </summary>
+    [Fact]
+    public void An_asha_sweep_promotes_the_best_trials_to_the_full_budget_and_stops_the_rest()
+    {
+        var plan = SweepPlan.From(Lr() with { MinSteps = 60 });
+        double Quality(int index) => 0.5 + 0.4 * Math.Sin(index * 1.7 + 0.3) * Math.Sin(index * 1.7 + 0.3);
+        var trials = new Dictionary<int, TrialState>();
+        long trained = 0;
+        for (int round = 0; round < 500; round++)
+        {
+            var decisions = AshaScheduler.Decide(plan, trials.Values.ToList());
+            Assert.Equal(decisions, AshaScheduler.Decide(plan, trials.Values.ToList())); // pure: deciding twice decides the same
+            if (decisions.Count == 0 && AshaScheduler.IsFinished(plan, trials.Values.ToList())) break;
+            foreach (var decision in decisions)
+                switch (decision)
+                {
+                    case StartTrial s:
+                        trials[s.Index] = new TrialState(s.Index, s.Bracket, 0, new Dictionary<int, double>(), TrialPhase.Running);
+                        break;
+                    case PromoteTrial p:
+                        Assert.Equal(TrialPhase.Paused, trials[p.Index].Phase);
+                        // ASHA's rule: at the moment of promotion the trial is in the top ⌊n/η⌋ of its rung.
+                        var rung = trials.Values.Where(t => t.Results.ContainsKey(p.FromRung)).OrderByDescending(t => t.Results[p.FromRung]).ThenBy(t => t.Index).ToList();
+                        Assert.True(rung.FindIndex(t => t.Index == p.Index) < rung.Count / 3, $"trial {p.Index} promoted from rank {rung.FindIndex(t => t.Index == p.Index)} of {rung.Count}");
+                        trials[p.Index] = trials[p.Index] with { TargetRung = p.ToRung, Phase = TrialPhase.Running };
+                        break;
+                    case StopTrial x:
+                        trials[x.Index] = trials[x.Index] with { Phase = TrialPhase.Stopped };
+                        break;
+                }
+            // The running trial that started first reports its rung (one result per round, asynchronous).
+            if (trials.Values.Where(t => t.Phase == TrialPhase.Running).OrderBy(t => t.Index).FirstOrDefault() is { } done)
+            {
+                var ladder = plan.Brackets[done.Bracket];
+                int from = done.TargetRung == 0 ? 0 : ladder[done.TargetRung - 1];
+                trained += ladder[done.TargetRung] - from; // a promotion resumes from the rung checkpoint
+                var results = new Dictionary<int, double>(done.Results) { [done.TargetRung] = Quality(done.Index) * ladder[done.TargetRung] / 600.0 };
+                var reported = done with { Results = results, Phase = done.TargetRung == ladder.Count - 1 ? TrialPhase.Completed : TrialPhase.Paused };
+                trials[done.Index] = reported;
+                trials[done.Index] = reported with { Results = new Dictionary<int, double>(results) }; // redelivered: stored once, same state
+            }
+        }
+        var all = trials.Values.ToList();
+        Assert.Equal(27, all.Count);
+        Assert.True(AshaScheduler.IsFinished(plan, all));
+        Assert.DoesNotContain(all, t => t.Phase is TrialPhase.Paused or TrialPhase.Running);
+        int best = all.MaxBy(t => Quality(t.Index))!.Index;
+        Assert.Equal(TrialPhase.Completed, trials[best].Phase);
+        int completed = all.Count(t => t.Phase == TrialPhase.Completed);
+        Assert.InRange(completed, 1, 27 / 3);
+        Assert.True(trained < 27L * 600 / 3, $"ASHA trained {trained} steps; every trial fully would be {27 * 600}");
+    }
+
+    [Fact]
+    public void A_step_budget_limits_what_starts_and_grid_sweeps_run_each_point_once()
+    {
+        var plan = SweepPlan.From(Lr(maxTrials: null, totalSteps: 1_000) with { MinSteps = 60 });
+        var first = AshaScheduler.Decide(plan, []);
+        Assert.Equal(3, first.Count); // three slots
+        Assert.All(first, d => Assert.Equal(60, Assert.IsType<StartTrial>(d).Steps));
+
+        var grid = Lr(SweepAlgorithms.Grid, maxTrials: 100) with { Space = new() { ["method.bottleneck"] = new SearchDimension { Values = [8, 16] } } };
+        var gridPlan = SweepPlan.From(grid);
+        var starts = AshaScheduler.Decide(gridPlan, [], trialCount: 2);
+        Assert.Equal(2, starts.Count);
+        Assert.All(starts, d => Assert.Equal(600, Assert.IsType<StartTrial>(d).Steps));
+        var finished = starts.Cast<StartTrial>().Select(s => new TrialState(s.Index, 0, 0, new Dictionary<int, double> { [0] = 0.5 }, TrialPhase.Completed)).ToList();
+        Assert.Empty(AshaScheduler.Decide(gridPlan, finished, trialCount: 2));
+        Assert.True(AshaScheduler.IsFinished(gridPlan, finished, trialCount: 2));
+    }
+}
