@@ -21,14 +21,7 @@ public sealed partial class DashboardInTheBrowser
     public async Task An_adapter_registered_from_its_run_page_is_tried_on_an_uploaded_image_and_promoted_on_its_model_page()
     {
         var suffix = Guid.NewGuid().ToString("N")[..6];
-        var backbone = "golden-" + suffix;
-        var golden = Path.GetFullPath(Path.Combine(RepoRoot.Path, "..", "shared", "data", "vit-golden", "vit-tiny-ci-f32.safetensors"));
-        using (var content = new ByteArrayContent(await File.ReadAllBytesAsync(golden)))
-        {
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            using var imported = await platform.Api.PostAsync($"/api/backbones?name={backbone}&preset=vit-tiny-ci", content);
-            Assert.Equal(HttpStatusCode.Created, imported.StatusCode);
-        }
+        var backbone = await ImportGoldenBackboneAsync("golden-" + suffix);
         var ids = new List<Guid>();
         foreach (var method in new[] { "linear-probe", "lora" })
             ids.Add(await platform.SubmitAsync(new
@@ -85,5 +78,50 @@ public sealed partial class DashboardInTheBrowser
         await Assertions.Expect(viewer.Locator("[data-testid=try-it-predicted]")).ToHaveCountAsync(2);
         await viewer.Context.CloseAsync();
         await page.Context.CloseAsync();
+    }
+
+    /// <summary>A dense multitask model on its model page: "try it" shows every task's map for an uploaded image, and its metrics list with their floors.</summary>
+    [Fact]
+    public async Task A_registered_multitask_model_shows_every_tasks_map_for_an_uploaded_image()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var backbone = await ImportGoldenBackboneAsync("dense-golden-" + suffix);
+        var id = await platform.SubmitAsync(new
+        {
+            specVersion = 1, name = "registry dense", kind = "multitask",
+            backbone = new { preset = "vit-tiny-ci", source = "named", name = backbone },
+            method = new { name = "vtagml", adapterBlocks = 1 },
+            tasks = new[] { "segmentation", "depth", "normals", "edges" },
+            data = new { setting = "multitask", trainSize = 16, validationSize = 4, testSize = 4 },
+            training = new { steps = 3, batchSize = 4 },
+        });
+        await platform.WaitForStatusAsync(id, "Succeeded", TimeSpan.FromMinutes(4));
+        var model = "scenes-" + suffix;
+        using (var r = await platform.Api.PostAsJsonAsync("/api/models", new { name = model, experimentId = id }))
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        await platform.StartInferenceAsync();
+
+        var page = await platform.SignInAsync(platform.AdminEmail);
+        await page.GotoAsync($"/models/{model}");
+        await InteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid=model-versions]")).ToContainTextAsync("vtagml");
+        var rgb = Enumerable.Range(0, 40 * 40 * 3).Select(i => (byte)(i * 29 % 251)).ToArray();
+        await page.Locator("[data-testid=try-it-file]").SetInputFilesAsync(new FilePayload { Name = "scene.png", MimeType = "image/png", Buffer = TinyPng.Encode(rgb, 40, 40) });
+        var maps = page.Locator("[data-testid=try-it-map]");
+        await Assertions.Expect(maps).ToHaveCountAsync(4);
+        foreach (var task in new[] { "segmentation", "depth", "normals", "edges" })
+            await Assertions.Expect(maps.Locator($"img[alt={task}]")).ToHaveAttributeAsync("src", new Regex("^data:image/png;base64,"));
+        await ShotAsync(page, "model-try-it-dense");
+    }
+
+    /// <summary>The golden <c>vit-tiny-ci</c> weights imported as a named backbone.</summary>
+    private async Task<string> ImportGoldenBackboneAsync(string name)
+    {
+        var golden = Path.GetFullPath(Path.Combine(RepoRoot.Path, "..", "shared", "data", "vit-golden", "vit-tiny-ci-f32.safetensors"));
+        using var content = new ByteArrayContent(await File.ReadAllBytesAsync(golden));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var imported = await platform.Api.PostAsync($"/api/backbones?name={name}&preset=vit-tiny-ci", content);
+        Assert.Equal(HttpStatusCode.Created, imported.StatusCode);
+        return name;
     }
 }
