@@ -13,7 +13,7 @@ public static class ExperimentTrainer
 {
     public static TrainingOutcome Run(TrainingJob job, ITrainingObserver observer, CancellationToken ct)
     {
-        if (job.Threads > 0) torch.set_num_threads(job.Threads);
+        Native.TorchThreads.Use(job.Threads);
         Directory.CreateDirectory(job.WorkDirectory);
         using ITrainingRun run = MultitaskRun.Handles(job.Spec) ? new MultitaskRun(MultitaskPlan.From(job.Spec), job)
             : MaePlan.Handles(job.Spec) ? new MaeRun(MaePlan.From(job.Spec, job.DataRoot), job)

@@ -59,7 +59,7 @@ public sealed class PredictionBatcher : IAsyncDisposable
 
     private void Run(int threads)
     {
-        if (threads > 0) torch.set_num_threads(threads);
+        Native.TorchThreads.Use(threads);
         var reader = queue.Reader;
         var batch = new List<Pending>();
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
