@@ -149,6 +149,12 @@ public sealed class MultitaskModel : nn.Module
         _ => (name.StartsWith("encoder.") && !name.StartsWith("encoder.head.")) || name.StartsWith("decoders.") || name.StartsWith("discriminators."),
     };
 
+    /// <summary>
+    /// The parameters a run exports as its weights (and an evaluation or a served model loads over the backbone file):
+    /// what the method trains, without the training-only discriminators.
+    /// </summary>
+    public bool IsExported(string name) => IsTrainable(name) && !name.StartsWith("discriminators.", StringComparison.Ordinal);
+
     /// <summary>Parameters that are part of the model as used (the encoder's unused head and replaced blocks, and the training-only discriminators, are not).</summary>
     public bool IsCounted(string name)
     {

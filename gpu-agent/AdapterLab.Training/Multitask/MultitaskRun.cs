@@ -126,7 +126,7 @@ public sealed class MultitaskRun : ITrainingRun
     {
         Gallery.WritePredictions(model, plan, data, device, step, workDirectory, observer);
         var outputPath = Path.Combine(workDirectory, "multitask.safetensors");
-        var tensors = model.named_parameters().Where(x => x.parameter.requires_grad && !x.name.StartsWith("discriminators."))
+        var tensors = model.named_parameters().Where(x => model.IsExported(x.name))
             .Select(x => TensorData.ToSafetensors(x.name, x.parameter)).ToList();
         tensors.AddRange(model.named_buffers().Select(b => TensorData.ToSafetensors(b.name, b.buffer)));
         SafetensorsWriter.Write(outputPath, tensors, new Dictionary<string, string>
@@ -141,7 +141,7 @@ public sealed class MultitaskRun : ITrainingRun
     {
         if (job.ModelWeightsPath is null) throw new ArgumentException("evaluating a multitask experiment needs its exported weights (ModelWeightsPath)");
         // Every tensor the method trains must be there (discriminators are training-only); buffers load when present.
-        ViTWeights.LoadTrained(model, job.ModelWeightsPath, name => model.IsTrainable(name) && !name.StartsWith("discriminators."));
+        ViTWeights.LoadTrained(model, job.ModelWeightsPath, model.IsExported);
     }
 
     public void WriteEvaluationArtifacts(string workDirectory, ITrainingObserver observer) =>

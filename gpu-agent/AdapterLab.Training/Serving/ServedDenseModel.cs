@@ -51,7 +51,7 @@ public sealed class ServedDenseModel : IServedWeights
         {
             ViTWeights.Load(model.Encoder, backbonePath, includeHead: false);
             model.InitialiseAdaptersFromEncoder();
-            ViTWeights.LoadTrained(model, weightsPath, name => model.IsTrainable(name) && !name.StartsWith("discriminators.", StringComparison.Ordinal));
+            ViTWeights.LoadTrained(model, weightsPath, model.IsExported);
             return From(key, model, backboneSha256, device);
         }
         catch
