@@ -16,7 +16,7 @@ public static class BrokerPermissions
     public static readonly IReadOnlyList<Type> AgentReports =
     [
         typeof(AttemptStarted), typeof(AttemptPrepared), typeof(AttemptProgressed), typeof(AttemptHeartbeat), typeof(CheckpointSaved),
-        typeof(AffinityMeasured), typeof(AttemptLogged), typeof(AttemptSucceeded), typeof(AttemptFailed), typeof(AttemptCancelled), typeof(AgentAnnounced), typeof(AgentStopping),
+        typeof(AffinityMeasured), typeof(AttemptLogged), typeof(AttemptSucceeded), typeof(AttemptFailed), typeof(AttemptCancelled), typeof(AttemptPaused), typeof(AgentAnnounced), typeof(AgentStopping),
     ];
 
     /// <summary>MassTransit's temporary endpoint of a bus instance: <c>&lt;host&gt;_&lt;process&gt;_bus_&lt;id&gt;</c>.</summary>

@@ -8,7 +8,7 @@
 set -eu
 admin() { rabbitmqadmin -H rabbitmq -P 15672 -u "$RABBITMQ_DEFAULT_USER" -p "$RABBITMQ_DEFAULT_PASS" "$@"; }
 messages='AdapterLab\.Contracts\.Messages'
-reports='AttemptStarted|AttemptPrepared|AttemptProgressed|AttemptHeartbeat|CheckpointSaved|AffinityMeasured|AttemptLogged|AttemptSucceeded|AttemptFailed|AttemptCancelled|AgentAnnounced|AgentStopping'
+reports='AttemptStarted|AttemptPrepared|AttemptProgressed|AttemptHeartbeat|CheckpointSaved|AffinityMeasured|AttemptLogged|AttemptSucceeded|AttemptFailed|AttemptCancelled|AttemptPaused|AgentAnnounced|AgentStopping'
 admin declare vhost name=adapterlab
 # impersonator: a message a service moves to an _error queue keeps its original sender's user_id.
 admin declare user name=adapterlab-web password="$ADAPTERLAB_RABBIT_WEB_PASSWORD" tags=impersonator

@@ -23,7 +23,7 @@ RABBIT_DEFS="$RABBIT_BASE/definitions.json"
 #   AdapterLab.Messaging.BrokerPermissions.Agent, evaluated by the web. Tests also create such users internally.
 # Override a service's with ADAPTERLAB_RABBIT_PERMS_WEB="<configure> <write> <read>" etc.
 RABBIT_MESSAGES='AdapterLab\.Contracts\.Messages'
-RABBIT_AGENT_REPORTS='AttemptStarted|AttemptPrepared|AttemptProgressed|AttemptHeartbeat|CheckpointSaved|AffinityMeasured|AttemptLogged|AttemptSucceeded|AttemptFailed|AttemptCancelled|AgentAnnounced|AgentStopping'
+RABBIT_AGENT_REPORTS='AttemptStarted|AttemptPrepared|AttemptProgressed|AttemptHeartbeat|CheckpointSaved|AffinityMeasured|AttemptLogged|AttemptSucceeded|AttemptFailed|AttemptCancelled|AttemptPaused|AgentAnnounced|AgentStopping'
 rabbit_service_perms() {
   local var="ADAPTERLAB_RABBIT_PERMS_${1^^}" default
   case "$1" in

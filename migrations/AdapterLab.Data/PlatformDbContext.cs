@@ -36,6 +36,9 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<RegisteredModel> RegisteredModels => Set<RegisteredModel>();
     public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
     public DbSet<ModelStageChange> ModelStageChanges => Set<ModelStageChange>();
+    public DbSet<Sweep> Sweeps => Set<Sweep>();
+    public DbSet<SweepTrial> SweepTrials => Set<SweepTrial>();
+    public DbSet<SweepRungResult> SweepRungResults => Set<SweepRungResult>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -97,6 +100,32 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.Property(x => x.Comment).HasMaxLength(1000);
             e.HasIndex(x => new { x.ModelName, x.At });
         });
+        b.Entity<Sweep>(e =>
+        {
+            e.ToTable("sweeps");
+            e.Property(x => x.Name).HasMaxLength(63);
+            e.Property(x => x.DefinitionJson).HasColumnType("jsonb");
+            e.Property(x => x.Status).HasMaxLength(16);
+            e.Property(x => x.Note).HasMaxLength(1000);
+            e.Property(x => x.OwnerId).HasMaxLength(80);
+            e.HasIndex(x => new { x.CreatedAt, x.Id }).IsDescending(true, true);
+            // The orchestrator's pass reads the running sweeps only.
+            e.HasIndex(x => x.Status).HasFilter("status = 'running'").HasDatabaseName("ix_sweeps_running");
+        });
+        b.Entity<SweepTrial>(e =>
+        {
+            e.ToTable("sweep_trials");
+            // One row per configuration index: a decision applied twice cannot start the same trial twice.
+            e.HasKey(x => new { x.SweepId, x.Index });
+            e.HasIndex(x => x.ExperimentId).IsUnique();
+            e.Property(x => x.ValuesJson).HasColumnType("jsonb");
+            e.Property(x => x.FailureReason).HasMaxLength(2000);
+        });
+        b.Entity<SweepRungResult>(e =>
+        {
+            e.ToTable("sweep_rung_results");
+            e.HasKey(x => new { x.SweepId, x.TrialIndex, x.Rung });
+        });
         b.Entity<AttemptLogLine>(e =>
         {
             e.ToTable("attempt_log_lines");
@@ -136,6 +165,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.HasIndex(x => x.ConfigurationHash);
             e.HasIndex(x => x.SuiteRunId);
             e.HasIndex(x => x.RequiresBackbone);
+            e.HasIndex(x => x.SweepId);
             e.HasMany(x => x.Attempts).WithOne(a => a.Experiment).HasForeignKey(a => a.ExperimentId).OnDelete(DeleteBehavior.Cascade);
             e.Property<uint>("xmin").IsRowVersion();
         });

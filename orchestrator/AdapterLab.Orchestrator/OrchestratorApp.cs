@@ -22,6 +22,9 @@ public static class OrchestratorApp
         builder.Services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.Section);
         builder.Services.AddPlatformData(builder.Configuration);
         builder.Services.AddSingleton<DispatchSignal>();
+        builder.Services.AddSingleton<AdapterLab.Orchestrator.Sweeps.SweepSignal>();
+        builder.Services.AddSingleton<AdapterLab.Orchestrator.Sweeps.SweepDriver>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AdapterLab.Orchestrator.Sweeps.SweepDriver>());
         builder.Services.AddSingleton<MetricPointWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricPointWriter>());
         builder.Services.AddHostedService<AdapterLab.Orchestrator.Topology.LegacyBindings>();
@@ -53,6 +56,7 @@ public static class OrchestratorApp
                 x.AddConsumer<AttemptSucceededConsumer>();
                 x.AddConsumer<AttemptFailedConsumer>();
                 x.AddConsumer<AttemptCancelledConsumer>();
+                x.AddConsumer<AttemptPausedConsumer>();
                 x.AddConsumer<CancelRequestedConsumer>();
                 x.AddConsumer<RetryRequestedConsumer>();
                 x.AddConsumer<PoisonMessageConsumer>();
@@ -72,6 +76,7 @@ public static class OrchestratorApp
                     e.ConfigureConsumer<AttemptSucceededConsumer>(ctx);
                     e.ConfigureConsumer<AttemptFailedConsumer>(ctx);
                     e.ConfigureConsumer<AttemptCancelledConsumer>(ctx);
+                    e.ConfigureConsumer<AttemptPausedConsumer>(ctx);
                     e.ConfigureConsumer<CancelRequestedConsumer>(ctx);
                     e.ConfigureConsumer<RetryRequestedConsumer>(ctx);
                     e.ConfigureConsumer<PoisonMessageConsumer>(ctx);

@@ -17,6 +17,7 @@ using AdapterLab.Web.Leaderboards;
 using AdapterLab.Web.Notifications;
 using AdapterLab.Web.Registry;
 using AdapterLab.Web.Suites;
+using AdapterLab.Web.Sweeps;
 using MudBlazor.Services;
 
 namespace AdapterLab.Web;
@@ -37,6 +38,7 @@ public static class WebApp
         builder.Services.AddSingleton<BlobStore>();
         builder.Services.AddSingleton<AdapterLab.Web.Leaderboards.LeaderboardBoundsCache>();
         builder.Services.AddSingleton<ExperimentSubmission>();
+        builder.Services.AddSingleton<AdapterLab.Web.Sweeps.SweepCatalogue>();
         builder.Services.AddSingleton<AdapterLab.Web.Registry.ModelRegistry>();
         builder.Services.AddHttpClient(InferenceGateway.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(2));
         builder.Services.AddSingleton<InferenceGateway>();
@@ -72,6 +74,7 @@ public static class WebApp
         app.MapPredictApi();
         app.MapDatasetsApi();
         app.MapSuitesApi();
+        app.MapSweepsApi();
         app.MapLeaderboardsApi();
         app.MapApiKeysApi();
         app.MapUsersApi();

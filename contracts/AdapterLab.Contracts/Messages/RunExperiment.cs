@@ -14,6 +14,11 @@ public sealed record RunExperiment
     public string? ResumeBlob { get; init; }
     /// <summary>For <c>evaluate</c>: sha256 of the source experiment's output weights (trainable tensors + head).</summary>
     public string? ModelBlob { get; init; }
+    /// <summary>
+    /// A sweep trial's rung: train up to this step (under the schedule of the full <c>training.steps</c>), evaluate,
+    /// checkpoint and report <see cref="AttemptPaused"/> instead of finishing; null: train to the end.
+    /// </summary>
+    public long? PauseAtStep { get; init; }
     public DateTimeOffset LeaseExpiresAt { get; init; }
     public int HeartbeatSeconds { get; init; }
 }

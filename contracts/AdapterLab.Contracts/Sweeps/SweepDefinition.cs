@@ -73,6 +73,20 @@ public sealed record SweepObjective
 
     /// <summary><c>max</c> or <c>min</c>.</summary>
     public string Direction { get; init; } = "max";
+
+    /// <summary>
+    /// The objective's value among a trial's reported results: the metric on the split, for the task (any, when only one
+    /// reports it) and the domain (default: the trial's source domain). Null with the reason when it is missing or ambiguous.
+    /// </summary>
+    public (double? Value, string? Problem) ValueIn(IEnumerable<Messages.FinalResult> results, string sourceDomain)
+    {
+        string domain = Domain ?? sourceDomain;
+        var matches = results.Where(r => r.Split == Split && r.Metric == Metric && r.Domain == domain && (Task is null || r.Task == Task)).ToList();
+        if (matches.Count == 1) return double.IsFinite(matches[0].Value) ? (matches[0].Value, null) : (null, $"{Split} {Metric} is {matches[0].Value}");
+        if (matches.Count == 0)
+            return (null, $"no {Split} '{Metric}'{(Task is null ? "" : $" for task '{Task}'")} on domain '{domain}' was reported");
+        return (null, $"{Split} '{Metric}' is reported for several tasks ({string.Join(", ", matches.Select(m => m.Task))}): name objective.task");
+    }
 }
 
 /// <summary>When a sweep stops starting trials: any limit reached (at least one is required).</summary>

@@ -14,7 +14,7 @@ namespace AdapterLab.GpuAgent.Running;
 
 /// <summary>
 /// Runs one accepted attempt on a dedicated thread: fetch the pinned weights, train, upload the outputs, report the end.
-/// Whatever happens, exactly one of Succeeded, Failed or Cancelled is published for the attempt.
+/// Whatever happens, exactly one of Succeeded, Paused (a sweep trial at its rung), Failed or Cancelled is published for the attempt.
 /// </summary>
 public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobClient blobs, AttemptRegistry registry, HeartbeatLoop heartbeat, AgentMetrics metrics, IOptions<AgentOptions> options, ILogger<AttemptRunner> log)
 {
@@ -131,6 +131,7 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
                 BackboneWeightsPath = backbone,
                 ModelWeightsPath = model,
                 ResumeCheckpointPath = resume,
+                PauseAtStep = m.PauseAtStep,
                 WorkDirectory = work,
                 DataRoot = string.IsNullOrWhiteSpace(o.DataRoot) ? null : o.DataRoot,
                 Device = spec.Resources.Device == "auto" ? o.Device : spec.Resources.Device,
@@ -150,6 +151,22 @@ public sealed class AttemptRunner(IBus bus, ReliablePublisher publisher, BlobCli
                 {
                     await PublishHandedBackAsync(m, state, $"agent {o.ResolvedId} stopped; checkpoint at step {reporter.LastCheckpointStep}", reporter.LastCheckpointStep, reporter.LastCheckpointBlob);
                 }
+                return;
+            }
+
+            if (outcome.Paused)
+            {
+                // A sweep trial at its rung: the checkpoint was uploaded (OnCheckpoint) before this report names it.
+                await publisher.PublishAsync(new AttemptPaused
+                {
+                    ExperimentId = m.ExperimentId,
+                    AttemptNumber = m.AttemptNumber,
+                    Step = outcome.FinalStep,
+                    ResumeBlob = reporter.LastCheckpointBlob ?? "",
+                    Results = outcome.Results,
+                    PausedAt = DateTimeOffset.UtcNow,
+                });
+                log.LogInformation("Attempt paused at its rung, step {Step}", outcome.FinalStep);
                 return;
             }
 

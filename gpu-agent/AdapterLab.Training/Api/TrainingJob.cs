@@ -17,6 +17,13 @@ public sealed record TrainingJob
     /// <summary>Checkpoint written by an earlier attempt of the same experiment (see <see cref="ITrainingObserver.OnCheckpoint"/>); null: start at step 0.</summary>
     public string? ResumeCheckpointPath { get; init; }
 
+    /// <summary>
+    /// A sweep trial's rung: stop after this step (the schedule still runs over the spec's full <c>training.steps</c>, so
+    /// a trial resumed across rungs equals one trained straight through), evaluate on validation and checkpoint; null:
+    /// train to the end.
+    /// </summary>
+    public long? PauseAtStep { get; init; }
+
     /// <summary>Scratch folder for checkpoints and outputs (the caller deletes it).</summary>
     public required string WorkDirectory { get; init; }
 

@@ -7,6 +7,8 @@ public sealed record TrainingOutcome
 {
     /// <summary>True when the run stopped early because its cancellation token fired (a checkpoint was written first).</summary>
     public bool Cancelled { get; init; }
+    /// <summary>True when the run stopped at its rung (<see cref="TrainingJob.PauseAtStep"/>): <see cref="Results"/> hold the validation split only, <see cref="CheckpointPath"/> the rung checkpoint.</summary>
+    public bool Paused { get; init; }
     public long FinalStep { get; init; }
     /// <summary>Final metrics per split × task × domain (empty when cancelled).</summary>
     public IReadOnlyList<FinalResult> Results { get; init; } = [];

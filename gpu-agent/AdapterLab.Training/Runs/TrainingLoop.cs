@@ -41,7 +41,8 @@ public static class TrainingLoop
             observer.OnCheckpoint(step, checkpointPath);
         }
 
-        while (step < plan.TotalSteps)
+        long stopAt = job.PauseAtStep is { } rung && rung < plan.TotalSteps ? rung : plan.TotalSteps;
+        while (step < stopAt)
         {
             if (ct.IsCancellationRequested)
             {
@@ -77,7 +78,7 @@ public static class TrainingLoop
             step++;
 
             var points = new List<MetricPoint>(loss.Points);
-            bool last = step == plan.TotalSteps;
+            bool last = step == stopAt;
             if (!last && plan.EvalInterval > 0 && step % plan.EvalInterval == 0)
             {
                 points.AddRange(AsPoints(step, Split(run.Evaluate(step, observer)).Results));
@@ -86,6 +87,15 @@ public static class TrainingLoop
             }
             observer.OnProgress(step, plan.TotalSteps, points);
             if (!last && plan.CheckpointInterval > 0 && step % plan.CheckpointInterval == 0) SaveCheckpoint();
+        }
+
+        if (step < plan.TotalSteps)
+        {
+            // At the rung: the sweep decides on validation; the test split is left unread until the search is over.
+            var validation = Split(run.Evaluate(step, observer)).Results.Where(r => r.Split == "validation").ToList();
+            observer.OnProgress(step, plan.TotalSteps, AsPoints(step, validation));
+            SaveCheckpoint();
+            return Outcome(run, step, clock, images, memory) with { Paused = true, Results = validation, CheckpointPath = checkpointPath };
         }
 
         var measured = run.Measure(step, observer);

@@ -82,5 +82,10 @@ public sealed class Experiment
     /// <summary>The owner's lab notebook for the run (markdown, edited after submission; every change audited in <c>experiment_edits</c>).</summary>
     public string? Notes { get; set; }
 
+    /// <summary>The sweep this experiment is a trial of, if any.</summary>
+    public Guid? SweepId { get; set; }
+    /// <summary>A sweep trial's rung: its next attempt trains to this step and pauses (null: to the end).</summary>
+    public long? PauseAtStep { get; set; }
+
     public List<Attempt> Attempts { get; set; } = [];
 }

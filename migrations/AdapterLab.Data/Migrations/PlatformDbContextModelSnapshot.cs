@@ -714,6 +714,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("character varying(80)")
                         .HasColumnName("owner_id");
 
+                    b.Property<long?>("PauseAtStep")
+                        .HasColumnType("bigint")
+                        .HasColumnName("pause_at_step");
+
                     b.Property<long?>("PeakMemoryBytes")
                         .HasColumnType("bigint")
                         .HasColumnName("peak_memory_bytes");
@@ -795,6 +799,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("suite_run_id");
 
+                    b.Property<Guid?>("SweepId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("sweep_id");
+
                     b.PrimitiveCollection<string[]>("Tags")
                         .IsRequired()
                         .HasColumnType("text[]")
@@ -861,6 +869,9 @@ namespace AdapterLab.Data.Migrations
 
                     b.HasIndex("SuiteRunId")
                         .HasDatabaseName("ix_experiments_suite_run_id");
+
+                    b.HasIndex("SweepId")
+                        .HasDatabaseName("ix_experiments_sweep_id");
 
                     b.HasIndex("Tags")
                         .HasDatabaseName("ix_experiments_tags");
@@ -1838,6 +1849,156 @@ namespace AdapterLab.Data.Migrations
                         .HasDatabaseName("ix_suite_runs_suite_id_idempotency_key");
 
                     b.ToTable("suite_runs", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.Sweep", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("AllowDryRun")
+                        .HasColumnType("boolean")
+                        .HasColumnName("allow_dry_run");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DefinitionJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("definition_json");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("note");
+
+                    b.Property<string>("Owner")
+                        .HasColumnType("text")
+                        .HasColumnName("owner");
+
+                    b.Property<string>("OwnerId")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("owner_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<bool>("StopRequested")
+                        .HasColumnType("boolean")
+                        .HasColumnName("stop_requested");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sweeps");
+
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_sweeps_running")
+                        .HasFilter("status = 'running'");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .IsDescending()
+                        .HasDatabaseName("ix_sweeps_created_at_id");
+
+                    b.ToTable("sweeps", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.SweepRungResult", b =>
+                {
+                    b.Property<Guid>("SweepId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("sweep_id");
+
+                    b.Property<int>("TrialIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("trial_index");
+
+                    b.Property<int>("Rung")
+                        .HasColumnType("integer")
+                        .HasColumnName("rung");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<long>("Step")
+                        .HasColumnType("bigint")
+                        .HasColumnName("step");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("double precision")
+                        .HasColumnName("value");
+
+                    b.HasKey("SweepId", "TrialIndex", "Rung")
+                        .HasName("pk_sweep_rung_results");
+
+                    b.ToTable("sweep_rung_results", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.SweepTrial", b =>
+                {
+                    b.Property<Guid>("SweepId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("sweep_id");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer")
+                        .HasColumnName("index");
+
+                    b.Property<int>("Bracket")
+                        .HasColumnType("integer")
+                        .HasColumnName("bracket");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<string>("FailureReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("failure_reason");
+
+                    b.Property<int>("TargetRung")
+                        .HasColumnType("integer")
+                        .HasColumnName("target_rung");
+
+                    b.Property<string>("ValuesJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("values_json");
+
+                    b.HasKey("SweepId", "Index")
+                        .HasName("pk_sweep_trials");
+
+                    b.HasIndex("ExperimentId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sweep_trials_experiment_id");
+
+                    b.ToTable("sweep_trials", (string)null);
                 });
 
             modelBuilder.Entity("AdapterLab.Data.Outbox.OutboxMessage", b =>

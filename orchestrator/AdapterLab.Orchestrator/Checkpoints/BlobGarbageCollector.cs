@@ -44,7 +44,7 @@ public sealed class BlobGarbageCollector(IDbContextFactory<PlatformDbContext> db
         var cutoff = DateTimeOffset.UtcNow - grace;
         await db.Database.ExecuteSqlAsync($"""
             DELETE FROM blob_pins p USING experiments e
-            WHERE e.id = p.experiment_id AND e.status IN ('Succeeded', 'Failed', 'Cancelled')
+            WHERE e.id = p.experiment_id AND e.status IN ('Succeeded', 'Failed', 'Cancelled', 'Stopped')
             """, ct);
         var deleted = await db.Database.SqlQuery<DeletedBlob>($"""
             WITH garbage AS (

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AdapterLab.Orchestrator.Consumers;
 
 /// <summary>
-/// A queued experiment is cancelled at once (and so never dispatched); a dispatched or running one is marked and its
+/// A queued (or paused) experiment is cancelled at once (and so never dispatched); a dispatched or running one is marked and its
 /// agent told to stop at the next step boundary; it becomes Cancelled when the agent confirms.
 /// </summary>
 public sealed class CancelRequestedConsumer(PlatformDbContext db, TimeProvider clock) : IConsumer<CancelRequested>
@@ -24,10 +24,11 @@ public sealed class CancelRequestedConsumer(PlatformDbContext db, TimeProvider c
         e.CancelRequested = true;
         ExperimentStatusChanged? news = null;
         string? agentQueue = null;
-        if (e.Status is ExperimentStatus.Queued or ExperimentStatus.Lost)
+        if (e.Status is ExperimentStatus.Queued or ExperimentStatus.Lost or ExperimentStatus.Paused)
         {
             e.WaitingReason = null;
-            news = ExperimentLifecycle.Transition(db, e, ExperimentStatus.Cancelled, m.Actor, "cancelled before it ran", now);
+            news = ExperimentLifecycle.Transition(db, e, ExperimentStatus.Cancelled, m.Actor,
+                e.Status == ExperimentStatus.Paused ? $"cancelled while paused at step {e.Step}" : "cancelled before it ran", now);
         }
         else
         {

@@ -184,6 +184,7 @@ public sealed class Dispatcher(
                     BackboneBlob = weights.BackboneBlob,
                     ModelBlob = weights.ModelBlob,
                     ResumeBlob = resume?.BlobHash,
+                    PauseAtStep = e.PauseAtStep,
                     LeaseExpiresAt = lease,
                     HeartbeatSeconds = (int)Math.Ceiling(o.HeartbeatSeconds),
                 }, e.TraceParent));

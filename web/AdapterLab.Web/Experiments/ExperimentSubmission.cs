@@ -4,6 +4,7 @@ using AdapterLab.Contracts.Messages;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Data;
 using AdapterLab.Data.Entities;
+using AdapterLab.Data.Experiments;
 using AdapterLab.Web.Auth;
 using AdapterLab.Web.Outbox;
 using Microsoft.EntityFrameworkCore;
@@ -51,7 +52,7 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
         var errors = Check(spec);
         if (errors.Count > 0) return new Result(null, null, errors);
         var now = clock.GetUtcNow();
-        var experiment = Build(spec, actor, now);
+        var experiment = QueuedExperiments.From(spec, actor.Name, actor.OwnerId, now);
         experiment.SuiteRunId = suiteRunId;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -66,12 +67,7 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
             else if (!await TakeOverAbandonedNameAsync(db, existing, experiment.Id, spec.Backbone.Preset, now, ct))
                 return new(null, name);
         }
-        db.Experiments.Add(experiment);
-        db.StateTransitions.Add(new StateTransition
-        {
-            ExperimentId = experiment.Id, AttemptNumber = 0, From = "", To = nameof(ExperimentStatus.Queued), Actor = actor.Name,
-            Reason = "submitted", At = now,
-        });
+        QueuedExperiments.Add(db, experiment, actor.Name, "submitted", now);
         var submitted = OutboxEntries.For(new ExperimentSubmitted { ExperimentId = experiment.Id, SubmittedAt = now }, now);
         db.Outbox.Add(submitted);
         try
@@ -107,46 +103,5 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
             .ExecuteUpdateAsync(u => u.SetProperty(b => b.SourceExperimentId, experimentId).SetProperty(b => b.Preset, preset)
                 .SetProperty(b => b.CreatedAt, now), ct);
         return taken == 1;
-    }
-
-    private static Experiment Build(ExperimentSpec spec, Actor actor, DateTimeOffset now)
-    {
-        var classification = spec.Kind is Kinds.Pretrain or Kinds.Adapt or Kinds.Evaluate;
-        var parameters = classification ? ModelCatalogue.Count(spec) : null;
-        return new Experiment
-        {
-            Id = Guid.CreateVersion7(now),
-            Name = spec.Name,
-            Kind = spec.Kind,
-            Method = spec.Method.Name,
-            Preset = spec.Backbone.Preset,
-            Dataset = spec.Data.Dataset,
-            LabelFamily = spec.Data.LabelFamily ?? (spec.Data.LabelFamilies is { } heads ? Contracts.Catalogue.ShapesWorldCatalogue.Composite(heads) : null),
-            SourceDomain = spec.Data.SourceDomain,
-            TargetDomains = [.. spec.Data.TargetDomains],
-            Tasks = [.. spec.Tasks],
-            Setting = spec.Data.Setting,
-            Seed = spec.Training.Seed,
-            SpecJson = SpecJson.Serialize(spec),
-            SpecHash = SpecJson.Hash(spec),
-            ConfigurationHash = ConfigurationIdentity.Hash(spec, backboneSha256: null),
-            ConfigurationVersion = ConfigurationIdentity.Version,
-            Status = ExperimentStatus.Queued,
-            Priority = spec.Priority,
-            Pool = spec.Resources.Pool,
-            Tags = [.. spec.Tags],
-            Suite = spec.Suite,
-            Owner = actor.Name,
-            OwnerId = actor.OwnerId,
-            SubmittedAt = now,
-            UpdatedAt = now,
-            TotalSteps = spec.Training.Steps ?? 0,
-            TrainableParameters = parameters?.Trainable ?? 0,
-            TotalParameters = parameters?.Total ?? 0,
-            RequiresBackbone = spec.Backbone.Source == BackboneSources.Named ? spec.Backbone.Name : null,
-            RequiresExperiment = spec.Backbone.Source == BackboneSources.Experiment ? spec.Backbone.ExperimentId : null,
-            RegistersBackbone = spec.Backbone.RegisterAs,
-            TraceParent = System.Diagnostics.Activity.Current?.Id,
-        };
     }
 }

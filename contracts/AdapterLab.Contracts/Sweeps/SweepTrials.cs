@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AdapterLab.Contracts.Specs;
+
+namespace AdapterLab.Contracts.Sweeps;
+
+/// <summary>
+/// Trial <c>i</c> of a sweep as an experiment spec: its searched values (grid point <c>i</c>, or draw <c>i</c>) written
+/// into the template, named <c>&lt;sweep&gt;-t&lt;i&gt;</c> and tagged with the sweep, then checked by the spec validator —
+/// one function for the web (checking a new sweep's first trials) and the orchestrator (starting them).
+/// </summary>
+public static class SweepTrials
+{
+    /// <summary>The searched values of trial <paramref name="index"/>; <paramref name="grid"/> is <see cref="SearchSpace.Grid"/> for grid sweeps.</summary>
+    public static IReadOnlyDictionary<string, JsonNode?> Values(SweepDefinition d, int index, IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>>? grid) =>
+        grid is not null ? grid[index] : SearchSpace.Draw(d, index);
+
+    /// <summary>The trial's spec, or its errors by field (paths inside the template, e.g. <c>training.learningRate</c>).</summary>
+    public static (ExperimentSpec? Spec, IReadOnlyDictionary<string, string[]> Errors) Spec(SweepDefinition d, IReadOnlyDictionary<string, JsonNode?> values, int index, bool allowDryRun)
+    {
+        var json = SearchSpace.Apply(d.Template, values);
+        var parsed = SpecJson.TryParse(json.ToJsonString(), out var parseErrors);
+        if (parsed is null) return (null, parseErrors);
+        var spec = parsed with
+        {
+            Name = $"{d.Name}-t{index}",
+            Tags = [.. parsed.Tags.Where(t => t != Tag(d.Name)), Tag(d.Name)],
+        };
+        var errors = SpecValidator.Validate(spec, allowDryRun);
+        return errors.Count > 0 ? (null, errors) : (spec, errors);
+    }
+
+    /// <summary>The tag every trial of sweep <paramref name="name"/> carries (lists and compare filter by it).</summary>
+    public static string Tag(string name) => "sweep:" + name;
+
+    /// <summary>The values as a JSON object (stored with the trial, shown in its row and the parallel coordinates).</summary>
+    public static string ValuesJson(IReadOnlyDictionary<string, JsonNode?> values) =>
+        new JsonObject(values.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))).ToJsonString();
+
+    /// <summary>One line naming every error (a trial's failure reason).</summary>
+    public static string Describe(IReadOnlyDictionary<string, string[]> errors) =>
+        string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
+}

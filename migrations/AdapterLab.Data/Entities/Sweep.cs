@@ -1,0 +1,61 @@
+namespace AdapterLab.Data.Entities;
+
+/// <summary>
+/// A hyper-parameter sweep (<c>SweepDefinition</c>, jsonb): its trials are experiments the orchestrator starts, pauses at
+/// rungs, promotes and stops from the results in this database.
+/// </summary>
+public sealed class Sweep
+{
+    public Guid Id { get; set; }
+    public string Name { get; set; } = "";
+    public string DefinitionJson { get; set; } = "{}";
+    /// <summary><see cref="SweepStatuses"/>: <c>running</c>, <c>finished</c> or <c>stopped</c>.</summary>
+    public string Status { get; set; } = SweepStatuses.Running;
+    /// <summary>Set by a user's stop: the orchestrator starts and promotes nothing more, cancels running trials and stops paused ones.</summary>
+    public bool StopRequested { get; set; }
+    /// <summary>Why it ended (the budget that ran out, a stop and by whom).</summary>
+    public string? Note { get; set; }
+    /// <summary>Whether its trials may be dry runs (set from the platform's setting when it was created).</summary>
+    public bool AllowDryRun { get; set; }
+    /// <summary>Who created it, as shown; trials are owned by the same owner.</summary>
+    public string? Owner { get; set; }
+    /// <summary>Who owns it, by id (<c>user:…</c> or <c>key:…</c>, as <see cref="Experiment.OwnerId"/>).</summary>
+    public string? OwnerId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+}
+
+public static class SweepStatuses
+{
+    public const string Running = "running";
+    public const string Finished = "finished";
+    public const string Stopped = "stopped";
+}
+
+/// <summary>One trial: configuration <see cref="Index"/> of the sweep (a grid point or seeded draw), run as one experiment.</summary>
+public sealed class SweepTrial
+{
+    public Guid SweepId { get; set; }
+    public int Index { get; set; }
+    /// <summary>The trial's experiment; null when its spec was invalid (<see cref="FailureReason"/>).</summary>
+    public Guid? ExperimentId { get; set; }
+    public int Bracket { get; set; }
+    /// <summary>The rung (index into its bracket's ladder) it trains towards or paused at.</summary>
+    public int TargetRung { get; set; }
+    /// <summary>The searched values (dotted path → JSON value), jsonb.</summary>
+    public string ValuesJson { get; set; } = "{}";
+    public string? FailureReason { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>The objective of one trial at one rung, recorded once (a rung report delivered twice inserts nothing).</summary>
+public sealed class SweepRungResult
+{
+    public Guid SweepId { get; set; }
+    public int TrialIndex { get; set; }
+    public int Rung { get; set; }
+    public long Step { get; set; }
+    public double Value { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
+}

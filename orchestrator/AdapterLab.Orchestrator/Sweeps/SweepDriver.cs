@@ -1,0 +1,236 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Contracts.Messages;
+using AdapterLab.Contracts.Sweeps;
+using AdapterLab.Data;
+using AdapterLab.Data.Entities;
+using AdapterLab.Data.Experiments;
+using AdapterLab.Orchestrator.Lifecycle;
+using AdapterLab.Orchestrator.Scheduling;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Orchestrator.Sweeps;
+
+/// <summary>
+/// Runs every sweep from PostgreSQL: on a signal (a trial paused) and every couple of seconds, each running sweep is
+/// locked (<c>SELECT … FOR UPDATE</c>: two orchestrators take turns), its trials read as <see cref="TrialState"/>s, and
+/// the pure <see cref="AshaScheduler"/> decides — start a trial (an experiment through the shared
+/// <see cref="QueuedExperiments"/>, pausing at its first rung), promote a paused one (Paused → Queued to its next rung;
+/// the dispatcher resumes it from its rung checkpoint) or stop the paused ones once the search is over. Decisions are a
+/// function of committed state and applied under the lock, so a redelivered rung report or a restarted orchestrator
+/// promotes once. A user's stop cancels the running trials and stops the paused ones.
+/// </summary>
+public sealed class SweepDriver(
+    IDbContextFactory<PlatformDbContext> dbFactory,
+    SweepSignal signal,
+    DispatchSignal dispatch,
+    IBus bus,
+    TimeProvider clock,
+    ILogger<SweepDriver> log) : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await PassAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                log.LogWarning(ex, "Sweep pass failed; retrying");
+            }
+            await signal.WaitAsync(Interval, stoppingToken);
+        }
+    }
+
+    /// <summary>Advances every running sweep once.</summary>
+    public async Task PassAsync(CancellationToken ct)
+    {
+        List<Guid> running;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            running = await db.Sweeps.AsNoTracking().Where(s => s.Status == SweepStatuses.Running).Select(s => s.Id).ToListAsync(ct);
+        foreach (var id in running) await AdvanceAsync(id, ct);
+    }
+
+    /// <summary>One sweep's turn: read, decide, apply, all under the sweep row's lock.</summary>
+    public async Task AdvanceAsync(Guid sweepId, CancellationToken ct)
+    {
+        var news = new List<ExperimentStatusChanged>();
+        var cancels = new List<Guid>();
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var sweep = await db.Sweeps.FromSqlInterpolated($"SELECT * FROM sweeps WHERE id = {sweepId} FOR UPDATE").SingleOrDefaultAsync(ct);
+            if (sweep is null || sweep.Status != SweepStatuses.Running) return;
+            var now = clock.GetUtcNow();
+            string actor = $"sweep:{sweep.Name}";
+
+            SweepDefinition definition;
+            SweepPlan plan;
+            try
+            {
+                definition = SweepDefinition.Parse(sweep.DefinitionJson);
+                plan = SweepPlan.From(definition);
+            }
+            catch (Exception ex) when (ex is JsonException or SweepDefinitionException)
+            {
+                // Accepted by an older version and refused by this one: end it with the reason rather than retry forever.
+                End(sweep, SweepStatuses.Stopped, $"its definition is no longer valid: {ex.Message}", now);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                return;
+            }
+
+            var trials = await db.SweepTrials.Where(t => t.SweepId == sweepId).OrderBy(t => t.Index).ToListAsync(ct);
+            var ids = trials.Where(t => t.ExperimentId is not null).Select(t => t.ExperimentId!.Value).ToList();
+            var experiments = await db.Experiments.Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
+            var results = await db.SweepRungResults.Where(r => r.SweepId == sweepId).ToListAsync(ct);
+            await RecordFinalRungsAsync(db, sweep, definition, plan, trials, experiments, results, now, ct);
+
+            if (sweep.StopRequested)
+            {
+                foreach (var t in trials)
+                {
+                    if (t.ExperimentId is not { } id || !experiments.TryGetValue(id, out var e) || e.Status.IsTerminal()) continue;
+                    if (e.Status == ExperimentStatus.Paused)
+                    {
+                        if (await StopAsync(db, e, actor, "the sweep was stopped", now, ct) is { } n) news.Add(n);
+                    }
+                    else cancels.Add(e.Id);
+                }
+                End(sweep, SweepStatuses.Stopped, sweep.Note ?? "stopped", now);
+            }
+            else
+            {
+                var states = trials.Select(t => State(t, plan, experiments, results)).ToList();
+                var grid = definition.Algorithm == SweepAlgorithms.Grid ? SearchSpace.Grid(definition) : null;
+                bool outOfTime = definition.Budget.WallClock is { } wall && now - sweep.CreatedAt >= wall;
+                var decisions = AshaScheduler.Decide(plan, states, grid?.Count, outOfTime);
+                foreach (var decision in decisions)
+                {
+                    switch (decision)
+                    {
+                        case StartTrial s:
+                            var started = Start(db, sweep, definition, plan, grid, s, actor, now);
+                            trials.Add(started);
+                            break;
+                        case PromoteTrial p when trials.Single(t => t.Index == p.Index) is { ExperimentId: { } pid } trial
+                                                  && experiments[pid] is { Status: ExperimentStatus.Paused } paused:
+                            trial.TargetRung = p.ToRung;
+                            paused.PauseAtStep = p.Steps < plan.MaxSteps ? p.Steps : null;
+                            if (ExperimentLifecycle.Transition(db, paused, ExperimentStatus.Queued, actor,
+                                    $"promoted from rung {p.FromRung} to rung {p.ToRung} ({p.Steps} steps); resumes from its step-{paused.Step} checkpoint", now) is { } n)
+                                news.Add(n);
+                            break;
+                        case StopTrial x when trials.Single(t => t.Index == x.Index) is { ExperimentId: { } sid } && experiments[sid] is { Status: ExperimentStatus.Paused } waiting:
+                            if (await StopAsync(db, waiting, actor, "the search is over and it was not promoted", now, ct) is { } stopped) news.Add(stopped);
+                            break;
+                    }
+                }
+                if (decisions.Count == 0 && AshaScheduler.IsFinished(plan, states, grid?.Count, outOfTime))
+                    End(sweep, SweepStatuses.Finished, Ended(definition, trials.Count, grid?.Count, outOfTime, Spent(plan, states)), now);
+                if (decisions.Count > 0)
+                    log.LogInformation("Sweep {Sweep} ({SweepId}): {Decisions}", sweep.Name, sweep.Id, string.Join(", ", decisions));
+            }
+            sweep.UpdatedAt = now;
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        dispatch.Raise();
+        foreach (var n in news) await bus.Publish(n, ct);
+        foreach (var id in cancels) await bus.Publish(new CancelRequested { ExperimentId = id, Actor = "sweep stopped" }, ct);
+    }
+
+    /// <summary>A trial that trained to its bracket's last rung reports its objective in its final results: stored as that rung's result once.</summary>
+    private static async Task RecordFinalRungsAsync(PlatformDbContext db, Sweep sweep, SweepDefinition definition, SweepPlan plan, List<SweepTrial> trials,
+        Dictionary<Guid, Experiment> experiments, List<SweepRungResult> results, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var t in trials)
+        {
+            if (t.ExperimentId is not { } id || experiments[id].Status != ExperimentStatus.Succeeded || t.FailureReason is not null) continue;
+            if (results.Any(r => r.TrialIndex == t.Index && r.Rung == t.TargetRung)) continue;
+            var finals = await db.FinalResults.AsNoTracking().Where(r => r.ExperimentId == id)
+                .Select(r => new FinalResult(r.Split, r.Task, r.Domain, r.Metric, r.Value)).ToListAsync(ct);
+            var (value, problem) = definition.Objective.ValueIn(finals, experiments[id].SourceDomain);
+            if (value is { } v)
+            {
+                var row = new SweepRungResult { SweepId = sweep.Id, TrialIndex = t.Index, Rung = t.TargetRung, Step = experiments[id].Step, Value = v, RecordedAt = now };
+                db.SweepRungResults.Add(row);
+                results.Add(row);
+            }
+            else t.FailureReason = $"the sweep's objective is missing from its final results: {problem}";
+        }
+    }
+
+    private static SweepTrial Start(PlatformDbContext db, Sweep sweep, SweepDefinition definition, SweepPlan plan,
+        IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>>? grid, StartTrial s, string actor, DateTimeOffset now)
+    {
+        var values = SweepTrials.Values(definition, s.Index, grid);
+        var trial = new SweepTrial { SweepId = sweep.Id, Index = s.Index, Bracket = s.Bracket, TargetRung = 0, ValuesJson = SweepTrials.ValuesJson(values), CreatedAt = now };
+        var (spec, errors) = SweepTrials.Spec(definition, values, s.Index, sweep.AllowDryRun);
+        if (spec is null)
+            trial.FailureReason = $"its spec is invalid: {SweepTrials.Describe(errors)}";
+        else
+        {
+            var e = QueuedExperiments.From(spec, sweep.Owner, sweep.OwnerId, now);
+            e.SweepId = sweep.Id;
+            e.PauseAtStep = s.Steps < plan.MaxSteps ? s.Steps : null;
+            QueuedExperiments.Add(db, e, actor, $"trial {s.Index} of sweep {sweep.Name}, bracket {s.Bracket}: first rung at {s.Steps} steps", now);
+            trial.ExperimentId = e.Id;
+        }
+        db.SweepTrials.Add(trial);
+        return trial;
+    }
+
+    /// <summary>
+    /// A paused trial the search will not promote: Stopped (terminal), and its rung checkpoint released — the row dropped
+    /// here, the pin by the next collection, the bytes with them (nothing resumes a stopped trial).
+    /// </summary>
+    private static async Task<ExperimentStatusChanged?> StopAsync(PlatformDbContext db, Experiment e, string actor, string reason, DateTimeOffset now, CancellationToken ct)
+    {
+        e.PauseAtStep = null;
+        await db.Checkpoints.Where(c => c.ExperimentId == e.Id && c.Kind == "resume").ExecuteDeleteAsync(ct);
+        return ExperimentLifecycle.Transition(db, e, ExperimentStatus.Stopped, actor, reason, now);
+    }
+
+    private static TrialState State(SweepTrial t, SweepPlan plan, Dictionary<Guid, Experiment> experiments, List<SweepRungResult> results)
+    {
+        var values = results.Where(r => r.TrialIndex == t.Index).ToDictionary(r => r.Rung, r => r.Value);
+        var phase = t.FailureReason is not null || t.ExperimentId is not { } id ? TrialPhase.Failed : experiments[id].Status switch
+        {
+            ExperimentStatus.Paused => TrialPhase.Paused,
+            ExperimentStatus.Succeeded => TrialPhase.Completed,
+            ExperimentStatus.Stopped => TrialPhase.Stopped,
+            ExperimentStatus.Failed or ExperimentStatus.Cancelled => TrialPhase.Failed,
+            _ => TrialPhase.Running,
+        };
+        return new TrialState(t.Index, t.Bracket, t.TargetRung, values, phase);
+    }
+
+    /// <summary>Training steps the sweep has spent or committed (a promoted trial counts only the steps it trains).</summary>
+    private static long Spent(SweepPlan plan, IReadOnlyList<TrialState> states) =>
+        states.Sum(s => s.Results.Keys.DefaultIfEmpty(-1).Max() is var k && k >= 0 ? (long)plan.Brackets[s.Bracket][k] : 0);
+
+    private static string Ended(SweepDefinition d, int trials, int? gridSize, bool outOfTime, long steps) =>
+        outOfTime ? $"wall-clock budget ({d.Budget.WallClock}) spent; {trials} trials, {steps:N0} steps"
+        : gridSize is { } n && trials >= n ? $"every grid point ran; {trials} trials, {steps:N0} steps"
+        : d.Budget.MaxTrials is { } max && trials >= max ? $"trial budget ({max}) spent; {steps:N0} steps"
+        : $"step budget spent: {steps:N0} of {d.Budget.TotalSteps:N0} steps; {trials} trials";
+
+    private static void End(Sweep sweep, string status, string note, DateTimeOffset now)
+    {
+        sweep.Status = status;
+        sweep.Note = note;
+        sweep.FinishedAt = now;
+        sweep.UpdatedAt = now;
+    }
+}

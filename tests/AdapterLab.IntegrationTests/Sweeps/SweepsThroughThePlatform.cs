@@ -1,0 +1,181 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Data.Entities;
+using AdapterLab.IntegrationTests.Faults;
+using AdapterLab.IntegrationTests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.IntegrationTests.Sweeps;
+
+/// <summary>
+/// An ASHA sweep on the real services, with every message delivered twice (web, orchestrator and agent each consume
+/// everything twice): trials pause at their rungs, the best are promoted once and resume from their rung checkpoints
+/// (not restarts), the rest end Stopped with their checkpoints released, the sweep's cost is the steps actually trained,
+/// and the winner's results equal the same configuration trained straight through as a plain experiment.
+/// </summary>
+[Collection(FaultCollection.Name)]
+public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : IClassFixture<DuplicatingPlatform>
+{
+    /// <summary>4 linear probes of a random backbone over a learning-rate range; η 2 on 8 steps: rungs 2 / 4 / 8.</summary>
+    private static object Sweep(string name) => new
+    {
+        name,
+        template = new
+        {
+            specVersion = 1,
+            kind = "adapt",
+            backbone = new { preset = "vit-tiny-ci", source = "random" },
+            method = new { name = "linear-probe" },
+            tasks = new[] { "classification" },
+            data = new { dataset = "shapesworld", labelFamily = "object-count", sourceDomain = "textured", trainSize = 128, validationSize = 64, testSize = 64 },
+            training = new { steps = 8, batchSize = 32, optimizer = "adamw", seed = 3 },
+        },
+        space = new Dictionary<string, object> { ["training.learningRate"] = new { type = "log-uniform", low = 1e-4, high = 3e-1 } },
+        objective = new { metric = "accuracy", direction = "max" },
+        budget = new { maxTrials = 4 },
+        algorithm = "asha",
+        eta = 2,
+        maxConcurrent = 2,
+        seed = 11,
+    };
+
+    [Fact]
+    public async Task An_asha_sweep_promotes_the_best_once_resumes_them_from_their_rungs_and_stops_the_rest()
+    {
+        using var created = await platform.Api.PostAsJsonAsync("/api/sweeps", Sweep("it-asha"), JsonSerializerOptions.Web);
+        var body = await created.Content.ReadAsStringAsync();
+        Assert.True(created.StatusCode == HttpStatusCode.Created, body);
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("summary").GetProperty("id").GetGuid();
+        Assert.Equal([2, 4, 8], JsonDocument.Parse(body).RootElement.GetProperty("brackets")[0].EnumerateArray().Select(r => r.GetInt32()));
+
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var db = platform.Db();
+            return await db.Sweeps.AnyAsync(s => s.Id == id && s.Status != SweepStatuses.Running);
+        }, TimeSpan.FromMinutes(6));
+
+        await using var db = platform.Db();
+        var sweep = await db.Sweeps.SingleAsync(s => s.Id == id);
+        Assert.Equal(SweepStatuses.Finished, sweep.Status);
+        var trials = await db.SweepTrials.Where(t => t.SweepId == id).OrderBy(t => t.Index).ToListAsync();
+        Assert.Equal(4, trials.Count);
+        Assert.All(trials, t => Assert.Null(t.FailureReason));
+        var ids = trials.Select(t => t.ExperimentId!.Value).ToList();
+        var experiments = await db.Experiments.Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id);
+        var results = await db.SweepRungResults.Where(r => r.SweepId == id).ToListAsync();
+
+        // Asynchronous successive halving promotes as results arrive, so how many climb depends on their order; what
+        // always holds once it is over: every trial in the top half of a rung (by its final values there) was promoted,
+        // someone reached the full budget, and each trial was promoted once per rung it climbed although every rung
+        // report arrived twice.
+        int[] rungs = [2, 4, 8];
+        Assert.Equal(4, results.Count(r => r.Rung == 0));
+        for (int k = 0; k < 2; k++)
+        {
+            var atRung = results.Where(r => r.Rung == k).OrderByDescending(r => r.Value).ThenBy(r => r.TrialIndex).ToList();
+            foreach (var top in atRung.Take(atRung.Count / 2))
+                Assert.Contains(results, r => r.TrialIndex == top.TrialIndex && r.Rung == k + 1);
+            Assert.True(results.Count(r => r.Rung == k + 1) <= atRung.Count);
+        }
+        var finalists = results.Where(r => r.Rung == 2).Select(r => r.TrialIndex).ToHashSet();
+        Assert.NotEmpty(finalists);
+
+        foreach (var t in trials)
+        {
+            var e = experiments[t.ExperimentId!.Value];
+            Assert.Equal(finalists.Contains(t.Index) ? ExperimentStatus.Succeeded : ExperimentStatus.Stopped, e.Status);
+            Assert.Equal(results.Where(r => r.TrialIndex == t.Index).Max(r => r.Rung), t.TargetRung);
+            var transitions = await db.StateTransitions.Where(x => x.ExperimentId == e.Id).Select(x => x.From + ">" + x.To).ToListAsync();
+            Assert.Equal(t.TargetRung, transitions.Count(x => x == "Paused>Queued"));
+            Assert.DoesNotContain("Cancelled", string.Join(",", transitions));
+            var attempts = await db.Attempts.Where(a => a.ExperimentId == e.Id).OrderBy(a => a.Number).ToListAsync();
+            Assert.Equal(t.TargetRung + 1, attempts.Count);
+            // Each promotion resumed from the rung checkpoint: attempt k starts where rung k-1 paused.
+            for (int k = 0; k < attempts.Count; k++)
+            {
+                Assert.Equal(k == 0 ? 0 : rungs[k - 1], attempts[k].StartStep);
+                Assert.Equal(rungs[k], attempts[k].Step);
+            }
+            if (e.Status == ExperimentStatus.Stopped)
+                Assert.False(await db.Checkpoints.AnyAsync(c => c.ExperimentId == e.Id && c.Kind == "resume"), "a stopped trial's rung checkpoint is released");
+        }
+        // The cost is the steps trained (each trial's highest rung), less than four full budgets.
+        long spent = trials.Sum(t => (long)rungs[t.TargetRung]);
+        Assert.Equal(spent, experiments.Values.Sum(e => e.Step));
+        Assert.True(spent < 4 * 8, $"spent {spent}");
+        Assert.Contains("trial budget", sweep.Note);
+        var winner = trials.Where(t => finalists.Contains(t.Index))
+            .OrderByDescending(t => results.Single(r => r.TrialIndex == t.Index && r.Rung == 2).Value).ThenBy(t => t.Index).First();
+
+        // The winner, resumed across two rungs, equals its configuration trained straight through.
+        var spec = JsonDocument.Parse(experiments[winner.ExperimentId!.Value].SpecJson).RootElement;
+        var straightId = await platform.SubmitAsync(spec);
+        await platform.WaitForStatusAsync(straightId, "Succeeded", TimeSpan.FromMinutes(3));
+        var straight = await FinalAsync(db, straightId);
+        Assert.NotEmpty(straight);
+        Assert.Equal(straight, await FinalAsync(db, winner.ExperimentId!.Value));
+
+        // The API shows it: every trial with its values, the leader, best-so-far against steps trained.
+        var details = await platform.Api.GetFromJsonAsync<JsonElement>($"/api/sweeps/{id}");
+        Assert.Equal(winner.Index, details.GetProperty("leader").GetProperty("index").GetInt32());
+        Assert.Equal(spent, details.GetProperty("summary").GetProperty("stepsTrained").GetInt64());
+        Assert.Equal(results.Count, details.GetProperty("bestSoFar").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Bad_sweeps_get_a_400_naming_the_field_and_a_stop_ends_a_running_one()
+    {
+        async Task<JsonElement> Refused(string json)
+        {
+            using var r = await platform.Api.PostAsync("/api/sweeps", new StringContent(json, Encoding.UTF8, "application/json"));
+            var text = await r.Content.ReadAsStringAsync();
+            Assert.True(r.StatusCode == HttpStatusCode.BadRequest, $"{(int)r.StatusCode}: {text}");
+            return JsonDocument.Parse(text).RootElement.GetProperty("errors");
+        }
+        var good = JsonSerializer.SerializeToNode(Sweep("it-bad"), JsonSerializerOptions.Web)!.AsObject();
+
+        Assert.True((await Refused("{ not json")).TryGetProperty("body", out _));
+        var unknown = good.DeepClone().AsObject();
+        unknown["colour"] = "red";
+        Assert.True((await Refused(unknown.ToJsonString())).TryGetProperty("colour", out _));
+        var early = good.DeepClone().AsObject();
+        early["minSteps"] = 1;
+        early["template"]!["training"]!["warmupSteps"] = 2;
+        Assert.True((await Refused(early.ToJsonString())).TryGetProperty("minSteps", out _));
+        var badSpec = good.DeepClone().AsObject();
+        badSpec["space"] = JsonSerializer.SerializeToNode(new Dictionary<string, object> { ["method.name"] = new { type = "choice", values = new[] { "linear-probe", "no-such-method" } } });
+        badSpec["algorithm"] = "grid";
+        var errors = await Refused(badSpec.ToJsonString());
+        Assert.Contains(errors.EnumerateObject(), e => e.Name.StartsWith("template.method", StringComparison.Ordinal) && e.Value[0].GetString()!.Contains("no-such-method"));
+
+        // A sweep whose trials wait forever (no agent in their pool) stops on request: its queued trials are cancelled.
+        var stuck = good.DeepClone().AsObject();
+        stuck["name"] = "it-stop";
+        stuck["template"]!["resources"] = JsonSerializer.SerializeToNode(new { pool = "nowhere" });
+        using var created = await platform.Api.PostAsync("/api/sweeps", new StringContent(stuck.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("summary").GetProperty("id").GetGuid();
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var db = platform.Db();
+            return await db.SweepTrials.CountAsync(t => t.SweepId == id) == 2; // maxConcurrent
+        }, TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.Accepted, (await platform.Api.PostAsync($"/api/sweeps/{id}/stop", null)).StatusCode);
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var db = platform.Db();
+            var trialIds = await db.SweepTrials.Where(t => t.SweepId == id).Select(t => t.ExperimentId).ToListAsync();
+            return await db.Sweeps.AnyAsync(s => s.Id == id && s.Status == SweepStatuses.Stopped)
+                && await db.Experiments.Where(e => trialIds.Contains(e.Id)).AllAsync(e => e.Status == ExperimentStatus.Cancelled);
+        }, TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.Conflict, (await platform.Api.PostAsync($"/api/sweeps/{id}/stop", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await platform.Api.PostAsync($"/api/sweeps/{Guid.NewGuid()}/stop", null)).StatusCode);
+    }
+
+    private static Task<List<string>> FinalAsync(AdapterLab.Data.PlatformDbContext db, Guid id) =>
+        db.FinalResults.Where(r => r.ExperimentId == id).OrderBy(r => r.Split).ThenBy(r => r.Domain).ThenBy(r => r.Metric)
+            .Select(r => $"{r.Split}/{r.Task}/{r.Domain}/{r.Metric}={r.Value:R}").ToListAsync();
+}

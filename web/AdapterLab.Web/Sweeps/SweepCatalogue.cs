@@ -1,0 +1,105 @@
+using System.Text.Json;
+using AdapterLab.Contracts.Sweeps;
+using AdapterLab.Data;
+using AdapterLab.Data.Entities;
+using AdapterLab.Web.Auth;
+using AdapterLab.Web.Experiments;
+using Microsoft.EntityFrameworkCore;
+
+namespace AdapterLab.Web.Sweeps;
+
+/// <summary>
+/// Creates and stops sweeps (API and dashboard). A definition is parsed strictly, planned (<see cref="SweepPlan.From"/>:
+/// budget, rungs, search space) and its first trials' specs checked by the one submission pipeline's checks
+/// (<see cref="ExperimentSubmission.Check"/>: the validator with this platform's settings and the data root) — every grid
+/// point, or the first draws of a random search — so a sweep whose trials could not run is refused with the field named,
+/// not accepted to fail trial by trial. The orchestrator starts the trials.
+/// </summary>
+public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactory, ExperimentSubmission submission, TimeProvider clock)
+{
+    /// <summary>Draws of a random search checked at creation (a grid is checked whole, up to <see cref="GridCheckLimit"/> points).</summary>
+    public const int DrawsChecked = 16;
+    public const int GridCheckLimit = 2_000;
+
+    public sealed record Created(Sweep? Sweep, IReadOnlyDictionary<string, string[]>? Errors);
+
+    public async Task<Created> CreateAsync(string json, Actor actor, CancellationToken ct)
+    {
+        SweepDefinition definition;
+        SweepPlan plan;
+        try
+        {
+            definition = SweepDefinition.Parse(json);
+            plan = SweepPlan.From(definition);
+        }
+        catch (JsonException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
+            return new(null, new Dictionary<string, string[]> { [field] = [ex.Message.Split(" Path:")[0]] });
+        }
+        catch (SweepDefinitionException ex)
+        {
+            return new(null, ex.Errors);
+        }
+        if (CheckTrials(definition) is { } errors) return new(null, errors);
+
+        var now = clock.GetUtcNow();
+        var sweep = new Sweep
+        {
+            Id = Guid.CreateVersion7(now),
+            Name = definition.Name,
+            DefinitionJson = JsonSerializer.Serialize(definition, SweepDefinition.Json),
+            Status = SweepStatuses.Running,
+            AllowDryRun = submission.AllowsDryRun,
+            Owner = actor.Name,
+            OwnerId = actor.OwnerId,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Note = $"{plan.Definition.Algorithm}: rungs {string.Join(" / ", plan.Rungs)} steps" + (plan.Brackets.Count > 1 ? $", {plan.Brackets.Count} brackets" : ""),
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.Sweeps.Add(sweep);
+        await db.SaveChangesAsync(ct);
+        return new(sweep, null);
+    }
+
+    /// <summary>The first trials' specs through the submission checks; errors are keyed <c>template.&lt;field&gt;</c>.</summary>
+    private IReadOnlyDictionary<string, string[]>? CheckTrials(SweepDefinition d)
+    {
+        var grid = d.Algorithm == SweepAlgorithms.Grid ? SearchSpace.Grid(d) : null;
+        if (grid is { Count: > GridCheckLimit })
+            return new Dictionary<string, string[]> { ["space"] = [$"the grid has {grid.Count:N0} points; at most {GridCheckLimit:N0}"] };
+        int count = grid?.Count ?? Math.Min(DrawsChecked, d.Budget.MaxTrials ?? DrawsChecked);
+        for (int i = 0; i < count; i++)
+        {
+            var values = SweepTrials.Values(d, i, grid);
+            var (spec, errors) = SweepTrials.Spec(d, values, i, submission.AllowsDryRun);
+            var problems = spec is null ? errors : submission.Check(spec);
+            if (problems.Count > 0)
+            {
+                string trial = $"trial {i} ({string.Join(", ", values.Select(v => $"{v.Key} = {v.Value?.ToJsonString() ?? "null"}"))})";
+                return problems.ToDictionary(p => "template." + p.Key, p => p.Value.Select(m => $"{m} — in {trial}").ToArray());
+            }
+        }
+        return null;
+    }
+
+    public enum StopOutcome { Stopped, NotFound, NotYours, AlreadyOver }
+
+    /// <summary>Asks the orchestrator to stop the sweep: nothing more starts or is promoted, running trials are cancelled, paused ones stopped.</summary>
+    public async Task<StopOutcome> StopAsync(Guid id, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var sweep = await db.Sweeps.AsNoTracking().Where(s => s.Id == id).Select(s => new { s.OwnerId, s.Status }).SingleOrDefaultAsync(ct);
+        if (sweep is null) return StopOutcome.NotFound;
+        if (!ExperimentAccess.CanManage(user, sweep.OwnerId)) return StopOutcome.NotYours;
+        // Conditional on the sweep still running: one that finished meanwhile keeps its own ending.
+        string note = $"stopped by {Actor.Of(user).Name}";
+        var now = clock.GetUtcNow();
+        int changed = await db.Sweeps.Where(s => s.Id == id && s.Status == SweepStatuses.Running && !s.StopRequested)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.StopRequested, true).SetProperty(s => s.Note, note).SetProperty(s => s.UpdatedAt, now), ct);
+        if (changed == 1) return StopOutcome.Stopped;
+        var status = await db.Sweeps.AsNoTracking().Where(s => s.Id == id).Select(s => s.Status).SingleAsync(ct);
+        return status == SweepStatuses.Running ? StopOutcome.Stopped : StopOutcome.AlreadyOver;
+    }
+}
