@@ -42,6 +42,22 @@ public static class ParallelCoordinates
         return axes;
     }
 
+    /// <summary>
+    /// A sweep's trials: an axis per searched field (the values as JSON text, numbers on a linear or log axis), the rung
+    /// each reached, and the objective at that rung last; trials without a rung result are left out.
+    /// </summary>
+    public static IReadOnlyList<ParallelAxis> ForTrials(IReadOnlyList<IReadOnlyDictionary<string, string?>> values, IReadOnlyList<int> rung,
+        IReadOnlyList<double?> objective, string objectiveLabel)
+    {
+        var keep = Enumerable.Range(0, values.Count).Where(i => objective[i] is not null).ToList();
+        if (keep.Count < 2) return [];
+        var axes = values.SelectMany(v => v.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(path => Axis(path, keep.Select(i => values[i].GetValueOrDefault(path)).ToList())).ToList();
+        axes.Add(new ParallelAxis("rung reached", keep.Select(i => (double?)rung[i]).ToList()));
+        axes.Add(new ParallelAxis(objectiveLabel, keep.Select(i => objective[i]).ToList()));
+        return axes;
+    }
+
     private static ParallelAxis Axis(string label, IReadOnlyList<string?> raw)
     {
         static double? Number(string? v) => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) ? d : null;

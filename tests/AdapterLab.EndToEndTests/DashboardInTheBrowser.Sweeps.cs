@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace AdapterLab.EndToEndTests;
+
+public sealed partial class DashboardInTheBrowser
+{
+    /// <summary>
+    /// A sweep from the dashboard: an invalid definition is refused on the form with its field named; a small ASHA search
+    /// starts, its page follows it live to the end — trials with their values and rung results, the rung ladder, best so
+    /// far against compute, the parallel coordinates and the leading trial with its caveat.
+    /// </summary>
+    [Fact]
+    public async Task A_sweep_started_on_the_form_is_followed_live_to_its_leader()
+    {
+        var name = "e2e-sweep-" + Guid.NewGuid().ToString("N")[..6];
+        var definition = new
+        {
+            name,
+            template = new
+            {
+                specVersion = 1, kind = "adapt",
+                backbone = new { preset = "vit-tiny-ci", source = "random" },
+                method = new { name = "linear-probe" },
+                tasks = new[] { "classification" },
+                data = new { labelFamily = "object-count", sourceDomain = "textured", trainSize = 64, validationSize = 32, testSize = 32 },
+                training = new { steps = 8, batchSize = 16, optimizer = "adamw" },
+            },
+            space = new Dictionary<string, object> { ["training.learningRate"] = new { type = "log-uniform", low = 1e-4, high = 3e-1 } },
+            objective = new { metric = "accuracy", direction = "max" },
+            budget = new { maxTrials = 4 },
+            algorithm = "asha", eta = 2, maxConcurrent = 2,
+        };
+        var page = await platform.SignInAsync(platform.AdminEmail);
+        await page.GotoAsync("/sweeps");
+        await InteractiveAsync(page);
+
+        var bad = JsonSerializer.SerializeToNode(definition, JsonSerializerOptions.Web)!.AsObject();
+        bad["algorithm"] = "annealing";
+        await page.Locator("[data-testid=sweep-json]").FillAsync(bad.ToJsonString());
+        await page.Locator("[data-testid=create-sweep]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=sweep-errors]")).ToContainTextAsync("algorithm");
+
+        await page.Locator("[data-testid=sweep-json]").FillAsync(JsonSerializer.Serialize(definition, JsonSerializerOptions.Web));
+        await page.Locator("[data-testid=create-sweep]").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/sweeps/[0-9a-f-]{36}$"));
+        await InteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid=sweep-status]")).ToHaveTextAsync("finished", new() { Timeout = 240_000 });
+        await Assertions.Expect(page.Locator("[data-testid=trial-row]")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("[data-testid=trials-table]")).ToContainTextAsync("training.learningRate");
+        await Assertions.Expect(page.Locator("[data-testid=trials-table]")).ToContainTextAsync("Stopped");
+        await Assertions.Expect(page.Locator("[data-testid=trials-table]")).ToContainTextAsync("Succeeded");
+        await Assertions.Expect(page.Locator("[data-testid=rung-ladder]")).ToContainTextAsync("8");
+        await Assertions.Expect(page.Locator("[data-testid=sweep-leader]")).ToContainTextAsync("fresh seeds");
+        await Assertions.Expect(page.Locator("[data-testid=best-so-far-chart] .main-svg").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("[data-testid=parallel-coordinates]")).ToContainTextAsync("training.learningRate", new() { Timeout = 15_000 });
+
+        await page.GotoAsync("/sweeps");
+        await InteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid=sweeps-table]")).ToContainTextAsync(name);
+    }
+}
