@@ -110,7 +110,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.Property(x => x.OwnerId).HasMaxLength(80);
             e.HasIndex(x => new { x.CreatedAt, x.Id }).IsDescending(true, true);
             // The orchestrator's pass reads the running sweeps only.
-            e.HasIndex(x => x.Status).HasFilter("status = 'running'").HasDatabaseName("ix_sweeps_running");
+            e.HasIndex(x => x.Status).HasFilter("status IN ('running', 'confirming')").HasDatabaseName("ix_sweeps_active");
         });
         b.Entity<SweepTrial>(e =>
         {

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
@@ -30,7 +31,7 @@ public sealed partial class DashboardInTheBrowser
             space = new Dictionary<string, object> { ["training.learningRate"] = new { type = "log-uniform", low = 1e-4, high = 3e-1 } },
             objective = new { metric = "accuracy", direction = "max" },
             budget = new { maxTrials = 4 },
-            algorithm = "asha", eta = 2, maxConcurrent = 2,
+            algorithm = "asha", eta = 2, maxConcurrent = 2, confirmSeeds = 2,
         };
         var page = await platform.SignInAsync(platform.AdminEmail);
         await page.GotoAsync("/sweeps");
@@ -48,13 +49,24 @@ public sealed partial class DashboardInTheBrowser
         await InteractiveAsync(page);
         await Assertions.Expect(page.Locator("[data-testid=sweep-status]")).ToHaveTextAsync("finished", new() { Timeout = 240_000 });
         await Assertions.Expect(page.Locator("[data-testid=trial-row]")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("[data-testid=sweep-confirmation]")).ToContainTextAsync("fresh seeds");
+        await Assertions.Expect(page.Locator("[data-testid=sweep-confirmation]")).ToContainTextAsync("floor");
+        await Assertions.Expect(page.Locator("[data-testid=confirmation-runs] tbody tr")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("[data-testid=trials-table]")).ToContainTextAsync("training.learningRate");
         await Assertions.Expect(page.Locator("[data-testid=trials-table]")).ToContainTextAsync("Stopped");
         await Assertions.Expect(page.Locator("[data-testid=trials-table]")).ToContainTextAsync("Succeeded");
         await Assertions.Expect(page.Locator("[data-testid=rung-ladder]")).ToContainTextAsync("8");
         await Assertions.Expect(page.Locator("[data-testid=sweep-leader]")).ToContainTextAsync("fresh seeds");
         await Assertions.Expect(page.Locator("[data-testid=best-so-far-chart] .main-svg").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        // Every rung result is on the chart, drawn live as it arrived (not only those of the first render).
+        var id = Guid.Parse(page.Url[^36..]);
+        var details = await platform.Api.GetFromJsonAsync<JsonElement>($"/api/sweeps/{id}");
+        var points = details.GetProperty("bestSoFar").EnumerateArray().ToList();
+        int expected = points.Count + points.Count(p => p.GetProperty("bestFinal").ValueKind == JsonValueKind.Number);
+        await Assertions.Expect(page.Locator("[data-testid=best-so-far-chart] path.point")).ToHaveCountAsync(expected);
         await Assertions.Expect(page.Locator("[data-testid=parallel-coordinates]")).ToContainTextAsync("training.learningRate", new() { Timeout = 15_000 });
+
+        if (Environment.GetEnvironmentVariable("ADAPTERLAB_E2E_SCREENSHOTS") is { Length: > 0 } shots) await Pages.ShotAsync(page, shots, "sweep");
 
         await page.GotoAsync("/sweeps");
         await InteractiveAsync(page);

@@ -36,6 +36,13 @@ public sealed record SweepDefinition
     /// <summary>Trials running at once.</summary>
     public int MaxConcurrent { get; init; } = 4;
 
+    /// <summary>
+    /// After the search, the winner (best at the highest rung reached) trains again at the full budget with this many
+    /// fresh seeds, and the sweep reports their test result with its interval: the search's own score is the best of many
+    /// validation scores, optimistic by selection. 0: no confirmation.
+    /// </summary>
+    public int ConfirmSeeds { get; init; }
+
     /// <summary>Seed of the search itself (random draws); each trial's training seed stays the template's.</summary>
     public int Seed { get; init; } = 1;
 

@@ -27,6 +27,7 @@ public sealed record SweepPlan(SweepDefinition Definition, int MaxSteps, int War
         if (!SuiteExpansion.IsValidName(d.Name)) Error("name", "must be lowercase letters, digits and dashes (at most 63)");
         if (!SweepAlgorithms.All.Contains(d.Algorithm)) Error("algorithm", $"must be one of {string.Join(", ", SweepAlgorithms.All)}");
         if (d.Eta is < 2 or > 10) Error("eta", "must be between 2 and 10");
+        if (d.ConfirmSeeds is < 0 or > 20) Error("confirmSeeds", "must be between 0 and 20");
         if (d.MaxConcurrent is < 1 or > 256) Error("maxConcurrent", "must be between 1 and 256");
         if (d.Objective.Direction is not ("max" or "min")) Error("objective.direction", "must be 'max' or 'min'");
         if (string.IsNullOrWhiteSpace(d.Objective.Metric)) Error("objective.metric", "required");

@@ -9,12 +9,14 @@ public sealed class Sweep
     public Guid Id { get; set; }
     public string Name { get; set; } = "";
     public string DefinitionJson { get; set; } = "{}";
-    /// <summary><see cref="SweepStatuses"/>: <c>running</c>, <c>finished</c> or <c>stopped</c>.</summary>
+    /// <summary><see cref="SweepStatuses"/>: <c>running</c>, <c>confirming</c>, <c>finished</c> or <c>stopped</c>.</summary>
     public string Status { get; set; } = SweepStatuses.Running;
     /// <summary>Set by a user's stop: the orchestrator starts and promotes nothing more, cancels running trials and stops paused ones.</summary>
     public bool StopRequested { get; set; }
     /// <summary>Why it ended (the budget that ran out, a stop and by whom).</summary>
     public string? Note { get; set; }
+    /// <summary>The trial the search chose (best at the highest rung reached); set when the search ends.</summary>
+    public int? WinnerTrialIndex { get; set; }
     /// <summary>Whether its trials may be dry runs (set from the platform's setting when it was created).</summary>
     public bool AllowDryRun { get; set; }
     /// <summary>Who created it, as shown; trials are owned by the same owner.</summary>
@@ -29,6 +31,8 @@ public sealed class Sweep
 public static class SweepStatuses
 {
     public const string Running = "running";
+    /// <summary>The search is over; the winner trains with fresh seeds (<c>confirmSeeds</c>).</summary>
+    public const string Confirming = "confirming";
     public const string Finished = "finished";
     public const string Stopped = "stopped";
 }

@@ -60,17 +60,10 @@ public static class LeaderboardIntervals
             var values = runs.Select(r => results[(r.Id, entry.Task, entry.Domain, entry.Metric)].Cast<double?>().FirstOrDefault())
                 .Where(v => v is not null).Select(v => v!.Value).ToList();
             var files = runs.Select(r => predictions.GetValueOrDefault(r.Id)).ToList();
-            var table = PredictionTables.OutcomeTable(files, "test", entry.Task, entry.Domain, entry.Metric);
-            var estimate = table is not null ? Intervals.Mean(table) : Intervals.SeedsOnly(values);
-            if (Estimate.IsProportion(entry.Metric)) estimate = estimate.ClampedTo(0, 1);
-            var floor = files.Select(f => PredictionTables.Floor(f, "test", entry.Task, entry.Domain, entry.Metric)).FirstOrDefault(f => f is not null);
+            // The entry's mean stays the projection's (the mean of the seeds' results); the flag judges it with its interval.
+            var (estimate, floorValue, floorName, atFloor, identical) = RunSetEstimate.Of(values, files, entry.Task, entry.Domain, entry.Metric, entry.Mean);
             double? lower = estimate.HasInterval ? estimate.Lower : null, upper = estimate.HasInterval ? estimate.Upper : null;
             string method = estimate.Method.ToString();
-            double? floorValue = floor?.Value;
-            string? floorName = floor?.Name;
-            // The entry's mean stays the projection's (the mean of the seeds' results); the flag judges it with its interval.
-            bool atFloor = floor is { } f && FloorCheck.AtFloor(estimate with { Value = entry.Mean }, f.Value, MetricPolicy.For(entry.Metric).HigherIsBetter);
-            bool identical = table is not null ? table.SeedsIdentical : values.Count > 1 && values.Distinct().Count() == 1;
             await db.LeaderboardEntries.Where(x => x.Board == entry.Board && x.ConfigurationHash == entry.ConfigurationHash)
                 .ExecuteUpdateAsync(u => u
                     .SetProperty(x => x.Lower, lower).SetProperty(x => x.Upper, upper).SetProperty(x => x.IntervalMethod, method)

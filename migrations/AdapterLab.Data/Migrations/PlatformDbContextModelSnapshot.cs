@@ -1909,12 +1909,16 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
+                    b.Property<int?>("WinnerTrialIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("winner_trial_index");
+
                     b.HasKey("Id")
                         .HasName("pk_sweeps");
 
                     b.HasIndex("Status")
-                        .HasDatabaseName("ix_sweeps_running")
-                        .HasFilter("status = 'running'");
+                        .HasDatabaseName("ix_sweeps_active")
+                        .HasFilter("status IN ('running', 'confirming')");
 
                     b.HasIndex("CreatedAt", "Id")
                         .IsDescending()

@@ -57,7 +57,8 @@ public sealed class SweepDriver(
     {
         List<Guid> running;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
-            running = await db.Sweeps.AsNoTracking().Where(s => s.Status == SweepStatuses.Running).Select(s => s.Id).ToListAsync(ct);
+            running = await db.Sweeps.AsNoTracking().Where(s => s.Status == SweepStatuses.Running || s.Status == SweepStatuses.Confirming)
+                .Select(s => s.Id).ToListAsync(ct);
         foreach (var id in running) await AdvanceAsync(id, ct);
     }
 
@@ -70,7 +71,7 @@ public sealed class SweepDriver(
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var sweep = await db.Sweeps.FromSqlInterpolated($"SELECT * FROM sweeps WHERE id = {sweepId} FOR UPDATE").SingleOrDefaultAsync(ct);
-            if (sweep is null || sweep.Status != SweepStatuses.Running) return;
+            if (sweep is null || sweep.Status is not (SweepStatuses.Running or SweepStatuses.Confirming)) return;
             var now = clock.GetUtcNow();
             string actor = $"sweep:{sweep.Name}";
 
@@ -96,8 +97,10 @@ public sealed class SweepDriver(
             var results = await db.SweepRungResults.Where(r => r.SweepId == sweepId).ToListAsync(ct);
             await RecordFinalRungsAsync(db, sweep, definition, plan, trials, experiments, results, now, ct);
 
+            var confirmations = await db.Experiments.Where(e => e.SweepId == sweepId && !ids.Contains(e.Id)).ToListAsync(ct);
             if (sweep.StopRequested)
             {
+                cancels.AddRange(confirmations.Where(e => !e.Status.IsTerminal()).Select(e => e.Id));
                 foreach (var t in trials)
                 {
                     if (t.ExperimentId is not { } id || !experiments.TryGetValue(id, out var e) || e.Status.IsTerminal()) continue;
@@ -108,6 +111,11 @@ public sealed class SweepDriver(
                     else cancels.Add(e.Id);
                 }
                 End(sweep, SweepStatuses.Stopped, sweep.Note ?? "stopped", now);
+            }
+            else if (sweep.Status == SweepStatuses.Confirming)
+            {
+                if (confirmations.All(e => e.Status.IsTerminal()))
+                    End(sweep, SweepStatuses.Finished, $"{sweep.Note}; the winner trained with {confirmations.Count(e => e.Status == ExperimentStatus.Succeeded)} of {confirmations.Count} fresh seeds", now);
             }
             else
             {
@@ -137,7 +145,19 @@ public sealed class SweepDriver(
                     }
                 }
                 if (decisions.Count == 0 && AshaScheduler.IsFinished(plan, states, grid?.Count, outOfTime))
-                    End(sweep, SweepStatuses.Finished, Ended(definition, trials.Count, grid?.Count, outOfTime, Spent(plan, states)), now);
+                {
+                    string ended = Ended(definition, trials.Count, grid?.Count, outOfTime, Spent(plan, states));
+                    var winner = Winner(states, definition.Objective.Direction == "max");
+                    sweep.WinnerTrialIndex = winner?.Index;
+                    var winnerExperiment = winner is null ? null : trials.Single(t => t.Index == winner.Index).ExperimentId is { } wid ? experiments[wid] : null;
+                    if (definition.ConfirmSeeds > 0 && winnerExperiment is not null)
+                    {
+                        Confirm(db, sweep, winnerExperiment, definition.ConfirmSeeds, trials, experiments, actor, now);
+                        sweep.Status = SweepStatuses.Confirming;
+                        sweep.Note = $"{ended}; winner: trial {winner!.Index}, confirming with {definition.ConfirmSeeds} fresh seeds";
+                    }
+                    else End(sweep, SweepStatuses.Finished, winner is null ? $"{ended}; no trial reported the objective" : $"{ended}; winner: trial {winner.Index}", now);
+                }
                 if (decisions.Count > 0)
                     log.LogInformation("Sweep {Sweep} ({SweepId}): {Decisions}", sweep.Name, sweep.Id, string.Join(", ", decisions));
             }
@@ -189,6 +209,35 @@ public sealed class SweepDriver(
         }
         db.SweepTrials.Add(trial);
         return trial;
+    }
+
+    /// <summary>The search's choice: the best value at the highest rung any trial reached (a full-budget result beats any partial one); ties go to the earlier trial.</summary>
+    private static TrialState? Winner(IReadOnlyList<TrialState> states, bool maximise) =>
+        states.Where(s => s.Results.Count > 0 && s.Phase != TrialPhase.Failed)
+            .OrderByDescending(s => s.Results.Keys.Max())
+            .ThenBy(s => maximise ? -s.Results[s.Results.Keys.Max()] : s.Results[s.Results.Keys.Max()])
+            .ThenBy(s => s.Index)
+            .FirstOrDefault();
+
+    /// <summary>
+    /// The winner's spec again, at the full budget, with <paramref name="seeds"/> seeds no trial used: its test result over
+    /// fresh seeds is free of the search's selection (the sweep page reports it with its interval).
+    /// </summary>
+    private static void Confirm(PlatformDbContext db, Sweep sweep, Experiment winner, int seeds, List<SweepTrial> trials,
+        Dictionary<Guid, Experiment> experiments, string actor, DateTimeOffset now)
+    {
+        var spec = Contracts.Specs.SpecJson.Deserialize(winner.SpecJson);
+        var used = experiments.Values.Select(e => e.Seed).ToHashSet();
+        int seed = spec.Training.Seed;
+        for (int k = 0; k < seeds; k++)
+        {
+            do seed++; while (used.Contains(seed));
+            used.Add(seed);
+            var fresh = spec with { Name = $"{sweep.Name}-winner-s{seed}", Training = spec.Training with { Seed = seed } };
+            var e = QueuedExperiments.From(fresh, sweep.Owner, sweep.OwnerId, now);
+            e.SweepId = sweep.Id;
+            QueuedExperiments.Add(db, e, actor, $"confirms sweep {sweep.Name}'s winner with a fresh seed ({seed})", now);
+        }
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ namespace AdapterLab.IntegrationTests.Sweeps;
 public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : IClassFixture<DuplicatingPlatform>
 {
     /// <summary>4 linear probes of a random backbone over a learning-rate range; η 2 on 8 steps: rungs 2 / 4 / 8.</summary>
-    private static object Sweep(string name) => new
+    private static object Sweep(string name, int confirmSeeds = 0) => new
     {
         name,
         template = new
@@ -40,12 +40,13 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
         eta = 2,
         maxConcurrent = 2,
         seed = 11,
+        confirmSeeds,
     };
 
     [Fact]
     public async Task An_asha_sweep_promotes_the_best_once_resumes_them_from_their_rungs_and_stops_the_rest()
     {
-        using var created = await platform.Api.PostAsJsonAsync("/api/sweeps", Sweep("it-asha"), JsonSerializerOptions.Web);
+        using var created = await platform.Api.PostAsJsonAsync("/api/sweeps", Sweep("it-asha", confirmSeeds: 2), JsonSerializerOptions.Web);
         var body = await created.Content.ReadAsStringAsync();
         Assert.True(created.StatusCode == HttpStatusCode.Created, body);
         var id = JsonDocument.Parse(body).RootElement.GetProperty("summary").GetProperty("id").GetGuid();
@@ -54,7 +55,7 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
         await Eventually.TrueAsync(async () =>
         {
             await using var db = platform.Db();
-            return await db.Sweeps.AnyAsync(s => s.Id == id && s.Status != SweepStatuses.Running);
+            return await db.Sweeps.AnyAsync(s => s.Id == id && s.Status != SweepStatuses.Running && s.Status != SweepStatuses.Confirming);
         }, TimeSpan.FromMinutes(6));
 
         await using var db = platform.Db();
@@ -65,6 +66,7 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
         Assert.All(trials, t => Assert.Null(t.FailureReason));
         var ids = trials.Select(t => t.ExperimentId!.Value).ToList();
         var experiments = await db.Experiments.Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id);
+        var confirmations = await db.Experiments.Where(e => e.SweepId == id && !ids.Contains(e.Id)).ToListAsync();
         var results = await db.SweepRungResults.Where(r => r.SweepId == id).ToListAsync();
 
         // Asynchronous successive halving promotes as results arrive, so how many climb depends on their order; what
@@ -118,11 +120,31 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
         Assert.NotEmpty(straight);
         Assert.Equal(straight, await FinalAsync(db, winner.ExperimentId!.Value));
 
-        // The API shows it: every trial with its values, the leader, best-so-far against steps trained.
-        var details = await platform.Api.GetFromJsonAsync<JsonElement>($"/api/sweeps/{id}");
+        // After the search the winner trained again with two fresh seeds (no trial's), and the sweep reports their test
+        // objective with its interval and its floor.
+        Assert.Equal(winner.Index, sweep.WinnerTrialIndex);
+        Assert.Equal(2, confirmations.Count);
+        Assert.All(confirmations, c => Assert.Equal(ExperimentStatus.Succeeded, c.Status));
+        Assert.Empty(confirmations.Select(c => c.Seed).Intersect(experiments.Values.Select(e => e.Seed)));
+        Assert.All(confirmations, c => Assert.Equal(experiments[winner.ExperimentId!.Value].ConfigurationHash, c.ConfigurationHash));
+        Assert.Contains("fresh seeds", sweep.Note);
+
+        // The API shows it: every trial with its values, the leader, best-so-far against steps trained, the confirmation.
+        // (Predictions may be stored moments after a run succeeds: then the interval is the seeds' alone for a while.)
+        JsonElement details = default;
+        await Eventually.TrueAsync(async () =>
+        {
+            details = await platform.Api.GetFromJsonAsync<JsonElement>($"/api/sweeps/{id}");
+            return details.GetProperty("confirmation").GetProperty("intervalMethod").GetString() == "SeedsAndExamples";
+        }, TimeSpan.FromSeconds(30));
         Assert.Equal(winner.Index, details.GetProperty("leader").GetProperty("index").GetInt32());
         Assert.Equal(spent, details.GetProperty("summary").GetProperty("stepsTrained").GetInt64());
         Assert.Equal(results.Count, details.GetProperty("bestSoFar").GetArrayLength());
+        var confirmation = details.GetProperty("confirmation");
+        Assert.Equal(2, confirmation.GetProperty("runs").GetArrayLength());
+        Assert.True(confirmation.GetProperty("lower").GetDouble() <= confirmation.GetProperty("mean").GetDouble());
+        Assert.Contains("test accuracy", confirmation.GetProperty("verdict").GetString());
+        Assert.Contains("floor", confirmation.GetProperty("verdict").GetString());
     }
 
     [Fact]

@@ -96,10 +96,10 @@ public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
         // Conditional on the sweep still running: one that finished meanwhile keeps its own ending.
         string note = $"stopped by {Actor.Of(user).Name}";
         var now = clock.GetUtcNow();
-        int changed = await db.Sweeps.Where(s => s.Id == id && s.Status == SweepStatuses.Running && !s.StopRequested)
+        int changed = await db.Sweeps.Where(s => s.Id == id && (s.Status == SweepStatuses.Running || s.Status == SweepStatuses.Confirming) && !s.StopRequested)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.StopRequested, true).SetProperty(s => s.Note, note).SetProperty(s => s.UpdatedAt, now), ct);
         if (changed == 1) return StopOutcome.Stopped;
         var status = await db.Sweeps.AsNoTracking().Where(s => s.Id == id).Select(s => s.Status).SingleAsync(ct);
-        return status == SweepStatuses.Running ? StopOutcome.Stopped : StopOutcome.AlreadyOver;
+        return status is SweepStatuses.Running or SweepStatuses.Confirming ? StopOutcome.Stopped : StopOutcome.AlreadyOver;
     }
 }

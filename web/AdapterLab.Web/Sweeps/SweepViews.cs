@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Sweeps;
 using AdapterLab.Data;
 using AdapterLab.Data.Entities;
@@ -17,9 +18,19 @@ public sealed record TrialView(int Index, Guid? ExperimentId, string Status, int
 /// <summary>One point of best-so-far against compute: after <see cref="Steps"/> steps trained in all, the best final-rung value (null: none yet) and the best at any rung.</summary>
 public sealed record BestSoFarPoint(long Steps, DateTimeOffset At, double? BestFinal, double BestAnyRung);
 
-/// <summary>A sweep in full: its definition and plan, every trial, the rung ladder and best-so-far against compute spent.</summary>
+/// <summary>One fresh-seed run of the winner.</summary>
+public sealed record ConfirmationRun(Guid ExperimentId, int Seed, string Status, double? Test);
+
+/// <summary>
+/// The winner trained again with fresh seeds: its test objective with the 95 % interval (seeds × test examples where the
+/// runs stored predictions), the floor on the same examples, and the verdict in words.
+/// </summary>
+public sealed record ConfirmationView(int WinnerIndex, string Metric, string Task, string Domain, IReadOnlyList<ConfirmationRun> Runs,
+    double? Mean, double? Lower, double? Upper, string? IntervalMethod, string? SampleSize, double? Floor, string? FloorName, bool AtFloor, bool IdenticalSeeds, string Verdict);
+
+/// <summary>A sweep in full: its definition and plan, every trial, the rung ladder, best-so-far against compute spent and the winner's confirmation.</summary>
 public sealed record SweepDetails(SweepSummary Summary, JsonElement Definition, IReadOnlyList<IReadOnlyList<int>> Brackets, string Direction,
-    IReadOnlyList<TrialView> Trials, IReadOnlyList<BestSoFarPoint> BestSoFar, TrialView? Leader, bool StopRequested);
+    IReadOnlyList<TrialView> Trials, IReadOnlyList<BestSoFarPoint> BestSoFar, TrialView? Leader, bool StopRequested, ConfirmationView? Confirmation = null);
 
 /// <summary>Reads sweeps for the API and the dashboard (one query set for both).</summary>
 public static class SweepViews
@@ -84,7 +95,41 @@ public static class SweepViews
             $"{definition.Objective.Direction} {definition.Objective.Split} {definition.Objective.Metric}", views.Count,
             views.Count(v => v.Status is "Queued" or "Dispatched" or "Running" or "Lost"), views.Count(v => v.Status == "Paused"),
             leader is null ? null : leader.Rungs[leader.Rungs.Keys.Max()], stepsTrained, sweep.Owner, sweep.CreatedAt, sweep.FinishedAt, sweep.Note);
+        var confirmation = sweep.WinnerTrialIndex is { } w && definition.ConfirmSeeds > 0
+            ? await ConfirmationAsync(db, sweep.Id, w, ids, definition.Objective, ct) : null;
         return new SweepDetails(summary, JsonSerializer.SerializeToElement(definition, SweepDefinition.Json), brackets, definition.Objective.Direction,
-            views, series, leader, sweep.StopRequested);
+            views, series, leader, sweep.StopRequested, confirmation);
+    }
+
+    /// <summary>The winner's fresh-seed runs (the sweep's experiments that are not trials) and their test objective with its interval.</summary>
+    private static async Task<ConfirmationView> ConfirmationAsync(PlatformDbContext db, Guid sweepId, int winner, List<Guid> trialIds, SweepObjective objective, CancellationToken ct)
+    {
+        var runs = await db.Experiments.AsNoTracking().Where(e => e.SweepId == sweepId && !trialIds.Contains(e.Id)).OrderBy(e => e.Seed)
+            .Select(e => new { e.Id, e.Seed, e.Status, e.SourceDomain }).ToListAsync(ct);
+        var succeeded = runs.Where(r => r.Status == Contracts.Lifecycle.ExperimentStatus.Succeeded).Select(r => r.Id).ToList();
+        var finals = await db.FinalResults.AsNoTracking().Where(r => succeeded.Contains(r.ExperimentId) && r.Split == "test" && r.Metric == objective.Metric)
+            .ToListAsync(ct);
+        string domain = objective.Domain ?? runs.FirstOrDefault()?.SourceDomain ?? "";
+        string task = objective.Task ?? finals.FirstOrDefault(f => f.Domain == domain)?.Task ?? "classification";
+        double? Test(Guid id) => finals.FirstOrDefault(f => f.ExperimentId == id && f.Task == task && f.Domain == domain)?.Value;
+        var views = runs.Select(r => new ConfirmationRun(r.Id, r.Seed, r.Status.ToString(), Test(r.Id))).ToList();
+        var values = views.Where(v => v.Test is not null).Select(v => v.Test!.Value).ToList();
+        if (values.Count == 0)
+            return new ConfirmationView(winner, objective.Metric, task, domain, views, null, null, null, null, null, null, null, false, false,
+                runs.All(r => r.Status.IsTerminal()) ? "no fresh-seed run reported the test objective: nothing to confirm" : "the fresh-seed runs are still training");
+
+        var blobs = await Data.Predictions.StoredPredictions.LatestBlobsAsync(db, succeeded, ct);
+        var files = new List<Contracts.Predictions.PredictionsFile?>();
+        foreach (var id in succeeded.Where(id => Test(id) is not null))
+            files.Add(blobs.TryGetValue(id, out var hash) ? (await Data.Predictions.StoredPredictions.ReadAsync(db, hash, ct)).File : null);
+        double mean = values.Average();
+        var e = Data.Predictions.RunSetEstimate.Of(values, files, task, domain, objective.Metric, mean);
+        string interval = e.Estimate.HasInterval ? $" [{e.Estimate.Lower:0.###}, {e.Estimate.Upper:0.###}]" : " (no interval: one run without stored predictions)";
+        string verdict = $"test {objective.Metric} {mean:0.###}{interval}, {e.Estimate.SampleSize}"
+            + (e.Floor is { } f ? e.AtFloor ? $"; not above the {e.FloorName} floor {f:0.###} — the search found nothing the floor does not" : $"; above the {e.FloorName} floor {f:0.###}" : "")
+            + (e.IdenticalSeeds ? "; identical results across seeds — a bug to explain, not a precise result" : "");
+        return new ConfirmationView(winner, objective.Metric, task, domain, views, mean,
+            e.Estimate.HasInterval ? e.Estimate.Lower : null, e.Estimate.HasInterval ? e.Estimate.Upper : null, e.Estimate.Method.ToString(),
+            e.Estimate.SampleSize, e.Floor, e.FloorName, e.AtFloor, e.IdenticalSeeds, verdict);
     }
 }

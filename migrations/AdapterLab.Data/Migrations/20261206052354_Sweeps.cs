@@ -67,6 +67,7 @@ namespace AdapterLab.Data.Migrations
                     status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     stop_requested = table.Column<bool>(type: "boolean", nullable: false),
                     note = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: true),
+                    winner_trial_index = table.Column<int>(type: "integer", nullable: true),
                     allow_dry_run = table.Column<bool>(type: "boolean", nullable: false),
                     owner = table.Column<string>(type: "text", nullable: true),
                     owner_id = table.Column<string>(type: "character varying(80)", maxLength: 80, nullable: true),
@@ -91,16 +92,16 @@ namespace AdapterLab.Data.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_sweeps_active",
+                table: "sweeps",
+                column: "status",
+                filter: "status IN ('running', 'confirming')");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_sweeps_created_at_id",
                 table: "sweeps",
                 columns: new[] { "created_at", "id" },
                 descending: new bool[0]);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_sweeps_running",
-                table: "sweeps",
-                column: "status",
-                filter: "status = 'running'");
         }
 
         /// <inheritdoc />

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AdapterLab.Data.Migrations
 {
     [DbContext(typeof(PlatformDbContext))]
-    [Migration("20261206044556_Sweeps")]
+    [Migration("20261206052354_Sweeps")]
     partial class Sweeps
     {
         /// <inheritdoc />
@@ -1912,12 +1912,16 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
+                    b.Property<int?>("WinnerTrialIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("winner_trial_index");
+
                     b.HasKey("Id")
                         .HasName("pk_sweeps");
 
                     b.HasIndex("Status")
-                        .HasDatabaseName("ix_sweeps_running")
-                        .HasFilter("status = 'running'");
+                        .HasDatabaseName("ix_sweeps_active")
+                        .HasFilter("status IN ('running', 'confirming')");
 
                     b.HasIndex("CreatedAt", "Id")
                         .IsDescending()
