@@ -6,7 +6,10 @@ using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Data.Entities;
 using AdapterLab.IntegrationTests.Faults;
 using AdapterLab.IntegrationTests.Infrastructure;
+using AdapterLab.Orchestrator.Sweeps;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace AdapterLab.IntegrationTests.Sweeps;
 
@@ -14,7 +17,8 @@ namespace AdapterLab.IntegrationTests.Sweeps;
 /// An ASHA sweep on the real services, with every message delivered twice (web, orchestrator and agent each consume
 /// everything twice): trials pause at their rungs, the best are promoted once and resume from their rung checkpoints
 /// (not restarts), the rest end Stopped with their checkpoints released, the sweep's cost is the steps actually trained,
-/// and the winner's results equal the same configuration trained straight through as a plain experiment.
+/// and the winner's results equal the same configuration trained straight through as a plain experiment — with two
+/// orchestrator replicas deciding side by side.
 /// </summary>
 [Collection(FaultCollection.Name)]
 public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : IClassFixture<DuplicatingPlatform>
@@ -46,6 +50,21 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
     [Fact]
     public async Task An_asha_sweep_promotes_the_best_once_resumes_them_from_their_rungs_and_stops_the_rest()
     {
+        // A second orchestrator replica joins (as one would after a restart), and both replicas' sweep drivers are driven
+        // side by side on top of their own timers while the sweep runs: decisions made twice, concurrently, apply once.
+        var second = await platform.StartOrchestratorAsync();
+        var drivers = new[] { platform.OrchestratorServices, second }
+            .Select(s => s.GetServices<IHostedService>().OfType<SweepDriver>().Single()).ToList();
+        using var stopDriving = new CancellationTokenSource();
+        var driving = Task.Run(async () =>
+        {
+            while (!stopDriving.IsCancellationRequested)
+            {
+                await Task.WhenAll(drivers.Select(d => d.PassAsync(CancellationToken.None)));
+                await Task.Delay(200);
+            }
+        });
+
         using var created = await platform.Api.PostAsJsonAsync("/api/sweeps", Sweep("it-asha", confirmSeeds: 2), JsonSerializerOptions.Web);
         var body = await created.Content.ReadAsStringAsync();
         Assert.True(created.StatusCode == HttpStatusCode.Created, body);
@@ -57,6 +76,8 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
             await using var db = platform.Db();
             return await db.Sweeps.AnyAsync(s => s.Id == id && s.Status != SweepStatuses.Running && s.Status != SweepStatuses.Confirming);
         }, TimeSpan.FromMinutes(6));
+        stopDriving.Cancel();
+        await driving;
 
         await using var db = platform.Db();
         var sweep = await db.Sweeps.SingleAsync(s => s.Id == id);
