@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AdapterLab.Contracts.Messages;
 using AdapterLab.Contracts.Sweeps;
 using Xunit;
 
@@ -167,5 +168,47 @@ public sealed class SweepTests
         var finished = starts.Cast<StartTrial>().Select(s => new TrialState(s.Index, 0, 0, new Dictionary<int, double> { [0] = 0.5 }, TrialPhase.Completed)).ToList();
         Assert.Empty(AshaScheduler.Decide(gridPlan, finished, trialCount: 2));
         Assert.True(AshaScheduler.IsFinished(gridPlan, finished, trialCount: 2));
+    }
+
+    [Fact]
+    public void The_objective_is_read_from_a_trials_results_or_its_absence_is_named()
+    {
+        var objective = new SweepObjective { Metric = "accuracy" };
+        FinalResult R(string split, string task, string domain, double v) => new(split, task, domain, "accuracy", v);
+        Assert.Equal(0.5, objective.ValueIn([R("validation", "classification", "textured", 0.5), R("test", "classification", "textured", 0.9)], "textured").Value);
+        var (missing, why) = objective.ValueIn([R("test", "classification", "textured", 0.9)], "textured");
+        Assert.Null(missing);
+        Assert.Contains("no validation 'accuracy'", why);
+        var (ambiguous, which) = objective.ValueIn([R("validation", "a", "d", 0.1), R("validation", "b", "d", 0.2)], "d");
+        Assert.Null(ambiguous);
+        Assert.Contains("objective.task", which);
+        Assert.Equal(0.2, (objective with { Task = "b" }).ValueIn([R("validation", "a", "d", 0.1), R("validation", "b", "d", 0.2)], "d").Value);
+        Assert.Null(objective.ValueIn([R("validation", "classification", "d", double.NaN)], "d").Value);
+    }
+
+    [Fact]
+    public void A_trials_spec_carries_its_values_name_and_tag_and_an_invalid_one_names_its_field()
+    {
+        var d = Lr(SweepAlgorithms.Grid) with
+        {
+            Template = new JsonObject
+            {
+                ["specVersion"] = 1, ["kind"] = "adapt",
+                ["backbone"] = new JsonObject { ["preset"] = "vit-tiny-ci", ["source"] = "random" },
+                ["method"] = new JsonObject { ["name"] = "adaptformer" },
+                ["data"] = new JsonObject { ["labelFamily"] = "object-count", ["sourceDomain"] = "textured" },
+                ["training"] = new JsonObject { ["steps"] = 60, ["batchSize"] = 16 },
+            },
+            Space = new() { ["method.bottleneck"] = new SearchDimension { Type = SearchTypes.Choice, Values = [8, -1] } },
+        };
+        var grid = SearchSpace.Grid(d);
+        var (spec, errors) = SweepTrials.Spec(d, SweepTrials.Values(d, 0, grid), 0, allowDryRun: false);
+        Assert.Empty(errors);
+        Assert.Equal(8, spec!.Method.Bottleneck);
+        Assert.Equal("lr-sweep-t0", spec.Name);
+        Assert.Contains("sweep:lr-sweep", spec.Tags);
+        var (bad, badErrors) = SweepTrials.Spec(d, SweepTrials.Values(d, 1, grid), 1, allowDryRun: false);
+        Assert.Null(bad);
+        Assert.Contains(badErrors.Keys, k => k.StartsWith("method.bottleneck", StringComparison.Ordinal));
     }
 }
