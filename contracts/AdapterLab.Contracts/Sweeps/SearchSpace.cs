@@ -8,6 +8,18 @@ namespace AdapterLab.Contracts.Sweeps;
 /// </summary>
 public static class SearchSpace
 {
+    /// <summary>How many combinations the grid has (saturating at <see cref="long.MaxValue"/>), computed without building it.</summary>
+    public static long GridSize(SweepDefinition d)
+    {
+        long size = 1;
+        foreach (var dim in d.Space.Values)
+        {
+            long n = dim?.Values?.Count ?? 0;
+            size = n != 0 && size > long.MaxValue / n ? long.MaxValue : size * n;
+        }
+        return size;
+    }
+
     /// <summary>Every combination of a grid sweep's choices.</summary>
     public static IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>> Grid(SweepDefinition d)
     {

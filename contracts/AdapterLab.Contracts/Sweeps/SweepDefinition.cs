@@ -54,8 +54,23 @@ public sealed record SweepDefinition
         ReadCommentHandling = JsonCommentHandling.Skip,
     };
 
-    public static SweepDefinition Parse(string json) =>
-        JsonSerializer.Deserialize<SweepDefinition>(json, Json) ?? throw new JsonException("the sweep definition must be a JSON object");
+    public static SweepDefinition Parse(string json)
+    {
+        var d = JsonSerializer.Deserialize<SweepDefinition>(json, Json) ?? throw new JsonException("the sweep definition must be a JSON object");
+        try
+        {
+            // The template and choices are kept as JSON nodes, which only fail when written: write them once now, so text
+            // that is not valid Unicode (a lone surrogate escape) is a parse error here, not a failure later. (Numbers
+            // out of range are the plan's to name, by field.)
+            _ = d.Template?.ToJsonString();
+            if (d.Space is not null) foreach (var dim in d.Space.Values) _ = dim?.Values?.ToJsonString();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new JsonException($"the definition holds text that is not valid Unicode: {ex.Message}");
+        }
+        return d;
+    }
 }
 
 /// <summary>

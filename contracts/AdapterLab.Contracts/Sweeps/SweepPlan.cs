@@ -19,17 +19,30 @@ public sealed record SweepPlan(SweepDefinition Definition, int MaxSteps, int War
 
     public const int MaxTrialsLimit = 10_000;
 
+    /// <summary>The most points a grid sweep may have (every one is checked as a submission when the sweep is created).</summary>
+    public const int GridLimit = 2_000;
+
     public static SweepPlan From(SweepDefinition d)
     {
         var errors = new Dictionary<string, string[]>();
         void Error(string field, string message) => errors[field] = [.. errors.GetValueOrDefault(field) ?? [], message];
+
+        // JSON may set any object to null ("objective": null): each is named, never dereferenced.
+        var missing = new (string Field, object? Value)[]
+        {
+            ("name", d.Name), ("template", d.Template), ("space", d.Space), ("objective", d.Objective), ("budget", d.Budget), ("algorithm", d.Algorithm),
+            ("objective.metric", d.Objective?.Metric), ("objective.split", d.Objective?.Split), ("objective.direction", d.Objective?.Direction),
+        }.Where(x => x.Value is null).ToList();
+        foreach (var (field, _) in missing) Error(field, "required (not null)");
+        foreach (var (path, dim) in d.Space ?? []) if (dim is null) Error($"space.{path}", "required (not null)");
+        if (errors.Count > 0) throw new SweepDefinitionException(errors);
 
         if (!SuiteExpansion.IsValidName(d.Name)) Error("name", "must be lowercase letters, digits and dashes (at most 63)");
         if (!SweepAlgorithms.All.Contains(d.Algorithm)) Error("algorithm", $"must be one of {string.Join(", ", SweepAlgorithms.All)}");
         if (d.Eta is < 2 or > 10) Error("eta", "must be between 2 and 10");
         if (d.ConfirmSeeds is < 0 or > 20) Error("confirmSeeds", "must be between 0 and 20");
         if (d.MaxConcurrent is < 1 or > 256) Error("maxConcurrent", "must be between 1 and 256");
-        if (d.Objective.Direction is not ("max" or "min")) Error("objective.direction", "must be 'max' or 'min'");
+        if (d.Objective!.Direction is not ("max" or "min")) Error("objective.direction", "must be 'max' or 'min'");
         if (string.IsNullOrWhiteSpace(d.Objective.Metric)) Error("objective.metric", "required");
         if (d.Objective.Split is not ("validation" or "test")) Error("objective.split", "must be 'validation' (the default) or 'test'");
         if (d.Budget.MaxTrials is null && d.Budget.TotalSteps is null && d.Budget.WallClock is null)
@@ -37,8 +50,10 @@ public sealed record SweepPlan(SweepDefinition Definition, int MaxSteps, int War
         if (d.Budget.MaxTrials is { } mt && (mt < 1 || mt > MaxTrialsLimit)) Error("budget.maxTrials", $"must be between 1 and {MaxTrialsLimit:N0}");
         if (d.Budget.TotalSteps is { } ts && ts < 1) Error("budget.totalSteps", "must be positive");
         if (d.Budget.WallClock is { } wc && wc <= TimeSpan.Zero) Error("budget.wallClock", "must be positive");
-        if (d.Space.Count == 0) Error("space", "search at least one field");
+        if (d.Space!.Count == 0) Error("space", "search at least one field");
         foreach (var (path, dim) in d.Space) CheckDimension(path, dim, d.Algorithm, Error);
+        if (d.Algorithm == SweepAlgorithms.Grid && SearchSpace.GridSize(d) is var points && points > GridLimit)
+            Error("space", $"the grid has {(points == long.MaxValue ? "too many" : points.ToString("N0"))} points; at most {GridLimit:N0}");
 
         int maxSteps = 0;
         if (d.Template["training"] is not JsonObject training || training["steps"] is not JsonValue stepsValue

@@ -40,10 +40,11 @@ public sealed class HostileInputs(WebAppFixture web, ITestOutputHelper output) :
         output.WriteLine($"hostile-input seed {seed}");
         var rng = new Random(seed);
         using var api = web.WithApiKey();
-        int experimentsBefore, backbonesBefore;
+        int experimentsBefore, backbonesBefore, sweepsBefore;
         await using (var db = web.Db())
         {
             experimentsBefore = await db.Experiments.CountAsync();
+            sweepsBefore = await db.Sweeps.CountAsync();
             backbonesBefore = await db.Backbones.CountAsync(b => b.Origin == "import");
         }
         var outcomes = new List<Outcome>();
@@ -60,13 +61,20 @@ public sealed class HostileInputs(WebAppFixture web, ITestOutputHelper output) :
             var text = MutateJson(examples[rng.Next(examples.Count)], rng);
             await Send($"spec #{i}", new HttpRequestMessage(HttpMethod.Post, "/api/experiments") { Content = new StringContent(text, Encoding.UTF8, "application/json") });
         }
+        // Sweeps: the example definition, mutated.
+        var sweep = File.ReadAllText(Path.Combine(RepoRoot.Path, "examples", "sweeps", "adaptformer-lr-asha.json"));
+        for (int i = 0; i < 120; i++)
+        {
+            var text = i == 0 ? sweep : MutateJson(sweep, rng);
+            await Send($"sweep #{i}", new HttpRequestMessage(HttpMethod.Post, "/api/sweeps") { Content = new StringContent(text, Encoding.UTF8, "application/json") });
+        }
         // Raw garbage and oversized bodies.
         for (int i = 0; i < 80; i++)
         {
             var bytes = new byte[rng.Next(0, i % 10 == 0 ? 400_000 : 2_000)];
             rng.NextBytes(bytes);
-            var target = (i % 4) switch { 0 => "/api/experiments", 1 => "/api/suites/garbage", 2 => "/api/keys", _ => "/api/account/keys" };
-            await Send($"garbage #{i} → {target}", new HttpRequestMessage(i % 4 == 1 ? HttpMethod.Put : HttpMethod.Post, target) { Content = new ByteArrayContent(bytes) });
+            var target = (i % 5) switch { 0 => "/api/experiments", 1 => "/api/suites/garbage", 2 => "/api/keys", 3 => "/api/sweeps", _ => "/api/account/keys" };
+            await Send($"garbage #{i} → {target}", new HttpRequestMessage(i % 5 == 1 ? HttpMethod.Put : HttpMethod.Post, target) { Content = new ByteArrayContent(bytes) });
         }
         // Query strings.
         string[] hostile = ["-1", "0", "2147483647", "99999999999", "abc", "%00", "' OR 1=1 --", new string('9', 400), "NaN", "2026-13-45", "1e9"];
@@ -75,7 +83,7 @@ public sealed class HostileInputs(WebAppFixture web, ITestOutputHelper output) :
             "/api/experiments?page={0}", "/api/experiments?pageSize={0}", "/api/experiments?cursor={0}", "/api/experiments?status={0}",
             "/api/experiments?kind={0}&sort={0}", "/api/experiments?submittedFrom={0}", "/api/experiments/{0}", "/api/experiments/{0}/metrics",
             "/api/compare?ids={0}", "/api/compare?ids=01a242c4-bf91-7a34-9da0-9f8b94017c5e,{0}", "/api/leaderboards/{0}?format=csv",
-            "/api/leaderboards/x?limit={0}", "/api/suites/{0}", "/api/suite-runs/{0}", "/api/experiments/00000000-0000-0000-0000-000000000000/checkpoints/{0}/download",
+            "/api/leaderboards/x?limit={0}", "/api/suites/{0}", "/api/suite-runs/{0}", "/api/sweeps/{0}", "/api/experiments/00000000-0000-0000-0000-000000000000/checkpoints/{0}/download",
             "/api/experiments/00000000-0000-0000-0000-000000000000/checkpoints/{0}/gallery/{0}", "/api/experiments/00000000-0000-0000-0000-000000000000/weights?include={0}",
         ];
         for (int i = 0; i < 160; i++)
@@ -115,7 +123,11 @@ public sealed class HostileInputs(WebAppFixture web, ITestOutputHelper output) :
         {
             Content = new StringContent("name: too-big\n# " + new string('x', 1_100_000), Encoding.UTF8, "application/yaml"),
         });
-        foreach (var (name, limit) in new[] { ("limit: spec", "262,144"), ("limit: suite", "1,048,576") })
+        await Send("limit: sweep", new HttpRequestMessage(HttpMethod.Post, "/api/sweeps")
+        {
+            Content = new StringContent("{\"name\":\"" + new string('x', 300_000) + "\"}", Encoding.UTF8, "application/json"),
+        });
+        foreach (var (name, limit) in new[] { ("limit: spec", "262,144"), ("limit: suite", "1,048,576"), ("limit: sweep", "262,144") })
         {
             var o = outcomes.Single(x => x.Case == name);
             Assert.Equal(413, o.Status);
@@ -129,6 +141,7 @@ public sealed class HostileInputs(WebAppFixture web, ITestOutputHelper output) :
         var leak = outcomes.FirstOrDefault(o => o.Body.Contains("/tmp/", StringComparison.Ordinal) || o.Body.Contains(" at AdapterLab.", StringComparison.Ordinal));
         Assert.True(leak is null, $"seed {seed}: server internals in {leak?.Case}: {leak?.Body[..Math.Min(300, leak.Body.Length)]}");
         Assert.Contains(outcomes, o => o.Case == "safetensors #0" && o.Status == 201);
+        Assert.Contains(outcomes, o => o.Case == "sweep #0" && o.Status == 201);
 
         // Nothing written by a refused request: the rows are exactly the accepted ones.
         await using (var db = web.Db())
@@ -137,6 +150,8 @@ public sealed class HostileInputs(WebAppFixture web, ITestOutputHelper output) :
             int acceptedImports = outcomes.Count(o => o.Case.StartsWith("safetensors #", StringComparison.Ordinal) && o.Status == 201);
             Assert.Equal(experimentsBefore + acceptedSpecs, await db.Experiments.CountAsync());
             Assert.Equal(backbonesBefore + acceptedImports, await db.Backbones.CountAsync(b => b.Origin == "import"));
+            int acceptedSweeps = outcomes.Count(o => o.Case.StartsWith("sweep #", StringComparison.Ordinal) && o.Status == 201);
+            Assert.Equal(sweepsBefore + acceptedSweeps, await db.Sweeps.CountAsync());
         }
         using var health = await web.Anonymous().GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);

@@ -17,9 +17,8 @@ namespace AdapterLab.Web.Sweeps;
 /// </summary>
 public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactory, ExperimentSubmission submission, TimeProvider clock)
 {
-    /// <summary>Draws of a random search checked at creation (a grid is checked whole, up to <see cref="GridCheckLimit"/> points).</summary>
+    /// <summary>Draws of a random search checked at creation (a grid is checked whole: at most <see cref="SweepPlan.GridLimit"/> points).</summary>
     public const int DrawsChecked = 16;
-    public const int GridCheckLimit = 2_000;
 
     public sealed record Created(Sweep? Sweep, IReadOnlyDictionary<string, string[]>? Errors);
 
@@ -67,8 +66,6 @@ public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
     private IReadOnlyDictionary<string, string[]>? CheckTrials(SweepDefinition d)
     {
         var grid = d.Algorithm == SweepAlgorithms.Grid ? SearchSpace.Grid(d) : null;
-        if (grid is { Count: > GridCheckLimit })
-            return new Dictionary<string, string[]> { ["space"] = [$"the grid has {grid.Count:N0} points; at most {GridCheckLimit:N0}"] };
         int count = grid?.Count ?? Math.Min(DrawsChecked, d.Budget.MaxTrials ?? DrawsChecked);
         for (int i = 0; i < count; i++)
         {
