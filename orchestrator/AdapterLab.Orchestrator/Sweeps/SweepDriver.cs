@@ -152,7 +152,7 @@ public sealed class SweepDriver(
                     var winnerExperiment = winner is null ? null : trials.Single(t => t.Index == winner.Index).ExperimentId is { } wid ? experiments[wid] : null;
                     if (definition.ConfirmSeeds > 0 && winnerExperiment is not null)
                     {
-                        Confirm(db, sweep, winnerExperiment, definition.ConfirmSeeds, trials, experiments, actor, now);
+                        Confirm(db, sweep, winnerExperiment, definition.ConfirmSeeds, experiments, actor, now);
                         sweep.Status = SweepStatuses.Confirming;
                         sweep.Note = $"{ended}; winner: trial {winner!.Index}, confirming with {definition.ConfirmSeeds} fresh seeds";
                     }
@@ -223,8 +223,8 @@ public sealed class SweepDriver(
     /// The winner's spec again, at the full budget, with <paramref name="seeds"/> seeds no trial used: its test result over
     /// fresh seeds is free of the search's selection (the sweep page reports it with its interval).
     /// </summary>
-    private static void Confirm(PlatformDbContext db, Sweep sweep, Experiment winner, int seeds, List<SweepTrial> trials,
-        Dictionary<Guid, Experiment> experiments, string actor, DateTimeOffset now)
+    private static void Confirm(PlatformDbContext db, Sweep sweep, Experiment winner, int seeds, Dictionary<Guid, Experiment> experiments,
+        string actor, DateTimeOffset now)
     {
         var spec = Contracts.Specs.SpecJson.Deserialize(winner.SpecJson);
         var used = experiments.Values.Select(e => e.Seed).ToHashSet();
