@@ -26,9 +26,14 @@ public static class JsonBody
         }
         catch (JsonException ex)
         {
-            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
-            return (null, TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [ex.Message.Split(" Path:")[0]] },
-                title: $"The body is not valid JSON of {expected}"));
+            return (null, TypedResults.ValidationProblem(Errors(ex), title: $"The body is not valid JSON of {expected}"));
         }
+    }
+
+    /// <summary>A JSON error as a field error: keyed by its JSON path (<c>body</c> at the root), without the parser's path suffix.</summary>
+    public static Dictionary<string, string[]> Errors(JsonException ex)
+    {
+        var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
+        return new Dictionary<string, string[]> { [field] = [ex.Message.Split(" Path:")[0]] };
     }
 }

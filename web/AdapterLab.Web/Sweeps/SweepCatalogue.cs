@@ -33,8 +33,7 @@ public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
         }
         catch (JsonException ex)
         {
-            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
-            return new(null, new Dictionary<string, string[]> { [field] = [ex.Message.Split(" Path:")[0]] });
+            return new(null, Hosting.JsonBody.Errors(ex));
         }
         catch (SweepDefinitionException ex)
         {

@@ -39,14 +39,15 @@ public static class SweepViews
     {
         var sweeps = await db.Sweeps.AsNoTracking().OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).Take(limit).ToListAsync(ct);
         var list = new List<SweepSummary>(sweeps.Count);
-        foreach (var s in sweeps) list.Add((await LoadAsync(db, s, ct)).Summary);
+        // A list row needs the summary only: not the winner's confirmation, whose interval reads its runs' predictions.
+        foreach (var s in sweeps) list.Add((await LoadAsync(db, s, ct, withConfirmation: false)).Summary);
         return list;
     }
 
     public static async Task<SweepDetails?> GetAsync(PlatformDbContext db, Guid id, CancellationToken ct) =>
         await db.Sweeps.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, ct) is { } s ? await LoadAsync(db, s, ct) : null;
 
-    private static async Task<SweepDetails> LoadAsync(PlatformDbContext db, Sweep sweep, CancellationToken ct)
+    private static async Task<SweepDetails> LoadAsync(PlatformDbContext db, Sweep sweep, CancellationToken ct, bool withConfirmation = true)
     {
         var definition = SweepDefinition.Parse(sweep.DefinitionJson);
         IReadOnlyList<IReadOnlyList<int>> brackets;
@@ -95,7 +96,7 @@ public static class SweepViews
             $"{definition.Objective.Direction} {definition.Objective.Split} {definition.Objective.Metric}", views.Count,
             views.Count(v => v.Status is "Queued" or "Dispatched" or "Running" or "Lost"), views.Count(v => v.Status == "Paused"),
             leader is null ? null : leader.Rungs[leader.Rungs.Keys.Max()], stepsTrained, sweep.Owner, sweep.CreatedAt, sweep.FinishedAt, sweep.Note);
-        var confirmation = sweep.WinnerTrialIndex is { } w && definition.ConfirmSeeds > 0
+        var confirmation = withConfirmation && sweep.WinnerTrialIndex is { } w && definition.ConfirmSeeds > 0
             ? await ConfirmationAsync(db, sweep.Id, w, ids, definition.Objective, ct) : null;
         return new SweepDetails(summary, JsonSerializer.SerializeToElement(definition, SweepDefinition.Json), brackets, definition.Objective.Direction,
             views, series, leader, sweep.StopRequested, confirmation);
