@@ -37,6 +37,11 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
     public DbSet<ModelStageChange> ModelStageChanges => Set<ModelStageChange>();
     public DbSet<Sweep> Sweeps => Set<Sweep>();
+    public DbSet<Project> Projects => Set<Project>();
+    public DbSet<ProjectMember> ProjectMembers => Set<ProjectMember>();
+    public DbSet<ProjectQuota> ProjectQuotas => Set<ProjectQuota>();
+    public DbSet<ProjectAuditEntry> ProjectAudit => Set<ProjectAuditEntry>();
+    public DbSet<BackboneShare> BackboneShares => Set<BackboneShare>();
     public DbSet<SweepTrial> SweepTrials => Set<SweepTrial>();
     public DbSet<SweepRungResult> SweepRungResults => Set<SweepRungResult>();
 
@@ -111,6 +116,8 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.HasIndex(x => new { x.CreatedAt, x.Id }).IsDescending(true, true);
             // The orchestrator's pass reads the running sweeps only.
             e.HasIndex(x => x.Status).HasFilter("status IN ('running', 'confirming')").HasDatabaseName("ix_sweeps_active");
+            e.HasIndex(x => x.ProjectId);
+            e.HasOne<Project>().WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Restrict);
         });
         b.Entity<SweepTrial>(e =>
         {
@@ -144,13 +151,17 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.Property(x => x.OwnerId).HasMaxLength(80);
             // The dispatch queue: queued experiments by priority then age.
             e.HasIndex(x => new { x.Status, x.Priority, x.SubmittedAt });
-            // The dispatcher's queue, in its order, per pool: each pass reads the first 1,000 of each pool straight from
-            // it and finds the pools by skipping through it, whatever the queue's length (bench perf-fleet: 100,000 queued).
-            e.HasIndex(x => new { x.Pool, x.Priority, x.SubmittedAt, x.Id }).IsDescending(false, true, false, false)
+            // The dispatcher's queue, in its order, per pool and project: each pass reads the first 1,000 of each project in
+            // each pool straight from it (a project at its quota cannot hide another's work behind a long queue) and finds
+            // the (pool, project) pairs by skipping through it, whatever the queue's length (bench perf-fleet: 100,000 queued).
+            e.HasIndex(x => new { x.Pool, x.ProjectId, x.Priority, x.SubmittedAt, x.Id }).IsDescending(false, false, true, false, false)
                 .HasFilter("status = 'Queued' AND NOT cancel_requested").HasDatabaseName("ix_experiments_queue");
             // The experiment list, newest first with the id as tie-breaker (the keyset cursor): unfiltered, and behind each
             // equality filter, so every filtered page is an index scan that stops after the page.
             e.HasIndex(x => new { x.SubmittedAt, x.Id }).IsDescending(true, true);
+            // A project's list, newest first (the per-project default of every list).
+            e.HasIndex(x => new { x.ProjectId, x.SubmittedAt, x.Id }).IsDescending(false, true, true);
+            e.HasOne<Project>().WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Restrict);
             // The runs table's name search (contains, case-insensitive).
             e.HasIndex(x => x.Name).HasMethod("gin").HasOperators("gin_trgm_ops").HasDatabaseName("ix_experiments_name_trgm");
             e.HasIndex(x => new { x.Status, x.SubmittedAt, x.Id }).IsDescending(false, true, true);
@@ -199,7 +210,12 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
         });
         b.Entity<Blob>(e => { e.HasKey(x => x.Hash); e.Property(x => x.Hash).HasMaxLength(64); });
         b.Entity<BlobChunk>(e => { e.HasKey(x => new { x.Hash, x.Index }); e.Property(x => x.Hash).HasMaxLength(64); });
-        b.Entity<Backbone>(e => e.HasKey(x => x.Name));
+        b.Entity<Backbone>(e =>
+        {
+            e.HasKey(x => x.Name);
+            e.HasIndex(x => x.ProjectId);
+            e.HasOne<Project>().WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Restrict);
+        });
         b.Entity<Agent>(e => { e.HasKey(x => x.Id); e.HasIndex(x => x.Pool); });
         b.Entity<AgentToken>(e =>
         {
@@ -226,7 +242,12 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.Property(x => x.Reason).HasMaxLength(1000);
         });
         b.Entity<AffinityMatrix>(e => e.HasIndex(x => new { x.ExperimentId, x.Step, x.Estimator }).IsUnique());
-        b.Entity<Suite>(e => e.HasIndex(x => x.Name).IsUnique());
+        b.Entity<Suite>(e =>
+        {
+            e.HasIndex(x => x.Name).IsUnique();
+            e.HasIndex(x => x.ProjectId);
+            e.HasOne<Project>().WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Restrict);
+        });
         b.Entity<BlobPin>(e =>
         {
             e.HasKey(x => new { x.Hash, x.ExperimentId });
@@ -245,19 +266,66 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
         });
         b.Entity<LeaderboardEntry>(e =>
         {
-            e.HasKey(x => new { x.Board, x.ConfigurationHash });
-            // Ranking reads one board in score order; the projection replaces a configuration's rows.
-            e.HasIndex(x => new { x.Board, x.Mean });
-            e.HasIndex(x => x.ConfigurationHash);
+            e.HasKey(x => new { x.ProjectId, x.Board, x.ConfigurationHash });
+            // Ranking reads one board of one project in score order; the projection replaces a configuration's rows.
+            e.HasIndex(x => new { x.ProjectId, x.Board, x.Mean });
+            e.HasIndex(x => new { x.ConfigurationHash, x.ProjectId });
             // Rank ranges count the entries whose interval lies wholly above or below one entry's.
-            e.HasIndex(x => new { x.Board, x.Lower });
-            e.HasIndex(x => new { x.Board, x.Upper });
+            e.HasIndex(x => new { x.ProjectId, x.Board, x.Lower });
+            e.HasIndex(x => new { x.ProjectId, x.Board, x.Upper });
             e.Property(x => x.IntervalMethod).HasMaxLength(24);
             e.Property(x => x.FloorName).HasMaxLength(64);
         });
-        b.Entity<LeaderboardPin>(e => e.HasKey(x => x.Board));
-        b.Entity<LeaderboardBoard>(e => e.HasKey(x => x.Board));
-        b.Entity<ApiKey>(e => e.HasIndex(x => x.Hash).IsUnique());
+        b.Entity<LeaderboardPin>(e => e.HasKey(x => new { x.ProjectId, x.Board }));
+        b.Entity<LeaderboardBoard>(e => e.HasKey(x => new { x.ProjectId, x.Board }));
+        b.Entity<ApiKey>(e =>
+        {
+            e.HasIndex(x => x.Hash).IsUnique();
+            e.HasOne<Project>().WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Restrict);
+        });
+        b.Entity<Project>(e =>
+        {
+            e.ToTable("projects");
+            e.Property(x => x.Name).HasMaxLength(40);
+            e.HasIndex(x => x.Name).IsUnique();
+            e.Property(x => x.Description).HasMaxLength(1000);
+            e.Property(x => x.CreatedBy).HasMaxLength(256);
+            e.HasData(new Project { Id = Project.DefaultId, Name = Project.DefaultName, Description = "Every run made before projects existed, and single-team use.", CreatedBy = "migration", CreatedAt = new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero) });
+        });
+        b.Entity<ProjectMember>(e =>
+        {
+            e.ToTable("project_members");
+            e.HasKey(x => new { x.ProjectId, x.UserId });
+            e.HasIndex(x => x.UserId);
+            e.Property(x => x.Role).HasMaxLength(16);
+            e.HasOne<Project>().WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<PlatformUser>().WithMany().HasForeignKey(x => x.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ProjectQuota>(e =>
+        {
+            e.ToTable("project_quotas");
+            e.HasKey(x => new { x.ProjectId, x.Pool });
+            e.Property(x => x.Pool).HasMaxLength(100);
+            e.HasOne<Project>().WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<ProjectAuditEntry>(e =>
+        {
+            e.ToTable("project_audit");
+            e.HasIndex(x => new { x.ProjectId, x.At });
+            e.Property(x => x.Action).HasMaxLength(32);
+            e.Property(x => x.Subject).HasMaxLength(256);
+            e.Property(x => x.Detail).HasMaxLength(1000);
+            e.Property(x => x.Actor).HasMaxLength(256);
+        });
+        b.Entity<BackboneShare>(e =>
+        {
+            e.ToTable("backbone_shares");
+            e.HasKey(x => new { x.BackboneName, x.ProjectId });
+            e.HasIndex(x => x.ProjectId);
+            e.Property(x => x.SharedBy).HasMaxLength(256);
+            e.HasOne<Backbone>().WithMany().HasForeignKey(x => x.BackboneName).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<Project>().WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Cascade);
+        });
         b.Entity<OutboxMessage>(e =>
         {
             e.ToTable("outbox");

@@ -5,6 +5,7 @@ using AdapterLab.Messaging;
 using AdapterLab.Web.Agents;
 using AdapterLab.Web.ApiKeys;
 using AdapterLab.Web.Auth;
+using AdapterLab.Web.Projects;
 using AdapterLab.Web.Users;
 using AdapterLab.Web.Backbones;
 using AdapterLab.Web.ImportedData;
@@ -38,6 +39,10 @@ public static class WebApp
         builder.Services.AddSingleton<BlobStore>();
         builder.Services.AddSingleton<AdapterLab.Web.Leaderboards.LeaderboardBoundsCache>();
         builder.Services.AddSingleton<ExperimentSubmission>();
+        builder.Services.AddSingleton<AdapterLab.Web.Projects.ProjectDirectory>();
+        builder.Services.AddSingleton<AdapterLab.Web.Projects.ProjectGate>();
+        builder.Services.AddScoped<AdapterLab.Web.Projects.ProjectAdministration>();
+        builder.Services.AddScoped<AdapterLab.Web.Projects.CurrentProject>();
         builder.Services.AddSingleton<AdapterLab.Web.Sweeps.SweepCatalogue>();
         builder.Services.AddSingleton<AdapterLab.Web.Registry.ModelRegistry>();
         builder.Services.AddHttpClient(InferenceGateway.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(2));
@@ -60,6 +65,7 @@ public static class WebApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.UsePasswordChangeRequirement();
+        app.UseProjectGate();
         app.UseRateLimiter();
         app.UseCookieApiAntiforgery();
         app.UseAntiforgery();
@@ -78,6 +84,7 @@ public static class WebApp
         app.MapLeaderboardsApi();
         app.MapApiKeysApi();
         app.MapUsersApi();
+        app.MapProjectsApi();
         app.MapDashboardApi();
         app.MapAgentBlobsApi();
         app.MapAgentTokensApi();

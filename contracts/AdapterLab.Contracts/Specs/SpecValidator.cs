@@ -23,6 +23,9 @@ public static partial class SpecValidator
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$")]
     private static partial Regex NamePattern();
 
+    /// <summary>True for a name a spec may give as its pool (quotas are set per pool under the same rule).</summary>
+    public static bool IsPoolName(string? pool) => NamePattern().IsMatch(pool ?? "");
+
     /// <summary>Validates a spec; an empty result means valid.</summary>
     /// <param name="allowDryRun">Whether this platform accepts <c>training.dryRun</c> (benchmarks only; off by default).</param>
     public static IReadOnlyDictionary<string, string[]> Validate(ExperimentSpec spec, bool allowDryRun = false)

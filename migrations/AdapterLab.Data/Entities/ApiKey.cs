@@ -5,6 +5,9 @@ public sealed class ApiKey
 {
     public Guid Id { get; set; }
     public string Name { get; set; } = "";
+
+    /// <summary>The one project the key acts in (null: a platform key — the bootstrap admin key, the inference key — that no project scopes).</summary>
+    public Guid? ProjectId { get; set; }
     public string Prefix { get; set; } = "";
     public string Hash { get; set; } = "";
     public string[] Scopes { get; set; } = [];

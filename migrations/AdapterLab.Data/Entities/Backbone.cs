@@ -4,6 +4,9 @@ namespace AdapterLab.Data.Entities;
 public sealed class Backbone
 {
     public string Name { get; set; } = "";
+
+    /// <summary>The project that owns it; others read it only through a <see cref="BackboneShare"/>.</summary>
+    public Guid ProjectId { get; set; } = Project.DefaultId;
     public string Preset { get; set; } = "";
     /// <summary>Weights blob (backbone-only safetensors); null while the producing pretrain is still running.</summary>
     public string? BlobHash { get; set; }

@@ -7,6 +7,9 @@ public sealed class Experiment
 {
     public Guid Id { get; set; }
     public string? Name { get; set; }
+
+    /// <summary>The project it belongs to (<see cref="Project"/>).</summary>
+    public Guid ProjectId { get; set; } = Project.DefaultId;
     public string Kind { get; set; } = "";
     public string Method { get; set; } = "";
     public string Preset { get; set; } = "";

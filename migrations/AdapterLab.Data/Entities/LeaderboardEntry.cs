@@ -6,6 +6,8 @@ namespace AdapterLab.Data.Entities;
 /// </summary>
 public sealed class LeaderboardEntry
 {
+    /// <summary>Boards are per project: the same configuration in two projects is two entries.</summary>
+    public Guid ProjectId { get; set; } = Project.DefaultId;
     /// <summary><c>dataset.labelFamily.domain.task.metric</c>, e.g. <c>shapesworld.object-count.fog.classification.accuracy</c>.</summary>
     public string Board { get; set; } = "";
     public string ConfigurationHash { get; set; } = "";
@@ -51,6 +53,7 @@ public sealed class LeaderboardEntry
 /// <summary>A board's settings: the pinned baseline configuration shown beside the ranking.</summary>
 public sealed class LeaderboardPin
 {
+    public Guid ProjectId { get; set; } = Project.DefaultId;
     public string Board { get; set; } = "";
     public string BaselineConfigurationHash { get; set; } = "";
     public string? PinnedBy { get; set; }
@@ -63,6 +66,7 @@ public sealed class LeaderboardPin
 /// </summary>
 public sealed class LeaderboardBoard
 {
+    public Guid ProjectId { get; set; } = Project.DefaultId;
     public string Board { get; set; } = "";
     public string Dataset { get; set; } = "";
     public string LabelFamily { get; set; } = "";

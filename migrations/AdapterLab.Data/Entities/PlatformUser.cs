@@ -12,4 +12,7 @@ public sealed class PlatformUser : IdentityUser
 
     /// <summary>Set by an admin: the user can neither sign in nor use their API keys.</summary>
     public DateTimeOffset? DisabledAt { get; set; }
+
+    /// <summary>The project the dashboard shows them (the switcher's choice); null: the default project, or their first.</summary>
+    public Guid? CurrentProjectId { get; set; }
 }

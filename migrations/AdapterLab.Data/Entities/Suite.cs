@@ -5,6 +5,9 @@ public sealed class Suite
 {
     public Guid Id { get; set; }
     public string Name { get; set; } = "";
+
+    /// <summary>The project it belongs to (<see cref="Project"/>).</summary>
+    public Guid ProjectId { get; set; } = Project.DefaultId;
     public int Version { get; set; }
     public string DefinitionJson { get; set; } = "{}";
     public string? Cron { get; set; }

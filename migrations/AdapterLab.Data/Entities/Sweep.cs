@@ -8,6 +8,9 @@ public sealed class Sweep
 {
     public Guid Id { get; set; }
     public string Name { get; set; } = "";
+
+    /// <summary>The project it belongs to (<see cref="Project"/>).</summary>
+    public Guid ProjectId { get; set; } = Project.DefaultId;
     public string DefinitionJson { get; set; } = "{}";
     /// <summary><see cref="SweepStatuses"/>: <c>running</c>, <c>confirming</c>, <c>finished</c> or <c>stopped</c>.</summary>
     public string Status { get; set; } = SweepStatuses.Running;

@@ -12,8 +12,12 @@ namespace AdapterLab.Data.Experiments;
 /// </summary>
 public static class QueuedExperiments
 {
-    /// <summary>The row for <paramref name="spec"/>, owned by <paramref name="owner"/> (display) and <paramref name="ownerId"/> (access checks).</summary>
-    public static Experiment From(ExperimentSpec spec, string? owner, string? ownerId, DateTimeOffset now)
+    /// <summary>
+    /// The row for <paramref name="spec"/> in <paramref name="project"/>, owned by <paramref name="owner"/> (display) and
+    /// <paramref name="ownerId"/> (access checks); its priority is lowered to the project's ceiling when above it — every
+    /// path into the queue comes through here, so the dispatcher's index order never sees a priority above a ceiling.
+    /// </summary>
+    public static Experiment From(ExperimentSpec spec, string? owner, string? ownerId, Guid project, int? priorityCeiling, DateTimeOffset now)
     {
         var classification = spec.Kind is Kinds.Pretrain or Kinds.Adapt or Kinds.Evaluate;
         var parameters = classification ? ModelCatalogue.Count(spec) : null;
@@ -36,7 +40,8 @@ public static class QueuedExperiments
             ConfigurationHash = ConfigurationIdentity.Hash(spec, backboneSha256: null),
             ConfigurationVersion = ConfigurationIdentity.Version,
             Status = ExperimentStatus.Queued,
-            Priority = spec.Priority,
+            ProjectId = project,
+            Priority = priorityCeiling is { } ceiling ? Math.Min(spec.Priority, ceiling) : spec.Priority,
             Pool = spec.Resources.Pool,
             Tags = [.. spec.Tags],
             Suite = spec.Suite,

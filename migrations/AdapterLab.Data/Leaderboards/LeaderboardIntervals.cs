@@ -18,9 +18,9 @@ public static class LeaderboardIntervals
 {
     public static async Task RefreshAsync(PlatformDbContext db, Guid experimentId, CancellationToken ct)
     {
-        var configuration = await db.Experiments.AsNoTracking().Where(e => e.Id == experimentId).Select(e => e.ConfigurationHash).SingleOrDefaultAsync(ct);
-        if (configuration is null) return;
-        await RefreshConfigurationAsync(db, configuration, ct);
+        var of = await db.Experiments.AsNoTracking().Where(e => e.Id == experimentId).Select(e => new { e.ConfigurationHash, e.ProjectId }).SingleOrDefaultAsync(ct);
+        if (of is null) return;
+        await RefreshConfigurationAsync(db, of.ProjectId, of.ConfigurationHash, ct);
     }
 
     /// <summary>
@@ -29,19 +29,20 @@ public static class LeaderboardIntervals
     /// </summary>
     public static async Task<int> RefreshAllAsync(PlatformDbContext db, CancellationToken ct)
     {
-        var configurations = await db.LeaderboardEntries.AsNoTracking().Select(x => x.ConfigurationHash).Distinct().ToListAsync(ct);
-        foreach (var configuration in configurations) await RefreshConfigurationAsync(db, configuration, ct);
+        var configurations = await db.LeaderboardEntries.AsNoTracking().Select(x => new { x.ProjectId, x.ConfigurationHash }).Distinct().ToListAsync(ct);
+        foreach (var c in configurations) await RefreshConfigurationAsync(db, c.ProjectId, c.ConfigurationHash, ct);
         return configurations.Count;
     }
 
-    public static async Task RefreshConfigurationAsync(PlatformDbContext db, string configuration, CancellationToken ct)
+    /// <summary>The entries of <paramref name="configuration"/> on the boards of <paramref name="project"/>.</summary>
+    public static async Task RefreshConfigurationAsync(PlatformDbContext db, Guid project, string configuration, CancellationToken ct)
     {
         // Untracked: the projection rewrote these rows with raw SQL, so tracked copies from earlier in this context would be stale.
-        var entries = await db.LeaderboardEntries.AsNoTracking().Where(x => x.ConfigurationHash == configuration).ToListAsync(ct);
+        var entries = await db.LeaderboardEntries.AsNoTracking().Where(x => x.ProjectId == project && x.ConfigurationHash == configuration).ToListAsync(ct);
         if (entries.Count == 0) return;
 
         var succeeded = await db.Experiments.AsNoTracking()
-            .Where(e => e.ConfigurationHash == configuration && e.Status == ExperimentStatus.Succeeded && e.ArchivedAt == null)
+            .Where(e => e.ProjectId == project && e.ConfigurationHash == configuration && e.Status == ExperimentStatus.Succeeded && e.ArchivedAt == null)
             .Select(e => new { e.Id, e.Seed, e.FinishedAt })
             .ToListAsync(ct);
         var runs = succeeded.GroupBy(e => e.Seed)
@@ -64,7 +65,7 @@ public static class LeaderboardIntervals
             var (estimate, floorValue, floorName, atFloor, identical) = RunSetEstimate.Of(values, files, entry.Task, entry.Domain, entry.Metric, entry.Mean);
             double? lower = estimate.HasInterval ? estimate.Lower : null, upper = estimate.HasInterval ? estimate.Upper : null;
             string method = estimate.Method.ToString();
-            await db.LeaderboardEntries.Where(x => x.Board == entry.Board && x.ConfigurationHash == entry.ConfigurationHash)
+            await db.LeaderboardEntries.Where(x => x.ProjectId == project && x.Board == entry.Board && x.ConfigurationHash == entry.ConfigurationHash)
                 .ExecuteUpdateAsync(u => u
                     .SetProperty(x => x.Lower, lower).SetProperty(x => x.Upper, upper).SetProperty(x => x.IntervalMethod, method)
                     .SetProperty(x => x.Floor, floorValue).SetProperty(x => x.FloorName, floorName)
@@ -73,6 +74,6 @@ public static class LeaderboardIntervals
         // A new board version: readers that cache a board's interval bounds (rank ranges) reload them.
         var touched = entries.Select(x => x.Board).Distinct().ToList();
         var now = DateTimeOffset.UtcNow;
-        await db.LeaderboardBoards.Where(b => touched.Contains(b.Board)).ExecuteUpdateAsync(u => u.SetProperty(b => b.UpdatedAt, now), ct);
+        await db.LeaderboardBoards.Where(b => b.ProjectId == project && touched.Contains(b.Board)).ExecuteUpdateAsync(u => u.SetProperty(b => b.UpdatedAt, now), ct);
     }
 }

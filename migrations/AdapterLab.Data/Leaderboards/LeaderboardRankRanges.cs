@@ -16,7 +16,7 @@ public static class LeaderboardRankRanges
     /// <summary>A board's interval bounds, each ascending.</summary>
     public sealed record Bounds(double[] Lowers, double[] Uppers);
 
-    public static async Task<Bounds> LoadAsync(PlatformDbContext db, string board, CancellationToken ct)
+    public static async Task<Bounds> LoadAsync(PlatformDbContext db, Guid project, string board, CancellationToken ct)
     {
         var conn = (NpgsqlConnection)db.Database.GetDbConnection();
         if (conn.State != System.Data.ConnectionState.Open) await conn.OpenAsync(ct);
@@ -24,14 +24,15 @@ public static class LeaderboardRankRanges
         {
             await using var cmd = new NpgsqlCommand(sql, conn);
             cmd.Parameters.AddWithValue("b", board);
+            cmd.Parameters.AddWithValue("p", project);
             var values = new List<double>();
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) values.Add(reader.GetDouble(0));
             return values.ToArray();
         }
-        // Index-only scans of (board, lower) and (board, upper), already in order.
-        var lowers = await Column("SELECT lower FROM leaderboard_entries WHERE board = @b AND lower IS NOT NULL ORDER BY lower");
-        var uppers = await Column("SELECT upper FROM leaderboard_entries WHERE board = @b AND upper IS NOT NULL ORDER BY upper");
+        // Index-only scans of (project, board, lower) and (project, board, upper), already in order.
+        var lowers = await Column("SELECT lower FROM leaderboard_entries WHERE project_id = @p AND board = @b AND lower IS NOT NULL ORDER BY lower");
+        var uppers = await Column("SELECT upper FROM leaderboard_entries WHERE project_id = @p AND board = @b AND upper IS NOT NULL ORDER BY upper");
         return new Bounds(lowers, uppers);
     }
 

@@ -309,6 +309,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("prefix");
 
+                    b.Property<Guid?>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
                     b.Property<DateTimeOffset?>("RevokedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("revoked_at");
@@ -324,6 +328,9 @@ namespace AdapterLab.Data.Migrations
                     b.HasIndex("Hash")
                         .IsUnique()
                         .HasDatabaseName("ix_api_keys_hash");
+
+                    b.HasIndex("ProjectId")
+                        .HasDatabaseName("ix_api_keys_project_id");
 
                     b.ToTable("api_keys", (string)null);
                 });
@@ -484,6 +491,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("preset");
 
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
                     b.Property<DateTimeOffset?>("ReadyAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("ready_at");
@@ -495,7 +506,39 @@ namespace AdapterLab.Data.Migrations
                     b.HasKey("Name")
                         .HasName("pk_backbones");
 
+                    b.HasIndex("ProjectId")
+                        .HasDatabaseName("ix_backbones_project_id");
+
                     b.ToTable("backbones", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.BackboneShare", b =>
+                {
+                    b.Property<string>("BackboneName")
+                        .HasColumnType("text")
+                        .HasColumnName("backbone_name");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<DateTimeOffset>("SharedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("shared_at");
+
+                    b.Property<string>("SharedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("shared_by");
+
+                    b.HasKey("BackboneName", "ProjectId")
+                        .HasName("pk_backbone_shares");
+
+                    b.HasIndex("ProjectId")
+                        .HasDatabaseName("ix_backbone_shares_project_id");
+
+                    b.ToTable("backbone_shares", (string)null);
                 });
 
             modelBuilder.Entity("AdapterLab.Data.Entities.Blob", b =>
@@ -736,6 +779,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("priority");
 
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
                     b.Property<string>("RegistersBackbone")
                         .HasColumnType("text")
                         .HasColumnName("registers_backbone");
@@ -900,6 +947,10 @@ namespace AdapterLab.Data.Migrations
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_experiments_method_submitted_at_id");
 
+                    b.HasIndex("ProjectId", "SubmittedAt", "Id")
+                        .IsDescending(false, true, true)
+                        .HasDatabaseName("ix_experiments_project_id_submitted_at_id");
+
                     b.HasIndex("SourceDomain", "SubmittedAt", "Id")
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_experiments_source_domain_submitted_at_id");
@@ -915,8 +966,8 @@ namespace AdapterLab.Data.Migrations
                         .IsDescending(false, true, true)
                         .HasDatabaseName("ix_experiments_suite_submitted_at_id");
 
-                    b.HasIndex("Pool", "Priority", "SubmittedAt", "Id")
-                        .IsDescending(false, true, false, false)
+                    b.HasIndex("Pool", "ProjectId", "Priority", "SubmittedAt", "Id")
+                        .IsDescending(false, false, true, false, false)
                         .HasDatabaseName("ix_experiments_queue")
                         .HasFilter("status = 'Queued' AND NOT cancel_requested");
 
@@ -1011,6 +1062,10 @@ namespace AdapterLab.Data.Migrations
 
             modelBuilder.Entity("AdapterLab.Data.Entities.LeaderboardBoard", b =>
                 {
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
                     b.Property<string>("Board")
                         .HasColumnType("text")
                         .HasColumnName("board");
@@ -1048,7 +1103,7 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
-                    b.HasKey("Board")
+                    b.HasKey("ProjectId", "Board")
                         .HasName("pk_leaderboard_boards");
 
                     b.ToTable("leaderboard_boards", (string)null);
@@ -1056,6 +1111,10 @@ namespace AdapterLab.Data.Migrations
 
             modelBuilder.Entity("AdapterLab.Data.Entities.LeaderboardEntry", b =>
                 {
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
                     b.Property<string>("Board")
                         .HasColumnType("text")
                         .HasColumnName("board");
@@ -1190,26 +1249,30 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("validation_mean");
 
-                    b.HasKey("Board", "ConfigurationHash")
+                    b.HasKey("ProjectId", "Board", "ConfigurationHash")
                         .HasName("pk_leaderboard_entries");
 
-                    b.HasIndex("ConfigurationHash")
-                        .HasDatabaseName("ix_leaderboard_entries_configuration_hash");
+                    b.HasIndex("ConfigurationHash", "ProjectId")
+                        .HasDatabaseName("ix_leaderboard_entries_configuration_hash_project_id");
 
-                    b.HasIndex("Board", "Lower")
-                        .HasDatabaseName("ix_leaderboard_entries_board_lower");
+                    b.HasIndex("ProjectId", "Board", "Lower")
+                        .HasDatabaseName("ix_leaderboard_entries_project_id_board_lower");
 
-                    b.HasIndex("Board", "Mean")
-                        .HasDatabaseName("ix_leaderboard_entries_board_mean");
+                    b.HasIndex("ProjectId", "Board", "Mean")
+                        .HasDatabaseName("ix_leaderboard_entries_project_id_board_mean");
 
-                    b.HasIndex("Board", "Upper")
-                        .HasDatabaseName("ix_leaderboard_entries_board_upper");
+                    b.HasIndex("ProjectId", "Board", "Upper")
+                        .HasDatabaseName("ix_leaderboard_entries_project_id_board_upper");
 
                     b.ToTable("leaderboard_entries", (string)null);
                 });
 
             modelBuilder.Entity("AdapterLab.Data.Entities.LeaderboardPin", b =>
                 {
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
                     b.Property<string>("Board")
                         .HasColumnType("text")
                         .HasColumnName("board");
@@ -1227,7 +1290,7 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("pinned_by");
 
-                    b.HasKey("Board")
+                    b.HasKey("ProjectId", "Board")
                         .HasName("pk_leaderboard_pins");
 
                     b.ToTable("leaderboard_pins", (string)null);
@@ -1469,6 +1532,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("concurrency_stamp");
 
+                    b.Property<Guid?>("CurrentProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("current_project_id");
+
                     b.Property<DateTimeOffset?>("DisabledAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("disabled_at");
@@ -1544,6 +1611,155 @@ namespace AdapterLab.Data.Migrations
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.Project", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("name");
+
+                    b.Property<int?>("PriorityCeiling")
+                        .HasColumnType("integer")
+                        .HasColumnName("priority_ceiling");
+
+                    b.HasKey("Id")
+                        .HasName("pk_projects");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_projects_name");
+
+                    b.ToTable("projects", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = new Guid("00000000-0000-0000-0000-000000000001"),
+                            CreatedAt = new DateTimeOffset(new DateTime(2026, 12, 6, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            CreatedBy = "migration",
+                            Description = "Every run made before projects existed, and single-team use.",
+                            Name = "default"
+                        });
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.ProjectAuditEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("actor");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("detail");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("subject");
+
+                    b.HasKey("Id")
+                        .HasName("pk_project_audit");
+
+                    b.HasIndex("ProjectId", "At")
+                        .HasDatabaseName("ix_project_audit_project_id_at");
+
+                    b.ToTable("project_audit", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.ProjectMember", b =>
+                {
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("UserId")
+                        .HasColumnType("text")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset>("AddedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("added_at");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("role");
+
+                    b.HasKey("ProjectId", "UserId")
+                        .HasName("pk_project_members");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_project_members_user_id");
+
+                    b.ToTable("project_members", (string)null);
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.ProjectQuota", b =>
+                {
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Pool")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("pool");
+
+                    b.Property<int>("MaxSlots")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_slots");
+
+                    b.HasKey("ProjectId", "Pool")
+                        .HasName("pk_project_quotas");
+
+                    b.ToTable("project_quotas", (string)null);
                 });
 
             modelBuilder.Entity("AdapterLab.Data.Entities.RefusedMessage", b =>
@@ -1751,6 +1967,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("owner_id");
 
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -1769,6 +1989,9 @@ namespace AdapterLab.Data.Migrations
                     b.HasIndex("Name")
                         .IsUnique()
                         .HasDatabaseName("ix_suites_name");
+
+                    b.HasIndex("ProjectId")
+                        .HasDatabaseName("ix_suites_project_id");
 
                     b.ToTable("suites", (string)null);
                 });
@@ -1895,6 +2118,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("character varying(80)")
                         .HasColumnName("owner_id");
 
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -1915,6 +2142,9 @@ namespace AdapterLab.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_sweeps");
+
+                    b.HasIndex("ProjectId")
+                        .HasDatabaseName("ix_sweeps_project_id");
 
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_sweeps_active")
@@ -2214,6 +2444,15 @@ namespace AdapterLab.Data.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("AdapterLab.Data.Entities.ApiKey", b =>
+                {
+                    b.HasOne("AdapterLab.Data.Entities.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_api_keys_projects_project_id");
+                });
+
             modelBuilder.Entity("AdapterLab.Data.Entities.Attempt", b =>
                 {
                     b.HasOne("AdapterLab.Data.Entities.Experiment", "Experiment")
@@ -2226,6 +2465,43 @@ namespace AdapterLab.Data.Migrations
                     b.Navigation("Experiment");
                 });
 
+            modelBuilder.Entity("AdapterLab.Data.Entities.Backbone", b =>
+                {
+                    b.HasOne("AdapterLab.Data.Entities.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_backbones_projects_project_id");
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.BackboneShare", b =>
+                {
+                    b.HasOne("AdapterLab.Data.Entities.Backbone", null)
+                        .WithMany()
+                        .HasForeignKey("BackboneName")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_backbone_shares_backbones_backbone_name");
+
+                    b.HasOne("AdapterLab.Data.Entities.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_backbone_shares_projects_project_id");
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.Experiment", b =>
+                {
+                    b.HasOne("AdapterLab.Data.Entities.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_experiments_projects_project_id");
+                });
+
             modelBuilder.Entity("AdapterLab.Data.Entities.ModelVersion", b =>
                 {
                     b.HasOne("AdapterLab.Data.Entities.RegisteredModel", "Model")
@@ -2236,6 +2512,53 @@ namespace AdapterLab.Data.Migrations
                         .HasConstraintName("fk_model_versions_registered_models_model_name");
 
                     b.Navigation("Model");
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.ProjectMember", b =>
+                {
+                    b.HasOne("AdapterLab.Data.Entities.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_project_members_projects_project_id");
+
+                    b.HasOne("AdapterLab.Data.Entities.PlatformUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_project_members_asp_net_users_user_id");
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.ProjectQuota", b =>
+                {
+                    b.HasOne("AdapterLab.Data.Entities.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_project_quotas_projects_project_id");
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.Suite", b =>
+                {
+                    b.HasOne("AdapterLab.Data.Entities.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_suites_projects_project_id");
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.Sweep", b =>
+                {
+                    b.HasOne("AdapterLab.Data.Entities.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_sweeps_projects_project_id");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

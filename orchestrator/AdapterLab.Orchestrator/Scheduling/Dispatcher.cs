@@ -114,14 +114,15 @@ public sealed class Dispatcher(
             var items = new List<QueuedItem>(queued.Count);
             foreach (var q in queued)
             {
-                var r = await resolver.ResolveAsync(new WeightsNeed(q.Kind, q.Preset, q.RequiresBackbone, q.RequiresExperiment), ct);
+                var r = await resolver.ResolveAsync(new WeightsNeed(q.Kind, q.Preset, q.RequiresBackbone, q.RequiresExperiment, q.Project), ct);
                 resolutions[q.Id] = r;
                 if (r.FailReason is not null) failed[q.Id] = r.FailReason;
-                else items.Add(new QueuedItem(q.Id, q.Pool, r.WaitReason));
+                else items.Add(new QueuedItem(q.Id, q.Pool, r.WaitReason, q.Project));
             }
 
             resolveMs = Lap();
-            var plan = QueuePlanner.Plan(items, capacity);
+            var limits = await LimitsAsync(db, queued.Select(q => q.Project), ct);
+            var plan = QueuePlanner.Plan(items, capacity, limits);
             var byId = queued.ToDictionary(q => q.Id);
             var reasons = plan.Where(p => p.AgentId is null && byId[p.ExperimentId].WaitingReason != p.WaitingReason).ToList();
             if (reasons.Count > 0) await SetWaitingReasonsAsync(db, reasons, now, ct);
@@ -219,39 +220,64 @@ public sealed class Dispatcher(
     }
 
     /// <summary>A queued experiment as the pass reads it: the columns planning needs, not the entity (no spec).</summary>
-    private sealed record QueueRow(Guid Id, string Pool, string Kind, string Preset, string? RequiresBackbone, Guid? RequiresExperiment, string? WaitingReason);
+    private sealed record QueueRow(Guid Id, string Pool, string Kind, string Preset, string? RequiresBackbone, Guid? RequiresExperiment,
+        string? WaitingReason, Guid Project);
 
     /// <summary>
-    /// The queue in order (priority, then submission time), the first <see cref="QueueWindow"/> of each pool: a pool
-    /// with free slots is never starved by a long queue in a pool without agents ahead of it. Index-driven
-    /// (<c>ix_experiments_queue</c>): the pools are found by skipping through the index (one probe per pool), and each
-    /// pool's window is read in index order, so the cost does not grow with the queue's length (a window function over
-    /// every queued row took 1–2.7 s a pass at 100,000 queued — bench perf-fleet).
+    /// The queue in order (priority, then submission time), the first <see cref="QueueWindow"/> of each project in each
+    /// pool: a pool with free slots is never starved by a long queue in a pool without agents ahead of it, nor a project
+    /// by another project's long queue at its quota. Index-driven (<c>ix_experiments_queue</c>): the (pool, project)
+    /// pairs are found by skipping through the index (one probe per pair), and each pair's window is read in index order,
+    /// so the cost does not grow with the queue's length (a window function over every queued row took 1–2.7 s a pass at
+    /// 100,000 queued — bench perf-fleet).
     /// </summary>
     private static async Task<List<QueueRow>> QueueAsync(PlatformDbContext db, CancellationToken ct)
     {
         var conn = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var cmd = new NpgsqlCommand($"""
-            WITH RECURSIVE pools(pool) AS (
-                (SELECT pool FROM experiments WHERE status = 'Queued' AND NOT cancel_requested ORDER BY pool LIMIT 1)
+            WITH RECURSIVE pairs(pool, project_id) AS (
+                (SELECT pool, project_id FROM experiments WHERE status = 'Queued' AND NOT cancel_requested ORDER BY pool, project_id LIMIT 1)
                 UNION ALL
-                SELECT (SELECT e.pool FROM experiments e WHERE e.status = 'Queued' AND NOT e.cancel_requested AND e.pool > p.pool ORDER BY e.pool LIMIT 1)
-                FROM pools p WHERE p.pool IS NOT NULL
+                SELECT n.pool, n.project_id FROM pairs p CROSS JOIN LATERAL (
+                    SELECT e.pool, e.project_id FROM experiments e
+                    WHERE e.status = 'Queued' AND NOT e.cancel_requested AND (e.pool, e.project_id) > (p.pool, p.project_id)
+                    ORDER BY e.pool, e.project_id LIMIT 1) n
             )
-            SELECT q.id, q.pool, q.kind, q.preset, q.requires_backbone, q.requires_experiment, q.waiting_reason
-            FROM pools p CROSS JOIN LATERAL (
-                SELECT id, pool, kind, preset, requires_backbone, requires_experiment, waiting_reason, priority, submitted_at
-                FROM experiments e WHERE e.status = 'Queued' AND NOT e.cancel_requested AND e.pool = p.pool
+            SELECT q.id, q.pool, q.kind, q.preset, q.requires_backbone, q.requires_experiment, q.waiting_reason, q.project_id
+            FROM pairs p CROSS JOIN LATERAL (
+                SELECT id, pool, kind, preset, requires_backbone, requires_experiment, waiting_reason, priority, submitted_at, project_id
+                FROM experiments e WHERE e.status = 'Queued' AND NOT e.cancel_requested AND e.pool = p.pool AND e.project_id = p.project_id
                 ORDER BY e.priority DESC, e.submitted_at, e.id LIMIT {QueueWindow}) q
-            WHERE p.pool IS NOT NULL
             ORDER BY q.priority DESC, q.submitted_at, q.id
             """, conn, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
         var rows = new List<QueueRow>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             rows.Add(new QueueRow(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.GetGuid(7)));
         return rows;
+    }
+
+    /// <summary>
+    /// Each quota of a project with queued work, with the slots the project holds in that pool now (its dispatched and
+    /// running attempts). Read in the pass's transaction, under its lock: two orchestrators never both fill the last slot.
+    /// </summary>
+    private static async Task<List<ProjectPoolLimit>> LimitsAsync(PlatformDbContext db, IEnumerable<Guid> projects, CancellationToken ct)
+    {
+        var ids = projects.Distinct().ToArray();
+        var quotas = await db.ProjectQuotas.AsNoTracking().Where(q => ids.Contains(q.ProjectId))
+            .Join(db.Projects, q => q.ProjectId, p => p.Id, (q, p) => new { q.ProjectId, p.Name, q.Pool, q.MaxSlots }).ToListAsync(ct);
+        if (quotas.Count == 0) return [];
+        var limited = quotas.Select(q => q.ProjectId).Distinct().ToArray();
+        var held = await db.Attempts.AsNoTracking()
+            .Where(a => a.Status == ExperimentStatus.Dispatched || a.Status == ExperimentStatus.Running)
+            .Join(db.Experiments, a => a.ExperimentId, e => e.Id, (a, e) => new { e.ProjectId, e.Pool })
+            .Where(x => limited.Contains(x.ProjectId))
+            .GroupBy(x => new { x.ProjectId, x.Pool }).Select(g => new { g.Key.ProjectId, g.Key.Pool, Count = g.Count() })
+            .ToListAsync(ct);
+        return quotas.Select(q => new ProjectPoolLimit(q.ProjectId, q.Name, q.Pool, q.MaxSlots,
+            held.FirstOrDefault(h => h.ProjectId == q.ProjectId && h.Pool == q.Pool)?.Count ?? 0)).ToList();
     }
 
     /// <summary>Writes the reasons that changed in one statement (still-queued experiments only).</summary>

@@ -16,7 +16,8 @@ public sealed record WeightsResolution(string? BackboneBlob, string? ModelBlob, 
 /// <summary>What the resolver needs of a queued experiment: columns stored at submission (no spec parsing).</summary>
 /// <param name="RequiresBackbone">The spec's named backbone (<c>backbone.source: named</c>).</param>
 /// <param name="RequiresExperiment">The spec's backbone experiment (<c>backbone.source: experiment</c>).</param>
-public sealed record WeightsNeed(string Kind, string Preset, string? RequiresBackbone, Guid? RequiresExperiment);
+/// <param name="Project">The experiment's project: a named backbone must be its own or shared with it, a backbone experiment in it.</param>
+public sealed record WeightsNeed(string Kind, string Preset, string? RequiresBackbone, Guid? RequiresExperiment, Guid Project);
 
 /// <summary>
 /// Resolves a queued experiment's backbone (random, named, or an experiment's output) against what is stored now. One
@@ -31,17 +32,21 @@ public sealed class WeightsResolver(PlatformDbContext db)
         // Hot path (every dispatch pass, every queued experiment): a random backbone needs no lookup at all.
         if (need.RequiresBackbone is null && need.RequiresExperiment is null) return WeightsResolution.Random;
         if (_resolved.TryGetValue(need, out var known)) return known;
-        var r = need.RequiresBackbone is { } name ? await NamedAsync(name, need.Preset, need.Kind == Kinds.Evaluate, ct) : await FromExperimentAsync(need, ct);
+        var r = need.RequiresBackbone is { } name ? await NamedAsync(name, need.Preset, need.Kind == Kinds.Evaluate, need.Project, ct) : await FromExperimentAsync(need, ct);
         _resolved[need] = r;
         return r;
     }
 
     /// <param name="evaluate">An evaluation of a named backbone evaluates the classifier of the pretrain that registered it
     /// (its backbone and its head); an imported backbone has no head to evaluate.</param>
-    private async Task<WeightsResolution> NamedAsync(string name, string preset, bool evaluate, CancellationToken ct)
+    private async Task<WeightsResolution> NamedAsync(string name, string preset, bool evaluate, Guid project, CancellationToken ct)
     {
         var backbone = await db.Backbones.AsNoTracking().SingleOrDefaultAsync(x => x.Name == name, ct);
         if (backbone is null) return WeightsResolution.Wait($"waiting for backbone {name}: no backbone of that name is registered yet");
+        // Checked on the receiving side too: the submission refused a foreign backbone, but the name may have been
+        // registered by another project since.
+        if (backbone.ProjectId != project && !await db.BackboneShares.AnyAsync(s => s.BackboneName == name && s.ProjectId == project, ct))
+            return WeightsResolution.Fail($"backbone {name} belongs to another project and is not shared with this one");
         if (backbone.Preset != preset)
             return WeightsResolution.Fail($"backbone {name} is a {backbone.Preset}, but the spec asks for {preset}");
         if (backbone.BlobHash is null)
@@ -70,9 +75,10 @@ public sealed class WeightsResolver(PlatformDbContext db)
     {
         var source = await db.Experiments.AsNoTracking()
             .Where(x => x.Id == need.RequiresExperiment)
-            .Select(x => new { x.Id, x.Kind, x.Method, x.Preset, x.Status, x.BackboneBlob, x.OutputBlob, x.AttemptCount })
+            .Select(x => new { x.Id, x.Kind, x.Method, x.Preset, x.Status, x.BackboneBlob, x.OutputBlob, x.AttemptCount, x.ProjectId })
             .SingleOrDefaultAsync(ct);
-        if (source is null) return WeightsResolution.Fail($"backbone experiment {need.RequiresExperiment} does not exist");
+        // Another project's experiment reads as a missing one.
+        if (source is null || source.ProjectId != need.Project) return WeightsResolution.Fail($"backbone experiment {need.RequiresExperiment} does not exist");
         if (source.Preset != need.Preset) return WeightsResolution.Fail($"experiment {source.Id} trained a {source.Preset}, but the spec asks for {need.Preset}");
         if (source.Status != ExperimentStatus.Succeeded)
             return WeightsResolution.Wait($"waiting for experiment {source.Id} to succeed (it is {source.Status})");

@@ -74,6 +74,8 @@ public sealed class SweepDriver(
             if (sweep is null || sweep.Status is not (SweepStatuses.Running or SweepStatuses.Confirming)) return;
             var now = clock.GetUtcNow();
             string actor = $"sweep:{sweep.Name}";
+            // Trials queue in the sweep's project, at most at its priority ceiling.
+            var ceiling = await db.Projects.Where(p => p.Id == sweep.ProjectId).Select(p => p.PriorityCeiling).SingleOrDefaultAsync(ct);
 
             SweepDefinition definition;
             SweepPlan plan;
@@ -128,7 +130,7 @@ public sealed class SweepDriver(
                     switch (decision)
                     {
                         case StartTrial s:
-                            var started = Start(db, sweep, definition, plan, grid, s, actor, now);
+                            var started = Start(db, sweep, definition, plan, grid, s, actor, ceiling, now);
                             trials.Add(started);
                             break;
                         case PromoteTrial p when trials.Single(t => t.Index == p.Index) is { ExperimentId: { } pid } trial
@@ -152,7 +154,7 @@ public sealed class SweepDriver(
                     var winnerExperiment = winner is null ? null : trials.Single(t => t.Index == winner.Index).ExperimentId is { } wid ? experiments[wid] : null;
                     if (definition.ConfirmSeeds > 0 && winnerExperiment is not null)
                     {
-                        Confirm(db, sweep, winnerExperiment, definition.ConfirmSeeds, experiments, actor, now);
+                        Confirm(db, sweep, winnerExperiment, definition.ConfirmSeeds, experiments, actor, ceiling, now);
                         sweep.Status = SweepStatuses.Confirming;
                         sweep.Note = $"{ended}; winner: trial {winner!.Index}, confirming with {definition.ConfirmSeeds} fresh seeds";
                     }
@@ -192,7 +194,7 @@ public sealed class SweepDriver(
     }
 
     private static SweepTrial Start(PlatformDbContext db, Sweep sweep, SweepDefinition definition, SweepPlan plan,
-        IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>>? grid, StartTrial s, string actor, DateTimeOffset now)
+        IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>>? grid, StartTrial s, string actor, int? ceiling, DateTimeOffset now)
     {
         var values = SweepTrials.Values(definition, s.Index, grid);
         var trial = new SweepTrial { SweepId = sweep.Id, Index = s.Index, Bracket = s.Bracket, TargetRung = 0, ValuesJson = SweepTrials.ValuesJson(values), CreatedAt = now };
@@ -201,7 +203,7 @@ public sealed class SweepDriver(
             trial.FailureReason = $"its spec is invalid: {SweepTrials.Describe(errors)}";
         else
         {
-            var e = QueuedExperiments.From(spec, sweep.Owner, sweep.OwnerId, now);
+            var e = QueuedExperiments.From(spec, sweep.Owner, sweep.OwnerId, sweep.ProjectId, ceiling, now);
             e.SweepId = sweep.Id;
             e.PauseAtStep = s.Steps < plan.MaxSteps ? s.Steps : null;
             QueuedExperiments.Add(db, e, actor, $"trial {s.Index} of sweep {sweep.Name}, bracket {s.Bracket}: first rung at {s.Steps} steps", now);
@@ -224,7 +226,7 @@ public sealed class SweepDriver(
     /// fresh seeds is free of the search's selection (the sweep page reports it with its interval).
     /// </summary>
     private static void Confirm(PlatformDbContext db, Sweep sweep, Experiment winner, int seeds, Dictionary<Guid, Experiment> experiments,
-        string actor, DateTimeOffset now)
+        string actor, int? ceiling, DateTimeOffset now)
     {
         var spec = Contracts.Specs.SpecJson.Deserialize(winner.SpecJson);
         var used = experiments.Values.Select(e => e.Seed).ToHashSet();
@@ -234,7 +236,7 @@ public sealed class SweepDriver(
             do seed++; while (used.Contains(seed));
             used.Add(seed);
             var fresh = spec with { Name = $"{sweep.Name}-winner-s{seed}", Training = spec.Training with { Seed = seed } };
-            var e = QueuedExperiments.From(fresh, sweep.Owner, sweep.OwnerId, now);
+            var e = QueuedExperiments.From(fresh, sweep.Owner, sweep.OwnerId, sweep.ProjectId, ceiling, now);
             e.SweepId = sweep.Id;
             QueuedExperiments.Add(db, e, actor, $"confirms sweep {sweep.Name}'s winner with a fresh seed ({seed})", now);
         }

@@ -40,20 +40,38 @@ public static class ApiKeysApi
     }
 
     /// <summary>Body of <c>POST /api/keys</c> and <c>POST /api/account/keys</c>.</summary>
-    public sealed record CreateKeyRequest(string Name, IReadOnlyList<string> Scopes);
+    /// <param name="Project">The project the key acts in. Admin keys: default the default project, unless the key holds a
+    /// platform scope (admin, models:serve); your own keys: default your current project, with at most your role's scopes there.</param>
+    public sealed record CreateKeyRequest(string Name, IReadOnlyList<string> Scopes, string? Project = null);
 
     private static async Task<Results<Created<CreatedApiKey>, ValidationProblem>> Create(
-        CreateKeyRequest body, ClaimsPrincipal user, PlatformDbContext db, ApiKeyIssuer keys, CancellationToken ct)
+        CreateKeyRequest body, ClaimsPrincipal user, PlatformDbContext db, ApiKeyIssuer keys, Projects.ProjectDirectory projects, CancellationToken ct)
     {
         // A key made by a signed-in admin is theirs; one made with another API key has no user behind it.
         var caller = user.FindFirstValue(ClaimTypes.NameIdentifier);
         var owner = caller is not null && await db.Users.AnyAsync(u => u.Id == caller, ct) ? caller : null;
-        return Answer(await keys.CreateAsync(body?.Name, body?.Scopes, owner, Scopes.All, ct));
+        bool platform = body?.Scopes is { } s && (s.Contains(Scopes.Admin) || s.Contains(Scopes.ModelsServe));
+        Projects.ProjectSummary? project = null;
+        if (body?.Project is not null || !platform)
+        {
+            var selection = await projects.SelectAsync(user, body?.Project ?? AdapterLab.Data.Entities.Project.DefaultName, ct);
+            if (selection.Project is null)
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["project"] = [selection.Error ?? "name one project"] });
+            project = selection.Project;
+        }
+        return Answer(await keys.CreateAsync(body?.Name, body?.Scopes, owner, Scopes.All, project, ct));
     }
 
     private static async Task<Results<Created<CreatedApiKey>, ValidationProblem>> CreateOwn(
-        CreateKeyRequest body, ClaimsPrincipal user, ApiKeyIssuer keys, CancellationToken ct) =>
-        Answer(await keys.CreateAsync(body?.Name, body?.Scopes, UserId(user), ScopeAuthorizationHandler.GrantedScopes(user).ToList(), ct));
+        CreateKeyRequest body, ClaimsPrincipal user, ApiKeyIssuer keys, Projects.ProjectDirectory projects, CancellationToken ct)
+    {
+        // Your own key acts in one of your projects (default: your current one) with at most your role's scopes there.
+        var selection = await projects.SelectAsync(user, body?.Project, ct);
+        if (selection.Project is not { } project)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["project"] = [selection.Error ?? "you are a member of no project"] });
+        var role = Projects.ProjectAccess.Of(user).RoleIn(project.Id) ?? "";
+        return Answer(await keys.CreateAsync(body?.Name, body?.Scopes, UserId(user), Projects.ProjectAccess.ScopesOf(role), project, ct));
+    }
 
     private static Results<Created<CreatedApiKey>, ValidationProblem> Answer((CreatedApiKey? Key, Dictionary<string, string[]> Errors) r) =>
         r.Key is { } key ? TypedResults.Created($"/api/keys/{key.Id}", key) : TypedResults.ValidationProblem(r.Errors);

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using AdapterLab.Data;
+using AdapterLab.Web.Projects;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,9 @@ public sealed class ApiKeyAuthenticationHandler(
     /// <summary>Claim carrying the id of the API key a request was authenticated with.</summary>
     public const string ApiKeyClaim = "api_key";
 
+    /// <summary>Claim carrying the one project a project key acts in.</summary>
+    public const string KeyProjectClaim = "key_project";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!Request.Headers.TryGetValue(AuthSchemes.ApiKeyHeader, out var values) || string.IsNullOrWhiteSpace(values.ToString()))
@@ -29,9 +33,13 @@ public sealed class ApiKeyAuthenticationHandler(
             .Where(k => k.Hash == hash && k.RevokedAt == null)
             .Select(k => new
             {
-                k.Id, k.Name, k.Scopes, k.OwnerUserId,
+                k.Id, k.Name, k.Scopes, k.OwnerUserId, k.ProjectId,
                 OwnerDisabled = k.OwnerUserId != null && db.Users.Any(u => u.Id == k.OwnerUserId && u.DisabledAt != null),
                 OwnerName = db.Users.Where(u => u.Id == k.OwnerUserId).Select(u => u.UserName).FirstOrDefault(),
+                OwnerIsAdmin = k.OwnerUserId != null && db.UserRoles.Any(ur => ur.UserId == k.OwnerUserId
+                    && db.Roles.Any(r => r.Id == ur.RoleId && r.Name == Roles.Admin)),
+                OwnerRole = db.ProjectMembers.Where(m => m.UserId == k.OwnerUserId && m.ProjectId == k.ProjectId).Select(m => m.Role).FirstOrDefault(),
+                ProjectName = db.Projects.Where(p => p.Id == k.ProjectId).Select(p => p.Name).FirstOrDefault(),
             })
             .SingleOrDefaultAsync(Context.RequestAborted);
         if (key is null) return AuthenticateResult.Fail("invalid or revoked API key");
@@ -48,6 +56,16 @@ public sealed class ApiKeyAuthenticationHandler(
             new(Actor.OwnerClaim, key.OwnerUserId is { } owner && key.OwnerName is not null ? Actor.UserOwner(owner) : Actor.KeyOwner(key.Id)),
         };
         claims.AddRange(key.Scopes.Select(s => new Claim(Scopes.ClaimType, s)));
+        if (key.ProjectId is { } project)
+        {
+            // A project key acts in its project only, as the lesser of what its scopes say and what its owner may do there
+            // now (an owner removed from the project, or made a viewer, takes the key's power with them).
+            var keyRole = key.Scopes.Contains(Scopes.ExperimentsWrite) || key.Scopes.Contains(Scopes.SuitesTrigger) ? Roles.Researcher : Roles.Viewer;
+            var role = key.OwnerUserId is null || key.OwnerIsAdmin ? keyRole : ProjectAccess.Lesser(keyRole, key.OwnerRole);
+            if (role is null) return AuthenticateResult.Fail($"the API key's owner is no longer a member of project '{key.ProjectName}'");
+            claims.Add(new Claim(ProjectAccess.ClaimType, ProjectAccess.Claim(project, role)));
+            claims.Add(new Claim(KeyProjectClaim, project.ToString("D")));
+        }
         var identity = new ClaimsIdentity(claims, Scheme.Name);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }

@@ -52,7 +52,7 @@ public static class AuthExtensions
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PlatformDbContext>()
             .AddSignInManager()
-            .AddClaimsPrincipalFactory<PasswordChangeRequirement.ClaimsFactory>()
+            .AddClaimsPrincipalFactory<PlatformClaimsFactory>()
             .AddDefaultTokenProviders();
         // A disabled user's or a changed role's sessions end within a minute (the cookie's security stamp is re-checked).
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));

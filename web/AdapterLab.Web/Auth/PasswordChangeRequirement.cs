@@ -1,31 +1,16 @@
 using System.Security.Claims;
-using AdapterLab.Data.Entities;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
 
 namespace AdapterLab.Web.Auth;
 
 /// <summary>
 /// A user whose password someone else set (the generated first admin password) must choose their own before anything
-/// else: their sign-in carries <see cref="Claim"/>, and while it does, dashboard pages redirect to
+/// else: their sign-in carries <see cref="Claim"/> (<see cref="PlatformClaimsFactory"/>), and while it does, dashboard pages redirect to
 /// <c>/account/password</c> and the API answers 403 with a problem saying why.
 /// </summary>
 public static class PasswordChangeRequirement
 {
     public const string Claim = "must-change-password";
     public const string PagePath = "/account/password";
-
-    /// <summary>Adds <see cref="Claim"/> to the cookie principal of a user who must change their password.</summary>
-    public sealed class ClaimsFactory(UserManager<PlatformUser> users, RoleManager<IdentityRole> roles, IOptions<IdentityOptions> options)
-        : UserClaimsPrincipalFactory<PlatformUser, IdentityRole>(users, roles, options)
-    {
-        protected override async Task<ClaimsIdentity> GenerateClaimsAsync(PlatformUser user)
-        {
-            var identity = await base.GenerateClaimsAsync(user);
-            if (user.MustChangePassword) identity.AddClaim(new Claim(Claim, "true"));
-            return identity;
-        }
-    }
 
     public static IApplicationBuilder UsePasswordChangeRequirement(this IApplicationBuilder app) => app.Use(async (ctx, next) =>
     {

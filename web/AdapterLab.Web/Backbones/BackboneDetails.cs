@@ -11,8 +11,11 @@ public sealed class BackboneDetails(IDbContextFactory<PlatformDbContext> dbFacto
 {
     public const int MaxUsers = 200;
 
-    public async Task<BackbonePage?> LoadAsync(string name, CancellationToken ct)
+    /// <param name="readable">What the reader may see: the backbone's users and its pretrain are shown from these projects only
+    /// (a backbone shared with the reader's project does not show the owning project's runs).</param>
+    public async Task<BackbonePage?> LoadAsync(string name, Projects.ProjectScope readable, CancellationToken ct)
     {
+        var projects = readable.Ids?.ToArray();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var b = await db.Backbones.AsNoTracking().SingleOrDefaultAsync(x => x.Name == name, ct);
         if (b is null) return null;
@@ -22,7 +25,7 @@ public sealed class BackboneDetails(IDbContextFactory<PlatformDbContext> dbFacto
         BackboneSource? source = null;
         if (b.SourceExperimentId is { } sid)
         {
-            var e = await db.Experiments.AsNoTracking().Where(x => x.Id == sid)
+            var e = await db.Experiments.AsNoTracking().Where(x => x.Id == sid && (projects == null || projects.Contains(x.ProjectId)))
                 .Select(x => new { x.Id, x.Name, x.Method, x.Dataset, x.LabelFamily, x.TotalSteps, x.Status, x.Owner }).SingleOrDefaultAsync(ct);
             if (e is not null)
             {
@@ -32,7 +35,7 @@ public sealed class BackboneDetails(IDbContextFactory<PlatformDbContext> dbFacto
             }
         }
 
-        var users = UsersOf(db, b);
+        var users = UsersOf(db, b).Where(x => projects == null || projects.Contains(x.ProjectId));
         var byMethod = await users.GroupBy(x => new { x.Method, x.Status }).Select(g => new { g.Key.Method, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
         var latest = await users.OrderByDescending(x => x.SubmittedAt).Take(MaxUsers)
             .Select(x => new BackboneUser(x.Id, x.Name, x.Kind, x.Method, x.Status.ToString(), x.Owner, x.SubmittedAt, x.ArchivedAt != null)).ToListAsync(ct);
@@ -41,14 +44,18 @@ public sealed class BackboneDetails(IDbContextFactory<PlatformDbContext> dbFacto
         return new BackbonePage(view, size, source, usage, usage.Sum(u => u.Experiments), latest);
     }
 
-    /// <summary>Every registered backbone with how many experiments use it, by name (the list page).</summary>
-    public async Task<List<(BackboneView Backbone, int Users)>> ListAsync(CancellationToken ct)
+    /// <summary>The backbones of the projects in <paramref name="scope"/> and those shared with them, with how many of their experiments use each, by name (the list page and the API).</summary>
+    public async Task<List<(BackboneView Backbone, int Users)>> ListAsync(Projects.ProjectScope scope, CancellationToken ct)
     {
+        var projects = scope.Ids?.ToArray();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = new List<(BackboneView, int)>();
-        foreach (var b in await db.Backbones.AsNoTracking().OrderBy(x => x.Name).ToListAsync(ct))
+        var backbones = await db.Backbones.AsNoTracking()
+            .Where(b => projects == null || projects.Contains(b.ProjectId) || db.BackboneShares.Any(s => s.BackboneName == b.Name && projects.Contains(s.ProjectId)))
+            .OrderBy(x => x.Name).ToListAsync(ct);
+        foreach (var b in backbones)
             rows.Add((new BackboneView(b.Name, b.Preset, b.BlobHash != null, b.BlobHash, b.SourceExperimentId, b.Origin, b.CreatedAt, b.ReadyAt),
-                await UsersOf(db, b).CountAsync(ct)));
+                await UsersOf(db, b).Where(x => projects == null || projects.Contains(x.ProjectId)).CountAsync(ct)));
         return rows;
     }
 

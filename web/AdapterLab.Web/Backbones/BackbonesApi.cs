@@ -43,19 +43,26 @@ public static partial class BackbonesApi
         return app;
     }
 
-    private static async Task<Results<Ok<BackbonePage>, ProblemHttpResult>> Get(string name, BackboneDetails details, CancellationToken ct) =>
-        await details.LoadAsync(name, ct) is { } page
+    private static async Task<Results<Ok<BackbonePage>, ProblemHttpResult>> Get(string name, ClaimsPrincipal user, BackboneDetails details, CancellationToken ct) =>
+        await details.LoadAsync(name, Projects.ProjectScope.ReadableBy(Projects.ProjectAccess.Of(user)), ct) is { } page
             ? TypedResults.Ok(page)
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Backbone not found", detail: $"no backbone named '{name}'");
 
-    private static async Task<Ok<List<BackboneView>>> List(PlatformDbContext db, CancellationToken ct) =>
-        TypedResults.Ok(await db.Backbones.AsNoTracking().OrderBy(b => b.Name)
-            .Select(b => new BackboneView(b.Name, b.Preset, b.BlobHash != null, b.BlobHash, b.SourceExperimentId, b.Origin, b.CreatedAt, b.ReadyAt))
-            .ToListAsync(ct));
+    private static async Task<Results<Ok<List<BackboneView>>, ProblemHttpResult>> List(string? project, ClaimsPrincipal user, Projects.ProjectDirectory projects,
+        BackboneDetails details, CancellationToken ct)
+    {
+        var selection = await projects.SelectAsync(user, project, ct);
+        if (!selection.Ok) return Experiments.ExperimentsApi.ProjectRefused(selection);
+        return TypedResults.Ok((await details.ListAsync(selection.Scope, ct)).Select(r => r.Backbone).ToList());
+    }
 
     private static async Task<Results<Created<BackboneView>, ValidationProblem, ProblemHttpResult>> Import(
-        string? name, string? preset, HttpContext http, PlatformDbContext db, BlobStore blobs, TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
+        string? name, string? preset, string? project, HttpContext http, PlatformDbContext db, BlobStore blobs, TimeProvider clock, ILoggerFactory logs,
+        Projects.ProjectDirectory projects, CancellationToken ct)
     {
+        // An imported backbone belongs to the project it is imported into (the caller must be allowed to submit there).
+        var target = await projects.TargetAsync(http.User, project, ct);
+        if (!target.Ok) return Experiments.ExperimentsApi.ProjectRefused(target);
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(name)) errors["name"] = ["required (query parameter)"];
         else if (!NamePattern().IsMatch(name)) errors["name"] = ["must be a lower-case name (letters, digits, '.', '-', '_')"];
@@ -109,7 +116,7 @@ public static partial class BackbonesApi
             await using (var file = new FileStream(temp, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
                 (hash, _, _) = await blobs.PutAsync(file, null, ct);
             var now = clock.GetUtcNow();
-            var backbone = new Backbone { Name = name!, Preset = p!.Name, BlobHash = hash, Origin = "import", CreatedAt = now, ReadyAt = now };
+            var backbone = new Backbone { Name = name!, ProjectId = target.Project!.Id, Preset = p!.Name, BlobHash = hash, Origin = "import", CreatedAt = now, ReadyAt = now };
             db.Backbones.Add(backbone);
             try
             {

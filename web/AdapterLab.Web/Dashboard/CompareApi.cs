@@ -18,7 +18,7 @@ public static class CompareApi
     }
 
     private static async Task<Results<Ok<Comparison>, ValidationProblem>> Compare(
-        CompareQuery query, CancellationToken ct, string? ids = null, string? baseline = null, string? split = null, bool seeds = false, bool statistics = true)
+        CompareQuery query, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct, string? ids = null, string? baseline = null, string? split = null, bool seeds = false, bool statistics = true)
     {
         var errors = new Dictionary<string, string[]>();
         var parsed = new List<Guid>();
@@ -40,7 +40,8 @@ public static class CompareApi
         if (!Comparison.Splits.Contains(split)) errors["split"] = [$"must be one of {string.Join(", ", Comparison.Splits)}"];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "The comparison request is invalid");
 
-        var data = await query.LoadAsync(parsed, seeds, ct, includeCurves: false, includePredictions: statistics);
+        // Another project's experiment reads as a missing one (the same 400 as an unknown id).
+        var data = await query.LoadAsync(parsed, seeds, Projects.ProjectScope.ReadableBy(Projects.ProjectAccess.Of(user)), ct, includeCurves: false, includePredictions: statistics);
         var missing = parsed.Where(id => !data.Experiments.Any(e => e.Id == id && e.Selected)).ToList();
         if (missing.Count > 0)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["ids"] = [$"no experiment with id {string.Join(", ", missing)}"] },

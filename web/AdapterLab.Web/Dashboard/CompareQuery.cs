@@ -30,22 +30,27 @@ public sealed class CompareQuery(IDbContextFactory<PlatformDbContext> dbFactory,
     /// <param name="includeSeeds">Also fold in succeeded runs of the same configurations (other seeds) for mean ± std.</param>
     /// <param name="includeCurves">Also read the selected experiments' metric points and latest affinity matrices (the page's charts).</param>
     /// <param name="includePredictions">Also read the experiments' stored per-example predictions (the statistics' input).</param>
-    public async Task<CompareData> LoadAsync(IReadOnlyList<Guid> ids, bool includeSeeds, CancellationToken ct, bool includeCurves = true, bool includePredictions = true)
+    /// <param name="readable">The projects the caller may read: an experiment of another project is left out as if missing, and
+    /// other seeds are folded in only from the selected experiments' own projects.</param>
+    public async Task<CompareData> LoadAsync(IReadOnlyList<Guid> ids, bool includeSeeds, Projects.ProjectScope readable, CancellationToken ct,
+        bool includeCurves = true, bool includePredictions = true)
     {
         ids = ids.Distinct().Take(MaxExperiments).ToList();
+        var projects = readable.Ids?.ToArray();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rows = await db.Experiments.AsNoTracking().Where(e => ids.Contains(e.Id))
-            .Select(e => new { e.Id, e.Name, e.Kind, e.Method, Status = e.Status.ToString(), e.ConfigurationHash, e.Seed, e.TrainableParameters, e.SpecJson })
+        var rows = await db.Experiments.AsNoTracking().Where(e => ids.Contains(e.Id) && (projects == null || projects.Contains(e.ProjectId)))
+            .Select(e => new { e.Id, e.Name, e.Kind, e.Method, Status = e.Status.ToString(), e.ConfigurationHash, e.Seed, e.TrainableParameters, e.SpecJson, e.ProjectId })
             .ToListAsync(ct);
         var selected = ids.Select(id => rows.FirstOrDefault(r => r.Id == id)).Where(r => r is not null).Select(r => r!).ToList();
         var all = selected.Select(r => (Row: r, Selected: true)).ToList();
         if (includeSeeds)
         {
             var configs = selected.Select(r => r.ConfigurationHash).Distinct().ToList();
+            var own = selected.Select(r => r.ProjectId).Distinct().ToList();
             var siblings = await db.Experiments.AsNoTracking()
-                .Where(e => configs.Contains(e.ConfigurationHash) && !ids.Contains(e.Id) && e.Status == ExperimentStatus.Succeeded)
+                .Where(e => configs.Contains(e.ConfigurationHash) && own.Contains(e.ProjectId) && !ids.Contains(e.Id) && e.Status == ExperimentStatus.Succeeded)
                 .OrderByDescending(e => e.SubmittedAt).Take(MaxSiblingsPerConfiguration * configs.Count)
-                .Select(e => new { e.Id, e.Name, e.Kind, e.Method, Status = e.Status.ToString(), e.ConfigurationHash, e.Seed, e.TrainableParameters, e.SpecJson })
+                .Select(e => new { e.Id, e.Name, e.Kind, e.Method, Status = e.Status.ToString(), e.ConfigurationHash, e.Seed, e.TrainableParameters, e.SpecJson, e.ProjectId })
                 .ToListAsync(ct);
             all.AddRange(siblings.Select(s => (Row: s, Selected: false)));
         }

@@ -14,6 +14,7 @@ public sealed class ExperimentQueries(IDbContextFactory<PlatformDbContext> dbFac
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var e = await db.Experiments.AsNoTracking().Include(x => x.Attempts).SingleOrDefaultAsync(x => x.Id == id, ct);
         if (e is null) return null;
+        var projectName = await db.Projects.Where(p => p.Id == e.ProjectId).Select(p => p.Name).SingleOrDefaultAsync(ct) ?? "";
         var results = await db.FinalResults.AsNoTracking().Where(r => r.ExperimentId == id)
             .OrderBy(r => r.Split).ThenBy(r => r.Task).ThenBy(r => r.Domain).ThenBy(r => r.Metric)
             .Select(r => new FinalResultView(r.Split, r.Task, r.Domain, r.Metric, r.Value)).ToListAsync(ct);
@@ -22,6 +23,7 @@ public sealed class ExperimentQueries(IDbContextFactory<PlatformDbContext> dbFac
             Id = e.Id, Name = e.Name, Tags = e.Tags, Notes = e.Notes, ArchivedAt = e.ArchivedAt, Kind = e.Kind, Method = e.Method, Status = e.Status.ToString(),
             WaitingReason = e.WaitingReason, FailureReason = e.FailureReason, Step = e.Step, TotalSteps = e.TotalSteps,
             Priority = e.Priority, Pool = e.Pool, Owner = e.Owner, OwnerId = e.OwnerId,
+            ProjectId = e.ProjectId, Project = projectName,
             TrainableParameters = e.TrainableParameters, TotalParameters = e.TotalParameters,
             OutputBlob = e.OutputBlob, BackboneBlob = e.BackboneBlob, RequiresBackbone = e.RequiresBackbone,
             RegistersBackbone = e.RegistersBackbone, ImagesPerSecond = e.ImagesPerSecond, PeakMemoryBytes = e.PeakMemoryBytes,

@@ -11,6 +11,8 @@ namespace AdapterLab.Web.Dashboard;
 /// <summary>Filters of the experiments page; null or empty means "any".</summary>
 public sealed record ExperimentFilter
 {
+    /// <summary>The projects the list covers: required, so no list forgets to scope (<see cref="Projects.ProjectDirectory"/> resolves it).</summary>
+    public required Projects.ProjectScope Projects { get; init; }
     public ExperimentStatus? Status { get; init; }
     public string? Kind { get; init; }
     public string? Method { get; init; }
@@ -28,7 +30,8 @@ public sealed record ExperimentFilter
     /// <summary>Archived runs: left out (default), included, or only they.</summary>
     public ArchivedRuns Archived { get; init; }
 
-    public bool IsEmpty => this == new ExperimentFilter();
+    /// <summary>No filter at all — every experiment of every project (a platform admin's cross-project view).</summary>
+    public bool IsEmpty => this == new ExperimentFilter { Projects = Web.Projects.ProjectScope.All };
 }
 
 public enum ArchivedRuns { Exclude, Include, Only }
@@ -267,6 +270,7 @@ public sealed class ExperimentSearch(IDbContextFactory<PlatformDbContext> dbFact
 
     public static IQueryable<Experiment> Apply(IQueryable<Experiment> q, ExperimentFilter f)
     {
+        if (f.Projects.Ids is { } projects) q = q.Where(e => projects.Contains(e.ProjectId));
         if (f.Status is { } s) q = q.Where(e => e.Status == s);
         if (!string.IsNullOrWhiteSpace(f.Kind)) q = q.Where(e => e.Kind == f.Kind);
         if (!string.IsNullOrWhiteSpace(f.Method)) q = q.Where(e => e.Method == f.Method);

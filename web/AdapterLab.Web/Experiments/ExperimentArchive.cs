@@ -26,14 +26,15 @@ public sealed class ExperimentArchive(IDbContextFactory<PlatformDbContext> dbFac
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.Experiments.AsNoTracking().Where(e => ids.Contains(e.Id))
-            .Select(e => new { e.Id, e.Status, e.OwnerId, e.ArchivedAt }).ToDictionaryAsync(e => e.Id, ct);
+            .Select(e => new { e.Id, e.Status, e.OwnerId, e.ArchivedAt, e.ProjectId }).ToDictionaryAsync(e => e.Id, ct);
         var results = new List<ExperimentControl.Result>(ids.Count);
         var changed = new List<Guid>();
         foreach (var id in ids.Distinct())
         {
-            if (!rows.TryGetValue(id, out var row)) { results.Add(new(id, ExperimentControl.Outcome.NotFound, Detail: $"no experiment with id {id}")); continue; }
-            if (!ExperimentAccess.CanManage(user, row.OwnerId))
-                results.Add(new(id, ExperimentControl.Outcome.Forbidden, row.Status, "only the experiment's owner or an admin may do this"));
+            if (!rows.TryGetValue(id, out var row) || !Projects.ProjectAccess.Of(user).CanRead(row.ProjectId))
+            { results.Add(new(id, ExperimentControl.Outcome.NotFound, Detail: $"no experiment with id {id}")); continue; }
+            if (!ExperimentAccess.CanManage(user, row.ProjectId, row.OwnerId))
+                results.Add(new(id, ExperimentControl.Outcome.Forbidden, row.Status, "only the experiment's owner or its project's admins may do this"));
             else if (archive && !row.Status.IsTerminal())
                 results.Add(new(id, ExperimentControl.Outcome.Conflict, row.Status, $"{Refusal}; the experiment is {row.Status}"));
             else
@@ -53,9 +54,9 @@ public sealed class ExperimentArchive(IDbContextFactory<PlatformDbContext> dbFac
                                                                    || e.Status == ExperimentStatus.Failed || e.Status == ExperimentStatus.Cancelled))
             .ExecuteUpdateAsync(u => u.SetProperty(e => e.ArchivedAt, archive ? now : null).SetProperty(e => e.ArchivedBy, by), ct);
         var succeeded = await db.Experiments.AsNoTracking().Where(e => changed.Contains(e.Id) && e.Status == ExperimentStatus.Succeeded)
-            .Select(e => new { e.Id, e.ConfigurationHash }).ToListAsync(ct);
-        // One refresh per configuration (any of its experiments names it).
-        foreach (var configuration in succeeded.GroupBy(e => e.ConfigurationHash).Select(g => g.First().Id))
+            .Select(e => new { e.Id, e.ConfigurationHash, e.ProjectId }).ToListAsync(ct);
+        // One refresh per configuration and project (any of its experiments names it).
+        foreach (var configuration in succeeded.GroupBy(e => (e.ConfigurationHash, e.ProjectId)).Select(g => g.First().Id))
         {
             await LeaderboardProjection.RefreshAsync(db, configuration, ct);
             await LeaderboardIntervals.RefreshAsync(db, configuration, ct);

@@ -46,16 +46,17 @@ public sealed class ExperimentControl(IDbContextFactory<PlatformDbContext> dbFac
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.Experiments.AsNoTracking().Where(e => ids.Contains(e.Id))
-            .Select(e => new { e.Id, e.Status, e.OwnerId }).ToDictionaryAsync(e => e.Id, ct);
+            .Select(e => new { e.Id, e.Status, e.OwnerId, e.ProjectId }).ToDictionaryAsync(e => e.Id, ct);
         var now = clock.GetUtcNow();
         var results = new List<Result>(ids.Count);
         var rowsOut = new List<AdapterLab.Data.Outbox.OutboxMessage>();
         foreach (var id in ids)
         {
-            if (!rows.TryGetValue(id, out var row)) { results.Add(new(id, Outcome.NotFound, Detail: $"no experiment with id {id}")); continue; }
-            if (!ExperimentAccess.CanManage(user, row.OwnerId))
+            if (!rows.TryGetValue(id, out var row) || !Projects.ProjectAccess.Of(user).CanRead(row.ProjectId))
+            { results.Add(new(id, Outcome.NotFound, Detail: $"no experiment with id {id}")); continue; }
+            if (!ExperimentAccess.CanManage(user, row.ProjectId, row.OwnerId))
             {
-                results.Add(new(id, Outcome.Forbidden, row.Status, "only the experiment's owner or an admin may do this"));
+                results.Add(new(id, Outcome.Forbidden, row.Status, "only the experiment's owner or its project's admins may do this"));
                 continue;
             }
             if (!allowed(row.Status))

@@ -5,6 +5,8 @@ namespace AdapterLab.Web.Experiments;
 /// <summary>Filters, sort and paging of <c>GET /api/experiments</c>.</summary>
 public sealed record ExperimentListQuery
 {
+    /// <summary>The project (its name); <c>*</c> for every project you may read; default: your current project (a project key's own).</summary>
+    public string? Project { get; init; }
     /// <summary>1-based page for offset paging (default 1); give either page or cursor.</summary>
     public int? Page { get; init; }
     /// <summary>Keyset position from a previous answer's <c>nextCursor</c> or <c>previousCursor</c> (opaque; submittedAt order only).</summary>

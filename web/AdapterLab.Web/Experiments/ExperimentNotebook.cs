@@ -60,8 +60,8 @@ public sealed class ExperimentNotebook(IDbContextFactory<PlatformDbContext> dbFa
         // Row-locked for the read-compare-write, so two concurrent edits are audited in the order they applied.
         await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM experiments WHERE id = {id} FOR UPDATE", ct);
         var e = await db.Experiments.SingleOrDefaultAsync(x => x.Id == id, ct);
-        if (e is null) return new(Outcome.NotFound, Detail: $"no experiment with id {id}");
-        if (!ExperimentAccess.CanManage(user, e.OwnerId))
+        if (e is null || !Projects.ProjectAccess.Of(user).CanRead(e.ProjectId)) return new(Outcome.NotFound, Detail: $"no experiment with id {id}");
+        if (!ExperimentAccess.CanManage(user, e.ProjectId, e.OwnerId))
             return new(Outcome.Forbidden, Detail: "only the experiment's owner or an admin may edit its name, tags and notes");
 
         var now = clock.GetUtcNow();

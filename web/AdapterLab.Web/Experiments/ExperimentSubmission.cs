@@ -38,21 +38,42 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
         return Weights.FolderDatasetCheck.Check(spec, configuration) ?? (IReadOnlyDictionary<string, string[]>)new Dictionary<string, string[]>();
     }
 
+    /// <summary>
+    /// What the spec may use in <paramref name="project"/>: a named backbone that exists must be the project's own or
+    /// shared with it; a backbone experiment must be one of the project's (another project's reads as missing). The
+    /// dispatcher checks again when it resolves the weights (a name registered later by another project).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string[]>> CheckProjectAsync(ExperimentSpec spec, Guid project, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (spec.Backbone.Source == BackboneSources.Named && spec.Backbone.Name is { } name
+            && await db.Backbones.AsNoTracking().Where(b => b.Name == name).Select(b => (Guid?)b.ProjectId).SingleOrDefaultAsync(ct) is { } owner
+            && owner != project && !await db.BackboneShares.AnyAsync(s => s.BackboneName == name && s.ProjectId == project, ct))
+            errors["backbone.name"] = [$"backbone '{name}' belongs to another project and is not shared with this one"];
+        if (spec.Backbone.Source == BackboneSources.Experiment && spec.Backbone.ExperimentId is { } source
+            && !await db.Experiments.AnyAsync(e => e.Id == source && e.ProjectId == project, ct))
+            errors["backbone.experimentId"] = [$"no experiment {source} in this project"];
+        return errors;
+    }
+
     /// <summary>Parses a JSON spec (unknown fields refused, errors at their JSON path) and submits it.</summary>
-    public async Task<Result> SubmitJsonAsync(string json, Actor actor, CancellationToken ct)
+    public async Task<Result> SubmitJsonAsync(string json, Actor actor, Projects.ProjectSummary project, CancellationToken ct)
     {
         var spec = SpecJson.TryParse(json, out var parseErrors);
-        return spec is null ? new Result(null, null, parseErrors) : await SubmitAsync(spec, actor, ct);
+        return spec is null ? new Result(null, null, parseErrors) : await SubmitAsync(spec, actor, project, ct);
     }
 
     /// <summary>Checks then stores; nothing is written for a spec with errors.</summary>
+    /// <param name="project">The project it goes to; the caller checked that the actor may submit there.</param>
     /// <param name="suiteRunId">The suite run the experiment belongs to (suite runs submit through here too).</param>
-    public async Task<Result> SubmitAsync(ExperimentSpec spec, Actor actor, CancellationToken ct, Guid? suiteRunId = null)
+    public async Task<Result> SubmitAsync(ExperimentSpec spec, Actor actor, Projects.ProjectSummary project, CancellationToken ct, Guid? suiteRunId = null)
     {
         var errors = Check(spec);
+        if (errors.Count == 0) errors = await CheckProjectAsync(spec, project.Id, ct);
         if (errors.Count > 0) return new Result(null, null, errors);
         var now = clock.GetUtcNow();
-        var experiment = QueuedExperiments.From(spec, actor.Name, actor.OwnerId, now);
+        var experiment = QueuedExperiments.From(spec, actor.Name, actor.OwnerId, project.Id, project.PriorityCeiling, now);
         experiment.SuiteRunId = suiteRunId;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -62,7 +83,7 @@ public sealed class ExperimentSubmission(IDbContextFactory<PlatformDbContext> db
             if (existing is null)
                 db.Backbones.Add(new Backbone
                 {
-                    Name = name, Preset = spec.Backbone.Preset, SourceExperimentId = experiment.Id, Origin = "pretrain", CreatedAt = now,
+                    Name = name, ProjectId = project.Id, Preset = spec.Backbone.Preset, SourceExperimentId = experiment.Id, Origin = "pretrain", CreatedAt = now,
                 });
             else if (!await TakeOverAbandonedNameAsync(db, existing, experiment.Id, spec.Backbone.Preset, now, ct))
                 return new(null, name);

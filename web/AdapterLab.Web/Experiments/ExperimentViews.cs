@@ -59,6 +59,9 @@ public sealed record ExperimentDetails
     public string? Owner { get; init; }
     /// <summary>The owner by id (<c>user:…</c> or <c>key:…</c>): what ownership checks compare.</summary>
     public string? OwnerId { get; init; }
+    /// <summary>The project it belongs to, by id and by name.</summary>
+    public Guid ProjectId { get; init; }
+    public string Project { get; init; } = "";
     public long TrainableParameters { get; init; }
     public long TotalParameters { get; init; }
     /// <summary>sha256 of the final output checkpoint (download through the blob endpoints).</summary>

@@ -81,22 +81,34 @@ public static class ExperimentsApi
     }
 
     private static async Task<Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult>> Submit(
-        HttpRequest request, ClaimsPrincipal user, ExperimentSubmission submission, CancellationToken ct)
+        HttpRequest request, string? project, ClaimsPrincipal user, ExperimentSubmission submission, Projects.ProjectDirectory projects, CancellationToken ct)
     {
+        var target = await projects.TargetAsync(user, project, ct);
+        if (!target.Ok) return ProjectRefused(target);
         // Read the raw body: SpecJson rejects unknown fields and reports the JSON path, which model binding would not.
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(ct);
-        return Answer(await submission.SubmitJsonAsync(body, Auth.Actor.Of(user), ct));
+        return Answer(await submission.SubmitJsonAsync(body, Auth.Actor.Of(user), target.Project!, ct));
     }
 
     private static async Task<Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult>> Clone(
-        Guid id, ClaimsPrincipal user, PlatformDbContext db, ExperimentSubmission submission, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, PlatformDbContext db, ExperimentSubmission submission, Projects.ProjectDirectory projects, CancellationToken ct)
     {
-        var json = await db.Experiments.Where(e => e.Id == id).Select(e => e.SpecJson).SingleOrDefaultAsync(ct);
-        if (json is null) return NotFound(id);
+        var source = await db.Experiments.Where(e => e.Id == id).Select(e => new { e.SpecJson, e.ProjectId }).SingleOrDefaultAsync(ct);
+        if (source is null) return NotFound(id);
+        // The clone goes to the same project, which the caller must be allowed to submit to.
+        if (await projects.FindAsync(user, source.ProjectId, ct) is not { } project) return NotFound(id);
+        if (!Projects.ProjectAccess.Of(user).CanSubmit(project.Id))
+            return ProjectRefused(new Projects.ProjectSelection(Projects.ProjectScope.Of([]), null,
+                $"your role in project '{project.Name}' is {project.Role}; submitting needs researcher or admin", StatusCodes.Status403Forbidden));
         // Checked again like any submission: the spec was valid when stored, but the platform's rules may have changed since.
-        return Answer(await submission.SubmitAsync(SpecJson.Deserialize(json), Auth.Actor.Of(user), ct));
+        return Answer(await submission.SubmitAsync(SpecJson.Deserialize(source.SpecJson), Auth.Actor.Of(user), project, ct));
     }
+
+    /// <summary>A refused project choice as ProblemDetails naming the field <c>project</c>.</summary>
+    public static ProblemHttpResult ProjectRefused(Projects.ProjectSelection refused) =>
+        TypedResults.Problem(statusCode: refused.Status, title: refused.Status switch { 403 => "Forbidden", 404 => "Project not found", _ => "Invalid project" },
+            detail: $"project: {refused.Error}", extensions: new Dictionary<string, object?> { ["field"] = "project" });
 
     private static Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult> Answer(ExperimentSubmission.Result result)
     {
@@ -108,19 +120,24 @@ public static class ExperimentsApi
         return TypedResults.Created($"/api/experiments/{e.Id}", new SubmittedExperiment(e.Id, e.Status.ToString()));
     }
 
-    private static async Task<Results<Ok<ExperimentListPage>, ValidationProblem>> List(
-        [AsParameters] ExperimentListQuery q, Dashboard.ExperimentSearch search, CancellationToken ct)
+    private static async Task<Results<Ok<ExperimentListPage>, ValidationProblem, ProblemHttpResult>> List(
+        [AsParameters] ExperimentListQuery q, Dashboard.ExperimentSearch search, ClaimsPrincipal user, Projects.ProjectDirectory projects, CancellationToken ct)
     {
-        var (filter, request, errors) = ParseList(q);
+        var selection = await projects.SelectAsync(user, q.Project, ct);
+        if (!selection.Ok) return ProjectRefused(selection);
+        var (filter, request, errors) = ParseList(q, selection.Scope);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var result = await search.SearchAsync(filter, request, ct);
         return TypedResults.Ok(new ExperimentListPage(request.Cursor is null ? request.PageIndex + 1 : null, request.PageSize, result.Total,
             result.TotalIsEstimate, result.Items, result.NextCursor?.Encode(), result.PreviousCursor?.Encode()));
     }
 
-    private static async Task<IResult> ExportCsv([AsParameters] ExperimentListQuery q, Dashboard.ExperimentSearch search, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> ExportCsv([AsParameters] ExperimentListQuery q, Dashboard.ExperimentSearch search, HttpContext http,
+        Projects.ProjectDirectory projects, CancellationToken ct)
     {
-        var (filter, request, errors) = ParseList(q with { Page = null, PageSize = null, Cursor = null });
+        var selection = await projects.SelectAsync(http.User, q.Project, ct);
+        if (!selection.Ok) return ProjectRefused(selection);
+        var (filter, request, errors) = ParseList(q with { Page = null, PageSize = null, Cursor = null }, selection.Scope);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = "attachment; filename=\"experiments.csv\"";
@@ -145,7 +162,8 @@ public static class ExperimentsApi
     /// The list's query parameters as a search (shared by the list and its CSV export); every refusal is named by its
     /// parameter — the expression filter's with the position it stopped at.
     /// </summary>
-    public static (Dashboard.ExperimentFilter Filter, Dashboard.ExperimentPageRequest Request, Dictionary<string, string[]> Errors) ParseList(ExperimentListQuery q)
+    public static (Dashboard.ExperimentFilter Filter, Dashboard.ExperimentPageRequest Request, Dictionary<string, string[]> Errors) ParseList(
+        ExperimentListQuery q, Projects.ProjectScope projects)
     {
         int page = q.Page ?? 1, size = q.PageSize ?? ExperimentListQuery.DefaultPageSize;
         var errors = new Dictionary<string, string[]>();
@@ -183,6 +201,7 @@ public static class ExperimentsApi
         }
         var filter = new Dashboard.ExperimentFilter
         {
+            Projects = projects,
             Status = q.Status, Kind = q.Kind, Method = q.Method, Tag = q.Tag, Suite = q.Suite, Task = q.Task, Domain = q.Domain,
             SubmittedFrom = q.SubmittedFrom, SubmittedTo = q.SubmittedTo, Name = q.Name, Query = condition,
             Archived = archived ?? Dashboard.ArchivedRuns.Exclude,

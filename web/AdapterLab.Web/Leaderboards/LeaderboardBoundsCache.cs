@@ -14,16 +14,16 @@ public sealed class LeaderboardBoundsCache
 {
     private const int MaxBoards = 512;
     private sealed record Entry(DateTimeOffset Version, int Configurations, LeaderboardRankRanges.Bounds Bounds, long Loaded);
-    private readonly ConcurrentDictionary<string, Entry> boards = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(Guid Project, string Board), Entry> boards = new();
     private long clock;
 
-    public async Task<LeaderboardRankRanges.Bounds> GetAsync(PlatformDbContext db, string board, DateTimeOffset version, int configurations, CancellationToken ct)
+    public async Task<LeaderboardRankRanges.Bounds> GetAsync(PlatformDbContext db, Guid project, string board, DateTimeOffset version, int configurations, CancellationToken ct)
     {
-        if (boards.TryGetValue(board, out var hit) && hit.Version == version && hit.Configurations == configurations) return hit.Bounds;
-        var bounds = await LeaderboardRankRanges.LoadAsync(db, board, ct);
+        if (boards.TryGetValue((project, board), out var hit) && hit.Version == version && hit.Configurations == configurations) return hit.Bounds;
+        var bounds = await LeaderboardRankRanges.LoadAsync(db, project, board, ct);
         if (boards.Count >= MaxBoards)
             foreach (var old in boards.OrderBy(kv => kv.Value.Loaded).Take(MaxBoards / 4).ToList()) boards.TryRemove(old.Key, out _);
-        boards[board] = new Entry(version, configurations, bounds, Interlocked.Increment(ref clock));
+        boards[(project, board)] = new Entry(version, configurations, bounds, Interlocked.Increment(ref clock));
         return bounds;
     }
 }

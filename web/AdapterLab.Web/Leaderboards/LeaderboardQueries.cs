@@ -12,11 +12,12 @@ namespace AdapterLab.Web.Leaderboards;
 /// </summary>
 public static class LeaderboardQueries
 {
-    public static async Task<List<BoardView>> BoardsAsync(PlatformDbContext db, CancellationToken ct)
+    /// <summary>The boards of one project (boards are per project: a ranking never mixes two projects' runs).</summary>
+    public static async Task<List<BoardView>> BoardsAsync(PlatformDbContext db, Guid project, CancellationToken ct)
     {
         // leaderboard_boards holds each board's count and last update (kept by the projection): a few rows, not every entry.
-        var boards = await db.LeaderboardBoards.AsNoTracking().OrderBy(b => b.Board).ToListAsync(ct);
-        var pins = await db.LeaderboardPins.AsNoTracking().ToDictionaryAsync(p => p.Board, p => p.BaselineConfigurationHash, ct);
+        var boards = await db.LeaderboardBoards.AsNoTracking().Where(b => b.ProjectId == project).OrderBy(b => b.Board).ToListAsync(ct);
+        var pins = await db.LeaderboardPins.AsNoTracking().Where(p => p.ProjectId == project).ToDictionaryAsync(p => p.Board, p => p.BaselineConfigurationHash, ct);
         return boards.Select(b => View(b, pins.GetValueOrDefault(b.Board))).ToList();
     }
 
@@ -25,22 +26,22 @@ public static class LeaderboardQueries
     public const int MaxLimit = 5000;
 
     /// <param name="boundsCache">The web's cache of boards' interval bounds (null: load them for this read).</param>
-    public static async Task<BoardRanking?> RankAsync(PlatformDbContext db, string board, CancellationToken ct, int limit = DefaultLimit, LeaderboardBoundsCache? boundsCache = null)
+    public static async Task<BoardRanking?> RankAsync(PlatformDbContext db, Guid project, string board, CancellationToken ct, int limit = DefaultLimit, LeaderboardBoundsCache? boundsCache = null)
     {
-        var summary = await db.LeaderboardBoards.AsNoTracking().SingleOrDefaultAsync(b => b.Board == board, ct);
+        var summary = await db.LeaderboardBoards.AsNoTracking().SingleOrDefaultAsync(b => b.ProjectId == project && b.Board == board, ct);
         if (summary is null) return null;
         var policy = MetricPolicy.For(summary.Metric);
-        var entries = db.LeaderboardEntries.AsNoTracking().Where(e => e.Board == board);
+        var entries = db.LeaderboardEntries.AsNoTracking().Where(e => e.ProjectId == project && e.Board == board);
         // Best first; among equal means the steadier (smaller std), then the cheaper configuration. The (board, mean) index
         // gives the order; the tie-breakers sort only within equal means.
         var ordered = policy.HigherIsBetter ? entries.OrderByDescending(e => e.Mean) : entries.OrderBy(e => e.Mean);
         var rows = await ordered.ThenBy(e => e.Std).ThenBy(e => e.TrainableParameters).ThenBy(e => e.ConfigurationHash).Take(limit).ToListAsync(ct);
-        var pin = await db.LeaderboardPins.AsNoTracking().Where(p => p.Board == board).Select(p => p.BaselineConfigurationHash).FirstOrDefaultAsync(ct);
+        var pin = await db.LeaderboardPins.AsNoTracking().Where(p => p.ProjectId == project && p.Board == board).Select(p => p.BaselineConfigurationHash).FirstOrDefaultAsync(ct);
         var baselineRow = pin is null ? null : rows.FirstOrDefault(r => r.ConfigurationHash == pin)
             ?? await entries.SingleOrDefaultAsync(e => e.ConfigurationHash == pin, ct);
         var bounds = boundsCache is null
-            ? await Data.Leaderboards.LeaderboardRankRanges.LoadAsync(db, board, ct)
-            : await boundsCache.GetAsync(db, board, summary.UpdatedAt, summary.Configurations, ct);
+            ? await Data.Leaderboards.LeaderboardRankRanges.LoadAsync(db, project, board, ct)
+            : await boundsCache.GetAsync(db, project, board, summary.UpdatedAt, summary.Configurations, ct);
         var pareto = ParetoFront(rows.Select(r => (r.ConfigurationHash, (double)r.TrainableParameters, r.Mean)).ToList(), policy.HigherIsBetter);
 
         (int Above, int Below) Counts(Data.Entities.LeaderboardEntry r) => Data.Leaderboards.LeaderboardRankRanges.Count(bounds, r.Lower, r.Upper);

@@ -8,6 +8,8 @@ using AdapterLab.Web.Experiments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
+using AdapterLab.Web.Projects;
+
 namespace AdapterLab.Web.Leaderboards;
 
 /// <summary><c>/api/leaderboards</c>: boards, rankings (JSON or CSV) and each board's pinned baseline configuration.</summary>
@@ -27,20 +29,36 @@ public static class LeaderboardsApi
             .WithDescription("Each configuration (a spec minus its seed) is scored by the final model of the latest succeeded experiment per seed; its validation mean is shown beside it. With ± std, trainable parameters, training cost, the suite run it came from, delta to the pinned baseline and Pareto optimality (score vs trainable parameters).")
             .RequireAuthorization(Scopes.Read);
         api.MapPut("/{board}/baseline", Pin).WithName("PinLeaderboardBaseline").ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("Pin the board's baseline configuration (admin)")
-            .RequireAuthorization(Scopes.Admin);
+            .WithSummary("Pin the board's baseline configuration (the project's admins)")
+            .RequireAuthorization(Scopes.Read);
         return app;
     }
 
     /// <summary>Body of <c>PUT /api/leaderboards/{board}/baseline</c>.</summary>
     public sealed record PinRequest(string ConfigurationHash);
 
-    private static async Task<Ok<List<BoardView>>> List(PlatformDbContext db, CancellationToken ct) =>
-        TypedResults.Ok(await LeaderboardQueries.BoardsAsync(db, ct));
+    private static async Task<IResult> List(string? project, ClaimsPrincipal user, ProjectDirectory projects, PlatformDbContext db, CancellationToken ct) =>
+        await OneProjectAsync(user, project, projects, ct) is { Project: { } p } ? TypedResults.Ok(await LeaderboardQueries.BoardsAsync(db, p.Id, ct))
+            : Refused(await OneProjectAsync(user, project, projects, ct));
 
-    private static async Task<IResult> Rank(string board, PlatformDbContext db, LeaderboardBoundsCache bounds, CancellationToken ct, string? format = null, int? limit = null)
+    /// <summary>Boards are per project: a read names one (<c>?project=</c>) or uses the caller's current project.</summary>
+    private static async Task<ProjectSelection> OneProjectAsync(ClaimsPrincipal user, string? project, ProjectDirectory projects, CancellationToken ct)
     {
-        var ranking = await LeaderboardQueries.RankAsync(db, board, ct, Math.Clamp(limit ?? LeaderboardQueries.DefaultLimit, 1, LeaderboardQueries.MaxLimit), bounds);
+        if (project?.Trim() is ProjectDirectory.AllProjects or "all")
+            return new ProjectSelection(ProjectScope.Of([]), null, "leaderboards are per project; name one", StatusCodes.Status400BadRequest);
+        return await projects.SelectAsync(user, project, ct);
+    }
+
+    private static IResult Refused(ProjectSelection selection) => selection.Ok
+        ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No project", detail: "project: you are a member of no project")
+        : Experiments.ExperimentsApi.ProjectRefused(selection);
+
+    private static async Task<IResult> Rank(string board, string? project, ClaimsPrincipal user, ProjectDirectory projects, PlatformDbContext db,
+        LeaderboardBoundsCache bounds, CancellationToken ct, string? format = null, int? limit = null)
+    {
+        var selection = await OneProjectAsync(user, project, projects, ct);
+        if (selection.Project is not { } p) return Refused(selection);
+        var ranking = await LeaderboardQueries.RankAsync(db, p.Id, board, ct, Math.Clamp(limit ?? LeaderboardQueries.DefaultLimit, 1, LeaderboardQueries.MaxLimit), bounds);
         if (ranking is null) return NotFound(board);
         if (string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase))
             return TypedResults.File(Encoding.UTF8.GetBytes(Csv(ranking)), "text/csv", $"{board}.csv");
@@ -72,14 +90,18 @@ public static class LeaderboardsApi
         return s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
     }
 
-    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Pin(
-        string board, PinRequest body, ClaimsPrincipal user, PlatformDbContext db, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> Pin(
+        string board, string? project, PinRequest body, ClaimsPrincipal user, ProjectDirectory projects, PlatformDbContext db, TimeProvider clock, CancellationToken ct)
     {
-        if (!await db.LeaderboardEntries.AnyAsync(e => e.Board == board, ct)) return NotFound(board);
-        if (!await db.LeaderboardEntries.AnyAsync(e => e.Board == board && e.ConfigurationHash == body.ConfigurationHash, ct))
+        var selection = await OneProjectAsync(user, project, projects, ct);
+        if (selection.Project is not { } p) return Refused(selection);
+        if (!await db.LeaderboardEntries.AnyAsync(e => e.ProjectId == p.Id && e.Board == board, ct)) return NotFound(board);
+        if (!ProjectAccess.Of(user).CanAdminister(p.Id))
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: $"project: pinning a baseline needs the admin role in '{p.Name}'");
+        if (!await db.LeaderboardEntries.AnyAsync(e => e.ProjectId == p.Id && e.Board == board && e.ConfigurationHash == body.ConfigurationHash, ct))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["configurationHash"] = ["is not ranked on this board"] });
-        var pin = await db.LeaderboardPins.SingleOrDefaultAsync(p => p.Board == board, ct);
-        if (pin is null) db.LeaderboardPins.Add(pin = new LeaderboardPin { Board = board });
+        var pin = await db.LeaderboardPins.SingleOrDefaultAsync(x => x.ProjectId == p.Id && x.Board == board, ct);
+        if (pin is null) db.LeaderboardPins.Add(pin = new LeaderboardPin { ProjectId = p.Id, Board = board });
         pin.BaselineConfigurationHash = body.ConfigurationHash;
         pin.PinnedBy = Actor.Of(user).Name;
         pin.PinnedAt = clock.GetUtcNow();

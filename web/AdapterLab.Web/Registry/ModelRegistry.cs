@@ -48,7 +48,8 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
         Guid experimentId = request.ExperimentId!.Value;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var e = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(x => x.Id == experimentId, ct);
-        if (e is null) return Invalid("experimentId", $"no experiment with id {experimentId}");
+        // Registering reads the experiment's weights: it must be one the caller may read (another project's reads as missing).
+        if (e is null || !Projects.ProjectAccess.Of(user).CanRead(e.ProjectId)) return Invalid("experimentId", $"no experiment with id {experimentId}");
         if (e.Status != ExperimentStatus.Succeeded || e.OutputBlob is null)
             return Invalid("experimentId", $"only a succeeded experiment has weights to register; {experimentId} is {e.Status}");
         if (!Methods.Registrable.Contains(e.Method))
@@ -89,7 +90,7 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
             VALUES ({name}, {description}, {actor.Name}, {actor.OwnerId}, {now}) ON CONFLICT (name) DO NOTHING
             """, ct);
         var model = await db.RegisteredModels.FromSql($"SELECT * FROM registered_models WHERE name = {name} FOR UPDATE").SingleAsync(ct);
-        if (inserted == 0 && !ExperimentAccess.CanManage(user, model.OwnerId))
+        if (inserted == 0 && !ExperimentAccess.CanManageUnscoped(user, model.OwnerId))
             return new(Outcome.Forbidden, Detail: $"model '{name}' belongs to {model.CreatedBy}: only its owner or an admin may register versions of it");
         if (existing is not null && await existing(db.ModelVersions.AsNoTracking().Where(v => v.ModelName == name)).FirstOrDefaultAsync(ct) is { } known)
             return new(Outcome.Existing, View(known));
@@ -137,7 +138,7 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var model = await db.RegisteredModels.FromSql($"SELECT * FROM registered_models WHERE name = {name} FOR UPDATE").SingleOrDefaultAsync(ct);
         if (model is null) return new(Outcome.NotFound, Detail: $"no model named '{name}'");
-        if (!ExperimentAccess.CanManage(user, model.OwnerId))
+        if (!ExperimentAccess.CanManageUnscoped(user, model.OwnerId))
             return new(Outcome.Forbidden, Detail: $"only the owner of '{name}' ({model.CreatedBy}) or an admin may move its versions between stages");
         var target = await db.ModelVersions.SingleOrDefaultAsync(v => v.ModelName == name && v.Version == version, ct);
         if (target is null) return new(Outcome.NotFound, Detail: $"model '{name}' has no version {version}");
@@ -224,7 +225,7 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var owner = await db.RegisteredModels.AsNoTracking().Where(m => m.Name == name).Select(m => new { m.OwnerId }).SingleOrDefaultAsync(ct);
-        return owner is null ? ExperimentAccess.CanSubmit(user) : ExperimentAccess.CanManage(user, owner.OwnerId);
+        return owner is null ? ExperimentAccess.CanSubmit(user) : ExperimentAccess.CanManageUnscoped(user, owner.OwnerId);
     }
 
     /// <summary>The model's audited stage history, oldest first; null when there is no such model.</summary>

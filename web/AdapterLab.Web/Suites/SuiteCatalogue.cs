@@ -23,7 +23,7 @@ public sealed class SuiteCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
     /// <param name="ownerId">Who owns a suite this creates (null: a built-in, which only admins change).</param>
     /// <param name="mayChange">Asked with an existing suite's owner before it is overwritten; false refuses (<see cref="SuiteOwnershipException"/>).</param>
     public async Task<SaveResult> SaveAsync(SuiteDefinition definition, CancellationToken ct, bool onlyIfAbsent = false,
-        string? ownerId = null, Func<string?, bool>? mayChange = null)
+        string? ownerId = null, Func<Suite, bool>? mayChange = null, Guid? projectId = null)
     {
         SuiteExpansion.Expand(definition);
         var json = definition.ToJson();
@@ -31,7 +31,7 @@ public sealed class SuiteCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var suite = await db.Suites.SingleOrDefaultAsync(s => s.Name == definition.Name, ct);
         if (suite is not null && (onlyIfAbsent || suite.DefinitionJson == json)) return new(suite, false, false);
-        if (suite is not null && mayChange is not null && !mayChange(suite.OwnerId))
+        if (suite is not null && mayChange is not null && !mayChange(suite))
             throw new SuiteOwnershipException(NotYours(suite.Name, suite.OwnerId));
         // Registers (or validates) the cron with Hangfire first: an invalid expression is refused before anything is stored.
         try { schedules.Sync(definition.Name, definition.Schedule); }
@@ -42,7 +42,7 @@ public sealed class SuiteCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
         bool created = suite is null;
         if (suite is null)
         {
-            suite = new Suite { Id = Guid.CreateVersion7(now), Name = definition.Name, Version = 1, CreatedAt = now, OwnerId = ownerId };
+            suite = new Suite { Id = Guid.CreateVersion7(now), Name = definition.Name, ProjectId = projectId ?? Project.DefaultId, Version = 1, CreatedAt = now, OwnerId = ownerId };
             db.Suites.Add(suite);
         }
         else suite.Version++;

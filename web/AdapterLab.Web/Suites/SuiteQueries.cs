@@ -8,9 +8,11 @@ namespace AdapterLab.Web.Suites;
 /// <summary>Reads shared by the API and the Suites pages.</summary>
 public static class SuiteQueries
 {
-    public static async Task<List<SuiteSummary>> ListAsync(PlatformDbContext db, CancellationToken ct)
+    /// <summary>The suites of the projects in <paramref name="projects"/>, by name.</summary>
+    public static async Task<List<SuiteSummary>> ListAsync(PlatformDbContext db, Projects.ProjectScope projects, CancellationToken ct)
     {
-        var suites = await db.Suites.AsNoTracking().OrderBy(s => s.Name).ToListAsync(ct);
+        var ids0 = projects.Ids?.ToArray();
+        var suites = await db.Suites.AsNoTracking().Where(s => ids0 == null || ids0.Contains(s.ProjectId)).OrderBy(s => s.Name).ToListAsync(ct);
         var ids = suites.Select(s => s.Id).ToList();
         var lastRuns = await db.SuiteRuns.AsNoTracking().Where(r => ids.Contains(r.SuiteId))
             .GroupBy(r => r.SuiteId).Select(g => g.OrderByDescending(r => r.CreatedAt).First()).ToListAsync(ct);

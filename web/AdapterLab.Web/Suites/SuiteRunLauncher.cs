@@ -15,13 +15,14 @@ namespace AdapterLab.Web.Suites;
 /// <param name="Trigger"><c>api</c>, <c>schedule</c> or <c>dashboard</c>.</param>
 /// <param name="Trim">Drop experiments (from the end) until the estimate fits the window, instead of refusing.</param>
 /// <param name="By">Who triggers; a scheduled run acts as the suite's owner.</param>
-public sealed record SuiteLaunch(string Suite, string Trigger, Actor By, string? IdempotencyKey = null, bool Trim = false);
+/// <param name="Access">What the person triggering may do (null for the schedule, which acts for the suite's owner).</param>
+public sealed record SuiteLaunch(string Suite, string Trigger, Actor By, string? IdempotencyKey = null, bool Trim = false, Projects.ProjectAccess? Access = null);
 
 /// <summary>How a trigger ended: a new run, the run an earlier request with the same key made, a skip, or a refusal.</summary>
 public sealed record SuiteLaunchResult(LaunchOutcome Outcome, SuiteRun? Run = null, string? Detail = null,
     SuiteCostEstimate? Estimate = null, IReadOnlyDictionary<string, string[]>? Errors = null, Guid? ActiveRunId = null);
 
-public enum LaunchOutcome { Started, Existing, Skipped, NotFound, Invalid, DoesNotFit }
+public enum LaunchOutcome { Started, Existing, Skipped, NotFound, Invalid, DoesNotFit, Forbidden }
 
 /// <summary>
 /// Starts a suite run: expands the definition, reuses backbones the suite's pretrains already registered, estimates the
@@ -44,7 +45,11 @@ public sealed class SuiteRunLauncher(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var suite = await db.Suites.AsNoTracking().SingleOrDefaultAsync(s => s.Name == request.Suite, ct);
-        if (suite is null) return new(LaunchOutcome.NotFound, Detail: $"no suite named '{request.Suite}'");
+        if (suite is null || request.Access?.CanRead(suite.ProjectId) == false) return new(LaunchOutcome.NotFound, Detail: $"no suite named '{request.Suite}'");
+        var project = await db.Projects.AsNoTracking().SingleAsync(p => p.Id == suite.ProjectId, ct);
+        // A run submits into the suite's project: whoever triggers it must be allowed to submit there.
+        if (request.Access?.CanSubmit(suite.ProjectId) == false)
+            return new(LaunchOutcome.Forbidden, Detail: $"your role in project '{project.Name}' is {request.Access.RoleIn(suite.ProjectId)}; running a suite needs researcher or admin");
         if (request.IdempotencyKey is { } key
             && await db.SuiteRuns.AsNoTracking().SingleOrDefaultAsync(r => r.SuiteId == suite.Id && r.IdempotencyKey == key, ct) is { } earlier)
             return new(LaunchOutcome.Existing, earlier);
@@ -128,7 +133,7 @@ public sealed class SuiteRunLauncher(
         int submitted = 0;
         foreach (var x in plan)
         {
-            var result = await submission.SubmitAsync(x.Spec, by, ct, run.Id);
+            var result = await submission.SubmitAsync(x.Spec, by, new Projects.ProjectSummary(project.Id, project.Name, project.Description, "", project.PriorityCeiling), ct, run.Id);
             if (result.Errors is { Count: > 0 } errors)
                 problems.Add($"{x.Spec.Name} (seed {x.Seed}): not submitted, {string.Join("; ", errors.Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}"))}");
             else if (result.Experiment is null) problems.Add($"{x.Spec.Name} (seed {x.Seed}): backbone '{result.BackboneConflict}' is already registered");

@@ -60,22 +60,40 @@ public static class SuitesApi
         return app;
     }
 
+    /// <summary>A built-in suite (no owner) is the platform's: only platform admins change it; any other, its owner or its project's admins.</summary>
+    private static bool MayChange(ClaimsPrincipal user, Guid project, string? ownerId) =>
+        ownerId is null ? ExperimentAccess.IsAdmin(user) : ExperimentAccess.CanManage(user, project, ownerId);
+
     /// <summary>Body of <c>PUT /api/suites/{name}/baseline</c>.</summary>
     public sealed record BaselineRequest(Guid RunId);
 
-    private static async Task<Ok<List<SuiteSummary>>> List(PlatformDbContext db, CancellationToken ct) =>
-        TypedResults.Ok(await SuiteQueries.ListAsync(db, ct));
+    private static async Task<Results<Ok<List<SuiteSummary>>, ProblemHttpResult>> List(string? project, ClaimsPrincipal user, Projects.ProjectDirectory projects,
+        PlatformDbContext db, CancellationToken ct)
+    {
+        var selection = await projects.SelectAsync(user, project, ct);
+        if (!selection.Ok) return Experiments.ExperimentsApi.ProjectRefused(selection);
+        return TypedResults.Ok(await SuiteQueries.ListAsync(db, selection.Scope, ct));
+    }
 
     private static async Task<Results<Ok<SuiteDetails>, ProblemHttpResult>> Get(string name, PlatformDbContext db, CancellationToken ct) =>
         await SuiteQueries.GetAsync(db, name, ct) is { } d ? TypedResults.Ok(d) : NotFound(name);
 
     private static async Task<Results<Ok<SuiteDetails>, Created<SuiteDetails>, ValidationProblem, ProblemHttpResult>> Put(
-        string name, HttpRequest request, ClaimsPrincipal user, SuiteCatalogue catalogue, PlatformDbContext db, CancellationToken ct)
+        string name, string? project, HttpRequest request, ClaimsPrincipal user, SuiteCatalogue catalogue, PlatformDbContext db,
+        Projects.ProjectDirectory projects, CancellationToken ct)
     {
-        // Ownership first: a suite that is not yours is refused whatever the body holds.
-        var existing = await db.Suites.AsNoTracking().Where(s => s.Name == name).Select(s => new { s.OwnerId }).SingleOrDefaultAsync(ct);
-        if (existing is not null && !ExperimentAccess.CanManage(user, existing.OwnerId))
+        // Ownership first: a suite that is not yours is refused whatever the body holds. A new suite goes to the project
+        // named (default: the caller's current one), which the caller must be allowed to submit to.
+        var existing = await db.Suites.AsNoTracking().Where(s => s.Name == name).Select(s => new { s.OwnerId, s.ProjectId }).SingleOrDefaultAsync(ct);
+        if (existing is not null && !MayChange(user, existing.ProjectId, existing.OwnerId))
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not your suite", detail: SuiteCatalogue.NotYours(name, existing.OwnerId));
+        Guid? target = null;
+        if (existing is null)
+        {
+            var selection = await projects.TargetAsync(user, project, ct);
+            if (!selection.Ok) return Experiments.ExperimentsApi.ProjectRefused(selection);
+            target = selection.Project!.Id;
+        }
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(ct);
         SuiteDefinition definition;
@@ -84,7 +102,7 @@ public static class SuitesApi
         if (string.IsNullOrEmpty(definition.Name)) definition = definition with { Name = name };
         if (definition.Name != name) return Invalid(new Dictionary<string, string[]> { ["name"] = [$"must match the URL ('{name}')"] });
         SuiteCatalogue.SaveResult saved;
-        try { saved = await catalogue.SaveAsync(definition, ct, ownerId: Actor.OwnerIdOf(user), mayChange: owner => ExperimentAccess.CanManage(user, owner)); }
+        try { saved = await catalogue.SaveAsync(definition, ct, ownerId: Actor.OwnerIdOf(user), mayChange: s => MayChange(user, s.ProjectId, s.OwnerId), projectId: target); }
         catch (SuiteDefinitionException ex) { return Invalid(ex.Errors); }
         catch (SuiteOwnershipException ex) { return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not your suite", detail: ex.Message); }
         var details = (await SuiteQueries.GetAsync(db, name, ct))!;
@@ -119,7 +137,7 @@ public static class SuitesApi
         if (idempotencyKey is { Length: > 200 })
             return Invalid(new Dictionary<string, string[]> { [IdempotencyHeader] = ["at most 200 characters"] });
         var key = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
-        var result = await launcher.LaunchAsync(new SuiteLaunch(name, "api", Actor.Of(user), key, trim), ct);
+        var result = await launcher.LaunchAsync(new SuiteLaunch(name, "api", Actor.Of(user), key, trim, Projects.ProjectAccess.Of(user)), ct);
         return Answer(name, result);
     }
 
@@ -129,6 +147,7 @@ public static class SuitesApi
         LaunchOutcome.Started or LaunchOutcome.Existing => TypedResults.Accepted($"/api/suite-runs/{result.Run!.Id}",
             new SuiteRunAccepted(result.Run.Id, name, result.Run.Status, result.Run.ExperimentCount, result.Outcome == LaunchOutcome.Existing, $"/api/suite-runs/{result.Run.Id}")),
         LaunchOutcome.NotFound => NotFound(name),
+        LaunchOutcome.Forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: $"project: {result.Detail}"),
         // The stored definition no longer expands (the platform's rules changed): the caller cannot fix it by retrying.
         LaunchOutcome.Invalid => TypedResults.Problem(new HttpValidationProblemDetails(result.Errors ?? new Dictionary<string, string[]> { ["definition"] = [result.Detail ?? ""] })
         {

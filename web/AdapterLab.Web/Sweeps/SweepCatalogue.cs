@@ -22,7 +22,8 @@ public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
 
     public sealed record Created(Sweep? Sweep, IReadOnlyDictionary<string, string[]>? Errors);
 
-    public async Task<Created> CreateAsync(string json, Actor actor, CancellationToken ct)
+    /// <param name="project">The project it runs in (the caller checked the actor may submit there); its trials queue there.</param>
+    public async Task<Created> CreateAsync(string json, Actor actor, Projects.ProjectSummary project, CancellationToken ct)
     {
         SweepDefinition definition;
         SweepPlan plan;
@@ -40,12 +41,18 @@ public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
             return new(null, ex.Errors);
         }
         if (CheckTrials(definition) is { } errors) return new(null, errors);
+        // The backbone a trial trains on must be the project's own or shared with it (the template's, checked on the first trial).
+        var grid = definition.Algorithm == SweepAlgorithms.Grid ? SearchSpace.Grid(definition) : null;
+        var (first, _) = SweepTrials.Spec(definition, SweepTrials.Values(definition, 0, grid), 0, submission.AllowsDryRun);
+        if (first is not null && await submission.CheckProjectAsync(first, project.Id, ct) is { Count: > 0 } foreign)
+            return new(null, foreign.ToDictionary(p => "template." + p.Key, p => p.Value));
 
         var now = clock.GetUtcNow();
         var sweep = new Sweep
         {
             Id = Guid.CreateVersion7(now),
             Name = definition.Name,
+            ProjectId = project.Id,
             DefinitionJson = JsonSerializer.Serialize(definition, SweepDefinition.Json),
             Status = SweepStatuses.Running,
             AllowDryRun = submission.AllowsDryRun,
@@ -86,9 +93,9 @@ public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
     public async Task<StopOutcome> StopAsync(Guid id, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var sweep = await db.Sweeps.AsNoTracking().Where(s => s.Id == id).Select(s => new { s.OwnerId, s.Status }).SingleOrDefaultAsync(ct);
-        if (sweep is null) return StopOutcome.NotFound;
-        if (!ExperimentAccess.CanManage(user, sweep.OwnerId)) return StopOutcome.NotYours;
+        var sweep = await db.Sweeps.AsNoTracking().Where(s => s.Id == id).Select(s => new { s.OwnerId, s.Status, s.ProjectId }).SingleOrDefaultAsync(ct);
+        if (sweep is null || !Projects.ProjectAccess.Of(user).CanRead(sweep.ProjectId)) return StopOutcome.NotFound;
+        if (!ExperimentAccess.CanManage(user, sweep.ProjectId, sweep.OwnerId)) return StopOutcome.NotYours;
         // Conditional on the sweep still running: one that finished meanwhile keeps its own ending.
         string note = $"stopped by {Actor.Of(user).Name}";
         var now = clock.GetUtcNow();

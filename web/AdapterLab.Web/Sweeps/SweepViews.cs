@@ -35,9 +35,11 @@ public sealed record SweepDetails(SweepSummary Summary, JsonElement Definition, 
 /// <summary>Reads sweeps for the API and the dashboard (one query set for both).</summary>
 public static class SweepViews
 {
-    public static async Task<List<SweepSummary>> ListAsync(PlatformDbContext db, CancellationToken ct, int limit = 100)
+    /// <summary>The newest sweeps of the projects in <paramref name="projects"/>.</summary>
+    public static async Task<List<SweepSummary>> ListAsync(PlatformDbContext db, Projects.ProjectScope projects, CancellationToken ct, int limit = 100)
     {
-        var sweeps = await db.Sweeps.AsNoTracking().OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).Take(limit).ToListAsync(ct);
+        var ids = projects.Ids?.ToArray();
+        var sweeps = await db.Sweeps.AsNoTracking().Where(s => ids == null || ids.Contains(s.ProjectId)).OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).Take(limit).ToListAsync(ct);
         var list = new List<SweepSummary>(sweeps.Count);
         // A list row needs the summary only: not the winner's confirmation, whose interval reads its runs' predictions.
         foreach (var s in sweeps) list.Add((await LoadAsync(db, s, ct, withConfirmation: false)).Summary);

@@ -41,17 +41,25 @@ public static class SweepsApi
         return app;
     }
 
-    private static async Task<Ok<List<SweepSummary>>> List(PlatformDbContext db, CancellationToken ct) => TypedResults.Ok(await SweepViews.ListAsync(db, ct));
+    private static async Task<Results<Ok<List<SweepSummary>>, ProblemHttpResult>> List(string? project, ClaimsPrincipal user, Projects.ProjectDirectory projects,
+        PlatformDbContext db, CancellationToken ct)
+    {
+        var selection = await projects.SelectAsync(user, project, ct);
+        if (!selection.Ok) return Experiments.ExperimentsApi.ProjectRefused(selection);
+        return TypedResults.Ok(await SweepViews.ListAsync(db, selection.Scope, ct));
+    }
 
     private static async Task<Results<Ok<SweepDetails>, ProblemHttpResult>> Get(Guid id, PlatformDbContext db, CancellationToken ct) =>
         await SweepViews.GetAsync(db, id, ct) is { } d ? TypedResults.Ok(d) : NotFound(id);
 
-    private static async Task<Results<Created<SweepDetails>, ValidationProblem>> Create(
-        HttpRequest request, ClaimsPrincipal user, SweepCatalogue catalogue, PlatformDbContext db, CancellationToken ct)
+    private static async Task<Results<Created<SweepDetails>, ValidationProblem, ProblemHttpResult>> Create(
+        HttpRequest request, string? project, ClaimsPrincipal user, SweepCatalogue catalogue, PlatformDbContext db, Projects.ProjectDirectory projects, CancellationToken ct)
     {
+        var target = await projects.TargetAsync(user, project, ct);
+        if (!target.Ok) return Experiments.ExperimentsApi.ProjectRefused(target);
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(ct);
-        var created = await catalogue.CreateAsync(body, Actor.Of(user), ct);
+        var created = await catalogue.CreateAsync(body, Actor.Of(user), target.Project!, ct);
         if (created.Sweep is not { } sweep) return TypedResults.ValidationProblem(created.Errors!, title: "The sweep definition is invalid");
         return TypedResults.Created($"/api/sweeps/{sweep.Id}", (await SweepViews.GetAsync(db, sweep.Id, ct))!);
     }
@@ -62,7 +70,7 @@ public static class SweepsApi
             SweepCatalogue.StopOutcome.Stopped => TypedResults.Accepted($"/api/sweeps/{id}"),
             SweepCatalogue.StopOutcome.NotFound => NotFound(id),
             SweepCatalogue.StopOutcome.NotYours => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not your sweep",
-                detail: "only its owner or an admin may stop it"),
+                detail: "only its owner or its project's admins may stop it"),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The sweep is over", detail: $"sweep {id} has already ended"),
         };
 

@@ -22,7 +22,9 @@ public sealed record UserChange(UserView? User, string? SetPasswordLink, string?
 /// is optional and not configured here, so the admin passes the link on). The last enabled admin cannot be demoted or
 /// disabled.
 /// </summary>
-public sealed class UserAdministration(UserManager<PlatformUser> users, TimeProvider clock)
+/// A user's platform role is also their role in the default project (a new user joins it; a role change there follows),
+/// so single-team use works as before projects; their roles in other projects are set per project (<see cref="Projects.ProjectAdministration"/>).
+public sealed class UserAdministration(UserManager<PlatformUser> users, AdapterLab.Data.PlatformDbContext db, TimeProvider clock)
 {
     public async Task<IReadOnlyList<UserView>> ListAsync(CancellationToken ct)
     {
@@ -32,7 +34,7 @@ public sealed class UserAdministration(UserManager<PlatformUser> users, TimeProv
         return result;
     }
 
-    public async Task<UserChange> AddAsync(string? email, string? role, string? displayName, Func<string, string, string> link)
+    public async Task<UserChange> AddAsync(string? email, string? role, string? displayName, Func<string, string, string> link, string actor)
     {
         email = email?.Trim();
         if (string.IsNullOrEmpty(email) || email.Length > 256 || !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(email) || email.Any(char.IsControl))
@@ -44,10 +46,11 @@ public sealed class UserAdministration(UserManager<PlatformUser> users, TimeProv
         var created = await users.CreateAsync(user);
         if (!created.Succeeded) return UserChange.Refused("email", string.Join("; ", created.Errors.Select(e => e.Description)));
         await users.AddToRoleAsync(user, role);
+        await SetDefaultMembershipAsync(user, role, actor);
         return new UserChange(await ViewAsync(user), await LinkAsync(user, link), null, null);
     }
 
-    public async Task<UserChange> SetRoleAsync(string id, string? role)
+    public async Task<UserChange> SetRoleAsync(string id, string? role, string actor)
     {
         if (role is null || !Roles.All.Contains(role)) return UserChange.Refused("role", $"one of {string.Join(", ", Roles.All)}");
         var user = await users.FindByIdAsync(id);
@@ -57,8 +60,22 @@ public sealed class UserAdministration(UserManager<PlatformUser> users, TimeProv
             return UserChange.Refused("role", "this is the last enabled admin; make another user admin first");
         if (current.Count > 0) await users.RemoveFromRolesAsync(user, current);
         await users.AddToRoleAsync(user, role);
+        await SetDefaultMembershipAsync(user, role, actor);
         await users.UpdateSecurityStampAsync(user);
         return new UserChange(await ViewAsync(user), null, null, null);
+    }
+
+    /// <summary>The user's role in the default project follows their platform role (audited like any membership change).</summary>
+    private async Task SetDefaultMembershipAsync(PlatformUser user, string role, string actor)
+    {
+        var now = clock.GetUtcNow();
+        var member = await db.ProjectMembers.SingleOrDefaultAsync(m => m.ProjectId == Project.DefaultId && m.UserId == user.Id);
+        if (member?.Role == role) return;
+        if (member is null) db.ProjectMembers.Add(new ProjectMember { ProjectId = Project.DefaultId, UserId = user.Id, Role = role, AddedAt = now });
+        Projects.ProjectAdministration.AuditDefaultMembership(db, member is null ? "member.added" : "member.role", user.Email,
+            member is null ? role : $"{member.Role} → {role}", actor, now);
+        if (member is not null) member.Role = role;
+        await db.SaveChangesAsync();
     }
 
     public async Task<UserChange> SetDisabledAsync(string id, bool disabled)

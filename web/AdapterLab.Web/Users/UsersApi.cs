@@ -18,7 +18,8 @@ public static class UsersApi
             .WithName("ListUsers").WithSummary("Users: email, role, disabled, must change password");
         api.MapPost("/", Add).WithName("AddUser")
             .WithSummary("Add a user with a role; the answer holds a one-time link where they choose their password").ProducesValidationProblem();
-        api.MapPut("/{id}/role", async (string id, RoleRequest body, UserAdministration admin) => Answer(await admin.SetRoleAsync(id, body?.Role), null))
+        api.MapPut("/{id}/role", async (string id, RoleRequest body, UserAdministration admin, System.Security.Claims.ClaimsPrincipal user) =>
+                Answer(await admin.SetRoleAsync(id, body?.Role, Actor.Of(user).Name), null))
             .WithName("SetUserRole").WithSummary("Change a user's role").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/{id}/disable", async (string id, UserAdministration admin) => Answer(await admin.SetDisabledAsync(id, true), null))
             .WithName("DisableUser").WithSummary("Disable a user: no sign-in, no API keys").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
@@ -37,7 +38,8 @@ public static class UsersApi
 
     private static async Task<IResult> Add(AddUserRequest body, UserAdministration admin, HttpRequest request)
     {
-        var change = await admin.AddAsync(body?.Email, body?.Role, body?.DisplayName, (u, t) => Absolute(request, UserAdministration.SetPasswordPath(u, t)));
+        var change = await admin.AddAsync(body?.Email, body?.Role, body?.DisplayName, (u, t) => Absolute(request, UserAdministration.SetPasswordPath(u, t)),
+            Actor.Of(request.HttpContext.User).Name);
         return Answer(change, change.User is { } u ? $"/api/users/{u.Id}" : null);
     }
 
