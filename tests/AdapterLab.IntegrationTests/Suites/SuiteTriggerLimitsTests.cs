@@ -57,7 +57,7 @@ public sealed class SuiteTriggerLimitsTests(WebAppFixture web) : IClassFixture<W
         db.ApiKeys.Add(new ApiKey
         {
             Id = Guid.NewGuid(), Name = "limits-" + Guid.NewGuid().ToString("N")[..6], Prefix = SecretHash.Prefix(secret), Hash = SecretHash.Of(secret),
-            Scopes = scopes, CreatedAt = DateTimeOffset.UtcNow,
+            Scopes = scopes, CreatedAt = DateTimeOffset.UtcNow, ProjectId = Project.DefaultId,
         });
         await db.SaveChangesAsync();
         return web.WithApiKey(secret);

@@ -125,6 +125,8 @@ public sealed class ApiAuthTests(WebAppFixture web) : IClassFixture<WebAppFixtur
         {
             Id = Guid.NewGuid(), Name = "test-" + string.Join("+", scopes), Prefix = SecretHash.Prefix(secret), Hash = SecretHash.Of(secret),
             Scopes = scopes, CreatedAt = DateTimeOffset.UtcNow, RevokedAt = revoked ? DateTimeOffset.UtcNow : null,
+            // A key with no platform scope acts in one project (here the default one), as the key API makes it.
+            ProjectId = scopes.Contains(Scopes.Admin) || scopes.Contains(Scopes.ModelsServe) ? null : Project.DefaultId,
         });
         await db.SaveChangesAsync();
         return secret;

@@ -154,6 +154,10 @@ public sealed partial class DashboardSessionTests(WebAppFixture web) : IClassFix
         var user = new PlatformUser { UserName = email, Email = email, EmailConfirmed = true };
         Assert.True((await users.CreateAsync(user, Password)).Succeeded);
         Assert.True((await users.AddToRoleAsync(user, role)).Succeeded);
+        // As the users API does: a user's platform role is their role in the default project.
+        var db = scope.ServiceProvider.GetRequiredService<AdapterLab.Data.PlatformDbContext>();
+        db.ProjectMembers.Add(new ProjectMember { ProjectId = Project.DefaultId, UserId = user.Id, Role = role, AddedAt = DateTimeOffset.UtcNow });
+        await db.SaveChangesAsync();
         return email;
     }
 }

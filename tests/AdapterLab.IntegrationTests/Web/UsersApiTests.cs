@@ -70,7 +70,7 @@ public sealed class UsersApiTests(WebAppFixture web) : IClassFixture<WebAppFixtu
         var secret = SecretHash.NewSecret();
         await using (var db = web.Db())
         {
-            db.ApiKeys.Add(new ApiKey { Id = Guid.NewGuid(), Name = "own", Prefix = SecretHash.Prefix(secret), Hash = SecretHash.Of(secret), Scopes = [Scopes.Read], OwnerUserId = id, CreatedAt = DateTimeOffset.UtcNow });
+            db.ApiKeys.Add(new ApiKey { Id = Guid.NewGuid(), Name = "own", Prefix = SecretHash.Prefix(secret), Hash = SecretHash.Of(secret), Scopes = [Scopes.Read], OwnerUserId = id, CreatedAt = DateTimeOffset.UtcNow, ProjectId = Project.DefaultId });
             await db.SaveChangesAsync();
         }
         using var own = web.WithApiKey(secret);
