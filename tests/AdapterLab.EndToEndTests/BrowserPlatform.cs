@@ -37,7 +37,8 @@ public sealed class BrowserPlatform : PlatformFixture
         });
     }
 
-    private async Task CreateUserAsync(string email, string role)
+    /// <summary>A user with a password and a platform role, who is a member of <paramref name="projects"/> (default: the default project, with that role).</summary>
+    public async Task CreateUserAsync(string email, string role, params (Guid Project, string Role)[] projects)
     {
         await using var db = Db();
         var user = new PlatformUser
@@ -49,6 +50,8 @@ public sealed class BrowserPlatform : PlatformFixture
         db.Users.Add(user);
         var roleId = await db.Roles.Where(r => r.Name == role).Select(r => r.Id).SingleAsync();
         db.UserRoles.Add(new IdentityUserRole<string> { UserId = user.Id, RoleId = roleId });
+        foreach (var (project, projectRole) in projects.Length > 0 ? projects : [(Project.DefaultId, role)])
+            db.ProjectMembers.Add(new ProjectMember { ProjectId = project, UserId = user.Id, Role = projectRole, AddedAt = DateTimeOffset.UtcNow });
         await db.SaveChangesAsync();
     }
 

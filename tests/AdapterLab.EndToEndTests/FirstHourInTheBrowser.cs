@@ -169,7 +169,8 @@ public sealed class FirstHourInTheBrowser(FirstStartPlatform platform) : IClassF
         }
         await Assertions.Expect(researcher.Locator("[data-testid='validity']")).ToHaveTextAsync("Valid spec");
         await researcher.ClickAsync("[data-testid='submit']");
-        await researcher.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/experiments/[0-9a-f-]{36}$"), new() { Timeout = 20_000 });
+        try { await researcher.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/experiments/[0-9a-f-]{36}$"), new() { Timeout = 20_000 }); }
+        catch (TimeoutException) { Assert.Fail("the submission did not navigate: " + await researcher.Locator("body").InnerTextAsync()); }
         var submitted = await (await researcher.APIRequest.GetAsync("/api/experiments/" + researcher.Url.Split('/')[^1])).JsonAsync();
         Assert.Equal(email, submitted!.Value.GetProperty("owner").GetString());
         Assert.StartsWith("user:", submitted.Value.GetProperty("ownerId").GetString());

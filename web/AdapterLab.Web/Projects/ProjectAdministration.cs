@@ -37,6 +37,7 @@ public sealed partial class ProjectAdministration(PlatformDbContext db, UserMana
 
     public async Task<(ProjectSummary? Project, ProjectChange Change)> CreateAsync(ClaimsPrincipal user, string? name, string? description, CancellationToken ct)
     {
+        Fresh();
         if (!ProjectAccess.Of(user).Everything) return (null, ProjectChange.Refused("project", "only a platform admin creates projects", 403));
         name = name?.Trim();
         if (name is null || !Slug().IsMatch(name) || name is ProjectDirectory.AllProjects or "all")
@@ -55,6 +56,7 @@ public sealed partial class ProjectAdministration(PlatformDbContext db, UserMana
 
     public async Task<ProjectDetails?> DetailsAsync(ClaimsPrincipal user, Guid projectId, CancellationToken ct)
     {
+        Fresh();
         var access = ProjectAccess.Of(user);
         if (!access.CanRead(projectId)) return null;
         var p = await db.Projects.AsNoTracking().SingleOrDefaultAsync(x => x.Id == projectId, ct);
@@ -73,6 +75,7 @@ public sealed partial class ProjectAdministration(PlatformDbContext db, UserMana
     /// <summary>Adds <paramref name="email"/> to the project with <paramref name="role"/>, or changes their role there.</summary>
     public async Task<ProjectChange> SetMemberAsync(ClaimsPrincipal user, Guid projectId, string? email, string? role, CancellationToken ct)
     {
+        Fresh();
         if (!ProjectAccess.Of(user).CanAdminister(projectId)) return ProjectChange.Refused("project", "managing members needs the project's admin role", 403);
         if (role is null || !Roles.All.Contains(role)) return ProjectChange.Refused("role", $"one of {string.Join(", ", Roles.All)}");
         var member = email is null ? null : await users.FindByEmailAsync(email.Trim());
@@ -99,6 +102,7 @@ public sealed partial class ProjectAdministration(PlatformDbContext db, UserMana
 
     public async Task<ProjectChange> RemoveMemberAsync(ClaimsPrincipal user, Guid projectId, string? email, CancellationToken ct)
     {
+        Fresh();
         if (!ProjectAccess.Of(user).CanAdminister(projectId)) return ProjectChange.Refused("project", "managing members needs the project's admin role", 403);
         var member = email is null ? null : await users.FindByEmailAsync(email.Trim());
         var existing = member is null ? null : await db.ProjectMembers.SingleOrDefaultAsync(m => m.ProjectId == projectId && m.UserId == member.Id, ct);
@@ -115,6 +119,7 @@ public sealed partial class ProjectAdministration(PlatformDbContext db, UserMana
     /// <summary>Sets (or with null removes) the project's slot limit in <paramref name="pool"/>.</summary>
     public async Task<ProjectChange> SetQuotaAsync(ClaimsPrincipal user, Guid projectId, string pool, int? maxSlots, CancellationToken ct)
     {
+        Fresh();
         if (!ProjectAccess.Of(user).Everything) return ProjectChange.Refused("project", "quotas are set by a platform admin", 403);
         if (!AdapterLab.Contracts.Specs.SpecValidator.IsPoolName(pool)) return ProjectChange.Refused("pool", "a lower-case pool name such as 'cpu' or 'cuda'");
         if (maxSlots is < 0 or > MaxQuotaSlots) return ProjectChange.Refused("maxSlots", $"between 0 and {MaxQuotaSlots:N0} (or null for no limit)");
@@ -131,6 +136,7 @@ public sealed partial class ProjectAdministration(PlatformDbContext db, UserMana
     /// <summary>Sets (or with null removes) the priority ceiling; queued experiments above it are lowered to it.</summary>
     public async Task<ProjectChange> SetPriorityCeilingAsync(ClaimsPrincipal user, Guid projectId, int? ceiling, CancellationToken ct)
     {
+        Fresh();
         if (!ProjectAccess.Of(user).Everything) return ProjectChange.Refused("project", "the priority ceiling is set by a platform admin", 403);
         if (ceiling is < -1000 or > 1000) return ProjectChange.Refused("priorityCeiling", "between -1000 and 1000 (or null for none)");
         var project = await db.Projects.SingleOrDefaultAsync(p => p.Id == projectId, ct);
@@ -149,6 +155,7 @@ public sealed partial class ProjectAdministration(PlatformDbContext db, UserMana
     /// <summary>Shares a backbone of its project read-only with <paramref name="withProject"/> (the owning project's admins only).</summary>
     public async Task<ProjectChange> ShareBackboneAsync(ClaimsPrincipal user, string backbone, string? withProject, CancellationToken ct)
     {
+        Fresh();
         var b = await db.Backbones.AsNoTracking().SingleOrDefaultAsync(x => x.Name == backbone, ct);
         var access = ProjectAccess.Of(user);
         if (b is null || !access.CanRead(b.ProjectId)) return ProjectChange.Refused("name", $"no backbone '{backbone}' you can read", 404);
@@ -168,6 +175,7 @@ public sealed partial class ProjectAdministration(PlatformDbContext db, UserMana
     /// <summary>The project's audit, newest first (its admins only).</summary>
     public async Task<IReadOnlyList<ProjectAuditView>?> AuditAsync(ClaimsPrincipal user, Guid projectId, int limit, CancellationToken ct)
     {
+        Fresh();
         if (!ProjectAccess.Of(user).CanAdminister(projectId)) return null;
         return await db.ProjectAudit.AsNoTracking().Where(a => a.ProjectId == projectId).OrderByDescending(a => a.At).ThenByDescending(a => a.Id)
             .Take(Math.Clamp(limit, 1, 1000)).Select(a => new ProjectAuditView(a.Action, a.Subject, a.Detail, a.Actor, a.At)).ToListAsync(ct);
@@ -179,6 +187,12 @@ public sealed partial class ProjectAdministration(PlatformDbContext db, UserMana
 
     private async Task<bool> IsLastAdminAsync(Guid projectId, string userId, CancellationToken ct) =>
         !await db.ProjectMembers.AnyAsync(m => m.ProjectId == projectId && m.UserId != userId && m.Role == Roles.Admin, ct);
+
+    /// <summary>
+    /// Forgets what an earlier call tracked: the dashboard holds one instance (and one context) per circuit, so each change
+    /// reads the rows afresh instead of acting on copies another session may have changed since.
+    /// </summary>
+    private void Fresh() => db.ChangeTracker.Clear();
 
     private void Audit(Guid projectId, string action, string? subject, string? detail, ClaimsPrincipal user, DateTimeOffset now) =>
         db.ProjectAudit.Add(new ProjectAuditEntry { ProjectId = projectId, Action = action, Subject = subject, Detail = detail, Actor = ActorName(user), At = now });
