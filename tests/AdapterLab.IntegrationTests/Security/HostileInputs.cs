@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -48,9 +49,12 @@ public sealed class HostileInputs(WebAppFixture web, ITestOutputHelper output) :
             backbonesBefore = await db.Backbones.CountAsync(b => b.Origin == "import");
         }
         var outcomes = new List<Outcome>();
-        async Task Send(string name, HttpRequestMessage request)
+        // A project key too: a principal that is not a platform admin goes through the project checks (the admin key skips them).
+        using var created = await api.PostAsync("/api/keys", JsonContent.Create(new { name = "hostile-project-key", scopes = new[] { "read", "experiments:write" } }));
+        using var scoped = web.WithApiKey((await created.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("key").GetString()!);
+        async Task Send(string name, HttpRequestMessage request, HttpClient? client = null)
         {
-            using var response = await api.SendAsync(request);
+            using var response = await (client ?? api).SendAsync(request);
             outcomes.Add(new Outcome(name, (int)response.StatusCode, await response.Content.ReadAsStringAsync()));
         }
 
@@ -85,11 +89,47 @@ public sealed class HostileInputs(WebAppFixture web, ITestOutputHelper output) :
             "/api/compare?ids={0}", "/api/compare?ids=01a242c4-bf91-7a34-9da0-9f8b94017c5e,{0}", "/api/leaderboards/{0}?format=csv",
             "/api/leaderboards/x?limit={0}", "/api/suites/{0}", "/api/suite-runs/{0}", "/api/sweeps/{0}", "/api/experiments/00000000-0000-0000-0000-000000000000/checkpoints/{0}/download",
             "/api/experiments/00000000-0000-0000-0000-000000000000/checkpoints/{0}/gallery/{0}", "/api/experiments/00000000-0000-0000-0000-000000000000/weights?include={0}",
+            "/api/experiments?project={0}", "/api/leaderboards?project={0}", "/api/suites?project={0}", "/api/projects/{0}", "/api/projects/{0}/audit?limit={0}",
         ];
         for (int i = 0; i < 160; i++)
         {
             var path = string.Format(paths[i % paths.Length], Uri.EscapeDataString(hostile[rng.Next(hostile.Length)]));
             await Send($"query {path}", new HttpRequestMessage(HttpMethod.Get, path));
+            await Send($"query {path} (project key)", new HttpRequestMessage(HttpMethod.Get, path), scoped);
+        }
+        // Projects: creation, members, quotas, ceilings, shares, project keys and the project of a submission, with hostile values.
+        var project = $"fuzz-{(uint)seed % 10_000:D4}";
+        await Send("project: create", new HttpRequestMessage(HttpMethod.Post, "/api/projects") { Content = JsonContent.Create(new { name = project }) });
+        string[] words = ["", " ", "*", "all", "A", "default", "x\u0000y", "../etc", "a--b", new string('p', 300), "null", "\ud800", "admin", "-1", "2147483648"];
+        for (int i = 0; i < 120; i++)
+        {
+            string w = words[rng.Next(words.Length)], v = Uri.EscapeDataString(words[rng.Next(words.Length)]);
+            object body = (i % 6) switch
+            {
+                0 => new { name = w, description = words[rng.Next(words.Length)] },
+                1 => new { role = w },
+                2 => new { maxSlots = rng.Next(3) switch { 0 => (int?)null, 1 => -rng.Next(1, 100), _ => rng.Next() } },
+                3 => new { priorityCeiling = rng.Next(2) == 0 ? (int?)rng.Next(int.MinValue, int.MaxValue) : null },
+                4 => new { project = w },
+                _ => new { name = "k", scopes = new[] { "read", w }, project = w },
+            };
+            var (method, target) = (i % 6) switch
+            {
+                0 => (HttpMethod.Post, "/api/projects"),
+                1 => (HttpMethod.Put, $"/api/projects/{project}/members/{v}"),
+                2 => (HttpMethod.Put, $"/api/projects/{project}/quotas/{v}"),
+                3 => (HttpMethod.Put, $"/api/projects/{v}/priority-ceiling"),
+                4 => (HttpMethod.Post, $"/api/backbones/{v}/shares"),
+                _ => (HttpMethod.Post, "/api/keys"),
+            };
+            var request = new HttpRequestMessage(method, target) { Content = JsonContent.Create(body) };
+            if (i % 10 == 9) request.Content = new StringContent("{\"role\": [1, {\"x\": " + new string('[', 500), Encoding.UTF8, "application/json");
+            await Send($"project #{i} {method} {target}", request);
+            if (i % 4 == 0)
+                await Send($"submit into project '{w}'", new HttpRequestMessage(HttpMethod.Post, $"/api/experiments?project={v}")
+                {
+                    Content = new StringContent(examples[rng.Next(examples.Count)], Encoding.UTF8, "application/json"),
+                });
         }
         // Suite files: the built-ins, mutated line by line, plus YAML bombs.
         var suites = SuiteFiles.BuiltIn().Select(f => f.Text).ToList();
@@ -146,7 +186,7 @@ public sealed class HostileInputs(WebAppFixture web, ITestOutputHelper output) :
         // Nothing written by a refused request: the rows are exactly the accepted ones.
         await using (var db = web.Db())
         {
-            int acceptedSpecs = outcomes.Count(o => o.Case.StartsWith("spec #", StringComparison.Ordinal) && o.Status == 201);
+            int acceptedSpecs = outcomes.Count(o => (o.Case.StartsWith("spec #", StringComparison.Ordinal) || o.Case.StartsWith("submit into project", StringComparison.Ordinal)) && o.Status == 201);
             int acceptedImports = outcomes.Count(o => o.Case.StartsWith("safetensors #", StringComparison.Ordinal) && o.Status == 201);
             Assert.Equal(experimentsBefore + acceptedSpecs, await db.Experiments.CountAsync());
             Assert.Equal(backbonesBefore + acceptedImports, await db.Backbones.CountAsync(b => b.Origin == "import"));

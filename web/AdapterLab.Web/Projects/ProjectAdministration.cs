@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.RegularExpressions;
 using AdapterLab.Data;
 using AdapterLab.Data.Entities;
 using AdapterLab.Web.Auth;
@@ -28,21 +27,19 @@ public sealed record ProjectChange(string? Field = null, string? Error = null, i
 /// backbones. Every change is written to <c>project_audit</c> with its actor in the same transaction, and a member whose
 /// role changed has their security stamp renewed, so their open sessions pick the change up within a minute.
 /// </summary>
-public sealed partial class ProjectAdministration(PlatformDbContext db, UserManager<PlatformUser> users, TimeProvider clock)
+public sealed class ProjectAdministration(PlatformDbContext db, UserManager<PlatformUser> users, TimeProvider clock)
 {
     public const int MaxQuotaSlots = 10_000;
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")]
-    private static partial Regex Slug();
 
     public async Task<(ProjectSummary? Project, ProjectChange Change)> CreateAsync(ClaimsPrincipal user, string? name, string? description, CancellationToken ct)
     {
         Fresh();
         if (!ProjectAccess.Of(user).Everything) return (null, ProjectChange.Refused("project", "only a platform admin creates projects", 403));
         name = name?.Trim();
-        if (name is null || !Slug().IsMatch(name) || name is ProjectDirectory.AllProjects or "all")
+        if (!ProjectNames.IsValid(name))
             return (null, ProjectChange.Refused("name", "3 to 40 lower-case letters, digits and hyphens, starting and ending with a letter or digit"));
-        if (description is { Length: > 1000 } || description?.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t') == true)
+        if (description is { Length: > 1000 } || description?.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t') == true
+            || (description is not null && !ProjectNames.IsWellFormed(description)))
             return (null, ProjectChange.Refused("description", "at most 1,000 characters, no control characters"));
         if (await db.Projects.AnyAsync(p => p.Name == name, ct)) return (null, ProjectChange.Refused("name", $"a project named '{name}' exists", 409));
         var now = clock.GetUtcNow();
@@ -78,7 +75,7 @@ public sealed partial class ProjectAdministration(PlatformDbContext db, UserMana
         Fresh();
         if (!ProjectAccess.Of(user).CanAdminister(projectId)) return ProjectChange.Refused("project", "managing members needs the project's admin role", 403);
         if (role is null || !Roles.All.Contains(role)) return ProjectChange.Refused("role", $"one of {string.Join(", ", Roles.All)}");
-        var member = email is null ? null : await users.FindByEmailAsync(email.Trim());
+        var member = ProjectNames.IsLookup(email?.Trim()) ? await users.FindByEmailAsync(email!.Trim()) : null;
         if (member is null) return ProjectChange.Refused("email", "no user with this email; an admin adds users first", 404);
         var now = clock.GetUtcNow();
         var existing = await db.ProjectMembers.SingleOrDefaultAsync(m => m.ProjectId == projectId && m.UserId == member.Id, ct);
@@ -104,7 +101,7 @@ public sealed partial class ProjectAdministration(PlatformDbContext db, UserMana
     {
         Fresh();
         if (!ProjectAccess.Of(user).CanAdminister(projectId)) return ProjectChange.Refused("project", "managing members needs the project's admin role", 403);
-        var member = email is null ? null : await users.FindByEmailAsync(email.Trim());
+        var member = ProjectNames.IsLookup(email?.Trim()) ? await users.FindByEmailAsync(email!.Trim()) : null;
         var existing = member is null ? null : await db.ProjectMembers.SingleOrDefaultAsync(m => m.ProjectId == projectId && m.UserId == member.Id, ct);
         if (existing is null) return ProjectChange.Refused("email", "not a member of this project", 404);
         if (existing.Role == Roles.Admin && await IsLastAdminAsync(projectId, member!.Id, ct))
@@ -156,12 +153,12 @@ public sealed partial class ProjectAdministration(PlatformDbContext db, UserMana
     public async Task<ProjectChange> ShareBackboneAsync(ClaimsPrincipal user, string backbone, string? withProject, CancellationToken ct)
     {
         Fresh();
-        var b = await db.Backbones.AsNoTracking().SingleOrDefaultAsync(x => x.Name == backbone, ct);
+        var b = ProjectNames.IsLookup(backbone, 100) ? await db.Backbones.AsNoTracking().SingleOrDefaultAsync(x => x.Name == backbone, ct) : null;
         var access = ProjectAccess.Of(user);
         if (b is null || !access.CanRead(b.ProjectId)) return ProjectChange.Refused("name", $"no backbone '{backbone}' you can read", 404);
         if (!access.CanAdminister(b.ProjectId)) return ProjectChange.Refused("name", "sharing a backbone needs its project's admin role", 403);
-        var target = withProject is null ? null : await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Name == withProject.Trim(), ct);
-        if (target is null) return ProjectChange.Refused("project", $"no project '{withProject}'", 404);
+        var target = ProjectNames.IsValid(withProject?.Trim()) ? await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Name == withProject!.Trim(), ct) : null;
+        if (target is null) return ProjectChange.Refused("project", "no such project", 404);
         if (target.Id == b.ProjectId) return ProjectChange.Refused("project", "the backbone already belongs to this project");
         if (await db.BackboneShares.AnyAsync(s => s.BackboneName == backbone && s.ProjectId == target.Id, ct)) return ProjectChange.Done;
         var now = clock.GetUtcNow();

@@ -51,6 +51,8 @@ public sealed class ProjectDirectory(IDbContextFactory<PlatformDbContext> dbFact
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (!string.IsNullOrEmpty(requested))
         {
+            if (!ProjectNames.IsValid(requested))
+                return Refused($"no project '{Shorten(requested)}' you can read", StatusCodes.Status404NotFound);
             var named = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Name == requested, ct);
             if (named is null || !access.CanRead(named.Id))
                 return Refused($"no project '{Shorten(requested)}' you can read", StatusCodes.Status404NotFound);
@@ -116,5 +118,10 @@ public sealed class ProjectDirectory(IDbContextFactory<PlatformDbContext> dbFact
 
     private static ProjectSelection Refused(string error, int status) => new(ProjectScope.Of([]), null, error, status);
 
-    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
+    /// <summary>For messages: at most 40 characters, control characters shown as '?'.</summary>
+    private static string Shorten(string s)
+    {
+        var shown = new string(s.Take(40).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).ToArray());
+        return s.Length <= 40 ? shown : shown + "…";
+    }
 }
