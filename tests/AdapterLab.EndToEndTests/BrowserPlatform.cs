@@ -20,10 +20,22 @@ public sealed class BrowserPlatform : PlatformFixture
     public IBrowser Browser { get; private set; } = null!;
     public string Screenshots { get; } = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
 
+    /// <summary>The OpenID Connect provider the dashboard's single sign-on is configured with.</summary>
+    public TestIdentityProvider Idp { get; } = new();
+
     public override async Task InitializeAsync()
     {
         Settings["ADAPTERLAB_ADMIN_EMAIL"] = AdminEmail;
         Settings["ADAPTERLAB_ADMIN_PASSWORD"] = Password;
+        await Idp.StartAsync();
+        Settings["Sso:Authority"] = Idp.Issuer.ToString();
+        Settings["Sso:ClientId"] = TestIdentityProvider.ClientId;
+        Settings["Sso:ClientSecret"] = TestIdentityProvider.ClientSecret;
+        Settings["Sso:DisplayName"] = "Test IdP";
+        Settings["Sso:ProjectsClaim"] = TestIdentityProvider.ProjectsClaim;
+        Settings["Sso:AdminClaim"] = "groups";
+        Settings["Sso:AdminValue"] = TestIdentityProvider.AdminGroup;
+        Settings["Sso:RequireHttpsMetadata"] = "false";
         await base.InitializeAsync();
         await CreateUserAsync(ViewerEmail, Roles.Viewer);
         Directory.CreateDirectory(Screenshots);
@@ -74,5 +86,6 @@ public sealed class BrowserPlatform : PlatformFixture
         if (Browser is not null) await Browser.DisposeAsync();
         Playwright?.Dispose();
         await base.DisposeAsync();
+        await Idp.DisposeAsync();
     }
 }

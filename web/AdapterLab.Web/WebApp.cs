@@ -91,6 +91,7 @@ public static class WebApp
         app.MapAgentEnrolmentApi();
         app.MapBrokerAuthApi();
         app.MapAccountEndpoints();
+        app.MapSsoEndpoints();
         app.MapPlatformJobsDashboard();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

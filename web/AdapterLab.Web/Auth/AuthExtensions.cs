@@ -15,7 +15,10 @@ public static class AuthExtensions
         services.AddSingleton(BootstrapOptions.From(builder.Configuration));
         services.AddSingleton<ApiKeyUsage>();
 
-        services.AddAuthentication(o =>
+        var sso = SsoOptions.From(builder.Configuration);
+        services.AddSingleton(sso);
+        services.AddScoped<SsoProvisioning>();
+        var authentication = services.AddAuthentication(o =>
             {
                 o.DefaultScheme = AuthSchemes.Platform;
                 o.DefaultChallengeScheme = AuthSchemes.Platform;
@@ -23,8 +26,32 @@ public static class AuthExtensions
             })
             .AddPolicyScheme(AuthSchemes.Platform, "API key or dashboard cookie", o => o.ForwardDefaultSelector = SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AuthSchemes.ApiKey, null)
-            .AddScheme<AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(AuthSchemes.AgentToken, null)
-            .AddIdentityCookies();
+            .AddScheme<AuthenticationSchemeOptions, AgentTokenAuthenticationHandler>(AuthSchemes.AgentToken, null);
+        authentication.AddIdentityCookies();
+        if (sso.Enabled)
+            authentication.AddOpenIdConnect(SsoOptions.Scheme, sso.DisplayName, o =>
+            {
+                o.Authority = sso.Authority;
+                o.ClientId = sso.ClientId;
+                o.ClientSecret = sso.ClientSecret;
+                o.ResponseType = "code";
+                o.UsePkce = true;
+                o.ResponseMode = "query";
+                o.Scope.Clear();
+                foreach (var scope in sso.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries)) o.Scope.Add(scope);
+                o.RequireHttpsMetadata = sso.RequireHttpsMetadata;
+                // The provider's claims as it sent them (sub, email, the projects claim), read from the id token.
+                o.MapInboundClaims = false;
+                o.GetClaimsFromUserInfoEndpoint = false;
+                o.SaveTokens = false;
+                o.SignInScheme = IdentityConstants.ExternalScheme;
+                o.CallbackPath = "/signin-oidc";
+                // Correlation and nonce cookies follow the request's scheme (a provider on plain http on this machine in tests).
+                o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.CorrelationCookie.SameSite = SameSiteMode.Lax;
+                o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.NonceCookie.SameSite = SameSiteMode.Lax;
+            });
 
         services.ConfigureApplicationCookie(o =>
         {
