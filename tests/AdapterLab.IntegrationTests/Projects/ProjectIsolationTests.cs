@@ -290,4 +290,40 @@ public sealed partial class ProjectIsolationTests(WebAppFixture web) : IClassFix
             Assert.True((await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("priorityCeiling", out _));
         }
     }
+
+    [Fact]
+    public async Task A_backbone_shared_read_only_is_usable_by_the_other_project_and_an_unshared_one_is_not()
+    {
+        var (alpha, _) = await CreateProjectAsync("alpha");
+        var (beta, betaId) = await CreateProjectAsync("beta");
+        var (_, _, _, _, backbone) = await PlantInAsync(beta, betaId);
+        var email = await UserAsync((alpha, "admin"));
+        using var client = await SignInAsync(email);
+        string Spec() => WebTestSpecs.AdaptFormer.Replace("\"source\": \"random\"", $"\"source\": \"named\", \"name\": \"{backbone}\"");
+
+        // Not shared: invisible, and a spec naming it is refused with the field named.
+        Assert.DoesNotContain(backbone, await client.GetStringAsync("/api/backbones"));
+        using (var refused = await client.PostAsync($"/api/experiments?project={alpha}", new StringContent(Spec(), Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("belongs to another project", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("backbone.name")[0].GetString());
+        }
+        // Alpha's admin cannot share what is not theirs; beta's (here the platform admin) can, and it is audited on both sides.
+        using (var notTheirs = await client.PostAsJsonAsync($"/api/backbones/{backbone}/shares", new { project = alpha }))
+            Assert.Equal(HttpStatusCode.NotFound, notTheirs.StatusCode);
+        using (var admin = web.WithApiKey())
+        using (var share = await admin.PostAsJsonAsync($"/api/backbones/{backbone}/shares", new { project = alpha }))
+            Assert.Equal(HttpStatusCode.NoContent, share.StatusCode);
+
+        Assert.Contains(backbone, await client.GetStringAsync("/api/backbones"));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/backbones/{backbone}")).StatusCode);
+        using (var accepted = await client.PostAsync($"/api/experiments?project={alpha}", new StringContent(Spec(), Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        // Read-only: alpha cannot pass it on.
+        var (gamma, _) = await CreateProjectAsync("gamma");
+        using (var onward = await client.PostAsJsonAsync($"/api/backbones/{backbone}/shares", new { project = gamma }))
+            Assert.Equal(HttpStatusCode.Forbidden, onward.StatusCode);
+        var audit = await client.GetFromJsonAsync<JsonElement>($"/api/projects/{alpha}/audit");
+        Assert.Contains(audit.EnumerateArray(), a => a.GetProperty("action").GetString() == "backbone.received" && a.GetProperty("subject").GetString() == backbone);
+    }
 }

@@ -155,8 +155,13 @@ public sealed class ProjectAdministration(PlatformDbContext db, UserManager<Plat
         Fresh();
         var b = ProjectNames.IsLookup(backbone, 100) ? await db.Backbones.AsNoTracking().SingleOrDefaultAsync(x => x.Name == backbone, ct) : null;
         var access = ProjectAccess.Of(user);
-        if (b is null || !access.CanRead(b.ProjectId)) return ProjectChange.Refused("name", $"no backbone '{backbone}' you can read", 404);
-        if (!access.CanAdminister(b.ProjectId)) return ProjectChange.Refused("name", "sharing a backbone needs its project's admin role", 403);
+        var readable = access.Readable?.ToArray();
+        bool sharedWithReader = b is not null && readable is not null
+                                && await db.BackboneShares.AnyAsync(s => s.BackboneName == b.Name && readable.Contains(s.ProjectId), ct);
+        if (b is null || (!access.CanRead(b.ProjectId) && !sharedWithReader)) return ProjectChange.Refused("name", "no such backbone you can read", 404);
+        if (!access.CanAdminister(b.ProjectId))
+            return ProjectChange.Refused("name", sharedWithReader && !access.CanRead(b.ProjectId)
+                ? "it is shared with your project read-only; only its own project's admins share it" : "sharing a backbone needs its project's admin role", 403);
         var target = ProjectNames.IsValid(withProject?.Trim()) ? await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Name == withProject!.Trim(), ct) : null;
         if (target is null) return ProjectChange.Refused("project", "no such project", 404);
         if (target.Id == b.ProjectId) return ProjectChange.Refused("project", "the backbone already belongs to this project");
