@@ -80,6 +80,8 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.Property(x => x.Description).HasMaxLength(2000);
             e.Property(x => x.OwnerId).HasMaxLength(80);
             e.HasMany(x => x.Versions).WithOne(v => v.Model).HasForeignKey(v => v.ModelName).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(x => x.ProjectId);
+            e.HasOne<Project>().WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Restrict);
         });
         b.Entity<ModelVersion>(e =>
         {

@@ -7,6 +7,9 @@ namespace AdapterLab.Data.Entities;
 public sealed class RegisteredModel
 {
     public string Name { get; set; } = "";
+
+    /// <summary>The project it belongs to (that of the experiment first registered, or the one it was imported into).</summary>
+    public Guid ProjectId { get; set; } = Project.DefaultId;
     public string? Description { get; set; }
     /// <summary>Who created it, as shown.</summary>
     public string CreatedBy { get; set; } = "";

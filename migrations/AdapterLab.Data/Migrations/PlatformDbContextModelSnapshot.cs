@@ -1851,8 +1851,15 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("character varying(80)")
                         .HasColumnName("owner_id");
 
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
                     b.HasKey("Name")
                         .HasName("pk_registered_models");
+
+                    b.HasIndex("ProjectId")
+                        .HasDatabaseName("ix_registered_models_project_id");
 
                     b.ToTable("registered_models", (string)null);
                 });
@@ -2539,6 +2546,16 @@ namespace AdapterLab.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_project_quotas_projects_project_id");
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.RegisteredModel", b =>
+                {
+                    b.HasOne("AdapterLab.Data.Entities.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_registered_models_projects_project_id");
                 });
 
             modelBuilder.Entity("AdapterLab.Data.Entities.Suite", b =>

@@ -169,6 +169,19 @@ public sealed partial class ProjectIsolationTests(WebAppFixture web) : IClassFix
         await using var db = web.Db();
         Assert.Null((await db.Experiments.AsNoTracking().SingleAsync(e => e.Id == secret)).ArchivedAt);
 
+        // A model in beta (as registered from beta's run): not listed, not readable, no predictions from it.
+        var model = Unique("b-model");
+        await using (var mdb = web.Db())
+        {
+            mdb.RegisteredModels.Add(new RegisteredModel { Name = model, ProjectId = betaId, CreatedBy = "test", CreatedAt = DateTimeOffset.UtcNow });
+            await mdb.SaveChangesAsync();
+        }
+        Assert.DoesNotContain(model, await client.GetStringAsync("/api/models?project=*"));
+        foreach (var url in new[] { $"/api/models/{model}", $"/api/models/{model}/history", $"/api/models/{model}/versions/latest" })
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(url)).StatusCode);
+        using (var predict = await client.PostAsync($"/api/models/{model}/predict", new ByteArrayContent([1, 2, 3])))
+            Assert.Equal(HttpStatusCode.NotFound, predict.StatusCode);
+
         // The same reads as an admin of the platform do find it (the checks above were not vacuous).
         using var admin = web.WithApiKey();
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/experiments/{secret}")).StatusCode);
@@ -176,6 +189,7 @@ public sealed partial class ProjectIsolationTests(WebAppFixture web) : IClassFix
         Assert.Contains(secret.ToString(), await admin.GetStringAsync($"/api/experiments?project={beta}"));
         Assert.Contains("object-count", await admin.GetStringAsync($"/api/leaderboards?project={beta}"));
         Assert.Contains(backbone, await admin.GetStringAsync($"/api/backbones?project={beta}"));
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/models/{model}")).StatusCode);
     }
 
     [Fact]

@@ -182,7 +182,7 @@ public sealed class RegistryApiTests(WebAppFixture web) : IClassFixture<WebAppFi
         using (var r = await RegisterAsync(other, new { name = model, experimentId = theirs.Id }))
         {
             Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
-            Assert.Contains("only its owner or an admin", (await Json(r)).GetProperty("detail").GetString());
+            Assert.Contains("only its owner or its project's admins", (await Json(r)).GetProperty("detail").GetString());
         }
         using (var r = await StageAsync(other, model, 1, """{"stage": "archived"}""")) Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
         using var admin = web.WithApiKey();

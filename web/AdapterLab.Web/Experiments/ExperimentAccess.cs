@@ -26,10 +26,6 @@ public static class ExperimentAccess
     public static bool CanManage(ClaimsPrincipal user, Guid project, string? ownerId) =>
         CanSubmit(user) && ProjectAccess.Of(user).CanManage(project, ownerId, Actor.OwnerIdOf(user));
 
-    /// <summary>For what belongs to no project (registered models): platform admins, or the owner with <c>experiments:write</c>.</summary>
-    public static bool CanManageUnscoped(ClaimsPrincipal user, string? ownerId) =>
-        IsAdmin(user) || (CanSubmit(user) && ownerId is not null && ownerId == Actor.OwnerIdOf(user));
-
     private static bool Holds(ClaimsPrincipal user, string scope) =>
         user.Identity?.IsAuthenticated == true && Scopes.Satisfies(ScopeAuthorizationHandler.GrantedScopes(user), scope);
 }

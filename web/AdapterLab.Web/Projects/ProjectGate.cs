@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AdapterLab.Web.Projects;
 
 /// <summary>Things that belong to a project and are addressed by id or name.</summary>
-public enum ProjectItem { Experiment, Sweep, Suite, SuiteRun, Backbone }
+public enum ProjectItem { Experiment, Sweep, Suite, SuiteRun, Backbone, Model }
 
 /// <summary>
 /// The read check for one item: may this principal see it? An item of a project they cannot read answers exactly like
@@ -39,6 +39,8 @@ public sealed class ProjectGate(IDbContextFactory<PlatformDbContext> dbFactory)
                 // Its own project's members, and those of every project it is shared with (read-only).
                 return !await db.Backbones.AnyAsync(b => b.Name == key && !readable.Contains(b.ProjectId)
                     && !db.BackboneShares.Any(s => s.BackboneName == b.Name && readable.Contains(s.ProjectId)), ct);
+            case ProjectItem.Model:
+                return !await db.RegisteredModels.AnyAsync(m => m.Name == key && !readable.Contains(m.ProjectId), ct);
             default:
                 return true;
         }

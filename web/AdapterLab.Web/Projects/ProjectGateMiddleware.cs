@@ -5,7 +5,7 @@ namespace AdapterLab.Web.Projects;
 /// <summary>
 /// Gates every per-item API URL by the item's project (<see cref="ProjectGate"/>), after authentication and the
 /// endpoint's own policy: <c>/api/experiments/{id}…</c>, <c>/api/sweeps/{id}…</c>, <c>/api/suites/{name}…</c>,
-/// <c>/api/suite-runs/{id}</c>, <c>/api/backbones/{name}</c>. New endpoints under these prefixes are gated without a
+/// <c>/api/suite-runs/{id}</c>, <c>/api/backbones/{name}</c>, <c>/api/models/{name}…</c> (predict included). New endpoints under these prefixes are gated without a
 /// line of their own.
 /// </summary>
 public static class ProjectGateMiddleware
@@ -17,6 +17,7 @@ public static class ProjectGateMiddleware
         ("/api/suites/{name", "name", ProjectItem.Suite),
         ("/api/suite-runs/{id", "id", ProjectItem.SuiteRun),
         ("/api/backbones/{name", "name", ProjectItem.Backbone),
+        ("/api/models/{name", "name", ProjectItem.Model),
     ];
 
     public static IApplicationBuilder UseProjectGate(this IApplicationBuilder app) => app.Use(async (ctx, next) =>

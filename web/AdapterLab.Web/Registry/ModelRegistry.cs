@@ -50,6 +50,8 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
         var e = await db.Experiments.AsNoTracking().SingleOrDefaultAsync(x => x.Id == experimentId, ct);
         // Registering reads the experiment's weights: it must be one the caller may read (another project's reads as missing).
         if (e is null || !Projects.ProjectAccess.Of(user).CanRead(e.ProjectId)) return Invalid("experimentId", $"no experiment with id {experimentId}");
+        if (!ExperimentAccess.CanSubmit(user, e.ProjectId))
+            return new(Outcome.Forbidden, Detail: "registering a model of this experiment needs the researcher or admin role in its project");
         if (e.Status != ExperimentStatus.Succeeded || e.OutputBlob is null)
             return Invalid("experimentId", $"only a succeeded experiment has weights to register; {experimentId} is {e.Status}");
         if (!Methods.Registrable.Contains(e.Method))
@@ -65,7 +67,7 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
 
         var spec = JsonDocument.Parse(e.SpecJson).RootElement;
         string? backboneName = spec.TryGetProperty("backbone", out var bb) && bb.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-        return await AddVersionAsync(db, name, request.Description, user, v =>
+        return await AddVersionAsync(db, name, request.Description, user, e.ProjectId, v =>
         {
             v.Method = e.Method; v.Preset = e.Preset; v.Dataset = e.Dataset; v.LabelFamily = e.LabelFamily; v.SourceDomain = e.SourceDomain;
             v.AdapterBlob = e.OutputBlob; v.BackboneBlob = backboneBlob; v.BackboneName = backboneName; v.SourceExperimentId = experimentId;
@@ -78,7 +80,7 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
     /// Adds the next version of <paramref name="name"/> (creating the model) in one transaction with its audit row; the
     /// version <paramref name="existing"/> finds is answered instead when there is one (a registration repeated).
     /// </summary>
-    private async Task<Result> AddVersionAsync(PlatformDbContext db, string name, string? description, ClaimsPrincipal user,
+    private async Task<Result> AddVersionAsync(PlatformDbContext db, string name, string? description, ClaimsPrincipal user, Guid project,
         Action<ModelVersion> fill, string comment, Func<IQueryable<ModelVersion>, IQueryable<ModelVersion>>? existing, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -86,12 +88,15 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
         var actor = Auth.Actor.Of(user);
         // Creates the model if absent, then locks its row: concurrent registrations number versions one after another.
         int inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO registered_models (name, description, created_by, owner_id, created_at)
-            VALUES ({name}, {description}, {actor.Name}, {actor.OwnerId}, {now}) ON CONFLICT (name) DO NOTHING
+            INSERT INTO registered_models (name, project_id, description, created_by, owner_id, created_at)
+            VALUES ({name}, {project}, {description}, {actor.Name}, {actor.OwnerId}, {now}) ON CONFLICT (name) DO NOTHING
             """, ct);
         var model = await db.RegisteredModels.FromSql($"SELECT * FROM registered_models WHERE name = {name} FOR UPDATE").SingleAsync(ct);
-        if (inserted == 0 && !ExperimentAccess.CanManageUnscoped(user, model.OwnerId))
-            return new(Outcome.Forbidden, Detail: $"model '{name}' belongs to {model.CreatedBy}: only its owner or an admin may register versions of it");
+        // A model's versions come from one project: another project's adapter is a model of its own.
+        if (inserted == 0 && model.ProjectId != project)
+            return new(Outcome.Forbidden, Detail: $"model '{name}' belongs to another project; register this adapter under another name");
+        if (inserted == 0 && !ExperimentAccess.CanManage(user, model.ProjectId, model.OwnerId))
+            return new(Outcome.Forbidden, Detail: $"model '{name}' belongs to {model.CreatedBy}: only its owner or its project's admins may register versions of it");
         if (existing is not null && await existing(db.ModelVersions.AsNoTracking().Where(v => v.ModelName == name)).FirstOrDefaultAsync(ct) is { } known)
             return new(Outcome.Existing, View(known));
 
@@ -113,13 +118,13 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
     /// with the spec it was trained with, on a named backbone of this platform. It has no experiment, so no metrics.
     /// </summary>
     public async Task<Result> ImportAsync(string name, string? description, AdapterLab.Contracts.Specs.ExperimentSpec spec, string specJson,
-        string adapterBlob, string backboneBlob, long trainable, long total, ClaimsPrincipal user, CancellationToken ct)
+        string adapterBlob, string backboneBlob, long trainable, long total, ClaimsPrincipal user, Guid project, CancellationToken ct)
     {
         if (!NamePattern().IsMatch(name)) return Invalid("name", "must be 1 to 100 lower-case letters, digits, '.', '-' or '_', starting with a letter or digit");
         if (description is { Length: > MaxDescriptionLength } d) return Invalid("description", $"at most {MaxDescriptionLength} characters (got {d.Length})");
         if (!ExperimentAccess.CanSubmit(user)) return new(Outcome.Forbidden, Detail: "importing a model needs experiments:write (a researcher or an admin)");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await AddVersionAsync(db, name, description, user, v =>
+        return await AddVersionAsync(db, name, description, user, project, v =>
         {
             v.Method = spec.Method.Name; v.Preset = spec.Backbone.Preset; v.Dataset = spec.Data.Dataset; v.LabelFamily = spec.Data.LabelFamily;
             v.SourceDomain = spec.Data.SourceDomain; v.AdapterBlob = adapterBlob; v.BackboneBlob = backboneBlob; v.BackboneName = spec.Backbone.Name;
@@ -138,8 +143,9 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var model = await db.RegisteredModels.FromSql($"SELECT * FROM registered_models WHERE name = {name} FOR UPDATE").SingleOrDefaultAsync(ct);
         if (model is null) return new(Outcome.NotFound, Detail: $"no model named '{name}'");
-        if (!ExperimentAccess.CanManageUnscoped(user, model.OwnerId))
-            return new(Outcome.Forbidden, Detail: $"only the owner of '{name}' ({model.CreatedBy}) or an admin may move its versions between stages");
+        if (!Projects.ProjectAccess.Of(user).CanRead(model.ProjectId)) return new(Outcome.NotFound, Detail: $"no model named '{name}'");
+        if (!ExperimentAccess.CanManage(user, model.ProjectId, model.OwnerId))
+            return new(Outcome.Forbidden, Detail: $"only the owner of '{name}' ({model.CreatedBy}) or its project's admins may move its versions between stages");
         var target = await db.ModelVersions.SingleOrDefaultAsync(v => v.ModelName == name && v.Version == version, ct);
         if (target is null) return new(Outcome.NotFound, Detail: $"model '{name}' has no version {version}");
         if (target.Stage == request.Stage) return new(Outcome.Unchanged, View(target));
@@ -172,19 +178,22 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
         return new(Outcome.Changed, View(target));
     }
 
-    public async Task<List<ModelSummaryView>> ListAsync(CancellationToken ct)
+    /// <summary>The models of the projects in <paramref name="scope"/>, by name.</summary>
+    public async Task<List<ModelSummaryView>> ListAsync(Projects.ProjectScope scope, CancellationToken ct)
     {
+        var projects = scope.Ids?.ToArray();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var models = await db.RegisteredModels.AsNoTracking().OrderBy(m => m.Name)
+        var models = await db.RegisteredModels.AsNoTracking().Where(m => projects == null || projects.Contains(m.ProjectId)).OrderBy(m => m.Name)
             .Select(m => new
             {
                 m.Name, m.Description, m.CreatedBy, m.CreatedAt,
                 Count = m.Versions.Count,
-                Latest = m.Versions.OrderByDescending(v => v.Version).Select(v => new { v.Version, v.Method, v.Preset, v.BackboneBlob }).First(),
+                Latest = m.Versions.OrderByDescending(v => v.Version).Select(v => new { v.Version, v.Method, v.Preset, v.BackboneBlob }).FirstOrDefault(),
                 Production = m.Versions.Where(v => v.Stage == ModelVersion.Production).Select(v => (int?)v.Version).FirstOrDefault(),
             })
             .ToListAsync(ct);
-        return models.Select(m => new ModelSummaryView(m.Name, m.Description, m.CreatedBy, m.CreatedAt, m.Count, m.Latest.Version, m.Production,
+        // A model is created with its first version (one transaction); one without any is not listed.
+        return models.Where(m => m.Latest is not null).Select(m => new ModelSummaryView(m.Name, m.Description, m.CreatedBy, m.CreatedAt, m.Count, m.Latest!.Version, m.Production,
             m.Latest.Method, m.Latest.Preset, m.Latest.BackboneBlob)).ToList();
     }
 
@@ -224,8 +233,8 @@ public sealed partial class ModelRegistry(IDbContextFactory<PlatformDbContext> d
     public async Task<bool> CanManageAsync(string name, ClaimsPrincipal user, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var owner = await db.RegisteredModels.AsNoTracking().Where(m => m.Name == name).Select(m => new { m.OwnerId }).SingleOrDefaultAsync(ct);
-        return owner is null ? ExperimentAccess.CanSubmit(user) : ExperimentAccess.CanManageUnscoped(user, owner.OwnerId);
+        var owner = await db.RegisteredModels.AsNoTracking().Where(m => m.Name == name).Select(m => new { m.OwnerId, m.ProjectId }).SingleOrDefaultAsync(ct);
+        return owner is null ? ExperimentAccess.CanSubmit(user) : ExperimentAccess.CanManage(user, owner.ProjectId, owner.OwnerId);
     }
 
     /// <summary>The model's audited stage history, oldest first; null when there is no such model.</summary>

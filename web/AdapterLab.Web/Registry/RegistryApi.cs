@@ -49,8 +49,11 @@ public static class RegistryApi
         return app;
     }
 
-    private static async Task<Ok<List<ModelSummaryView>>> List(ModelRegistry registry, CancellationToken ct) =>
-        TypedResults.Ok(await registry.ListAsync(ct));
+    private static async Task<IResult> List(string? project, ClaimsPrincipal user, Projects.ProjectDirectory projects, ModelRegistry registry, CancellationToken ct)
+    {
+        var selection = await projects.SelectAsync(user, project, ct);
+        return selection.Ok ? TypedResults.Ok(await registry.ListAsync(selection.Scope, ct)) : Experiments.ExperimentsApi.ProjectRefused(selection);
+    }
 
     private static async Task<IResult> Register(HttpRequest request, ClaimsPrincipal user, ModelRegistry registry, CancellationToken ct)
     {
@@ -68,9 +71,16 @@ public static class RegistryApi
     /// <summary>An adapter file's limit: far above any adapter of the catalogue's presets (ViT-B/16 LoRA r 8 ≈ 1.2 MB).</summary>
     public const long MaxImportBytes = 256L * 1024 * 1024;
 
-    private static async Task<IResult> Import(string name, HttpRequest request, ClaimsPrincipal user, ModelRegistry registry, BlobStore blobs,
-        AdapterLab.Data.PlatformDbContext db, CancellationToken ct)
+    private static async Task<IResult> Import(string name, string? project, HttpRequest request, ClaimsPrincipal user, ModelRegistry registry, BlobStore blobs,
+        AdapterLab.Data.PlatformDbContext db, Projects.ProjectDirectory projects, CancellationToken ct)
     {
+        // An imported adapter belongs to the project it is imported into (a new model), or to its model's project.
+        var existingProject = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleOrDefaultAsync(
+            db.RegisteredModels.Where(m => m.Name == name).Select(m => (Guid?)m.ProjectId), ct);
+        var target = existingProject is { } owned && Projects.ProjectAccess.Of(user).CanRead(owned)
+            ? new Projects.ProjectSelection(Projects.ProjectScope.Of(owned), await projects.FindAsync(user, owned, ct))
+            : await projects.TargetAsync(user, project, ct);
+        if (!target.Ok || target.Project is null) return Experiments.ExperimentsApi.ProjectRefused(target.Ok ? target with { Error = "no project", Status = 404 } : target);
         if (!request.HasFormContentType)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["expected multipart/form-data with 'file' and 'spec'"] });
         var form = await request.ReadFormAsync(ct);
@@ -107,13 +117,15 @@ public static class RegistryApi
             }
             if (problems.Count > 0) return TypedResults.ValidationProblem(problems, title: "The file does not match its spec");
             var backboneBlob = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleOrDefaultAsync(
-                db.Backbones.Where(b => b.Name == spec!.Backbone.Name).Select(b => b.BlobHash), ct);
+                db.Backbones.Where(b => b.Name == spec!.Backbone.Name
+                    && (b.ProjectId == target.Project.Id || db.BackboneShares.Any(s => s.BackboneName == b.Name && s.ProjectId == target.Project.Id)))
+                    .Select(b => b.BlobHash), ct);
             if (backboneBlob is null)
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["spec.backbone.name"] = [$"no ready backbone named '{spec!.Backbone.Name}' on this platform"] });
             string hash;
             await using (var file = File.OpenRead(temp)) (hash, _, _) = await blobs.PutAsync(file, null, ct);
             var r = await registry.ImportAsync(name, form["description"].ToString() is { Length: > 0 } d ? d : null, spec!,
-                AdapterLab.Contracts.Specs.SpecJson.Serialize(spec!), hash, backboneBlob, trainable, total, user, ct);
+                AdapterLab.Contracts.Specs.SpecJson.Serialize(spec!), hash, backboneBlob, trainable, total, user, target.Project.Id, ct);
             return r.Outcome switch
             {
                 ModelRegistry.Outcome.Created => TypedResults.Created($"/api/models/{r.Version!.Model}/versions/{r.Version.Version}", r.Version),

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace AdapterLab.Data.Migrations
 {
     [DbContext(typeof(PlatformDbContext))]
-    [Migration("20261206074829_Projects")]
+    [Migration("20261206085249_Projects")]
     partial class Projects
     {
         /// <inheritdoc />
@@ -1854,8 +1854,15 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("character varying(80)")
                         .HasColumnName("owner_id");
 
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
                     b.HasKey("Name")
                         .HasName("pk_registered_models");
+
+                    b.HasIndex("ProjectId")
+                        .HasDatabaseName("ix_registered_models_project_id");
 
                     b.ToTable("registered_models", (string)null);
                 });
@@ -2542,6 +2549,16 @@ namespace AdapterLab.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_project_quotas_projects_project_id");
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.RegisteredModel", b =>
+                {
+                    b.HasOne("AdapterLab.Data.Entities.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_registered_models_projects_project_id");
                 });
 
             modelBuilder.Entity("AdapterLab.Data.Entities.Suite", b =>

@@ -60,6 +60,13 @@ namespace AdapterLab.Data.Migrations
 
             migrationBuilder.AddColumn<Guid>(
                 name: "project_id",
+                table: "registered_models",
+                type: "uuid",
+                nullable: false,
+                defaultValue: new Guid("00000000-0000-0000-0000-000000000001"));
+
+            migrationBuilder.AddColumn<Guid>(
+                name: "project_id",
                 table: "leaderboard_pins",
                 type: "uuid",
                 nullable: false,
@@ -259,6 +266,11 @@ namespace AdapterLab.Data.Migrations
                 column: "project_id");
 
             migrationBuilder.CreateIndex(
+                name: "ix_registered_models_project_id",
+                table: "registered_models",
+                column: "project_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_leaderboard_entries_configuration_hash_project_id",
                 table: "leaderboard_entries",
                 columns: new[] { "configuration_hash", "project_id" });
@@ -347,6 +359,14 @@ namespace AdapterLab.Data.Migrations
                 onDelete: ReferentialAction.Restrict);
 
             migrationBuilder.AddForeignKey(
+                name: "fk_registered_models_projects_project_id",
+                table: "registered_models",
+                column: "project_id",
+                principalTable: "projects",
+                principalColumn: "id",
+                onDelete: ReferentialAction.Restrict);
+
+            migrationBuilder.AddForeignKey(
                 name: "fk_suites_projects_project_id",
                 table: "suites",
                 column: "project_id",
@@ -379,6 +399,10 @@ namespace AdapterLab.Data.Migrations
                 table: "experiments");
 
             migrationBuilder.DropForeignKey(
+                name: "fk_registered_models_projects_project_id",
+                table: "registered_models");
+
+            migrationBuilder.DropForeignKey(
                 name: "fk_suites_projects_project_id",
                 table: "suites");
 
@@ -408,6 +432,10 @@ namespace AdapterLab.Data.Migrations
             migrationBuilder.DropIndex(
                 name: "ix_suites_project_id",
                 table: "suites");
+
+            migrationBuilder.DropIndex(
+                name: "ix_registered_models_project_id",
+                table: "registered_models");
 
             migrationBuilder.DropPrimaryKey(
                 name: "pk_leaderboard_pins",
@@ -460,6 +488,10 @@ namespace AdapterLab.Data.Migrations
             migrationBuilder.DropColumn(
                 name: "project_id",
                 table: "suites");
+
+            migrationBuilder.DropColumn(
+                name: "project_id",
+                table: "registered_models");
 
             migrationBuilder.DropColumn(
                 name: "project_id",
