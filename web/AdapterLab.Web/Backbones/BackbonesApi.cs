@@ -52,7 +52,7 @@ public static partial class BackbonesApi
         BackboneDetails details, CancellationToken ct)
     {
         var selection = await projects.SelectAsync(user, project, ct);
-        if (!selection.Ok) return Experiments.ExperimentsApi.ProjectRefused(selection);
+        if (!selection.Ok) return Projects.ProjectProblems.Refused(selection);
         return TypedResults.Ok((await details.ListAsync(selection.Scope, ct)).Select(r => r.Backbone).ToList());
     }
 
@@ -62,7 +62,7 @@ public static partial class BackbonesApi
     {
         // An imported backbone belongs to the project it is imported into (the caller must be allowed to submit there).
         var target = await projects.TargetAsync(http.User, project, ct);
-        if (!target.Ok) return Experiments.ExperimentsApi.ProjectRefused(target);
+        if (!target.Ok) return Projects.ProjectProblems.Refused(target);
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(name)) errors["name"] = ["required (query parameter)"];
         else if (!NamePattern().IsMatch(name)) errors["name"] = ["must be a lower-case name (letters, digits, '.', '-', '_')"];

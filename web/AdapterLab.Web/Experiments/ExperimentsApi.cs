@@ -84,7 +84,7 @@ public static class ExperimentsApi
         HttpRequest request, string? project, ClaimsPrincipal user, ExperimentSubmission submission, Projects.ProjectDirectory projects, CancellationToken ct)
     {
         var target = await projects.TargetAsync(user, project, ct);
-        if (!target.Ok) return ProjectRefused(target);
+        if (!target.Ok) return Projects.ProjectProblems.Refused(target);
         // Read the raw body: SpecJson rejects unknown fields and reports the JSON path, which model binding would not.
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(ct);
@@ -99,16 +99,12 @@ public static class ExperimentsApi
         // The clone goes to the same project, which the caller must be allowed to submit to.
         if (await projects.FindAsync(user, source.ProjectId, ct) is not { } project) return NotFound(id);
         if (!Projects.ProjectAccess.Of(user).CanSubmit(project.Id))
-            return ProjectRefused(new Projects.ProjectSelection(Projects.ProjectScope.Of([]), null,
+            return Projects.ProjectProblems.Refused(new Projects.ProjectSelection(Projects.ProjectScope.Of([]), null,
                 $"your role in project '{project.Name}' is {project.Role}; submitting needs researcher or admin", StatusCodes.Status403Forbidden));
         // Checked again like any submission: the spec was valid when stored, but the platform's rules may have changed since.
         return Answer(await submission.SubmitAsync(SpecJson.Deserialize(source.SpecJson), Auth.Actor.Of(user), project, ct));
     }
 
-    /// <summary>A refused project choice as ProblemDetails naming the field <c>project</c>.</summary>
-    public static ProblemHttpResult ProjectRefused(Projects.ProjectSelection refused) =>
-        TypedResults.Problem(statusCode: refused.Status, title: refused.Status switch { 403 => "Forbidden", 404 => "Project not found", _ => "Invalid project" },
-            detail: $"project: {refused.Error}", extensions: new Dictionary<string, object?> { ["field"] = "project" });
 
     private static Results<Created<SubmittedExperiment>, ValidationProblem, ProblemHttpResult> Answer(ExperimentSubmission.Result result)
     {
@@ -124,7 +120,7 @@ public static class ExperimentsApi
         [AsParameters] ExperimentListQuery q, Dashboard.ExperimentSearch search, ClaimsPrincipal user, Projects.ProjectDirectory projects, CancellationToken ct)
     {
         var selection = await projects.SelectAsync(user, q.Project, ct);
-        if (!selection.Ok) return ProjectRefused(selection);
+        if (!selection.Ok) return Projects.ProjectProblems.Refused(selection);
         var (filter, request, errors) = ParseList(q, selection.Scope);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         var result = await search.SearchAsync(filter, request, ct);
@@ -136,7 +132,7 @@ public static class ExperimentsApi
         Projects.ProjectDirectory projects, CancellationToken ct)
     {
         var selection = await projects.SelectAsync(http.User, q.Project, ct);
-        if (!selection.Ok) return ProjectRefused(selection);
+        if (!selection.Ok) return Projects.ProjectProblems.Refused(selection);
         var (filter, request, errors) = ParseList(q with { Page = null, PageSize = null, Cursor = null }, selection.Scope);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
         http.Response.ContentType = "text/csv; charset=utf-8";

@@ -51,7 +51,7 @@ public static class LeaderboardsApi
 
     private static IResult Refused(ProjectSelection selection) => selection.Ok
         ? TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No project", detail: "project: you are a member of no project")
-        : Experiments.ExperimentsApi.ProjectRefused(selection);
+        : Projects.ProjectProblems.Refused(selection);
 
     private static async Task<IResult> Rank(string board, string? project, ClaimsPrincipal user, ProjectDirectory projects, PlatformDbContext db,
         LeaderboardBoundsCache bounds, CancellationToken ct, string? format = null, int? limit = null)

@@ -52,10 +52,10 @@ public sealed class ProjectDirectory(IDbContextFactory<PlatformDbContext> dbFact
         if (!string.IsNullOrEmpty(requested))
         {
             if (!ProjectNames.IsValid(requested))
-                return Refused($"no project '{Shorten(requested)}' you can read", StatusCodes.Status404NotFound);
+                return Refused($"no project '{ProjectProblems.Shown(requested)}' you can read", StatusCodes.Status404NotFound);
             var named = await db.Projects.AsNoTracking().SingleOrDefaultAsync(p => p.Name == requested, ct);
             if (named is null || !access.CanRead(named.Id))
-                return Refused($"no project '{Shorten(requested)}' you can read", StatusCodes.Status404NotFound);
+                return Refused($"no project '{ProjectProblems.Shown(requested)}' you can read", StatusCodes.Status404NotFound);
             return new ProjectSelection(ProjectScope.Of(named.Id), Summary(named, access));
         }
         var current = await CurrentAsync(db, user, access, ct);
@@ -118,10 +118,4 @@ public sealed class ProjectDirectory(IDbContextFactory<PlatformDbContext> dbFact
 
     private static ProjectSelection Refused(string error, int status) => new(ProjectScope.Of([]), null, error, status);
 
-    /// <summary>For messages: at most 40 characters, control characters shown as '?'.</summary>
-    private static string Shorten(string s)
-    {
-        var shown = new string(s.Take(40).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).ToArray());
-        return s.Length <= 40 ? shown : shown + "…";
-    }
 }

@@ -78,7 +78,7 @@ public static class ProjectsApi
 
     private static IResult NotFound(string project) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Project not found",
-            detail: $"project: no project '{(project.Length > 40 ? project[..40] + "…" : project)}' you can read");
+            detail: $"project: no project '{ProjectProblems.Shown(project)}' you can read");
 
     private static IResult Answer(ProjectChange change) => change.Ok ? Results.NoContent() : Refused(change);
 

@@ -52,7 +52,7 @@ public static class RegistryApi
     private static async Task<IResult> List(string? project, ClaimsPrincipal user, Projects.ProjectDirectory projects, ModelRegistry registry, CancellationToken ct)
     {
         var selection = await projects.SelectAsync(user, project, ct);
-        return selection.Ok ? TypedResults.Ok(await registry.ListAsync(selection.Scope, ct)) : Experiments.ExperimentsApi.ProjectRefused(selection);
+        return selection.Ok ? TypedResults.Ok(await registry.ListAsync(selection.Scope, ct)) : Projects.ProjectProblems.Refused(selection);
     }
 
     private static async Task<IResult> Register(HttpRequest request, ClaimsPrincipal user, ModelRegistry registry, CancellationToken ct)
@@ -80,7 +80,7 @@ public static class RegistryApi
         var target = existingProject is { } owned && Projects.ProjectAccess.Of(user).CanRead(owned)
             ? new Projects.ProjectSelection(Projects.ProjectScope.Of(owned), await projects.FindAsync(user, owned, ct))
             : await projects.TargetAsync(user, project, ct);
-        if (!target.Ok || target.Project is null) return Experiments.ExperimentsApi.ProjectRefused(target.Ok ? target with { Error = "no project", Status = 404 } : target);
+        if (!target.Ok || target.Project is null) return Projects.ProjectProblems.Refused(target.Ok ? target with { Error = "no project", Status = 404 } : target);
         if (!request.HasFormContentType)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["expected multipart/form-data with 'file' and 'spec'"] });
         var form = await request.ReadFormAsync(ct);

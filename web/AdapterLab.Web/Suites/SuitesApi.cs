@@ -71,7 +71,7 @@ public static class SuitesApi
         PlatformDbContext db, CancellationToken ct)
     {
         var selection = await projects.SelectAsync(user, project, ct);
-        if (!selection.Ok) return Experiments.ExperimentsApi.ProjectRefused(selection);
+        if (!selection.Ok) return Projects.ProjectProblems.Refused(selection);
         return TypedResults.Ok(await SuiteQueries.ListAsync(db, selection.Scope, ct));
     }
 
@@ -91,7 +91,7 @@ public static class SuitesApi
         if (existing is null)
         {
             var selection = await projects.TargetAsync(user, project, ct);
-            if (!selection.Ok) return Experiments.ExperimentsApi.ProjectRefused(selection);
+            if (!selection.Ok) return Projects.ProjectProblems.Refused(selection);
             target = selection.Project!.Id;
         }
         using var reader = new StreamReader(request.Body);

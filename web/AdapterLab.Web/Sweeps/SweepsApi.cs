@@ -45,7 +45,7 @@ public static class SweepsApi
         PlatformDbContext db, CancellationToken ct)
     {
         var selection = await projects.SelectAsync(user, project, ct);
-        if (!selection.Ok) return Experiments.ExperimentsApi.ProjectRefused(selection);
+        if (!selection.Ok) return Projects.ProjectProblems.Refused(selection);
         return TypedResults.Ok(await SweepViews.ListAsync(db, selection.Scope, ct));
     }
 
@@ -56,7 +56,7 @@ public static class SweepsApi
         HttpRequest request, string? project, ClaimsPrincipal user, SweepCatalogue catalogue, PlatformDbContext db, Projects.ProjectDirectory projects, CancellationToken ct)
     {
         var target = await projects.TargetAsync(user, project, ct);
-        if (!target.Ok) return Experiments.ExperimentsApi.ProjectRefused(target);
+        if (!target.Ok) return Projects.ProjectProblems.Refused(target);
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync(ct);
         var created = await catalogue.CreateAsync(body, Actor.Of(user), target.Project!, ct);
