@@ -56,7 +56,6 @@ public sealed class SsoProvisioning(UserManager<PlatformUser> users, PlatformDbC
         foreach (var unknown in names.Except(projects.Values))
             log.LogWarning("Single sign-on: {Email} is in project {Project} by the provider, but no such project exists here", user.Email, unknown);
         var held = await db.ProjectMembers.Where(m => m.UserId == user.Id).ToListAsync(ct);
-        var heldNames = await db.Projects.AsNoTracking().Where(p => held.Select(h => h.ProjectId).Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.Name, ct);
         var now = clock.GetUtcNow();
         bool changed = false;
         foreach (var (id, name) in projects)
@@ -72,7 +71,7 @@ public sealed class SsoProvisioning(UserManager<PlatformUser> users, PlatformDbC
         foreach (var member in held.Where(m => !projects.ContainsKey(m.ProjectId)))
         {
             db.ProjectMembers.Remove(member);
-            Audit(member.ProjectId, "member.removed", user.Email, $"{member.Role} (not in the provider's projects claim for {heldNames.GetValueOrDefault(member.ProjectId)})", now);
+            Audit(member.ProjectId, "member.removed", user.Email, $"{member.Role} (not in the provider's projects claim)", now);
             changed = true;
         }
         await db.SaveChangesAsync(ct);

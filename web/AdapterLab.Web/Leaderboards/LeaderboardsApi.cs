@@ -37,9 +37,11 @@ public static class LeaderboardsApi
     /// <summary>Body of <c>PUT /api/leaderboards/{board}/baseline</c>.</summary>
     public sealed record PinRequest(string ConfigurationHash);
 
-    private static async Task<IResult> List(string? project, ClaimsPrincipal user, ProjectDirectory projects, PlatformDbContext db, CancellationToken ct) =>
-        await OneProjectAsync(user, project, projects, ct) is { Project: { } p } ? TypedResults.Ok(await LeaderboardQueries.BoardsAsync(db, p.Id, ct))
-            : Refused(await OneProjectAsync(user, project, projects, ct));
+    private static async Task<IResult> List(string? project, ClaimsPrincipal user, ProjectDirectory projects, PlatformDbContext db, CancellationToken ct)
+    {
+        var selection = await OneProjectAsync(user, project, projects, ct);
+        return selection.Project is { } p ? TypedResults.Ok(await LeaderboardQueries.BoardsAsync(db, p.Id, ct)) : Refused(selection);
+    }
 
     /// <summary>Boards are per project: a read names one (<c>?project=</c>) or uses the caller's current project.</summary>
     private static async Task<ProjectSelection> OneProjectAsync(ClaimsPrincipal user, string? project, ProjectDirectory projects, CancellationToken ct)

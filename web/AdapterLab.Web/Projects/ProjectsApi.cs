@@ -50,8 +50,8 @@ public static class ProjectsApi
             .WithName("SetProjectPriorityCeiling").WithSummary("The highest priority the project's experiments queue at (null: none; platform admin; audited)")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{project}/audit", async (string project, int? limit, ClaimsPrincipal user, ProjectDirectory projects, ProjectAdministration admin, CancellationToken ct) =>
-                await Named(project, user, projects, ct) is { } p && await admin.AuditAsync(user, p.Id, limit ?? 200, ct) is { } audit ? Results.Ok(audit)
-                    : await Named(project, user, projects, ct) is null ? NotFound(project)
+                await Named(project, user, projects, ct) is not { } p ? NotFound(project)
+                    : await admin.AuditAsync(user, p.Id, limit ?? 200, ct) is { } audit ? Results.Ok(audit)
                     : Results.Problem(statusCode: 403, title: "Forbidden", detail: "project: the audit is for the project's admins"))
             .WithName("GetProjectAudit").WithSummary("Membership, role, quota, ceiling and share changes with their actor, newest first (project admin)")
             .ProducesProblem(StatusCodes.Status404NotFound);
