@@ -14,7 +14,9 @@ namespace AdapterLab.Orchestrator.Scheduling;
 /// Turns expired leases into <c>Lost</c> and requeues the experiment as a new attempt (resumed from its latest
 /// checkpoint by the dispatcher), or fails it once <c>retry.maxAttempts</c> attempts have been lost.
 /// While the orchestrator itself is cut off from the broker no heartbeat can reach it, so it reaps nothing then, nor for
-/// one lease after the connection is back: its own isolation is not the agents' death. The same holds for the database:
+/// one lease after the connection is back: its own isolation is not the agents' death — nor for one lease after it
+/// started (a restarted orchestrator finds the heartbeats sent while it was away still waiting in the broker, behind
+/// leases that look expired in the database until they are consumed). The same holds for the database:
 /// while it is unreachable no heartbeat can be recorded (they wait in the broker, retried), so after a failed pass, and
 /// for one lease after the database server (re)started by its own clock, the reaper declares nothing lost.
 /// </summary>
@@ -52,7 +54,8 @@ public sealed class LeaseReaper(
         }
     }
 
-    private DateTimeOffset _brokerLastDown = DateTimeOffset.MinValue;
+    // Starting is like reconnecting: the broker may hold a backlog of heartbeats this orchestrator has not read yet.
+    private DateTimeOffset _brokerLastDown = clock.GetUtcNow();
     private DateTimeOffset _databaseLastDown = DateTimeOffset.MinValue;
 
     /// <summary>One pass: returns the number of attempts declared lost.</summary>

@@ -20,6 +20,7 @@ namespace AdapterLab.IntegrationTests.Infrastructure;
 public class PlatformFixture : IAsyncLifetime
 {
     private readonly List<WebApplication> _hosts = [];
+    private readonly List<WebApplication> _orchestrators = [];
     private readonly List<(string Name, Uri Address)> _addresses = [];
 
     /// <summary>Every in-process host started so far (<c>Web</c>, <c>Orchestrator</c>, <c>GpuAgent</c>) and where it listens.</summary>
@@ -88,6 +89,26 @@ public class PlatformFixture : IAsyncLifetime
 
     /// <summary>Starts one more orchestrator host in this process (replicas share the database and the queues); returns its services.</summary>
     public async Task<IServiceProvider> StartOrchestratorAsync() => (await StartAsync(OrchestratorApp.Create, "Orchestrator")).Services;
+
+    /// <summary>
+    /// Stops every orchestrator host of this platform (as a deployment's restart would: their in-memory state is gone,
+    /// messages for them wait in the broker); <see cref="StartOrchestratorAsync"/> brings a fresh one, which becomes
+    /// <see cref="OrchestratorServices"/>.
+    /// </summary>
+    public async Task StopOrchestratorsAsync()
+    {
+        foreach (var host in _orchestrators.ToList())
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await host.StopAsync(cts.Token);
+            await host.DisposeAsync();
+            _hosts.Remove(host);
+            _orchestrators.Remove(host);
+        }
+    }
+
+    /// <summary>Starts a fresh orchestrator after <see cref="StopOrchestratorsAsync"/>; it becomes <see cref="OrchestratorServices"/>.</summary>
+    public async Task RestartOrchestratorAsync() => OrchestratorServices = await StartOrchestratorAsync();
 
     /// <summary>Starts one more agent host in this process (its own id, broker identity, queue and work directory).</summary>
     public async Task<WebApplication> StartAgentAsync(string agentId, string pool = "cpu", int slots = 1) =>
@@ -176,6 +197,7 @@ public class PlatformFixture : IAsyncLifetime
         });
         await app.StartAsync();
         _hosts.Add(app);
+        if (name == "Orchestrator") _orchestrators.Add(app);
         lock (_addresses) _addresses.Add((name, new Uri(app.Urls.First())));
         return app;
     }
