@@ -120,6 +120,8 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.HasIndex(x => x.Status).HasFilter("status IN ('running', 'confirming')").HasDatabaseName("ix_sweeps_active");
             e.HasIndex(x => x.ProjectId);
             e.HasOne<Project>().WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(x => x.SuiteRunId).HasFilter("suite_run_id IS NOT NULL");
+            e.HasOne<SuiteRun>().WithMany().HasForeignKey(x => x.SuiteRunId).OnDelete(DeleteBehavior.Restrict);
         });
         b.Entity<SweepTrial>(e =>
         {

@@ -10,7 +10,7 @@ public sealed partial class DashboardInTheBrowser
     /// <summary>
     /// A sweep from the dashboard: an invalid definition is refused on the form with its field named; a small ASHA search
     /// starts, its page follows it live to the end — trials with their values and rung results, the rung ladder, best so
-    /// far against compute, the parallel coordinates and the leading trial with its caveat.
+    /// far against compute, every trial's training-loss curve, the parallel coordinates and the leading trial with its caveat.
     /// </summary>
     [Fact]
     public async Task A_sweep_started_on_the_form_is_followed_live_to_its_leader()
@@ -65,6 +65,9 @@ public sealed partial class DashboardInTheBrowser
         int expected = points.Count + points.Count(p => p.GetProperty("bestFinal").ValueKind == JsonValueKind.Number);
         await Assertions.Expect(page.Locator("[data-testid=best-so-far-chart] path.point")).ToHaveCountAsync(expected);
         await Assertions.Expect(page.Locator("[data-testid=parallel-coordinates]")).ToContainTextAsync("training.learningRate", new() { Timeout = 15_000 });
+        // Each trial's training loss is a line of its own, continued across its promotions.
+        await Assertions.Expect(page.Locator("[data-testid=trial-curves-chart]")).ToHaveAttributeAsync("data-trials", "4");
+        await Assertions.Expect(page.Locator("[data-testid=trial-curves-chart] g.trace.scatter")).ToHaveCountAsync(4, new() { Timeout = 15_000 });
 
         if (Environment.GetEnvironmentVariable("ADAPTERLAB_E2E_SCREENSHOTS") is { Length: > 0 } shots) await Pages.ShotAsync(page, shots, "sweep");
 

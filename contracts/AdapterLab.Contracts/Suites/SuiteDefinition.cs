@@ -31,6 +31,13 @@ public sealed record SuiteDefinition
     /// <summary>The experiments: pretrains first by convention (adaptations refer to their <c>registerAs</c> name).</summary>
     public IReadOnlyList<SuiteEntry> Experiments { get; init; } = [];
 
+    /// <summary>
+    /// Sweeps every run of the suite starts: each a sweep definition as sent to <c>POST /api/sweeps</c> whose
+    /// <c>template</c> is merged over <see cref="Defaults"/>; its <c>name</c> (default <c>sweep-&lt;n&gt;</c>) names the entry.
+    /// A run ends when its experiments and its sweeps have ended; its summary carries each sweep's winner.
+    /// </summary>
+    public IReadOnlyList<JsonObject> Sweeps { get; init; } = [];
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,

@@ -9,6 +9,9 @@ namespace AdapterLab.Contracts.Suites;
 /// <summary>One experiment a suite run submits: the entry it came from, its grid point, its seed and the full spec.</summary>
 public sealed record ExpandedExperiment(string Entry, string Label, int Seed, ExperimentSpec Spec);
 
+/// <summary>One sweep a suite run starts: its entry name and its definition (the template merged over the suite's defaults).</summary>
+public sealed record ExpandedSweep(string Entry, Sweeps.SweepDefinition Definition);
+
 /// <summary>Raised when a suite definition cannot be expanded; <see cref="Errors"/> are keyed by path.</summary>
 public sealed class SuiteDefinitionException(IReadOnlyDictionary<string, string[]> errors)
     : Exception(string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")))
@@ -33,7 +36,7 @@ public static partial class SuiteExpansion
         var errors = new Dictionary<string, string[]>();
         var result = new List<ExpandedExperiment>();
         if (!IsValidName(suite.Name)) errors["name"] = ["must be lowercase letters, digits and dashes (at most 63)"];
-        if (suite.Experiments.Count == 0) errors["experiments"] = ["a suite needs at least one experiment"];
+        if (suite.Experiments.Count == 0 && suite.Sweeps.Count == 0) errors["experiments"] = ["a suite needs at least one experiment or sweep"];
         if (suite.Seeds.Count == 0) errors["seeds"] = ["give at least one seed"];
         if (suite.Window is { } w && w <= TimeSpan.Zero) errors["window"] = ["must be positive"];
 
@@ -70,7 +73,45 @@ public static partial class SuiteExpansion
                 }
             }
         }
+        SweepsOf(suite, errors);
         if (errors.Count > 0) throw new SuiteDefinitionException(errors);
+        return result;
+    }
+
+    /// <summary>The suite's sweeps, each planned (<see cref="Sweeps.SweepPlan.From"/>); throws <see cref="SuiteDefinitionException"/> naming <c>sweeps[i].&lt;field&gt;</c>.</summary>
+    public static IReadOnlyList<ExpandedSweep> ExpandSweeps(SuiteDefinition suite)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var sweeps = SweepsOf(suite, errors);
+        if (errors.Count > 0) throw new SuiteDefinitionException(errors);
+        return sweeps;
+    }
+
+    private static List<ExpandedSweep> SweepsOf(SuiteDefinition suite, Dictionary<string, string[]> errors)
+    {
+        var result = new List<ExpandedSweep>();
+        var names = new HashSet<string>();
+        for (int i = 0; i < suite.Sweeps.Count; i++)
+        {
+            var path = $"sweeps[{i}]";
+            if (suite.Sweeps[i] is not { } entry) { errors[path] = ["required (not null)"]; continue; }
+            var node = (JsonObject)entry.DeepClone();
+            node["name"] ??= $"sweep-{i + 1}";
+            if (node["template"] is JsonObject template) node["template"] = Merge(suite.Defaults, template);
+            else if (node["template"] is null && suite.Defaults is not null) node["template"] = suite.Defaults.DeepClone();
+            try
+            {
+                var definition = Sweeps.SweepDefinition.Parse(node.ToJsonString());
+                if (definition.Name is { } name && !names.Add(name)) errors[$"{path}.name"] = [$"another sweep of this suite is named '{name}'"];
+                Sweeps.SweepPlan.From(definition);
+                if (!errors.ContainsKey($"{path}.name")) result.Add(new ExpandedSweep(definition.Name, definition));
+            }
+            catch (JsonException ex) { errors[path] = [$"not a sweep definition: {ex.Message}"]; }
+            catch (Sweeps.SweepDefinitionException ex)
+            {
+                foreach (var (k, v) in ex.Errors) errors[$"{path}.{k}"] = v;
+            }
+        }
         return result;
     }
 

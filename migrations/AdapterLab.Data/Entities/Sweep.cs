@@ -26,6 +26,8 @@ public sealed class Sweep
     public string? Owner { get; set; }
     /// <summary>Who owns it, by id (<c>user:…</c> or <c>key:…</c>, as <see cref="Experiment.OwnerId"/>).</summary>
     public string? OwnerId { get; set; }
+    /// <summary>The suite run that started this sweep (a suite's <c>sweeps</c> entry); null for a sweep started on its own.</summary>
+    public Guid? SuiteRunId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }

@@ -2139,6 +2139,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("stop_requested");
 
+                    b.Property<Guid?>("SuiteRunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("suite_run_id");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -2156,6 +2160,10 @@ namespace AdapterLab.Data.Migrations
                     b.HasIndex("Status")
                         .HasDatabaseName("ix_sweeps_active")
                         .HasFilter("status IN ('running', 'confirming')");
+
+                    b.HasIndex("SuiteRunId")
+                        .HasDatabaseName("ix_sweeps_suite_run_id")
+                        .HasFilter("suite_run_id IS NOT NULL");
 
                     b.HasIndex("CreatedAt", "Id")
                         .IsDescending()
@@ -2576,6 +2584,12 @@ namespace AdapterLab.Data.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_sweeps_projects_project_id");
+
+                    b.HasOne("AdapterLab.Data.Entities.SuiteRun", null)
+                        .WithMany()
+                        .HasForeignKey("SuiteRunId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_sweeps_suite_runs_suite_run_id");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -93,4 +93,43 @@ public sealed class SuiteExpansionTests
             .Select(x => Specs.SpecJson.Hash(x.Spec with { Training = x.Spec.Training with { Seed = 0 } })).ToList();
         Assert.Equal(2, hashes.Distinct().Count());
     }
+
+    [Fact]
+    public void A_sweep_entry_merges_its_template_over_the_defaults_and_is_planned()
+    {
+        var suite = Suite($$"""
+            { "name": "s", "defaults": { {{Adapt}} }, "sweeps": [
+                { "name": "lr", "template": { "training": { "steps": 60, "optimizer": "adamw" } },
+                  "space": { "training.learningRate": { "type": "log-uniform", "low": 1e-4, "high": 1e-1 } },
+                  "objective": { "metric": "accuracy" }, "budget": { "maxTrials": 9 }, "algorithm": "asha" } ] }
+            """);
+        Assert.Empty(SuiteExpansion.Expand(suite));
+        var sweep = Assert.Single(SuiteExpansion.ExpandSweeps(suite));
+        Assert.Equal("lr", sweep.Entry);
+        var training = sweep.Definition.Template["training"]!;
+        Assert.Equal(60, training["steps"]!.GetValue<int>());
+        Assert.Equal(16, training["batchSize"]!.GetValue<int>());
+        Assert.Equal("linear-probe", sweep.Definition.Template["method"]!["name"]!.GetValue<string>());
+        Assert.Equal([7, 21, 60], AdapterLab.Contracts.Sweeps.SweepPlan.From(sweep.Definition).Rungs);
+    }
+
+    [Fact]
+    public void Bad_sweep_entries_are_named_by_index_and_field()
+    {
+        const string Lr = """ "space": { "training.learningRate": { "type": "log-uniform", "low": 1e-4, "high": 1e-1 } }, "objective": { "metric": "accuracy" }, "budget": { "maxTrials": 2 } """;
+        var suite = Suite($$"""
+            { "name": "s", "defaults": { {{Adapt}} }, "sweeps": [
+                { "name": "a", {{Lr}}, "algorithm": "annealing" },
+                { "name": "a", {{Lr}}, "algorithm": "random" },
+                { "name": "b", {{Lr}}, "algorithm": "random", "colour": "red" },
+                { "name": "c", "space": {}, "objective": { "metric": "accuracy" }, "budget": { "maxTrials": 2 }, "algorithm": "random" } ] }
+            """);
+        var ex = Assert.Throws<SuiteDefinitionException>(() => SuiteExpansion.ExpandSweeps(suite));
+        Assert.Contains("sweeps[0].algorithm", ex.Errors.Keys);
+        Assert.Contains("sweeps[1].name", ex.Errors.Keys);
+        Assert.Contains("sweeps[2]", ex.Errors.Keys);
+        Assert.Contains("sweeps[3].space", ex.Errors.Keys);
+        // Saving runs the same checks: a suite with a bad sweep does not expand.
+        Assert.Throws<SuiteDefinitionException>(() => SuiteExpansion.Expand(suite));
+    }
 }

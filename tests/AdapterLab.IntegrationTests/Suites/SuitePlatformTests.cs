@@ -113,6 +113,68 @@ public sealed class SuitePlatformTests(SharedPlatform platform)
     }
 
     [Fact]
+    public async Task A_suite_run_starts_its_sweeps_waits_for_them_and_reports_their_winners()
+    {
+        object SuiteWith(object sweep) => new
+        {
+            name = "it-sweeps",
+            seeds = new[] { 1 },
+            defaults = Specs.Adapt(platform.BackboneName, steps: 5),
+            experiments = new object[] { new { name = "probe", spec = new { } } },
+            sweeps = new[] { sweep },
+        };
+        object Sweep(string algorithm) => new
+        {
+            name = "lr",
+            template = new { training = new { steps = 8, batchSize = 16, optimizer = "adamw", evalInterval = 0 } },
+            space = new Dictionary<string, object> { ["training.learningRate"] = new { type = "log-uniform", low = 1e-4, high = 1e-1 } },
+            objective = new { metric = "accuracy", direction = "max" },
+            budget = new { maxTrials = 3 },
+            algorithm, eta = 2, maxConcurrent = 2, confirmSeeds = 1,
+        };
+
+        // A sweep entry is planned when the suite is saved: its problems are named under sweeps[i].
+        using (var bad = await platform.Api.PutAsync("/api/suites/it-sweeps",
+                   new StringContent(JsonSerializer.Serialize(SuiteWith(Sweep("annealing")), JsonSerializerOptions.Web), Encoding.UTF8, "application/json")))
+        {
+            var text = await bad.Content.ReadAsStringAsync();
+            Assert.True(bad.StatusCode == HttpStatusCode.BadRequest, text);
+            Assert.True(JsonDocument.Parse(text).RootElement.GetProperty("errors").TryGetProperty("sweeps[0].algorithm", out _), text);
+        }
+        await PutSuiteAsync("it-sweeps", JsonSerializer.Serialize(SuiteWith(Sweep("asha")), JsonSerializerOptions.Web));
+        using var trigger = await TriggerAsync("it-sweeps");
+        Assert.Equal(HttpStatusCode.Accepted, trigger.StatusCode);
+        var id = JsonDocument.Parse(await trigger.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+
+        // The run shows its sweep while it runs, and ends only once the sweep has (its winner confirmed on a fresh seed).
+        var running = JsonDocument.Parse(await platform.Api.GetStringAsync($"/api/suite-runs/{id}")).RootElement;
+        var listed = Assert.Single(running.GetProperty("sweeps").EnumerateArray());
+        Assert.Equal("lr", listed.GetProperty("name").GetString());
+        var sweepId = listed.GetProperty("id").GetGuid();
+        var done = await WaitForRunAsync(id);
+        await using var db = platform.Db();
+        var sweep = await db.Sweeps.SingleAsync(w => w.Id == sweepId);
+        Assert.Equal(id, sweep.SuiteRunId);
+        Assert.Equal(SweepStatuses.Finished, sweep.Status);
+        Assert.True(sweep.FinishedAt <= done.GetProperty("finishedAt").GetDateTimeOffset(), "the run ended before its sweep");
+        Assert.Equal(SuiteRunStatuses.Completed, done.GetProperty("status").GetString());
+
+        // The summary: the one experiment (the sweep's trials are the sweep's, not the run's experiments) and the sweep's
+        // winner with its test on the fresh seed.
+        var summary = done.GetProperty("summary");
+        Assert.Equal(1, summary.GetProperty("experiments").GetArrayLength());
+        var reported = Assert.Single(summary.GetProperty("sweeps").EnumerateArray());
+        Assert.Equal("finished", reported.GetProperty("status").GetString());
+        Assert.Equal(sweep.WinnerTrialIndex, reported.GetProperty("winnerIndex").GetInt32());
+        Assert.Contains("training.learningRate", reported.GetProperty("winnerValues").GetString());
+        Assert.Contains("test accuracy", reported.GetProperty("confirmation").GetString());
+        // The trials ran the suite's defaults under the sweep's template: the suite's backbone, 8 steps.
+        var trial = await db.Experiments.FirstAsync(e => e.SweepId == sweepId);
+        Assert.Contains(platform.BackboneName, trial.SpecJson);
+        Assert.Null(trial.SuiteRunId);
+    }
+
+    [Fact]
     public async Task A_hangfire_fired_schedule_starts_a_run_that_completes()
     {
         await PutSuiteAsync("it-cron", TwoExperimentSuite("it-cron", schedule: "0 3 * * *"));

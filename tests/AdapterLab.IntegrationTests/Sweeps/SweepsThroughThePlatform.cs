@@ -166,6 +166,26 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
         Assert.True(confirmation.GetProperty("lower").GetDouble() <= confirmation.GetProperty("mean").GetDouble());
         Assert.Contains("test accuracy", confirmation.GetProperty("verdict").GetString());
         Assert.Contains("floor", confirmation.GetProperty("verdict").GetString());
+
+        // Per-trial curves: each trial's training loss at every step it trained, one point per step, continued across
+        // its promotions; a bad query names its field; an unknown sweep is a 404.
+        var curves = await platform.Api.GetFromJsonAsync<JsonElement>($"/api/sweeps/{id}/curves");
+        Assert.Equal("loss", curves.GetProperty("metric").GetString());
+        var curveTrials = curves.GetProperty("trials").EnumerateArray().ToList();
+        Assert.Equal(trials.Count, curveTrials.Count);
+        foreach (var c in curveTrials)
+        {
+            var t = trials.Single(x => x.Index == c.GetProperty("index").GetInt32());
+            var steps = c.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("step").GetInt64()).ToList();
+            Assert.Equal(Enumerable.Range(1, rungs[t.TargetRung]).Select(i => (long)i), steps);
+        }
+        using (var bad = await platform.Api.GetAsync($"/api/sweeps/{id}/curves?metric={Uri.EscapeDataString("loss; drop table")}"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.True(JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("metric", out _));
+        }
+        using (var missing = await platform.Api.GetAsync($"/api/sweeps/{Guid.NewGuid()}/curves"))
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     [Fact]

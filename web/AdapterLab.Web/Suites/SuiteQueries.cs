@@ -58,7 +58,17 @@ public static class SuiteQueries
             Count(ExperimentStatus.Queued),
             counts.Where(c => !c.Key.IsTerminal() && c.Key != ExperimentStatus.Queued).Sum(c => c.Count),
             Count(ExperimentStatus.Succeeded), Count(ExperimentStatus.Failed), Count(ExperimentStatus.Cancelled));
+        var sweeps = await SweepsOfRunsAsync(db, [id], ct);
         return new SuiteRunDetails(r.Id, suite, r.SuiteVersion, r.Status, r.Trigger, r.TriggeredBy, r.CreatedAt, r.FinishedAt, r.Note,
-            progress, SuiteViews.Element(r.PlanJson), SuiteViews.Element(r.SummaryJson));
+            progress, SuiteViews.Element(r.PlanJson), SuiteViews.Element(r.SummaryJson), sweeps[id].ToList());
+    }
+
+    /// <summary>The sweeps each of <paramref name="runIds"/> started, oldest first.</summary>
+    public static async Task<ILookup<Guid, SuiteRunSweep>> SweepsOfRunsAsync(PlatformDbContext db, IReadOnlyCollection<Guid> runIds, CancellationToken ct)
+    {
+        var ids = runIds.Select(i => (Guid?)i).ToList();
+        var rows = await db.Sweeps.AsNoTracking().Where(w => ids.Contains(w.SuiteRunId)).OrderBy(w => w.CreatedAt).ThenBy(w => w.Id)
+            .Select(w => new { w.Id, w.Name, w.Status, w.SuiteRunId }).ToListAsync(ct);
+        return rows.ToLookup(w => w.SuiteRunId!.Value, w => new SuiteRunSweep(w.Id, w.Name, w.Status, $"/api/sweeps/{w.Id}"));
     }
 }

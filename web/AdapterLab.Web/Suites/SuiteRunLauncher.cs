@@ -27,11 +27,12 @@ public enum LaunchOutcome { Started, Existing, Skipped, NotFound, Invalid, DoesN
 /// <summary>
 /// Starts a suite run: expands the definition, reuses backbones the suite's pretrains already registered, estimates the
 /// cost against the window on the available agents, records the run (one active run per suite, idempotency key unique per
-/// suite) and submits every experiment through <see cref="ExperimentSubmission"/> tagged with the run. Returns at once;
+/// suite), submits every experiment through <see cref="ExperimentSubmission"/> tagged with the run and starts its sweeps
+/// through <see cref="Sweeps.SweepCatalogue"/> (the sweep pipeline: planned, first trials checked). Returns at once;
 /// <see cref="SuiteRunTracker"/> follows the run to its end.
 /// </summary>
 public sealed class SuiteRunLauncher(
-    IDbContextFactory<PlatformDbContext> dbFactory, ExperimentSubmission submission, TimeProvider clock, ILogger<SuiteRunLauncher> log)
+    IDbContextFactory<PlatformDbContext> dbFactory, ExperimentSubmission submission, Sweeps.SweepCatalogue sweeps, TimeProvider clock, ILogger<SuiteRunLauncher> log)
 {
     /// <summary>The per-suite rate of scheduled runs (API and dashboard triggers have their per-caller rate).</summary>
     public static readonly TimeSpan MinScheduledInterval = TimeSpan.FromMinutes(10);
@@ -71,11 +72,13 @@ public sealed class SuiteRunLauncher(
         }
 
         IReadOnlyList<ExpandedExperiment> expanded;
+        IReadOnlyList<ExpandedSweep> suiteSweeps;
         SuiteDefinition definition;
         try
         {
             definition = SuiteDefinition.Parse(suite.DefinitionJson);
             expanded = SuiteExpansion.Expand(definition);
+            suiteSweeps = SuiteExpansion.ExpandSweeps(definition);
         }
         catch (SuiteDefinitionException ex) { return new(LaunchOutcome.Invalid, Detail: "the suite definition does not expand to valid specs", Errors: ex.Errors); }
         catch (JsonException ex) { return new(LaunchOutcome.Invalid, Detail: $"the stored suite definition is not valid: {ex.Message}"); }
@@ -131,13 +134,23 @@ public sealed class SuiteRunLauncher(
 
         var problems = new List<string>();
         int submitted = 0;
+        var target = new Projects.ProjectSummary(project.Id, project.Name, project.Description, "", project.PriorityCeiling);
         foreach (var x in plan)
         {
-            var result = await submission.SubmitAsync(x.Spec, by, new Projects.ProjectSummary(project.Id, project.Name, project.Description, "", project.PriorityCeiling), ct, run.Id);
+            var result = await submission.SubmitAsync(x.Spec, by, target, ct, run.Id);
             if (result.Errors is { Count: > 0 } errors)
                 problems.Add($"{x.Spec.Name} (seed {x.Seed}): not submitted, {string.Join("; ", errors.Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}"))}");
             else if (result.Experiment is null) problems.Add($"{x.Spec.Name} (seed {x.Seed}): backbone '{result.BackboneConflict}' is already registered");
             else submitted++;
+        }
+        // The suite's sweeps, each through the sweep pipeline; the tracker waits for them as for the experiments.
+        int sweepsStarted = 0;
+        foreach (var x in suiteSweeps)
+        {
+            var created = await sweeps.CreateAsync(JsonSerializer.Serialize(x.Definition, Contracts.Sweeps.SweepDefinition.Json), by, target, ct, run.Id);
+            if (created.Errors is { Count: > 0 } errors)
+                problems.Add($"sweep {x.Entry}: not started, {string.Join("; ", errors.Select(kv => $"{kv.Key}: {string.Join(", ", kv.Value)}"))}");
+            else sweepsStarted++;
         }
         if (submitted != plan.Count || problems.Count > 0)
         {
@@ -147,8 +160,8 @@ public sealed class SuiteRunLauncher(
             await db.SaveChangesAsync(ct);
             run = stored;
         }
-        log.LogInformation("Suite {Suite} v{Version}: run {Run} started by {Actor} ({Trigger}), {Count} experiments, estimated {Estimate}",
-            suite.Name, suite.Version, run.Id, request.By.Name, request.Trigger, submitted, estimate.Makespan);
+        log.LogInformation("Suite {Suite} v{Version}: run {Run} started by {Actor} ({Trigger}), {Count} experiments and {Sweeps} sweeps, estimated {Estimate}",
+            suite.Name, suite.Version, run.Id, request.By.Name, request.Trigger, submitted, sweepsStarted, estimate.Makespan);
         return new(LaunchOutcome.Started, run, Estimate: estimate);
     }
 

@@ -23,8 +23,17 @@ public sealed record SuiteRunSummary
     public IReadOnlyList<ConfigurationScore> Configurations { get; init; } = [];
     public SummaryComparison? Previous { get; init; }
     public SummaryComparison? Baseline { get; init; }
+    /// <summary>The run's sweeps (a suite's <c>sweeps</c> entries): each one's ending, its winner and the winner's test on fresh seeds.</summary>
+    public IReadOnlyList<SummarySweep> Sweeps { get; init; } = [];
     public DateTimeOffset FinishedAt { get; init; }
 }
+
+/// <summary>
+/// One sweep of a suite run: how it ended, its winner (the trial selected on the objective, with its values and the
+/// objective at its highest rung) and, when it confirmed the winner on fresh seeds, the test verdict with its interval.
+/// </summary>
+public sealed record SummarySweep(Guid Id, string Name, string Status, string Objective, int Trials, long StepsTrained,
+    int? WinnerIndex, string? WinnerValues, double? WinnerObjective, string? Confirmation, double? TestMean, double? TestLower, double? TestUpper, string? Note);
 
 /// <summary>One experiment of the run with its final results.</summary>
 public sealed record SummaryExperiment(Guid Id, string? Name, string Kind, string Method, string ConfigurationHash, int Seed,
@@ -97,16 +106,35 @@ public static class SuiteRunSummaries
         var baseline = suite.BaselineRunId is { } b && b != run.Id ? await CompareAsync(db, b, scores, ct) : null;
 
         var failures = experiments.Where(e => e.Status != nameof(ExperimentStatus.Succeeded)).ToList();
+        var sweeps = await SweepsAsync(db, run.Id, ct);
         bool regressed = (previous?.Regressions ?? 0) + (baseline?.Regressions ?? 0) > 0;
         bool improved = (previous?.Improvements ?? 0) + (baseline?.Improvements ?? 0) > 0;
         var status = regressed ? SuiteRunStatuses.Regressed
-            : failures.Count > 0 || experiments.Count == 0 ? SuiteRunStatuses.CompletedWithFailures
+            : failures.Count > 0 || experiments.Count + sweeps.Count == 0 || sweeps.Any(w => w.Status != SweepStatuses.Finished) ? SuiteRunStatuses.CompletedWithFailures
             : SuiteRunStatuses.Completed;
         return new SuiteRunSummary
         {
             RunId = run.Id, Suite = suite.Name, SuiteVersion = run.SuiteVersion, Status = status, Regressed = regressed, Improved = improved,
             Experiments = experiments, Failures = failures, Configurations = scores, Previous = previous, Baseline = baseline, FinishedAt = now,
+            Sweeps = sweeps,
         };
+    }
+
+    /// <summary>The run's sweeps as <see cref="Sweeps.SweepViews"/> shows them (one reading of a sweep for the API, the page and the summary).</summary>
+    public static async Task<IReadOnlyList<SummarySweep>> SweepsAsync(PlatformDbContext db, Guid runId, CancellationToken ct)
+    {
+        var ids = await db.Sweeps.AsNoTracking().Where(w => w.SuiteRunId == runId).OrderBy(w => w.CreatedAt).ThenBy(w => w.Id).Select(w => w.Id).ToListAsync(ct);
+        var list = new List<SummarySweep>(ids.Count);
+        foreach (var id in ids)
+        {
+            if (await Web.Sweeps.SweepViews.GetAsync(db, id, ct) is not { } d) continue;
+            var winner = d.Summary.Status == SweepStatuses.Finished ? d.Leader : null;
+            var c = d.Confirmation;
+            list.Add(new SummarySweep(d.Summary.Id, d.Summary.Name, d.Summary.Status, d.Summary.Objective, d.Summary.Trials, d.Summary.StepsTrained,
+                winner?.Index, winner is null ? null : string.Join(", ", winner.Values.Select(v => $"{v.Key} = {v.Value.GetRawText()}")),
+                winner is null ? null : winner.Rungs[winner.Rungs.Keys.Max()], c?.Verdict, c?.Mean, c?.Lower, c?.Upper, d.Summary.Note));
+        }
+        return list;
     }
 
     private static async Task<SummaryComparison> CompareAsync(PlatformDbContext db, Guid referenceRunId, IReadOnlyList<ConfigurationScore> current, CancellationToken ct)

@@ -10,7 +10,7 @@ namespace AdapterLab.Web.Suites;
 /// <summary>
 /// Follows running suite runs to their end — the platform's job, not Hangfire's. Woken by every experiment status change
 /// this instance hears and, as a safety net (a restart, a missed message, results planted by hand), every few seconds.
-/// A run ends when all its experiments are terminal: the summary is computed and the status set with a conditional
+/// A run ends when all its experiments are terminal and all its sweeps have ended: the summary is computed and the status set with a conditional
 /// update, so several web instances may track the same run and exactly one writes it.
 /// </summary>
 public sealed class SuiteRunTracker(
@@ -66,6 +66,8 @@ public sealed class SuiteRunTracker(
             var now = clock.GetUtcNow();
             if (ended < total) continue;
             if (total < run.ExperimentCount && now - run.CreatedAt < SubmissionGrace) continue;
+            // The run's sweeps end on their own (finished or stopped) once their trials and confirmations have.
+            if (await db.Sweeps.AnyAsync(s => s.SuiteRunId == run.Id && (s.Status == Data.Entities.SweepStatuses.Running || s.Status == Data.Entities.SweepStatuses.Confirming), ct)) continue;
 
             var suite = await db.Suites.AsNoTracking().SingleAsync(s => s.Id == run.SuiteId, ct);
             var summary = await SuiteRunSummaries.BuildAsync(db, run, suite, now, ct);

@@ -19,9 +19,13 @@ public sealed record ExpandedView(string Entry, string Label, int Seed, string? 
 public sealed record SuiteRunView(Guid Id, string Suite, int SuiteVersion, string Status, string Trigger, string? TriggeredBy,
     int ExperimentCount, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Note);
 
-/// <summary><c>GET /api/suite-runs/{id}</c>: progress while running, the summary once ended.</summary>
+/// <summary><c>GET /api/suite-runs/{id}</c>: progress while running (experiments by outcome, the sweeps it started), the summary once ended.</summary>
 public sealed record SuiteRunDetails(Guid Id, string Suite, int SuiteVersion, string Status, string Trigger, string? TriggeredBy,
-    DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Note, SuiteRunProgress Progress, JsonElement? Plan, JsonElement? Summary);
+    DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Note, SuiteRunProgress Progress, JsonElement? Plan, JsonElement? Summary,
+    IReadOnlyList<SuiteRunSweep>? Sweeps = null);
+
+/// <summary>A sweep a suite run started (its <c>sweeps</c> entries), where it is now.</summary>
+public sealed record SuiteRunSweep(Guid Id, string Name, string Status, string Location);
 
 /// <summary>Counts of the run's experiments by outcome.</summary>
 public sealed record SuiteRunProgress(int Total, int Queued, int Running, int Succeeded, int Failed, int Cancelled);

@@ -23,7 +23,8 @@ public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
     public sealed record Created(Sweep? Sweep, IReadOnlyDictionary<string, string[]>? Errors);
 
     /// <param name="project">The project it runs in (the caller checked the actor may submit there); its trials queue there.</param>
-    public async Task<Created> CreateAsync(string json, Actor actor, Projects.ProjectSummary project, CancellationToken ct)
+    /// <param name="suiteRunId">The suite run starting it (a suite's <c>sweeps</c> entry), if any.</param>
+    public async Task<Created> CreateAsync(string json, Actor actor, Projects.ProjectSummary project, CancellationToken ct, Guid? suiteRunId = null)
     {
         SweepDefinition definition;
         SweepPlan plan;
@@ -58,6 +59,7 @@ public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
             AllowDryRun = submission.AllowsDryRun,
             Owner = actor.Name,
             OwnerId = actor.OwnerId,
+            SuiteRunId = suiteRunId,
             CreatedAt = now,
             UpdatedAt = now,
             Note = $"{plan.Definition.Algorithm}: rungs {string.Join(" / ", plan.Rungs)} steps" + (plan.Brackets.Count > 1 ? $", {plan.Brackets.Count} brackets" : ""),

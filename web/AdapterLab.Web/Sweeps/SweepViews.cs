@@ -28,6 +28,15 @@ public sealed record ConfirmationRun(Guid ExperimentId, int Seed, string Status,
 public sealed record ConfirmationView(int WinnerIndex, string Metric, string Task, string Domain, IReadOnlyList<ConfirmationRun> Runs,
     double? Mean, double? Lower, double? Upper, string? IntervalMethod, string? SampleSize, double? Floor, string? FloorName, bool AtFloor, bool IdenticalSeeds, string Verdict);
 
+/// <summary>One trial's curve of a metric over its steps (across every attempt and rung it trained).</summary>
+public sealed record TrialCurve(int Index, Guid ExperimentId, string Status, int Bracket, IReadOnlyList<CurvePoint> Points);
+
+/// <summary>A point of a curve.</summary>
+public sealed record CurvePoint(long Step, double Value);
+
+/// <summary>Every trial's curve of one metric: at most about <see cref="SweepViews.CurvePoints"/> points per trial (every k-th step, rung steps always kept).</summary>
+public sealed record SweepCurves(string Metric, string Split, IReadOnlyList<IReadOnlyList<int>> Brackets, IReadOnlyList<TrialCurve> Trials);
+
 /// <summary>A sweep in full: its definition and plan, every trial, the rung ladder, best-so-far against compute spent and the winner's confirmation.</summary>
 public sealed record SweepDetails(SweepSummary Summary, JsonElement Definition, IReadOnlyList<IReadOnlyList<int>> Brackets, string Direction,
     IReadOnlyList<TrialView> Trials, IReadOnlyList<BestSoFarPoint> BestSoFar, TrialView? Leader, bool StopRequested, ConfirmationView? Confirmation = null);
@@ -44,6 +53,48 @@ public static class SweepViews
         // A list row needs the summary only: not the winner's confirmation, whose interval reads its runs' predictions.
         foreach (var s in sweeps) list.Add((await LoadAsync(db, s, ct, withConfirmation: false)).Summary);
         return list;
+    }
+
+    /// <summary>Points per trial a curve keeps at most (plus its rung steps): a sweep page draws every trial.</summary>
+    public const int CurvePoints = 200;
+
+    /// <summary>
+    /// Every trial's curve of <paramref name="metric"/> on <paramref name="split"/> (the training loss by default): promoted
+    /// trials continue their curve across rungs (a resume, not a restart), so a reader sees where each was paused, stopped
+    /// or promoted. Thinned in the database to every k-th step (k from the trial budget), rung steps always kept.
+    /// </summary>
+    public static async Task<SweepCurves?> CurvesAsync(PlatformDbContext db, Guid id, string metric, string split, CancellationToken ct)
+    {
+        var sweep = await db.Sweeps.AsNoTracking().Where(s => s.Id == id).Select(s => new { s.DefinitionJson }).SingleOrDefaultAsync(ct);
+        if (sweep is null) return null;
+        IReadOnlyList<IReadOnlyList<int>> brackets;
+        int maxSteps;
+        try
+        {
+            var plan = SweepPlan.From(SweepDefinition.Parse(sweep.DefinitionJson));
+            (brackets, maxSteps) = (plan.Brackets, plan.MaxSteps);
+        }
+        catch (SweepDefinitionException) { (brackets, maxSteps) = ([], 1); }
+        long every = Math.Max(1, (maxSteps + CurvePoints - 1) / CurvePoints);
+        var rungSteps = brackets.SelectMany(b => b).Select(r => (long)r).Distinct().ToArray();
+
+        var trials = await db.SweepTrials.AsNoTracking().Where(t => t.SweepId == id && t.ExperimentId != null).OrderBy(t => t.Index)
+            .Select(t => new { t.Index, ExperimentId = t.ExperimentId!.Value, t.Bracket, t.FailureReason }).ToListAsync(ct);
+        var ids = trials.Select(t => t.ExperimentId).ToList();
+        var statuses = await db.Experiments.AsNoTracking().Where(e => ids.Contains(e.Id)).Select(e => new { e.Id, e.Status }).ToDictionaryAsync(e => e.Id, e => e.Status, ct);
+        // A metric may be reported per task and domain: one curve per trial, the first task/domain in name order.
+        var points = await db.MetricPoints.AsNoTracking()
+            .Where(m => ids.Contains(m.ExperimentId) && m.Name == metric && m.Split == split && (m.Step % every == 0 || rungSteps.Contains(m.Step)))
+            .OrderBy(m => m.ExperimentId).ThenBy(m => m.Task).ThenBy(m => m.Domain).ThenBy(m => m.Step)
+            .Select(m => new { m.ExperimentId, m.Task, m.Domain, m.Step, m.Value }).ToListAsync(ct);
+        var byTrial = points.GroupBy(p => p.ExperimentId).ToDictionary(g => g.Key, g =>
+        {
+            var first = g.First();
+            return (IReadOnlyList<CurvePoint>)g.Where(p => p.Task == first.Task && p.Domain == first.Domain).Select(p => new CurvePoint(p.Step, p.Value)).ToList();
+        });
+        return new SweepCurves(metric, split, brackets, trials.Select(t => new TrialCurve(t.Index, t.ExperimentId,
+            t.FailureReason is not null ? "Failed" : statuses.TryGetValue(t.ExperimentId, out var st) ? st.ToString() : "Failed", t.Bracket,
+            byTrial.GetValueOrDefault(t.ExperimentId) ?? [])).ToList());
     }
 
     public static async Task<SweepDetails?> GetAsync(PlatformDbContext db, Guid id, CancellationToken ct) =>

@@ -26,6 +26,10 @@ public static class SweepsApi
         api.MapGet("/{id:guid}", Get).WithName("GetSweep").ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A sweep: definition, rung ladder, every trial with its values and rung results, best-so-far against steps trained")
             .RequireAuthorization(Scopes.Read);
+        api.MapGet("/{id:guid}/curves", Curves).WithName("GetSweepCurves").ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Every trial's curve of one metric over its steps (default: the training loss), continued across the rungs it climbed")
+            .WithDescription($"?metric=loss&split=train (defaults). At most about {SweepViews.CurvePoints} points per trial (every k-th step, the rung steps always kept).")
+            .RequireAuthorization(Scopes.Read);
         api.MapPost("/", Create).WithName("CreateSweep")
             .WithSummary("Create a sweep (grid, random, asha or hyperband) over a spec template")
             .WithDescription("The definition is planned and its first trials' specs validated by the submission checks; an invalid definition is a 400 naming each field (template fields as template.<path>). 201 with the sweep; the orchestrator starts its trials.")
@@ -51,6 +55,19 @@ public static class SweepsApi
 
     private static async Task<Results<Ok<SweepDetails>, ProblemHttpResult>> Get(Guid id, PlatformDbContext db, CancellationToken ct) =>
         await SweepViews.GetAsync(db, id, ct) is { } d ? TypedResults.Ok(d) : NotFound(id);
+
+    private static async Task<Results<Ok<SweepCurves>, ValidationProblem, ProblemHttpResult>> Curves(Guid id, string? metric, string? split, PlatformDbContext db, CancellationToken ct)
+    {
+        metric ??= "loss";
+        split ??= "train";
+        var errors = new Dictionary<string, string[]>();
+        if (!CurveName(metric)) errors["metric"] = ["a metric name: 1–64 letters, digits, '-', '_', ':' or '.'"];
+        if (!CurveName(split)) errors["split"] = ["a split name: 1–64 letters, digits, '-', '_', ':' or '.'"];
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Invalid curve query");
+        return await SweepViews.CurvesAsync(db, id, metric, split, ct) is { } c ? TypedResults.Ok(c) : NotFound(id);
+    }
+
+    private static bool CurveName(string s) => s.Length is > 0 and <= 64 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or ':' or '.');
 
     private static async Task<Results<Created<SweepDetails>, ValidationProblem, ProblemHttpResult>> Create(
         HttpRequest request, string? project, ClaimsPrincipal user, SweepCatalogue catalogue, PlatformDbContext db, Projects.ProjectDirectory projects, CancellationToken ct)
