@@ -36,4 +36,16 @@ public sealed class SuiteSweepsYamlTests
         Assert.Equal(64, sweep.Definition.Template["training"]!["batchSize"]!.GetValue<int>());
         Assert.Equal([67, 201, 600], AdapterLab.Contracts.Sweeps.SweepPlan.From(sweep.Definition).Rungs);
     }
+
+    [Fact]
+    public void The_weekly_suite_tunes_adaptformers_learning_rate_with_a_sweep()
+    {
+        var weekly = SuiteFiles.BuiltIn().Single(f => f.File == "adapters-weekly.yaml");
+        var suite = SuiteFiles.Parse(weekly.Text);
+        var sweep = Assert.Single(SuiteExpansion.ExpandSweeps(suite));
+        Assert.Equal("weekly-adaptformer-lr", sweep.Entry);
+        Assert.Equal("weekly-vit-lab-s", sweep.Definition.Template["backbone"]!["name"]!.GetValue<string>());
+        Assert.Equal("vit-lab-s", sweep.Definition.Template["backbone"]!["preset"]!.GetValue<string>());
+        Assert.Equal([67, 201, 600], AdapterLab.Contracts.Sweeps.SweepPlan.From(sweep.Definition).Rungs);
+    }
 }

@@ -56,7 +56,8 @@ public static class SuiteCostEstimator
     /// Drops experiments from the end (never a pretrain another kept experiment needs) until the estimate fits the window;
     /// returns the indices kept. Empty when even the pretrains alone do not fit.
     /// </summary>
-    public static IReadOnlyList<int> Trim(IReadOnlyList<ExperimentSpec> specs, IReadOnlyList<Throughput> history, int slots, TimeSpan window)
+    /// <param name="fixedCount">The first specs are never dropped (a suite's sweeps, counted whole).</param>
+    public static IReadOnlyList<int> Trim(IReadOnlyList<ExperimentSpec> specs, IReadOnlyList<Throughput> history, int slots, TimeSpan window, int fixedCount = 0)
     {
         var kept = Enumerable.Range(0, specs.Count).ToList();
         while (kept.Count > 0)
@@ -64,7 +65,7 @@ public static class SuiteCostEstimator
             var subset = kept.Select(i => specs[i]).ToList();
             if (Estimate(subset, history, slots, window).Fits) return kept;
             var needed = subset.Where(s => s.Backbone.Source == BackboneSources.Named).Select(s => s.Backbone.Name).ToHashSet();
-            int drop = kept.FindLastIndex(i => specs[i].Backbone.RegisterAs is not { } r || !needed.Contains(r));
+            int drop = kept.FindLastIndex(i => i >= fixedCount && (specs[i].Backbone.RegisterAs is not { } r || !needed.Contains(r)));
             if (drop < 0) return [];
             kept.RemoveAt(drop);
         }

@@ -90,17 +90,22 @@ public sealed class SuiteRunLauncher(
         var reused = existing.ToHashSet();
         var plan = expanded.Where(x => x.Spec.Backbone.RegisterAs is not { } r || !reused.Contains(r)).ToList();
 
-        var estimate = await EstimateAsync(db, plan.Select(x => x.Spec).ToList(), suite.Window ?? definition.Window, now, ct);
+        // The sweeps count at their expected cost (never trimmed: a sweep cut short selects nothing); experiments after them.
+        var sweepCost = suiteSweeps.SelectMany(x => Contracts.Sweeps.SweepCost.Equivalents(x.Definition)).ToList();
+        List<ExperimentSpec> Costed() => [.. sweepCost, .. plan.Select(x => x.Spec)];
+        var estimate = await EstimateAsync(db, Costed(), suite.Window ?? definition.Window, now, ct);
         var trimmed = new List<ExpandedExperiment>();
         if (estimate.Window is { } window && !estimate.Fits)
         {
             if (!request.Trim || estimate.Slots == 0) return await RefuseAsync(db, suite, request, estimate, now, ct);
             var history = await HistoryAsync(db, now, ct);
-            var kept = SuiteCostEstimator.Trim(plan.Select(x => x.Spec).ToList(), history, estimate.Slots, window);
-            if (kept.Count == 0) return await RefuseAsync(db, suite, request, estimate, now, ct);
+            var kept = SuiteCostEstimator.Trim(Costed(), history, estimate.Slots, window, fixedCount: sweepCost.Count)
+                .Where(i => i >= sweepCost.Count).Select(i => i - sweepCost.Count).ToHashSet();
+            if (kept.Count == 0 && plan.Count > 0) return await RefuseAsync(db, suite, request, estimate, now, ct);
             trimmed = plan.Where((_, i) => !kept.Contains(i)).ToList();
-            plan = kept.Select(i => plan[i]).ToList();
-            estimate = SuiteCostEstimator.Estimate(plan.Select(x => x.Spec).ToList(), history, estimate.Slots, window);
+            plan = plan.Where((_, i) => kept.Contains(i)).ToList();
+            estimate = SuiteCostEstimator.Estimate(Costed(), history, estimate.Slots, window);
+            if (!estimate.Fits) return await RefuseAsync(db, suite, request, estimate, now, ct);
         }
 
         var run = new SuiteRun
@@ -167,8 +172,13 @@ public sealed class SuiteRunLauncher(
 
     /// <summary>The cost of a stored suite's expanded experiments on the agents available now (the API's and the page's estimate).</summary>
     /// <exception cref="SuiteDefinitionException">The stored definition no longer expands.</exception>
-    public Task<SuiteCostEstimate> EstimateStoredAsync(PlatformDbContext db, Suite suite, DateTimeOffset now, CancellationToken ct) =>
-        EstimateAsync(db, SuiteExpansion.Expand(SuiteDefinition.Parse(suite.DefinitionJson)).Select(x => x.Spec).ToList(), suite.Window, now, ct);
+    public Task<SuiteCostEstimate> EstimateStoredAsync(PlatformDbContext db, Suite suite, DateTimeOffset now, CancellationToken ct)
+    {
+        var definition = SuiteDefinition.Parse(suite.DefinitionJson);
+        var specs = SuiteExpansion.ExpandSweeps(definition).SelectMany(x => Contracts.Sweeps.SweepCost.Equivalents(x.Definition))
+            .Concat(SuiteExpansion.Expand(definition).Select(x => x.Spec)).ToList();
+        return EstimateAsync(db, specs, suite.Window, now, ct);
+    }
 
     /// <summary>Estimates the cost of <paramref name="specs"/> on the agents available now.</summary>
     public async Task<SuiteCostEstimate> EstimateAsync(PlatformDbContext db, IReadOnlyList<ExperimentSpec> specs, TimeSpan? window, DateTimeOffset now, CancellationToken ct)
