@@ -78,6 +78,9 @@ public static partial class SuiteExpansion
         return result;
     }
 
+    /// <summary>Sweeps one suite may start per run (each up to <see cref="Sweeps.SweepPlan.MaxTrialsLimit"/> trials).</summary>
+    public const int MaxSweeps = 20;
+
     /// <summary>The suite's sweeps, each planned (<see cref="Sweeps.SweepPlan.From"/>); throws <see cref="SuiteDefinitionException"/> naming <c>sweeps[i].&lt;field&gt;</c>.</summary>
     public static IReadOnlyList<ExpandedSweep> ExpandSweeps(SuiteDefinition suite)
     {
@@ -91,6 +94,7 @@ public static partial class SuiteExpansion
     {
         var result = new List<ExpandedSweep>();
         var names = new HashSet<string>();
+        if (suite.Sweeps.Count > MaxSweeps) { errors["sweeps"] = [$"at most {MaxSweeps} sweeps per suite"]; return result; }
         for (int i = 0; i < suite.Sweeps.Count; i++)
         {
             var path = $"sweeps[{i}]";

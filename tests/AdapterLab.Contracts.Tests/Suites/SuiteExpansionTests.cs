@@ -131,5 +131,7 @@ public sealed class SuiteExpansionTests
         Assert.Contains("sweeps[3].space", ex.Errors.Keys);
         // Saving runs the same checks: a suite with a bad sweep does not expand.
         Assert.Throws<SuiteDefinitionException>(() => SuiteExpansion.Expand(suite));
+        var many = Suite($$"""{ "name": "s", "defaults": { {{Adapt}} }, "sweeps": [ {{string.Join(", ", Enumerable.Range(0, 21).Select(i => "{ \"name\": \"w" + i + "\", " + Lr + ", \"algorithm\": \"random\" }"))}} ] }""");
+        Assert.Contains("sweeps", Assert.Throws<SuiteDefinitionException>(() => SuiteExpansion.ExpandSweeps(many)).Errors.Keys);
     }
 }
