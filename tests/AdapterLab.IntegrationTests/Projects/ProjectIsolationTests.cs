@@ -115,6 +115,13 @@ public sealed partial class ProjectIsolationTests(WebAppFixture web) : IClassFix
         var (alpha, _) = await CreateProjectAsync("alpha");
         var (beta, betaId) = await CreateProjectAsync("beta");
         var (secret, blob, suite, sweep, backbone) = await PlantInAsync(beta, betaId);
+        // A metric only beta has: the runs table's column picker must not name it to others.
+        var secretDomain = Unique("b-domain");
+        await using (var pdb = web.Db())
+        {
+            pdb.FinalResults.Add(new FinalResultRow { ExperimentId = secret, Split = "test", Task = "classification", Domain = secretDomain, Metric = "accuracy", Value = 0.5, AttemptNumber = 1 });
+            await pdb.SaveChangesAsync();
+        }
         var viewer = await UserAsync((alpha, "viewer"));
         using var client = await SignInAsync(viewer);
 
@@ -141,6 +148,8 @@ public sealed partial class ProjectIsolationTests(WebAppFixture web) : IClassFix
         Assert.DoesNotContain(backbone, await client.GetStringAsync("/api/backbones?project=*"));
         Assert.Equal(JsonValueKind.Array, (await client.GetFromJsonAsync<JsonElement>("/api/leaderboards")).ValueKind);
         Assert.DoesNotContain("object-count", await client.GetStringAsync("/api/leaderboards"));
+        Assert.DoesNotContain(secretDomain, await client.GetStringAsync("/api/runs/columns?project=*"));
+        Assert.DoesNotContain(secretDomain, await client.GetStringAsync("/api/runs/columns"));
 
         // Every per-item URL answers as for a missing item: detail, everything under it, blob downloads, the suite, sweep, backbone.
         foreach (var url in new[]
@@ -149,7 +158,7 @@ public sealed partial class ProjectIsolationTests(WebAppFixture web) : IClassFix
                      $"/api/experiments/{secret}/edits", $"/api/experiments/{secret}/checkpoints", $"/api/experiments/{secret}/checkpoints/{blob}/download",
                      $"/api/experiments/{secret}/predictions", $"/api/experiments/{secret}/confusion", $"/api/experiments/{secret}/weights",
                      $"/api/experiments/{secret}/affinity", $"/api/experiments/{secret}/gallery", $"/api/experiments/{secret}/attempts/1/logs",
-                     $"/api/suites/{suite}", $"/api/suites/{suite}/runs", $"/api/sweeps/{sweep}", $"/api/backbones/{backbone}",
+                     $"/api/suites/{suite}", $"/api/suites/{suite}/runs", $"/api/sweeps/{sweep}", $"/api/sweeps/{sweep}/curves", $"/api/backbones/{backbone}",
                  })
         {
             using var response = await client.GetAsync(url);
@@ -189,6 +198,8 @@ public sealed partial class ProjectIsolationTests(WebAppFixture web) : IClassFix
         Assert.Contains(secret.ToString(), await admin.GetStringAsync($"/api/experiments?project={beta}"));
         Assert.Contains("object-count", await admin.GetStringAsync($"/api/leaderboards?project={beta}"));
         Assert.Contains(backbone, await admin.GetStringAsync($"/api/backbones?project={beta}"));
+        Assert.Contains(secretDomain, await admin.GetStringAsync($"/api/runs/columns?project={beta}"));
+        Assert.Contains(secretDomain, await admin.GetStringAsync("/api/runs/columns?project=*"));
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/models/{model}")).StatusCode);
     }
 

@@ -16,7 +16,7 @@ public static class RunsApi
         var api = app.MapGroup("/api/runs").WithTags(Tag)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
-        api.MapGet("/columns", async (RunColumnCatalogue catalogue, CancellationToken ct) => TypedResults.Ok(await catalogue.ListAsync(ct)))
+        api.MapGet("/columns", Columns)
             .WithName("ListRunColumns").WithSummary("Columns the runs table can show, sort and filter by: existing metrics, spec fields, built-ins")
             .RequireAuthorization(Scopes.Read);
         api.MapGet("/views", ListViews).WithName("ListRunViews").WithSummary("Your saved views of the runs table")
@@ -28,6 +28,14 @@ public static class RunsApi
             .WithSummary("Delete one of your saved views")
             .RequireAuthorization(Scopes.Read);
         return app;
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<RunColumnCatalogue.Column>>, ProblemHttpResult>> Columns(string? project, System.Security.Claims.ClaimsPrincipal user,
+        Projects.ProjectDirectory projects, RunColumnCatalogue catalogue, CancellationToken ct)
+    {
+        var selection = await projects.SelectAsync(user, project, ct);
+        if (!selection.Ok) return Projects.ProjectProblems.Refused(selection);
+        return TypedResults.Ok(await catalogue.ListAsync(selection.Scope, ct));
     }
 
     private static string? Owner(ClaimsPrincipal user) => Actor.OwnerIdOf(user);
