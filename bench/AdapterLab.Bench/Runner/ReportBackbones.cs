@@ -29,7 +29,7 @@ public static class ReportBackbones
     public static IReadOnlyList<Backbone> All(bool quick)
     {
         string suffix = quick ? "-quick" : "";
-        int supervisedSteps = quick ? 200 : 4000, streamSteps = quick ? 200 : 1500, maeDigitSteps = quick ? 150 : 1000;
+        int supervisedSteps = quick ? 200 : 8000, streamSteps = quick ? 200 : 1500, maeDigitSteps = quick ? 150 : 6000;
         // A smoke run's backbones jump a full report's queue, as its runs do.
         int priority = quick ? Scenarios.Multitask.MultitaskScenario.SmokePriority : 0;
         TrainingSpec Pretraining(int steps) => new() { Steps = steps, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = steps / 10, EvalInterval = steps / 4, CheckpointInterval = steps / 4, Seed = 1 };
@@ -38,7 +38,7 @@ public static class ReportBackbones
             new("stream-supervised", "ShapesWorld stream, supervised (3 heads)", new()
             {
                 Name = "bench: pretrain on the ShapesWorld stream, supervised, three label heads", Kind = Kinds.Pretrain,
-                Backbone = new BackboneSpec { Preset = Preset, Source = BackboneSources.Random, RegisterAs = "bench-stream-supervised" + suffix },
+                Backbone = new BackboneSpec { Preset = Preset, Source = BackboneSources.Random, RegisterAs = "bench-stream-supervised-v2" + suffix },
                 Method = new MethodSpec { Name = Methods.Supervised },
                 Data = new DataSpec { LabelFamilies = ["largest-shape", "topmost-shape", "leftmost-shape"], SourceDomain = "synthetic", TargetDomains = [HeldOutDomain], Stream = true },
                 Training = Pretraining(supervisedSteps), Tags = ["bench", "backbone"], Priority = priority,
@@ -54,7 +54,7 @@ public static class ReportBackbones
             new("mnist-mae", "MNIST digits, MAE (no labels)", new()
             {
                 Name = "bench: MAE on the imported MNIST digits", Kind = Kinds.Pretrain,
-                Backbone = new BackboneSpec { Preset = Preset, Source = BackboneSources.Random, RegisterAs = "bench-mnist-mae" + suffix },
+                Backbone = new BackboneSpec { Preset = Preset, Source = BackboneSources.Random, RegisterAs = "bench-mnist-mae-v2" + suffix },
                 Method = new MethodSpec { Name = Methods.Mae },
                 Data = new DataSpec { Dataset = Datasets.Folder, Path = "mnist" },
                 Training = Pretraining(maeDigitSteps), Tags = ["bench", "backbone"], Priority = priority,

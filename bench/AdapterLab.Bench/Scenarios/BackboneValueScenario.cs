@@ -83,7 +83,7 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
         // Wall time from the experiments' own timestamps (first submission to last finish), so a re-rendered report keeps it.
         var all = pre.Values.Concat(probes.Values).ToList();
         var minutes = (all.Max(x => x.GetProperty("finishedAt").GetDateTimeOffset()) - all.Min(x => x.GetProperty("submittedAt").GetDateTimeOffset())).TotalMinutes;
-        md.AppendLine($"Measured by `./platform bench backbone-value{(quick ? " --quick" : "")}` through the platform on {Machine.Describe()}; {minutes:F0} min from the first submission to the last result (one agent, one slot).");
+        md.AppendLine($"Measured by `./platform bench backbone-value{(quick ? " --quick" : "")}` through the platform on {Machine.Describe()}; {minutes:F0} min from the first submission to the last result on {Agents(all)}.");
         md.AppendLine();
         md.AppendLine("**Backbones** (each pretrained once, seed 1; batch 64, AdamW 1e-3, 10 % warm-up, cosine):");
         md.AppendLine();
@@ -167,4 +167,12 @@ public sealed class BackboneValueScenario(PlatformClient client, string resultsD
     /// <summary>Correctness of every test image × seed of one configuration (null when a run stored no predictions).</summary>
     private static SeedExampleTable? Table(Dictionary<string, PredictionsFile?> predictions, string prefix, int[] seeds, string domain) =>
         PredictionTables.OutcomeTable(seeds.Select(s => predictions[$"{prefix}/{s}"]).ToList(), "test", Tasks.Classification, domain, "accuracy");
+
+    /// <summary>How many agents trained the runs (from their attempts), e.g. "2 agents".</summary>
+    private static string Agents(IEnumerable<JsonElement> runs)
+    {
+        int n = runs.SelectMany(r => r.TryGetProperty("attempts", out var a) && a.ValueKind == JsonValueKind.Array ? a.EnumerateArray() : Enumerable.Empty<JsonElement>())
+            .Select(a => a.TryGetProperty("agentId", out var id) ? id.GetString() : null).OfType<string>().Distinct().Count();
+        return n == 1 ? "1 agent" : $"{n} agents";
+    }
 }
