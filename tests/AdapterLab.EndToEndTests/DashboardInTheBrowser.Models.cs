@@ -42,7 +42,8 @@ public sealed partial class DashboardInTheBrowser
         await InteractiveAsync(page);
         await page.Locator("[data-testid=register-name]").FillAsync(model);
         await page.Locator("[data-testid=register]").ClickAsync();
-        await Assertions.Expect(page.Locator("[data-testid=registered-as]")).ToContainTextAsync($"{model} v1 (candidate)");
+        // The page re-reads the experiment's versions after the success message: allow for a loaded CI machine.
+        await Assertions.Expect(page.Locator("[data-testid=registered-as]")).ToContainTextAsync($"{model} v1 (candidate)", new() { Timeout = 15_000 });
         using (var r = await platform.Api.PostAsJsonAsync("/api/models", new { name = model, experimentId = ids[1] }))
             Assert.Equal(HttpStatusCode.Created, r.StatusCode);
 

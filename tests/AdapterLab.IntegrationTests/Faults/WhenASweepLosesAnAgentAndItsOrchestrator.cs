@@ -145,7 +145,14 @@ public sealed class WhenASweepLosesAnAgentAndItsOrchestrator(FaultPlatform platf
         finally
         {
             await doomed.DisposeAsync();
-            if (rescuer is not null) await rescuer.DisposeAsync();
+            if (rescuer is not null)
+            {
+                // Stopped as an operator would (SIGTERM: it says goodbye), so the next test's work is not dispatched to
+                // an agent that died a moment ago and still looks alive.
+                rescuer.Terminate();
+                await rescuer.WaitForExitAsync(TimeSpan.FromSeconds(30));
+                await rescuer.DisposeAsync();
+            }
         }
     }
 }
