@@ -123,9 +123,9 @@ public static class SuiteRunSummaries
     /// <summary>The run's sweeps as <see cref="Sweeps.SweepViews"/> shows them (one reading of a sweep for the API, the page and the summary).</summary>
     public static async Task<IReadOnlyList<SummarySweep>> SweepsAsync(PlatformDbContext db, Guid runId, CancellationToken ct)
     {
-        var ids = await db.Sweeps.AsNoTracking().Where(w => w.SuiteRunId == runId).OrderBy(w => w.CreatedAt).ThenBy(w => w.Id).Select(w => w.Id).ToListAsync(ct);
-        var list = new List<SummarySweep>(ids.Count);
-        foreach (var id in ids)
+        var started = (await SuiteQueries.SweepsOfRunsAsync(db, [runId], ct))[runId].ToList();
+        var list = new List<SummarySweep>(started.Count);
+        foreach (var id in started.Select(w => w.Id))
         {
             if (await Web.Sweeps.SweepViews.GetAsync(db, id, ct) is not { } d) continue;
             var winner = d.Summary.Status == SweepStatuses.Finished ? d.Leader : null;
