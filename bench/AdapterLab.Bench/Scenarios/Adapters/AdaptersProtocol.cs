@@ -18,7 +18,11 @@ namespace AdapterLab.Bench.Scenarios.Adapters;
 /// MNIST cells use the MNIST grid's choice.</item>
 /// <item><b>Seeds</b>: 5 per configuration at its chosen rate (the grid's two seeds reused); the linear probe on a random
 /// backbone is the gates' control.</item>
-/// <item><b>Sweeps</b> on task A: AdaptFormer d̂ ∈ {1, 2, 4, 8, 16, 32, 64} and sequential placement; VPT-deep tokens ∈ {1, 5, 10, 50}.</item>
+/// <item><b>Gates first</b>: a cell trains its probe and full fine-tuning (and the random-backbone probe) first; only when
+/// they pass the margin gates does it train the other methods — a cell that cannot be judged costs little.</item>
+/// <item><b>Sweeps</b> on task B (<see cref="SweepCell"/>): AdaptFormer d̂ ∈ {1, 2, 4, 8, 16, 32, 64} and sequential placement;
+/// VPT-deep tokens ∈ {1, 5, 10, 50}. Task B, because it leaves adapters room: on the first backbone full fine-tuning beat
+/// the probe by 32 points there and by 4.5 on task A, where the sweeps could not be judged.</item>
 /// </list>
 /// <c>--quick</c> (≤ 10 minutes, a smoke run of the pipeline, not a result): short runs, small test splits, two seeds, a
 /// two-point grid on task A only, d̂ {2, 8}, tokens {1, 5}, the four methods the findings name, MNIST 100/class at the defaults.
@@ -39,6 +43,8 @@ public sealed class AdaptersProtocol(bool quick)
     public const int MainBottleneck = 8;
     public const int MainPromptTokens = 5;
     public const string ShapesBackbone = "stream-supervised";
+    /// <summary>The cell the d̂, placement and prompt-token sweeps run on (a smoke run has only task A).</summary>
+    public string SweepCell => quick ? "A" : "B";
     public const string DigitsBackbone = "mnist-mae";
 
     /// <summary>One dataset task: where a method is trained and tested.</summary>
@@ -79,6 +85,15 @@ public sealed class AdaptersProtocol(bool quick)
             : all;
     }
 
+    /// <summary>A cell's gate runs: the methods its margin gates compare (the random-backbone probe runs beside them).</summary>
+    public IReadOnlyList<MethodSpec> GateMethods(Cell cell) => Methods(cell).Where(IsGateMethod).ToList();
+
+    /// <summary>The methods a cell trains only once its gates passed.</summary>
+    public IReadOnlyList<MethodSpec> OtherMethods(Cell cell) => Methods(cell).Where(m => !IsGateMethod(m)).ToList();
+
+    private static bool IsGateMethod(MethodSpec m) =>
+        m.Name is AdapterLab.Contracts.Specs.Methods.LinearProbe or AdapterLab.Contracts.Specs.Methods.FullFinetune;
+
     public static MethodSpec MainVariant(string name) => name switch
     {
         AdapterLab.Contracts.Specs.Methods.AdaptFormer => new MethodSpec { Name = name, Bottleneck = MainBottleneck, Placement = "parallel" },
@@ -86,7 +101,7 @@ public sealed class AdaptersProtocol(bool quick)
         _ => new MethodSpec { Name = name },
     };
 
-    /// <summary>The variants of task A's sweeps (beside the main AdaptFormer and VPT-deep rows).</summary>
+    /// <summary>The variants of the sweep cell's sweeps (beside the main AdaptFormer and VPT-deep rows).</summary>
     public IReadOnlyList<MethodSpec> SweepVariants()
     {
         var af = MainVariant(AdapterLab.Contracts.Specs.Methods.AdaptFormer);

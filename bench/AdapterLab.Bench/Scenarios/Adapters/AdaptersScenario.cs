@@ -60,16 +60,17 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
         }
 
         // 1. Learning rates: per grid cell and method, the grid over the method's default, extended past an edge winner.
+        //    The gate methods' grid (probe, full fine-tuning) runs first; the other methods' grid only once a cell that
+        //    reads this grid has passed its gates.
         var grids = new ConcurrentDictionary<(string Cell, string Method), Dictionary<double, double>>();
-        async Task GridAsync(AdaptersProtocol.Cell cell)
+        async Task GridAsync(AdaptersProtocol.Cell cell, IReadOnlyList<MethodSpec> methods, string what)
         {
-            var methods = protocol.Methods(cell);
             foreach (var m in methods) grids[(cell.Key, m.Name)] = [];
             var pending = methods.ToDictionary(m => m.Name, _ => protocol.InitialGrid.ToList());
             while (pending.Values.Any(p => p.Count > 0))
             {
                 await RunAllAsync(methods.SelectMany(m => pending[m.Name].SelectMany(x => protocol.GridSeeds.Select(s => (cell, cell.Backbone, m, x, s)))),
-                    $"learning-rate grid, {cell.Key}");
+                    $"learning-rate grid, {what}, {cell.Key}");
                 foreach (var m in methods)
                 {
                     var scores = grids[(cell.Key, m.Name)];
@@ -80,49 +81,56 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
             }
         }
         var cells = protocol.Cells;
-        var gridTasks = cells.Where(c => c.GridFrom is null).ToDictionary(c => c.Key, GridAsync);
+        var gridCells = cells.Where(c => c.GridFrom is null).ToDictionary(c => c.Key);
+        var gateGrids = gridCells.ToDictionary(c => c.Key, c => new Lazy<Task>(() => GridAsync(c.Value, protocol.GateMethods(c.Value), "gate methods")));
+        var restGrids = gridCells.ToDictionary(c => c.Key, c => new Lazy<Task>(() =>
+            GridAsync(c.Value, protocol.OtherMethods(c.Value), "other methods")));
+        Task GridOf(AdaptersProtocol.Cell cell, Dictionary<string, Lazy<Task>> part) => cell.GridFrom switch
+        {
+            null => part[cell.Key].Value,
+            "defaults" => Task.CompletedTask,
+            var from => part[from].Value,
+        };
         double Chosen(AdaptersProtocol.Cell cell, string method) => cell.GridFrom switch
         {
             null => LearningRateGrid.Best(grids[(cell.Key, method)]),
             "defaults" => 1,
             var from => LearningRateGrid.Best(grids[(from, method)]),
         };
-        Task GridOf(AdaptersProtocol.Cell cell) => cell.GridFrom switch
-        {
-            null => gridTasks[cell.Key],
-            "defaults" => Task.CompletedTask,
-            var from => gridTasks[from],
-        };
 
-        // 2. Per cell, once its grid chose: five seeds of every main configuration at its chosen rate and the random-backbone
-        //    probe (the gates' control); task A's sweeps at the rate AdaptFormer and VPT-deep chose there.
+        // 2. Per cell, gates first: five seeds of the probe, of full fine-tuning and of the random-backbone probe (the
+        //    gates' control) at their chosen rates; when the margin gates pass (a smoke run never stops here), five seeds
+        //    of every other configuration, and on the sweep cell its sweeps at the rates AdaptFormer and VPT-deep chose.
+        var evidence = new AdaptersEvidence(protocol, runs, batch.Predictions, batch.BranchRatio, Chosen);
+        var gatedOut = new ConcurrentDictionary<string, bool>();
         var probe = AdaptersProtocol.MainVariant(Methods.LinearProbe);
-        async Task SeedsAsync(AdaptersProtocol.Cell c)
+        IEnumerable<(AdaptersProtocol.Cell, string, MethodSpec, double, int)> Seeded(AdaptersProtocol.Cell c, IEnumerable<MethodSpec> methods, string? backbone = null) =>
+            methods.SelectMany(m => protocol.Seeds.Select(s => (c, backbone ?? c.Backbone, m, Chosen(c, m.Name), s)));
+        async Task CellAsync(AdaptersProtocol.Cell c)
         {
-            await GridOf(c);
-            await RunAllAsync(protocol.Methods(c).Select(m => (Cell: c, Backbone: c.Backbone, Method: m, X: Chosen(c, m.Name)))
-                    .Append((Cell: c, Backbone: "random", Method: probe, X: Chosen(c, Methods.LinearProbe)))
-                    .SelectMany(x => protocol.Seeds.Select(s => (x.Cell, x.Backbone, x.Method, x.X, s))),
-                $"five seeds per configuration, {c.Key}");
+            await GridOf(c, gateGrids);
+            await RunAllAsync(Seeded(c, protocol.GateMethods(c)).Concat(Seeded(c, [probe], "random")), $"gate runs, {c.Key}");
+            var failed = evidence.MarginGates(c).Where(g => !g.Passed).ToList();
+            if (failed.Count > 0 && !quick)
+            {
+                gatedOut[c.Key] = true;
+                Console.WriteLine($"[{Name}] {c.Key}: gates failed ({string.Join("; ", failed.Select(g => $"{g.Name}: {g.Evidence}"))}) — nothing else is trained for it");
+                return;
+            }
+            await GridOf(c, restGrids);
+            await RunAllAsync(Seeded(c, protocol.OtherMethods(c)), $"five seeds per configuration, {c.Key}");
+            if (c.Key == protocol.SweepCell)
+                await RunAllAsync(Seeded(c, protocol.SweepVariants()), $"{c.Key} sweeps (d̂, placement, prompt tokens)");
         }
-        var taskA = cells[0];
-        async Task SweepsAsync()
-        {
-            await GridOf(taskA);
-            await RunAllAsync(protocol.SweepVariants().SelectMany(v => protocol.Seeds.Select(s => (taskA, taskA.Backbone, v, Chosen(taskA, v.Name), s))),
-                "task A sweeps (d̂, placement, prompt tokens)");
-        }
-        await Task.WhenAll(cells.Select(SeedsAsync).Append(SweepsAsync()).Concat(gridTasks.Values));
+        await Task.WhenAll(cells.Select(CellAsync));
         var pretrained = new Dictionary<string, JsonElement>();
         foreach (var (key, task) in backbones) pretrained[key] = await task;
 
         // 3. The report (runs in key order: the cells finished in any order).
         var finished = runs.OrderBy(r => r.Key, StringComparer.Ordinal).ToDictionary(r => r.Key, r => r.Value);
-        var predictions = runs.Keys.ToDictionary(k => k, batch.Predictions);
-        var branchRatios = runs.Keys.ToDictionary(k => k, batch.BranchRatio);
         var floors = cells.ToDictionary(c => c.Key, c => PredictionTables.Floor(
-            predictions[runs.Keys.First(k => k.StartsWith(c.Key + "|", StringComparison.Ordinal))], "test", Tasks.Classification, c.Domain, "accuracy")?.Value);
-        var report = new AdaptersReport(protocol, finished, predictions, branchRatios, floors, grids, Chosen, pretrained, wanted, resultsDir);
+            batch.Predictions(runs.Keys.First(k => k.StartsWith(c.Key + "|", StringComparison.Ordinal))), "test", Tasks.Classification, c.Domain, "accuracy")?.Value);
+        var report = new AdaptersReport(protocol, evidence, finished, floors, gatedOut.Keys.ToHashSet(), grids, pretrained, wanted, resultsDir);
         await report.WriteAsync(Name + (quick ? "-quick" : ""), ct);
     }
 }
