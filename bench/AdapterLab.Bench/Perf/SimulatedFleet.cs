@@ -197,9 +197,7 @@ public sealed class SimulatedFleet(RabbitMqOptions broker, bool quorumQueues, st
                 using var timer = new PeriodicTimer(HeartbeatInterval);
                 do
                 {
-                    var now = DateTimeOffset.UtcNow;
-                    foreach (var (experiment, attempt) in Held.Keys)
-                        await PublishAsync(new AttemptHeartbeat { ExperimentId = experiment, AttemptNumber = attempt, AgentId = id, SentAt = now });
+                    // The announcement lists the held attempts: it is their heartbeat, as the real agent's is.
                     await PublishAsync(Announcement());
                 }
                 while (await timer.WaitForNextTickAsync(ct));

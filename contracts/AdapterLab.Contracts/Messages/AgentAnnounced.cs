@@ -15,7 +15,10 @@ public sealed record AgentAnnounced : IAgentReport
     public int FreeSlots { get; init; }
     /// <summary>The agent's own queue; <see cref="RunExperiment"/> and <see cref="CancelAttempt"/> go there.</summary>
     public string QueueName { get; init; } = "";
-    /// <summary>Attempts the agent is running now (experiment id, attempt number).</summary>
+    /// <summary>
+    /// Attempts the agent is running now (experiment id, attempt number, step). The announcement is their heartbeat: their
+    /// leases are extended — only those this agent holds — as by an <see cref="AttemptHeartbeat"/> each.
+    /// </summary>
     public IReadOnlyList<RunningAttempt> Running { get; init; } = [];
     public string Version { get; init; } = "";
     public DateTimeOffset SentAt { get; init; }

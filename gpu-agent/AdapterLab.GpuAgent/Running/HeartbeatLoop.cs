@@ -7,9 +7,10 @@ using Microsoft.Extensions.Options;
 namespace AdapterLab.GpuAgent.Running;
 
 /// <summary>
-/// Announces the agent and heartbeats every running attempt from a dedicated thread, so a training loop that saturates
-/// the thread pool or every core can never starve the lease. While the agent drains (<see cref="AgentDrain"/>) it keeps
-/// the running attempts' leases alive but no longer announces free slots.
+/// Announces the agent from a dedicated thread, so a training loop that saturates the thread pool or every core can never
+/// starve the lease: the announcement lists the running attempts with their steps and is their heartbeat (one message per
+/// agent and interval, however many slots it has: bench perf-fleet). While the agent drains (<see cref="AgentDrain"/>) it
+/// no longer announces free slots and heartbeats each running attempt on its own instead.
 /// </summary>
 public sealed class HeartbeatLoop(IBus bus, IBusControl busControl, AttemptRegistry registry, RabbitMqOptions rabbit, IOptions<AgentOptions> options, ILogger<HeartbeatLoop> log) : IHostedService
 {
@@ -49,13 +50,16 @@ public sealed class HeartbeatLoop(IBus bus, IBusControl busControl, AttemptRegis
     private void BeatOnce(AgentOptions o)
     {
         var now = DateTimeOffset.UtcNow;
-        var running = registry.Snapshot();
-        foreach (var a in running)
+        if (!registry.Draining)
+        {
+            bus.Publish(Announcement(o, now)).Wait(_stop.Token);
+            return;
+        }
+        foreach (var a in registry.Snapshot())
         {
             bus.Publish(new AttemptHeartbeat { ExperimentId = a.ExperimentId, AttemptNumber = a.AttemptNumber, AgentId = o.ResolvedId, Step = a.Step, SentAt = now })
                .Wait(_stop.Token);
         }
-        if (!registry.Draining) bus.Publish(Announcement(o, now)).Wait(_stop.Token);
     }
 
     public AgentAnnounced Announcement(AgentOptions o, DateTimeOffset now) => new()

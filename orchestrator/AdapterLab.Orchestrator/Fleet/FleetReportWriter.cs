@@ -9,9 +9,11 @@ namespace AdapterLab.Orchestrator.Fleet;
 
 /// <summary>
 /// Group commit (<see cref="AdapterLab.Orchestrator.Storage.GroupCommitWriter{TMessage, TResult}"/>) for the fleet's
-/// chatter: every agent announces itself and heartbeats each of its attempts every few seconds, so a thousand agents send
-/// hundreds of messages a second; whatever has arrived since the last write is stored in four statements — the attempts'
-/// leases (fenced: only Dispatched or Running attempts), the heartbeating agents' last-seen times, the announcements
+/// chatter: every agent announces itself every few seconds, listing the attempts it runs — the announcement is their
+/// heartbeat (a draining agent, which stops announcing, heartbeats each attempt on its own) — so a thousand agents send
+/// a couple of hundred messages a second; whatever has arrived since the last write is stored in four statements — the
+/// attempts' leases (fenced: only Dispatched or Running attempts, and only those the reporting agent holds: an agent's own
+/// announcement cannot keep another agent's attempt alive), the heartbeating agents' last-seen times, the announcements
 /// (an upsert; an older announcement never overwrites a newer one) and the check of the attempts the announcing agents
 /// say they run — whatever the batch size. Measured by bench perf-fleet.
 /// </summary>
@@ -44,8 +46,11 @@ public sealed class FleetReportWriter(IDbContextFactory<PlatformDbContext> dbFac
         var result = new AnnouncementOutcome[batch.Count];
         System.Array.Fill(result, AnnouncementOutcome.Nothing);
 
-        // Heartbeats: one row per attempt (its furthest step), one per agent.
-        var beats = new Dictionary<(Guid, int), long>();
+        // Heartbeats (an attempt's own, or its line in its agent's announcement): one row per attempt and reporting agent
+        // (its furthest step), one per agent.
+        var beats = new Dictionary<(Guid Experiment, int Attempt, string Agent), long>();
+        void Beat(Guid experiment, int attempt, string agent, long step) =>
+            beats[(experiment, attempt, agent)] = Math.Max(beats.GetValueOrDefault((experiment, attempt, agent)), step);
         var beating = new HashSet<string>(StringComparer.Ordinal);
         // Announcements: each agent's latest (a key may occur once per upsert).
         var latest = new Dictionary<string, AgentAnnounced>(StringComparer.Ordinal);
@@ -53,10 +58,14 @@ public sealed class FleetReportWriter(IDbContextFactory<PlatformDbContext> dbFac
         {
             if (m is AttemptHeartbeat h)
             {
-                beats[(h.ExperimentId, h.AttemptNumber)] = Math.Max(beats.GetValueOrDefault((h.ExperimentId, h.AttemptNumber)), h.Step);
+                Beat(h.ExperimentId, h.AttemptNumber, h.AgentId, h.Step);
                 beating.Add(h.AgentId);
             }
-            else if (m is AgentAnnounced a && (!latest.TryGetValue(a.AgentId, out var had) || had.SentAt <= a.SentAt)) latest[a.AgentId] = a;
+            else if (m is AgentAnnounced a)
+            {
+                foreach (var r in a.Running) Beat(r.ExperimentId, r.AttemptNumber, a.AgentId, r.Step);
+                if (!latest.TryGetValue(a.AgentId, out var had) || had.SentAt <= a.SentAt) latest[a.AgentId] = a;
+            }
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -67,15 +76,17 @@ public sealed class FleetReportWriter(IDbContextFactory<PlatformDbContext> dbFac
         {
             await using var cmd = new NpgsqlCommand("""
                 UPDATE attempts t SET lease_expires_at = GREATEST(t.lease_expires_at, @lease), last_heartbeat_at = @now, step = GREATEST(t.step, u.step)
-                FROM unnest(@e, @n, @s) AS u(e, n, step)
-                WHERE t.experiment_id = u.e AND t.number = u.n AND t.status IN ('Dispatched', 'Running');
+                FROM unnest(@e, @n, @s, @holder) AS u(e, n, step, holder)
+                WHERE t.experiment_id = u.e AND t.number = u.n AND t.agent_id = u.holder AND t.status IN ('Dispatched', 'Running');
                 UPDATE agents SET last_seen_at = GREATEST(last_seen_at, @now) WHERE id = ANY(@agents);
                 """, conn);
             cmd.Parameters.AddWithValue("lease", now + o.Lease);
             cmd.Parameters.AddWithValue("now", now);
-            cmd.Parameters.Add(Array("e", NpgsqlDbType.Uuid, beats.Keys.Select(k => k.Item1).ToArray()));
-            cmd.Parameters.Add(Array("n", NpgsqlDbType.Integer, beats.Keys.Select(k => k.Item2).ToArray()));
-            cmd.Parameters.Add(Array("s", NpgsqlDbType.Bigint, beats.Values.ToArray()));
+            var keys = beats.Keys.ToList();
+            cmd.Parameters.Add(Array("e", NpgsqlDbType.Uuid, keys.Select(k => k.Experiment).ToArray()));
+            cmd.Parameters.Add(Array("n", NpgsqlDbType.Integer, keys.Select(k => k.Attempt).ToArray()));
+            cmd.Parameters.Add(Array("s", NpgsqlDbType.Bigint, keys.Select(k => beats[k]).ToArray()));
+            cmd.Parameters.Add(Array("holder", NpgsqlDbType.Text, keys.Select(k => k.Agent).ToArray()));
             cmd.Parameters.Add(Array("agents", NpgsqlDbType.Text, beating.ToArray()));
             await cmd.ExecuteNonQueryAsync(ct);
         }

@@ -26,6 +26,9 @@ public sealed class AgentBus : IAsyncDisposable
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
+        // A logger factory the container does not own: MassTransit keeps the first bus's log context in a static, so a
+        // second bus in the same process must not find that factory disposed with the first bus's container.
+        services.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         services.AddLogging();
         services.AddPlatformBus(configuration);
         var provider = services.BuildServiceProvider();

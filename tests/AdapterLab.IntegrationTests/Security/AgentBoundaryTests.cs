@@ -101,6 +101,25 @@ public sealed class AgentBoundaryTests(AgentBoundaryPlatform platform) : IClassF
                 Assert.False(await db.Agents.AnyAsync(x => x.Id == forgerId));
             }
 
+            // The forger's own announcement (its identity, its queue) listing A's attempt: an announcement is the heartbeat
+            // of the attempts it lists, but only of those its agent holds — the victim's step and lease stay A's.
+            var forgerQueue = QueueNames.Agent(platform.QueuePrefix, forgerId);
+            await using (var forger = await AgentBus.StartAsync(forgerSettings))
+            {
+                await forger.Bus.Publish(new AgentAnnounced
+                {
+                    AgentId = forgerId, QueueName = forgerQueue, Slots = 1, FreeSlots = 0, SentAt = DateTimeOffset.UtcNow, Running = [new RunningAttempt(victim, 1, 9999)],
+                });
+                await Eventually.TrueAsync(async () =>
+                {
+                    await using var db = platform.Db();
+                    return await db.Agents.AnyAsync(x => x.Id == forgerId);
+                }, TimeSpan.FromMinutes(1), () => "the forger's own announcement was not stored");
+                await forger.Bus.Publish(new AgentStopping { AgentId = forgerId });
+            }
+            await using (var db = platform.Db())
+                Assert.True((await db.Attempts.AsNoTracking().SingleAsync(x => x.ExperimentId == victim)).Step < 9999, "another agent's announcement moved the victim's step");
+
             // B's agent token reaches nothing of A's: not the backbone A was sent, and no upload (B holds no attempt);
             // A's own token reads it.
             string pinned;
