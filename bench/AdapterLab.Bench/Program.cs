@@ -2,6 +2,7 @@ using AdapterLab.Bench.Runner;
 using AdapterLab.Bench.Scenarios;
 using AdapterLab.Bench.Scenarios.Adapters;
 using AdapterLab.Bench.Scenarios.Multitask;
+using AdapterLab.Bench.Scenarios.Sweeps;
 
 // ./platform bench [scenario…] [--quick] — runs scenarios against the running platform (API URL and key from the
 // environment that ./platform sets: ADAPTERLAB_API_URL, ADAPTERLAB_API_KEY) and writes bench/results/.
@@ -25,6 +26,7 @@ var scenarios = new List<IScenario>
     new BackboneValueScenario(client, resultsDir, quick),
     new MultitaskScenario(client, resultsDir, quick),
     new AdaptersScenario(client, resultsDir, quick),
+    new SweepBenchScenario(client, resultsDir, quick),
     new ChaosScenario(client, resultsDir, quick),
 };
 scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.InProcess(resultsDir, quick));

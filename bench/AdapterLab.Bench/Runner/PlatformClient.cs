@@ -23,6 +23,16 @@ public sealed class PlatformClient(HttpClient http)
         return JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
     }
 
+    /// <summary>Creates a sweep (<c>POST /api/sweeps</c>) from its definition; its id.</summary>
+    public async Task<Guid> CreateSweepAsync(string definition, CancellationToken ct)
+    {
+        using var content = new StringContent(definition, System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync("api/sweeps", content, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode) throw BenchException.From(response.StatusCode, "creating a sweep", body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("summary").GetProperty("id").GetGuid();
+    }
+
     /// <summary>The registered backbone of that name (<c>GET /api/backbones</c>), or null.</summary>
     public async Task<JsonElement?> FindBackboneAsync(string name, CancellationToken ct)
     {

@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AdapterLab.Bench.Runner;
+using AdapterLab.Bench.Scenarios.Adapters;
+using AdapterLab.Contracts.Predictions;
+using AdapterLab.Contracts.Specs;
+using AdapterLab.Statistics;
+using static AdapterLab.Bench.Runner.ReportFormat;
+
+namespace AdapterLab.Bench.Scenarios.Sweeps;
+
+/// <summary>
+/// <c>./platform bench sweeps</c>: does asynchronous successive halving find what the full grid finds, for a third of its
+/// compute (<see cref="SweepBenchProtocol"/>)? The grid runs through the classification report's archive (its runs are
+/// reused, and the ones trained here serve the report too); the searches are the platform's own sweeps (created through
+/// the API, resumed by name when a sitting is interrupted), their confirmation runs archived so a later sitting on a fresh
+/// checkout reads them instead of searching again. Writes <c>bench/results/sweeps.md</c> and <c>sweeps.json</c>.
+/// </summary>
+public sealed class SweepBenchScenario(PlatformClient client, string resultsDir, bool quick) : IScenario
+{
+    public string Name => "sweeps";
+
+    private sealed record Repetition(int Number, string DefinitionJson, JsonElement Sweep, IReadOnlyList<JsonElement> Confirmations,
+        IReadOnlyList<PredictionsFile?> Predictions);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var p = new SweepBenchProtocol(quick);
+        var report = p.Report;
+        var cell = p.Cell;
+        var wanted = ReportBackbones.All(quick).Single(b => b.Key == cell.Backbone);
+        var root = RunArchive.Root(resultsDir, quick);
+        var runArchive = new RunArchive(root, quick ? "adapters-quick" : "adapters");
+        var sweepArchive = new RunArchive(root, quick ? "sweeps-quick" : "sweeps");
+        var (docs, blobs) = await ReportBackbones.EnsureAsync(client, [wanted], runArchive, ct);
+        string blob = blobs[wanted.Spec.Backbone.RegisterAs!];
+        var batch = new ExperimentBatch(client, new RunLedger(Path.Combine(resultsDir, ".ledger", quick ? "sweeps-quick.json" : "sweeps.json")), runArchive, blobs);
+
+        // 1. The grid: every configuration with the grid's seeds (validation), then the winner's other seeds (test).
+        string Key((double X, int D) c, int seed) => AdaptersProtocol.Key(cell, cell.Backbone, SweepBenchProtocol.Variant(c.D), c.X, seed);
+        ExperimentSpec Spec((double X, int D) c, int seed) => report.Spec(cell, wanted.Named, wanted.Label, SweepBenchProtocol.Variant(c.D), c.X, seed);
+        Console.WriteLine($"[{Name}] grid: {p.Grid.Count} configurations × {report.GridSeeds.Count} seeds");
+        var runs = await batch.RunAsync(p.Grid.SelectMany(c => report.GridSeeds.Select(s => (Key(c, s), Spec(c, s)))).ToList(), ct);
+        Fail(runs);
+        var validation = p.Grid.ToDictionary(c => c, c => report.GridSeeds.Average(s => ExperimentBatch.Result(runs[Key(c, s)], "validation", cell.Domain, "accuracy") ?? double.NaN));
+        var gridWinner = validation.OrderByDescending(v => v.Value).First().Key;
+        Console.WriteLine($"[{Name}] grid winner: {SweepBenchProtocol.Describe(gridWinner.X, gridWinner.D)} (validation {validation[gridWinner]:0.000})");
+        var winnerRuns = await batch.RunAsync(p.ConfirmSeeds.Select(s => (Key(gridWinner, s), Spec(gridWinner, s))).ToList(), ct);
+        Fail(winnerRuns);
+        var gridTable = PredictionTables.OutcomeTable(p.ConfirmSeeds.Select(s => batch.Predictions(Key(gridWinner, s))).ToList(), "test", Tasks.Classification, cell.Domain, "accuracy");
+
+        // 2. The searches, one after another (each uses both agents).
+        var repetitions = new List<Repetition>();
+        foreach (int r in p.Repetitions) repetitions.Add(await SearchAsync(p, r, wanted, blob, sweepArchive, ct));
+
+        // 3. The report.
+        await WriteAsync(p, docs[wanted.Key], validation, gridWinner, runs.Values.Concat(winnerRuns.Values).ToList(), gridTable, repetitions, ct);
+    }
+
+    private static void Fail(Dictionary<string, JsonElement> runs)
+    {
+        foreach (var (k, v) in runs)
+            if (v.GetProperty("status").GetString() != "Succeeded")
+                throw new BenchException($"run {k} ended {v.GetProperty("status").GetString()}: {(v.TryGetProperty("failureReason", out var r) ? r.GetString() : "")}");
+    }
+
+    /// <summary>One repetition: archived (same definition, same backbone weights) or searched now through the platform.</summary>
+    private async Task<Repetition> SearchAsync(SweepBenchProtocol p, int r, ReportBackbones.Backbone backbone, string blob, RunArchive archive, CancellationToken ct)
+    {
+        var definition = p.Definition(backbone.Named, backbone.Label, r).ToJsonString();
+        string key = $"asha-r{r}";
+        if (archive.Find(key) is { } saved && saved.Spec == definition)
+        {
+            var confirmations = Enumerable.Range(0, p.ConfirmSeeds.Count).Select(i => archive.Find($"{key}|confirm-{i}")).ToList();
+            if (confirmations.All(c => c is not null && c.Spec == definition && RunArchive.RanOn(c.Experiment) == blob))
+            {
+                Console.WriteLine($"[{Name}] repetition {r}: read from the archive");
+                return new Repetition(r, definition, saved.Experiment, confirmations.Select(c => c!.Experiment).ToList(), confirmations.Select(c => c!.Predictions).ToList());
+            }
+        }
+
+        string name = JsonDocument.Parse(definition).RootElement.GetProperty("name").GetString()!;
+        var existing = (await client.GetJsonAsync("api/sweeps", ct)).EnumerateArray()
+            .FirstOrDefault(s => s.GetProperty("name").GetString() == name && s.GetProperty("status").GetString() is not ("stopped" or "failed"));
+        Guid id = existing.ValueKind == JsonValueKind.Object ? existing.GetProperty("id").GetGuid() : await client.CreateSweepAsync(definition, ct);
+        Console.WriteLine($"[{Name}] repetition {r}: sweep {id} ({(existing.ValueKind == JsonValueKind.Object ? "resumed" : "created")})");
+        JsonElement sweep;
+        string? last = null;
+        while (true)
+        {
+            sweep = await client.GetJsonAsync($"api/sweeps/{id}", ct);
+            var summary = sweep.GetProperty("summary");
+            string status = summary.GetProperty("status").GetString()!;
+            string line = $"  repetition {r}: {status}, {summary.GetProperty("trials").GetInt32()} trials, {summary.GetProperty("running").GetInt32()} running, {summary.GetProperty("stepsTrained").GetInt64()} steps";
+            if (line != last) Console.WriteLine(line);
+            last = line;
+            if (status is "stopped" or "failed") throw new BenchException($"sweep {id} ended {status}: {summary.GetProperty("note").GetString()}");
+            if (status == "finished") break;
+            await Task.Delay(TimeSpan.FromSeconds(5), ct);
+        }
+        if (sweep.GetProperty("confirmation") is not { ValueKind: JsonValueKind.Object } confirmation)
+            throw new BenchException($"sweep {id} finished without confirming its winner");
+        var docs = new List<JsonElement>();
+        var predictions = new List<PredictionsFile?>();
+        foreach (var run in confirmation.GetProperty("runs").EnumerateArray().OrderBy(x => x.GetProperty("seed").GetInt32()))
+        {
+            var doc = await client.GetAsync(run.GetProperty("experimentId").GetGuid(), ct);
+            if (doc.GetProperty("status").GetString() != "Succeeded") throw new BenchException($"sweep {id}'s confirmation {doc.GetProperty("id")} ended {doc.GetProperty("status")}");
+            docs.Add(doc);
+            predictions.Add(await client.PredictionsAsync(doc, ct));
+        }
+        for (int i = 0; i < docs.Count; i++) archive.Save($"{key}|confirm-{i}", definition, docs[i], predictions[i], null);
+        archive.Save(key, definition, sweep, null, null);
+        return new Repetition(r, definition, sweep, docs, predictions);
+    }
+
+    private async Task WriteAsync(SweepBenchProtocol p, JsonElement pretraining, Dictionary<(double X, int D), double> validation, (double X, int D) gridWinner,
+        List<JsonElement> gridRuns, SeedExampleTable? gridTable, List<Repetition> repetitions, CancellationToken ct)
+    {
+        var cell = p.Cell;
+        var md = new StringBuilder();
+        var gridEstimate = gridTable is null ? null : Intervals.Mean(gridTable).ClampedTo(0, 1);
+        var all = gridRuns.Concat(repetitions.SelectMany(r => r.Confirmations)).Where(x => x.TryGetProperty("startedAt", out var s) && s.ValueKind == JsonValueKind.String)
+            .Select(x => (x.GetProperty("startedAt").GetDateTimeOffset(), x.GetProperty("finishedAt").GetDateTimeOffset()))
+            // A search's trials and confirmations train between its creation and its end.
+            .Concat(repetitions.Select(r => r.Sweep.GetProperty("summary")).Where(s => s.GetProperty("finishedAt").ValueKind == JsonValueKind.String)
+                .Select(s => (s.GetProperty("createdAt").GetDateTimeOffset(), s.GetProperty("finishedAt").GetDateTimeOffset()))).ToList();
+        md.AppendLine($"# Sweeps: ASHA against the full grid ({ReportBackbones.Preset}){(p.Quick ? " — QUICK smoke run, not a result" : "")}");
+        md.AppendLine();
+        md.AppendLine($"`./platform bench sweeps{(p.Quick ? " --quick" : "")}` through the platform on {Machine.Describe()}. " +
+            $"AdaptFormer on {cell.Title}, the classification report's protocol ({p.Report.Steps} steps × {p.Report.BatchSize}, AdamW, 10 % warm-up, cosine; {p.Report.TestSize:N0} test images). " +
+            $"Space: learning rate ×{p.Multipliers[0]} … ×{p.Multipliers[^1]} of the method's default, d̂ ∈ {{{string.Join(", ", p.Bottlenecks)}}}. Backbone: {ReportBackbones.All(p.Quick).Single(b => b.Key == cell.Backbone).Label} (experiment {pretraining.GetProperty("id").GetString()}).");
+        md.AppendLine();
+        md.AppendLine($"**Grid**: {p.Grid.Count} configurations × seeds {{{string.Join(", ", p.Report.GridSeeds)}}} = **{p.GridSteps:N0} training steps**, chosen on mean validation accuracy; " +
+            $"winner **{SweepBenchProtocol.Describe(gridWinner.X, gridWinner.D)}**, test over seeds {{{string.Join(", ", p.ConfirmSeeds)}}}: {Ci(gridEstimate)}.");
+        md.AppendLine();
+        md.AppendLine("| lr multiplier | " + string.Join(" | ", p.Bottlenecks.Select(d => $"d̂ = {d}")) + " |");
+        md.AppendLine("|---|" + string.Concat(p.Bottlenecks.Select(_ => "---|")));
+        foreach (var x in p.Multipliers)
+            md.AppendLine($"| ×{x:0.###} | " + string.Join(" | ", p.Bottlenecks.Select(d => (x, d) == gridWinner ? $"**{validation[(x, d)]:0.000}**" : validation[(x, d)].ToString("0.000", CultureInfo.InvariantCulture))) + " |");
+        md.AppendLine();
+        md.AppendLine($"**ASHA** (the platform's sweep: η = {SweepBenchProtocol.Eta}, at most {p.MaxTrials} trials and {p.StepBudget:N0} steps = {SweepBenchProtocol.StepShare:P0} of the grid's; trials train with seed {SweepBenchProtocol.TrialSeed}; " +
+            $"the winner confirmed with seeds {{{string.Join(", ", p.ConfirmSeeds)}}} — the grid winner's test seeds, so the difference is paired by seed and image). " +
+            $"Target per repetition: equivalent to the grid winner within ±{SweepBenchProtocol.Margin * 100:0} point (TOST, 95 %) at ≤ {SweepBenchProtocol.StepShare:P0} of the grid's steps.");
+        md.AppendLine();
+        md.AppendLine("| repetition | trials | search steps | share of the grid's | winner | winner's test [95 % CI] | − grid winner [95 % CI] | equivalent (±1 point) | target |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        var rows = new List<object>();
+        foreach (var r in repetitions)
+        {
+            var summary = r.Sweep.GetProperty("summary");
+            long steps = summary.GetProperty("stepsTrained").GetInt64();
+            double share = steps / (double)p.GridSteps;
+            var leader = r.Sweep.GetProperty("trials").EnumerateArray().Single(t => t.GetProperty("index").GetInt32() == r.Sweep.GetProperty("confirmation").GetProperty("winnerIndex").GetInt32());
+            var values = leader.GetProperty("values");
+            double lr = values.GetProperty("training.learningRate").GetDouble();
+            int d = values.GetProperty("method.bottleneck").GetInt32();
+            double multiplier = lr / p.Report.LearningRate(SweepBenchProtocol.Variant(d), 1);
+            var table = PredictionTables.OutcomeTable(r.Predictions, "test", Tasks.Classification, cell.Domain, "accuracy");
+            var estimate = table is null ? null : Intervals.Mean(table).ClampedTo(0, 1);
+            var diff = table is not null && gridTable is not null ? Comparisons.Paired(table, gridTable) : null;
+            double? tost = diff is null ? null : Comparisons.EquivalenceP(diff.Estimate, SweepBenchProtocol.Margin);
+            bool identical = diff is not null && diff.Estimate.Value == 0 && diff.Estimate.Lower == 0 && diff.Estimate.Upper == 0;
+            bool equivalent = tost < Verdict.Alpha || identical;
+            bool met = equivalent && share <= SweepBenchProtocol.StepShare;
+            string eq = diff is null ? "untestable (predictions missing)"
+                : identical ? "**yes** — identical runs: the same configuration and seeds as the grid winner (training is deterministic on the CPU)"
+                : equivalent ? $"**yes** (TOST {Verdict.P(tost!.Value)})" : $"**no** (TOST {Verdict.P(tost!.Value)}: not shown within ±1 point)";
+            md.AppendLine($"| {r.Number} | {summary.GetProperty("trials").GetInt32()} | {steps:N0} | {share:P1} | {SweepBenchProtocol.Describe(multiplier, d)} | {Ci(estimate)} | {DiffCi(diff)} | {eq} | {(met ? "met" : "**missed**")} |");
+            rows.Add(new { repetition = r.Number, sweep = r.Sweep.GetProperty("summary").GetProperty("id").GetString(), trials = summary.GetProperty("trials").GetInt32(), steps, share, multiplier, bottleneck = d,
+                test = estimate?.Value, lower = estimate?.Lower, upper = estimate?.Upper, difference = diff?.Estimate.Value, differenceLower = diff?.Estimate.Lower, differenceUpper = diff?.Estimate.Upper, tost, identical, equivalent, met });
+        }
+        md.AppendLine();
+        int metCount = rows.Count(x => (bool)x.GetType().GetProperty("met")!.GetValue(x)!);
+        md.AppendLine($"**Bench target: {(metCount == repetitions.Count ? "met" : "missed")}** in {metCount} of {repetitions.Count} repetitions. " +
+            $"Wall time while any of these runs or searches trained: {AdaptersReport.BusyHours(all):F2} h (grid runs shared with the classification report count once, where they ran).");
+        md.AppendLine();
+        var json = JsonSerializer.Serialize(new
+        {
+            scenario = Name, quick = p.Quick, machine = Machine.Describe(), gridSteps = p.GridSteps, stepBudget = p.StepBudget,
+            grid = validation.Select(v => new { multiplier = v.Key.X, bottleneck = v.Key.D, validation = v.Value }),
+            gridWinner = new { multiplier = gridWinner.X, bottleneck = gridWinner.D, test = gridEstimate?.Value, lower = gridEstimate?.Lower, upper = gridEstimate?.Upper },
+            repetitions = rows, met = metCount == repetitions.Count,
+        }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+        string name = Name + (p.Quick ? "-quick" : "");
+        await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{name}.json"), json, ct);
+        await File.WriteAllTextAsync(Path.Combine(resultsDir, $"{name}.md"), md.ToString(), ct);
+        Console.WriteLine(md.ToString());
+    }
+}

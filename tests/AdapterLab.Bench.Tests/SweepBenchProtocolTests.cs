@@ -1,0 +1,50 @@
+using AdapterLab.Bench.Runner;
+using AdapterLab.Bench.Scenarios.Sweeps;
+using AdapterLab.Contracts.Sweeps;
+
+namespace AdapterLab.Bench.Tests;
+
+/// <summary>The sweep benchmark's searches: valid platform sweeps over the grid's own space, within the target's budget.</summary>
+public sealed class SweepBenchProtocolTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Each_repetition_is_a_valid_asha_sweep_over_the_grids_space_within_a_third_of_its_steps(bool quick)
+    {
+        var p = new SweepBenchProtocol(quick);
+        var backbone = ReportBackbones.All(quick).Single(b => b.Key == p.Cell.Backbone);
+        foreach (int r in p.Repetitions)
+        {
+            var d = SweepDefinition.Parse(p.Definition(backbone.Named, backbone.Label, r).ToJsonString());
+            var plan = SweepPlan.From(d);
+            Assert.Equal(SweepAlgorithms.Asha, d.Algorithm);
+            Assert.Equal(r, d.Seed);
+            Assert.Equal(p.Report.Steps, plan.MaxSteps);
+            // The smallest rung is at least the warm-up (a trial is never judged inside it).
+            Assert.All(plan.Brackets, b => Assert.True(b[0] >= plan.WarmupSteps, $"rung {b[0]} < warm-up {plan.WarmupSteps}"));
+            Assert.True(d.Budget.TotalSteps <= SweepBenchProtocol.StepShare * p.GridSteps);
+            // The space is the grid's: its learning-rate span and its bottlenecks.
+            var lr = d.Space["training.learningRate"];
+            Assert.Equal(p.Report.LearningRate(SweepBenchProtocol.Variant(8), p.Multipliers[0]), lr.Low!.Value, 12);
+            Assert.Equal(p.Report.LearningRate(SweepBenchProtocol.Variant(8), p.Multipliers[^1]), lr.High!.Value, 12);
+            Assert.Equal(p.Bottlenecks, d.Space["method.bottleneck"].Values!.Select(v => (int)v!).ToList());
+            // Trials train with a seed no grid run uses; the confirmations take the next ones up: the grid winner's test seeds.
+            Assert.Equal(SweepBenchProtocol.TrialSeed, d.Template["training"]!["seed"]!.GetValue<int>());
+            Assert.DoesNotContain(SweepBenchProtocol.TrialSeed, p.Report.Seeds);
+            Assert.Equal(Enumerable.Range(SweepBenchProtocol.TrialSeed + 1, d.ConfirmSeeds), p.ConfirmSeeds);
+        }
+        Assert.Equal(quick ? 1 : 3, p.Repetitions.Count);
+    }
+
+    [Fact]
+    public void The_expected_cost_of_a_full_search_leaves_room_under_its_cap()
+    {
+        var p = new SweepBenchProtocol(quick: false);
+        var backbone = ReportBackbones.All(false).Single(b => b.Key == p.Cell.Backbone);
+        var d = SweepDefinition.Parse(p.Definition(backbone.Named, backbone.Label, 1).ToJsonString());
+        long search = SweepCost.Equivalents(d with { ConfirmSeeds = 0 }).Sum(s => (long)(s.Training.Steps ?? 0));
+        Assert.InRange(search, 1, p.StepBudget);
+        Assert.Equal(9_600, p.GridSteps);
+    }
+}
