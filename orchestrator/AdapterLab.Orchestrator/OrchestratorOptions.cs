@@ -36,6 +36,9 @@ public sealed class OrchestratorOptions
     /// <summary>Announcements and heartbeats consumed at once on the fleet queue (grouped into one write by the fleet report writer).</summary>
     public int FleetConcurrency { get; set; } = 64;
 
+    /// <summary>How long the fleet report writer waits for more announcements and heartbeats to join a write (0: none).</summary>
+    public TimeSpan FleetLinger { get; set; } = TimeSpan.FromMilliseconds(25);
+
     /// <summary>
     /// Broker users whose messages carry users' intent (submit, cancel, retry): the web's. Any other sender of such a
     /// message is refused (<c>SenderCheckFilter</c>); the web checked the user's role and ownership before sending.

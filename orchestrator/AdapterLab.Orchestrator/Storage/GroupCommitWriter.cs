@@ -5,7 +5,8 @@ namespace AdapterLab.Orchestrator.Storage;
 /// <summary>
 /// Group commit, the one way the orchestrator batches high-volume messages: every consumer hands its message here and
 /// awaits it; one writer takes whatever has arrived since its last write (nothing waits for a batch to fill: a lone
-/// message is written at once), up to <see cref="MaxWeight"/>, and stores it with <see cref="WriteAsync"/>. A batch that
+/// message is written at once, or after <see cref="Linger"/> for a writer whose messages can wait), up to
+/// <see cref="MaxWeight"/>, and stores it with <see cref="WriteAsync"/>. A batch that
 /// fails is written again one message at a time, so a message that can never be stored fails alone (its consumer
 /// retries it and MassTransit moves it to the error queue) and the others are not held back.
 /// </summary>
@@ -17,6 +18,12 @@ public abstract class GroupCommitWriter<TMessage, TResult>(ILogger log) : Backgr
 
     /// <summary>A batch stops growing once the weights of its messages reach this.</summary>
     protected abstract int MaxWeight { get; }
+
+    /// <summary>
+    /// How long a write waits after its first message for others to join it (zero by default: no wait). Steady chatter
+    /// spread evenly in time — a fleet's announcements — otherwise arrives one message per write, each its own round trip.
+    /// </summary>
+    protected virtual TimeSpan Linger => TimeSpan.Zero;
 
     /// <summary>A message's share of <see cref="MaxWeight"/> (1 by default).</summary>
     protected virtual int Weight(TMessage message) => 1;
@@ -39,6 +46,7 @@ public abstract class GroupCommitWriter<TMessage, TResult>(ILogger log) : Backgr
         {
             while (await reader.WaitToReadAsync(stoppingToken))
             {
+                if (Linger > TimeSpan.Zero) await Task.Delay(Linger, stoppingToken);
                 var batch = new List<Pending>();
                 int weight = 0;
                 while (weight < MaxWeight && reader.TryRead(out var p))
