@@ -118,6 +118,9 @@ public sealed class BrokerAuthTests(BrokerAuthPlatform platform)
         foreach (var kv in await platform.AgentSettingsAsync(second)) if (kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)) secondSettings[kv.Key] = kv.Value;
         await RevokeAsync(second);
         var revokedAt = DateTimeOffset.UtcNow.AddSeconds(-1);
+        // The orchestrator reads the fleet's standings at most once per AgentStandings.Ttl: a revocation counts from the
+        // next read (a report sent within that time may still pass — seen once in CI as a missed refusal).
+        await Task.Delay(AdapterLab.Orchestrator.Lifecycle.AgentStandings.Ttl + TimeSpan.FromSeconds(1));
         await using (var bus = await AgentBus.StartAsync(secondSettings))
             await bus.Bus.Publish(new AgentStopping { AgentId = second });
         await Eventually.TrueAsync(async () =>
