@@ -102,6 +102,40 @@ public sealed class DenseServingTests
         public ServedDenseModel LoadDense(string key) => key == model.Key ? model : throw new KeyNotFoundException(key);
     }
 
+    /// <summary>A source with the golden backbone and one dense model on it.</summary>
+    private sealed class BackboneAndDense(MultitaskPlan plan, ServedDenseModel model) : IServingSource
+    {
+        public ServedBackbone LoadBackbone(string sha256) => ServedBackbone.Load(plan.Preset, plan.ImageSize, TrainedAdapters.GoldenBackbone, sha256, torch.CPU);
+        public ServedAdapter LoadAdapter(string key) => throw new KeyNotFoundException(key);
+        public ServedDenseModel LoadDense(string key) => key == model.Key ? model : throw new KeyNotFoundException(key);
+    }
+
+    [Theory]
+    [InlineData(Methods.Vtagml)]
+    [InlineData(Methods.MultitaskShared)]
+    public void A_dense_model_on_a_held_backbone_shares_its_tensors_and_predicts_the_same(string method)
+    {
+        var (plan, weights, _) = Train(method);
+        using var alone = ServedDenseModel.Load("m@v1", plan, TrainedAdapters.GoldenBackbone, weights, Sha, torch.CPU);
+        using var cache = new AdapterCache(new BackboneAndDense(plan, ServedDenseModel.Load("m@v1", plan, TrainedAdapters.GoldenBackbone, weights, Sha, torch.CPU)), long.MaxValue);
+        var backbone = cache.Backbone(Sha);
+        var shared = cache.Dense("m@v1");
+
+        // The whole frozen encoder is the backbone's storage now: the model holds only what it trained.
+        Assert.Equal(alone.Bytes - backbone.Bytes, shared.Bytes);
+        Assert.Equal(shared.Bytes, cache.HeldBytes);
+        // A backbone file other than the model's shares nothing.
+        using var other = ServedBackbone.Load(plan.Preset, plan.ImageSize, TrainedAdapters.GoldenBackbone, new string('e', 64), torch.CPU);
+        using var third = ServedDenseModel.Load("m@v2", plan, TrainedAdapters.GoldenBackbone, weights, Sha, torch.CPU);
+        Assert.Equal(0, third.ShareBackbone(other));
+
+        using var pixels = torch.rand(2, 3, plan.ImageSize, plan.ImageSize, generator: new torch.Generator(7));
+        var expected = alone.Predict(pixels);
+        var actual = shared.Predict(pixels);
+        for (int i = 0; i < 2; i++)
+            foreach (var task in alone.Tasks) Assert.Equal(expected[i][task], actual[i][task]);
+    }
+
     private static byte[] Read(ZipArchive zip, string name)
     {
         using var s = zip.GetEntry(name)!.Open();

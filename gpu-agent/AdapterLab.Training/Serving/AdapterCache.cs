@@ -25,8 +25,16 @@ public sealed class AdapterCache(IServingSource source, long budgetBytes) : IDis
     /// <summary>The adapter, loaded if absent, now the most recently used; others are evicted to fit, except <paramref name="keep"/>.</summary>
     public ServedAdapter Adapter(string key, IReadOnlySet<string>? keep = null) => Get(key, source.LoadAdapter, keep);
 
-    /// <summary>The dense model, loaded if absent, under the same budget and recency as adapters.</summary>
-    public ServedDenseModel Dense(string key, IReadOnlySet<string>? keep = null) => Get(key, source.LoadDense, keep);
+    /// <summary>
+    /// The dense model, loaded if absent, under the same budget and recency as adapters; its encoder shares the tensors
+    /// of its backbone when that backbone is held here (its bytes then count only its own).
+    /// </summary>
+    public ServedDenseModel Dense(string key, IReadOnlySet<string>? keep = null) => Get(key, k =>
+    {
+        var model = source.LoadDense(k);
+        if (backbones.TryGetValue(model.BackboneSha256, out var backbone)) model.ShareBackbone(backbone);
+        return model;
+    }, keep);
 
     private T Get<T>(string key, Func<string, T> load, IReadOnlySet<string>? keep) where T : class, IServedWeights
     {

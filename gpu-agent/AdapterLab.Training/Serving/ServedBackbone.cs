@@ -40,6 +40,8 @@ public sealed class ServedBackbone : IDisposable
     internal Tensor this[string name] => tensors.TryGetValue(name, out var t) ? t
         : throw new InvalidOperationException($"backbone tensor '{name}' is missing");
 
+    internal bool TryGet(string name, out Tensor tensor) => tensors.TryGetValue(name, out tensor!);
+
     /// <summary>Loads the backbone stored in <paramref name="path"/> (a safetensors file whose content hash is <paramref name="sha256"/>).</summary>
     public static ServedBackbone Load(BackbonePreset preset, int imageSize, string path, string sha256, Device device)
     {

@@ -13,8 +13,9 @@ namespace AdapterLab.Training.Serving;
 /// file with the experiment's exported tensors on top, rebuilt exactly as <c>kind: evaluate</c> rebuilds it. It predicts
 /// every task's map per image in the units its evaluation scores — segmentation class per pixel, depth, unit normals,
 /// edge probability — for one image batch at a time. Unlike classification adapters it is not mixed with other models
-/// in one pass: its adapter blocks replace the encoder's last blocks and every task decodes the whole token map, so it
-/// holds its own copy of the encoder (its <see cref="Bytes"/> count it).
+/// in one pass: its adapter blocks replace the encoder's last blocks and every task decodes the whole token map. Its
+/// encoder's frozen tensors are shared with the served backbone of the same file when one is held
+/// (<see cref="ShareBackbone"/>: same storage, not a copy); <see cref="Bytes"/> counts only what it holds on its own.
 /// </summary>
 public sealed class ServedDenseModel : IServedWeights
 {
@@ -34,7 +35,7 @@ public sealed class ServedDenseModel : IServedWeights
 
     public string Key { get; }
     public string BackboneSha256 { get; }
-    public long Bytes { get; }
+    public long Bytes { get; private set; }
     public string Method => model.Plan.Method;
     public int ImageSize => model.Plan.ImageSize;
 
@@ -69,6 +70,28 @@ public sealed class ServedDenseModel : IServedWeights
         model.RefreshBufferReferences();
         model.eval();
         return new ServedDenseModel(key, model, backboneSha256, device);
+    }
+
+    /// <summary>
+    /// Points the encoder's frozen tensors at <paramref name="backbone"/>'s — the same file (hash), so the same values,
+    /// which each tensor is checked for, with its shape (a backbone held at another image size keeps its own position
+    /// embedding): one copy in memory for the backbone and this model. Returns the bytes no longer held twice.
+    /// </summary>
+    public long ShareBackbone(ServedBackbone backbone)
+    {
+        if (!string.Equals(backbone.Sha256, BackboneSha256, StringComparison.OrdinalIgnoreCase)) return 0;
+        long shared = 0;
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope(); // the comparisons' temporaries; the parameters outlive it
+        foreach (var (name, p) in model.Encoder.named_parameters())
+        {
+            if (!ViTWeights.IsBackbone(name) || !backbone.TryGet(name, out var t)) continue;
+            if (!p.shape.SequenceEqual(t.shape) || p.dtype != t.dtype || p.device_type != t.device_type || !p.equal(t).all().item<bool>()) continue;
+            p.set_(t);
+            shared += t.NumberOfElements * t.ElementSize;
+        }
+        Bytes -= shared;
+        return shared;
     }
 
     /// <summary>Per image, per task, its map flattened channel-major ([C, H, W]: segmentation, depth and edges have C = 1, normals 3).</summary>
