@@ -81,7 +81,9 @@ public sealed class AdaptersGatesTests
             (t0.AddHours(10), t0.AddHours(10.5)),                          // the next sitting, after a 8.5 h pause
             (t0.AddHours(10.1), t0.AddHours(10.2)),                        // inside the previous run
         };
-        Assert.Equal(2.0, AdaptersReport.BusyHours(intervals), 9);
-        Assert.Equal(0, AdaptersReport.BusyHours([]));
+        Assert.Equal(2.0, AdapterLab.Bench.Runner.WallTime.BusyHours(intervals), 9);
+        Assert.Equal(0, AdapterLab.Bench.Runner.WallTime.BusyHours([]));
+        // A run that never started has no interval.
+        Assert.Null(AdapterLab.Bench.Runner.WallTime.Of(JsonDocument.Parse("""{"status":"Cancelled","startedAt":null}""").RootElement));
     }
 }

@@ -84,6 +84,15 @@ public sealed class ExperimentBatch(PlatformClient client, RunLedger ledger, Run
     }
 
     /// <summary>A run's archived test predictions (null when it stored none).</summary>
+    /// <summary>The runs, when every one succeeded; otherwise the first that did not, with its reason, ends the report.</summary>
+    public static Dictionary<string, JsonElement> RequireSucceeded(Dictionary<string, JsonElement> runs)
+    {
+        foreach (var (k, v) in runs)
+            if (v.GetProperty("status").GetString() != "Succeeded")
+                throw new BenchException($"run {k} ended {v.GetProperty("status").GetString()}: {(v.TryGetProperty("failureReason", out var r) ? r.GetString() : "")}");
+        return runs;
+    }
+
     public PredictionsFile? Predictions(string key) => archive.Find(key)?.Predictions;
 
     /// <summary>An archived endpoint of a run (see <c>extraEndpoints</c>).</summary>

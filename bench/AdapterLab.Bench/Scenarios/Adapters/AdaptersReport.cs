@@ -61,11 +61,8 @@ public sealed class AdaptersReport(
         // Budget: every run's own time and the span from the first submission to the last result.
         var all = runs.Values.Concat(pretrained.Values).ToList();
         double hours = (all.Max(x => x.GetProperty("finishedAt").GetDateTimeOffset()) - all.Min(x => x.GetProperty("submittedAt").GetDateTimeOffset())).TotalHours;
-        var intervals = all.Where(x => x.TryGetProperty("startedAt", out var s) && s.ValueKind == JsonValueKind.String)
-            .Select(x => (Start: x.GetProperty("startedAt").GetDateTimeOffset(), End: x.GetProperty("finishedAt").GetDateTimeOffset())).ToList();
-        double runHours = runs.Values.Sum(x => x.TryGetProperty("startedAt", out var s) && s.ValueKind == JsonValueKind.String
-            ? (x.GetProperty("finishedAt").GetDateTimeOffset() - s.GetDateTimeOffset()).TotalHours : 0);
-        double busyHours = BusyHours(intervals);
+        double runHours = WallTime.Of(runs.Values).Sum(i => (i.End - i.Start).TotalHours);
+        double busyHours = WallTime.BusyHours(WallTime.Of(all));
 
         md.AppendLine($"# Adaptation methods on held-out tasks and real digits ({ReportBackbones.Preset}){(protocol.Quick ? " — QUICK smoke run, not a result" : "")}");
         md.AppendLine();
@@ -270,21 +267,6 @@ public sealed class AdaptersReport(
     }
 
     private sealed record SweepResults(IReadOnlyList<(int D, Config Config)> Bottleneck, Config Sequential, IReadOnlyList<(int T, Config Config)> Tokens);
-
-    /// <summary>Hours during which at least one run trained: the union of the runs' [start, finish] intervals.</summary>
-    public static double BusyHours(IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> intervals)
-    {
-        double hours = 0;
-        DateTimeOffset? from = null, to = null;
-        foreach (var (start, end) in intervals.OrderBy(i => i.Start))
-        {
-            if (to is { } t && start <= t) { if (end > t) to = end; continue; }
-            if (from is { } f0 && to is { } t0) hours += (t0 - f0).TotalHours;
-            (from, to) = (start, end);
-        }
-        if (from is { } f && to is { } e) hours += (e - f).TotalHours;
-        return hours;
-    }
 
     private SweepResults Sweep(AdaptersProtocol.Cell a)
     {

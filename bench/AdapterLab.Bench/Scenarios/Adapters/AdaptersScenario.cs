@@ -51,12 +51,7 @@ public sealed class AdaptersScenario(PlatformClient client, string resultsDir, b
                 .Where(r => !runs.ContainsKey(r.Item1)).DistinctBy(r => r.Item1).ToList();
             if (list.Count == 0) return;
             Console.WriteLine($"[{Name}] {what}: {list.Count} runs");
-            foreach (var (k, v) in await batch.RunAsync(list, ct))
-            {
-                if (v.GetProperty("status").GetString() != "Succeeded")
-                    throw new BenchException($"run {k} ended {v.GetProperty("status").GetString()}: {(v.TryGetProperty("failureReason", out var r) ? r.GetString() : "")}");
-                runs[k] = v;
-            }
+            foreach (var (k, v) in ExperimentBatch.RequireSucceeded(await batch.RunAsync(list, ct))) runs[k] = v;
         }
 
         // 1. Learning rates: per grid cell and method, the grid over the method's default, extended past an edge winner.

@@ -42,12 +42,12 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         ExperimentSpec Spec((double X, int D) c, int seed) => report.Spec(cell, wanted.Named, wanted.Label, SweepBenchProtocol.Variant(c.D), c.X, seed);
         Console.WriteLine($"[{Name}] grid: {p.Grid.Count} configurations × {report.GridSeeds.Count} seeds");
         var runs = await batch.RunAsync(p.Grid.SelectMany(c => report.GridSeeds.Select(s => (Key(c, s), Spec(c, s)))).ToList(), ct);
-        Fail(runs);
+        ExperimentBatch.RequireSucceeded(runs);
         var validation = p.Grid.ToDictionary(c => c, c => report.GridSeeds.Average(s => ExperimentBatch.Result(runs[Key(c, s)], "validation", cell.Domain, "accuracy") ?? double.NaN));
         var gridWinner = validation.OrderByDescending(v => v.Value).First().Key;
         Console.WriteLine($"[{Name}] grid winner: {SweepBenchProtocol.Describe(gridWinner.X, gridWinner.D)} (validation {validation[gridWinner]:0.000})");
         var winnerRuns = await batch.RunAsync(p.ConfirmSeeds.Select(s => (Key(gridWinner, s), Spec(gridWinner, s))).ToList(), ct);
-        Fail(winnerRuns);
+        ExperimentBatch.RequireSucceeded(winnerRuns);
         var gridTable = PredictionTables.OutcomeTable(p.ConfirmSeeds.Select(s => batch.Predictions(Key(gridWinner, s))).ToList(), "test", Tasks.Classification, cell.Domain, "accuracy");
 
         // 2. The searches, one after another (each uses both agents).
@@ -56,13 +56,6 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
 
         // 3. The report.
         await WriteAsync(p, docs[wanted.Key], validation, gridWinner, runs.Values.Concat(winnerRuns.Values).ToList(), gridTable, repetitions, ct);
-    }
-
-    private static void Fail(Dictionary<string, JsonElement> runs)
-    {
-        foreach (var (k, v) in runs)
-            if (v.GetProperty("status").GetString() != "Succeeded")
-                throw new BenchException($"run {k} ended {v.GetProperty("status").GetString()}: {(v.TryGetProperty("failureReason", out var r) ? r.GetString() : "")}");
     }
 
     /// <summary>One repetition: archived (same definition, same backbone weights) or searched now through the platform.</summary>
@@ -121,9 +114,8 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         var cell = p.Cell;
         var md = new StringBuilder();
         var gridEstimate = gridTable is null ? null : Intervals.Mean(gridTable).ClampedTo(0, 1);
-        var all = gridRuns.Concat(repetitions.SelectMany(r => r.Confirmations)).Where(x => x.TryGetProperty("startedAt", out var s) && s.ValueKind == JsonValueKind.String)
-            .Select(x => (x.GetProperty("startedAt").GetDateTimeOffset(), x.GetProperty("finishedAt").GetDateTimeOffset()))
-            // A search's trials and confirmations train between its creation and its end.
+        // A search's trials and confirmations train between its creation and its end.
+        var all = WallTime.Of(gridRuns.Concat(repetitions.SelectMany(r => r.Confirmations)))
             .Concat(repetitions.Select(r => r.Sweep.GetProperty("summary")).Where(s => s.GetProperty("finishedAt").ValueKind == JsonValueKind.String)
                 .Select(s => (s.GetProperty("createdAt").GetDateTimeOffset(), s.GetProperty("finishedAt").GetDateTimeOffset()))).ToList();
         md.AppendLine($"# Sweeps: ASHA against the full grid ({ReportBackbones.Preset}){(p.Quick ? " — QUICK smoke run, not a result" : "")}");
@@ -174,7 +166,7 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         md.AppendLine();
         int metCount = rows.Count(x => (bool)x.GetType().GetProperty("met")!.GetValue(x)!);
         md.AppendLine($"**Bench target: {(metCount == repetitions.Count ? "met" : "missed")}** in {metCount} of {repetitions.Count} repetitions. " +
-            $"Wall time while any of these runs or searches trained: {AdaptersReport.BusyHours(all):F2} h (grid runs shared with the classification report count once, where they ran).");
+            $"Wall time while any of these runs or searches trained: {WallTime.BusyHours(all):F2} h (grid runs shared with the classification report count once, where they ran).");
         md.AppendLine();
         var json = JsonSerializer.Serialize(new
         {
