@@ -83,7 +83,14 @@ public sealed class AdaptersGatesTests
         };
         Assert.Equal(2.0, AdapterLab.Bench.Runner.WallTime.BusyHours(intervals), 9);
         Assert.Equal(0, AdapterLab.Bench.Runner.WallTime.BusyHours([]));
-        // A run that never started has no interval.
-        Assert.Null(AdapterLab.Bench.Runner.WallTime.Of(JsonDocument.Parse("""{"status":"Cancelled","startedAt":null}""").RootElement));
+        // A run that never started has no interval; a run cut off by a stopped platform and resumed in the next sitting
+        // counts its two attempts, not the pause between them (the lost one ends at its last heartbeat).
+        Assert.Empty(AdapterLab.Bench.Runner.WallTime.Of(JsonDocument.Parse("""{"status":"Cancelled","startedAt":null}""").RootElement));
+        var resumed = JsonDocument.Parse("""
+            {"status":"Succeeded","startedAt":"2026-12-06T10:00:00Z","finishedAt":"2026-12-06T20:10:00Z","attempts":[
+              {"number":1,"status":"Lost","startedAt":"2026-12-06T10:00:00Z","lastHeartbeatAt":"2026-12-06T10:05:00Z","finishedAt":"2026-12-06T20:00:00Z"},
+              {"number":2,"status":"Succeeded","startedAt":"2026-12-06T20:00:30Z","finishedAt":"2026-12-06T20:10:00Z"}]}
+            """).RootElement;
+        Assert.Equal(15.0 / 60 - 0.5 / 60, AdapterLab.Bench.Runner.WallTime.BusyHours(AdapterLab.Bench.Runner.WallTime.Of(resumed)), 9);
     }
 }

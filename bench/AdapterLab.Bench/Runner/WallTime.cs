@@ -8,14 +8,30 @@ namespace AdapterLab.Bench.Runner;
 /// </summary>
 public static class WallTime
 {
-    /// <summary>An experiment document's [start, finish], when it started.</summary>
-    public static (DateTimeOffset Start, DateTimeOffset End)? Of(JsonElement experiment) =>
-        experiment.TryGetProperty("startedAt", out var s) && s.ValueKind == JsonValueKind.String
-        && experiment.TryGetProperty("finishedAt", out var f) && f.ValueKind == JsonValueKind.String
-            ? (s.GetDateTimeOffset(), f.GetDateTimeOffset()) : null;
+    /// <summary>
+    /// An experiment document's training intervals: each attempt's [start, finish] — an attempt cut off (a platform
+    /// stopped between sittings) ends at its last heartbeat, so the pause before its resumption is not counted — or the
+    /// experiment's own [start, finish] when the document lists no attempts.
+    /// </summary>
+    public static IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> Of(JsonElement experiment)
+    {
+        if (experiment.TryGetProperty("attempts", out var attempts) && attempts.ValueKind == JsonValueKind.Array && attempts.GetArrayLength() > 0)
+        {
+            foreach (var a in attempts.EnumerateArray())
+            {
+                bool lost = a.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String && status.GetString() == "Lost";
+                var end = lost ? Time(a, "lastHeartbeatAt") ?? Time(a, "finishedAt") : Time(a, "finishedAt") ?? Time(a, "lastHeartbeatAt");
+                if (Time(a, "startedAt") is { } start && end is { } e && e > start) yield return (start, e);
+            }
+            yield break;
+        }
+        if (Time(experiment, "startedAt") is { } s && Time(experiment, "finishedAt") is { } f) yield return (s, f);
+    }
 
-    public static IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> Of(IEnumerable<JsonElement> experiments) =>
-        experiments.Select(Of).OfType<(DateTimeOffset, DateTimeOffset)>();
+    public static IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> Of(IEnumerable<JsonElement> experiments) => experiments.SelectMany(Of);
+
+    private static DateTimeOffset? Time(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.TryGetDateTimeOffset(out var t) ? t : null;
 
     /// <summary>Hours during which at least one interval was open.</summary>
     public static double BusyHours(IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> intervals)
