@@ -30,6 +30,10 @@ public static class OrchestratorApp
         builder.Services.AddHostedService<AdapterLab.Orchestrator.Topology.LegacyBindings>();
         builder.Services.AddSingleton<AdapterLab.Orchestrator.Fleet.FleetReportWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AdapterLab.Orchestrator.Fleet.FleetReportWriter>());
+        // The fleet's chatter (announcements, stops, heartbeats: a message per agent every few seconds) on a queue of its
+        // own, read straight off the broker and grouped into one write (bench perf-fleet): a thousand agents' heartbeats
+        // never queue ahead of a start or a result.
+        builder.Services.AddHostedService<AdapterLab.Orchestrator.Fleet.FleetIngest>();
         builder.Services.AddSingleton<Dispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         builder.Services.AddSingleton<LeaseReaper>();
@@ -37,6 +41,7 @@ public static class OrchestratorApp
         builder.Services.AddSingleton<BlobGarbageCollector>();
         builder.Services.AddSingleton<AttemptHolders>();
         builder.Services.AddSingleton<AgentStandings>();
+        builder.Services.AddSingleton<SenderPolicy>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BlobGarbageCollector>());
         builder.Services.AddSingleton<AdapterLab.Orchestrator.Telemetry.OrchestratorMetrics>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AdapterLab.Orchestrator.Telemetry.OrchestratorMetrics>());
@@ -46,8 +51,6 @@ public static class OrchestratorApp
             x =>
             {
                 x.AddConsumer<ExperimentSubmittedConsumer>();
-                x.AddConsumer<AgentAnnouncedConsumer>();
-                x.AddConsumer<AttemptHeartbeatConsumer>();
                 x.AddConsumer<AttemptStartedConsumer>();
                 x.AddConsumer<AttemptProgressedConsumer>();
                 x.AddConsumer<AttemptLoggedConsumer>();
@@ -92,19 +95,6 @@ public static class OrchestratorApp
                     e.UseConsumeFilter(typeof(SenderCheckFilter<>), ctx);
                     e.ConfigureConsumer<AttemptProgressedConsumer>(ctx);
                     e.ConfigureConsumer<AttemptLoggedConsumer>(ctx);
-                });
-                // The fleet's chatter (announcements, stops, heartbeats: a message per agent and per attempt every few
-                // seconds) on a queue of its own, grouped into one write by the fleet report writer: a thousand agents'
-                // heartbeats never queue ahead of a start or a result (bench perf-fleet).
-                var fleet = ctx.GetRequiredService<Microsoft.Extensions.Options.IOptions<OrchestratorOptions>>().Value.FleetConcurrency;
-                cfg.ReceiveEndpoint(QueueNames.OrchestratorFleet(rabbit.QueuePrefix), e =>
-                {
-                    e.DurableQueue(rabbit);
-                    e.ConcurrentMessageLimit = Math.Max(1, fleet);
-                    e.PrefetchCount = Math.Max(1, fleet) * 2;
-                    e.UseConsumeFilter(typeof(SenderCheckFilter<>), ctx);
-                    e.ConfigureConsumer<AgentAnnouncedConsumer>(ctx);
-                    e.ConfigureConsumer<AttemptHeartbeatConsumer>(ctx);
                 });
             });
 

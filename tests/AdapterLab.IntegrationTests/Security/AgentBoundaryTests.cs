@@ -106,6 +106,20 @@ public sealed class AgentBoundaryTests(AgentBoundaryPlatform platform) : IClassF
             var forgerQueue = QueueNames.Agent(platform.QueuePrefix, forgerId);
             await using (var forger = await AgentBus.StartAsync(forgerSettings))
             {
+                // First, bodies the fleet queue cannot read, under the forger's own identity (the broker lets it publish
+                // them): dropped with a log line, never stored or fatal — the announcement after them is still read.
+                var raw = new ConnectionFactory
+                {
+                    HostName = platform.Servers.RabbitHost, Port = platform.Servers.RabbitPort, VirtualHost = platform.Servers.RabbitVirtualHost,
+                    UserName = forgerSettings["RabbitMq:Username"]!, Password = forgerSettings["RabbitMq:Password"]!,
+                };
+                await using (var rawConnection = await raw.CreateConnectionAsync())
+                await using (var channel = await rawConnection.CreateChannelAsync())
+                {
+                    foreach (var (type, body) in new[] { ("application/vnd.masstransit+json", "{}"), ("application/vnd.masstransit+json", "\u0001{garbage"), ("text/plain", "hello") })
+                        await channel.BasicPublishAsync(platform.QueuePrefix + "AdapterLab.Contracts.Messages:AttemptHeartbeat", "", false,
+                            new BasicProperties { UserId = SenderIdentity.AgentUser(forgerId), ContentType = type }, Encoding.UTF8.GetBytes(body));
+                }
                 await forger.Bus.Publish(new AgentAnnounced
                 {
                     AgentId = forgerId, QueueName = forgerQueue, Slots = 1, FreeSlots = 0, SentAt = DateTimeOffset.UtcNow, Running = [new RunningAttempt(victim, 1, 9999)],

@@ -1,0 +1,175 @@
+using System.Threading.Channels;
+using AdapterLab.Contracts.Messages;
+using AdapterLab.Data;
+using AdapterLab.Messaging;
+using AdapterLab.Orchestrator.Lifecycle;
+using AdapterLab.Orchestrator.Scheduling;
+using AdapterLab.ServiceDefaults.Resilience;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace AdapterLab.Orchestrator.Fleet;
+
+/// <summary>
+/// The fleet queue's consumer: agents' announcements, heartbeats and stops — a message per agent every few seconds, a
+/// couple of hundred a second from a thousand agents. They are read straight off the broker (RabbitMQ.Client), not
+/// through MassTransit's receive pipeline: bench perf-fleet profiled that pipeline at ~650 µs of orchestrator CPU per
+/// message, most of it thread hand-offs and one acknowledgement per message, for a message whose whole work is a line in a
+/// grouped write. Here deliveries queue in memory as they arrive; a single loop takes whatever has arrived, checks each
+/// sender (<see cref="SenderPolicy"/>, the same boundary as the bus's), hands them to the group-commit writer
+/// (<see cref="FleetReportWriter"/>) and, once they are stored, acknowledges them all with one multiple-ack. At least
+/// once, as on the bus: a failed write is negatively acknowledged and redelivered; applying a report twice changes
+/// nothing. The topology is MassTransit's own (the queue, its endpoint exchange and the message types' exchanges), so
+/// senders publish exactly as before. Unreadable messages are logged and dropped.
+/// </summary>
+public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOptions> options, IDbContextFactory<PlatformDbContext> dbFactory,
+    SenderPolicy policy, FleetReportWriter writer, DispatchSignal signal, IBus bus, TimeProvider time, ILogger<FleetIngest> log) : BackgroundService
+{
+    private sealed record Delivery(ulong Tag, string? Sender, FleetEnvelope.Read Read);
+
+    /// <summary>The fleet queue (MassTransit's endpoint name for it, under the platform's prefix).</summary>
+    public string Queue => QueueNames.OrchestratorFleet(rabbit.QueuePrefix);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Connecting is retried with the platform's back-off; a session that ends (the broker restarted, the connection
+        // dropped) starts the next one at once, with a fresh back-off.
+        var reconnect = RetryPipelines.Transient(time, _ => true, log, "Connecting the fleet queue's consumer", maxRetries: int.MaxValue);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await reconnect.ExecuteAsync(async ct => await ConsumeAsync(ct), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                log.LogWarning(ex, "The fleet queue's consumer stopped; reconnecting");
+            }
+        }
+    }
+
+    /// <summary>One session: connects, declares the topology, consumes until the connection or the host ends.</summary>
+    private async Task ConsumeAsync(CancellationToken ct)
+    {
+        var factory = new ConnectionFactory
+        {
+            HostName = rabbit.Host, Port = rabbit.Port, VirtualHost = rabbit.VirtualHost, UserName = rabbit.Username, Password = rabbit.Password,
+            ClientProvidedName = "adapterlab-orchestrator-fleet", AutomaticRecoveryEnabled = false,
+            RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
+        };
+        await using var connection = await factory.CreateConnectionAsync(ct);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
+        await DeclareAsync(channel, ct);
+        await channel.BasicQosAsync(0, (ushort)Math.Clamp(options.Value.FleetPrefetch, 1, ushort.MaxValue), false, ct);
+
+        var deliveries = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        channel.ChannelShutdownAsync += (_, _) =>
+        {
+            deliveries.Writer.TryComplete();
+            return Task.CompletedTask;
+        };
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, d) =>
+        {
+            // The body is only valid during this call: read it here (a few microseconds), hand the message on.
+            deliveries.Writer.TryWrite(new Delivery(d.DeliveryTag, d.BasicProperties.UserId, FleetEnvelope.Parse(d.Body.Span, d.BasicProperties.ContentType)));
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(Queue, autoAck: false, consumer, ct);
+        log.LogInformation("Consuming the fleet queue {Queue} (prefetch {Prefetch})", Queue, options.Value.FleetPrefetch);
+        await ProcessAsync(channel, deliveries.Reader, ct);
+    }
+
+    /// <summary>MassTransit's topology for the fleet queue, declared as MassTransit declares it (idempotent on a broker that has it).</summary>
+    private async Task DeclareAsync(IChannel channel, CancellationToken ct)
+    {
+        var arguments = rabbit.QuorumQueues ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null;
+        await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: ct);
+        await channel.ExchangeDeclareAsync(Queue, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
+        await channel.QueueBindAsync(Queue, Queue, "", cancellationToken: ct);
+        foreach (var exchange in new[] { bus.Topology.Message<AgentAnnounced>().EntityName, bus.Topology.Message<AttemptHeartbeat>().EntityName, bus.Topology.Message<AgentStopping>().EntityName })
+        {
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
+            await channel.ExchangeBindAsync(Queue, exchange, "", cancellationToken: ct);
+        }
+    }
+
+    private async Task ProcessAsync(IChannel channel, ChannelReader<Delivery> reader, CancellationToken ct)
+    {
+        var batch = new List<Delivery>();
+        while (await reader.WaitToReadAsync(ct))
+        {
+            batch.Clear();
+            while (batch.Count < FleetReportWriter.MaxBatch && reader.TryRead(out var d)) batch.Add(d);
+            try
+            {
+                await ApplyAsync(batch, ct);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                log.LogWarning(ex, "Could not store {Count} fleet reports; they go back to the queue", batch.Count);
+                if (channel.IsOpen) await channel.BasicNackAsync(batch[^1].Tag, multiple: true, requeue: true, ct);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
+                continue;
+            }
+            await channel.BasicAckAsync(batch[^1].Tag, multiple: true, ct);
+        }
+    }
+
+    /// <summary>Checks and applies a batch of deliveries; returns once every accepted one is stored.</summary>
+    private async Task ApplyAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var stored = new List<Task>(batch.Count);
+        foreach (var d in batch)
+        {
+            if (d.Read.Message is not { } message)
+            {
+                log.LogWarning("Dropped an unreadable message {MessageId} from {Sender} on the fleet queue: {Reason}", d.Read.MessageId, d.Sender ?? "(none)", d.Read.Error);
+                continue;
+            }
+            if (await policy.RefusalAsync(db, d.Sender, message, ct) is { } reason)
+            {
+                await policy.RecordAsync(db, d.Sender, message, d.Read.MessageId, reason, ct);
+                continue;
+            }
+            switch (message)
+            {
+                case AttemptHeartbeat h:
+                    stored.Add(writer.HeartbeatAsync(h, ct));
+                    break;
+                case AgentAnnounced a:
+                    stored.Add(AnnouncedAsync(a, ct));
+                    break;
+                case AgentStopping s:
+                    await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE agents SET stopped = true WHERE id = {s.AgentId}", ct);
+                    break;
+            }
+        }
+        await Task.WhenAll(stored);
+    }
+
+    /// <summary>
+    /// Stores an announcement (an upsert, grouped with the fleet's other reports; an older announcement never overwrites a
+    /// newer one); wakes the dispatcher only when it brings capacity it has not seen — every idle agent re-announcing its
+    /// free slot every few seconds would otherwise run a dispatch pass per announcement — and tells the agent to stop any
+    /// attempt it still runs that has moved on without it.
+    /// </summary>
+    private async Task AnnouncedAsync(AgentAnnounced m, CancellationToken ct)
+    {
+        var outcome = await writer.AnnouncementAsync(m, ct);
+        if (outcome.NewCapacity) signal.Raise();
+        foreach (var r in outcome.Superseded)
+        {
+            var endpoint = await bus.GetSendEndpoint(QueueNames.AgentAddress(m.QueueName));
+            await endpoint.Send(new CancelAttempt { ExperimentId = r.ExperimentId, AttemptNumber = r.AttemptNumber }, ct);
+        }
+    }
+}
