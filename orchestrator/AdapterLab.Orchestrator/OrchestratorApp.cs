@@ -33,7 +33,8 @@ public static class OrchestratorApp
         // The fleet's chatter (announcements, stops, heartbeats: a message per agent every few seconds) on a queue of its
         // own, read straight off the broker and grouped into one write (bench perf-fleet): a thousand agents' heartbeats
         // never queue ahead of a start or a result.
-        builder.Services.AddHostedService<AdapterLab.Orchestrator.Fleet.FleetIngest>();
+        builder.Services.AddSingleton<AdapterLab.Orchestrator.Fleet.FleetIngest>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AdapterLab.Orchestrator.Fleet.FleetIngest>());
         builder.Services.AddSingleton<Dispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         builder.Services.AddSingleton<LeaseReaper>();
@@ -45,7 +46,8 @@ public static class OrchestratorApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BlobGarbageCollector>());
         builder.Services.AddSingleton<AdapterLab.Orchestrator.Telemetry.OrchestratorMetrics>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AdapterLab.Orchestrator.Telemetry.OrchestratorMetrics>());
-        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"])
+            .AddCheck<AdapterLab.Orchestrator.Fleet.FleetIngest>("fleet-queue", tags: ["ready"]);
 
         builder.Services.AddPlatformBus(builder.Configuration,
             x =>

@@ -26,8 +26,17 @@ namespace AdapterLab.Orchestrator.Fleet;
 /// senders publish exactly as before. Unreadable messages are logged and dropped.
 /// </summary>
 public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOptions> options, IDbContextFactory<PlatformDbContext> dbFactory,
-    SenderPolicy policy, FleetReportWriter writer, DispatchSignal signal, IBus bus, TimeProvider time, ILogger<FleetIngest> log) : BackgroundService
+    SenderPolicy policy, FleetReportWriter writer, DispatchSignal signal, IBus bus, AdapterLab.Orchestrator.Telemetry.OrchestratorMetrics metrics,
+    TimeProvider time, ILogger<FleetIngest> log) : BackgroundService, Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
+    private volatile bool _consuming;
+
+    /// <summary>Readiness: ready while a session consumes the fleet queue (agents' heartbeats are being read).</summary>
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context,
+        CancellationToken ct = default) => Task.FromResult(_consuming
+        ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"consuming {Queue}")
+        : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"not consuming {Queue} (connecting to the broker)"));
+
     private sealed record Delivery(ulong Tag, string? Sender, FleetEnvelope.Read Read);
 
     /// <summary>The fleet queue (MassTransit's endpoint name for it, under the platform's prefix).</summary>
@@ -84,7 +93,15 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
         };
         await channel.BasicConsumeAsync(Queue, autoAck: false, consumer, ct);
         log.LogInformation("Consuming the fleet queue {Queue} (prefetch {Prefetch})", Queue, options.Value.FleetPrefetch);
-        await ProcessAsync(channel, deliveries.Reader, ct);
+        _consuming = true;
+        try
+        {
+            await ProcessAsync(channel, deliveries.Reader, ct);
+        }
+        finally
+        {
+            _consuming = false;
+        }
     }
 
     /// <summary>MassTransit's topology for the fleet queue, declared as MassTransit declares it (idempotent on a broker that has it).</summary>
@@ -128,18 +145,22 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var stored = new List<Task>(batch.Count);
+        var accepted = new List<object>(batch.Count);
         foreach (var d in batch)
         {
             if (d.Read.Message is not { } message)
             {
                 log.LogWarning("Dropped an unreadable message {MessageId} from {Sender} on the fleet queue: {Reason}", d.Read.MessageId, d.Sender ?? "(none)", d.Read.Error);
+                metrics.FleetReports("unreadable", "dropped");
                 continue;
             }
             if (await policy.RefusalAsync(db, d.Sender, message, ct) is { } reason)
             {
                 await policy.RecordAsync(db, d.Sender, message, d.Read.MessageId, reason, ct);
+                metrics.FleetReports(message.GetType().Name, "refused");
                 continue;
             }
+            accepted.Add(message);
             switch (message)
             {
                 case AttemptHeartbeat h:
@@ -154,6 +175,8 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
             }
         }
         await Task.WhenAll(stored);
+        foreach (var kind in accepted.GroupBy(m => m.GetType().Name))
+            metrics.FleetReports(kind.Key, "stored", kind.Count());
     }
 
     /// <summary>

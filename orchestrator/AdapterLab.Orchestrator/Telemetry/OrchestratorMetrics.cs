@@ -16,7 +16,8 @@ namespace AdapterLab.Orchestrator.Telemetry;
 /// [adapterlab_blob_store_size_bytes] — and recorded where they happen: dispatch pass time [adapterlab_dispatch_pass_seconds],
 /// submit → dispatch of first attempts per pool [adapterlab_dispatch_queue_wait_seconds], dispatches
 /// [adapterlab_dispatched_total], lease expiries [adapterlab_lease_expiries_total], metric points ingested and the lag
-/// from the agent's send to the write [adapterlab_metric_points_ingested_total, adapterlab_ingestion_lag_seconds].
+/// from the agent's send to the write [adapterlab_metric_points_ingested_total, adapterlab_ingestion_lag_seconds], the
+/// fleet's announcements, heartbeats and stops by kind and outcome (stored, refused, unreadable) [adapterlab_fleet_reports_total].
 /// A scrape never touches the database: it reads the last snapshot.
 /// </summary>
 public sealed class OrchestratorMetrics : BackgroundService
@@ -32,6 +33,7 @@ public sealed class OrchestratorMetrics : BackgroundService
     private readonly Counter<long> _leaseExpiries;
     private readonly Counter<long> _pointsIngested;
     private readonly Histogram<double> _ingestionLag;
+    private readonly Counter<long> _fleetReports;
     private volatile FleetSnapshot? _latest;
 
     public OrchestratorMetrics(IMeterFactory meters, IDbContextFactory<PlatformDbContext> dbFactory, TimeProvider clock, ILogger<OrchestratorMetrics> log)
@@ -46,6 +48,7 @@ public sealed class OrchestratorMetrics : BackgroundService
         _leaseExpiries = meter.CreateCounter<long>("adapterlab.lease.expiries", "{attempt}", "Attempts declared lost because their lease expired");
         _pointsIngested = meter.CreateCounter<long>("adapterlab.metric_points.ingested", "{point}", "Metric points written");
         _ingestionLag = meter.CreateHistogram<double>("adapterlab.ingestion.lag", "s", "An agent's progress report, from its send to its write");
+        _fleetReports = meter.CreateCounter<long>("adapterlab.fleet.reports", "{message}", "Announcements, heartbeats and stops read off the fleet queue, by kind and outcome");
 
         meter.CreateObservableGauge("adapterlab.queue.depth", () => Snapshot(s => s.Queues.Select(q => new Measurement<long>(q.Depth, Tag("pool", q.Pool)))),
             "{experiment}", "Queued experiments per pool");
@@ -74,6 +77,9 @@ public sealed class OrchestratorMetrics : BackgroundService
     }
 
     public void FirstDispatch(string pool, TimeSpan waited) => _queueWait.Record(waited.TotalSeconds, Tag("pool", pool));
+
+    /// <summary>Fleet queue messages of <paramref name="kind"/> (a message type, or <c>unreadable</c>) with their outcome: <c>stored</c>, <c>refused</c>, <c>dropped</c>.</summary>
+    public void FleetReports(string kind, string outcome, int count = 1) => _fleetReports.Add(count, Tag("kind", kind), Tag("outcome", outcome));
 
     public void LeaseExpired(string pool) => _leaseExpiries.Add(1, Tag("pool", pool));
 
