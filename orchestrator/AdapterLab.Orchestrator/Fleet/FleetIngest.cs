@@ -70,7 +70,7 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
         var factory = new ConnectionFactory
         {
             HostName = rabbit.Host, Port = rabbit.Port, VirtualHost = rabbit.VirtualHost, UserName = rabbit.Username, Password = rabbit.Password,
-            ClientProvidedName = "adapterlab-orchestrator-fleet", AutomaticRecoveryEnabled = false,
+            ClientProvidedName = Queue, AutomaticRecoveryEnabled = false, // named after its queue: one per platform on a shared broker
             RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
         };
         await using var connection = await factory.CreateConnectionAsync(ct);
@@ -94,6 +94,7 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
         await channel.BasicConsumeAsync(Queue, autoAck: false, consumer, ct);
         log.LogInformation("Consuming the fleet queue {Queue} (prefetch {Prefetch})", Queue, options.Value.FleetPrefetch);
         _consuming = true;
+        long started = time.GetTimestamp();
         try
         {
             await ProcessAsync(channel, deliveries.Reader, ct);
@@ -102,6 +103,11 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
         {
             _consuming = false;
         }
+        // The broker closed the channel or the connection. A session that ended at once (say, a channel error that
+        // recurs) is a failure to back off from, not a reason to reconnect in a tight loop.
+        var lasted = time.GetElapsedTime(started);
+        log.LogWarning("The fleet queue's session ended after {Lasted}: {Reason}", lasted, channel.CloseReason?.ToString() ?? connection.CloseReason?.ToString());
+        if (lasted < TimeSpan.FromSeconds(10)) throw new IOException($"the fleet queue's session ended after {lasted.TotalSeconds:F1} s: {channel.CloseReason}");
     }
 
     /// <summary>MassTransit's topology for the fleet queue, declared as MassTransit declares it (idempotent on a broker that has it).</summary>

@@ -29,6 +29,7 @@ public sealed class QuorumQueuesTests(QuorumPlatform platform) : IClassFixture<Q
 
         var ours = (await ListQueuesAsync()).Where(q => q.Name.StartsWith(platform.QueuePrefix, StringComparison.Ordinal)).ToList();
         Assert.Contains(ours, q => q.Name.Contains("orchestrator-progress"));
+        Assert.Contains(ours, q => q.Name.Contains("orchestrator-fleet")); // declared by the fleet consumer, not MassTransit
         Assert.Contains(ours, q => q.Name.Contains(platform.AgentId));
         foreach (var q in ours.Where(q => q.Durable))
             Assert.True(q.Type == "quorum", $"{q.Name} is a durable {q.Type} queue");
