@@ -29,7 +29,6 @@ public static class OrchestratorApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricPointWriter>());
         builder.Services.AddHostedService<AdapterLab.Orchestrator.Topology.LegacyBindings>();
         builder.Services.AddSingleton<AdapterLab.Orchestrator.Fleet.FleetReportWriter>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<AdapterLab.Orchestrator.Fleet.FleetReportWriter>());
         // The fleet's chatter (announcements, stops, heartbeats: a message per agent every few seconds) on a queue of its
         // own, read straight off the broker and grouped into one write (bench perf-fleet): a thousand agents' heartbeats
         // never queue ahead of a start or a result.

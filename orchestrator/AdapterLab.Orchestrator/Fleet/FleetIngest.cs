@@ -19,8 +19,9 @@ namespace AdapterLab.Orchestrator.Fleet;
 /// through MassTransit's receive pipeline: bench perf-fleet profiled that pipeline at ~650 µs of orchestrator CPU per
 /// message, most of it thread hand-offs and one acknowledgement per message, for a message whose whole work is a line in a
 /// grouped write. Here deliveries queue in memory as they arrive; a single loop takes whatever has arrived, checks each
-/// sender (<see cref="SenderPolicy"/>, the same boundary as the bus's), hands them to the group-commit writer
-/// (<see cref="FleetReportWriter"/>) and, once they are stored, acknowledges them all with one multiple-ack. At least
+/// sender (<see cref="SenderPolicy"/>, the same boundary as the bus's), stores them in one write
+/// (<see cref="FleetReportWriter"/>) and acknowledges them all with one multiple-ack: a wake-up, a write and an
+/// acknowledgement per batch, not per message. At least
 /// once, as on the bus: a failed write is negatively acknowledged and redelivered; applying a report twice changes
 /// nothing. The topology is MassTransit's own (the queue, its endpoint exchange and the message types' exchanges), so
 /// senders publish exactly as before. Unreadable messages are logged and dropped.
@@ -127,8 +128,11 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
     private async Task ProcessAsync(IChannel channel, ChannelReader<Delivery> reader, CancellationToken ct)
     {
         var batch = new List<Delivery>();
+        var linger = options.Value.FleetLinger;
         while (await reader.WaitToReadAsync(ct))
         {
+            // Let the moment's other reports arrive: they share the write, the acknowledgement and this loop's wake-up.
+            if (linger > TimeSpan.Zero) await Task.Delay(linger, time, ct);
             batch.Clear();
             while (batch.Count < FleetReportWriter.MaxBatch && reader.TryRead(out var d)) batch.Add(d);
             try
@@ -146,54 +150,87 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
         }
     }
 
-    /// <summary>Checks and applies a batch of deliveries; returns once every accepted one is stored.</summary>
+    /// <summary>Checks and stores a batch of deliveries; returns once every accepted one is stored (or is found unstorable on its own).</summary>
     private async Task ApplyAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var stored = new List<Task>(batch.Count);
         var accepted = new List<object>(batch.Count);
-        foreach (var d in batch)
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            if (d.Read.Message is not { } message)
+            foreach (var d in batch)
             {
-                log.LogWarning("Dropped an unreadable message {MessageId} from {Sender} on the fleet queue: {Reason}", d.Read.MessageId, d.Sender ?? "(none)", d.Read.Error);
-                metrics.FleetReports("unreadable", "dropped");
-                continue;
-            }
-            if (await policy.RefusalAsync(db, d.Sender, message, ct) is { } reason)
-            {
-                await policy.RecordAsync(db, d.Sender, message, d.Read.MessageId, reason, ct);
-                metrics.FleetReports(message.GetType().Name, "refused");
-                continue;
-            }
-            accepted.Add(message);
-            switch (message)
-            {
-                case AttemptHeartbeat h:
-                    stored.Add(writer.HeartbeatAsync(h, ct));
-                    break;
-                case AgentAnnounced a:
-                    stored.Add(AnnouncedAsync(a, ct));
-                    break;
-                case AgentStopping s:
+                if (d.Read.Message is not { } message)
+                {
+                    log.LogWarning("Dropped an unreadable message {MessageId} from {Sender} on the fleet queue: {Reason}", d.Read.MessageId, d.Sender ?? "(none)", d.Read.Error);
+                    metrics.FleetReports("unreadable", "dropped");
+                    continue;
+                }
+                if (await policy.RefusalAsync(db, d.Sender, message, ct) is { } reason)
+                {
+                    await policy.RecordAsync(db, d.Sender, message, d.Read.MessageId, reason, ct);
+                    metrics.FleetReports(message.GetType().Name, "refused");
+                    continue;
+                }
+                if (message is AgentStopping s)
+                {
                     await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE agents SET stopped = true WHERE id = {s.AgentId}", ct);
-                    break;
+                    metrics.FleetReports(nameof(AgentStopping), "stored");
+                }
+                else accepted.Add(message);
             }
         }
-        await Task.WhenAll(stored);
-        foreach (var kind in accepted.GroupBy(m => m.GetType().Name))
-            metrics.FleetReports(kind.Key, "stored", kind.Count());
+        if (accepted.Count == 0) return;
+
+        var outcomes = await WriteAsync(accepted, ct);
+        for (int i = 0; i < accepted.Count; i++)
+        {
+            if (outcomes[i] is not { } outcome) continue;
+            metrics.FleetReports(accepted[i].GetType().Name, "stored");
+            if (accepted[i] is AgentAnnounced a) await AnnouncedAsync(a, outcome, ct);
+        }
     }
 
     /// <summary>
-    /// Stores an announcement (an upsert, grouped with the fleet's other reports; an older announcement never overwrites a
-    /// newer one); wakes the dispatcher only when it brings capacity it has not seen — every idle agent re-announcing its
-    /// free slot every few seconds would otherwise run a dispatch pass per announcement — and tells the agent to stop any
-    /// attempt it still runs that has moved on without it.
+    /// One write for the batch; when it fails, each report on its own, so one report the database refuses does not hold
+    /// back the rest (it is logged and dropped: null). When none can be stored (the database is down), the failure goes
+    /// to the caller, and the batch back to the queue.
     /// </summary>
-    private async Task AnnouncedAsync(AgentAnnounced m, CancellationToken ct)
+    private async Task<FleetReportWriter.AnnouncementOutcome?[]> WriteAsync(List<object> accepted, CancellationToken ct)
     {
-        var outcome = await writer.AnnouncementAsync(m, ct);
+        try
+        {
+            return await writer.WriteAsync(accepted, ct);
+        }
+        catch (Exception ex) when (accepted.Count > 1 && !ct.IsCancellationRequested)
+        {
+            log.LogWarning(ex, "A write of {Count} fleet reports failed; writing them one at a time", accepted.Count);
+        }
+        var outcomes = new FleetReportWriter.AnnouncementOutcome?[accepted.Count];
+        Exception? last = null;
+        for (int i = 0; i < accepted.Count; i++)
+        {
+            try
+            {
+                outcomes[i] = (await writer.WriteAsync([accepted[i]], ct))[0];
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                last = ex;
+                log.LogError(ex, "Dropped a fleet report the database refused: {Report}", accepted[i]);
+                metrics.FleetReports(accepted[i].GetType().Name, "dropped");
+            }
+        }
+        if (last is not null && outcomes.All(o => o is null)) throw last;
+        return outcomes;
+    }
+
+    /// <summary>
+    /// After an announcement is stored (an upsert; an older announcement never overwrites a newer one): wakes the
+    /// dispatcher only when it brought capacity it had not seen — every idle agent re-announcing its free slot every few
+    /// seconds would otherwise run a dispatch pass per announcement — and tells the agent to stop any attempt it still
+    /// runs that has moved on without it.
+    /// </summary>
+    private async Task AnnouncedAsync(AgentAnnounced m, FleetReportWriter.AnnouncementOutcome outcome, CancellationToken ct)
+    {
         if (outcome.NewCapacity) signal.Raise();
         foreach (var r in outcome.Superseded)
         {

@@ -8,28 +8,19 @@ using NpgsqlTypes;
 namespace AdapterLab.Orchestrator.Fleet;
 
 /// <summary>
-/// Group commit (<see cref="AdapterLab.Orchestrator.Storage.GroupCommitWriter{TMessage, TResult}"/>) for the fleet's
-/// chatter: every agent announces itself every few seconds, listing the attempts it runs — the announcement is their
-/// heartbeat (a draining agent, which stops announcing, heartbeats each attempt on its own) — so a thousand agents send
-/// a couple of hundred messages a second; whatever has arrived since the last write is stored in four statements — the
-/// attempts' leases (fenced: only Dispatched or Running attempts, and only those the reporting agent holds: an agent's own
-/// announcement cannot keep another agent's attempt alive), the heartbeating agents' last-seen times, the announcements
-/// (an upsert; an older announcement never overwrites a newer one) and the check of the attempts the announcing agents
-/// say they run — whatever the batch size. Measured by bench perf-fleet.
+/// The fleet's chatter, stored in groups: every agent announces itself every few seconds, listing the attempts it runs —
+/// the announcement is their heartbeat (a draining agent, which stops announcing, heartbeats each attempt on its own) —
+/// so a thousand agents send a couple of hundred messages a second. The fleet queue's consumer
+/// (<see cref="FleetIngest"/>) hands over whatever has arrived since its last write, and it is stored in four
+/// statements — the attempts' leases (fenced: only Dispatched or Running attempts, and only those the reporting agent
+/// holds: an agent's own announcement cannot keep another agent's attempt alive), the heartbeating agents' last-seen
+/// times, the announcements (an upsert; an older announcement never overwrites a newer one) and the check of the
+/// attempts the announcing agents say they run — whatever the batch size. Measured by bench perf-fleet.
 /// </summary>
-public sealed class FleetReportWriter(IDbContextFactory<PlatformDbContext> dbFactory, IOptions<OrchestratorOptions> options, TimeProvider clock,
-    ILogger<FleetReportWriter> log) : AdapterLab.Orchestrator.Storage.GroupCommitWriter<object, FleetReportWriter.AnnouncementOutcome>(log)
+public sealed class FleetReportWriter(IDbContextFactory<PlatformDbContext> dbFactory, IOptions<OrchestratorOptions> options, TimeProvider clock)
 {
+    /// <summary>The most messages one write takes.</summary>
     public const int MaxBatch = 5_000;
-
-    protected override int MaxWeight => MaxBatch;
-
-    /// <summary>
-    /// A thousand agents announce every 5 s, evenly spread: without a wait each write would hold one announcement (bench
-    /// perf-fleet). A lease lasts several heartbeats and a slot freed is announced at once, so a few tens of
-    /// milliseconds cost nothing a user sees.
-    /// </summary>
-    protected override TimeSpan Linger => options.Value.FleetLinger;
 
     /// <summary>
     /// What an announcement changed: whether it brought capacity the dispatcher has not seen (a new agent, one back from
@@ -41,12 +32,8 @@ public sealed class FleetReportWriter(IDbContextFactory<PlatformDbContext> dbFac
         public static readonly AnnouncementOutcome Nothing = new(false, []);
     }
 
-    public Task HeartbeatAsync(AttemptHeartbeat m, CancellationToken ct) => EnqueueAsync(m, ct);
-
-    public Task<AnnouncementOutcome> AnnouncementAsync(AgentAnnounced m, CancellationToken ct) => EnqueueAsync(m, ct);
-
     /// <summary>Stores a batch of heartbeats and announcements; each message's outcome (heartbeats': nothing).</summary>
-    public override async Task<AnnouncementOutcome[]> WriteAsync(IReadOnlyList<object> batch, CancellationToken ct)
+    public async Task<AnnouncementOutcome[]> WriteAsync(IReadOnlyList<object> batch, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var o = options.Value;
