@@ -17,4 +17,10 @@ public sealed class RabbitMqOptions
     /// declared, so switch it on a fresh vhost (docs/deploy.md).
     /// </summary>
     public bool QuorumQueues { get; set; }
+
+    /// <summary>A plain RabbitMQ.Client connection factory for this broker and user, for what goes around the bus (its topology clean-up, the fleet queue's consumer).</summary>
+    public RabbitMQ.Client.ConnectionFactory ConnectionFactory(string clientName) => new()
+    {
+        HostName = Host, Port = Port, VirtualHost = VirtualHost, UserName = Username, Password = Password, ClientProvidedName = clientName,
+    };
 }

@@ -68,12 +68,10 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
     /// <summary>One session: connects, declares the topology, consumes until the connection or the host ends.</summary>
     private async Task ConsumeAsync(CancellationToken ct)
     {
-        var factory = new ConnectionFactory
-        {
-            HostName = rabbit.Host, Port = rabbit.Port, VirtualHost = rabbit.VirtualHost, UserName = rabbit.Username, Password = rabbit.Password,
-            ClientProvidedName = Queue, AutomaticRecoveryEnabled = false, // named after its queue: one per platform on a shared broker
-            RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
-        };
+        // Named after its queue (one per platform on a shared broker); recovery is this service's own loop.
+        var factory = rabbit.ConnectionFactory(Queue);
+        factory.AutomaticRecoveryEnabled = false;
+        factory.RequestedConnectionTimeout = TimeSpan.FromSeconds(10);
         await using var connection = await factory.CreateConnectionAsync(ct);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         await DeclareAsync(channel, ct);

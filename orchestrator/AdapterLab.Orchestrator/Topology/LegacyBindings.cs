@@ -44,12 +44,7 @@ public sealed class LegacyBindings(IBus bus, RabbitMqOptions rabbit, ILogger<Leg
     public async Task<int> RemoveAsync(CancellationToken ct)
     {
         var destination = QueueNames.Orchestrator(rabbit.QueuePrefix); // MassTransit's endpoint exchange has its queue's name
-        var factory = new ConnectionFactory
-        {
-            HostName = rabbit.Host, Port = rabbit.Port, VirtualHost = rabbit.VirtualHost, UserName = rabbit.Username, Password = rabbit.Password,
-            ClientProvidedName = "adapterlab-orchestrator-binding-cleanup",
-        };
-        await using var connection = await factory.CreateConnectionAsync(ct);
+        await using var connection = await rabbit.ConnectionFactory("adapterlab-orchestrator-binding-cleanup").CreateConnectionAsync(ct);
         int removed = 0;
         foreach (var (message, exchange, newQueue) in Moved)
         {

@@ -41,6 +41,12 @@ public sealed class AgentBoundaryTests(AgentBoundaryPlatform platform) : IClassF
         var forgerId = "forger-" + Guid.NewGuid().ToString("N")[..6];
         var forgerSettings = new Dictionary<string, string?>(platform.Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)));
         foreach (var kv in await platform.AgentSettingsAsync(forgerId)) if (kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)) forgerSettings[kv.Key] = kv.Value;
+        // A raw broker connection as the forger (its own credentials), for what the bus would never send.
+        ConnectionFactory ForgerConnectionFactory() => new()
+        {
+            HostName = platform.Servers.RabbitHost, Port = platform.Servers.RabbitPort, VirtualHost = platform.Servers.RabbitVirtualHost,
+            UserName = forgerSettings["RabbitMq:Username"]!, Password = forgerSettings["RabbitMq:Password"]!,
+        };
 
         platform.Gate.Close();
         Guid victim;
@@ -108,12 +114,7 @@ public sealed class AgentBoundaryTests(AgentBoundaryPlatform platform) : IClassF
             {
                 // First, bodies the fleet queue cannot read, under the forger's own identity (the broker lets it publish
                 // them): dropped with a log line, never stored or fatal — the announcement after them is still read.
-                var raw = new ConnectionFactory
-                {
-                    HostName = platform.Servers.RabbitHost, Port = platform.Servers.RabbitPort, VirtualHost = platform.Servers.RabbitVirtualHost,
-                    UserName = forgerSettings["RabbitMq:Username"]!, Password = forgerSettings["RabbitMq:Password"]!,
-                };
-                await using (var rawConnection = await raw.CreateConnectionAsync())
+                await using (var rawConnection = await ForgerConnectionFactory().CreateConnectionAsync())
                 await using (var channel = await rawConnection.CreateChannelAsync())
                 {
                     foreach (var (type, body) in new[] { ("application/vnd.masstransit+json", "{}"), ("application/vnd.masstransit+json", "\u0001{garbage"), ("text/plain", "hello") })
@@ -157,12 +158,7 @@ public sealed class AgentBoundaryTests(AgentBoundaryPlatform platform) : IClassF
                 Assert.Equal(2, await db.RefusedMessages.CountAsync(r => r.Sender == "agent-token:" + forgerId));
 
             // What the broker itself refuses B: a user_id that is not its own, A's queue, and users' intent.
-            var factory = new ConnectionFactory
-            {
-                HostName = platform.Servers.RabbitHost, Port = platform.Servers.RabbitPort, VirtualHost = platform.Servers.RabbitVirtualHost,
-                UserName = forgerSettings["RabbitMq:Username"]!, Password = forgerSettings["RabbitMq:Password"]!,
-            };
-            await using var connection = await factory.CreateConnectionAsync();
+            await using var connection = await ForgerConnectionFactory().CreateConnectionAsync();
             var reportExchange = platform.QueuePrefix + "AdapterLab.Contracts.Messages:AttemptHeartbeat";
             Assert.Equal(406, await BrokerProbe.RefusedAsync(connection, ch => ch.BasicPublishAsync(reportExchange, "", false,
                 new BasicProperties { UserId = SenderIdentity.AgentUser(a) }, Encoding.UTF8.GetBytes("{}")).AsTask()));
