@@ -4,9 +4,11 @@ using AdapterLab.Data;
 using AdapterLab.Messaging;
 using AdapterLab.Orchestrator.Lifecycle;
 using AdapterLab.Orchestrator.Scheduling;
+using AdapterLab.Orchestrator.Telemetry;
 using AdapterLab.ServiceDefaults.Resilience;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -21,22 +23,20 @@ namespace AdapterLab.Orchestrator.Fleet;
 /// grouped write. Here deliveries queue in memory as they arrive; a single loop takes whatever has arrived, checks each
 /// sender (<see cref="SenderPolicy"/>, the same boundary as the bus's), stores them in one write
 /// (<see cref="FleetReportWriter"/>) and acknowledges them all with one multiple-ack: a wake-up, a write and an
-/// acknowledgement per batch, not per message. At least
-/// once, as on the bus: a failed write is negatively acknowledged and redelivered; applying a report twice changes
+/// acknowledgement per batch, not per message. At least once, as on the bus: a failed write is negatively acknowledged and redelivered; applying a report twice changes
 /// nothing. The topology is MassTransit's own (the queue, its endpoint exchange and the message types' exchanges), so
 /// senders publish exactly as before. Unreadable messages are logged and dropped.
 /// </summary>
 public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOptions> options, IDbContextFactory<PlatformDbContext> dbFactory,
-    SenderPolicy policy, FleetReportWriter writer, DispatchSignal signal, IBus bus, AdapterLab.Orchestrator.Telemetry.OrchestratorMetrics metrics,
-    TimeProvider time, ILogger<FleetIngest> log) : BackgroundService, Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+    SenderPolicy policy, FleetReportWriter writer, DispatchSignal signal, IBus bus, OrchestratorMetrics metrics,
+    TimeProvider time, ILogger<FleetIngest> log) : BackgroundService, IHealthCheck
 {
     private volatile bool _consuming;
 
     /// <summary>Readiness: ready while a session consumes the fleet queue (agents' heartbeats are being read).</summary>
-    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context,
-        CancellationToken ct = default) => Task.FromResult(_consuming
-        ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"consuming {Queue}")
-        : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"not consuming {Queue} (connecting to the broker)"));
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default) => Task.FromResult(_consuming
+        ? HealthCheckResult.Healthy($"consuming {Queue}")
+        : HealthCheckResult.Unhealthy($"not consuming {Queue} (connecting to the broker)"));
 
     private sealed record Delivery(ulong Tag, string? Sender, FleetEnvelope.Read Read);
 
