@@ -142,7 +142,8 @@ public sealed class FirstHourInTheBrowser(FirstStartPlatform platform) : IClassF
         Assert.Equal(before, RunCount());
         await admin.ClickAsync("[data-testid='trigger-adapters-smoke']");
         await admin.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Run", Exact = true }).ClickAsync();
-        await Assertions.Expect(admin.Locator(".mud-snackbar")).ToContainTextAsync("of adapters-smoke started");
+        // Launching expands the suite and submits its experiments: allow it more than Playwright's 5 s on a loaded CI box.
+        await Assertions.Expect(admin.Locator(".mud-snackbar")).ToContainTextAsync("of adapters-smoke started", new() { Timeout = 30_000 });
         Assert.Equal(before + 1, RunCount());
 
         // The researcher: the link, a password, sign-in with their role.
