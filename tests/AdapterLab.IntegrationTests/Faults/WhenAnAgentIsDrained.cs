@@ -31,6 +31,13 @@ public sealed class WhenAnAgentIsDrained(FaultPlatform platform)
         drained.Terminate();
         Assert.True(await drained.WaitForExitAsync(TimeSpan.FromSeconds(45)), "the agent did not exit after SIGTERM; its log:\n" + drained.Log);
         Assert.Contains("Drained: every attempt handed back", drained.Log);
+        // The agent's stop notice travels on the fleet queue, which the orchestrator reads in lingering batches: it is
+        // stored shortly after the agent has gone, not before.
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var db = platform.Db();
+            return (await db.Agents.AsNoTracking().SingleAsync(a => a.Id == drained.Id)).Stopped;
+        }, TimeSpan.FromSeconds(20), () => "the drained agent's stop notice was never stored");
 
         await using (var db = platform.Db())
         {
@@ -40,7 +47,6 @@ public sealed class WhenAnAgentIsDrained(FaultPlatform platform)
             Assert.True(await db.Checkpoints.AnyAsync(c => c.ExperimentId == id && c.AttemptNumber == 1 && c.Kind == "resume" && c.Step == first.Step),
                 $"no resume checkpoint at the hand-back step {first.Step}");
             var agent = await db.Agents.SingleAsync(a => a.Id == drained.Id);
-            Assert.True(agent.Stopped);
             Assert.Equal(0, agent.ConsecutiveFailures);
             var experiment = await db.Experiments.SingleAsync(e => e.Id == id);
             Assert.Equal(ExperimentStatus.Queued, experiment.Status);
