@@ -165,7 +165,15 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         }
         md.AppendLine();
         int metCount = rows.Count(x => (bool)x.GetType().GetProperty("met")!.GetValue(x)!);
-        md.AppendLine($"**Bench target: {(metCount == repetitions.Count ? "met" : "missed")}** in {metCount} of {repetitions.Count} repetitions. " +
+        // A search samples the learning rate log-uniformly over the space: an optimum at its edge has less of the space
+        // near it than an interior one, and a short search reaches it less often.
+        var edges = new List<string>();
+        if (gridWinner.X == p.Multipliers.Max()) edges.Add("the highest learning rate");
+        else if (gridWinner.X == p.Multipliers.Min()) edges.Add("the lowest learning rate");
+        if (gridWinner.D == p.Bottlenecks.Max()) edges.Add("the largest d̂");
+        else if (gridWinner.D == p.Bottlenecks.Min()) edges.Add("the smallest d̂");
+        md.AppendLine($"**Bench target: {(metCount == repetitions.Count ? "met" : "missed")}** — met in {metCount} of {repetitions.Count} repetitions (the target needs every one). " +
+            (edges.Count > 0 ? $"The grid's winner sits at the edge of the space ({string.Join(" and ", edges)}): a search sampling the learning rate log-uniformly has less of its space near an edge optimum than near an interior one. " : "") +
             $"Wall time while any of these runs or searches trained: {WallTime.BusyHours(all):F2} h (grid runs shared with the classification report count once, where they ran).");
         md.AppendLine();
         var json = JsonSerializer.Serialize(new
