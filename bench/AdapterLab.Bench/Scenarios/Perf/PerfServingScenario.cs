@@ -41,11 +41,8 @@ public sealed class PerfServingScenario(string resultsDir, bool quick) : IScenar
         var report = new PerfReport(Name, quick);
         torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
         string presetName = quick ? "vit-tiny-ci" : "vit-lab-s";
-        var preset = ModelCatalogue.Get(presetName);
-        using var source = new Source(preset);
-        using var backbone = source.LoadBackbone(Sha);
-        var adapters = Mix.ToDictionary(m => m.Key, m => source.LoadAdapter(m.Key));
-        using var pixels = torch.randn(64, 3, preset.ImageSize, preset.ImageSize, generator: source.Generator);
+        using var main = new Loaded(ModelCatalogue.Get(presetName));
+        var (preset, source, backbone, adapters, pixels) = (main.Preset, main.Source, main.Backbone, main.Adapters, main.Pixels);
 
         // Memory per extra adapter held: RSS growth over 48 more AdaptFormer (d̂ = 64) adapters against their tensor bytes —
         // first, before any forward pass has left freed activations in the allocator for the new tensors to reuse.
@@ -65,18 +62,13 @@ public sealed class PerfServingScenario(string resultsDir, bool quick) : IScenar
             });
         }
         int rounds = quick ? 5 : 20;
-        double single = Throughput(report, presetName, source, backbone, adapters, pixels, rounds);
+        double single = Throughput(report, main, rounds);
         // The same figures on the preset the reports train (and so the registry serves) when the main one is larger: how
         // much mixing gains depends on how far a batch of 8 is from filling the CPU.
         if (!quick)
         {
-            var small = ModelCatalogue.Get("vit-tiny-ci");
-            using var smallSource = new Source(small);
-            using var smallBackbone = smallSource.LoadBackbone(Sha);
-            var smallAdapters = Mix.ToDictionary(m => m.Key, m => smallSource.LoadAdapter(m.Key));
-            using var smallPixels = torch.randn(64, 3, small.ImageSize, small.ImageSize, generator: smallSource.Generator);
-            Throughput(report, small.Name, smallSource, smallBackbone, smallAdapters, smallPixels, rounds);
-            foreach (var a in smallAdapters.Values) a.Dispose();
+            using var small = new Loaded(ModelCatalogue.Get("vit-tiny-ci"));
+            Throughput(report, small, rounds);
         }
 
         // Latency at a fixed arrival rate: one-image requests for a random adapter of the eight, Poisson arrivals at half
@@ -114,18 +106,17 @@ public sealed class PerfServingScenario(string resultsDir, bool quick) : IScenar
             });
         }
 
-        foreach (var a in adapters.Values) a.Dispose();
         report.Note("CPU, one process; larger gains from mixing are a GPU goal (a batch of 8 does not fill a GPU), not checked here.");
         await report.WriteAsync(resultsDir, ct);
     }
 
     /// <summary>
     /// Images/s of the mixed batch against one adapter's and against 8 separate batches of 8, with the controls, measured
-    /// interleaved on <paramref name="presetName"/>; returns the one-image pass rate (images/s).
+    /// interleaved on <paramref name="loaded"/>'s preset; returns the one-image pass rate (images/s).
     /// </summary>
-    private static double Throughput(PerfReport report, string presetName, Source source, ServedBackbone backbone,
-        IReadOnlyDictionary<string, ServedAdapter> adapters, Tensor pixels, int rounds)
+    private static double Throughput(PerfReport report, Loaded loaded, int rounds)
     {
+        var (presetName, source, backbone, adapters, pixels) = (loaded.Preset.Name, loaded.Source, loaded.Backbone, loaded.Adapters, loaded.Pixels);
         var mixed = Mix.Select(m => new RowGroup(adapters[m.Key], 8)).ToList();
         var one = new List<RowGroup> { new(adapters["adaptformer-a"], 64) };
         var eights = Enumerable.Range(0, 8).Select(i => pixels.narrow(0, 8 * i, 8)).ToArray();
@@ -180,6 +171,33 @@ public sealed class PerfServingScenario(string resultsDir, bool quick) : IScenar
         GC.Collect();
         GC.WaitForPendingFinalizers();
         return Measure.RssBytes();
+    }
+
+    /// <summary>A preset's served backbone, its eight adapters and a batch of 64 random images.</summary>
+    private sealed class Loaded : IDisposable
+    {
+        public Loaded(BackbonePreset preset)
+        {
+            Preset = preset;
+            Source = new Source(preset);
+            Backbone = Source.LoadBackbone(Sha);
+            Adapters = Mix.ToDictionary(m => m.Key, m => Source.LoadAdapter(m.Key));
+            Pixels = torch.randn(64, 3, preset.ImageSize, preset.ImageSize, generator: Source.Generator);
+        }
+
+        public BackbonePreset Preset { get; }
+        public Source Source { get; }
+        public ServedBackbone Backbone { get; }
+        public Dictionary<string, ServedAdapter> Adapters { get; }
+        public Tensor Pixels { get; }
+
+        public void Dispose()
+        {
+            foreach (var a in Adapters.Values) a.Dispose();
+            Pixels.Dispose();
+            Backbone.Dispose();
+            Source.Dispose();
+        }
     }
 
     /// <summary>The eight adapters on one random backbone of the preset; <c>key#n</c> is another copy of <c>key</c>.</summary>
