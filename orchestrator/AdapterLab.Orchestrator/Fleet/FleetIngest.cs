@@ -152,6 +152,9 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
     private async Task ApplyAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
     {
         var accepted = new List<object>(batch.Count);
+        // Stop notices, each with how many accepted reports preceded it: applied after the batch's write, so an agent's
+        // announcement and its stop notice in one batch end stopped (the announcement's upsert says stopped = false).
+        var stops = new List<(AgentStopping Stop, int After)>();
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             foreach (var d in batch)
@@ -168,22 +171,37 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
                     metrics.FleetReports(message.GetType().Name, "refused");
                     continue;
                 }
-                if (message is AgentStopping s)
-                {
-                    await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE agents SET stopped = true WHERE id = {s.AgentId}", ct);
-                    metrics.FleetReports(nameof(AgentStopping), "stored");
-                }
+                if (message is AgentStopping s) stops.Add((s, accepted.Count));
                 else accepted.Add(message);
             }
         }
-        if (accepted.Count == 0) return;
 
-        var outcomes = await WriteAsync(accepted, ct);
-        for (int i = 0; i < accepted.Count; i++)
+        if (accepted.Count > 0)
         {
-            if (outcomes[i] is not { } outcome) continue;
-            metrics.FleetReports(accepted[i].GetType().Name, "stored");
-            if (accepted[i] is AgentAnnounced a) await AnnouncedAsync(a, outcome, ct);
+            var outcomes = await WriteAsync(accepted, ct);
+            for (int i = 0; i < accepted.Count; i++)
+            {
+                if (outcomes[i] is not { } outcome) continue;
+                metrics.FleetReports(accepted[i].GetType().Name, "stored");
+                if (accepted[i] is AgentAnnounced a) await AnnouncedAsync(a, outcome, ct);
+            }
+        }
+        await StopAsync(stops, accepted, ct);
+    }
+
+    /// <summary>
+    /// Marks agents stopped, in the batch's order: a stop notice followed in the same batch by a new announcement from
+    /// that agent (it restarted under its identity) is superseded by it.
+    /// </summary>
+    private async Task StopAsync(List<(AgentStopping Stop, int After)> stops, List<object> accepted, CancellationToken ct)
+    {
+        if (stops.Count == 0) return;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        foreach (var (stop, after) in stops)
+        {
+            if (accepted.Skip(after).Any(m => m is AgentAnnounced a && a.AgentId == stop.AgentId)) continue;
+            await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE agents SET stopped = true WHERE id = {stop.AgentId}", ct);
+            metrics.FleetReports(nameof(AgentStopping), "stored");
         }
     }
 

@@ -1,4 +1,5 @@
 using AdapterLab.IntegrationTests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace AdapterLab.IntegrationTests.Faults;
 
@@ -20,6 +21,20 @@ public sealed class FaultPlatform : PlatformFixture
         Servers = _private.Servers;
         Settings["Orchestrator:LeaseHeartbeats"] = "5";
         await base.InitializeAsync();
+    }
+
+    /// <summary>
+    /// Waits until no agent but <paramref name="own"/> could be sent work (every other one stopped, or silent past the
+    /// staleness window of 4 heartbeats): a previous test's agent that was killed a moment ago still looks alive.
+    /// </summary>
+    public async Task AwaitOnlyTheseAgentsLiveAsync(params string[] own)
+    {
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var db = Db();
+            var staleBefore = DateTimeOffset.UtcNow.AddSeconds(-5);
+            return !await db.Agents.AnyAsync(a => !own.Contains(a.Id) && !a.Stopped && a.LastSeenAt > staleBefore);
+        }, TimeSpan.FromSeconds(30), () => "another test's agent still looks alive");
     }
 
     public override async Task DisposeAsync()

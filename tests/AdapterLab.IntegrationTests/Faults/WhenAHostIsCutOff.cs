@@ -25,6 +25,7 @@ public sealed class WhenAHostIsCutOff(FaultPlatform platform)
         }, prefix: host.Exec);
         await using var a = await AgentOn(east, "east");
         await using var b = await AgentOn(west, "west");
+        await platform.AwaitOnlyTheseAgentsLiveAsync(a.Id, b.Id);
 
         // Work spreads: four short runs, both hosts take some (each agent has one slot).
         var spread = new List<Guid>();

@@ -50,6 +50,7 @@ public sealed class WhenASweepLosesAnAgentAndItsOrchestrator(FaultPlatform platf
         AgentProcess? rescuer = null;
         try
         {
+            await platform.AwaitOnlyTheseAgentsLiveAsync(doomed.Id);
             using var created = await platform.Api.PostAsJsonAsync("/api/sweeps", Sweep("fault-hyperband"), JsonSerializerOptions.Web);
             var body = await created.Content.ReadAsStringAsync();
             Assert.True(created.StatusCode == HttpStatusCode.Created, body);

@@ -13,6 +13,7 @@ public sealed class WhenAnAgentIsKilledMidTraining(FaultPlatform platform)
     public async Task The_run_resumes_on_another_agent_from_its_checkpoint()
     {
         await using var doomed = await platform.StartAgentProcessAsync("doomed-" + Guid.NewGuid().ToString("N")[..6]);
+        await platform.AwaitOnlyTheseAgentsLiveAsync(doomed.Id);
         var id = await platform.SubmitAsync(FaultSpecs.Pretrain(steps: 40));
 
         // Wait until the first agent has checkpointed at least once, then kill it without warning.
