@@ -73,6 +73,9 @@ public sealed class RunArchiveTests : IDisposable
         // Another spec (a seed, a step count): trains again.
         var other = Spec(Named("bench-stream"), 2);
         Assert.False(RunArchive.Reusable(record, other, SpecJson.Serialize(other), blobs));
+        // Queued at another priority: the same run (scheduling changes nothing it trains).
+        var urgent = named with { Priority = 10 };
+        Assert.True(RunArchive.Reusable(record, urgent, SpecJson.Serialize(urgent), blobs));
         // The platform holds other weights under that name (a backbone pretrained again): trains again.
         Assert.False(RunArchive.Reusable(record, named, SpecJson.Serialize(named), new Dictionary<string, string> { ["bench-stream"] = "bbb" }));
         Assert.False(RunArchive.Reusable(record, named, SpecJson.Serialize(named), new Dictionary<string, string>()));

@@ -35,6 +35,8 @@ public sealed class SweepBenchProtocolTests
             Assert.Equal(Enumerable.Range(SweepBenchProtocol.TrialSeed + 1, d.ConfirmSeeds), p.ConfirmSeeds);
         }
         Assert.Equal(quick ? 1 : 3, p.Repetitions.Count);
+        // Registration 2's repetitions are fresh searches: none reuses registration 1's search seeds 1–3.
+        if (!quick) Assert.DoesNotContain(p.Repetitions, r => r <= 3);
     }
 
     [Fact]
@@ -45,6 +47,6 @@ public sealed class SweepBenchProtocolTests
         var d = SweepDefinition.Parse(p.Definition(backbone.Named, backbone.Label, 1).ToJsonString());
         long search = SweepCost.Equivalents(d with { ConfirmSeeds = 0 }).Sum(s => (long)(s.Training.Steps ?? 0));
         Assert.InRange(search, 1, p.StepBudget);
-        Assert.Equal(9_600, p.GridSteps);
+        Assert.Equal(12_000, p.GridSteps);
     }
 }

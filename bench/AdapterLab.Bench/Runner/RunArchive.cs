@@ -103,9 +103,23 @@ public sealed class RunArchive(string root, string report)
     /// </summary>
     public static bool Reusable(Record record, ExperimentSpec spec, string specJson, IReadOnlyDictionary<string, string> backboneBlobs)
     {
-        if (record.Spec != specJson || !record.Experiment.TryGetProperty("status", out var status) || status.GetString() != "Succeeded") return false;
+        if (!SameRun(record.Spec, spec, specJson) || !record.Experiment.TryGetProperty("status", out var status) || status.GetString() != "Succeeded") return false;
         if (spec.Backbone.Source != BackboneSources.Named) return true;
         return spec.Backbone.Name is { } name && backboneBlobs.TryGetValue(name, out var blob) && RanOn(record.Experiment) == blob;
+    }
+
+    /// <summary>The same spec, up to its queue priority (when a run is scheduled changes nothing it trains).</summary>
+    private static bool SameRun(string archivedJson, ExperimentSpec spec, string specJson)
+    {
+        if (archivedJson == specJson) return true;
+        try
+        {
+            return SpecJson.Serialize(SpecJson.Deserialize(archivedJson) with { Priority = spec.Priority }) == specJson;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The backbone weights (sha256) the succeeded attempt of an experiment document was pinned to at dispatch.</summary>

@@ -21,14 +21,35 @@ namespace AdapterLab.Bench.Scenarios.Sweeps;
 /// ±1 point (TOST, paired), at ≤ 35 % of the grid's training steps.</item>
 /// </list>
 /// <c>--quick</c>: task A, 60 steps, a 2 × 2 grid with one seed, one repetition of 6 trials, 2 confirmation seeds.
+/// <para>
+/// <b>Registration 2</b> (this one, registered before any of its runs): the space extends to ×10 and the repetitions are
+/// fresh (search seeds 4–6). Registration 1 (commit df17acf: ×0.1 … ×3, repetitions 1–3) missed the target in one
+/// repetition of three, and its grid winner sat at the space's edge (×3, the largest d̂) with accuracy still rising toward
+/// it — the report's own grid rule extends a grid whose edge point wins, and an optimum at the edge of a log-uniform space
+/// has little of the space near it. Its result stays in <see cref="History"/>; nothing of it is reused but its grid runs.
+/// </para>
 /// </summary>
 public sealed class SweepBenchProtocol(bool quick)
 {
     public AdaptersProtocol Report { get; } = new(quick);
     public bool Quick => quick;
-    public IReadOnlyList<double> Multipliers => quick ? [0.3, 3] : [0.1, 0.3, 1, 3];
+    public IReadOnlyList<double> Multipliers => quick ? [0.3, 3] : [0.1, 0.3, 1, 3, 10];
     public IReadOnlyList<int> Bottlenecks => quick ? [2, 8] : [2, 8, 32];
-    public IReadOnlyList<int> Repetitions => quick ? [1] : [1, 2, 3];
+    public IReadOnlyList<int> Repetitions => quick ? [1] : [4, 5, 6];
+
+    /// <summary>Earlier registrations of this bench and what they found, printed with the report (from their committed results).</summary>
+    public IReadOnlyList<string> History => quick ? [] :
+    [
+        "Registration 1 (commit df17acf, `bench/results/sweeps.md` there): space ×0.1 … ×3, repetitions 1–3. Grid winner d̂ = 32, lr ×3 " +
+        "(test 0.801 [0.790, 0.812]), at the space's edge. ASHA at 34.0 / 34.0 / 32.1 % of the grid's steps chose ×1.12, ×2.02, ×2.25 (all d̂ = 32): " +
+        "−0.016 [−0.027, −0.006] (not equivalent, TOST p = 0.91), −0.004 (p = 0.044), −0.001 (p = 0.006) — **met in 2 of 3: missed**.",
+    ];
+
+    /// <summary>
+    /// The queue priority of this bench's runs and trials: a scheduling detail (never part of a run's identity or of its
+    /// reuse), so the searches, which wait on each rung, are not queued behind a classification report sharing the agents.
+    /// </summary>
+    public const int Priority = 10;
     public int MaxTrials => quick ? 6 : 27;
     public const int Eta = 3;
     /// <summary>The search's share of the grid's training steps it may spend (the target).</summary>
@@ -64,6 +85,7 @@ public sealed class SweepBenchProtocol(bool quick)
         var template = JsonNode.Parse(SpecJson.Serialize(Report.Spec(Cell, backbone, backboneLabel, Variant(8), 1, TrialSeed)))!.AsObject();
         template["name"] = $"bench sweeps: adaptformer on {Cell.Key}, ASHA repetition {repetition}";
         template["tags"] = new JsonArray("bench", "sweeps");
+        template["priority"] = Priority;
         double Lr(double x) => Report.LearningRate(Variant(8), x);
         return new JsonObject
         {

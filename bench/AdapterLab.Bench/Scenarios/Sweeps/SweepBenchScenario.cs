@@ -39,7 +39,8 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
 
         // 1. The grid: every configuration with the grid's seeds (validation), then the winner's other seeds (test).
         string Key((double X, int D) c, int seed) => AdaptersProtocol.Key(cell, cell.Backbone, SweepBenchProtocol.Variant(c.D), c.X, seed);
-        ExperimentSpec Spec((double X, int D) c, int seed) => report.Spec(cell, wanted.Named, wanted.Label, SweepBenchProtocol.Variant(c.D), c.X, seed);
+        ExperimentSpec Spec((double X, int D) c, int seed) =>
+            report.Spec(cell, wanted.Named, wanted.Label, SweepBenchProtocol.Variant(c.D), c.X, seed) with { Priority = SweepBenchProtocol.Priority };
         Console.WriteLine($"[{Name}] grid: {p.Grid.Count} configurations × {report.GridSeeds.Count} seeds");
         var runs = await batch.RunAsync(p.Grid.SelectMany(c => report.GridSeeds.Select(s => (Key(c, s), Spec(c, s)))).ToList(), ct);
         ExperimentBatch.RequireSucceeded(runs);
@@ -176,6 +177,13 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
             (edges.Count > 0 ? $"The grid's winner sits at the edge of the space ({string.Join(" and ", edges)}): a search sampling the learning rate log-uniformly has less of its space near an edge optimum than near an interior one. " : "") +
             $"Wall time while any of these runs or searches trained: {WallTime.BusyHours(all):F2} h (grid runs shared with the classification report count once, where they ran).");
         md.AppendLine();
+        if (p.History.Count > 0)
+        {
+            md.AppendLine("**Earlier registrations** (each registered before its runs; this report is the latest):");
+            md.AppendLine();
+            foreach (var line in p.History) md.AppendLine($"- {line}");
+            md.AppendLine();
+        }
         var json = JsonSerializer.Serialize(new
         {
             scenario = Name, quick = p.Quick, machine = Machine.Describe(), gridSteps = p.GridSteps, stepBudget = p.StepBudget,
