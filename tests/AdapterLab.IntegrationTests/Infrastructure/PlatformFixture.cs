@@ -186,6 +186,17 @@ public class PlatformFixture : IAsyncLifetime
         return settings;
     }
 
+    /// <summary>
+    /// The broker settings of a bus that speaks as agent <paramref name="agentId"/> (its own broker user, the platform's
+    /// host and queue prefix): for tests that publish an agent's reports by hand (<see cref="AgentBus"/>).
+    /// </summary>
+    public async Task<Dictionary<string, string?>> AgentBusSettingsAsync(string agentId)
+    {
+        var settings = new Dictionary<string, string?>(Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)));
+        foreach (var kv in await AgentSettingsAsync(agentId)) if (kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)) settings[kv.Key] = kv.Value;
+        return settings;
+    }
+
     private async Task<WebApplication> StartAsync(Func<string[], Action<WebApplicationBuilder>?, WebApplication> create, string name, Dictionary<string, string?>? extra = null)
     {
         var app = create(["--environment=Development", $"--applicationName=AdapterLab.{name}"], b =>

@@ -18,8 +18,7 @@ public sealed class AStopNoticeOutranksTheAnnouncementBeforeIt(SharedPlatform pl
     public async Task An_announcement_then_a_stop_notice_leave_the_agent_stopped_and_a_later_announcement_revives_it()
     {
         var agentId = "stopper-" + Guid.NewGuid().ToString("N")[..6];
-        var settings = new Dictionary<string, string?>(platform.Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)));
-        foreach (var kv in await platform.AgentSettingsAsync(agentId)) if (kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)) settings[kv.Key] = kv.Value;
+        var settings = await platform.AgentBusSettingsAsync(agentId);
         // No free slot, and a pool no experiment asks for: the dispatcher never sends this agent work.
         AgentAnnounced Announcement() => new()
         {

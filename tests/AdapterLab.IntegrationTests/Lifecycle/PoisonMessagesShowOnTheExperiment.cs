@@ -16,8 +16,7 @@ public sealed class PoisonMessagesShowOnTheExperiment(SharedPlatform platform)
     {
         // Published as the agent that held the attempt (its own broker identity): anyone else's report is refused before it
         // could be processed at all.
-        var settings = new Dictionary<string, string?>(platform.Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)));
-        foreach (var kv in await platform.AgentSettingsAsync(platform.AgentId)) if (kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)) settings[kv.Key] = kv.Value;
+        var settings = await platform.AgentBusSettingsAsync(platform.AgentId);
         await using var agent = await AgentBus.StartAsync(settings);
         await agent.Bus.Publish(new AttemptProgressed
         {

@@ -207,8 +207,7 @@ public sealed class ProgressIngestionTests(SharedPlatform platform) : IAsyncLife
     /// <summary>A bus with the broker identity of the (fictitious) agent that holds these tests' attempts: the orchestrator accepts progress only from it.</summary>
     private async Task<AgentBus> AgentBusAsync()
     {
-        var settings = new Dictionary<string, string?>(platform.Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)));
-        foreach (var kv in await platform.AgentSettingsAsync(Agent)) if (kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)) settings[kv.Key] = kv.Value;
+        var settings = await platform.AgentBusSettingsAsync(Agent);
         return await AgentBus.StartAsync(settings);
     }
 

@@ -39,8 +39,7 @@ public sealed class AgentBoundaryTests(AgentBoundaryPlatform platform) : IClassF
         await platform.WaitForStatusAsync(pretrain, "Succeeded", TimeSpan.FromMinutes(4));
 
         var forgerId = "forger-" + Guid.NewGuid().ToString("N")[..6];
-        var forgerSettings = new Dictionary<string, string?>(platform.Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)));
-        foreach (var kv in await platform.AgentSettingsAsync(forgerId)) if (kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)) forgerSettings[kv.Key] = kv.Value;
+        var forgerSettings = await platform.AgentBusSettingsAsync(forgerId);
         // A raw broker connection as the forger (its own credentials), for what the bus would never send.
         ConnectionFactory ForgerConnectionFactory() => new()
         {

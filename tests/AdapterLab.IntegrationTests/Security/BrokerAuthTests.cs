@@ -114,8 +114,7 @@ public sealed class BrokerAuthTests(BrokerAuthPlatform platform)
         // when the broker lets it through (here: an agent that also has a broker-side user; in production a busy channel's
         // cached permission).
         var second = "http2-" + Guid.NewGuid().ToString("N")[..6];
-        var secondSettings = new Dictionary<string, string?>(platform.Settings.Where(kv => kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)));
-        foreach (var kv in await platform.AgentSettingsAsync(second)) if (kv.Key.StartsWith("RabbitMq:", StringComparison.Ordinal)) secondSettings[kv.Key] = kv.Value;
+        var secondSettings = await platform.AgentBusSettingsAsync(second);
         await RevokeAsync(second);
         var revokedAt = DateTimeOffset.UtcNow.AddSeconds(-1);
         // The orchestrator reads the fleet's standings at most once per AgentStandings.Ttl: a revocation counts from the
