@@ -52,7 +52,10 @@ public sealed class ImageDecodeHostileTests
                 Assert.Fail($"seed {seed}, case {i} ({bytes.Length} bytes): {ex.GetType().Name}: {ex.Message}");
             }
         }
-        Assert.True(refused > 100, $"seed {seed}: only {refused} refusals ({decoded} decoded): the mutations are too mild to test anything");
+        // A hundred refusals, or a quarter of the cases when fewer ran: a seed that finds two images the decoder never
+        // finishes ends the loop early (seed 20261207 did after 78 cases), and those were refused at their deadline.
+        int tried = decoded + refused;
+        Assert.True(tried > 0 && refused >= Math.Min(100, tried / 4), $"seed {seed}: only {refused} refusals of {tried} cases ({decoded} decoded): the mutations are too mild to test anything");
     }
 
     [Fact]
