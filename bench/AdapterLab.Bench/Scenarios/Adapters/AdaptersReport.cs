@@ -120,6 +120,14 @@ public sealed class AdaptersReport(
                 if (protocol.Bottlenecks.Contains(16) && dHigh > 16)
                     claims.Add(Equivalent($"{k}: accuracy saturates (d̂ = {dHigh} close to d̂ = 16, ±{EquivalenceMargin * 100:0} point)", byD?[^1].Config, byD?.Single(x => x.D == 16).Config));
                 claims.Add(Better($"{k}: parallel beats sequential (d̂ = {AdaptersProtocol.MainBottleneck})", Find(sweepCell, Methods.AdaptFormer), sweep?.Sequential));
+                // VPT's scaling, in the direction the AdaptFormer paper reports (its comparison of trainable-parameter
+                // budgets: VPT's accuracy falls as prompt tokens grow, where AdaptFormer's rises with d̂): the method's
+                // default against the largest count. Added with the tokens table's verdict after the token runs were in
+                // (the issue named the sweep among the findings; the report had only printed its table).
+                int tMain = AdaptersProtocol.MainPromptTokens, tHigh = protocol.PromptTokens[^1];
+                if (tHigh > tMain)
+                    claims.Add(Better($"{k}: more prompt tokens lower VPT-deep's accuracy ({tMain} tokens, the default, beat {tHigh})",
+                        sweep?.Tokens.Single(x => x.T == tMain).Config, sweep?.Tokens.Single(x => x.T == tHigh).Config));
             }
             groups.Add(new Group(title, gc, gates, Findings.Judge(gates, claims), claims));
         }
