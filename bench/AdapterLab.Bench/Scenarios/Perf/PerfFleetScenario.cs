@@ -271,9 +271,10 @@ public sealed class PerfFleetScenario(PlatformClient client, string resultsDir, 
     }
 
     /// <summary>
-    /// Queued → Dispatched of each probe series (the orchestrator's part: outbox, dispatch pass, the attempt's write);
-    /// the rest, Dispatched → Running, is the message to the agent and its start report (the simulated agents share the
-    /// bench's process with the whole fleet).
+    /// Queued → Dispatched of each probe series: the submission's way to the dispatch pass that places it (the Dispatched
+    /// transition carries the pass's start time). The rest, Dispatched → Running, is that pass's own reads and writes, the
+    /// message to the agent, its handling (the simulated agents share the bench's process with the whole fleet) and its
+    /// start report's way back.
     /// </summary>
     private readonly Dictionary<string, Distribution> dispatchShare = [];
 
@@ -283,9 +284,9 @@ public sealed class PerfFleetScenario(PlatformClient client, string resultsDir, 
     private string Split(string label, Distribution total)
     {
         if (!dispatchShare.TryGetValue(label, out var d)) return "";
-        var text = $"; Queued → Dispatched p50 {d.Median * 1000:0.0} ms (the orchestrator's part), Dispatched → Running ≈ {(total.Median - d.Median) * 1000:0.0} ms";
+        var text = $"; Queued → Dispatched p50 {d.Median * 1000:0.0} ms (to the start of the pass that placed it), Dispatched → Running ≈ {(total.Median - d.Median) * 1000:0.0} ms";
         return agentShare.TryGetValue(label, out var a)
-            ? text + $" (Dispatched → the agent's start p50 {a.Median * 1000:0.0} ms: the message to the agent and its handling; the rest its start report's way back)"
+            ? text + $" (Dispatched → the agent's start p50 {a.Median * 1000:0.0} ms: the pass itself, the message to the agent and its handling; the rest its start report's way back)"
             : text;
     }
 
