@@ -83,15 +83,35 @@ public sealed class Dispatcher(
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            // Two round trips: the lock and the queue together, then — only when something is queued — the fleet with
-            // what each agent holds. Under a thousand agents' heartbeats every round trip waits on a loaded machine's
-            // scheduler (bench perf-fleet: the pass's four separate reads took 30–55 ms there against 3–13 ms with one
-            // agent, and were most of submit → Running's growth), not on the queries (≈ 2 ms for a thousand agents).
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({AdvisoryLockKey})", ct);
+
             var queued = await QueueAsync(db, ct);
             if (queued.Count == 0) return 0;
             queuedCount = queued.Count;
-            var fleet = await FleetAsync(db, now - o.AgentStaleAfter, now, ct);
-            var capacity = fleet.Select(a => a.Capacity).ToList();
+
+            var staleBefore = now - o.AgentStaleAfter;
+            var liveTokens = db.AgentTokens.Live(now);
+            var agents = (await db.Agents.AsNoTracking()
+                .Where(a => !a.Stopped && !a.Quarantined)
+                // Only agents with a live token (their broker credential): a revoked agent gets no more work.
+                .Where(a => liveTokens.Any(t => t.Name == a.Id))
+                // Only the columns a pass uses: with a thousand agents every pass reads them all.
+                .Select(a => new { a.Id, a.Pool, a.Slots, a.QueueName, a.LastSeenAt })
+                .ToListAsync(ct))
+                // Staleness is filtered here, not in SQL: heartbeats move last_seen_at ahead of the table's statistics,
+                // so with it in the query the planner estimated a single fresh agent and joined the tokens per agent in
+                // a nested loop — 25–55 ms a pass at a thousand agents (bench perf-fleet; with each agent holding an
+                // attempt, 150 ms), where a hash join over the non-stopped agents takes a few.
+                .Where(a => a.LastSeenAt > staleBefore)
+                .ToList();
+            var busy = await db.Attempts
+                .Where(a => a.Status == ExperimentStatus.Dispatched || a.Status == ExperimentStatus.Running)
+                .GroupBy(a => a.AgentId)
+                .Select(g => new { AgentId = g.Key, Count = g.Count() })
+                .ToDictionaryAsync(x => x.AgentId, x => x.Count, ct);
+            var capacity = agents
+                .Select(a => new AgentCapacity(a.Id, a.Pool, a.Slots, Math.Max(0, a.Slots - busy.GetValueOrDefault(a.Id))))
+                .ToList();
             readMs = Lap();
 
             var resolver = new WeightsResolver(db);
@@ -128,7 +148,7 @@ public sealed class Dispatcher(
                 if (ExperimentLifecycle.Transition(db, e, ExperimentStatus.Failed, Actors.Orchestrator, reason, now) is { } n) news.Add(n);
             }
 
-            var agentById = fleet.ToDictionary(a => a.Capacity.AgentId);
+            var agentById = agents.ToDictionary(a => a.Id);
             foreach (var p in placed)
             {
                 // Cancelled (or otherwise moved on) since the queue was read: its slot stays free for the next pass.
@@ -151,7 +171,7 @@ public sealed class Dispatcher(
                 {
                     ExperimentId = e.Id,
                     Number = e.AttemptCount,
-                    AgentId = agent.Capacity.AgentId,
+                    AgentId = agent.Id,
                     Status = ExperimentStatus.Dispatched,
                     DispatchedAt = now,
                     LeaseExpiresAt = lease,
@@ -161,7 +181,7 @@ public sealed class Dispatcher(
                     BackboneBlob = weights.BackboneBlob,
                     ModelBlob = weights.ModelBlob,
                 });
-                if (ExperimentLifecycle.Transition(db, e, ExperimentStatus.Dispatched, Actors.Orchestrator, $"attempt {e.AttemptCount} on agent {agent.Capacity.AgentId}", now) is { } n) news.Add(n);
+                if (ExperimentLifecycle.Transition(db, e, ExperimentStatus.Dispatched, Actors.Orchestrator, $"attempt {e.AttemptCount} on agent {agent.Id}", now) is { } n) news.Add(n);
                 sends.Add((agent.QueueName, new RunExperiment
                 {
                     ExperimentId = e.Id,
@@ -220,9 +240,7 @@ public sealed class Dispatcher(
     private static async Task<List<QueueRow>> QueueAsync(PlatformDbContext db, CancellationToken ct)
     {
         var conn = (NpgsqlConnection)db.Database.GetDbConnection();
-        // The pass's lock, in the same round trip: the queue is read under it.
         await using var cmd = new NpgsqlCommand($"""
-            SELECT pg_advisory_xact_lock({AdvisoryLockKey});
             WITH RECURSIVE pairs(pool, project_id) AS (
                 (SELECT pool, project_id FROM experiments WHERE status = 'Queued' AND NOT cancel_requested ORDER BY pool, project_id LIMIT 1)
                 UNION ALL
@@ -240,46 +258,12 @@ public sealed class Dispatcher(
             """, conn, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
         var rows = new List<QueueRow>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        await reader.NextResultAsync(ct); // past the lock's row
         while (await reader.ReadAsync(ct))
             rows.Add(new QueueRow(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.IsDBNull(6) ? null : reader.GetString(6),
                 reader.GetGuid(7)));
         return rows;
     }
-
-    /// <summary>
-    /// The agents that may take work — not stopped or quarantined, seen within the staleness window, holding a live token
-    /// (their broker credential: a revoked agent gets no more work; the condition of <c>AgentCredentials.Live</c>) — each
-    /// with its free slots (its slots less its dispatched and running attempts). One statement; read in the pass's
-    /// transaction, under its lock. Only the columns a pass uses: with a thousand agents every pass reads them all.
-    /// Staleness is filtered here, not in SQL: heartbeats move <c>last_seen_at</c> ahead of the table's statistics, so
-    /// the planner estimated a single fresh agent and joined the tokens and attempts per agent in nested loops — 25 ms
-    /// and, with every agent holding an attempt, 150 ms a pass at a thousand agents (perf-fleet) where hash joins over
-    /// the non-stopped agents take a few.
-    /// </summary>
-    private static async Task<List<FleetAgent>> FleetAsync(PlatformDbContext db, DateTimeOffset staleBefore, DateTimeOffset now, CancellationToken ct)
-    {
-        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using var cmd = new NpgsqlCommand("""
-            SELECT a.id, a.pool, a.slots, a.slots - coalesce(b.held, 0), a.queue_name, a.last_seen_at
-            FROM agents a
-            LEFT JOIN (SELECT agent_id, count(*)::int AS held FROM attempts WHERE status IN ('Dispatched', 'Running') GROUP BY agent_id) b
-                ON b.agent_id = a.id
-            WHERE NOT a.stopped AND NOT a.quarantined
-              AND EXISTS (SELECT 1 FROM agent_tokens t WHERE t.name = a.id AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > @now))
-            """, conn, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
-        cmd.Parameters.AddWithValue("now", now);
-        var agents = new List<FleetAgent>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            if (reader.GetFieldValue<DateTimeOffset>(5) > staleBefore)
-                agents.Add(new FleetAgent(new AgentCapacity(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), Math.Max(0, reader.GetInt32(3))), reader.GetString(4)));
-        return agents;
-    }
-
-    /// <summary>An agent as the pass reads it: its capacity for the planner and the queue its work goes to.</summary>
-    private sealed record FleetAgent(AgentCapacity Capacity, string QueueName);
 
     /// <summary>
     /// Each quota of a project with queued work, with the slots the project holds in that pool now (its dispatched and

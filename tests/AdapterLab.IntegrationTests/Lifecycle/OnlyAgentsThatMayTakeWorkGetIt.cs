@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AdapterLab.IntegrationTests.Lifecycle;
 
 /// <summary>
-/// The dispatch pass's read of the fleet (<c>Scheduling/Dispatcher.cs</c>, one statement; staleness filtered after it,
+/// The dispatch pass's read of the fleet (<c>Scheduling/Dispatcher.cs</c>; staleness filtered after the query,
 /// since heartbeats outrun the table's statistics): in a pool of its own, a stale agent, a stopped one, a quarantined
 /// one, one without a live token and one whose only slot is taken get nothing, and the one agent that may take work
 /// gets the experiment. The agents are rows only (nothing consumes their queues): the test reads where the pass put the
