@@ -18,6 +18,22 @@ public sealed class AgentDrain(IBus bus, AttemptRegistry registry, IOptions<Agen
         var o = options.Value;
         var running = registry.Count;
         log.LogInformation("Draining agent {AgentId}: {Running} attempt(s) to hand back, up to {Seconds} s", o.ResolvedId, running, o.DrainSeconds);
+        await AnnounceStoppingAsync(o);
+        registry.BeginDrain();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(o.DrainSeconds));
+        if (await registry.WaitUntilEmptyAsync(deadline.Token))
+            log.LogInformation("Drained: every attempt handed back");
+        else
+            log.LogWarning("Drain timed out with {Running} attempt(s) still running; their leases will expire and they resume from their last checkpoint", registry.Count);
+        // Said again at the end: the heartbeats that kept the leases alive during the drain are announcements, and the
+        // orchestrator reads an announcement after a stop notice as a restart under this identity (it revived the agent
+        // in a CI run). The last word before the bus stops is the stop notice.
+        await AnnounceStoppingAsync(o);
+    }
+
+    private async Task AnnounceStoppingAsync(AgentOptions o)
+    {
         try
         {
             using var announce = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -27,13 +43,6 @@ public sealed class AgentDrain(IBus bus, AttemptRegistry registry, IOptions<Agen
         {
             log.LogWarning(ex, "Could not announce shutdown; the orchestrator will notice the silence");
         }
-        registry.BeginDrain();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(o.DrainSeconds));
-        if (await registry.WaitUntilEmptyAsync(deadline.Token))
-            log.LogInformation("Drained: every attempt handed back");
-        else
-            log.LogWarning("Drain timed out with {Running} attempt(s) still running; their leases will expire and they resume from their last checkpoint", registry.Count);
     }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
