@@ -55,16 +55,18 @@ public sealed class OnlyAgentsThatMayTakeWorkGetIt(SharedPlatform platform)
 
         // The rows' heartbeats: every agent but the stale one is seen again and again, as a live agent would be (the
         // staleness window is a few heartbeats, seconds in tests), so only its own flaw keeps each from work.
+        async Task SeenAsync()
+        {
+            await using var db = platform.Db();
+            var seen = DateTimeOffset.UtcNow;
+            await db.Agents.Where(a => a.Pool == pool && a.Id != stale).ExecuteUpdateAsync(u => u.SetProperty(a => a.LastSeenAt, seen));
+        }
         async Task HeartbeatsAsync(TimeSpan span)
         {
             var until = DateTimeOffset.UtcNow + span;
             while (DateTimeOffset.UtcNow < until)
             {
-                await using (var db = platform.Db())
-                {
-                    var seen = DateTimeOffset.UtcNow;
-                    await db.Agents.Where(a => a.Pool == pool && a.Id != stale).ExecuteUpdateAsync(u => u.SetProperty(a => a.LastSeenAt, seen));
-                }
+                await SeenAsync();
                 await Task.Delay(TimeSpan.FromMilliseconds(300));
             }
         }
@@ -84,8 +86,8 @@ public sealed class OnlyAgentsThatMayTakeWorkGetIt(SharedPlatform platform)
         string? holder = null, state = null; // passes also run on a timer (every 2 s)
         await Eventually.TrueAsync(async () =>
         {
+            await SeenAsync();
             await using var db = platform.Db();
-            await db.Agents.Where(a => a.Pool == pool && a.Id != stale).ExecuteUpdateAsync(u => u.SetProperty(a => a.LastSeenAt, DateTimeOffset.UtcNow));
             holder = await db.Attempts.AsNoTracking().Where(a => a.ExperimentId == id).Select(a => a.AgentId).FirstOrDefaultAsync();
             state = await db.Experiments.AsNoTracking().Where(e => e.Id == id).Select(e => e.Status + ": " + (e.WaitingReason ?? e.FailureReason ?? "")).SingleAsync();
             return holder is not null;
