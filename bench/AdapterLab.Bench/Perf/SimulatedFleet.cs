@@ -244,7 +244,7 @@ public sealed class SimulatedFleet(RabbitMqOptions broker, bool quorumQueues, st
             {
                 if (channel is { IsOpen: true })
                 {
-                    await PublishAsync(new AgentStopping { AgentId = id });
+                    await PublishAsync(new AgentStopping { AgentId = id, SentAt = DateTimeOffset.UtcNow });
                     // A benchmark's agents leave nothing on the broker (a real agent keeps its queue across restarts).
                     await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
                     await channel.ExchangeDeleteAsync(queue, ifUnused: false);

@@ -18,18 +18,17 @@ public sealed class AgentDrain(IBus bus, AttemptRegistry registry, IOptions<Agen
         var o = options.Value;
         var running = registry.Count;
         log.LogInformation("Draining agent {AgentId}: {Running} attempt(s) to hand back, up to {Seconds} s", o.ResolvedId, running, o.DrainSeconds);
-        await AnnounceStoppingAsync(o);
+        // Announcements stop first (the heartbeats that keep the leases alive meanwhile are the attempts' own), then the
+        // stop notice: its time is after every announcement this agent sent, which is what the orchestrator compares — an
+        // announcement still in flight does not revive a stopped agent, whichever arrives first.
         registry.BeginDrain();
+        await AnnounceStoppingAsync(o);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(TimeSpan.FromSeconds(o.DrainSeconds));
         if (await registry.WaitUntilEmptyAsync(deadline.Token))
             log.LogInformation("Drained: every attempt handed back");
         else
             log.LogWarning("Drain timed out with {Running} attempt(s) still running; their leases will expire and they resume from their last checkpoint", registry.Count);
-        // Said again at the end: the heartbeats that kept the leases alive during the drain are announcements, and the
-        // orchestrator reads an announcement after a stop notice as a restart under this identity (it revived the agent
-        // in a CI run). The last word before the bus stops is the stop notice.
-        await AnnounceStoppingAsync(o);
     }
 
     private async Task AnnounceStoppingAsync(AgentOptions o)
@@ -37,7 +36,7 @@ public sealed class AgentDrain(IBus bus, AttemptRegistry registry, IOptions<Agen
         try
         {
             using var announce = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await bus.Publish(new AgentStopping { AgentId = o.ResolvedId }, announce.Token);
+            await bus.Publish(new AgentStopping { AgentId = o.ResolvedId, SentAt = DateTimeOffset.UtcNow }, announce.Token);
         }
         catch (Exception ex)
         {

@@ -18,6 +18,11 @@ public sealed class Agent
     public DateTimeOffset FirstSeenAt { get; set; }
     public DateTimeOffset LastSeenAt { get; set; }
     public bool Stopped { get; set; }
+    /// <summary>
+    /// The time on its last stop notice (the agent's clock): announcements sent before it leave the agent stopped, whatever
+    /// order they arrive in; one sent after it is a restart under the same identity.
+    /// </summary>
+    public DateTimeOffset? StoppedAt { get; set; }
     public int ConsecutiveFailures { get; set; }
     public bool Quarantined { get; set; }
     public string? QuarantineReason { get; set; }

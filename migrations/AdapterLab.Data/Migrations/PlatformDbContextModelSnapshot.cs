@@ -136,6 +136,10 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("stopped");
 
+                    b.Property<DateTimeOffset?>("StoppedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stopped_at");
+
                     b.Property<string>("Version")
                         .IsRequired()
                         .HasColumnType("text")

@@ -152,9 +152,9 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
     private async Task ApplyAsync(IReadOnlyList<Delivery> batch, CancellationToken ct)
     {
         var accepted = new List<object>(batch.Count);
-        // Stop notices, each with how many accepted reports preceded it: applied after the batch's write, so an agent's
-        // announcement and its stop notice in one batch end stopped (the announcement's upsert says stopped = false).
-        var stops = new List<(AgentStopping Stop, int After)>();
+        // Stop notices: applied after the batch's write (the announcement's upsert ends an agent's stop only when the
+        // announcement was sent after the stop notice, by the times the agent put on them).
+        var stops = new List<AgentStopping>();
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             foreach (var d in batch)
@@ -171,7 +171,7 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
                     metrics.FleetReports(message.GetType().Name, "refused");
                     continue;
                 }
-                if (message is AgentStopping s) stops.Add((s, accepted.Count));
+                if (message is AgentStopping s) stops.Add(s);
                 else accepted.Add(message);
             }
         }
@@ -190,17 +190,21 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
     }
 
     /// <summary>
-    /// Marks agents stopped, in the batch's order: a stop notice followed in the same batch by a new announcement from
-    /// that agent (it restarted under its identity) is superseded by it.
+    /// Marks agents stopped as of their stop notices' times (the agent's clock, as on its announcements): an announcement
+    /// sent before the notice — still in flight, or redelivered — arriving later does not revive the agent (the upsert
+    /// compares the times); one sent after it, in this batch or a later one, is a restart under that identity and does.
+    /// A stop notice that arrives after its agent's restart was announced (a redelivery) stops it until its next
+    /// announcement, a heartbeat interval.
     /// </summary>
-    private async Task StopAsync(List<(AgentStopping Stop, int After)> stops, List<object> accepted, CancellationToken ct)
+    private async Task StopAsync(List<AgentStopping> stops, List<object> accepted, CancellationToken ct)
     {
         if (stops.Count == 0) return;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        foreach (var (stop, after) in stops)
+        foreach (var stop in stops)
         {
-            if (accepted.Skip(after).Any(m => m is AgentAnnounced a && a.AgentId == stop.AgentId)) continue;
-            await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE agents SET stopped = true WHERE id = {stop.AgentId}", ct);
+            var at = stop.SentAt == default ? time.GetUtcNow() : stop.SentAt.ToUniversalTime();
+            if (accepted.Any(m => m is AgentAnnounced a && a.AgentId == stop.AgentId && a.SentAt > at)) continue;
+            await db.Database.ExecuteSqlInterpolatedAsync($"UPDATE agents SET stopped = true, stopped_at = GREATEST(stopped_at, {at}) WHERE id = {stop.AgentId}", ct);
             metrics.FleetReports(nameof(AgentStopping), "stored");
         }
     }

@@ -14,7 +14,7 @@ namespace AdapterLab.Orchestrator.Fleet;
 /// (<see cref="FleetIngest"/>) hands over whatever has arrived since its last write, and it is stored in four
 /// statements — the attempts' leases (fenced: only Dispatched or Running attempts, and only those the reporting agent
 /// holds: an agent's own announcement cannot keep another agent's attempt alive), the heartbeating agents' last-seen
-/// times, the announcements (an upsert; an older announcement never overwrites a newer one) and the check of the
+/// times, the announcements (an upsert; an older announcement never overwrites a newer one, and one sent before the agent's stop notice does not revive it) and the check of the
 /// attempts the announcing agents say they run — whatever the batch size, in one round trip. Measured by bench perf-fleet.
 /// </summary>
 public sealed class FleetReportWriter(IDbContextFactory<PlatformDbContext> dbFactory, IOptions<OrchestratorOptions> options, TimeProvider clock)
@@ -99,12 +99,13 @@ public sealed class FleetReportWriter(IDbContextFactory<PlatformDbContext> dbFac
                     ON CONFLICT (id) DO UPDATE SET pool = excluded.pool, device = excluded.device, device_name = excluded.device_name,
                         device_memory_bytes = excluded.device_memory_bytes, host = excluded.host,
                         queue_name = excluded.queue_name, slots = excluded.slots, reported_free_slots = excluded.reported_free_slots,
-                        version = excluded.version, last_seen_at = excluded.last_seen_at, stopped = false
+                        version = excluded.version, last_seen_at = excluded.last_seen_at,
+                        stopped = COALESCE(agents.stopped AND agents.stopped_at >= excluded.last_seen_at, false)
                     WHERE agents.last_seen_at <= excluded.last_seen_at
-                    RETURNING id
+                    RETURNING id, stopped
                 )
                 SELECT u.id FROM u JOIN up ON up.id = u.id LEFT JOIN old ON old.id = u.id
-                WHERE u.free > 0 AND (old.id IS NULL OR old.stopped OR old.last_seen_at < @stale OR old.reported_free_slots < u.free)
+                WHERE u.free > 0 AND NOT up.stopped AND (old.id IS NULL OR old.stopped OR old.last_seen_at < @stale OR old.reported_free_slots < u.free)
                 """,
                 Array("id", NpgsqlDbType.Text, announced.Select(a => a.AgentId).ToArray()),
                 Array("pool", NpgsqlDbType.Text, announced.Select(a => a.Pool).ToArray()),
