@@ -33,21 +33,18 @@ public sealed class OrchestratorOptions
     /// one statement (bench perf-ingest). The broker prefetches twice as many.</summary>
     public int ProgressConcurrency { get; set; } = 64;
 
-    /// <summary>
-    /// Announcements and heartbeats the broker hands the fleet queue's consumer ahead of their acknowledgement (they are
-    /// stored in groups and acknowledged together): a thousand agents send ~200 a second.
-    /// </summary>
+    /// <summary>The most announcements and heartbeats the fleet queue's consumer takes in one round (one write, one acknowledgement).</summary>
     public int FleetPrefetch { get; set; } = 1000;
 
     /// <summary>
-    /// How long the fleet queue's consumer waits, after a message arrives, for more announcements and heartbeats to join
-    /// its write (0: none). A thousand agents announce every 5 s, evenly spread: without a wait each write would hold one
-    /// announcement. Each write costs the orchestrator a wake-up and a round trip whatever it holds (bench perf-fleet's
-    /// profile: thread hand-offs, not SQL, dominate), so fewer, larger writes cost less CPU. A lease lasts several
-    /// heartbeats and a run several minutes, so a tenth of a second before a heartbeat is stored, or a freed slot is
-    /// seen, costs nothing a user sees.
+    /// How often the fleet queue's consumer reads it (<c>Fleet/FleetIngest.cs</c>): it takes whatever has arrived since,
+    /// stores it in one write and acknowledges it at once. A thousand agents announce every 5 s, evenly spread; read as they
+    /// arrive, each would cost the orchestrator a wake-up and thread hand-offs (bench perf-fleet's profile), so reading
+    /// them in rounds costs a fraction of the CPU. A lease lasts several heartbeats, and the dispatcher counts an agent's
+    /// free slots from its own records, so half a second before a heartbeat is stored or a new agent is seen costs nothing
+    /// a user sees.
     /// </summary>
-    public TimeSpan FleetLinger { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan FleetReadInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
     /// Broker users whose messages carry users' intent (submit, cancel, retry): the web's. Any other sender of such a

@@ -31,7 +31,7 @@ public sealed class WhenAnAgentIsDrained(FaultPlatform platform)
         drained.Terminate();
         Assert.True(await drained.WaitForExitAsync(TimeSpan.FromSeconds(45)), "the agent did not exit after SIGTERM; its log:\n" + drained.Log);
         Assert.Contains("Drained: every attempt handed back", drained.Log);
-        // The agent's stop notice travels on the fleet queue, which the orchestrator reads in lingering batches: it is
+        // The agent's stop notice travels on the fleet queue, which the orchestrator reads in rounds: it is
         // stored shortly after the agent has gone, not before.
         await Eventually.TrueAsync(async () =>
         {
