@@ -120,6 +120,13 @@ public sealed class PerfFleetScenario(PlatformClient client, string resultsDir, 
                     + $"{(heartbeatShare is { } hs && messagesPerSecond > 0 ? $"{hs / messagesPerSecond * 1e6:0} µs of CPU per message" : "")}",
             });
             await WaitUntilAsync(() => fleet.Holding == 0, TimeSpan.FromMinutes(3), "the held attempts to end", ct);
+            // And until the platform has stored every one of them as ended: a thousand results at once queue up on the
+            // lifecycle queue, and an attempt whose result is stored after its lease lapsed is retried (attempt 2) — a
+            // wave of dispatches that would otherwise land in the backlog phase's passes.
+            var unfinished = await WaitFinishedAsync(held, ct);
+            var retried = await PlatformEnv.ScalarAsync<long>("SELECT count(*) FROM experiments WHERE id = ANY(@ids) AND attempt_count > 1", ct, ("ids", held.ToArray()));
+            report.Note($"{held.Count} held attempts released at once: {retried} of them were retried (their result was stored after their lease lapsed)"
+                + (unfinished > 0 ? $"; {unfinished} had not ended after 5 minutes" : ""));
 
             // 4. A long queue ahead, in a pool without agents.
             var passes = new Dictionary<int, List<OrchestratorLog.Pass>>();
@@ -302,6 +309,21 @@ public sealed class PerfFleetScenario(PlatformClient client, string resultsDir, 
             await Task.Delay(500, ct);
         }
         throw new InvalidOperationException($"only {seen} of {count} simulated agents are known to the orchestrator after 5 minutes");
+    }
+
+    /// <summary>Waits (up to 5 minutes) until none of <paramref name="ids"/> is queued, dispatched or running; how many still are.</summary>
+    private static async Task<long> WaitFinishedAsync(List<Guid> ids, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        long open;
+        do
+        {
+            open = await PlatformEnv.ScalarAsync<long>("SELECT count(*) FROM experiments WHERE id = ANY(@ids) AND status IN ('Queued', 'Dispatched', 'Running', 'Lost')", ct, ("ids", ids.ToArray()));
+            if (open == 0) return 0;
+            await Task.Delay(500, ct);
+        }
+        while (clock.Elapsed < TimeSpan.FromMinutes(5));
+        return open;
     }
 
     private static async Task WaitUntilAsync(Func<bool> done, TimeSpan timeout, string what, CancellationToken ct)
