@@ -14,8 +14,9 @@ namespace AdapterLab.Orchestrator.Fleet;
 /// (<see cref="FleetIngest"/>) hands over whatever has arrived since its last write, and it is stored in four
 /// statements — the attempts' leases (fenced: only Dispatched or Running attempts, and only those the reporting agent
 /// holds: an agent's own announcement cannot keep another agent's attempt alive), the heartbeating agents' last-seen
-/// times, the announcements (an upsert; an older announcement never overwrites a newer one, and one sent before the agent's stop notice does not revive it) and the check of the
-/// attempts the announcing agents say they run — whatever the batch size, in one round trip. Measured by bench perf-fleet.
+/// times, the announcements (an upsert; an older announcement never overwrites a newer one, and one sent before the
+/// agent's stop notice does not revive it) and the check of the attempts the announcing agents say they run — whatever
+/// the batch size, in one round trip. Measured by bench perf-fleet.
 /// </summary>
 public sealed class FleetReportWriter(IDbContextFactory<PlatformDbContext> dbFactory, IOptions<OrchestratorOptions> options, TimeProvider clock)
 {

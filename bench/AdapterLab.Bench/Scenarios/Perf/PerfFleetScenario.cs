@@ -299,31 +299,26 @@ public sealed class PerfFleetScenario(PlatformClient client, string resultsDir, 
 
     private static async Task WaitAnnouncedAsync(int count, CancellationToken ct)
     {
-        var clock = Stopwatch.StartNew();
-        long seen = 0;
-        while (clock.Elapsed < TimeSpan.FromMinutes(5))
-        {
-            seen = await PlatformEnv.ScalarAsync<long>(
-                "SELECT count(*) FROM agents WHERE pool = @pool AND NOT stopped AND last_seen_at > now() - interval '30 seconds'", ct, ("pool", Pool));
-            if (seen >= count) return;
-            await Task.Delay(500, ct);
-        }
-        throw new InvalidOperationException($"only {seen} of {count} simulated agents are known to the orchestrator after 5 minutes");
+        var seen = await PollCountAsync("SELECT count(*) FROM agents WHERE pool = @pool AND NOT stopped AND last_seen_at > now() - interval '30 seconds'",
+            ("pool", Pool), n => n >= count, ct);
+        if (seen < count) throw new InvalidOperationException($"only {seen} of {count} simulated agents are known to the orchestrator after 5 minutes");
     }
 
-    /// <summary>Waits (up to 5 minutes) until none of <paramref name="ids"/> is queued, dispatched or running; how many still are.</summary>
-    private static async Task<long> WaitFinishedAsync(List<Guid> ids, CancellationToken ct)
+    /// <summary>Waits until none of <paramref name="ids"/> is queued, dispatched, running or lost (awaiting its retry); how many still are after 5 minutes.</summary>
+    private static Task<long> WaitFinishedAsync(List<Guid> ids, CancellationToken ct) =>
+        PollCountAsync("SELECT count(*) FROM experiments WHERE id = ANY(@ids) AND status IN ('Queued', 'Dispatched', 'Running', 'Lost')",
+            ("ids", ids.ToArray()), n => n == 0, ct);
+
+    /// <summary>Polls a count in the platform database every half second until <paramref name="done"/> holds or 5 minutes pass; its last value.</summary>
+    private static async Task<long> PollCountAsync(string sql, (string, object) arg, Func<long, bool> done, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        long open;
-        do
+        while (true)
         {
-            open = await PlatformEnv.ScalarAsync<long>("SELECT count(*) FROM experiments WHERE id = ANY(@ids) AND status IN ('Queued', 'Dispatched', 'Running', 'Lost')", ct, ("ids", ids.ToArray()));
-            if (open == 0) return 0;
+            var n = await PlatformEnv.ScalarAsync<long>(sql, ct, arg);
+            if (done(n) || clock.Elapsed >= TimeSpan.FromMinutes(5)) return n;
             await Task.Delay(500, ct);
         }
-        while (clock.Elapsed < TimeSpan.FromMinutes(5));
-        return open;
     }
 
     private static async Task WaitUntilAsync(Func<bool> done, TimeSpan timeout, string what, CancellationToken ct)
