@@ -6,10 +6,21 @@ namespace AdapterLab.IntegrationTests.Infrastructure;
 /// <summary>What the broker refuses: an operation on a fresh channel, and the AMQP code it closed the channel with.</summary>
 public static class BrokerProbe
 {
-    /// <summary>Runs one operation on a fresh channel and returns the AMQP code with which the broker closed it.</summary>
+    /// <summary>
+    /// Runs one operation on a fresh channel and returns the AMQP code with which the broker closed it — or, when the
+    /// broker has already closed the whole connection (a revoked user's, refused its vhost: 530), that code.
+    /// </summary>
     public static async Task<int> RefusedAsync(IConnection connection, Func<IChannel, Task> operation)
     {
-        var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        IChannel channel;
+        try
+        {
+            channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException && connection.CloseReason is { } closed)
+        {
+            return closed.ReplyCode;
+        }
         int code = 0;
         try
         {
