@@ -74,7 +74,7 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
         await using var connection = await factory.CreateConnectionAsync(ct);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         await DeclareAsync(channel, ct);
-        await channel.BasicQosAsync(0, (ushort)Math.Clamp(options.Value.FleetPrefetch, 1, ushort.MaxValue), false, ct);
+        await channel.BasicQosAsync(0, (ushort)RoundSize, false, ct);
 
         log.LogInformation("Reading the fleet queue {Queue} every {Interval} ms", Queue, options.Value.FleetReadInterval.TotalMilliseconds);
         _consuming = true;
@@ -124,11 +124,10 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
     private async Task ReadAsync(IChannel channel, CancellationToken ct)
     {
         var interval = options.Value.FleetReadInterval;
-        var most = (uint)Math.Clamp(options.Value.FleetPrefetch, 1, FleetReportWriter.MaxBatch);
         while (!ct.IsCancellationRequested)
         {
             var waiting = (await channel.QueueDeclarePassiveAsync(Queue, ct)).MessageCount;
-            if (waiting > 0) await StoreAsync(channel, await TakeAsync(channel, Math.Min(waiting, most), ct), ct);
+            if (waiting > 0) await StoreAsync(channel, await TakeAsync(channel, Math.Min(waiting, RoundSize), ct), ct);
             await Task.Delay(interval, time, ct);
         }
     }
@@ -163,6 +162,12 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
         await unregistered.Task.WaitAsync(TimeSpan.FromSeconds(30), time, ct);
         return taken;
     }
+
+    /// <summary>
+    /// The most reports one round takes: the broker's prefetch, so the round never exceeds what one write takes (the
+    /// consumer is cancelled after the count it asked for, but whatever the broker sent before that is in the round too).
+    /// </summary>
+    private uint RoundSize => (uint)Math.Clamp(options.Value.FleetPrefetch, 1, FleetReportWriter.MaxBatch);
 
     /// <summary>How long one round waits for the reports the broker said were waiting.</summary>
     private static readonly TimeSpan RoundLimit = TimeSpan.FromMilliseconds(250);
