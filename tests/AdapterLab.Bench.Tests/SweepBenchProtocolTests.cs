@@ -24,19 +24,25 @@ public sealed class SweepBenchProtocolTests
             // The smallest rung is at least the warm-up (a trial is never judged inside it).
             Assert.All(plan.Brackets, b => Assert.True(b[0] >= plan.WarmupSteps, $"rung {b[0]} < warm-up {plan.WarmupSteps}"));
             Assert.True(d.Budget.TotalSteps <= SweepBenchProtocol.StepShare * p.GridSteps);
-            // The space is the grid's: its learning-rate span and its bottlenecks.
+            // The space is the grid's own configurations, each tried once: its learning rates and its bottlenecks.
             var lr = d.Space["training.learningRate"];
-            Assert.Equal(p.Report.LearningRate(SweepBenchProtocol.Variant(8), p.Multipliers[0]), lr.Low!.Value, 12);
-            Assert.Equal(p.Report.LearningRate(SweepBenchProtocol.Variant(8), p.Multipliers[^1]), lr.High!.Value, 12);
+            Assert.Equal(p.Multipliers.Select(x => p.Report.LearningRate(SweepBenchProtocol.Variant(8), x)), lr.Values!.Select(v => (double)v!));
             Assert.Equal(p.Bottlenecks, d.Space["method.bottleneck"].Values!.Select(v => (int)v!).ToList());
-            // Trials train with a seed no grid run uses; the confirmations take the next ones up: the grid winner's test seeds.
-            Assert.Equal(SweepBenchProtocol.TrialSeed, d.Template["training"]!["seed"]!.GetValue<int>());
-            Assert.DoesNotContain(SweepBenchProtocol.TrialSeed, p.Report.Seeds);
-            Assert.Equal(Enumerable.Range(SweepBenchProtocol.TrialSeed + 1, d.ConfirmSeeds), p.ConfirmSeeds);
+            var points = SearchSpace.Points(d)!;
+            Assert.Equal(p.Grid.Count, points.Count);
+            Assert.Equal(p.Grid.Count, d.Budget.MaxTrials);
+            Assert.Equal([p.MinSteps, p.Report.Steps], plan.Rungs);
+            // Trials train with a seed no grid run uses, one per repetition; the confirmations take the lowest unused seeds:
+            // the grid winner's test seeds.
+            int trialSeed = d.Template["training"]!["seed"]!.GetValue<int>();
+            Assert.Equal(SweepBenchProtocol.TrialSeed(r), trialSeed);
+            Assert.DoesNotContain(trialSeed, p.Report.Seeds);
+            Assert.Equal(ConfirmationSeeds.For([trialSeed], d.ConfirmSeeds), p.ConfirmSeeds);
         }
         Assert.Equal(quick ? 1 : 3, p.Repetitions.Count);
-        // Registration 2's repetitions are fresh searches: none reuses registration 1's search seeds 1–3.
-        if (!quick) Assert.DoesNotContain(p.Repetitions, r => r <= 3);
+        // Registration 3's repetitions are fresh searches: none reuses the search seeds 1–6 of registrations 1 and 2.
+        if (!quick) Assert.DoesNotContain(p.Repetitions, r => r <= 6);
+        Assert.Equal(p.Repetitions.Count, p.Repetitions.Select(SweepBenchProtocol.TrialSeed).Distinct().Count());
     }
 
     [Fact]
@@ -44,7 +50,7 @@ public sealed class SweepBenchProtocolTests
     {
         var p = new SweepBenchProtocol(quick: false);
         var backbone = ReportBackbones.All(false).Single(b => b.Key == p.Cell.Backbone);
-        var d = SweepDefinition.Parse(p.Definition(backbone.Named, backbone.Label, 1).ToJsonString());
+        var d = SweepDefinition.Parse(p.Definition(backbone.Named, backbone.Label, p.Repetitions[0]).ToJsonString());
         long search = SweepCost.Equivalents(d with { ConfirmSeeds = 0 }).Sum(s => (long)(s.Training.Steps ?? 0));
         Assert.InRange(search, 1, p.StepBudget);
         Assert.Equal(12_000, p.GridSteps);

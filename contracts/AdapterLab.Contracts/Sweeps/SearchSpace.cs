@@ -3,8 +3,9 @@ using System.Text.Json.Nodes;
 namespace AdapterLab.Contracts.Sweeps;
 
 /// <summary>
-/// Trial configurations of a sweep: the grid's cartesian product (paths in order, the last varying fastest), or seeded
-/// draws — trial <c>i</c>'s values depend only on (sweep seed, i), so a restarted orchestrator draws the same trials.
+/// Trial configurations of a sweep: the grid's cartesian product (paths in order, the last varying fastest), the same
+/// points in a seeded order when a random or adaptive search runs over choices only, or seeded draws — trial <c>i</c>'s
+/// values depend only on (sweep seed, i), so a restarted orchestrator draws the same trials.
 /// </summary>
 public static class SearchSpace
 {
@@ -27,6 +28,28 @@ public static class SearchSpace
         foreach (var (path, dim) in d.Space)
             points = points.SelectMany(p => dim.Values!.Select(v => (IReadOnlyDictionary<string, JsonNode?>)new Dictionary<string, JsonNode?>(p) { [path] = v?.DeepClone() })).ToList();
         return points.ToList();
+    }
+
+    /// <summary>
+    /// The configurations a sweep's trials take, in trial order, when its space can be listed: a grid sweep's points in
+    /// order; for random, ASHA and Hyperband searches over choices only (at most <see cref="SweepPlan.GridLimit"/>
+    /// combinations), the same points in an order shuffled by the sweep's seed, so each configuration is tried at most once
+    /// (a draw with replacement trains a duplicate: the same run again, at full cost). Null when a dimension is a range:
+    /// trials are drawn (<see cref="Draw"/>).
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>>? Points(SweepDefinition d)
+    {
+        if (d.Algorithm == SweepAlgorithms.Grid) return Grid(d);
+        if (d.Space.Values.Any(dim => dim.Type != SearchTypes.Choice) || GridSize(d) > SweepPlan.GridLimit) return null;
+        var points = Grid(d).ToArray();
+        // Fisher–Yates from a deterministic seed (as the draws): a restarted orchestrator lists the same order.
+        var random = new Random(unchecked(d.Seed * 1_000_003 + 524_287));
+        for (int i = points.Length - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (points[i], points[j]) = (points[j], points[i]);
+        }
+        return points;
     }
 
     /// <summary>Trial <paramref name="index"/>'s draw (0-based): one value per searched path.</summary>

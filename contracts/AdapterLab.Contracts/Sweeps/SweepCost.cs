@@ -16,9 +16,10 @@ public static class SweepCost
     public static IReadOnlyList<ExperimentSpec> Equivalents(SweepDefinition d)
     {
         var plan = SweepPlan.From(d);
-        var grid = d.Algorithm == SweepAlgorithms.Grid ? SearchSpace.Grid(d) : null;
-        long trials = grid?.Count ?? d.Budget.MaxTrials
+        var points = SearchSpace.Points(d);
+        long trials = d.Budget.MaxTrials
             ?? (d.Budget.TotalSteps is { } total ? Math.Max(1, total / plan.Brackets[0][0]) : WallClockTrials);
+        if (points is not null) trials = d.Algorithm == SweepAlgorithms.Grid ? points.Count : Math.Min(trials, points.Count);
         trials = Math.Min(trials, SweepPlan.MaxTrialsLimit);
         int brackets = plan.Brackets.Count;
         var steps = new long[trials];
@@ -39,7 +40,7 @@ public static class SweepCost
         var specs = new List<ExperimentSpec>();
         for (int i = 0; i < trials; i++)
         {
-            var (spec, _) = SweepTrials.Spec(d, SweepTrials.Values(d, i, grid), i, allowDryRun: true);
+            var (spec, _) = SweepTrials.Spec(d, SweepTrials.Values(d, i, points), i, allowDryRun: true);
             if (spec is null) continue;
             specs.Add(spec with { Training = spec.Training with { Steps = (int)Math.Max(1, Math.Round(steps[i] * scale)), Epochs = null } });
         }

@@ -4,15 +4,15 @@ using AdapterLab.Contracts.Specs;
 namespace AdapterLab.Contracts.Sweeps;
 
 /// <summary>
-/// Trial <c>i</c> of a sweep as an experiment spec: its searched values (grid point <c>i</c>, or draw <c>i</c>) written
+/// Trial <c>i</c> of a sweep as an experiment spec: its searched values (point <c>i</c> of a listed space, or draw <c>i</c>) written
 /// into the template, named <c>&lt;sweep&gt;-t&lt;i&gt;</c> and tagged with the sweep, then checked by the spec validator —
 /// one function for the web (checking a new sweep's first trials) and the orchestrator (starting them).
 /// </summary>
 public static class SweepTrials
 {
-    /// <summary>The searched values of trial <paramref name="index"/>; <paramref name="grid"/> is <see cref="SearchSpace.Grid"/> for grid sweeps.</summary>
-    public static IReadOnlyDictionary<string, JsonNode?> Values(SweepDefinition d, int index, IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>>? grid) =>
-        grid is not null ? grid[index] : SearchSpace.Draw(d, index);
+    /// <summary>The searched values of trial <paramref name="index"/>; <paramref name="points"/> is <see cref="SearchSpace.Points"/> (null: drawn).</summary>
+    public static IReadOnlyDictionary<string, JsonNode?> Values(SweepDefinition d, int index, IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>>? points) =>
+        points is not null ? points[index] : SearchSpace.Draw(d, index);
 
     /// <summary>The trial's spec, or its errors by field (paths inside the template, e.g. <c>training.learningRate</c>).</summary>
     public static (ExperimentSpec? Spec, IReadOnlyDictionary<string, string[]> Errors) Spec(SweepDefinition d, IReadOnlyDictionary<string, JsonNode?> values, int index, bool allowDryRun)

@@ -122,15 +122,15 @@ public sealed class SweepDriver(
             else
             {
                 var states = trials.Select(t => State(t, plan, experiments, results)).ToList();
-                var grid = definition.Algorithm == SweepAlgorithms.Grid ? SearchSpace.Grid(definition) : null;
+                var points = SearchSpace.Points(definition);
                 bool outOfTime = definition.Budget.WallClock is { } wall && now - sweep.CreatedAt >= wall;
-                var decisions = AshaScheduler.Decide(plan, states, grid?.Count, outOfTime);
+                var decisions = AshaScheduler.Decide(plan, states, points?.Count, outOfTime);
                 foreach (var decision in decisions)
                 {
                     switch (decision)
                     {
                         case StartTrial s:
-                            var started = Start(db, sweep, definition, plan, grid, s, actor, ceiling, now);
+                            var started = Start(db, sweep, definition, plan, points, s, actor, ceiling, now);
                             trials.Add(started);
                             break;
                         case PromoteTrial p when trials.Single(t => t.Index == p.Index) is { ExperimentId: { } pid } trial
@@ -146,9 +146,9 @@ public sealed class SweepDriver(
                             break;
                     }
                 }
-                if (decisions.Count == 0 && AshaScheduler.IsFinished(plan, states, grid?.Count, outOfTime))
+                if (decisions.Count == 0 && AshaScheduler.IsFinished(plan, states, points?.Count, outOfTime))
                 {
-                    string ended = Ended(definition, trials.Count, grid?.Count, outOfTime, Spent(plan, states));
+                    string ended = Ended(definition, trials.Count, points?.Count, outOfTime, Spent(plan, states));
                     var winner = Winner(states, definition.Objective.Direction == "max");
                     sweep.WinnerTrialIndex = winner?.Index;
                     var winnerExperiment = winner is null ? null : trials.Single(t => t.Index == winner.Index).ExperimentId is { } wid ? experiments[wid] : null;
@@ -194,9 +194,9 @@ public sealed class SweepDriver(
     }
 
     private static SweepTrial Start(PlatformDbContext db, Sweep sweep, SweepDefinition definition, SweepPlan plan,
-        IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>>? grid, StartTrial s, string actor, int? ceiling, DateTimeOffset now)
+        IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>>? points, StartTrial s, string actor, int? ceiling, DateTimeOffset now)
     {
-        var values = SweepTrials.Values(definition, s.Index, grid);
+        var values = SweepTrials.Values(definition, s.Index, points);
         var trial = new SweepTrial { SweepId = sweep.Id, Index = s.Index, Bracket = s.Bracket, TargetRung = 0, ValuesJson = SweepTrials.ValuesJson(values), CreatedAt = now };
         var (spec, errors) = SweepTrials.Spec(definition, values, s.Index, sweep.AllowDryRun);
         if (spec is null)
@@ -222,19 +222,16 @@ public sealed class SweepDriver(
             .FirstOrDefault();
 
     /// <summary>
-    /// The winner's spec again, at the full budget, with <paramref name="seeds"/> seeds no trial used: its test result over
-    /// fresh seeds is free of the search's selection (the sweep page reports it with its interval).
+    /// The winner's spec again, at the full budget, with <paramref name="seeds"/> seeds no trial used
+    /// (<see cref="ConfirmationSeeds"/>): its test result over fresh seeds is free of the search's selection (the sweep
+    /// page reports it with its interval).
     /// </summary>
     private static void Confirm(PlatformDbContext db, Sweep sweep, Experiment winner, int seeds, Dictionary<Guid, Experiment> experiments,
         string actor, int? ceiling, DateTimeOffset now)
     {
         var spec = Contracts.Specs.SpecJson.Deserialize(winner.SpecJson);
-        var used = experiments.Values.Select(e => e.Seed).ToHashSet();
-        int seed = spec.Training.Seed;
-        for (int k = 0; k < seeds; k++)
+        foreach (int seed in ConfirmationSeeds.For(experiments.Values.Select(e => e.Seed), seeds))
         {
-            do seed++; while (used.Contains(seed));
-            used.Add(seed);
             var fresh = spec with { Name = $"{sweep.Name}-winner-s{seed}", Training = spec.Training with { Seed = seed } };
             var e = QueuedExperiments.From(fresh, sweep.Owner, sweep.OwnerId, sweep.ProjectId, ceiling, now);
             e.SweepId = sweep.Id;
@@ -271,9 +268,9 @@ public sealed class SweepDriver(
     private static long Spent(SweepPlan plan, IReadOnlyList<TrialState> states) =>
         states.Sum(s => s.Results.Keys.DefaultIfEmpty(-1).Max() is var k && k >= 0 ? (long)plan.Brackets[s.Bracket][k] : 0);
 
-    private static string Ended(SweepDefinition d, int trials, int? gridSize, bool outOfTime, long steps) =>
+    private static string Ended(SweepDefinition d, int trials, int? points, bool outOfTime, long steps) =>
         outOfTime ? $"wall-clock budget ({d.Budget.WallClock}) spent; {trials} trials, {steps:N0} steps"
-        : gridSize is { } n && trials >= n ? $"every grid point ran; {trials} trials, {steps:N0} steps"
+        : points is { } n && trials >= n ? $"every configuration of the space ran{(d.Algorithm == SweepAlgorithms.Grid ? "" : " (each once)")}; {trials} trials, {steps:N0} steps"
         : d.Budget.MaxTrials is { } max && trials >= max ? $"trial budget ({max}) spent; {steps:N0} steps"
         : $"step budget spent: {steps:N0} of {d.Budget.TotalSteps:N0} steps; {trials} trials";
 

@@ -171,6 +171,48 @@ public sealed class SweepTests
     }
 
     [Fact]
+    public void A_search_over_choices_only_tries_each_configuration_once_in_a_seeded_order()
+    {
+        var choices = Lr(SweepAlgorithms.Asha, maxTrials: 27) with
+        {
+            Space = new()
+            {
+                ["training.learningRate"] = new SearchDimension { Values = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1] },
+                ["method.bottleneck"] = new SearchDimension { Values = [2, 8, 32] },
+            },
+        };
+        string Key(IReadOnlyDictionary<string, JsonNode?> p) => SweepTrials.ValuesJson(p);
+        var points = SearchSpace.Points(choices)!;
+        // A permutation of the grid: every configuration once, none twice (27 draws with replacement would repeat some).
+        Assert.Equal(15, points.Count);
+        Assert.Equal(SearchSpace.Grid(choices).Select(Key).Order(), points.Select(Key).Order());
+        Assert.NotEqual(SearchSpace.Grid(choices).Select(Key), points.Select(Key));
+        // The order depends only on the sweep's seed (a restarted orchestrator lists the same), and differs between seeds.
+        Assert.Equal(points.Select(Key), SearchSpace.Points(choices)!.Select(Key));
+        Assert.NotEqual(points.Select(Key), SearchSpace.Points(choices with { Seed = 2 })!.Select(Key));
+        Assert.Equal(Key(points[4]), Key(SweepTrials.Values(choices, 4, points)));
+        // The scheduler starts no more trials than there are configurations, although the trial budget allows 27.
+        var plan = SweepPlan.From(choices with { MaxConcurrent = 20, MinSteps = 60 });
+        Assert.Equal(15, AshaScheduler.Decide(plan, [], points.Count).Count(d => d is StartTrial));
+
+        // A grid lists its points in order; a range, or a space too large to list, is drawn.
+        var grid = choices with { Algorithm = SweepAlgorithms.Grid };
+        Assert.Equal(SearchSpace.Grid(grid).Select(Key), SearchSpace.Points(grid)!.Select(Key));
+        Assert.Null(SearchSpace.Points(Lr()));
+        var huge = choices with { Space = new() { ["a"] = new SearchDimension { Values = [.. Enumerable.Range(0, 50).Select(i => (JsonNode)i)] }, ["b"] = new SearchDimension { Values = [.. Enumerable.Range(0, 50).Select(i => (JsonNode)i)] } } };
+        Assert.Null(SearchSpace.Points(huge));
+    }
+
+    [Fact]
+    public void A_winner_is_confirmed_with_the_lowest_seeds_no_trial_used()
+    {
+        Assert.Equal([1, 2, 3, 4, 5], ConfirmationSeeds.For([0], 5));
+        Assert.Equal([1, 2, 3, 4, 5], ConfirmationSeeds.For([7, 7, 7], 5)); // paired by seed with any other sweep's confirmations
+        Assert.Equal([2, 4, 5], ConfirmationSeeds.For([1, 3], 3));
+        Assert.Empty(ConfirmationSeeds.For([1], 0));
+    }
+
+    [Fact]
     public void The_objective_is_read_from_a_trials_results_or_its_absence_is_named()
     {
         var objective = new SweepObjective { Metric = "accuracy" };

@@ -43,8 +43,7 @@ public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
         }
         if (CheckTrials(definition) is { } errors) return new(null, errors);
         // The backbone a trial trains on must be the project's own or shared with it (the template's, checked on the first trial).
-        var grid = definition.Algorithm == SweepAlgorithms.Grid ? SearchSpace.Grid(definition) : null;
-        var (first, _) = SweepTrials.Spec(definition, SweepTrials.Values(definition, 0, grid), 0, submission.AllowsDryRun);
+        var (first, _) = SweepTrials.Spec(definition, SweepTrials.Values(definition, 0, SearchSpace.Points(definition)), 0, submission.AllowsDryRun);
         if (first is not null && await submission.CheckProjectAsync(first, project.Id, ct) is { Count: > 0 } foreign)
             return new(null, foreign.ToDictionary(p => "template." + p.Key, p => p.Value));
 
@@ -73,11 +72,11 @@ public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
     /// <summary>The first trials' specs through the submission checks; errors are keyed <c>template.&lt;field&gt;</c>.</summary>
     private IReadOnlyDictionary<string, string[]>? CheckTrials(SweepDefinition d)
     {
-        var grid = d.Algorithm == SweepAlgorithms.Grid ? SearchSpace.Grid(d) : null;
-        int count = grid?.Count ?? Math.Min(DrawsChecked, d.Budget.MaxTrials ?? DrawsChecked);
+        var points = SearchSpace.Points(d);
+        int count = d.Algorithm == SweepAlgorithms.Grid ? points!.Count : Math.Min(Math.Min(DrawsChecked, d.Budget.MaxTrials ?? DrawsChecked), points?.Count ?? int.MaxValue);
         for (int i = 0; i < count; i++)
         {
-            var values = SweepTrials.Values(d, i, grid);
+            var values = SweepTrials.Values(d, i, points);
             var (spec, errors) = SweepTrials.Spec(d, values, i, submission.AllowsDryRun);
             var problems = spec is null ? errors : submission.Check(spec);
             if (problems.Count > 0)

@@ -9,24 +9,35 @@ namespace AdapterLab.Bench.Scenarios.Sweeps;
 
 /// <summary>
 /// What the sweep benchmark (the sweeps issue's target) compares, on the classification report's protocol
-/// (<see cref="AdaptersProtocol"/>): AdaptFormer on task B (<see cref="Cell"/>), searching the learning rate over the span of
-/// the report's grid (multipliers 0.1 … 3 of the default) and the bottleneck d̂ ∈ {2, 8, 32}.
+/// (<see cref="AdaptersProtocol"/>): AdaptFormer on task B (<see cref="Cell"/>), choosing the learning rate (multipliers
+/// 0.1, 0.3, 1, 3, 10 of the default) and the bottleneck d̂ ∈ {2, 8, 32}.
 /// <list type="bullet">
 /// <item><b>Grid</b>: every multiplier × d̂ at the full budget with the report's two grid seeds, chosen on validation —
 /// the report's own runs where it has them (same keys, same specs: one archive); the winner's test over seeds 1–5.</item>
-/// <item><b>ASHA</b> (the platform's sweep, η = 3, rungs 44 / 133 / 400 steps): 27 trials at most, capped at 35 % of
-/// the grid's steps, search seed = the repetition; the trials train with seed 0 (no grid seed), and the winner is confirmed
-/// with 5 fresh seeds — seeds 1–5, those of the grid winner's test runs, so the two are paired by seed and image.</item>
+/// <item><b>ASHA</b> (the platform's sweep, η = 3, rungs 134 / 400 steps) over the <b>same 15 configurations</b>, each
+/// tried once in an order seeded by the repetition, capped at 35 % of the grid's steps; the trials train with seed
+/// 100 + the repetition (none of the grid's or the confirmations'), and the winner is confirmed with 5 fresh seeds —
+/// seeds 1–5, those of the grid winner's test runs, so the two are paired by seed and image.</item>
 /// <item><b>Target</b>: in each of 3 repetitions the ASHA winner's test accuracy is equivalent to the grid winner's within
 /// ±1 point (TOST, paired), at ≤ 35 % of the grid's training steps.</item>
 /// </list>
-/// <c>--quick</c>: task A, 60 steps, a 2 × 2 grid with one seed, one repetition of 6 trials, 2 confirmation seeds.
+/// <c>--quick</c>: task A, 60 steps, a 2 × 2 grid with one seed, one repetition, 2 confirmation seeds.
 /// <para>
-/// <b>Registration 2</b> (this one, registered before any of its runs): the space extends to ×10 and the repetitions are
-/// fresh (search seeds 4–6). Registration 1 (commit df17acf: ×0.1 … ×3, repetitions 1–3) missed the target in one
-/// repetition of three, and its grid winner sat at the space's edge (×3, the largest d̂) with accuracy still rising toward
-/// it — the report's own grid rule extends a grid whose edge point wins, and an optimum at the edge of a log-uniform space
-/// has little of the space near it. Its result stays in <see cref="History"/>; nothing of it is reused but its grid runs.
+/// <b>Registration 3</b> (this one, registered before any of its runs; repetitions 7–9). Registrations 1 and 2 (commits
+/// df17acf and 60e4d51; <see cref="History"/>) each met the target in 2 of 3 repetitions, and their trials show why:
+/// (1) they compared two different searches — the grid's 15 points against ASHA drawing the learning rate log-uniformly
+/// from a continuous range, where the winning region (d̂ = 32, ×2 … ×5) is ≈ 7 % of the space, so 27 draws miss it
+/// entirely about one time in six (registration 2's repetition 4 drew no d̂ = 32 trial in it and chose d̂ = 8);
+/// (2) the first rung (45 steps, 5 steps past the warm-up, at the peak learning rate) ranked trials poorly — the seven
+/// d̂ = 32 trials at ×1.26 … ×1.47 scored 0.398–0.424 there, as low as the smallest learning rates, and were all cut;
+/// at 135 steps the ranking already resembles the grid's (d̂ = 32 ahead of d̂ = 8 ahead of d̂ = 2).
+/// So this registration asks the question the issue asks — does successive halving spend less compute for the same
+/// choice — on the grid's own candidates (the platform now lists a space of choices only and tries each configuration
+/// once, instead of drawing duplicates), with the first rung at a third of the budget, and with trials trained on a seed
+/// per repetition (the same seed in every repetition would make the three repetitions one). Known before the runs: on 5
+/// paired seeds the difference's 95 % interval is 0.8–2.6 points wide on each side, so the target is met only when ASHA
+/// chooses the grid's winner (identical runs) or a configuration within a few tenths of it; the runner-up on validation
+/// (d̂ = 32, ×1) is 2.2 points behind and would miss.
 /// </para>
 /// </summary>
 public sealed class SweepBenchProtocol(bool quick)
@@ -35,7 +46,7 @@ public sealed class SweepBenchProtocol(bool quick)
     public bool Quick => quick;
     public IReadOnlyList<double> Multipliers => quick ? [0.3, 3] : [0.1, 0.3, 1, 3, 10];
     public IReadOnlyList<int> Bottlenecks => quick ? [2, 8] : [2, 8, 32];
-    public IReadOnlyList<int> Repetitions => quick ? [1] : [4, 5, 6];
+    public IReadOnlyList<int> Repetitions => quick ? [1] : [7, 8, 9];
 
     /// <summary>Earlier registrations of this bench and what they found, printed with the report (from their committed results).</summary>
     public IReadOnlyList<string> History => quick ? [] :
@@ -43,6 +54,9 @@ public sealed class SweepBenchProtocol(bool quick)
         "Registration 1 (commit df17acf, `bench/results/sweeps.md` there): space ×0.1 … ×3, repetitions 1–3. Grid winner d̂ = 32, lr ×3 " +
         "(test 0.801 [0.790, 0.812]), at the space's edge. ASHA at 34.0 / 34.0 / 32.1 % of the grid's steps chose ×1.12, ×2.02, ×2.25 (all d̂ = 32): " +
         "−0.016 [−0.027, −0.006] (not equivalent, TOST p = 0.91), −0.004 (p = 0.044), −0.001 (p = 0.006) — **met in 2 of 3: missed**.",
+        "Registration 2 (commit 60e4d51, `bench/results/sweeps.md` there): space ×0.1 … ×10 (log-uniform) × d̂ ∈ {2, 8, 32}, 27 draws, rungs 45 / 135 / 400, " +
+        "trials on seed 0, repetitions 4–6. ASHA at 27.2 / 25.0 / 23.5 % of the grid's steps chose d̂ = 8 ×2.79, d̂ = 32 ×3.77, d̂ = 32 ×1.98: " +
+        "−0.023 [−0.049, +0.003] (not equivalent, TOST p = 0.875), −0.001 (p = 0.037), −0.004 (p = 0.039) — **met in 2 of 3: missed**.",
     ];
 
     /// <summary>
@@ -50,14 +64,20 @@ public sealed class SweepBenchProtocol(bool quick)
     /// reuse), so the searches, which wait on each rung, are not queued behind a classification report sharing the agents.
     /// </summary>
     public const int Priority = 10;
-    public int MaxTrials => quick ? 6 : 27;
+    /// <summary>Every configuration of the space once (the platform lists a space of choices only: no duplicates).</summary>
+    public int MaxTrials => Grid.Count;
     public const int Eta = 3;
+    /// <summary>The first rung: a third of the budget (134 of 400 steps), so one halving (rungs 134 / 400).</summary>
+    public int MinSteps => (int)Math.Ceiling((double)Report.Steps / Eta);
     /// <summary>The search's share of the grid's training steps it may spend (the target).</summary>
     public const double StepShare = 0.35;
     /// <summary>"Equivalent": within ±1 point (TOST).</summary>
     public const double Margin = 0.01;
-    /// <summary>The trials' training seed: none of the grid's, so the confirmation seeds (the next ones up) are 1, 2, …</summary>
-    public const int TrialSeed = 0;
+    /// <summary>
+    /// The trials' training seed in repetition <paramref name="repetition"/>: none of the grid's or the confirmations'
+    /// (which are the lowest seeds no trial used: 1, 2, …), and a different one per repetition.
+    /// </summary>
+    public static int TrialSeed(int repetition) => 100 + repetition;
 
     /// <summary>
     /// Task B (a smoke run: A). It was the report's sweep cell when this bench was registered and stays this bench's
@@ -82,7 +102,7 @@ public sealed class SweepBenchProtocol(bool quick)
     /// <summary>The platform sweep of one repetition, as <c>POST /api/sweeps</c> takes it.</summary>
     public JsonObject Definition(BackboneSpec backbone, string backboneLabel, int repetition)
     {
-        var template = JsonNode.Parse(SpecJson.Serialize(Report.Spec(Cell, backbone, backboneLabel, Variant(8), 1, TrialSeed)))!.AsObject();
+        var template = JsonNode.Parse(SpecJson.Serialize(Report.Spec(Cell, backbone, backboneLabel, Variant(8), 1, TrialSeed(repetition))))!.AsObject();
         template["name"] = $"bench sweeps: adaptformer on {Cell.Key}, ASHA repetition {repetition}";
         template["tags"] = new JsonArray("bench", "sweeps");
         template["priority"] = Priority;
@@ -90,17 +110,18 @@ public sealed class SweepBenchProtocol(bool quick)
         return new JsonObject
         {
             ["name"] = $"bench-sweeps-{(quick ? "quick-" : "")}asha-r{repetition}",
-            ["description"] = $"AdaptFormer's learning rate (×{Multipliers[0]} … ×{Multipliers[^1]} of its default) and bottleneck on {Cell.Key}, by ASHA, against the grid of the same space",
+            ["description"] = $"AdaptFormer's learning rate (×{string.Join(", ×", Multipliers)} of its default) and bottleneck on {Cell.Key}, by ASHA over the grid's own configurations",
             ["template"] = template,
             ["space"] = new JsonObject
             {
-                ["training.learningRate"] = new JsonObject { ["type"] = SearchTypes.LogUniform, ["low"] = Lr(Multipliers[0]), ["high"] = Lr(Multipliers[^1]) },
+                ["training.learningRate"] = new JsonObject { ["type"] = SearchTypes.Choice, ["values"] = new JsonArray(Multipliers.Select(x => (JsonNode)JsonValue.Create(Lr(x))!).ToArray()) },
                 ["method.bottleneck"] = new JsonObject { ["type"] = SearchTypes.Choice, ["values"] = new JsonArray(Bottlenecks.Select(d => (JsonNode)JsonValue.Create(d)!).ToArray()) },
             },
             ["objective"] = new JsonObject { ["metric"] = "accuracy", ["split"] = "validation", ["direction"] = "max", ["domain"] = Cell.Domain },
             ["budget"] = new JsonObject { ["maxTrials"] = MaxTrials, ["totalSteps"] = StepBudget },
             ["algorithm"] = SweepAlgorithms.Asha,
             ["eta"] = Eta,
+            ["minSteps"] = MinSteps,
             ["maxConcurrent"] = 2,
             ["confirmSeeds"] = ConfirmSeeds.Count,
             ["seed"] = repetition,

@@ -123,7 +123,7 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         md.AppendLine();
         md.AppendLine($"`./platform bench sweeps{(p.Quick ? " --quick" : "")}` through the platform on {Machine.Describe()}. " +
             $"AdaptFormer on {cell.Title}, the classification report's protocol ({p.Report.Steps} steps × {p.Report.BatchSize}, AdamW, 10 % warm-up, cosine; {p.Report.TestSize:N0} test images). " +
-            $"Space: learning rate ×{p.Multipliers[0]} … ×{p.Multipliers[^1]} of the method's default, d̂ ∈ {{{string.Join(", ", p.Bottlenecks)}}}. Backbone: {ReportBackbones.All(p.Quick).Single(b => b.Key == cell.Backbone).Label} (experiment {pretraining.GetProperty("id").GetString()}).");
+            $"Space: learning rate ×{string.Join(", ×", p.Multipliers)} of the method's default × d̂ ∈ {{{string.Join(", ", p.Bottlenecks)}}} ({p.Grid.Count} configurations, the same for both). Backbone: {ReportBackbones.All(p.Quick).Single(b => b.Key == cell.Backbone).Label} (experiment {pretraining.GetProperty("id").GetString()}).");
         md.AppendLine();
         md.AppendLine($"**Grid**: {p.Grid.Count} configurations × seeds {{{string.Join(", ", p.Report.GridSeeds)}}} = **{p.GridSteps:N0} training steps**, chosen on mean validation accuracy; " +
             $"winner **{SweepBenchProtocol.Describe(gridWinner.X, gridWinner.D)}**, test over seeds {{{string.Join(", ", p.ConfirmSeeds)}}}: {Ci(gridEstimate)}.");
@@ -133,7 +133,7 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         foreach (var x in p.Multipliers)
             md.AppendLine($"| ×{x:0.###} | " + string.Join(" | ", p.Bottlenecks.Select(d => (x, d) == gridWinner ? $"**{validation[(x, d)]:0.000}**" : validation[(x, d)].ToString("0.000", CultureInfo.InvariantCulture))) + " |");
         md.AppendLine();
-        md.AppendLine($"**ASHA** (the platform's sweep: η = {SweepBenchProtocol.Eta}, at most {p.MaxTrials} trials and {p.StepBudget:N0} steps = {SweepBenchProtocol.StepShare:P0} of the grid's; trials train with seed {SweepBenchProtocol.TrialSeed}; " +
+        md.AppendLine($"**ASHA** (the platform's sweep: η = {SweepBenchProtocol.Eta}, rungs {p.MinSteps} / {p.Report.Steps} steps, each of the {p.MaxTrials} configurations tried once in an order seeded by the repetition, at most {p.StepBudget:N0} steps = {SweepBenchProtocol.StepShare:P0} of the grid's; trials train with seed 100 + the repetition; " +
             $"the winner confirmed with seeds {{{string.Join(", ", p.ConfirmSeeds)}}} — the grid winner's test seeds, so the difference is paired by seed and image). " +
             $"Target per repetition: equivalent to the grid winner within ±{SweepBenchProtocol.Margin * 100:0} point (TOST, 95 %) at ≤ {SweepBenchProtocol.StepShare:P0} of the grid's steps.");
         md.AppendLine();
@@ -166,15 +166,7 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         }
         md.AppendLine();
         int metCount = rows.Count(x => (bool)x.GetType().GetProperty("met")!.GetValue(x)!);
-        // A search samples the learning rate log-uniformly over the space: an optimum at its edge has less of the space
-        // near it than an interior one, and a short search reaches it less often.
-        var edges = new List<string>();
-        if (gridWinner.X == p.Multipliers.Max()) edges.Add("the highest learning rate");
-        else if (gridWinner.X == p.Multipliers.Min()) edges.Add("the lowest learning rate");
-        if (gridWinner.D == p.Bottlenecks.Max()) edges.Add("the largest d̂");
-        else if (gridWinner.D == p.Bottlenecks.Min()) edges.Add("the smallest d̂");
         md.AppendLine($"**Bench target: {(metCount == repetitions.Count ? "met" : "missed")}** — met in {metCount} of {repetitions.Count} repetitions (the target needs every one). " +
-            (edges.Count > 0 ? $"The grid's winner sits at the edge of the space ({string.Join(" and ", edges)}): a search sampling the learning rate log-uniformly has less of its space near an edge optimum than near an interior one. " : "") +
             $"Wall time while any of these runs or searches trained: {WallTime.BusyHours(all):F2} h (grid runs shared with the classification report count once, where they ran).");
         md.AppendLine();
         if (p.History.Count > 0)
