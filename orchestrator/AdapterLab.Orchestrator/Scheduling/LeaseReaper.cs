@@ -19,6 +19,8 @@ namespace AdapterLab.Orchestrator.Scheduling;
 /// leases that look expired in the database until they are consumed). The same holds for the database:
 /// while it is unreachable no heartbeat can be recorded (they wait in the broker, retried), so after a failed pass, and
 /// for one lease after the database server (re)started by its own clock, the reaper declares nothing lost.
+/// An attempt whose agent is still announcing but no longer lists it has ended on the agent, and its report is on its way:
+/// it is declared lost only one lease later than otherwise, if the report has not been stored by then.
 /// </summary>
 public sealed class LeaseReaper(
     IDbContextFactory<PlatformDbContext> dbFactory,
@@ -73,9 +75,15 @@ public sealed class LeaseReaper(
         // A database that restarted less than one lease ago could not record the heartbeats sent while it was down
         // (they wait in the broker, retried), even when no pass of this reaper happened to fail meanwhile.
         if (await DatabaseUptime.ReadAsync(db, ct) < options.Value.Lease) return 0;
+        var oneLeaseAgo = now - options.Value.Lease;
         var expired = await db.Attempts
             .Include(a => a.Experiment)
             .Where(a => (a.Status == ExperimentStatus.Dispatched || a.Status == ExperimentStatus.Running) && a.LeaseExpiresAt < now)
+            // Its agent is alive and has been heard from since the attempt's last heartbeat, without it: the agent let go
+            // of the attempt, and its final report waits to be stored (a thousand attempts ending at once queue their
+            // results for longer than a lease — bench perf-fleet). Awaited for one more lease at most, then lost as any.
+            .Where(a => !(a.LeaseExpiresAt > oneLeaseAgo
+                          && db.Agents.Any(g => g.Id == a.AgentId && g.LastSeenAt > a.LastHeartbeatAt && g.LastSeenAt > oneLeaseAgo)))
             .OrderBy(a => a.LeaseExpiresAt)
             .Take(100)
             .ToListAsync(ct);
