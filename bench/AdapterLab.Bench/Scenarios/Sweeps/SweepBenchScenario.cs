@@ -109,6 +109,40 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         return new Repetition(r, definition, sweep, docs, predictions);
     }
 
+    /// <summary>
+    /// The grid winner's configuration in a search over the grid's own configurations: its value and rank at every rung it
+    /// reached, and whether it was chosen or cut (null when the search did not try it, e.g. a search drawing from ranges).
+    /// </summary>
+    private static string? GridWinnerPath(SweepBenchProtocol p, Repetition r, (double X, int D) gridWinner)
+    {
+        var trials = r.Sweep.GetProperty("trials").EnumerateArray().ToList();
+        var ladder = r.Sweep.GetProperty("brackets")[0].EnumerateArray().Select(x => x.GetInt32()).ToList();
+        var rungsOf = trials.ToDictionary(t => t.GetProperty("index").GetInt32(),
+            t => t.GetProperty("rungs").EnumerateObject().ToDictionary(x => int.Parse(x.Name, CultureInfo.InvariantCulture), x => x.Value.GetDouble()));
+        var winner = trials.FirstOrDefault(t =>
+        {
+            var v = t.GetProperty("values");
+            int d = v.GetProperty("method.bottleneck").GetInt32();
+            double x = v.GetProperty("training.learningRate").GetDouble() / p.Report.LearningRate(SweepBenchProtocol.Variant(d), 1);
+            return d == gridWinner.D && Math.Abs(x / gridWinner.X - 1) < 1e-9;
+        });
+        if (winner.ValueKind != JsonValueKind.Object) return null;
+        int index = winner.GetProperty("index").GetInt32();
+        var steps = new List<string>();
+        foreach (var (rung, value) in rungsOf[index].OrderBy(x => x.Key))
+        {
+            var at = rungsOf.Values.Where(x => x.ContainsKey(rung)).Select(x => x[rung]).ToList();
+            int above = at.Count(v => v > value), tied = at.Count(v => v == value) - 1;
+            string rank = tied > 0 ? $"{Ordinal(above + 1)}–{Ordinal(above + 1 + tied)} (tied)" : Ordinal(above + 1);
+            steps.Add($"{value:0.000} at {ladder[rung]} steps ({rank} of {at.Count})");
+        }
+        bool chosen = r.Sweep.GetProperty("confirmation").GetProperty("winnerIndex").GetInt32() == index;
+        string fate = chosen ? "chosen" : $"{winner.GetProperty("status").GetString()!.ToLowerInvariant()}, not chosen";
+        return $"repetition {r.Number}: trial {index}, {string.Join(" → ", steps)}: **{fate}**";
+    }
+
+    private static string Ordinal(int n) => n + (n % 100 is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" });
+
     private async Task WriteAsync(SweepBenchProtocol p, JsonElement pretraining, Dictionary<(double X, int D), double> validation, (double X, int D) gridWinner,
         List<JsonElement> gridRuns, SeedExampleTable? gridTable, List<Repetition> repetitions, CancellationToken ct)
     {
@@ -165,6 +199,14 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
                 test = estimate?.Value, lower = estimate?.Lower, upper = estimate?.Upper, difference = diff?.Estimate.Value, differenceLower = diff?.Estimate.Lower, differenceUpper = diff?.Estimate.Upper, tost, identical, equivalent, met });
         }
         md.AppendLine();
+        var paths = repetitions.Select(r => GridWinnerPath(p, r, gridWinner)).Where(x => x is not null).ToList();
+        if (paths.Count > 0)
+        {
+            md.AppendLine($"**Where the grid's winner went** in each search (its value at each rung, seed 100 + the repetition; its rank among the trials that reached the rung; η = {SweepBenchProtocol.Eta} promotes the top third):");
+            md.AppendLine();
+            foreach (var line in paths) md.AppendLine($"- {line}");
+            md.AppendLine();
+        }
         int metCount = rows.Count(x => (bool)x.GetType().GetProperty("met")!.GetValue(x)!);
         md.AppendLine($"**Bench target: {(metCount == repetitions.Count ? "met" : "missed")}** — met in {metCount} of {repetitions.Count} repetitions (the target needs every one). " +
             $"Wall time while any of these runs or searches trained: {WallTime.BusyHours(all):F2} h (grid runs shared with the classification report count once, where they ran).");
