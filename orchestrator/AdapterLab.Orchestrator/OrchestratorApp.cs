@@ -34,6 +34,7 @@ public static class OrchestratorApp
         // never queue ahead of a start or a result.
         builder.Services.AddSingleton<AdapterLab.Orchestrator.Fleet.FleetIngest>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AdapterLab.Orchestrator.Fleet.FleetIngest>());
+        builder.Services.AddSingleton<FleetView>();
         builder.Services.AddSingleton<Dispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         builder.Services.AddSingleton<LeaseReaper>();

@@ -27,7 +27,7 @@ namespace AdapterLab.Orchestrator.Fleet;
 /// senders publish exactly as before. Unreadable messages are logged and dropped.
 /// </summary>
 public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOptions> options, IDbContextFactory<PlatformDbContext> dbFactory,
-    SenderPolicy policy, FleetReportWriter writer, DispatchSignal signal, IBus bus, OrchestratorMetrics metrics,
+    SenderPolicy policy, FleetReportWriter writer, DispatchSignal signal, FleetView fleet, IBus bus, OrchestratorMetrics metrics,
     TimeProvider time, ILogger<FleetIngest> log) : BackgroundService, IHealthCheck
 {
     private volatile bool _consuming;
@@ -293,7 +293,11 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
     /// </summary>
     private async Task AnnouncedAsync(AgentAnnounced m, FleetReportWriter.AnnouncementOutcome outcome, CancellationToken ct)
     {
-        if (outcome.NewCapacity) signal.Raise();
+        if (outcome.NewCapacity)
+        {
+            fleet.Changed();
+            signal.Raise();
+        }
         foreach (var r in outcome.Superseded)
         {
             var endpoint = await bus.GetSendEndpoint(QueueNames.AgentAddress(m.QueueName));

@@ -28,6 +28,7 @@ namespace AdapterLab.Orchestrator.Scheduling;
 public sealed class Dispatcher(
     IDbContextFactory<PlatformDbContext> dbFactory,
     DispatchSignal signal,
+    FleetView fleet,
     IBus bus,
     IOptions<OrchestratorOptions> options,
     TimeProvider clock,
@@ -90,20 +91,10 @@ public sealed class Dispatcher(
             queuedCount = queued.Count;
 
             var staleBefore = now - o.AgentStaleAfter;
-            var liveTokens = db.AgentTokens.Live(now);
-            var agents = (await db.Agents.AsNoTracking()
-                .Where(a => !a.Stopped && !a.Quarantined)
-                // Only agents with a live token (their broker credential): a revoked agent gets no more work.
-                .Where(a => liveTokens.Any(t => t.Name == a.Id))
-                // Only the columns a pass uses: with a thousand agents every pass reads them all.
-                .Select(a => new { a.Id, a.Pool, a.Slots, a.QueueName, a.LastSeenAt })
-                .ToListAsync(ct))
-                // Staleness is filtered here, not in SQL: heartbeats move last_seen_at ahead of the table's statistics,
-                // so with it in the query the planner estimated a single fresh agent and joined the tokens per agent in
-                // a nested loop — 25–55 ms a pass at a thousand agents (bench perf-fleet; with each agent holding an
-                // attempt, 150 ms), where a hash join over the non-stopped agents takes a few.
-                .Where(a => a.LastSeenAt > staleBefore)
-                .ToList();
+            // Staleness is filtered here, not in SQL: heartbeats move last_seen_at ahead of the table's statistics, so with
+            // it in the query the planner estimated a single fresh agent and joined the tokens per agent in a nested loop
+            // — 25–55 ms a pass at a thousand agents (bench perf-fleet), where a hash join over the non-stopped agents takes a few.
+            var agents = (await fleet.ReadAsync(db, ct)).Where(a => a.LastSeenAt > staleBefore).ToList();
             var busy = await db.Attempts
                 .Where(a => a.Status == ExperimentStatus.Dispatched || a.Status == ExperimentStatus.Running)
                 .GroupBy(a => a.AgentId)
@@ -136,6 +127,18 @@ public sealed class Dispatcher(
 
             // Only the experiments that change state are loaded as entities (spec and all): usually one or none per pass.
             var placed = plan.Where(p => p.AgentId is not null).ToList();
+            if (placed.Count > 0)
+            {
+                // The pass planned with the fleet view (up to a second old): the agents it places work on are checked now.
+                // One that stopped, was quarantined or lost its token since gets nothing; its experiments wait for the next
+                // pass, which reads the fleet again.
+                var eligible = await FleetView.StillEligibleAsync(db, placed.Select(p => p.AgentId!).Distinct().ToList(), now, ct);
+                if (placed.RemoveAll(p => !eligible.Contains(p.AgentId!)) > 0)
+                {
+                    fleet.Changed();
+                    signal.Raise();
+                }
+            }
             var changing = placed.Select(p => p.ExperimentId).Concat(failed.Keys).ToList();
             var entities = changing.Count == 0
                 ? new Dictionary<Guid, Experiment>()

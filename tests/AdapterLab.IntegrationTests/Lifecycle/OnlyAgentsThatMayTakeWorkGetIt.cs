@@ -3,7 +3,9 @@ using AdapterLab.Data.Entities;
 using AdapterLab.IntegrationTests.Faults;
 using AdapterLab.IntegrationTests.Infrastructure;
 using AdapterLab.Messaging;
+using AdapterLab.Orchestrator.Scheduling;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AdapterLab.IntegrationTests.Lifecycle;
 
@@ -12,7 +14,8 @@ namespace AdapterLab.IntegrationTests.Lifecycle;
 /// since heartbeats outrun the table's statistics): in a pool of its own, a stale agent, a stopped one, a quarantined
 /// one, one without a live token and one whose only slot is taken get nothing, and the one agent that may take work
 /// gets the experiment. The agents are rows only (nothing consumes their queues): the test reads where the pass put the
-/// attempt.
+/// attempt. A pass plans with the dispatcher's view of the fleet (<c>Scheduling/FleetView.cs</c>, up to a second old), so
+/// an agent that stops after the view was read must be caught by the check of the agents a pass places work on.
 /// </summary>
 [Collection(SharedPlatformCollection.Name)]
 public sealed class OnlyAgentsThatMayTakeWorkGetIt(SharedPlatform platform)
@@ -98,5 +101,39 @@ public sealed class OnlyAgentsThatMayTakeWorkGetIt(SharedPlatform platform)
         foreach (var e in new[] { id, occupying }) using (await platform.Api.PostAsync($"/api/experiments/{e}/cancel", null)) { }
         await using (var db = platform.Db())
             await db.Agents.Where(a => a.Pool == pool).ExecuteUpdateAsync(u => u.SetProperty(a => a.Stopped, true));
+    }
+
+    [Fact]
+    public async Task An_agent_that_stops_after_the_fleet_view_was_read_gets_nothing()
+    {
+        string suffix = Guid.NewGuid().ToString("N")[..6], pool = "fleet-view-" + suffix, id = "stopping-" + suffix;
+        await platform.AgentTokenOfAsync(id);
+        await using (var db = platform.Db())
+        {
+            var now = DateTimeOffset.UtcNow;
+            db.Agents.Add(new Agent
+            {
+                Id = id, Pool = pool, Device = "cpu", Host = "test", QueueName = QueueNames.Agent(platform.QueuePrefix, id),
+                Slots = 1, ReportedFreeSlots = 1, Version = "test", FirstSeenAt = now, LastSeenAt = now,
+            });
+            await db.SaveChangesAsync();
+        }
+        // The dispatcher's view holds the agent (fresh, not stopped, a live token) ...
+        var view = platform.OrchestratorServices.GetRequiredService<FleetView>();
+        view.Changed();
+        await using (var db = platform.Db())
+            Assert.Contains(await view.ReadAsync(db, CancellationToken.None), a => a.Id == id);
+        // ... and the agent stops before the next passes (the submission's, and one run here at once), which plan with that view.
+        await using (var db = platform.Db())
+            await db.Agents.Where(a => a.Id == id).ExecuteUpdateAsync(u => u.SetProperty(a => a.Stopped, true));
+        var experiment = await platform.SubmitAsync(FaultSpecs.Pretrain(5, pool: pool));
+        await platform.OrchestratorServices.GetRequiredService<Dispatcher>().DispatchOnceAsync(CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // and the passes on the timer, with the view read again
+        await using (var db = platform.Db())
+        {
+            Assert.Empty(await db.Attempts.AsNoTracking().Where(a => a.ExperimentId == experiment).Select(a => a.AgentId).ToListAsync());
+            Assert.Equal(ExperimentStatus.Queued, await db.Experiments.AsNoTracking().Where(e => e.Id == experiment).Select(e => e.Status).SingleAsync());
+        }
+        using (await platform.Api.PostAsync($"/api/experiments/{experiment}/cancel", null)) { }
     }
 }
