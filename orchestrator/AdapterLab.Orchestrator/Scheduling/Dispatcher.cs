@@ -2,7 +2,6 @@ using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Data.Entities;
-using AdapterLab.Data.Security;
 using AdapterLab.Data;
 using AdapterLab.Messaging;
 using AdapterLab.Orchestrator.Lifecycle;
