@@ -13,6 +13,14 @@ namespace AdapterLab.IntegrationTests.Observability;
 /// endpoints: the framework series (HTTP, runtime) and the platform's own — queue depth per pool, experiments by
 /// status, agent heartbeat age, outbox and blob store on the orchestrator; step time and images per method on the agent.
 /// </summary>
+/// <remarks>
+/// Runs alone (<see cref="MetricsCollection"/>): every host of the test process creates its meter named
+/// <c>AdapterLab</c>, and OpenTelemetry merges instruments of one name, unit and description from meters of one name
+/// into one metric stream — when another test class's host shuts down and disposes its meter, the merged stream (this
+/// orchestrator's queue depth with it) ends in every host's export. A deployed host is a process of its own, so this is
+/// a property of the test process only; it made this test fail once in CI (no queue depth within 30 s).
+/// </remarks>
+[Collection(MetricsCollection.Name)]
 public sealed class EveryServiceServesMetrics(PlatformFixture platform) : IClassFixture<PlatformFixture>
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
@@ -93,4 +101,11 @@ public sealed class EveryServiceServesMetrics(PlatformFixture platform) : IClass
         Assert.Matches(@"(?m)^adapterlab_training_images_total\{.*method=.* \d", agent);
         Assert.Matches(@"(?m)^adapterlab_agent_attempts_running(\{.*\})? \d", agent);
     }
+}
+
+/// <summary>The metrics test's collection: not beside other test classes, whose hosts come and go (see its remarks).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "metrics";
 }
