@@ -25,7 +25,8 @@ public sealed record StopTrial(int Index) : SweepDecision;
 /// Asynchronous successive halving (Li et al., "A System for Massively Parallel Hyperparameter Tuning", 2020), with
 /// Hyperband's brackets when the plan has several, as a pure function of the trials' state: whenever a slot is free,
 /// promote the best not-yet-promoted trial among the top 1/η of the highest rung that has one (a resume from its rung
-/// checkpoint, not a restart); otherwise start a new trial at its bracket's smallest rung while the budget lasts. When the
+/// checkpoint, not a restart); otherwise start a new trial at its bracket's smallest rung while the budget lasts; once
+/// nothing new can start, promote trials within the sweep's promotion tolerance of a cut with the budget left. When the
 /// budget is spent and nothing runs or can be promoted, every paused trial is stopped. The same state always gives the
 /// same decisions, so deciding twice (a redelivered result, a restarted orchestrator) changes nothing once applied.
 /// Grid and random sweeps are the one-rung case: no promotions, only starts.
@@ -53,23 +54,41 @@ public static class AshaScheduler
             && (trialCount is not { } n || started < n)
             && (d.Budget.TotalSteps is not { } total || committed + steps <= total);
 
+        bool Fits(PromoteTrial p) =>
+            d.Budget.TotalSteps is not { } total || committed + p.Steps - RungSteps(plan, byIndex[p.Index], p.FromRung) <= total;
+        void Promote(PromoteTrial p)
+        {
+            decisions.Add(p);
+            promoted.Add(p.Index);
+            committed += p.Steps - RungSteps(plan, byIndex[p.Index], p.FromRung);
+            running++;
+        }
+
         while (running < d.MaxConcurrent)
         {
-            if (BestPromotion(plan, trials, promoted, maximise) is { } p && (d.Budget.TotalSteps is not { } total || committed + p.Steps - RungSteps(plan, byIndex[p.Index], p.FromRung) <= total))
+            if (BestPromotion(plan, trials, promoted, maximise, 0) is { } p && Fits(p))
             {
-                decisions.Add(p);
-                promoted.Add(p.Index);
-                committed += p.Steps - RungSteps(plan, byIndex[p.Index], p.FromRung);
-                running++;
+                Promote(p);
                 continue;
             }
             int bracket = started % plan.Brackets.Count;
             int first = plan.Brackets[bracket][0];
-            if (!CanStart(first)) break;
-            decisions.Add(new StartTrial(started, bracket, first));
-            started++;
-            committed += first;
-            running++;
+            if (CanStart(first))
+            {
+                decisions.Add(new StartTrial(started, bracket, first));
+                started++;
+                committed += first;
+                running++;
+                continue;
+            }
+            // Nothing new can start: the budget left goes to trials within the tolerance of a cut, judged on every
+            // result in by now (never before a new configuration's first rung, which the tolerance must not crowd out).
+            if (d.PromotionTolerance > 0 && BestPromotion(plan, trials, promoted, maximise, d.PromotionTolerance) is { } near && Fits(near))
+            {
+                Promote(near);
+                continue;
+            }
+            break;
         }
 
         // Over: nothing running, nothing startable or promotable — the paused trials will never move again.
@@ -82,8 +101,12 @@ public static class AshaScheduler
     public static bool IsFinished(SweepPlan plan, IReadOnlyList<TrialState> trials, int? trialCount = null, bool outOfTime = false) =>
         trials.All(t => t.Phase is TrialPhase.Completed or TrialPhase.Stopped or TrialPhase.Failed) && Decide(plan, trials, trialCount, outOfTime).Count == 0;
 
-    /// <summary>The promotion a free slot takes: the highest rung first, the best value first (ties: the earlier trial).</summary>
-    private static PromoteTrial? BestPromotion(SweepPlan plan, IReadOnlyList<TrialState> trials, HashSet<int> taken, bool maximise)
+    /// <summary>
+    /// The promotion a free slot takes: the highest rung first, the best value first (ties: the earlier trial) — among a
+    /// rung's top 1/η, and with a <paramref name="tolerance"/> above 0 also among the trials within it of the cut (the
+    /// value of the last of the top 1/η).
+    /// </summary>
+    private static PromoteTrial? BestPromotion(SweepPlan plan, IReadOnlyList<TrialState> trials, HashSet<int> taken, bool maximise, double tolerance)
     {
         PromoteTrial? best = null;
         int bestRung = -1;
@@ -96,7 +119,13 @@ public static class AshaScheduler
                 var atRung = group.Where(t => t.Phase != TrialPhase.Failed && t.Results.ContainsKey(k)).ToList();
                 int top = atRung.Count / plan.Definition.Eta;
                 if (top == 0) continue;
-                var ranked = atRung.OrderBy(t => maximise ? -t.Results[k] : t.Results[k]).ThenBy(t => t.Index).Take(top);
+                var ordered = atRung.OrderBy(t => maximise ? -t.Results[k] : t.Results[k]).ThenBy(t => t.Index).ToList();
+                double cut = ordered[top - 1].Results[k];
+                // "Within the tolerance" allows for the last digit of a stored value (a float's rounding), never more.
+                double slack = tolerance + 1e-9 * Math.Max(1, Math.Abs(cut));
+                var ranked = tolerance > 0
+                    ? ordered.Where((t, i) => i < top || (maximise ? t.Results[k] >= cut - slack : t.Results[k] <= cut + slack))
+                    : ordered.Take(top);
                 var candidate = ranked.FirstOrDefault(t => t.Phase == TrialPhase.Paused && t.TargetRung == k && !taken.Contains(t.Index));
                 if (candidate is null) continue;
                 double value = candidate.Results[k];

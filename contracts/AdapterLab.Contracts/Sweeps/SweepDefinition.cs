@@ -30,6 +30,15 @@ public sealed record SweepDefinition
     /// <summary>Reduction factor η of successive halving: the top 1/η of a rung is promoted to η× the steps.</summary>
     public int Eta { get; init; } = 3;
 
+    /// <summary>
+    /// Successive halving's cut as a noisy measurement: when no new trial can start, a paused trial whose value at a rung
+    /// is within this much of the cut (the value of the last of the rung's top 1/η) is promoted too, best first, with the
+    /// budget that is left. A rung's value is one evaluation — a validation accuracy on 500 examples has a standard error
+    /// near 2 points — and a cut decided by less than that is a coin toss. In the objective's units; 0 (the default):
+    /// the plain top 1/η. ASHA and Hyperband only.
+    /// </summary>
+    public double PromotionTolerance { get; init; }
+
     /// <summary>The smallest rung in steps (default: the maximum budget divided by η², at least the warm-up).</summary>
     public int? MinSteps { get; init; }
 

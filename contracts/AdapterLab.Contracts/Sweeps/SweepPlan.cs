@@ -40,6 +40,9 @@ public sealed record SweepPlan(SweepDefinition Definition, int MaxSteps, int War
         if (!SuiteExpansion.IsValidName(d.Name)) Error("name", "must be lowercase letters, digits and dashes (at most 63)");
         if (!SweepAlgorithms.All.Contains(d.Algorithm)) Error("algorithm", $"must be one of {string.Join(", ", SweepAlgorithms.All)}");
         if (d.Eta is < 2 or > 10) Error("eta", "must be between 2 and 10");
+        if (!double.IsFinite(d.PromotionTolerance) || d.PromotionTolerance < 0) Error("promotionTolerance", "must be a finite number, 0 or more (in the objective's units)");
+        else if (d.PromotionTolerance > 0 && d.Algorithm is not (SweepAlgorithms.Asha or SweepAlgorithms.Hyperband))
+            Error("promotionTolerance", "only asha and hyperband promote: a grid or random sweep trains every trial to the full budget");
         if (d.ConfirmSeeds is < 0 or > 20) Error("confirmSeeds", "must be between 0 and 20");
         if (d.MaxConcurrent is < 1 or > 256) Error("maxConcurrent", "must be between 1 and 256");
         if (d.Objective!.Direction is not ("max" or "min")) Error("objective.direction", "must be 'max' or 'min'");

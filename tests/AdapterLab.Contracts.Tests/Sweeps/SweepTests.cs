@@ -153,6 +153,68 @@ public sealed class SweepTests
     }
 
     [Fact]
+    public void Trials_within_the_promotion_tolerance_of_the_cut_are_promoted_once_nothing_can_start_with_the_budget_left()
+    {
+        // Fifteen configurations (a listed space), rungs 134 / 400: the top five of the first rung were promoted and have
+        // finished; ten wait at the first rung. The cut is the fifth value, 0.62; three trials tie at 0.616 — 2 of 500
+        // validation images below it — and one is at 0.598.
+        double[] values = [0.72, 0.674, 0.654, 0.642, 0.62, 0.616, 0.616, 0.616, 0.598, 0.57, 0.55, 0.51, 0.49, 0.47, 0.45];
+        int[] order = [3, 0, 7, 12, 5, 9, 1, 14, 2, 4, 6, 8, 10, 11, 13]; // trial index of each value (started in this order)
+        var trials = values.Select((v, rank) => new TrialState(order[rank], 0, rank < 5 ? 1 : 0,
+            rank < 5 ? new Dictionary<int, double> { [0] = v, [1] = v + 0.05 } : new Dictionary<int, double> { [0] = v },
+            rank < 5 ? TrialPhase.Completed : TrialPhase.Paused)).ToList();
+        SweepDefinition Definition(double tolerance, long totalSteps) => Lr(steps: 400, maxTrials: 15, totalSteps: totalSteps, concurrent: 2) with
+        {
+            MinSteps = 134,
+            PromotionTolerance = tolerance,
+        };
+        const long spent = 15 * 134 + 5 * 266;
+
+        // Without a tolerance the search is over: the ten paused trials stop.
+        var plain = AshaScheduler.Decide(SweepPlan.From(Definition(0, 4_200)), trials, trialCount: 15);
+        Assert.Equal(10, plain.Count);
+        Assert.All(plain, d => Assert.IsType<StopTrial>(d));
+
+        // Within 0.02 of the cut: the three at 0.616 (ties by index), not the one at 0.598 — two slots now, the third next.
+        var plan = SweepPlan.From(Definition(0.02, 4_200));
+        var first = AshaScheduler.Decide(plan, trials, trialCount: 15);
+        Assert.Equal([new PromoteTrial(1, 0, 1, 400), new PromoteTrial(9, 0, 1, 400)], first);
+        var afterFirst = trials.Select(t => t.Index is 1 or 9 ? t with { TargetRung = 1, Phase = TrialPhase.Running } : t).ToList();
+        Assert.Empty(AshaScheduler.Decide(plan, afterFirst, trialCount: 15)); // both slots busy
+        afterFirst = afterFirst.Select(t => t.Index == 1 ? t with { Phase = TrialPhase.Completed, Results = new Dictionary<int, double>(t.Results) { [1] = 0.7 } } : t).ToList();
+        Assert.Equal([new PromoteTrial(14, 0, 1, 400)], AshaScheduler.Decide(plan, afterFirst, trialCount: 15));
+        var afterAll = afterFirst.Select(t => t.Index is 1 or 9 or 14
+            ? t with { TargetRung = 1, Phase = TrialPhase.Completed, Results = new Dictionary<int, double>(t.Results) { [1] = 0.7 } } : t).ToList();
+        var end = AshaScheduler.Decide(plan, afterAll, trialCount: 15);
+        Assert.Equal([2, 4, 6, 8, 10, 11, 13], end.Select(d => Assert.IsType<StopTrial>(d).Index).Order());
+        Assert.True(AshaScheduler.IsFinished(plan, afterAll.Select(t => t.Phase == TrialPhase.Paused ? t with { Phase = TrialPhase.Stopped } : t).ToList(), trialCount: 15));
+
+        // The budget still binds: 2 × 266 steps left promote two of the three.
+        var tight = SweepPlan.From(Definition(0.02, spent + 2 * 266 + 100));
+        var two = AshaScheduler.Decide(tight, trials, trialCount: 15);
+        Assert.Equal(2, two.Count);
+        var third = two.Cast<PromoteTrial>().Select(p => p.Index).ToHashSet();
+        var done = trials.Select(t => third.Contains(t.Index) ? t with { TargetRung = 1, Phase = TrialPhase.Completed, Results = new Dictionary<int, double>(t.Results) { [1] = 0.7 } } : t).ToList();
+        Assert.All(AshaScheduler.Decide(tight, done, trialCount: 15), d => Assert.IsType<StopTrial>(d));
+
+        // A tolerance never crowds out a configuration not yet tried: while one can start, only the top 1/η is promoted.
+        var early = new[] { 0.72, 0.674, 0.654 }.Select((v, i) => new TrialState(i, 0, 0, new Dictionary<int, double> { [0] = v }, TrialPhase.Paused)).ToList();
+        var wide = SweepPlan.From(Definition(1.0, 4_200));
+        Assert.Equal([new PromoteTrial(0, 0, 1, 400), new StartTrial(3, 0, 134)], AshaScheduler.Decide(wide, early, trialCount: 15));
+    }
+
+    [Fact]
+    public void A_promotion_tolerance_is_a_finite_non_negative_number_for_asha_and_hyperband_only()
+    {
+        foreach (var bad in new[] { -0.01, double.NaN, double.PositiveInfinity })
+            Assert.True(Assert.Throws<SweepDefinitionException>(() => SweepPlan.From(Lr() with { PromotionTolerance = bad })).Errors.ContainsKey("promotionTolerance"));
+        var random = Assert.Throws<SweepDefinitionException>(() => SweepPlan.From(Lr(SweepAlgorithms.Random) with { PromotionTolerance = 0.02 })).Errors;
+        Assert.Contains("only asha and hyperband", random["promotionTolerance"][0]);
+        Assert.Equal(0.02, SweepPlan.From(Lr(SweepAlgorithms.Hyperband) with { PromotionTolerance = 0.02 }).Definition.PromotionTolerance);
+        Assert.Equal(0.02, SweepDefinition.Parse("""{"name": "x", "promotionTolerance": 0.02}""").PromotionTolerance);
+    }
+
+    [Fact]
     public void A_step_budget_limits_what_starts_and_grid_sweeps_run_each_point_once()
     {
         var plan = SweepPlan.From(Lr(maxTrials: null, totalSteps: 1_000) with { MinSteps = 60 });

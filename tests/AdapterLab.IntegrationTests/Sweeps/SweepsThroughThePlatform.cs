@@ -208,6 +208,9 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
         early["minSteps"] = 1;
         early["template"]!["training"]!["warmupSteps"] = 2;
         Assert.True((await Refused(early.ToJsonString())).TryGetProperty("minSteps", out _));
+        var negative = good.DeepClone().AsObject();
+        negative["promotionTolerance"] = -0.02;
+        Assert.True((await Refused(negative.ToJsonString())).TryGetProperty("promotionTolerance", out _));
         var badSpec = good.DeepClone().AsObject();
         badSpec["space"] = JsonSerializer.SerializeToNode(new Dictionary<string, object> { ["method.name"] = new { type = "choice", values = new[] { "linear-probe", "no-such-method" } } });
         badSpec["algorithm"] = "grid";
