@@ -32,6 +32,10 @@ public sealed class SweepBenchProtocolTests
             Assert.Equal(p.Grid.Count, points.Count);
             Assert.Equal(p.Grid.Count, d.Budget.MaxTrials);
             Assert.Equal([p.MinSteps, p.Report.Steps], plan.Rungs);
+            // Registration 4: a cut is judged with one standard error of a 500-image validation accuracy of tolerance.
+            if (!quick) Assert.Equal(500, p.Report.ValidationSize);
+            Assert.Equal(SweepBenchProtocol.PromotionTolerance, Math.Sqrt(0.65 * 0.35 / 500), 0.002);
+            Assert.Equal(SweepBenchProtocol.PromotionTolerance, d.PromotionTolerance);
             // Trials train with a seed no grid run uses, one per repetition; the confirmations take the lowest unused seeds:
             // the grid winner's test seeds.
             int trialSeed = d.Template["training"]!["seed"]!.GetValue<int>();
@@ -40,8 +44,8 @@ public sealed class SweepBenchProtocolTests
             Assert.Equal(ConfirmationSeeds.For([trialSeed], d.ConfirmSeeds), p.ConfirmSeeds);
         }
         Assert.Equal(quick ? 1 : 3, p.Repetitions.Count);
-        // Registration 3's repetitions are fresh searches: none reuses the search seeds 1–6 of registrations 1 and 2.
-        if (!quick) Assert.DoesNotContain(p.Repetitions, r => r <= 6);
+        // Registration 4's repetitions are fresh searches: none reuses the search or trial seeds of registrations 1–3 (1–9).
+        if (!quick) Assert.DoesNotContain(p.Repetitions, r => r <= 9);
         Assert.Equal(p.Repetitions.Count, p.Repetitions.Select(SweepBenchProtocol.TrialSeed).Distinct().Count());
     }
 

@@ -167,7 +167,7 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         foreach (var x in p.Multipliers)
             md.AppendLine($"| ×{x:0.###} | " + string.Join(" | ", p.Bottlenecks.Select(d => (x, d) == gridWinner ? $"**{validation[(x, d)]:0.000}**" : validation[(x, d)].ToString("0.000", CultureInfo.InvariantCulture))) + " |");
         md.AppendLine();
-        md.AppendLine($"**ASHA** (the platform's sweep: η = {SweepBenchProtocol.Eta}, rungs {p.MinSteps} / {p.Report.Steps} steps, each of the {p.MaxTrials} configurations tried once in an order seeded by the repetition, at most {p.StepBudget:N0} steps = {SweepBenchProtocol.StepShare:P0} of the grid's; trials train with seed 100 + the repetition; " +
+        md.AppendLine($"**ASHA** (the platform's sweep: η = {SweepBenchProtocol.Eta}, rungs {p.MinSteps} / {p.Report.Steps} steps, each of the {p.MaxTrials} configurations tried once in an order seeded by the repetition, at most {p.StepBudget:N0} steps = {SweepBenchProtocol.StepShare:P0} of the grid's; once every configuration has started, trials within {SweepBenchProtocol.PromotionTolerance} of a rung's cut are promoted too, with the budget left; trials train with seed 100 + the repetition; " +
             $"the winner confirmed with seeds {{{string.Join(", ", p.ConfirmSeeds)}}} — the grid winner's test seeds, so the difference is paired by seed and image). " +
             $"Target per repetition: equivalent to the grid winner within ±{SweepBenchProtocol.Margin * 100:0} point (TOST, 95 %) at ≤ {SweepBenchProtocol.StepShare:P0} of the grid's steps.");
         md.AppendLine();
@@ -202,7 +202,7 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         var paths = repetitions.Select(r => GridWinnerPath(p, r, gridWinner)).Where(x => x is not null).ToList();
         if (paths.Count > 0)
         {
-            md.AppendLine($"**Where the grid's winner went** in each search (its value at each rung, seed 100 + the repetition; its rank among the trials that reached the rung; η = {SweepBenchProtocol.Eta} promotes the top third):");
+            md.AppendLine($"**Where the grid's winner went** in each search (its value at each rung, seed 100 + the repetition; its rank among the trials that reached the rung; η = {SweepBenchProtocol.Eta} promotes the top third, and those within {SweepBenchProtocol.PromotionTolerance} of its cut once every configuration has started):");
             md.AppendLine();
             foreach (var line in paths) md.AppendLine($"- {line}");
             md.AppendLine();
