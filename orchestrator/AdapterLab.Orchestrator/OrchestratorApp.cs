@@ -35,6 +35,7 @@ public static class OrchestratorApp
         builder.Services.AddSingleton<AdapterLab.Orchestrator.Fleet.FleetIngest>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AdapterLab.Orchestrator.Fleet.FleetIngest>());
         builder.Services.AddSingleton<FleetView>();
+        builder.Services.AddSingleton<AdapterLab.Orchestrator.Fleet.FleetReadHorizon>();
         builder.Services.AddSingleton<Dispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         builder.Services.AddSingleton<LeaseReaper>();

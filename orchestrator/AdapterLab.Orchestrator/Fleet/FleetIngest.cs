@@ -23,11 +23,11 @@ namespace AdapterLab.Orchestrator.Fleet;
 /// last, checks each sender (<see cref="SenderPolicy"/>, the same boundary as the bus's), stores the reports in one write
 /// (<see cref="FleetReportWriter"/>) and acknowledges them all with one multiple-ack: a few wake-ups, a write and an
 /// acknowledgement per round, not per message. At least once, as on the bus: a failed write is negatively acknowledged and redelivered; applying a report twice changes
-/// nothing. The topology is MassTransit's own (the queue, its endpoint exchange and the message types' exchanges), so
+/// nothing. How far the queue has been read is kept for the lease reaper (<see cref="FleetReadHorizon"/>). The topology is MassTransit's own (the queue, its endpoint exchange and the message types' exchanges), so
 /// senders publish exactly as before. Unreadable messages are logged and dropped.
 /// </summary>
 public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOptions> options, IDbContextFactory<PlatformDbContext> dbFactory,
-    SenderPolicy policy, FleetReportWriter writer, DispatchSignal signal, FleetView fleet, IBus bus, OrchestratorMetrics metrics,
+    SenderPolicy policy, FleetReportWriter writer, DispatchSignal signal, FleetView fleet, FleetReadHorizon horizon, IBus bus, OrchestratorMetrics metrics,
     TimeProvider time, ILogger<FleetIngest> log) : BackgroundService, IHealthCheck
 {
     private volatile bool _consuming;
@@ -77,6 +77,7 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
         await channel.BasicQosAsync(0, (ushort)RoundSize, false, ct);
 
         log.LogInformation("Reading the fleet queue {Queue} every {Interval} ms", Queue, options.Value.FleetReadInterval.TotalMilliseconds);
+        horizon.SessionStarted();
         _consuming = true;
         long started = time.GetTimestamp();
         try
@@ -126,7 +127,9 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
         var interval = options.Value.FleetReadInterval;
         while (!ct.IsCancellationRequested)
         {
+            var at = time.GetUtcNow();
             var waiting = (await channel.QueueDeclarePassiveAsync(Queue, ct)).MessageCount;
+            horizon.RoundStarted(at, waiting);
             if (waiting > 0) await StoreAsync(channel, await TakeAsync(channel, Math.Min(waiting, RoundSize), ct), ct);
             await Task.Delay(interval, time, ct);
         }
@@ -188,6 +191,7 @@ public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOpt
             return;
         }
         await channel.BasicAckAsync(batch[^1].Tag, multiple: true, ct);
+        horizon.Stored(batch.Count);
     }
 
     /// <summary>Checks and stores a batch of deliveries; returns once every accepted one is stored (or is found unstorable on its own).</summary>

@@ -2,6 +2,7 @@ using AdapterLab.Contracts.Lifecycle;
 using AdapterLab.Contracts.Messages;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Data;
+using AdapterLab.Orchestrator.Fleet;
 using AdapterLab.Orchestrator.Lifecycle;
 using AdapterLab.Orchestrator.Telemetry;
 using MassTransit;
@@ -19,6 +20,9 @@ namespace AdapterLab.Orchestrator.Scheduling;
 /// leases that look expired in the database until they are consumed). The same holds for the database:
 /// while it is unreachable no heartbeat can be recorded (they wait in the broker, retried), so after a failed pass, and
 /// for one lease after the database server (re)started by its own clock, the reaper declares nothing lost.
+/// Leases are judged against the time up to which the fleet queue has been read (<see cref="FleetReadHorizon"/>), not
+/// the wall clock: while this orchestrator's fleet reads stall (a blocked write, a paused process) a lapsed lease may
+/// have been renewed by a heartbeat it has not stored yet, so the reaper's clock stops with them.
 /// An attempt whose agent is still announcing but no longer lists it has ended on the agent, and its report is on its way:
 /// it is declared lost only one lease later than otherwise, if the report has not been stored by then.
 /// </summary>
@@ -27,6 +31,7 @@ public sealed class LeaseReaper(
     DispatchSignal signal,
     IBusControl bus,
     IOptions<OrchestratorOptions> options,
+    FleetReadHorizon fleetRead,
     TimeProvider clock,
     OrchestratorMetrics metrics,
     ILogger<LeaseReaper> log) : BackgroundService
@@ -75,10 +80,13 @@ public sealed class LeaseReaper(
         // A database that restarted less than one lease ago could not record the heartbeats sent while it was down
         // (they wait in the broker, retried), even when no pass of this reaper happened to fail meanwhile.
         if (await DatabaseUptime.ReadAsync(db, ct) < options.Value.Lease) return 0;
-        var oneLeaseAgo = now - options.Value.Lease;
+        // A lease is lapsed when it ended before the fleet queue was read: nothing read yet, nothing judged.
+        if (fleetRead.ReadUntil is not { } readUntil) return 0;
+        var cutoff = readUntil < now ? readUntil : now;
+        var oneLeaseAgo = cutoff - options.Value.Lease;
         var expired = await db.Attempts
             .Include(a => a.Experiment)
-            .Where(a => (a.Status == ExperimentStatus.Dispatched || a.Status == ExperimentStatus.Running) && a.LeaseExpiresAt < now)
+            .Where(a => (a.Status == ExperimentStatus.Dispatched || a.Status == ExperimentStatus.Running) && a.LeaseExpiresAt < cutoff)
             // Its agent is alive and has been heard from since the attempt's last heartbeat, without it: the agent let go
             // of the attempt, and its final report waits to be stored (a thousand attempts ending at once queue their
             // results for longer than a lease — bench perf-fleet). Awaited for one more lease at most, then lost as any.
@@ -112,9 +120,11 @@ public sealed class LeaseReaper(
                 e.WaitingReason = "requeued after a lost attempt";
                 if (ExperimentLifecycle.Transition(db, e, ExperimentStatus.Queued, Actors.Reaper, $"attempt {attempt.Number} lost; requeued ({lostSoFar}/{spec.Retry.MaxAttempts})", now) is { } n) news.Add(n);
             }
-            log.LogWarning("Attempt {Attempt} of experiment {ExperimentId} lost on agent {AgentId}", attempt.Number, e.Id, attempt.AgentId);
         }
         if (expired.Count > 0) await db.SaveChangesAsync(ct);
+        // Logged once stored: a pass whose write is refused (an experiment that changed meanwhile) declared nothing lost.
+        foreach (var attempt in expired)
+            log.LogWarning("Attempt {Attempt} of experiment {ExperimentId} lost on agent {AgentId}", attempt.Number, attempt.ExperimentId, attempt.AgentId);
         foreach (var attempt in expired) metrics.LeaseExpired(attempt.Experiment!.Pool);
         foreach (var n in news) await bus.Publish(n, ct);
         return expired.Count;

@@ -13,7 +13,7 @@ namespace AdapterLab.Orchestrator.Telemetry;
 /// adapterlab_queue_oldest_wait_seconds], experiments by status [adapterlab_experiments], live attempts by status
 /// [adapterlab_attempts_live], seconds since each agent was heard from [adapterlab_agent_heartbeat_age_seconds], outbox
 /// backlog and lag [adapterlab_outbox_pending, adapterlab_outbox_lag_seconds], blob store size
-/// [adapterlab_blob_store_size_bytes] — and recorded where they happen: dispatch pass time [adapterlab_dispatch_pass_seconds],
+/// [adapterlab_blob_store_size_bytes], how far behind the clock the fleet queue has been read [adapterlab_fleet_read_lag_seconds] — and recorded where they happen: dispatch pass time [adapterlab_dispatch_pass_seconds],
 /// submit → dispatch of first attempts per pool [adapterlab_dispatch_queue_wait_seconds], dispatches
 /// [adapterlab_dispatched_total], lease expiries [adapterlab_lease_expiries_total], metric points ingested and the lag
 /// from the agent's send to the write [adapterlab_metric_points_ingested_total, adapterlab_ingestion_lag_seconds], the
@@ -36,7 +36,7 @@ public sealed class OrchestratorMetrics : BackgroundService
     private readonly Counter<long> _fleetReports;
     private volatile FleetSnapshot? _latest;
 
-    public OrchestratorMetrics(IMeterFactory meters, IDbContextFactory<PlatformDbContext> dbFactory, TimeProvider clock, ILogger<OrchestratorMetrics> log)
+    public OrchestratorMetrics(IMeterFactory meters, IDbContextFactory<PlatformDbContext> dbFactory, Fleet.FleetReadHorizon fleetRead, TimeProvider clock, ILogger<OrchestratorMetrics> log)
     {
         _dbFactory = dbFactory;
         _clock = clock;
@@ -64,6 +64,8 @@ public sealed class OrchestratorMetrics : BackgroundService
         meter.CreateObservableGauge("adapterlab.outbox.pending", () => Snapshot<long>(s => [new Measurement<long>(s.OutboxPending)]), "{message}", "Outbox messages not yet relayed");
         meter.CreateObservableGauge("adapterlab.outbox.lag", () => Snapshot<double>(s => [new Measurement<double>(s.OutboxOldestPending.TotalSeconds)]), "s", "Age of the oldest unrelayed outbox message");
         meter.CreateObservableGauge("adapterlab.blob_store.size", () => Snapshot<long>(s => [new Measurement<long>(s.BlobStoreBytes)]), "By", "Bytes held in the blob store");
+        meter.CreateObservableGauge("adapterlab.fleet.read_lag", () => fleetRead.ReadUntil is { } at ? [new Measurement<double>((_clock.GetUtcNow() - at).TotalSeconds)] : Array.Empty<Measurement<double>>(),
+            "s", "How far behind the wall clock the fleet queue has been read (the lease reaper judges leases up to that time)");
         meter.CreateObservableGauge("adapterlab.fleet_snapshot.age", () => Snapshot<double>(s => [new Measurement<double>((_clock.GetUtcNow() - s.At).TotalSeconds)]), "s", "Age of the snapshot these gauges read");
     }
 
