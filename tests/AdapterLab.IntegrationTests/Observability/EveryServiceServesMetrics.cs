@@ -87,7 +87,7 @@ public sealed class EveryServiceServesMetrics(PlatformFixture platform) : IClass
         foreach (var series in new[]
                  {
                      @"adapterlab_experiments\{.*status=""Succeeded""", @"adapterlab_queue_oldest_wait_seconds\{", @"adapterlab_agent_heartbeat_age_seconds\{.*agent=",
-                     "adapterlab_outbox_pending", "adapterlab_outbox_lag_seconds", "adapterlab_blob_store_size_bytes", "adapterlab_fleet_snapshot_age_seconds",
+                     "adapterlab_outbox_pending", "adapterlab_outbox_lag_seconds", "adapterlab_fleet_read_lag_seconds", "adapterlab_blob_store_size_bytes", "adapterlab_fleet_snapshot_age_seconds",
                      "adapterlab_dispatched_total", @"adapterlab_dispatch_queue_wait_seconds_count\{.*pool=", "adapterlab_dispatch_pass_seconds_count",
                      "adapterlab_metric_points_ingested_total", "adapterlab_ingestion_lag_seconds_count", "adapterlab_attempts_live",
                      @"adapterlab_fleet_reports_total\{.*kind=""AgentAnnounced"".*outcome=""stored""",

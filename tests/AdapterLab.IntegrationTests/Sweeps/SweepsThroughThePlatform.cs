@@ -2,11 +2,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using AdapterLab.Contracts.Lifecycle;
+using AdapterLab.Contracts.Sweeps;
 using AdapterLab.Data.Entities;
 using AdapterLab.IntegrationTests.Faults;
 using AdapterLab.IntegrationTests.Infrastructure;
 using AdapterLab.Orchestrator.Sweeps;
+using AdapterLab.Web.Sweeps;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -211,6 +214,23 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
         var negative = good.DeepClone().AsObject();
         negative["promotionTolerance"] = -0.02;
         Assert.True((await Refused(negative.ToJsonString())).TryGetProperty("promotionTolerance", out _));
+        // A space of choices only runs each configuration once, so every one is checked: an invalid learning rate placed
+        // after the 16th in the sweep's order (the draws checked of a range) is refused as well.
+        var listed = good.DeepClone().AsObject();
+        listed["space"] = new JsonObject
+        {
+            ["training.learningRate"] = new JsonObject { ["type"] = "choice", ["values"] = new JsonArray([.. Enumerable.Range(1, 39).Select(i => (JsonNode)JsonValue.Create(i * 1e-3)), JsonValue.Create(-1.0)]) },
+        };
+        listed["budget"] = new JsonObject { ["maxTrials"] = 40 };
+        listed["seed"] = Enumerable.Range(1, 100).First(seed =>
+        {
+            var copy = listed.DeepClone().AsObject();
+            copy["seed"] = seed;
+            var order = SearchSpace.Points(SweepDefinition.Parse(copy.ToJsonString()))!;
+            return order.Take(SweepCatalogue.DrawsChecked).All(p => p["training.learningRate"]!.GetValue<double>() > 0);
+        });
+        var late = await Refused(listed.ToJsonString());
+        Assert.Contains(late.EnumerateObject(), e => e.Name.StartsWith("template.training.learningRate", StringComparison.Ordinal) && e.Value[0].GetString()!.Contains("= -1"));
         var badSpec = good.DeepClone().AsObject();
         badSpec["space"] = JsonSerializer.SerializeToNode(new Dictionary<string, object> { ["method.name"] = new { type = "choice", values = new[] { "linear-probe", "no-such-method" } } });
         badSpec["algorithm"] = "grid";

@@ -12,12 +12,12 @@ namespace AdapterLab.Web.Sweeps;
 /// Creates and stops sweeps (API and dashboard). A definition is parsed strictly, planned (<see cref="SweepPlan.From"/>:
 /// budget, rungs, search space) and its first trials' specs checked by the one submission pipeline's checks
 /// (<see cref="ExperimentSubmission.Check"/>: the validator with this platform's settings and the data root) — every grid
-/// point, or the first draws of a random search — so a sweep whose trials could not run is refused with the field named,
+/// point and every configuration of a space of choices only (each runs once), or the first draws from ranges — so a sweep whose trials could not run is refused with the field named,
 /// not accepted to fail trial by trial. The orchestrator starts the trials.
 /// </summary>
 public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactory, ExperimentSubmission submission, TimeProvider clock)
 {
-    /// <summary>Draws of a random search checked at creation (a grid is checked whole: at most <see cref="SweepPlan.GridLimit"/> points).</summary>
+    /// <summary>Draws from ranges checked at creation (a listed space is checked whole: at most <see cref="SweepPlan.GridLimit"/> points).</summary>
     public const int DrawsChecked = 16;
 
     public sealed record Created(Sweep? Sweep, IReadOnlyDictionary<string, string[]>? Errors);
@@ -73,7 +73,11 @@ public sealed class SweepCatalogue(IDbContextFactory<PlatformDbContext> dbFactor
     private IReadOnlyDictionary<string, string[]>? CheckTrials(SweepDefinition d)
     {
         var points = SearchSpace.Points(d);
-        int count = d.Algorithm == SweepAlgorithms.Grid ? points!.Count : Math.Min(Math.Min(DrawsChecked, d.Budget.MaxTrials ?? DrawsChecked), points?.Count ?? int.MaxValue);
+        // A listed space (a grid, or choices only) is known in full: every trial it can start is checked. Draws from
+        // ranges are checked for the first few.
+        int count = points is not null
+            ? d.Algorithm == SweepAlgorithms.Grid ? points.Count : Math.Min(points.Count, d.Budget.MaxTrials ?? points.Count)
+            : Math.Min(DrawsChecked, d.Budget.MaxTrials ?? DrawsChecked);
         for (int i = 0; i < count; i++)
         {
             var values = SweepTrials.Values(d, i, points);
