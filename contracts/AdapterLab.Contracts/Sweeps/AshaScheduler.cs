@@ -15,8 +15,11 @@ public abstract record SweepDecision;
 /// <summary>Start trial <paramref name="Index"/> (its configuration drawn by index) in its bracket, to train <paramref name="Steps"/> steps.</summary>
 public sealed record StartTrial(int Index, int Bracket, int Steps) : SweepDecision;
 
-/// <summary>Resume paused trial <paramref name="Index"/> from its rung checkpoint to rung <paramref name="ToRung"/> (<paramref name="Steps"/> steps in total).</summary>
-public sealed record PromoteTrial(int Index, int FromRung, int ToRung, int Steps) : SweepDecision;
+/// <summary>
+/// Resume paused trial <paramref name="Index"/> from its rung checkpoint to rung <paramref name="ToRung"/> (<paramref name="Steps"/> steps in total):
+/// one of the rung's top 1/η, or — <paramref name="WithinTolerance"/> — below it by no more than the sweep's promotion tolerance.
+/// </summary>
+public sealed record PromoteTrial(int Index, int FromRung, int ToRung, int Steps, bool WithinTolerance = false) : SweepDecision;
 
 /// <summary>The search is over and this trial waits in vain: <c>Stopped</c>, its checkpoint pin released.</summary>
 public sealed record StopTrial(int Index) : SweepDecision;
@@ -131,7 +134,7 @@ public static class AshaScheduler
                 double value = candidate.Results[k];
                 if (k > bestRung || (k == bestRung && (maximise ? value > bestValue : value < bestValue)))
                 {
-                    best = new PromoteTrial(candidate.Index, k, k + 1, ladder[k + 1]);
+                    best = new PromoteTrial(candidate.Index, k, k + 1, ladder[k + 1], ordered.IndexOf(candidate) >= top);
                     bestRung = k;
                     bestValue = value;
                 }

@@ -138,7 +138,7 @@ public sealed class SweepDriver(
                             trial.TargetRung = p.ToRung;
                             paused.PauseAtStep = p.Steps < plan.MaxSteps ? p.Steps : null;
                             if (ExperimentLifecycle.Transition(db, paused, ExperimentStatus.Queued, actor,
-                                    $"promoted from rung {p.FromRung} to rung {p.ToRung} ({p.Steps} steps); resumes from its step-{paused.Step} checkpoint", now) is { } n)
+                                    $"promoted from rung {p.FromRung} to rung {p.ToRung} ({p.Steps} steps){(p.WithinTolerance ? $", within the promotion tolerance ({definition.PromotionTolerance.ToString(System.Globalization.CultureInfo.InvariantCulture)}) of the rung's cut" : "")}; resumes from its step-{paused.Step} checkpoint", now) is { } n)
                                 news.Add(n);
                             break;
                         case StopTrial x when trials.Single(t => t.Index == x.Index) is { ExperimentId: { } sid } && experiments[sid] is { Status: ExperimentStatus.Paused } waiting:

@@ -178,11 +178,11 @@ public sealed class SweepTests
         // Within 0.02 of the cut: the three at 0.616 (ties by index), not the one at 0.598 — two slots now, the third next.
         var plan = SweepPlan.From(Definition(0.02, 4_200));
         var first = AshaScheduler.Decide(plan, trials, trialCount: 15);
-        Assert.Equal([new PromoteTrial(1, 0, 1, 400), new PromoteTrial(9, 0, 1, 400)], first);
+        Assert.Equal([new PromoteTrial(1, 0, 1, 400, WithinTolerance: true), new PromoteTrial(9, 0, 1, 400, WithinTolerance: true)], first);
         var afterFirst = trials.Select(t => t.Index is 1 or 9 ? t with { TargetRung = 1, Phase = TrialPhase.Running } : t).ToList();
         Assert.Empty(AshaScheduler.Decide(plan, afterFirst, trialCount: 15)); // both slots busy
         afterFirst = afterFirst.Select(t => t.Index == 1 ? t with { Phase = TrialPhase.Completed, Results = new Dictionary<int, double>(t.Results) { [1] = 0.7 } } : t).ToList();
-        Assert.Equal([new PromoteTrial(14, 0, 1, 400)], AshaScheduler.Decide(plan, afterFirst, trialCount: 15));
+        Assert.Equal([new PromoteTrial(14, 0, 1, 400, WithinTolerance: true)], AshaScheduler.Decide(plan, afterFirst, trialCount: 15));
         var afterAll = afterFirst.Select(t => t.Index is 1 or 9 or 14
             ? t with { TargetRung = 1, Phase = TrialPhase.Completed, Results = new Dictionary<int, double>(t.Results) { [1] = 0.7 } } : t).ToList();
         var end = AshaScheduler.Decide(plan, afterAll, trialCount: 15);
