@@ -22,9 +22,10 @@ namespace AdapterLab.Orchestrator.Fleet;
 /// grouped write. Here the queue is read in rounds (<see cref="ReadAsync"/>): each takes whatever has arrived since the
 /// last, checks each sender (<see cref="SenderPolicy"/>, the same boundary as the bus's), stores the reports in one write
 /// (<see cref="FleetReportWriter"/>) and acknowledges them all with one multiple-ack: a few wake-ups, a write and an
-/// acknowledgement per round, not per message. At least once, as on the bus: a failed write is negatively acknowledged and redelivered; applying a report twice changes
-/// nothing. How far the queue has been read is kept for the lease reaper (<see cref="FleetReadHorizon"/>). The topology is MassTransit's own (the queue, its endpoint exchange and the message types' exchanges), so
-/// senders publish exactly as before. Unreadable messages are logged and dropped.
+/// acknowledgement per round, not per message. At least once, as on the bus: a failed write is negatively acknowledged
+/// and redelivered; applying a report twice changes nothing. How far the queue has been read is kept for the lease
+/// reaper (<see cref="FleetReadHorizon"/>). The topology is MassTransit's own (the queue, its endpoint exchange and the
+/// message types' exchanges), so senders publish exactly as before. Unreadable messages are logged and dropped.
 /// </summary>
 public sealed class FleetIngest(RabbitMqOptions rabbit, IOptions<OrchestratorOptions> options, IDbContextFactory<PlatformDbContext> dbFactory,
     SenderPolicy policy, FleetReportWriter writer, DispatchSignal signal, FleetView fleet, FleetReadHorizon horizon, IBus bus, OrchestratorMetrics metrics,

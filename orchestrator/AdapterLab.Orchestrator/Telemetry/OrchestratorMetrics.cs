@@ -13,7 +13,8 @@ namespace AdapterLab.Orchestrator.Telemetry;
 /// adapterlab_queue_oldest_wait_seconds], experiments by status [adapterlab_experiments], live attempts by status
 /// [adapterlab_attempts_live], seconds since each agent was heard from [adapterlab_agent_heartbeat_age_seconds], outbox
 /// backlog and lag [adapterlab_outbox_pending, adapterlab_outbox_lag_seconds], blob store size
-/// [adapterlab_blob_store_size_bytes], how far behind the clock the fleet queue has been read [adapterlab_fleet_read_lag_seconds] — and recorded where they happen: dispatch pass time [adapterlab_dispatch_pass_seconds],
+/// [adapterlab_blob_store_size_bytes], how far behind the clock the fleet queue has been read
+/// [adapterlab_fleet_read_lag_seconds] — and recorded where they happen: dispatch pass time [adapterlab_dispatch_pass_seconds],
 /// submit → dispatch of first attempts per pool [adapterlab_dispatch_queue_wait_seconds], dispatches
 /// [adapterlab_dispatched_total], lease expiries [adapterlab_lease_expiries_total], metric points ingested and the lag
 /// from the agent's send to the write [adapterlab_metric_points_ingested_total, adapterlab_ingestion_lag_seconds], the
