@@ -36,11 +36,7 @@ public sealed class FleetView(TimeProvider clock)
         var now = clock.GetUtcNow();
         if (current is { } c && !changed && now - c.At < Ttl) return c.Agents;
         changed = false;
-        var liveTokens = db.AgentTokens.Live(now);
-        var agents = await db.Agents.AsNoTracking()
-            .Where(a => !a.Stopped && !a.Quarantined)
-            // Only agents with a live token (their broker credential): a revoked agent gets no more work.
-            .Where(a => liveTokens.Any(t => t.Name == a.Id))
+        var agents = await MayTakeWork(db, now)
             .Select(a => new FleetAgent(a.Id, a.Pool, a.Slots, a.QueueName, a.LastSeenAt))
             .ToListAsync(ct);
         current = new Snapshot(agents, now);
@@ -48,12 +44,16 @@ public sealed class FleetView(TimeProvider clock)
     }
 
     /// <summary>Which of <paramref name="ids"/> may still take work, read now (the agents a pass is about to place work on).</summary>
-    public static async Task<HashSet<string>> StillEligibleAsync(PlatformDbContext db, IReadOnlyCollection<string> ids, DateTimeOffset now, CancellationToken ct)
+    public static async Task<HashSet<string>> StillEligibleAsync(PlatformDbContext db, IReadOnlyCollection<string> ids, DateTimeOffset now, CancellationToken ct) =>
+        (await MayTakeWork(db, now).Where(a => ids.Contains(a.Id)).Select(a => a.Id).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The one rule for both reads: not stopped, not quarantined, and holding a live token (its broker credential — a
+    /// revoked agent gets no more work).
+    /// </summary>
+    private static IQueryable<Data.Entities.Agent> MayTakeWork(PlatformDbContext db, DateTimeOffset now)
     {
         var liveTokens = db.AgentTokens.Live(now);
-        return (await db.Agents.AsNoTracking()
-            .Where(a => ids.Contains(a.Id) && !a.Stopped && !a.Quarantined && liveTokens.Any(t => t.Name == a.Id))
-            .Select(a => a.Id)
-            .ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        return db.Agents.AsNoTracking().Where(a => !a.Stopped && !a.Quarantined && liveTokens.Any(t => t.Name == a.Id));
     }
 }
