@@ -27,14 +27,15 @@ var scenarios = new List<IScenario>
     new MultitaskScenario(client, resultsDir, quick),
     new AdaptersScenario(client, resultsDir, quick),
     new SweepBenchScenario(client, resultsDir, quick),
+    new SweepPilotScenario(client, resultsDir),
     new ChaosScenario(client, resultsDir, quick),
 };
 scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.InProcess(resultsDir, quick));
 scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.Platform(client, resultsDir, quick));
 // chaos kills agent processes, examples runs every example at full length (about half an hour), device verifies a
-// training device (infra/gpu/verify.sh) and crosscheck needs
-// python3-torch: they run only when named.
-var selected = names.Count == 0 ? scenarios.Where(s => s is not (ChaosScenario or ExamplesScenario or CrossCheckScenario or DeviceScenario)).ToList() : scenarios.Where(s => names.Contains(s.Name)).ToList();
+// training device (infra/gpu/verify.sh), crosscheck needs python3-torch and sweeps-pilot is a one-off pilot of the sweep
+// bench (about an hour): they run only when named.
+var selected = names.Count == 0 ? scenarios.Where(s => s is not (ChaosScenario or ExamplesScenario or CrossCheckScenario or DeviceScenario or SweepPilotScenario)).ToList() : scenarios.Where(s => names.Contains(s.Name)).ToList();
 var demo = names is ["demo"];
 var unknown = demo ? [] : names.Except(scenarios.Select(s => s.Name)).ToList();
 if (unknown.Count > 0)

@@ -59,4 +59,25 @@ public sealed class SweepBenchProtocolTests
         Assert.InRange(search, 1, p.StepBudget);
         Assert.Equal(12_000, p.GridSteps);
     }
+
+    [Fact]
+    public void The_pilot_searches_have_rungs_at_half_and_the_full_budget_fresh_seeds_no_confirmations_and_fit_the_cap()
+    {
+        var p = new SweepBenchProtocol(quick: false);
+        var backbone = ReportBackbones.All(false).Single(b => b.Key == p.Cell.Backbone);
+        var used = p.Report.Seeds.Concat(p.Report.GridSeeds).Concat(Enumerable.Range(1, 12).Select(SweepBenchProtocol.TrialSeed)).ToHashSet();
+        foreach (int n in SweepPilot.Pilots)
+        {
+            var d = SweepDefinition.Parse(p.Search(backbone.Named, backbone.Label, SweepPilot.Seed(n), SweepPilot.Seed(n), SweepPilot.FirstRung(p), 0, SweepPilot.Name(n), $"pilot {n}").ToJsonString());
+            var plan = SweepPlan.From(d);
+            Assert.Equal([200, 400], plan.Rungs);
+            Assert.Equal(0, d.ConfirmSeeds);
+            Assert.DoesNotContain(d.Template["training"]!["seed"]!.GetValue<int>(), used);
+            // 15 first rungs and 5 promotions: 4,000 steps, a third of the grid's, with one tolerance promotion left under the cap.
+            Assert.Equal(4_000, (long)p.Grid.Count * 200 + p.Grid.Count / SweepBenchProtocol.Eta * 200);
+            Assert.True(4_200 <= p.StepBudget);
+            Assert.Equal(p.StepBudget, d.Budget.TotalSteps);
+        }
+        Assert.Equal(3, SweepPilot.Pilots.Select(SweepPilot.Seed).Distinct().Count());
+    }
 }

@@ -110,16 +110,24 @@ public sealed class SweepBenchProtocol(bool quick)
     public long StepBudget => (long)Math.Floor(StepShare * GridSteps);
 
     /// <summary>The platform sweep of one repetition, as <c>POST /api/sweeps</c> takes it.</summary>
-    public JsonObject Definition(BackboneSpec backbone, string backboneLabel, int repetition)
+    public JsonObject Definition(BackboneSpec backbone, string backboneLabel, int repetition) =>
+        Search(backbone, backboneLabel, repetition, TrialSeed(repetition), MinSteps, ConfirmSeeds.Count, $"bench-sweeps-{(quick ? "quick-" : "")}asha-r{repetition}", $"repetition {repetition}");
+
+    /// <summary>
+    /// A search over the grid's configurations: seeded by <paramref name="seed"/> (the order of the trials), its trials on
+    /// <paramref name="trialSeed"/>, its first rung at <paramref name="firstRung"/> steps, its winner confirmed with
+    /// <paramref name="confirmations"/> seeds (0: none), named <paramref name="name"/> (its trials: <paramref name="label"/>). The bench's repetitions and the pilot (<see cref="SweepPilot"/>) use it.
+    /// </summary>
+    public JsonObject Search(BackboneSpec backbone, string backboneLabel, int seed, int trialSeed, int firstRung, int confirmations, string name, string label)
     {
-        var template = JsonNode.Parse(SpecJson.Serialize(Report.Spec(Cell, backbone, backboneLabel, Variant(8), 1, TrialSeed(repetition))))!.AsObject();
-        template["name"] = $"bench sweeps: adaptformer on {Cell.Key}, ASHA repetition {repetition}";
+        var template = JsonNode.Parse(SpecJson.Serialize(Report.Spec(Cell, backbone, backboneLabel, Variant(8), 1, trialSeed)))!.AsObject();
+        template["name"] = $"bench sweeps: adaptformer on {Cell.Key}, ASHA {label}";
         template["tags"] = new JsonArray("bench", "sweeps");
         template["priority"] = Priority;
         double Lr(double x) => Report.LearningRate(Variant(8), x);
         return new JsonObject
         {
-            ["name"] = $"bench-sweeps-{(quick ? "quick-" : "")}asha-r{repetition}",
+            ["name"] = name,
             ["description"] = $"AdaptFormer's learning rate (×{string.Join(", ×", Multipliers)} of its default) and bottleneck on {Cell.Key}, by ASHA over the grid's own configurations",
             ["template"] = template,
             ["space"] = new JsonObject
@@ -131,11 +139,11 @@ public sealed class SweepBenchProtocol(bool quick)
             ["budget"] = new JsonObject { ["maxTrials"] = MaxTrials, ["totalSteps"] = StepBudget },
             ["algorithm"] = SweepAlgorithms.Asha,
             ["eta"] = Eta,
-            ["minSteps"] = MinSteps,
+            ["minSteps"] = firstRung,
             ["promotionTolerance"] = PromotionTolerance,
             ["maxConcurrent"] = 2,
-            ["confirmSeeds"] = ConfirmSeeds.Count,
-            ["seed"] = repetition,
+            ["confirmSeeds"] = confirmations,
+            ["seed"] = seed,
         };
     }
 
