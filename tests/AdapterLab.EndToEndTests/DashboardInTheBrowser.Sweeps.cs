@@ -74,5 +74,22 @@ public sealed partial class DashboardInTheBrowser
         await page.GotoAsync("/sweeps");
         await InteractiveAsync(page);
         await Assertions.Expect(page.Locator("[data-testid=sweeps-table]")).ToContainTextAsync(name);
+
+        // A promotion tolerance is said above the rung ladder (a sweep stopped at once: its page, not its run, is the point);
+        // a sweep without one (above) says nothing of it.
+        var tolerant = JsonSerializer.SerializeToNode(definition, JsonSerializerOptions.Web)!.AsObject();
+        tolerant["name"] = name + "-tolerant";
+        tolerant["promotionTolerance"] = 0.015;
+        var created = await platform.Api.PostAsync("/api/sweeps", new StringContent(tolerant.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var tolerantId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("summary").GetProperty("id").GetGuid();
+        (await platform.Api.PostAsync($"/api/sweeps/{tolerantId}/stop", null)).EnsureSuccessStatusCode();
+        await page.GotoAsync($"/sweeps/{tolerantId}");
+        await InteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid=promotion-tolerance]")).ToContainTextAsync("within 0.015 of the cut");
+        await page.GotoAsync($"/sweeps/{id}");
+        await InteractiveAsync(page);
+        await Assertions.Expect(page.Locator("[data-testid=rung-ladder]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=promotion-tolerance]")).ToHaveCountAsync(0);
     }
 }
