@@ -136,6 +136,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
         {
             e.ToTable("sweep_rung_results");
             e.HasKey(x => new { x.SweepId, x.TrialIndex, x.Rung });
+            e.Property(x => x.Promotion).HasMaxLength(16);
         });
         b.Entity<AttemptLogLine>(e =>
         {

@@ -67,4 +67,18 @@ public sealed class SweepRungResult
     public long Step { get; set; }
     public double Value { get; set; }
     public DateTimeOffset RecordedAt { get; set; }
+    /// <summary>
+    /// How the trial was promoted from this rung (<see cref="RungPromotions"/>): among its top 1/η, or within the sweep's
+    /// promotion tolerance of its cut; null while it was not (and for promotions made before the kind was recorded).
+    /// </summary>
+    public string? Promotion { get; set; }
+}
+
+/// <summary>The kinds of promotion from a rung (<see cref="SweepRungResult.Promotion"/>).</summary>
+public static class RungPromotions
+{
+    /// <summary>Among the rung's top 1/η when it was promoted.</summary>
+    public const string Top = "top";
+    /// <summary>Below the top 1/η, within the sweep's promotion tolerance of its cut, with the budget left.</summary>
+    public const string Tolerance = "tolerance";
 }

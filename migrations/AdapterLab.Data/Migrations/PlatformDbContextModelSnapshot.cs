@@ -2190,6 +2190,11 @@ namespace AdapterLab.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("rung");
 
+                    b.Property<string>("Promotion")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("promotion");
+
                     b.Property<DateTimeOffset>("RecordedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("recorded_at");

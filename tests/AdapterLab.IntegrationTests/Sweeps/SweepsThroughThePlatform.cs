@@ -108,6 +108,10 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
         }
         var finalists = results.Where(r => r.Rung == 2).Select(r => r.TrialIndex).ToHashSet();
         Assert.NotEmpty(finalists);
+        // Each promotion says its kind on the rung it left (this sweep has no promotion tolerance: all among the top 1/η);
+        // a rung a trial did not leave says none.
+        foreach (var r in results)
+            Assert.Equal(results.Any(x => x.TrialIndex == r.TrialIndex && x.Rung == r.Rung + 1) ? RungPromotions.Top : null, r.Promotion);
 
         foreach (var t in trials)
         {
@@ -164,6 +168,8 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
         Assert.Equal(winner.Index, details.GetProperty("leader").GetProperty("index").GetInt32());
         Assert.Equal(spent, details.GetProperty("summary").GetProperty("stepsTrained").GetInt64());
         Assert.Equal(results.Count, details.GetProperty("bestSoFar").GetArrayLength());
+        Assert.Equal(results.Count(r => r.Promotion is not null),
+            details.GetProperty("trials").EnumerateArray().Sum(t => t.GetProperty("promotions").EnumerateObject().Count(x => x.Value.GetString() == RungPromotions.Top)));
         var confirmation = details.GetProperty("confirmation");
         Assert.Equal(2, confirmation.GetProperty("runs").GetArrayLength());
         Assert.True(confirmation.GetProperty("lower").GetDouble() <= confirmation.GetProperty("mean").GetDouble());

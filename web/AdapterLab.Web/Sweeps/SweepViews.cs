@@ -11,9 +11,13 @@ namespace AdapterLab.Web.Sweeps;
 public sealed record SweepSummary(Guid Id, string Name, string Algorithm, string Status, string Objective, int Trials, int Running, int Paused,
     double? Best, long StepsTrained, string? Owner, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, string? Note);
 
-/// <summary>One trial: its configuration, where it is, and its objective at every rung it reached.</summary>
+/// <summary>
+/// One trial: its configuration, where it is, its objective at every rung it reached, and how it was promoted from each
+/// rung it left (<c>top</c>: among the rung's top 1/η; <c>tolerance</c>: within the sweep's promotion tolerance of the cut).
+/// </summary>
 public sealed record TrialView(int Index, Guid? ExperimentId, string Status, int Bracket, int TargetRung, long Step,
-    IReadOnlyDictionary<string, JsonElement> Values, IReadOnlyDictionary<int, double> Rungs, string? Reason);
+    IReadOnlyDictionary<string, JsonElement> Values, IReadOnlyDictionary<int, double> Rungs, string? Reason,
+    IReadOnlyDictionary<int, string> Promotions);
 
 /// <summary>One point of best-so-far against compute: after <see cref="Steps"/> steps trained in all, the best final-rung value (null: none yet) and the best at any rung.</summary>
 public sealed record BestSoFarPoint(long Steps, DateTimeOffset At, double? BestFinal, double BestAnyRung);
@@ -120,7 +124,8 @@ public static class SweepViews
             return new TrialView(t.Index, t.ExperimentId, t.FailureReason is not null ? "Failed" : e?.Status.ToString() ?? "Failed", t.Bracket, t.TargetRung, e?.Step ?? 0,
                 JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(t.ValuesJson) ?? [],
                 results.Where(r => r.TrialIndex == t.Index).ToDictionary(r => r.Rung, r => r.Value),
-                t.FailureReason ?? e?.FailureReason);
+                t.FailureReason ?? e?.FailureReason,
+                results.Where(r => r.TrialIndex == t.Index && r.Promotion is not null).ToDictionary(r => r.Rung, r => r.Promotion!));
         }).ToList();
 
         // Best so far against compute: each rung result adds the steps that trial trained since its previous rung.
