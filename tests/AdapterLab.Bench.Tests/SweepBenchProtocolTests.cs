@@ -32,7 +32,7 @@ public sealed class SweepBenchProtocolTests
             Assert.Equal(p.Grid.Count, points.Count);
             Assert.Equal(p.Grid.Count, d.Budget.MaxTrials);
             Assert.Equal([p.MinSteps, p.Report.Steps], plan.Rungs);
-            // Registration 4: a cut is judged with one standard error of a 500-image validation accuracy of tolerance.
+            // Registrations 4 and 5: a cut is judged with one standard error of a 500-image validation accuracy of tolerance.
             if (!quick) Assert.Equal(500, p.Report.ValidationSize);
             Assert.Equal(SweepBenchProtocol.PromotionTolerance, Math.Sqrt(0.65 * 0.35 / 500), 0.002);
             Assert.Equal(SweepBenchProtocol.PromotionTolerance, d.PromotionTolerance);
@@ -44,8 +44,10 @@ public sealed class SweepBenchProtocolTests
             Assert.Equal(ConfirmationSeeds.For([trialSeed], d.ConfirmSeeds), p.ConfirmSeeds);
         }
         Assert.Equal(quick ? 1 : 3, p.Repetitions.Count);
-        // Registration 4's repetitions are fresh searches: none reuses the search or trial seeds of registrations 1–3 (1–9).
-        if (!quick) Assert.DoesNotContain(p.Repetitions, r => r <= 9);
+        // Registration 5's repetitions are fresh searches: none reuses the search or trial seeds of registrations 1–4 (1–12)
+        // or the pilot's (201–203), and its first rung is half the budget.
+        if (!quick) Assert.DoesNotContain(p.Repetitions, r => r <= 12 || SweepPilot.Pilots.Select(SweepPilot.Seed).Contains(SweepBenchProtocol.TrialSeed(r)));
+        if (!quick) Assert.Equal(p.Report.Steps / 2, p.MinSteps);
         Assert.Equal(p.Repetitions.Count, p.Repetitions.Select(SweepBenchProtocol.TrialSeed).Distinct().Count());
     }
 
