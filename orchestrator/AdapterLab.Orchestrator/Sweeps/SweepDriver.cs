@@ -136,7 +136,9 @@ public sealed class SweepDriver(
                         case PromoteTrial p when trials.Single(t => t.Index == p.Index) is { ExperimentId: { } pid } trial
                                                   && experiments[pid] is { Status: ExperimentStatus.Paused } paused:
                             trial.TargetRung = p.ToRung;
-                            results.Single(r => r.TrialIndex == p.Index && r.Rung == p.FromRung).Promotion = p.WithinTolerance ? RungPromotions.Tolerance : RungPromotions.Top;
+                            // The kind is kept on the rung it leaves (a promotion is decided from that rung's stored result).
+                            results.Single(r => r.TrialIndex == p.Index && r.Rung == p.FromRung).Promotion =
+                                p.WithinTolerance ? RungPromotions.Tolerance : RungPromotions.Top;
                             paused.PauseAtStep = p.Steps < plan.MaxSteps ? p.Steps : null;
                             if (ExperimentLifecycle.Transition(db, paused, ExperimentStatus.Queued, actor,
                                     $"promoted from rung {p.FromRung} to rung {p.ToRung} ({p.Steps} steps){(p.WithinTolerance ? $", within the promotion tolerance ({definition.PromotionTolerance.ToString(System.Globalization.CultureInfo.InvariantCulture)}) of the rung's cut" : "")}; resumes from its step-{paused.Step} checkpoint", now) is { } n)

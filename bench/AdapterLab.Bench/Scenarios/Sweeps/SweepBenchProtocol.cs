@@ -28,7 +28,7 @@ namespace AdapterLab.Bench.Scenarios.Sweeps;
 /// the grid's winner (the highest learning rate that does not diverge) scored 0.494 … 0.726 across trial seeds with its
 /// cosine schedule still near its peak. This registration changes one thing: the first rung is at half the budget (rungs
 /// 200 / 400; 15 × 200 + 5 × 200 = 4,000 steps, 33 % of the grid's, one tolerance promotion left under the 35 % cap).
-/// It follows a pilot (<see cref="SweepPilot"/>, `bench/results/sweeps-pilot.md`: three searches of this design on seeds
+/// It follows a pilot (<see cref="SweepPilot"/>, <c>bench/results/sweeps-pilot.md</c>: three searches of this design on seeds
 /// 201–203 without confirmations) whose decision rule, fixed before its runs, asked that the grid's winner be promoted
 /// and lead at 400 steps in all three, and was met. The pilot's seeds are not these repetitions' (trials on 113–115).
 /// Known before the runs: three pilot searches cannot show a rate of three in three; the target may still be missed.
@@ -116,7 +116,8 @@ public sealed class SweepBenchProtocol(bool quick)
     /// <summary>
     /// A search over the grid's configurations: seeded by <paramref name="seed"/> (the order of the trials), its trials on
     /// <paramref name="trialSeed"/>, its first rung at <paramref name="firstRung"/> steps, its winner confirmed with
-    /// <paramref name="confirmations"/> seeds (0: none), named <paramref name="name"/> (its trials: <paramref name="label"/>). The bench's repetitions and the pilot (<see cref="SweepPilot"/>) use it.
+    /// <paramref name="confirmations"/> seeds (0: none), named <paramref name="name"/> (its trials:
+    /// <paramref name="label"/>). The bench's repetitions and the pilot (<see cref="SweepPilot"/>) use it.
     /// </summary>
     public JsonObject Search(BackboneSpec backbone, string backboneLabel, int seed, int trialSeed, int firstRung, int confirmations, string name, string label)
     {

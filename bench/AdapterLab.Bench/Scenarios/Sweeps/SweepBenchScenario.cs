@@ -74,25 +74,8 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
             }
         }
 
-        string name = JsonDocument.Parse(definition).RootElement.GetProperty("name").GetString()!;
-        var existing = (await client.GetJsonAsync("api/sweeps", ct)).EnumerateArray()
-            .FirstOrDefault(s => s.GetProperty("name").GetString() == name && s.GetProperty("status").GetString() is not ("stopped" or "failed"));
-        Guid id = existing.ValueKind == JsonValueKind.Object ? existing.GetProperty("id").GetGuid() : await client.CreateSweepAsync(definition, ct);
-        Console.WriteLine($"[{Name}] repetition {r}: sweep {id} ({(existing.ValueKind == JsonValueKind.Object ? "resumed" : "created")})");
-        JsonElement sweep;
-        string? last = null;
-        while (true)
-        {
-            sweep = await client.GetJsonAsync($"api/sweeps/{id}", ct);
-            var summary = sweep.GetProperty("summary");
-            string status = summary.GetProperty("status").GetString()!;
-            string line = $"  repetition {r}: {status}, {summary.GetProperty("trials").GetInt32()} trials, {summary.GetProperty("running").GetInt32()} running, {summary.GetProperty("stepsTrained").GetInt64()} steps";
-            if (line != last) Console.WriteLine(line);
-            last = line;
-            if (status is "stopped" or "failed") throw new BenchException($"sweep {id} ended {status}: {summary.GetProperty("note").GetString()}");
-            if (status == "finished") break;
-            await Task.Delay(TimeSpan.FromSeconds(5), ct);
-        }
+        var sweep = await SweepRunner.RunAsync(client, definition, $"repetition {r}", ct);
+        Guid id = sweep.GetProperty("summary").GetProperty("id").GetGuid();
         if (sweep.GetProperty("confirmation") is not { ValueKind: JsonValueKind.Object } confirmation)
             throw new BenchException($"sweep {id} finished without confirming its winner");
         var docs = new List<JsonElement>();

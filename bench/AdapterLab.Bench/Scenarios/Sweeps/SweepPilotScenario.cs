@@ -52,33 +52,12 @@ public sealed class SweepPilotScenario(PlatformClient client, string resultsDir)
             }
             else
             {
-                sweep = await RunSearchAsync(definition, SweepPilot.Name(n), ct);
+                sweep = await SweepRunner.RunAsync(client, definition, SweepPilot.Name(n), ct);
                 archive.Save($"pilot-{n}", definition, sweep, null, null);
             }
             searches.Add(Read(p, n, sweep));
         }
         await WriteAsync(p, grid, gridWinner, searches, ct);
-    }
-
-    private async Task<JsonElement> RunSearchAsync(string definition, string name, CancellationToken ct)
-    {
-        var existing = (await client.GetJsonAsync("api/sweeps", ct)).EnumerateArray()
-            .FirstOrDefault(s => s.GetProperty("name").GetString() == name && s.GetProperty("status").GetString() is not ("stopped" or "failed"));
-        Guid id = existing.ValueKind == JsonValueKind.Object ? existing.GetProperty("id").GetGuid() : await client.CreateSweepAsync(definition, ct);
-        Console.WriteLine($"[{Name}] {name}: sweep {id}");
-        string? last = null;
-        while (true)
-        {
-            var sweep = await client.GetJsonAsync($"api/sweeps/{id}", ct);
-            var summary = sweep.GetProperty("summary");
-            string status = summary.GetProperty("status").GetString()!;
-            string line = $"  {name}: {status}, {summary.GetProperty("trials").GetInt32()} trials, {summary.GetProperty("running").GetInt32()} running, {summary.GetProperty("stepsTrained").GetInt64()} steps";
-            if (line != last) Console.WriteLine(line);
-            last = line;
-            if (status is "stopped" or "failed") throw new BenchException($"sweep {id} ended {status}: {summary.GetProperty("note").GetString()}");
-            if (status == "finished") return sweep;
-            await Task.Delay(TimeSpan.FromSeconds(5), ct);
-        }
     }
 
     private static Search Read(SweepBenchProtocol p, int n, JsonElement sweep)
