@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AdapterLab.Bench.Runner;
-using AdapterLab.Bench.Scenarios.Adapters;
 using AdapterLab.Contracts.Predictions;
 using AdapterLab.Contracts.Specs;
 using AdapterLab.Statistics;
@@ -38,14 +37,10 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         var batch = new ExperimentBatch(client, new RunLedger(Path.Combine(resultsDir, ".ledger", quick ? "sweeps-quick.json" : "sweeps.json")), runArchive, blobs);
 
         // 1. The grid: every configuration with the grid's seeds (validation), then the winner's other seeds (test).
-        string Key((double X, int D) c, int seed) => AdaptersProtocol.Key(cell, cell.Backbone, SweepBenchProtocol.Variant(c.D), c.X, seed);
-        ExperimentSpec Spec((double X, int D) c, int seed) =>
-            report.Spec(cell, wanted.Named, wanted.Label, SweepBenchProtocol.Variant(c.D), c.X, seed) with { Priority = SweepBenchProtocol.Priority };
+        string Key((double X, int D) c, int seed) => SweepGrid.Key(p, c, seed);
+        ExperimentSpec Spec((double X, int D) c, int seed) => SweepGrid.Spec(p, wanted, c, seed);
         Console.WriteLine($"[{Name}] grid: {p.Grid.Count} configurations × {report.GridSeeds.Count} seeds");
-        var runs = await batch.RunAsync(p.Grid.SelectMany(c => report.GridSeeds.Select(s => (Key(c, s), Spec(c, s)))).ToList(), ct);
-        ExperimentBatch.RequireSucceeded(runs);
-        var validation = p.Grid.ToDictionary(c => c, c => report.GridSeeds.Average(s => ExperimentBatch.Result(runs[Key(c, s)], "validation", cell.Domain, "accuracy") ?? double.NaN));
-        var gridWinner = validation.OrderByDescending(v => v.Value).First().Key;
+        var (runs, validation, gridWinner) = await SweepGrid.RunAsync(p, wanted, batch, ct);
         Console.WriteLine($"[{Name}] grid winner: {SweepBenchProtocol.Describe(gridWinner.X, gridWinner.D)} (validation {validation[gridWinner]:0.000})");
         var winnerRuns = await batch.RunAsync(p.ConfirmSeeds.Select(s => (Key(gridWinner, s), Spec(gridWinner, s))).ToList(), ct);
         ExperimentBatch.RequireSucceeded(winnerRuns);

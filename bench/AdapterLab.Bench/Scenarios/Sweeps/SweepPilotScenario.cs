@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AdapterLab.Bench.Runner;
-using AdapterLab.Bench.Scenarios.Adapters;
 
 namespace AdapterLab.Bench.Scenarios.Sweeps;
 
@@ -23,9 +22,7 @@ public sealed class SweepPilotScenario(PlatformClient client, string resultsDir)
     public async Task RunAsync(CancellationToken ct)
     {
         var p = new SweepBenchProtocol(quick: false);
-        var report = p.Report;
-        var cell = p.Cell;
-        var wanted = ReportBackbones.All(false).Single(b => b.Key == cell.Backbone);
+        var wanted = ReportBackbones.All(false).Single(b => b.Key == p.Cell.Backbone);
         var root = RunArchive.Root(resultsDir, false);
         var runArchive = new RunArchive(root, "adapters");
         var archive = new RunArchive(root, "sweeps-pilot");
@@ -33,12 +30,7 @@ public sealed class SweepPilotScenario(PlatformClient client, string resultsDir)
         var batch = new ExperimentBatch(client, new RunLedger(Path.Combine(resultsDir, ".ledger", "sweeps.json")), runArchive, blobs);
 
         // The grid (the bench's own runs, from the archive), to name its winner and rank the configurations at 400 steps.
-        string Key((double X, int D) c, int seed) => AdaptersProtocol.Key(cell, cell.Backbone, SweepBenchProtocol.Variant(c.D), c.X, seed);
-        var runs = await batch.RunAsync(p.Grid.SelectMany(c => report.GridSeeds.Select(s =>
-            (Key(c, s), report.Spec(cell, wanted.Named, wanted.Label, SweepBenchProtocol.Variant(c.D), c.X, s) with { Priority = SweepBenchProtocol.Priority }))).ToList(), ct);
-        ExperimentBatch.RequireSucceeded(runs);
-        var grid = p.Grid.ToDictionary(c => c, c => report.GridSeeds.Average(s => ExperimentBatch.Result(runs[Key(c, s)], "validation", cell.Domain, "accuracy") ?? double.NaN));
-        var gridWinner = grid.OrderByDescending(v => v.Value).First().Key;
+        var (_, grid, gridWinner) = await SweepGrid.RunAsync(p, wanted, batch, ct);
 
         var searches = new List<Search>();
         foreach (int n in SweepPilot.Pilots)
