@@ -44,6 +44,7 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
     public DbSet<BackboneShare> BackboneShares => Set<BackboneShare>();
     public DbSet<SweepTrial> SweepTrials => Set<SweepTrial>();
     public DbSet<SweepRungResult> SweepRungResults => Set<SweepRungResult>();
+    public DbSet<SweepReplicate> SweepReplicates => Set<SweepReplicate>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -137,6 +138,14 @@ public sealed class PlatformDbContext(DbContextOptions<PlatformDbContext> option
             e.ToTable("sweep_rung_results");
             e.HasKey(x => new { x.SweepId, x.TrialIndex, x.Rung });
             e.Property(x => x.Promotion).HasMaxLength(16);
+        });
+        b.Entity<SweepReplicate>(e =>
+        {
+            e.ToTable("sweep_replicates");
+            // One row per replicate of a trial: a decision applied twice cannot start the same replicate twice.
+            e.HasKey(x => new { x.SweepId, x.TrialIndex, x.Replicate });
+            e.HasIndex(x => x.ExperimentId).IsUnique();
+            e.HasOne<SweepTrial>().WithMany().HasForeignKey(x => new { x.SweepId, x.TrialIndex }).OnDelete(DeleteBehavior.Cascade);
         });
         b.Entity<AttemptLogLine>(e =>
         {

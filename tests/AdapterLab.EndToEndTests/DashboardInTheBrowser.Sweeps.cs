@@ -31,7 +31,7 @@ public sealed partial class DashboardInTheBrowser
             space = new Dictionary<string, object> { ["training.learningRate"] = new { type = "log-uniform", low = 1e-4, high = 3e-1 } },
             objective = new { metric = "accuracy", direction = "max" },
             budget = new { maxTrials = 4 },
-            algorithm = "asha", eta = 2, maxConcurrent = 2, confirmSeeds = 2,
+            algorithm = "asha", eta = 2, maxConcurrent = 2, confirmSeeds = 2, finalRungSeeds = 2,
         };
         var page = await platform.SignInAsync(platform.AdminEmail);
         await page.GotoAsync("/sweeps");
@@ -56,6 +56,9 @@ public sealed partial class DashboardInTheBrowser
         await Assertions.Expect(page.Locator("[data-testid=trials-table]")).ToContainTextAsync("Stopped");
         await Assertions.Expect(page.Locator("[data-testid=trials-table]")).ToContainTextAsync("Succeeded");
         await Assertions.Expect(page.Locator("[data-testid=rung-ladder]")).ToContainTextAsync("8");
+        // Finalists are judged on two seeds: said above the ladder, each seed's value in the finalists' rows.
+        await Assertions.Expect(page.Locator("[data-testid=final-rung-seeds]")).ToContainTextAsync("mean of 2 seeds");
+        await Assertions.Expect(page.Locator("[data-testid=final-seeds]").Filter(new() { HasTextRegex = new Regex(@"seed 1: [0-9.]+\s*seed 2: [0-9.]+") }).First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=sweep-leader]")).ToContainTextAsync("fresh seeds");
         await Assertions.Expect(page.Locator("[data-testid=best-so-far-chart] .main-svg").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
         // Every rung result is on the chart, drawn live as it arrived (not only those of the first render).
@@ -80,6 +83,7 @@ public sealed partial class DashboardInTheBrowser
         var tolerant = JsonSerializer.SerializeToNode(definition, JsonSerializerOptions.Web)!.AsObject();
         tolerant["name"] = name + "-tolerant";
         tolerant["promotionTolerance"] = 0.015;
+        tolerant["finalRungSeeds"] = 1;
         var created = await platform.Api.PostAsync("/api/sweeps", new StringContent(tolerant.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
         Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
         var tolerantId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("summary").GetProperty("id").GetGuid();
@@ -87,6 +91,7 @@ public sealed partial class DashboardInTheBrowser
         await page.GotoAsync($"/sweeps/{tolerantId}");
         await InteractiveAsync(page);
         await Assertions.Expect(page.Locator("[data-testid=promotion-tolerance]")).ToContainTextAsync("within 0.015 of the cut");
+        await Assertions.Expect(page.Locator("[data-testid=final-rung-seeds]")).ToHaveCountAsync(0);
         await page.GotoAsync($"/sweeps/{id}");
         await InteractiveAsync(page);
         await Assertions.Expect(page.Locator("[data-testid=rung-ladder]")).ToBeVisibleAsync();

@@ -5,9 +5,13 @@ public enum TrialPhase { Running, Paused, Completed, Stopped, Failed }
 
 /// <summary>
 /// A trial as the scheduler sees it (read from PostgreSQL): its bracket, the rung it trains towards, its objective at
-/// every rung it reached (one value per rung: a result delivered twice is stored once) and its phase.
+/// every rung it reached (one value per rung: a result delivered twice is stored once) and its phase. With
+/// <see cref="SweepDefinition.FinalRungSeeds"/> above 1, its last rung's value is the mean over its own run and its
+/// replicates, present once all of them reported; <paramref name="Replicates"/> counts the replicates started,
+/// <paramref name="ReplicatesRunning"/> those not yet over.
 /// </summary>
-public sealed record TrialState(int Index, int Bracket, int TargetRung, IReadOnlyDictionary<int, double> Results, TrialPhase Phase);
+public sealed record TrialState(int Index, int Bracket, int TargetRung, IReadOnlyDictionary<int, double> Results, TrialPhase Phase,
+    int Replicates = 0, int ReplicatesRunning = 0);
 
 /// <summary>What the orchestrator does next.</summary>
 public abstract record SweepDecision;
@@ -21,6 +25,13 @@ public sealed record StartTrial(int Index, int Bracket, int Steps) : SweepDecisi
 /// </summary>
 public sealed record PromoteTrial(int Index, int FromRung, int ToRung, int Steps, bool WithinTolerance = false) : SweepDecision;
 
+/// <summary>
+/// Start replicate <paramref name="Replicate"/> (1, 2, …) of trial <paramref name="Index"/>, which trains (or trained) to
+/// the last rung: its configuration with the next seed, straight through <paramref name="Steps"/> steps
+/// (<see cref="SweepDefinition.FinalRungSeeds"/>).
+/// </summary>
+public sealed record StartReplicate(int Index, int Replicate, int Steps) : SweepDecision;
+
 /// <summary>The search is over and this trial waits in vain: <c>Stopped</c>, its checkpoint pin released.</summary>
 public sealed record StopTrial(int Index) : SweepDecision;
 
@@ -29,7 +40,9 @@ public sealed record StopTrial(int Index) : SweepDecision;
 /// Hyperband's brackets when the plan has several, as a pure function of the trials' state: whenever a slot is free,
 /// promote the best not-yet-promoted trial among the top 1/η of the highest rung that has one (a resume from its rung
 /// checkpoint, not a restart); otherwise start a new trial at its bracket's smallest rung while the budget lasts; once
-/// nothing new can start, promote trials within the sweep's promotion tolerance of a cut with the budget left. When the
+/// nothing new can start, promote trials within the sweep's promotion tolerance of a cut with the budget left. A trial
+/// bound for the last rung with <c>finalRungSeeds</c> above 1 has its replicates started first (their steps reserved
+/// with its promotion or start, so a trial is never judged on fewer seeds than its rivals for want of budget). When the
 /// budget is spent and nothing runs or can be promoted, every paused trial is stopped. The same state always gives the
 /// same decisions, so deciding twice (a redelivered result, a restarted orchestrator) changes nothing once applied.
 /// Grid and random sweeps are the one-rung case: no promotions, only starts.
@@ -46,41 +59,55 @@ public static class AshaScheduler
         bool maximise = d.Objective.Direction == "max";
         var decisions = new List<SweepDecision>();
         var promoted = new HashSet<int>();
-        int running = trials.Count(t => t.Phase == TrialPhase.Running);
-        long committed = trials.Sum(t => (long)Steps(plan, t));
+        int extra = d.FinalRungSeeds - 1;
+        long replicateSteps = (long)extra * plan.MaxSteps;
+        int running = trials.Count(t => t.Phase == TrialPhase.Running) + trials.Sum(t => t.ReplicatesRunning);
+        long committed = trials.Sum(t => (long)Steps(plan, t) + (long)Math.Max(t.Replicates, AtLast(plan, t) && t.Phase != TrialPhase.Failed ? extra : 0) * plan.MaxSteps);
         int started = trials.Count;
         var byIndex = trials.ToDictionary(t => t.Index);
+        // Replicates each trial bound for the last rung has started (or is now deciding to start).
+        var replicated = trials.Where(t => AtLast(plan, t) && t.Phase != TrialPhase.Failed).ToDictionary(t => t.Index, t => t.Replicates);
 
-        bool CanStart(int steps) =>
+        bool CanStart(long steps) =>
             !outOfTime
             && (d.Budget.MaxTrials is not { } max || started < max)
             && (trialCount is not { } n || started < n)
             && (d.Budget.TotalSteps is not { } total || committed + steps <= total);
 
-        bool Fits(PromoteTrial p) =>
-            d.Budget.TotalSteps is not { } total || committed + p.Steps - RungSteps(plan, byIndex[p.Index], p.FromRung) <= total;
+        long Cost(PromoteTrial p) => p.Steps - RungSteps(plan, byIndex[p.Index], p.FromRung) + (ToLast(plan, byIndex[p.Index], p.ToRung) ? replicateSteps : 0);
+        bool Fits(PromoteTrial p) => d.Budget.TotalSteps is not { } total || committed + Cost(p) <= total;
         void Promote(PromoteTrial p)
         {
             decisions.Add(p);
             promoted.Add(p.Index);
-            committed += p.Steps - RungSteps(plan, byIndex[p.Index], p.FromRung);
+            committed += Cost(p);
+            if (ToLast(plan, byIndex[p.Index], p.ToRung)) replicated[p.Index] = byIndex[p.Index].Replicates;
             running++;
         }
 
         while (running < d.MaxConcurrent)
         {
+            if (replicated.Where(r => r.Value < extra).Select(r => (int?)r.Key).Min() is { } owed)
+            {
+                decisions.Add(new StartReplicate(owed, ++replicated[owed], plan.MaxSteps));
+                running++;
+                continue;
+            }
             if (BestPromotion(plan, trials, promoted, maximise, 0) is { } p && Fits(p))
             {
                 Promote(p);
                 continue;
             }
             int bracket = started % plan.Brackets.Count;
-            int first = plan.Brackets[bracket][0];
-            if (CanStart(first))
+            var ladder = plan.Brackets[bracket];
+            int first = ladder[0];
+            bool oneRung = ladder.Count == 1;
+            if (CanStart(first + (oneRung ? replicateSteps : 0)))
             {
                 decisions.Add(new StartTrial(started, bracket, first));
+                if (oneRung) replicated[started] = 0;
                 started++;
-                committed += first;
+                committed += first + (oneRung ? replicateSteps : 0);
                 running++;
                 continue;
             }
@@ -102,7 +129,8 @@ public static class AshaScheduler
 
     /// <summary>True when the sweep has nothing left to do (every trial completed, stopped or failed, and nothing to start).</summary>
     public static bool IsFinished(SweepPlan plan, IReadOnlyList<TrialState> trials, int? trialCount = null, bool outOfTime = false) =>
-        trials.All(t => t.Phase is TrialPhase.Completed or TrialPhase.Stopped or TrialPhase.Failed) && Decide(plan, trials, trialCount, outOfTime).Count == 0;
+        trials.All(t => t.Phase is TrialPhase.Completed or TrialPhase.Stopped or TrialPhase.Failed && t.ReplicatesRunning == 0)
+        && Decide(plan, trials, trialCount, outOfTime).Count == 0;
 
     /// <summary>
     /// The promotion a free slot takes: the highest rung first, the best value first (ties: the earlier trial) — among a
@@ -150,4 +178,9 @@ public static class AshaScheduler
         : plan.Brackets[t.Bracket][t.TargetRung];
 
     private static int RungSteps(SweepPlan plan, TrialState t, int rung) => plan.Brackets[t.Bracket][rung];
+
+    /// <summary>The trial trains towards (or reached) its bracket's last rung, the full budget.</summary>
+    private static bool AtLast(SweepPlan plan, TrialState t) => ToLast(plan, t, t.TargetRung);
+
+    private static bool ToLast(SweepPlan plan, TrialState t, int rung) => rung == plan.Brackets[t.Bracket].Count - 1;
 }

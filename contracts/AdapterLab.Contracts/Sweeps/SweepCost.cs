@@ -35,7 +35,10 @@ public static class SweepCost
                 steps[members[j]] = ladder[rung];
             }
         }
-        double scale = d.Budget.TotalSteps is { } cap && steps.Sum() > cap ? (double)cap / steps.Sum() : 1;
+        // A trial that reaches the last rung is judged on finalRungSeeds runs: its replicates train the full budget each.
+        var replicates = steps.Select(s => s == plan.MaxSteps ? (long)(d.FinalRungSeeds - 1) * plan.MaxSteps : 0).ToArray();
+        long expected = steps.Sum() + replicates.Sum();
+        double scale = d.Budget.TotalSteps is { } cap && expected > cap ? (double)cap / expected : 1;
 
         var specs = new List<ExperimentSpec>();
         for (int i = 0; i < trials; i++)
@@ -43,6 +46,8 @@ public static class SweepCost
             var (spec, _) = SweepTrials.Spec(d, SweepTrials.Values(d, i, points), i, allowDryRun: true);
             if (spec is null) continue;
             specs.Add(spec with { Training = spec.Training with { Steps = (int)Math.Max(1, Math.Round(steps[i] * scale)), Epochs = null } });
+            for (int r = 1; r < d.FinalRungSeeds && replicates[i] > 0; r++)
+                specs.Add(spec with { Training = spec.Training with { Steps = (int)Math.Max(1, Math.Round(plan.MaxSteps * scale)), Epochs = null, Seed = SweepTrials.ReplicateSeed(spec.Training.Seed, r) } });
         }
         if (specs.Count > 0)
             for (int s = 0; s < d.ConfirmSeeds; s++)

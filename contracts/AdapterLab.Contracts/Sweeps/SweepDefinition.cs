@@ -52,6 +52,16 @@ public sealed record SweepDefinition
     /// </summary>
     public int ConfirmSeeds { get; init; }
 
+    /// <summary>
+    /// Seeds a trial is judged on at the full budget: a trial that reaches its bracket's last rung is judged by the mean of
+    /// its objective over its own run and <c>finalRungSeeds − 1</c> replicates of its configuration, trained straight
+    /// through with the seeds after its own (its seed + 1, + 2, …). A rung's value is one training run evaluated once;
+    /// at the last rung it decides the winner between the few best configurations, whose gaps are often within one
+    /// run's seed-to-seed spread. The replicates' steps count in the budget (reserved when the trial is promoted to the
+    /// last rung, or started there). 1 (the default): its own run only.
+    /// </summary>
+    public int FinalRungSeeds { get; init; } = 1;
+
     /// <summary>Seed of the search itself (random draws); each trial's training seed stays the template's.</summary>
     public int Seed { get; init; } = 1;
 

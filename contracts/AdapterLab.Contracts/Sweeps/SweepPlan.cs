@@ -19,6 +19,9 @@ public sealed record SweepPlan(SweepDefinition Definition, int MaxSteps, int War
 
     public const int MaxTrialsLimit = 10_000;
 
+    /// <summary>The most seeds a trial may be judged on at the last rung (<see cref="SweepDefinition.FinalRungSeeds"/>).</summary>
+    public const int MaxFinalRungSeeds = 10;
+
     /// <summary>The most points a grid sweep may have (every one is checked as a submission when the sweep is created).</summary>
     public const int GridLimit = 2_000;
 
@@ -43,6 +46,7 @@ public sealed record SweepPlan(SweepDefinition Definition, int MaxSteps, int War
         if (!double.IsFinite(d.PromotionTolerance) || d.PromotionTolerance < 0) Error("promotionTolerance", "must be a finite number, 0 or more (in the objective's units)");
         else if (d.PromotionTolerance > 0 && d.Algorithm is not (SweepAlgorithms.Asha or SweepAlgorithms.Hyperband))
             Error("promotionTolerance", "only asha and hyperband promote: a grid or random sweep trains every trial to the full budget");
+        if (d.FinalRungSeeds is < 1 or > MaxFinalRungSeeds) Error("finalRungSeeds", $"must be between 1 and {MaxFinalRungSeeds}");
         if (d.ConfirmSeeds is < 0 or > 20) Error("confirmSeeds", "must be between 0 and 20");
         if (d.MaxConcurrent is < 1 or > 256) Error("maxConcurrent", "must be between 1 and 256");
         if (d.Objective!.Direction is not ("max" or "min")) Error("objective.direction", "must be 'max' or 'min'");

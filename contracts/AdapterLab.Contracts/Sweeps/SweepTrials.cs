@@ -29,6 +29,21 @@ public static class SweepTrials
         return errors.Count > 0 ? (null, errors) : (spec, errors);
     }
 
+    /// <summary>
+    /// The seed of replicate <paramref name="replicate"/> (1, 2, …) of a trial trained with <paramref name="trialSeed"/>
+    /// (<see cref="SweepDefinition.FinalRungSeeds"/>): the seeds after the trial's own, wrapping past the largest to 0.
+    /// </summary>
+    public static int ReplicateSeed(int trialSeed, int replicate) => (int)(((long)trialSeed + replicate) % ((long)int.MaxValue + 1));
+
+    /// <summary>
+    /// A trial's value at its last rung: its own with <paramref name="seeds"/> = 1; otherwise the mean over its own and
+    /// its <paramref name="seeds"/> − 1 replicates' values, null until every one reported.
+    /// </summary>
+    public static double? FinalRungValue(int seeds, double own, IReadOnlyList<double?> replicates) =>
+        seeds <= 1 ? own
+        : replicates.Count >= seeds - 1 && replicates.All(v => v is not null) ? (own + replicates.Sum(v => v!.Value)) / (1 + replicates.Count)
+        : null;
+
     /// <summary>The tag every trial of sweep <paramref name="name"/> carries (lists and compare filter by it).</summary>
     public static string Tag(string name) => "sweep:" + name;
 

@@ -74,6 +74,25 @@ public sealed class SweepRungResult
     public string? Promotion { get; set; }
 }
 
+/// <summary>
+/// A replicate of a trial bound for the last rung (<c>finalRungSeeds</c> above 1): its configuration trained straight
+/// through the full budget with the next seed, as its own experiment. The trial's last rung is judged on the mean of its
+/// own value and its replicates' <see cref="Value"/>s.
+/// </summary>
+public sealed class SweepReplicate
+{
+    public Guid SweepId { get; set; }
+    public int TrialIndex { get; set; }
+    /// <summary>1, 2, …: seed = the trial's seed + this (wrapping past the largest).</summary>
+    public int Replicate { get; set; }
+    public Guid ExperimentId { get; set; }
+    public int Seed { get; set; }
+    /// <summary>Its objective at the full budget, recorded once when it succeeded; null before (or when it did not report it).</summary>
+    public double? Value { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? RecordedAt { get; set; }
+}
+
 /// <summary>The kinds of promotion from a rung (<see cref="SweepRungResult.Promotion"/>).</summary>
 public static class RungPromotions
 {

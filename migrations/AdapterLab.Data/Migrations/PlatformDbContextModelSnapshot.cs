@@ -2176,6 +2176,50 @@ namespace AdapterLab.Data.Migrations
                     b.ToTable("sweeps", (string)null);
                 });
 
+            modelBuilder.Entity("AdapterLab.Data.Entities.SweepReplicate", b =>
+                {
+                    b.Property<Guid>("SweepId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("sweep_id");
+
+                    b.Property<int>("TrialIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("trial_index");
+
+                    b.Property<int>("Replicate")
+                        .HasColumnType("integer")
+                        .HasColumnName("replicate");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("experiment_id");
+
+                    b.Property<DateTimeOffset?>("RecordedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recorded_at");
+
+                    b.Property<int>("Seed")
+                        .HasColumnType("integer")
+                        .HasColumnName("seed");
+
+                    b.Property<double?>("Value")
+                        .HasColumnType("double precision")
+                        .HasColumnName("value");
+
+                    b.HasKey("SweepId", "TrialIndex", "Replicate")
+                        .HasName("pk_sweep_replicates");
+
+                    b.HasIndex("ExperimentId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sweep_replicates_experiment_id");
+
+                    b.ToTable("sweep_replicates", (string)null);
+                });
+
             modelBuilder.Entity("AdapterLab.Data.Entities.SweepRungResult", b =>
                 {
                     b.Property<Guid>("SweepId")
@@ -2599,6 +2643,16 @@ namespace AdapterLab.Data.Migrations
                         .HasForeignKey("SuiteRunId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .HasConstraintName("fk_sweeps_suite_runs_suite_run_id");
+                });
+
+            modelBuilder.Entity("AdapterLab.Data.Entities.SweepReplicate", b =>
+                {
+                    b.HasOne("AdapterLab.Data.Entities.SweepTrial", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId", "TrialIndex")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sweep_replicates_sweep_trials_sweep_id_trial_index");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -94,15 +94,20 @@ public sealed class SweepDriver(
             }
 
             var trials = await db.SweepTrials.Where(t => t.SweepId == sweepId).OrderBy(t => t.Index).ToListAsync(ct);
+            var replicates = await db.SweepReplicates.Where(r => r.SweepId == sweepId).ToListAsync(ct);
             var ids = trials.Where(t => t.ExperimentId is not null).Select(t => t.ExperimentId!.Value).ToList();
-            var experiments = await db.Experiments.Where(e => ids.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
+            var replicateIds = replicates.Select(r => r.ExperimentId).ToList();
+            var experiments = await db.Experiments.Where(e => ids.Contains(e.Id) || replicateIds.Contains(e.Id)).ToDictionaryAsync(e => e.Id, ct);
             var results = await db.SweepRungResults.Where(r => r.SweepId == sweepId).ToListAsync(ct);
             await RecordFinalRungsAsync(db, sweep, definition, plan, trials, experiments, results, now, ct);
+            await RecordReplicatesAsync(db, definition, trials, replicates, experiments, now, ct);
 
-            var confirmations = await db.Experiments.Where(e => e.SweepId == sweepId && !ids.Contains(e.Id)).ToListAsync(ct);
+            // The sweep's other experiments are the winner's fresh-seed confirmations.
+            var confirmations = await db.Experiments.Where(e => e.SweepId == sweepId && !ids.Contains(e.Id) && !replicateIds.Contains(e.Id)).ToListAsync(ct);
             if (sweep.StopRequested)
             {
                 cancels.AddRange(confirmations.Where(e => !e.Status.IsTerminal()).Select(e => e.Id));
+                cancels.AddRange(replicates.Select(r => experiments[r.ExperimentId]).Where(e => !e.Status.IsTerminal()).Select(e => e.Id));
                 foreach (var t in trials)
                 {
                     if (t.ExperimentId is not { } id || !experiments.TryGetValue(id, out var e) || e.Status.IsTerminal()) continue;
@@ -121,7 +126,7 @@ public sealed class SweepDriver(
             }
             else
             {
-                var states = trials.Select(t => State(t, plan, experiments, results)).ToList();
+                var states = trials.Select(t => State(t, plan, experiments, results, replicates)).ToList();
                 var points = SearchSpace.Points(definition);
                 bool outOfTime = definition.Budget.WallClock is { } wall && now - sweep.CreatedAt >= wall;
                 var decisions = AshaScheduler.Decide(plan, states, points?.Count, outOfTime);
@@ -144,6 +149,9 @@ public sealed class SweepDriver(
                                     $"promoted from rung {p.FromRung} to rung {p.ToRung} ({p.Steps} steps){(p.WithinTolerance ? $", within the promotion tolerance ({definition.PromotionTolerance.ToString(System.Globalization.CultureInfo.InvariantCulture)}) of the rung's cut" : "")}; resumes from its step-{paused.Step} checkpoint", now) is { } n)
                                 news.Add(n);
                             break;
+                        case StartReplicate r when trials.Single(t => t.Index == r.Index) is { ExperimentId: { } rid } replicated:
+                            replicates.Add(Replicate(db, sweep, replicated, experiments[rid], r, actor, ceiling, now));
+                            break;
                         case StopTrial x when trials.Single(t => t.Index == x.Index) is { ExperimentId: { } sid } && experiments[sid] is { Status: ExperimentStatus.Paused } waiting:
                             if (await StopAsync(db, waiting, actor, "the search is over and it was not promoted", now, ct) is { } stopped) news.Add(stopped);
                             break;
@@ -151,7 +159,7 @@ public sealed class SweepDriver(
                 }
                 if (decisions.Count == 0 && AshaScheduler.IsFinished(plan, states, points?.Count, outOfTime))
                 {
-                    string ended = Ended(definition, trials.Count, points?.Count, outOfTime, Spent(plan, states));
+                    string ended = Ended(definition, trials.Count, points?.Count, outOfTime, Spent(plan, states) + (long)replicates.Count(r => r.Value is not null) * plan.MaxSteps);
                     var winner = Winner(states, definition.Objective.Direction == "max");
                     sweep.WinnerTrialIndex = winner?.Index;
                     var winnerExperiment = winner is null ? null : trials.Single(t => t.Index == winner.Index).ExperimentId is { } wid ? experiments[wid] : null;
@@ -194,6 +202,52 @@ public sealed class SweepDriver(
             }
             else t.FailureReason = $"the sweep's objective is missing from its final results: {problem}";
         }
+    }
+
+    /// <summary>
+    /// A replicate (<c>finalRungSeeds</c>) that succeeded records its objective once; one that failed, was cancelled or
+    /// did not report the objective fails its trial, once the trial's own run is over too (a configuration judged on
+    /// fewer seeds than its rivals would not be judged alike).
+    /// </summary>
+    private static async Task RecordReplicatesAsync(PlatformDbContext db, SweepDefinition definition, List<SweepTrial> trials, List<SweepReplicate> replicates,
+        Dictionary<Guid, Experiment> experiments, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var r in replicates.Where(r => r.Value is null))
+        {
+            var e = experiments[r.ExperimentId];
+            var trial = trials.Single(t => t.Index == r.TrialIndex);
+            if (!e.Status.IsTerminal() || trial.FailureReason is not null) continue;
+            string? problem = null;
+            if (e.Status == ExperimentStatus.Succeeded)
+            {
+                var finals = await db.FinalResults.AsNoTracking().Where(f => f.ExperimentId == e.Id)
+                    .Select(f => new FinalResult(f.Split, f.Task, f.Domain, f.Metric, f.Value)).ToListAsync(ct);
+                (var value, problem) = definition.Objective.ValueIn(finals, e.SourceDomain);
+                if (value is { } v)
+                {
+                    r.Value = v;
+                    r.RecordedAt = now;
+                    continue;
+                }
+            }
+            else problem = $"{e.Status}{(e.FailureReason is { } why ? $": {why}" : "")}";
+            if (trial.ExperimentId is { } own && experiments[own].Status.IsTerminal())
+                trial.FailureReason = $"its replicate with seed {r.Seed} gave no objective: {problem}";
+        }
+    }
+
+    /// <summary>Replicate <see cref="StartReplicate.Replicate"/> of a trial: its spec with the next seed, straight through the full budget.</summary>
+    private static SweepReplicate Replicate(PlatformDbContext db, Sweep sweep, SweepTrial trial, Experiment of, StartReplicate r, string actor, int? ceiling, DateTimeOffset now)
+    {
+        var spec = Contracts.Specs.SpecJson.Deserialize(of.SpecJson);
+        int seed = SweepTrials.ReplicateSeed(spec.Training.Seed, r.Replicate);
+        var replicate = spec with { Name = $"{spec.Name}-s{seed}", Training = spec.Training with { Seed = seed } };
+        var e = QueuedExperiments.From(replicate, sweep.Owner, sweep.OwnerId, sweep.ProjectId, ceiling, now);
+        e.SweepId = sweep.Id;
+        QueuedExperiments.Add(db, e, actor, $"replicate {r.Replicate} of trial {trial.Index} of sweep {sweep.Name} (seed {seed}): its last rung is judged on {r.Replicate + 1}+ seeds", now);
+        var row = new SweepReplicate { SweepId = sweep.Id, TrialIndex = trial.Index, Replicate = r.Replicate, ExperimentId = e.Id, Seed = seed, CreatedAt = now };
+        db.SweepReplicates.Add(row);
+        return row;
     }
 
     private static SweepTrial Start(PlatformDbContext db, Sweep sweep, SweepDefinition definition, SweepPlan plan,
@@ -253,9 +307,21 @@ public sealed class SweepDriver(
         return ExperimentLifecycle.Transition(db, e, ExperimentStatus.Stopped, actor, reason, now);
     }
 
-    private static TrialState State(SweepTrial t, SweepPlan plan, Dictionary<Guid, Experiment> experiments, List<SweepRungResult> results)
+    /// <summary>
+    /// The trial as the scheduler sees it: with replicates, its last rung's value is the mean over its own run and every
+    /// replicate, present once all reported (<see cref="SweepTrials.FinalRungValue"/>).
+    /// </summary>
+    private static TrialState State(SweepTrial t, SweepPlan plan, Dictionary<Guid, Experiment> experiments, List<SweepRungResult> results, List<SweepReplicate> replicates)
     {
         var values = results.Where(r => r.TrialIndex == t.Index).ToDictionary(r => r.Rung, r => r.Value);
+        var own = replicates.Where(r => r.TrialIndex == t.Index).ToList();
+        int last = plan.Brackets[t.Bracket].Count - 1;
+        if (values.TryGetValue(last, out var ownFinal))
+        {
+            if (SweepTrials.FinalRungValue(plan.Definition.FinalRungSeeds, ownFinal, own.Select(r => r.Value).ToList()) is { } mean) values[last] = mean;
+            else values.Remove(last);
+        }
+        int replicatesRunning = own.Count(r => !experiments[r.ExperimentId].Status.IsTerminal());
         var phase = t.FailureReason is not null || t.ExperimentId is not { } id ? TrialPhase.Failed : experiments[id].Status switch
         {
             ExperimentStatus.Paused => TrialPhase.Paused,
@@ -264,7 +330,7 @@ public sealed class SweepDriver(
             ExperimentStatus.Failed or ExperimentStatus.Cancelled => TrialPhase.Failed,
             _ => TrialPhase.Running,
         };
-        return new TrialState(t.Index, t.Bracket, t.TargetRung, values, phase);
+        return new TrialState(t.Index, t.Bracket, t.TargetRung, values, phase, own.Count, replicatesRunning);
     }
 
     /// <summary>Training steps the sweep has spent or committed (a promoted trial counts only the steps it trains).</summary>

@@ -47,6 +47,17 @@ public sealed class SweepCostTests
     }
 
     [Fact]
+    public void Final_rung_seeds_add_a_full_budget_replicate_per_extra_seed_for_each_trial_reaching_the_last_rung()
+    {
+        var specs = SweepCost.Equivalents(Lr() with { FinalRungSeeds = 3 });
+        // The three trials that reach 600 steps each bring two replicates on the next seeds.
+        Assert.Equal(27 + 3 * 2, specs.Count);
+        Assert.Equal(18 * 67 + 6 * 201 + 3 * 600 * 3, Steps(specs));
+        var finalist = specs.First(s => s.Training.Steps == 600);
+        Assert.Equal(2, specs.Count(s => s.Training.LearningRate == finalist.Training.LearningRate && s.Training.Seed != finalist.Training.Seed));
+    }
+
+    [Fact]
     public void A_random_search_pays_every_trial_in_full_and_a_total_steps_budget_caps_the_cost()
     {
         Assert.Equal(10 * 600, Steps(SweepCost.Equivalents(Lr(SweepAlgorithms.Random, maxTrials: 10))));

@@ -204,6 +204,130 @@ public sealed class SweepTests
     }
 
     [Fact]
+    public void A_trial_bound_for_the_last_rung_is_judged_on_its_seeds_whose_steps_are_reserved_with_its_promotion()
+    {
+        // Fifteen configurations, rungs 200 / 400 with η 7 (the top one of seven is promoted), each finalist judged on
+        // two seeds; 4,200 steps: 15 × 200 + two finalists × (200 more + a 400-step replicate).
+        var plan = SweepPlan.From(Lr(steps: 400, maxTrials: 15, totalSteps: 4_200, concurrent: 2) with { MinSteps = 200, Eta = 7, FinalRungSeeds = 2 });
+        Assert.Equal([200, 400], plan.Rungs);
+        double Quality(int index) => 0.5 + 0.3 * Math.Sin(index * 2.3 + 0.7) * Math.Sin(index * 2.3 + 0.7);
+        double ReplicateValue(int index) => Quality(index) - 0.01 * (index % 3); // another seed: close, not equal
+        var trials = new Dictionary<int, TrialState>();
+        var replicateDone = new Dictionary<(int Trial, int Replicate), bool>();
+        var ownFinal = new Dictionary<int, double>();
+        long trained = 0;
+        void Settle(int index)
+        {
+            // A finalist's last rung is known once its own run and its replicate reported: the mean of the two.
+            var t = trials[index];
+            var reps = replicateDone.Where(r => r.Key.Trial == index).ToList();
+            trials[index] = t with
+            {
+                Replicates = reps.Count,
+                ReplicatesRunning = reps.Count(r => !r.Value),
+                Results = ownFinal.TryGetValue(index, out var own) && reps.Count == 1 && reps.All(r => r.Value)
+                    ? new Dictionary<int, double>(t.Results) { [1] = (own + ReplicateValue(index)) / 2 }
+                    : t.Results.Where(r => r.Key == 0).ToDictionary(),
+            };
+        }
+        for (int round = 0; round < 500; round++)
+        {
+            var states = trials.Values.ToList();
+            var decisions = AshaScheduler.Decide(plan, states, trialCount: 15);
+            Assert.Equal(decisions, AshaScheduler.Decide(plan, states, trialCount: 15));
+            if (decisions.Count == 0 && AshaScheduler.IsFinished(plan, states, trialCount: 15)) break;
+            foreach (var decision in decisions)
+                switch (decision)
+                {
+                    case StartTrial s:
+                        trials[s.Index] = new TrialState(s.Index, s.Bracket, 0, new Dictionary<int, double>(), TrialPhase.Running);
+                        break;
+                    case PromoteTrial p:
+                        Assert.Equal(1, p.ToRung);
+                        trials[p.Index] = trials[p.Index] with { TargetRung = 1, Phase = TrialPhase.Running };
+                        break;
+                    case StartReplicate r:
+                        // Only a trial bound for the last rung, each replicate once, straight through the full budget.
+                        Assert.Equal(1, trials[r.Index].TargetRung);
+                        Assert.Equal((1, 400), (r.Replicate, r.Steps));
+                        Assert.True(replicateDone.TryAdd((r.Index, r.Replicate), false), $"replicate {r.Replicate} of trial {r.Index} started twice");
+                        Settle(r.Index);
+                        break;
+                    case StopTrial x:
+                        trials[x.Index] = trials[x.Index] with { Phase = TrialPhase.Stopped };
+                        break;
+                }
+            // One run reports per round: a replicate first when one runs (they finish in any order), else the first trial.
+            if (replicateDone.Keys.Where(k => !replicateDone[k]).ToList() is [var key, ..])
+            {
+                replicateDone[key] = true;
+                trained += 400;
+                Settle(key.Trial);
+            }
+            else if (trials.Values.Where(t => t.Phase == TrialPhase.Running).OrderBy(t => t.Index).FirstOrDefault() is { } done)
+            {
+                trained += 200; // its first rung, or the second from the first rung's checkpoint
+                if (done.TargetRung == 0)
+                    trials[done.Index] = done with { Results = new Dictionary<int, double> { [0] = Quality(done.Index) - 0.05 }, Phase = TrialPhase.Paused };
+                else
+                {
+                    ownFinal[done.Index] = Quality(done.Index);
+                    trials[done.Index] = done with { Phase = TrialPhase.Completed };
+                    Settle(done.Index);
+                }
+            }
+        }
+        var all = trials.Values.ToList();
+        Assert.Equal(15, all.Count);
+        Assert.True(AshaScheduler.IsFinished(plan, all, trialCount: 15));
+        var finalists = all.Where(t => t.TargetRung == 1).ToList();
+        Assert.Equal(2, finalists.Count); // the budget holds two finalists with their replicates, no more
+        Assert.All(finalists, t => Assert.Equal((TrialPhase.Completed, 1, 0), (t.Phase, t.Replicates, t.ReplicatesRunning)));
+        Assert.All(finalists, t => Assert.Equal((Quality(t.Index) + ReplicateValue(t.Index)) / 2, t.Results[1], 12));
+        Assert.Equal(4_200, trained);
+
+        // The replicate's steps are reserved with the promotion: 100 steps short of them, the best paused trial is not promoted
+        // (it would be judged on fewer seeds than its rivals) and the paused trials stop.
+        var paused = Enumerable.Range(0, 15).Select(i => new TrialState(i, 0, 0, new Dictionary<int, double> { [0] = Quality(i) }, TrialPhase.Paused)).ToList();
+        var short100 = SweepPlan.From(plan.Definition with { Budget = new SweepBudget { MaxTrials = 15, TotalSteps = 15 * 200 + 200 + 400 - 100 } });
+        Assert.All(AshaScheduler.Decide(short100, paused, trialCount: 15), d => Assert.IsType<StopTrial>(d));
+        var exact = SweepPlan.From(plan.Definition with { Budget = new SweepBudget { MaxTrials = 15, TotalSteps = 15 * 200 + 200 + 400 } });
+        int best = paused.MaxBy(t => Quality(t.Index))!.Index;
+        Assert.Equal([new PromoteTrial(best, 0, 1, 400), new StartReplicate(best, 1, 400)], AshaScheduler.Decide(exact, paused, trialCount: 15));
+
+        // A grid trial is at the last rung from its start: its replicates start with it (three seeds, three slots), and
+        // the step budget counts them — 1,800 steps hold one configuration, not two.
+        var grid = Lr(SweepAlgorithms.Grid, maxTrials: 100, totalSteps: 1_800, concurrent: 3) with
+        {
+            Space = new() { ["method.bottleneck"] = new SearchDimension { Values = [8, 16] } },
+            FinalRungSeeds = 3,
+        };
+        Assert.Equal([new StartTrial(0, 0, 600), new StartReplicate(0, 1, 600), new StartReplicate(0, 2, 600)],
+            AshaScheduler.Decide(SweepPlan.From(grid), [], trialCount: 2));
+        var gridDone = new TrialState(0, 0, 0, new Dictionary<int, double>(), TrialPhase.Completed, Replicates: 2, ReplicatesRunning: 1);
+        Assert.Empty(AshaScheduler.Decide(SweepPlan.From(grid), [gridDone], trialCount: 2));
+        Assert.False(AshaScheduler.IsFinished(SweepPlan.From(grid), [gridDone], trialCount: 2)); // a replicate still trains
+        Assert.True(AshaScheduler.IsFinished(SweepPlan.From(grid), [gridDone with { ReplicatesRunning = 0, Results = new Dictionary<int, double> { [0] = 0.5 } }], trialCount: 2));
+
+        // The value judged: the mean once every seed reported, nothing before; one seed is the trial's own value.
+        Assert.Equal(0.7, SweepTrials.FinalRungValue(1, 0.7, []));
+        Assert.Null(SweepTrials.FinalRungValue(3, 0.7, [0.6]));
+        Assert.Null(SweepTrials.FinalRungValue(3, 0.7, [0.6, null]));
+        Assert.Equal(0.65, SweepTrials.FinalRungValue(3, 0.7, [0.6, 0.65])!.Value, 12);
+        Assert.Equal([4, 5], new[] { 1, 2 }.Select(k => SweepTrials.ReplicateSeed(3, k)));
+        Assert.Equal(0, SweepTrials.ReplicateSeed(int.MaxValue, 1));
+    }
+
+    [Fact]
+    public void Final_rung_seeds_are_between_1_and_10()
+    {
+        foreach (var bad in new[] { 0, -1, 11 })
+            Assert.True(Assert.Throws<SweepDefinitionException>(() => SweepPlan.From(Lr() with { FinalRungSeeds = bad })).Errors.ContainsKey("finalRungSeeds"));
+        Assert.Equal(1, SweepDefinition.Parse("""{"name": "x"}""").FinalRungSeeds);
+        Assert.Equal(3, SweepPlan.From(Lr(SweepAlgorithms.Random) with { FinalRungSeeds = 3 }).Definition.FinalRungSeeds);
+    }
+
+    [Fact]
     public void A_promotion_tolerance_is_a_finite_non_negative_number_for_asha_and_hyperband_only()
     {
         foreach (var bad in new[] { -0.01, double.NaN, double.PositiveInfinity })

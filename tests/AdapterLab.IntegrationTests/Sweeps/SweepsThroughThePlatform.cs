@@ -27,7 +27,7 @@ namespace AdapterLab.IntegrationTests.Sweeps;
 public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : IClassFixture<DuplicatingPlatform>
 {
     /// <summary>4 linear probes of a random backbone over a learning-rate range; η 2 on 8 steps: rungs 2 / 4 / 8.</summary>
-    private static object Sweep(string name, int confirmSeeds = 0) => new
+    private static object Sweep(string name, int confirmSeeds = 0, int finalRungSeeds = 1) => new
     {
         name,
         template = new
@@ -48,6 +48,7 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
         maxConcurrent = 2,
         seed = 11,
         confirmSeeds,
+        finalRungSeeds,
     };
 
     [Fact]
@@ -195,6 +196,69 @@ public sealed class SweepsThroughThePlatform(DuplicatingPlatform platform) : ICl
         }
         using (var missing = await platform.Api.GetAsync($"/api/sweeps/{Guid.NewGuid()}/curves"))
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_two_final_rung_seeds_each_finalist_is_judged_on_the_mean_of_its_run_and_a_replicate_on_the_next_seed()
+    {
+        using var created = await platform.Api.PostAsJsonAsync("/api/sweeps", Sweep("it-seeds", finalRungSeeds: 2), JsonSerializerOptions.Web);
+        var body = await created.Content.ReadAsStringAsync();
+        Assert.True(created.StatusCode == HttpStatusCode.Created, body);
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("summary").GetProperty("id").GetGuid();
+        await Eventually.TrueAsync(async () =>
+        {
+            await using var db = platform.Db();
+            return await db.Sweeps.AnyAsync(s => s.Id == id && s.Status != SweepStatuses.Running);
+        }, TimeSpan.FromMinutes(6));
+
+        await using var db = platform.Db();
+        var sweep = await db.Sweeps.SingleAsync(s => s.Id == id);
+        Assert.Equal(SweepStatuses.Finished, sweep.Status);
+        var trials = await db.SweepTrials.Where(t => t.SweepId == id).ToListAsync();
+        var replicates = await db.SweepReplicates.Where(r => r.SweepId == id).ToListAsync();
+        var results = await db.SweepRungResults.Where(r => r.SweepId == id).ToListAsync();
+        var all = await db.Experiments.Where(e => e.SweepId == id).ToDictionaryAsync(e => e.Id);
+        Assert.Equal(trials.Count + replicates.Count, all.Count); // no confirmations: trials and replicates only
+        var finalists = trials.Where(t => t.TargetRung == 2).ToList();
+        Assert.NotEmpty(finalists);
+        // Every finalist has exactly one replicate (every message was delivered twice), on the next seed, trained straight
+        // through the full budget in one attempt from step 0, its objective recorded; no other trial has one.
+        Assert.Equal(finalists.Select(t => t.Index).Order(), replicates.Select(r => r.TrialIndex).Order());
+        var api = await platform.Api.GetFromJsonAsync<JsonElement>($"/api/sweeps/{id}");
+        var views = api.GetProperty("trials").EnumerateArray().ToDictionary(t => t.GetProperty("index").GetInt32());
+        var means = new Dictionary<int, double>();
+        foreach (var t in finalists)
+        {
+            var r = replicates.Single(x => x.TrialIndex == t.Index);
+            var own = all[t.ExperimentId!.Value];
+            var replicate = all[r.ExperimentId];
+            Assert.Equal((1, own.Seed + 1, ExperimentStatus.Succeeded, 8L), (r.Replicate, replicate.Seed, replicate.Status, replicate.Step));
+            Assert.Equal(own.ConfigurationHash, replicate.ConfigurationHash);
+            var attempts = await db.Attempts.Where(a => a.ExperimentId == replicate.Id).ToListAsync();
+            Assert.Equal(0, Assert.Single(attempts).StartStep);
+            double replicateAccuracy = await db.FinalResults.Where(f => f.ExperimentId == replicate.Id && f.Split == "validation" && f.Metric == "accuracy").Select(f => f.Value).SingleAsync();
+            Assert.Equal(replicateAccuracy, r.Value);
+            double ownValue = results.Single(x => x.TrialIndex == t.Index && x.Rung == 2).Value;
+            means[t.Index] = (ownValue + replicateAccuracy) / 2;
+            // The API's last rung is the mean judged; its seeds are listed, the trial's own first.
+            var view = views[t.Index];
+            Assert.Equal(means[t.Index], view.GetProperty("rungs").GetProperty("2").GetDouble(), 12);
+            var seeds = view.GetProperty("finalSeeds").EnumerateArray().Select(x => (x.GetProperty("seed").GetInt32(), x.GetProperty("value").GetDouble())).ToList();
+            Assert.Equal([(own.Seed, ownValue), (replicate.Seed, replicateAccuracy)], seeds);
+        }
+        // The winner is the best mean (ties: the earlier trial), and the cost counts the replicates' steps.
+        int winner = means.OrderByDescending(m => m.Value).ThenBy(m => m.Key).First().Key;
+        Assert.Equal(winner, sweep.WinnerTrialIndex);
+        Assert.Equal(winner, api.GetProperty("leader").GetProperty("index").GetInt32());
+        Assert.Equal(all.Values.Sum(e => e.Step), api.GetProperty("summary").GetProperty("stepsTrained").GetInt64());
+        Assert.Equal(results.Count + replicates.Count, api.GetProperty("bestSoFar").GetArrayLength());
+        Assert.Equal(means.Values.Max(), api.GetProperty("bestSoFar").EnumerateArray().Last().GetProperty("bestFinal").GetDouble(), 12);
+
+        // A bad count names its field.
+        var bad = JsonSerializer.SerializeToNode(Sweep("it-seeds-bad", finalRungSeeds: 0), JsonSerializerOptions.Web)!;
+        using var refused = await platform.Api.PostAsync("/api/sweeps", new StringContent(bad.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.True(JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("finalRungSeeds", out _));
     }
 
     [Fact]

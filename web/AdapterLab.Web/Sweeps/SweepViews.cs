@@ -14,10 +14,15 @@ public sealed record SweepSummary(Guid Id, string Name, string Algorithm, string
 /// <summary>
 /// One trial: its configuration, where it is, its objective at every rung it reached, and how it was promoted from each
 /// rung it left (<c>top</c>: among the rung's top 1/η; <c>tolerance</c>: within the sweep's promotion tolerance of the cut).
+/// With <c>finalRungSeeds</c> above 1, its last rung's value in <see cref="Rungs"/> is the mean the search judged it on,
+/// present once every seed reported, and <see cref="FinalSeeds"/> lists those seeds' runs (its own first).
 /// </summary>
 public sealed record TrialView(int Index, Guid? ExperimentId, string Status, int Bracket, int TargetRung, long Step,
     IReadOnlyDictionary<string, JsonElement> Values, IReadOnlyDictionary<int, double> Rungs, string? Reason,
-    IReadOnlyDictionary<int, string> Promotions);
+    IReadOnlyDictionary<int, string> Promotions, IReadOnlyList<SeedRun>? FinalSeeds = null);
+
+/// <summary>One run a trial's last rung is judged on: the trial's own (<see cref="Replicate"/> 0) or a replicate with the next seed.</summary>
+public sealed record SeedRun(int Replicate, int Seed, Guid? ExperimentId, string Status, double? Value);
 
 /// <summary>One point of best-so-far against compute: after <see cref="Steps"/> steps trained in all, the best final-rung value (null: none yet) and the best at any rung.</summary>
 public sealed record BestSoFarPoint(long Steps, DateTimeOffset At, double? BestFinal, double BestAnyRung);
@@ -113,35 +118,72 @@ public static class SweepViews
         bool max = definition.Objective.Direction == "max";
 
         var trials = await db.SweepTrials.AsNoTracking().Where(t => t.SweepId == sweep.Id).OrderBy(t => t.Index).ToListAsync(ct);
+        var replicates = await db.SweepReplicates.AsNoTracking().Where(r => r.SweepId == sweep.Id).OrderBy(r => r.TrialIndex).ThenBy(r => r.Replicate).ToListAsync(ct);
         var ids = trials.Where(t => t.ExperimentId is not null).Select(t => t.ExperimentId!.Value).ToList();
-        var experiments = await db.Experiments.AsNoTracking().Where(e => ids.Contains(e.Id))
-            .Select(e => new { e.Id, e.Status, e.Step, e.FailureReason }).ToDictionaryAsync(e => e.Id, ct);
+        var replicateIds = replicates.Select(r => r.ExperimentId).ToList();
+        var experiments = await db.Experiments.AsNoTracking().Where(e => ids.Contains(e.Id) || replicateIds.Contains(e.Id))
+            .Select(e => new { e.Id, e.Status, e.Step, e.Seed, e.FailureReason }).ToDictionaryAsync(e => e.Id, ct);
         var results = await db.SweepRungResults.AsNoTracking().Where(r => r.SweepId == sweep.Id).OrderBy(r => r.RecordedAt).ThenBy(r => r.TrialIndex).ToListAsync(ct);
+        int seeds = definition.FinalRungSeeds;
+        bool Last(SweepTrial t, int rung) => brackets.Count > t.Bracket && rung == brackets[t.Bracket].Count - 1;
+        // With replicates, a trial's last rung is judged on the mean of its seeds, known once the last of them reported.
+        var finals = new Dictionary<int, (double Mean, DateTimeOffset At)>();
+        foreach (var t in trials)
+            if (results.FirstOrDefault(r => r.TrialIndex == t.Index && Last(t, r.Rung)) is { } own)
+            {
+                var its = replicates.Where(r => r.TrialIndex == t.Index).ToList();
+                if (SweepTrials.FinalRungValue(seeds, own.Value, its.Select(r => r.Value).ToList()) is { } mean)
+                    finals[t.Index] = (mean, its.Select(r => r.RecordedAt!.Value).Append(own.RecordedAt).Max());
+            }
 
         var views = trials.Select(t =>
         {
             var e = t.ExperimentId is { } id && experiments.TryGetValue(id, out var x) ? x : null;
+            var rungs = results.Where(r => r.TrialIndex == t.Index && !Last(t, r.Rung)).ToDictionary(r => r.Rung, r => r.Value);
+            if (finals.TryGetValue(t.Index, out var final)) rungs[brackets[t.Bracket].Count - 1] = final.Mean;
+            var its = replicates.Where(r => r.TrialIndex == t.Index).ToList();
+            IReadOnlyList<SeedRun>? finalSeeds = seeds <= 1 || (its.Count == 0 && !(brackets.Count > t.Bracket && t.TargetRung == brackets[t.Bracket].Count - 1)) ? null :
+            [
+                new SeedRun(0, e?.Seed ?? 0, t.ExperimentId, e?.Status.ToString() ?? "Failed",
+                    results.FirstOrDefault(r => r.TrialIndex == t.Index && Last(t, r.Rung))?.Value),
+                .. its.Select(r => new SeedRun(r.Replicate, r.Seed, r.ExperimentId, experiments.TryGetValue(r.ExperimentId, out var re) ? re.Status.ToString() : "Failed", r.Value)),
+            ];
             return new TrialView(t.Index, t.ExperimentId, t.FailureReason is not null ? "Failed" : e?.Status.ToString() ?? "Failed", t.Bracket, t.TargetRung, e?.Step ?? 0,
                 JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(t.ValuesJson) ?? [],
-                results.Where(r => r.TrialIndex == t.Index).ToDictionary(r => r.Rung, r => r.Value),
+                rungs,
                 t.FailureReason ?? e?.FailureReason,
-                results.Where(r => r.TrialIndex == t.Index && r.Promotion is not null).ToDictionary(r => r.Rung, r => r.Promotion!));
+                results.Where(r => r.TrialIndex == t.Index && r.Promotion is not null).ToDictionary(r => r.Rung, r => r.Promotion!),
+                finalSeeds);
         }).ToList();
 
-        // Best so far against compute: each rung result adds the steps that trial trained since its previous rung.
+        // Best so far against compute: each rung result adds the steps that trial trained since its previous rung, each
+        // replicate's result the full budget it trained; a last rung counts once its mean is known.
+        var events = results.Select(r => (At: r.RecordedAt, Trial: r.TrialIndex, Rung: (int?)r.Rung, r.Step, r.Value))
+            .Concat(replicates.Where(r => r.Value is not null && r.RecordedAt is not null)
+                .Select(r => (At: r.RecordedAt!.Value, Trial: r.TrialIndex, Rung: (int?)null, Step: experiments.TryGetValue(r.ExperimentId, out var re) ? re.Step : 0, Value: r.Value!.Value)))
+            .OrderBy(x => x.At).ThenBy(x => x.Trial).ThenBy(x => x.Rung is null).ToList();
         var lastStep = new Dictionary<int, long>();
         var series = new List<BestSoFarPoint>();
         long spent = 0;
         double? bestFinal = null, bestAny = null;
-        foreach (var r in results)
+        double Better(double? a, double b) => a is { } x ? (max ? Math.Max(x, b) : Math.Min(x, b)) : b;
+        foreach (var r in events)
         {
-            spent += r.Step - lastStep.GetValueOrDefault(r.TrialIndex);
-            lastStep[r.TrialIndex] = r.Step;
-            bestAny = bestAny is { } a ? (max ? Math.Max(a, r.Value) : Math.Min(a, r.Value)) : r.Value;
-            var trial = trials.First(t => t.Index == r.TrialIndex);
-            bool final = brackets.Count > trial.Bracket && r.Rung == brackets[trial.Bracket].Count - 1;
-            if (final) bestFinal = bestFinal is { } f ? (max ? Math.Max(f, r.Value) : Math.Min(f, r.Value)) : r.Value;
-            series.Add(new BestSoFarPoint(spent, r.RecordedAt, bestFinal, bestAny.Value));
+            var trial = trials.First(t => t.Index == r.Trial);
+            if (r.Rung is { } rung)
+            {
+                spent += r.Step - lastStep.GetValueOrDefault(r.Trial);
+                lastStep[r.Trial] = r.Step;
+            }
+            else spent += r.Step;
+            bool final = r.Rung is null || Last(trial, r.Rung.Value);
+            double? value = !final ? r.Value : finals.TryGetValue(r.Trial, out var f) && f.At <= r.At ? f.Mean : null;
+            if (value is { } v)
+            {
+                bestAny = Better(bestAny, v);
+                if (final) bestFinal = Better(bestFinal, v);
+            }
+            if (bestAny is { } any) series.Add(new BestSoFarPoint(spent, r.At, bestFinal, any));
         }
 
         // The leader: the best value at the highest rung any trial reached (a full-budget result beats any partial one).
@@ -149,18 +191,20 @@ public static class SweepViews
             .OrderByDescending(v => v.Rungs.Keys.Max())
             .ThenBy(v => max ? -v.Rungs[v.Rungs.Keys.Max()] : v.Rungs[v.Rungs.Keys.Max()])
             .FirstOrDefault();
-        long stepsTrained = views.Sum(v => v.Step);
+        var replicateRuns = replicateIds.Where(experiments.ContainsKey).Select(id => experiments[id]).ToList();
+        long stepsTrained = views.Sum(v => v.Step) + replicateRuns.Sum(e => e.Step);
+        static bool Active(string status) => status is "Queued" or "Dispatched" or "Running" or "Lost";
         var summary = new SweepSummary(sweep.Id, sweep.Name, definition.Algorithm, sweep.Status,
             $"{definition.Objective.Direction} {definition.Objective.Split} {definition.Objective.Metric}", views.Count,
-            views.Count(v => v.Status is "Queued" or "Dispatched" or "Running" or "Lost"), views.Count(v => v.Status == "Paused"),
+            views.Count(v => Active(v.Status)) + replicateRuns.Count(e => Active(e.Status.ToString())), views.Count(v => v.Status == "Paused"),
             leader is null ? null : leader.Rungs[leader.Rungs.Keys.Max()], stepsTrained, sweep.Owner, sweep.CreatedAt, sweep.FinishedAt, sweep.Note);
         var confirmation = withConfirmation && sweep.WinnerTrialIndex is { } w && definition.ConfirmSeeds > 0
-            ? await ConfirmationAsync(db, sweep.Id, w, ids, definition.Objective, ct) : null;
+            ? await ConfirmationAsync(db, sweep.Id, w, [.. ids, .. replicateIds], definition.Objective, ct) : null;
         return new SweepDetails(summary, JsonSerializer.SerializeToElement(definition, SweepDefinition.Json), brackets, definition.Objective.Direction,
             views, series, leader, sweep.StopRequested, confirmation);
     }
 
-    /// <summary>The winner's fresh-seed runs (the sweep's experiments that are not trials) and their test objective with its interval.</summary>
+    /// <summary>The winner's fresh-seed runs (the sweep's experiments that are neither trials nor their replicates) and their test objective with its interval.</summary>
     private static async Task<ConfirmationView> ConfirmationAsync(PlatformDbContext db, Guid sweepId, int winner, List<Guid> trialIds, SweepObjective objective, CancellationToken ct)
     {
         var runs = await db.Experiments.AsNoTracking().Where(e => e.SweepId == sweepId && !trialIds.Contains(e.Id)).OrderBy(e => e.Seed)
