@@ -97,13 +97,13 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         var ladder = r.Sweep.GetProperty("brackets")[0].EnumerateArray().Select(x => x.GetInt32()).ToList();
         var rungsOf = trials.ToDictionary(t => t.GetProperty("index").GetInt32(),
             t => t.GetProperty("rungs").EnumerateObject().ToDictionary(x => int.Parse(x.Name, CultureInfo.InvariantCulture), x => x.Value.GetDouble()));
-        var winner = trials.FirstOrDefault(t =>
+        (double X, int D) Configuration(JsonElement t)
         {
             var v = t.GetProperty("values");
             int d = v.GetProperty("method.bottleneck").GetInt32();
-            double x = v.GetProperty("training.learningRate").GetDouble() / p.Report.LearningRate(SweepBenchProtocol.Variant(d), 1);
-            return d == gridWinner.D && Math.Abs(x / gridWinner.X - 1) < 1e-9;
-        });
+            return (v.GetProperty("training.learningRate").GetDouble() / p.Report.LearningRate(SweepBenchProtocol.Variant(d), 1), d);
+        }
+        var winner = trials.FirstOrDefault(t => Configuration(t) is var c && c.D == gridWinner.D && Math.Abs(c.X / gridWinner.X - 1) < 1e-9);
         if (winner.ValueKind != JsonValueKind.Object) return null;
         int index = winner.GetProperty("index").GetInt32();
         var steps = new List<string>();
@@ -112,11 +112,19 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
             var at = rungsOf.Values.Where(x => x.ContainsKey(rung)).Select(x => x[rung]).ToList();
             int above = at.Count(v => v > value), tied = at.Count(v => v == value) - 1;
             string rank = tied > 0 ? $"{Ordinal(above + 1)}–{Ordinal(above + 1 + tied)} (tied)" : Ordinal(above + 1);
-            steps.Add($"{value:0.000} at {ladder[rung]} steps ({rank} of {at.Count})");
+            string bySeed = rung == ladder.Count - 1 && winner.TryGetProperty("finalSeeds", out var fs) && fs.ValueKind == JsonValueKind.Array
+                ? $" (seeds {string.Join(", ", fs.EnumerateArray().Select(x => $"{x.GetProperty("seed").GetInt32()}: {(x.GetProperty("value").ValueKind == JsonValueKind.Number ? x.GetProperty("value").GetDouble().ToString("0.000", CultureInfo.InvariantCulture) : "—")}"))})"
+                : "";
+            steps.Add($"{value:0.000}{bySeed} at {ladder[rung]} steps ({rank} of {at.Count})");
         }
         bool chosen = r.Sweep.GetProperty("confirmation").GetProperty("winnerIndex").GetInt32() == index;
         string fate = chosen ? "chosen" : $"{winner.GetProperty("status").GetString()!.ToLowerInvariant()}, not chosen";
-        return $"repetition {r.Number}: trial {index}, {string.Join(" → ", steps)}: **{fate}**";
+        // Every configuration judged at the full budget, best first: whom the search chose between.
+        int last = ladder.Count - 1;
+        var finalists = trials.Where(t => rungsOf[t.GetProperty("index").GetInt32()].ContainsKey(last))
+            .OrderByDescending(t => rungsOf[t.GetProperty("index").GetInt32()][last])
+            .Select(t => $"{SweepBenchProtocol.Describe(Configuration(t).X, Configuration(t).D)} {rungsOf[t.GetProperty("index").GetInt32()][last]:0.000}").ToList();
+        return $"repetition {r.Number}: trial {index}, {string.Join(" → ", steps)}: **{fate}**; judged at {ladder[last]} steps: {string.Join(", ", finalists)}";
     }
 
     private static string Ordinal(int n) => n + (n % 100 is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" });
@@ -145,7 +153,9 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         foreach (var x in p.Multipliers)
             md.AppendLine($"| ×{x:0.###} | " + string.Join(" | ", p.Bottlenecks.Select(d => (x, d) == gridWinner ? $"**{validation[(x, d)]:0.000}**" : validation[(x, d)].ToString("0.000", CultureInfo.InvariantCulture))) + " |");
         md.AppendLine();
-        md.AppendLine($"**ASHA** (the platform's sweep: η = {SweepBenchProtocol.Eta}, rungs {p.MinSteps} / {p.Report.Steps} steps, each of the {p.MaxTrials} configurations tried once in an order seeded by the repetition, at most {p.StepBudget:N0} steps = {SweepBenchProtocol.StepShare:P0} of the grid's; once every configuration has started, trials within {SweepBenchProtocol.PromotionTolerance} of a rung's cut are promoted too, with the budget left; trials train with seed 100 + the repetition; " +
+        string tolerance = p.PromotionTolerance > 0 ? $"once every configuration has started, trials within {p.PromotionTolerance} of a rung's cut are promoted too, with the budget left; " : "no promotion tolerance; ";
+        string seeds = p.FinalRungSeeds > 1 ? $"each trial reaching {p.Report.Steps} steps judged on the mean of {p.FinalRungSeeds} seeds (its own run and {(p.FinalRungSeeds == 2 ? "a replicate on the next seed" : "replicates on the next seeds")}, trained straight through, their steps counted); " : "";
+        md.AppendLine($"**ASHA** (the platform's sweep: η = {p.Eta}, rungs {p.MinSteps} / {p.Report.Steps} steps, each of the {p.MaxTrials} configurations tried once in an order seeded by the repetition, at most {p.StepBudget:N0} steps = {SweepBenchProtocol.StepShare:P0} of the grid's; {tolerance}{seeds}trials train with seed {string.Join(", ", p.Repetitions.Select(SweepBenchProtocol.TrialSeed))} in repetitions {string.Join(", ", p.Repetitions)}; " +
             $"the winner confirmed with seeds {{{string.Join(", ", p.ConfirmSeeds)}}} — the grid winner's test seeds, so the difference is paired by seed and image). " +
             $"Target per repetition: equivalent to the grid winner within ±{SweepBenchProtocol.Margin * 100:0} point (TOST, 95 %) at ≤ {SweepBenchProtocol.StepShare:P0} of the grid's steps.");
         md.AppendLine();
@@ -180,7 +190,7 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         var paths = repetitions.Select(r => GridWinnerPath(p, r, gridWinner)).Where(x => x is not null).ToList();
         if (paths.Count > 0)
         {
-            md.AppendLine($"**Where the grid's winner went** in each search (its value at each rung, seed 100 + the repetition; its rank among the trials that reached the rung; η = {SweepBenchProtocol.Eta} promotes the top third, and those within {SweepBenchProtocol.PromotionTolerance} of its cut once every configuration has started):");
+            md.AppendLine($"**Where the grid's winner went** in each search (its value at each rung{(p.FinalRungSeeds > 1 ? $" — at {p.Report.Steps} steps the mean over its seeds, each seed's value in parentheses" : "")}; its rank among the trials that reached the rung; η = {p.Eta} promotes the top {(p.Eta == 3 ? "third" : $"1/{p.Eta}")}{(p.PromotionTolerance > 0 ? $", and those within {p.PromotionTolerance} of its cut once every configuration has started" : "")}):");
             md.AppendLine();
             foreach (var line in paths) md.AppendLine($"- {line}");
             md.AppendLine();

@@ -32,4 +32,11 @@ public static class SweepPilot
     public static int FirstRung(SweepBenchProtocol p) => p.Report.Steps / 2;
 
     public static string Name(int n) => $"bench-sweeps-pilot-{n}";
+
+    /// <summary>The pilot's η (registrations 1–5's), its promotion tolerance and its seeds per finalist (one).</summary>
+    public const int Eta = 3;
+
+    public const double PromotionTolerance = SweepBenchProtocol.EarlierPromotionTolerance;
+
+    public const int FinalRungSeeds = 1;
 }

@@ -35,7 +35,8 @@ public sealed class SweepPilotScenario(PlatformClient client, string resultsDir)
         var searches = new List<Search>();
         foreach (int n in SweepPilot.Pilots)
         {
-            var definition = p.Search(wanted.Named, wanted.Label, SweepPilot.Seed(n), SweepPilot.Seed(n), SweepPilot.FirstRung(p), 0, SweepPilot.Name(n), $"pilot {n}").ToJsonString();
+            var definition = p.Search(wanted.Named, wanted.Label, SweepPilot.Seed(n), SweepPilot.Seed(n), SweepPilot.FirstRung(p), 0, SweepPilot.Name(n), $"pilot {n}",
+                SweepPilot.Eta, SweepPilot.PromotionTolerance, SweepPilot.FinalRungSeeds).ToJsonString();
             JsonElement sweep;
             if (archive.Find($"pilot-{n}") is { } saved && saved.Spec == definition)
             {
@@ -80,8 +81,8 @@ public sealed class SweepPilotScenario(PlatformClient client, string resultsDir)
         var md = new StringBuilder();
         md.AppendLine($"# Sweeps pilot: a first rung at half the budget ({ReportBackbones.Preset}) — a pilot, not a registration");
         md.AppendLine();
-        md.AppendLine($"`./platform bench sweeps-pilot` through the platform on {Machine.Describe()}. The sweep bench's search (AdaptFormer on {p.Cell.Title}; the grid's {p.Grid.Count} configurations, each once; η = {SweepBenchProtocol.Eta}; " +
-            $"promotion tolerance {SweepBenchProtocol.PromotionTolerance}; at most {p.StepBudget:N0} steps = {SweepBenchProtocol.StepShare:P0} of the grid's) with its first rung at **{first}** of {p.Report.Steps} steps instead of {p.MinSteps}, " +
+        md.AppendLine($"`./platform bench sweeps-pilot` through the platform on {Machine.Describe()}. The sweep bench's search (AdaptFormer on {p.Cell.Title}; the grid's {p.Grid.Count} configurations, each once; η = {SweepPilot.Eta}; " +
+            $"promotion tolerance {SweepPilot.PromotionTolerance}; at most {p.StepBudget:N0} steps = {SweepBenchProtocol.StepShare:P0} of the grid's) with its first rung at **{first}** of {p.Report.Steps} steps instead of {(int)Math.Ceiling((double)p.Report.Steps / SweepPilot.Eta)} (registrations 3 and 4's), " +
             $"on pilot seeds {string.Join(", ", SweepPilot.Pilots.Select(SweepPilot.Seed))} (trials and order), without confirmations. Why, and the decision rule fixed before the runs: `bench/AdapterLab.Bench/Scenarios/Sweeps/SweepPilot.cs`.");
         md.AppendLine();
         md.AppendLine($"Each configuration's validation accuracy at {first} steps and, where promoted, at {p.Report.Steps} steps (rank among the trials at that rung in parentheses); the grid's column is its mean over seeds {{{string.Join(", ", p.Report.GridSeeds)}}} at {p.Report.Steps} steps.");
