@@ -40,7 +40,9 @@ public sealed record StopTrial(int Index) : SweepDecision;
 /// Hyperband's brackets when the plan has several, as a pure function of the trials' state: whenever a slot is free,
 /// promote the best not-yet-promoted trial among the top 1/η of the highest rung that has one (a resume from its rung
 /// checkpoint, not a restart); otherwise start a new trial at its bracket's smallest rung while the budget lasts; once
-/// nothing new can start, promote trials within the sweep's promotion tolerance of a cut with the budget left. A trial
+/// nothing new can start, promote trials within the sweep's promotion tolerance of a cut with the budget left. When the
+/// configurations are finite (a listed space or <c>maxTrials</c>) and the step budget can pay every one's first rung,
+/// promotions leave those steps alone: every configuration is tried before the budget goes to promotions beyond it. A trial
 /// bound for the last rung with <c>finalRungSeeds</c> above 1 has its replicates started first (their steps reserved
 /// with its promotion or start, so a trial is never judged on fewer seeds than its rivals for want of budget). When the
 /// budget is spent and nothing runs or can be promoted, every paused trial is stopped. The same state always gives the
@@ -74,8 +76,31 @@ public static class AshaScheduler
             && (trialCount is not { } n || started < n)
             && (d.Budget.TotalSteps is not { } total || committed + steps <= total);
 
+        // The configurations still to start, when their number is bounded (a listed space, maxTrials) and the step budget
+        // can pay every one's first rung: promotions never spend those steps. Asynchronous promotion promotes whoever leads
+        // a rung while few have reported, and a lead taken over later promotes again; without this, such promotions can
+        // spend the budget before every configuration was tried once.
+        int? bound = outOfTime ? started : (d.Budget.MaxTrials, trialCount) switch
+        {
+            ({ } a, { } b) => Math.Min(a, b),
+            ({ } a, null) => a,
+            (null, { } b) => b,
+            _ => null,
+        };
+        long Reserve()
+        {
+            long sum = 0;
+            for (int i = started; i < bound; i++)
+            {
+                var ladder = plan.Brackets[i % plan.Brackets.Count];
+                sum += ladder[0] + (ladder.Count == 1 ? replicateSteps : 0);
+            }
+            return sum;
+        }
+        bool reserving = bound is not null && d.Budget.TotalSteps is { } cap && committed + Reserve() <= cap;
+
         long Cost(PromoteTrial p) => p.Steps - RungSteps(plan, byIndex[p.Index], p.FromRung) + (ToLast(plan, byIndex[p.Index], p.ToRung) ? replicateSteps : 0);
-        bool Fits(PromoteTrial p) => d.Budget.TotalSteps is not { } total || committed + Cost(p) <= total;
+        bool Fits(PromoteTrial p) => d.Budget.TotalSteps is not { } total || committed + Cost(p) + (reserving ? Reserve() : 0) <= total;
         void Promote(PromoteTrial p)
         {
             decisions.Add(p);

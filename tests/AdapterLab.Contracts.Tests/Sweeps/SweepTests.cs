@@ -203,18 +203,18 @@ public sealed class SweepTests
         Assert.Equal([new PromoteTrial(0, 0, 1, 400), new StartTrial(3, 0, 134)], AshaScheduler.Decide(wide, early, trialCount: 15));
     }
 
-    [Fact]
-    public void A_trial_bound_for_the_last_rung_is_judged_on_its_seeds_whose_steps_are_reserved_with_its_promotion()
+    /// <summary>
+    /// Runs a two-rung ASHA sweep with <c>finalRungSeeds</c> 2 to its end against a simulated platform: one run reports per
+    /// round (a replicate first when one trains, else the running trial that started first); a trial's value at the
+    /// first rung is <paramref name="quality"/> − 0.05, at the second its quality, its replicate's
+    /// <paramref name="replicateValue"/>. Returns the trials and the steps trained.
+    /// </summary>
+    private static (List<TrialState> Trials, long Trained) Simulate(SweepPlan plan, int configurations, Func<int, double> quality, Func<int, double> replicateValue)
     {
-        // Fifteen configurations, rungs 200 / 400 with η 7 (the top one of seven is promoted), each finalist judged on
-        // two seeds; 4,200 steps: 15 × 200 + two finalists × (200 more + a 400-step replicate).
-        var plan = SweepPlan.From(Lr(steps: 400, maxTrials: 15, totalSteps: 4_200, concurrent: 2) with { MinSteps = 200, Eta = 7, FinalRungSeeds = 2 });
-        Assert.Equal([200, 400], plan.Rungs);
-        double Quality(int index) => 0.5 + 0.3 * Math.Sin(index * 2.3 + 0.7) * Math.Sin(index * 2.3 + 0.7);
-        double ReplicateValue(int index) => Quality(index) - 0.01 * (index % 3); // another seed: close, not equal
         var trials = new Dictionary<int, TrialState>();
         var replicateDone = new Dictionary<(int Trial, int Replicate), bool>();
         var ownFinal = new Dictionary<int, double>();
+        int first = plan.Rungs[0], full = plan.MaxSteps;
         long trained = 0;
         void Settle(int index)
         {
@@ -226,16 +226,16 @@ public sealed class SweepTests
                 Replicates = reps.Count,
                 ReplicatesRunning = reps.Count(r => !r.Value),
                 Results = ownFinal.TryGetValue(index, out var own) && reps.Count == 1 && reps.All(r => r.Value)
-                    ? new Dictionary<int, double>(t.Results) { [1] = (own + ReplicateValue(index)) / 2 }
+                    ? new Dictionary<int, double>(t.Results) { [1] = (own + replicateValue(index)) / 2 }
                     : t.Results.Where(r => r.Key == 0).ToDictionary(),
             };
         }
         for (int round = 0; round < 500; round++)
         {
             var states = trials.Values.ToList();
-            var decisions = AshaScheduler.Decide(plan, states, trialCount: 15);
-            Assert.Equal(decisions, AshaScheduler.Decide(plan, states, trialCount: 15));
-            if (decisions.Count == 0 && AshaScheduler.IsFinished(plan, states, trialCount: 15)) break;
+            var decisions = AshaScheduler.Decide(plan, states, trialCount: configurations);
+            Assert.Equal(decisions, AshaScheduler.Decide(plan, states, trialCount: configurations));
+            if (decisions.Count == 0 && AshaScheduler.IsFinished(plan, states, trialCount: configurations)) break;
             foreach (var decision in decisions)
                 switch (decision)
                 {
@@ -249,7 +249,7 @@ public sealed class SweepTests
                     case StartReplicate r:
                         // Only a trial bound for the last rung, each replicate once, straight through the full budget.
                         Assert.Equal(1, trials[r.Index].TargetRung);
-                        Assert.Equal((1, 400), (r.Replicate, r.Steps));
+                        Assert.Equal((1, full), (r.Replicate, r.Steps));
                         Assert.True(replicateDone.TryAdd((r.Index, r.Replicate), false), $"replicate {r.Replicate} of trial {r.Index} started twice");
                         Settle(r.Index);
                         break;
@@ -257,27 +257,38 @@ public sealed class SweepTests
                         trials[x.Index] = trials[x.Index] with { Phase = TrialPhase.Stopped };
                         break;
                 }
-            // One run reports per round: a replicate first when one runs (they finish in any order), else the first trial.
             if (replicateDone.Keys.Where(k => !replicateDone[k]).ToList() is [var key, ..])
             {
                 replicateDone[key] = true;
-                trained += 400;
+                trained += full;
                 Settle(key.Trial);
             }
             else if (trials.Values.Where(t => t.Phase == TrialPhase.Running).OrderBy(t => t.Index).FirstOrDefault() is { } done)
             {
-                trained += 200; // its first rung, or the second from the first rung's checkpoint
+                trained += done.TargetRung == 0 ? first : full - first; // the second rung resumes from the first's checkpoint
                 if (done.TargetRung == 0)
-                    trials[done.Index] = done with { Results = new Dictionary<int, double> { [0] = Quality(done.Index) - 0.05 }, Phase = TrialPhase.Paused };
+                    trials[done.Index] = done with { Results = new Dictionary<int, double> { [0] = quality(done.Index) - 0.05 }, Phase = TrialPhase.Paused };
                 else
                 {
-                    ownFinal[done.Index] = Quality(done.Index);
+                    ownFinal[done.Index] = quality(done.Index);
                     trials[done.Index] = done with { Phase = TrialPhase.Completed };
                     Settle(done.Index);
                 }
             }
         }
-        var all = trials.Values.ToList();
+        return (trials.Values.ToList(), trained);
+    }
+
+    [Fact]
+    public void A_trial_bound_for_the_last_rung_is_judged_on_its_seeds_whose_steps_are_reserved_with_its_promotion()
+    {
+        // Fifteen configurations, rungs 200 / 400 with η 7 (the top one of seven is promoted), each finalist judged on
+        // two seeds; 4,200 steps: 15 × 200 + two finalists × (200 more + a 400-step replicate).
+        var plan = SweepPlan.From(Lr(steps: 400, maxTrials: 15, totalSteps: 4_200, concurrent: 2) with { MinSteps = 200, Eta = 7, FinalRungSeeds = 2 });
+        Assert.Equal([200, 400], plan.Rungs);
+        double Quality(int index) => 0.5 + 0.3 * Math.Sin(index * 2.3 + 0.7) * Math.Sin(index * 2.3 + 0.7);
+        double ReplicateValue(int index) => Quality(index) - 0.01 * (index % 3); // another seed: close, not equal
+        var (all, trained) = Simulate(plan, 15, Quality, ReplicateValue);
         Assert.Equal(15, all.Count);
         Assert.True(AshaScheduler.IsFinished(plan, all, trialCount: 15));
         var finalists = all.Where(t => t.TargetRung == 1).ToList();
@@ -316,6 +327,33 @@ public sealed class SweepTests
         Assert.Equal(0.65, SweepTrials.FinalRungValue(3, 0.7, [0.6, 0.65])!.Value, 12);
         Assert.Equal([4, 5], new[] { 1, 2 }.Select(k => SweepTrials.ReplicateSeed(3, k)));
         Assert.Equal(0, SweepTrials.ReplicateSeed(int.MaxValue, 1));
+    }
+
+    [Fact]
+    public void Promotions_leave_the_first_rungs_of_the_configurations_still_to_start_when_the_budget_pays_them_all()
+    {
+        // Each configuration leads the first rung when it reports (values rising with the order): asynchronous promotion
+        // promotes each new leader in turn. Registration 6 of the sweep bench met this: three promotions of 600 steps spent
+        // the 4,200 before three of the fifteen configurations had started. The first rungs of those still to start are
+        // now kept: all fifteen are tried, and the two promotions the rest pays for go to leaders.
+        var plan = SweepPlan.From(Lr(steps: 400, maxTrials: 15, totalSteps: 4_200, concurrent: 2) with { MinSteps = 200, Eta = 7, FinalRungSeeds = 2 });
+        var (all, trained) = Simulate(plan, 15, i => 0.5 + 0.02 * i, i => 0.5 + 0.02 * i);
+        Assert.Equal(15, all.Count);
+        Assert.Equal(2, all.Count(t => t.TargetRung == 1));
+        Assert.Equal(4_200, trained);
+
+        // A budget that cannot pay every configuration's first rung keeps plain ASHA: promotions are not held back for
+        // configurations it could never start (2,600 steps: 13 first rungs of 15; a promotion still happens).
+        var small = SweepPlan.From(plan.Definition with { Budget = new SweepBudget { MaxTrials = 15, TotalSteps = 2_600 } });
+        var (some, spent) = Simulate(small, 15, i => 0.5 + 0.02 * i, i => 0.5 + 0.02 * i);
+        Assert.True(some.Count < 15);
+        Assert.Contains(some, t => t.TargetRung == 1);
+        Assert.True(spent <= 2_600, $"spent {spent}");
+
+        // Unbounded configurations (draws from ranges with no trial limit) reserve nothing.
+        var unbounded = SweepPlan.From(Lr(maxTrials: null, totalSteps: 1_000) with { MinSteps = 60 });
+        var paused = Enumerable.Range(0, 3).Select(i => new TrialState(i, 0, 0, new Dictionary<int, double> { [0] = 0.5 + 0.1 * i }, TrialPhase.Paused)).ToList();
+        Assert.IsType<PromoteTrial>(AshaScheduler.Decide(unbounded, paused)[0]);
     }
 
     [Fact]
