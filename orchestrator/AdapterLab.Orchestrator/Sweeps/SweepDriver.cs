@@ -150,7 +150,7 @@ public sealed class SweepDriver(
                                 news.Add(n);
                             break;
                         case StartReplicate r when trials.Single(t => t.Index == r.Index) is { ExperimentId: { } rid } replicated:
-                            replicates.Add(Replicate(db, sweep, replicated, experiments[rid], r, actor, ceiling, now));
+                            replicates.Add(Replicate(db, sweep, replicated, experiments[rid], r, definition.FinalRungSeeds, actor, ceiling, now));
                             break;
                         case StopTrial x when trials.Single(t => t.Index == x.Index) is { ExperimentId: { } sid } && experiments[sid] is { Status: ExperimentStatus.Paused } waiting:
                             if (await StopAsync(db, waiting, actor, "the search is over and it was not promoted", now, ct) is { } stopped) news.Add(stopped);
@@ -237,14 +237,14 @@ public sealed class SweepDriver(
     }
 
     /// <summary>Replicate <see cref="StartReplicate.Replicate"/> of a trial: its spec with the next seed, straight through the full budget.</summary>
-    private static SweepReplicate Replicate(PlatformDbContext db, Sweep sweep, SweepTrial trial, Experiment of, StartReplicate r, string actor, int? ceiling, DateTimeOffset now)
+    private static SweepReplicate Replicate(PlatformDbContext db, Sweep sweep, SweepTrial trial, Experiment of, StartReplicate r, int seeds, string actor, int? ceiling, DateTimeOffset now)
     {
         var spec = Contracts.Specs.SpecJson.Deserialize(of.SpecJson);
         int seed = SweepTrials.ReplicateSeed(spec.Training.Seed, r.Replicate);
         var replicate = spec with { Name = $"{spec.Name}-s{seed}", Training = spec.Training with { Seed = seed } };
         var e = QueuedExperiments.From(replicate, sweep.Owner, sweep.OwnerId, sweep.ProjectId, ceiling, now);
         e.SweepId = sweep.Id;
-        QueuedExperiments.Add(db, e, actor, $"replicate {r.Replicate} of trial {trial.Index} of sweep {sweep.Name} (seed {seed}): its last rung is judged on {r.Replicate + 1}+ seeds", now);
+        QueuedExperiments.Add(db, e, actor, $"replicate {r.Replicate} of trial {trial.Index} of sweep {sweep.Name} (seed {seed}): the trial's last rung is judged on the mean of {seeds} seeds", now);
         var row = new SweepReplicate { SweepId = sweep.Id, TrialIndex = trial.Index, Replicate = r.Replicate, ExperimentId = e.Id, Seed = seed, CreatedAt = now };
         db.SweepReplicates.Add(row);
         return row;

@@ -126,27 +126,25 @@ public static class SweepViews
         var results = await db.SweepRungResults.AsNoTracking().Where(r => r.SweepId == sweep.Id).OrderBy(r => r.RecordedAt).ThenBy(r => r.TrialIndex).ToListAsync(ct);
         int seeds = definition.FinalRungSeeds;
         bool Last(SweepTrial t, int rung) => brackets.Count > t.Bracket && rung == brackets[t.Bracket].Count - 1;
-        // With replicates, a trial's last rung is judged on the mean of its seeds, known once the last of them reported.
+        // Each trial's own result at its last rung, and its replicates (finalRungSeeds): the last rung is judged on the
+        // mean of its seeds, known once the last of them reported.
+        var ownLast = results.Where(r => Last(trials.First(t => t.Index == r.TrialIndex), r.Rung)).ToDictionary(r => r.TrialIndex);
+        var replicatesOf = replicates.ToLookup(r => r.TrialIndex);
         var finals = new Dictionary<int, (double Mean, DateTimeOffset At)>();
-        foreach (var t in trials)
-            if (results.FirstOrDefault(r => r.TrialIndex == t.Index && Last(t, r.Rung)) is { } own)
-            {
-                var its = replicates.Where(r => r.TrialIndex == t.Index).ToList();
-                if (SweepTrials.FinalRungValue(seeds, own.Value, its.Select(r => r.Value).ToList()) is { } mean)
-                    finals[t.Index] = (mean, its.Select(r => r.RecordedAt!.Value).Append(own.RecordedAt).Max());
-            }
+        foreach (var (index, own) in ownLast)
+            if (SweepTrials.FinalRungValue(seeds, own.Value, replicatesOf[index].Select(r => r.Value).ToList()) is { } mean)
+                finals[index] = (mean, replicatesOf[index].Select(r => r.RecordedAt!.Value).Append(own.RecordedAt).Max());
 
         var views = trials.Select(t =>
         {
             var e = t.ExperimentId is { } id && experiments.TryGetValue(id, out var x) ? x : null;
             var rungs = results.Where(r => r.TrialIndex == t.Index && !Last(t, r.Rung)).ToDictionary(r => r.Rung, r => r.Value);
             if (finals.TryGetValue(t.Index, out var final)) rungs[brackets[t.Bracket].Count - 1] = final.Mean;
-            var its = replicates.Where(r => r.TrialIndex == t.Index).ToList();
-            IReadOnlyList<SeedRun>? finalSeeds = seeds <= 1 || (its.Count == 0 && !(brackets.Count > t.Bracket && t.TargetRung == brackets[t.Bracket].Count - 1)) ? null :
+            // A trial bound for the last rung lists the seeds it is judged on there.
+            IReadOnlyList<SeedRun>? finalSeeds = seeds <= 1 || !Last(t, t.TargetRung) ? null :
             [
-                new SeedRun(0, e?.Seed ?? 0, t.ExperimentId, e?.Status.ToString() ?? "Failed",
-                    results.FirstOrDefault(r => r.TrialIndex == t.Index && Last(t, r.Rung))?.Value),
-                .. its.Select(r => new SeedRun(r.Replicate, r.Seed, r.ExperimentId, experiments.TryGetValue(r.ExperimentId, out var re) ? re.Status.ToString() : "Failed", r.Value)),
+                new SeedRun(0, e?.Seed ?? 0, t.ExperimentId, e?.Status.ToString() ?? "Failed", ownLast.GetValueOrDefault(t.Index)?.Value),
+                .. replicatesOf[t.Index].Select(r => new SeedRun(r.Replicate, r.Seed, r.ExperimentId, experiments.TryGetValue(r.ExperimentId, out var re) ? re.Status.ToString() : "Failed", r.Value)),
             ];
             return new TrialView(t.Index, t.ExperimentId, t.FailureReason is not null ? "Failed" : e?.Status.ToString() ?? "Failed", t.Bracket, t.TargetRung, e?.Step ?? 0,
                 JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(t.ValuesJson) ?? [],
@@ -170,7 +168,7 @@ public static class SweepViews
         foreach (var r in events)
         {
             var trial = trials.First(t => t.Index == r.Trial);
-            if (r.Rung is { } rung)
+            if (r.Rung is not null)
             {
                 spent += r.Step - lastStep.GetValueOrDefault(r.Trial);
                 lastStep[r.Trial] = r.Step;
