@@ -87,14 +87,16 @@ public static class AshaScheduler
             (null, { } b) => b,
             _ => null,
         };
+        // What starting trial i commits: its bracket's first rung, and its replicates when that rung is the last.
+        long StartCost(int i)
+        {
+            var ladder = plan.Brackets[i % plan.Brackets.Count];
+            return ladder[0] + (ladder.Count == 1 ? replicateSteps : 0);
+        }
         long Reserve()
         {
             long sum = 0;
-            for (int i = started; i < bound; i++)
-            {
-                var ladder = plan.Brackets[i % plan.Brackets.Count];
-                sum += ladder[0] + (ladder.Count == 1 ? replicateSteps : 0);
-            }
+            for (int i = started; i < bound; i++) sum += StartCost(i);
             return sum;
         }
         bool reserving = bound is not null && d.Budget.TotalSteps is { } cap && committed + Reserve() <= cap;
@@ -124,15 +126,13 @@ public static class AshaScheduler
                 continue;
             }
             int bracket = started % plan.Brackets.Count;
-            var ladder = plan.Brackets[bracket];
-            int first = ladder[0];
-            bool oneRung = ladder.Count == 1;
-            if (CanStart(first + (oneRung ? replicateSteps : 0)))
+            long cost = StartCost(started);
+            if (CanStart(cost))
             {
-                decisions.Add(new StartTrial(started, bracket, first));
-                if (oneRung) replicated[started] = 0;
+                decisions.Add(new StartTrial(started, bracket, plan.Brackets[bracket][0]));
+                if (plan.Brackets[bracket].Count == 1) replicated[started] = 0;
                 started++;
-                committed += first + (oneRung ? replicateSteps : 0);
+                committed += cost;
                 running++;
                 continue;
             }

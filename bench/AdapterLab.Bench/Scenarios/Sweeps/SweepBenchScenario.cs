@@ -121,9 +121,9 @@ public sealed class SweepBenchScenario(PlatformClient client, string resultsDir,
         string fate = chosen ? "chosen" : $"{winner.GetProperty("status").GetString()!.ToLowerInvariant()}, not chosen";
         // Every configuration judged at the full budget, best first: whom the search chose between.
         int last = ladder.Count - 1;
-        var finalists = trials.Where(t => rungsOf[t.GetProperty("index").GetInt32()].ContainsKey(last))
-            .OrderByDescending(t => rungsOf[t.GetProperty("index").GetInt32()][last])
-            .Select(t => $"{SweepBenchProtocol.Describe(Configuration(t).X, Configuration(t).D)} {rungsOf[t.GetProperty("index").GetInt32()][last]:0.000}").ToList();
+        var finalists = trials.Select(t => (Configuration: Configuration(t), Rungs: rungsOf[t.GetProperty("index").GetInt32()]))
+            .Where(t => t.Rungs.ContainsKey(last)).OrderByDescending(t => t.Rungs[last])
+            .Select(t => $"{SweepBenchProtocol.Describe(t.Configuration.X, t.Configuration.D)} {t.Rungs[last]:0.000}").ToList();
         return $"repetition {r.Number}: trial {index}, {string.Join(" → ", steps)}: **{fate}**; judged at {ladder[last]} steps: {string.Join(", ", finalists)}";
     }
 
