@@ -160,7 +160,7 @@ public sealed class SweepDriver(
                 if (decisions.Count == 0 && AshaScheduler.IsFinished(plan, states, points?.Count, outOfTime))
                 {
                     string ended = Ended(definition, trials.Count, points?.Count, outOfTime, Spent(plan, states) + (long)replicates.Count(r => r.Value is not null) * plan.MaxSteps);
-                    var winner = Winner(states, definition.Objective.Direction == "max");
+                    var winner = AshaScheduler.Winner(states, definition.Objective.Direction == "max");
                     sweep.WinnerTrialIndex = winner?.Index;
                     var winnerExperiment = winner is null ? null : trials.Single(t => t.Index == winner.Index).ExperimentId is { } wid ? experiments[wid] : null;
                     if (definition.ConfirmSeeds > 0 && winnerExperiment is not null)
@@ -269,14 +269,6 @@ public sealed class SweepDriver(
         db.SweepTrials.Add(trial);
         return trial;
     }
-
-    /// <summary>The search's choice: the best value at the highest rung any trial reached (a full-budget result beats any partial one); ties go to the earlier trial.</summary>
-    private static TrialState? Winner(IReadOnlyList<TrialState> states, bool maximise) =>
-        states.Where(s => s.Results.Count > 0 && s.Phase != TrialPhase.Failed)
-            .OrderByDescending(s => s.Results.Keys.Max())
-            .ThenBy(s => maximise ? -s.Results[s.Results.Keys.Max()] : s.Results[s.Results.Keys.Max()])
-            .ThenBy(s => s.Index)
-            .FirstOrDefault();
 
     /// <summary>
     /// The winner's spec again, at the full budget, with <paramref name="seeds"/> seeds no trial used

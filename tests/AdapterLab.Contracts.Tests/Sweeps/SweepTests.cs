@@ -197,10 +197,41 @@ public sealed class SweepTests
         var done = trials.Select(t => third.Contains(t.Index) ? t with { TargetRung = 1, Phase = TrialPhase.Completed, Results = new Dictionary<int, double>(t.Results) { [1] = 0.7 } } : t).ToList();
         Assert.All(AshaScheduler.Decide(tight, done, trialCount: 15), d => Assert.IsType<StopTrial>(d));
 
-        // A tolerance never crowds out a configuration not yet tried: while one can start, only the top 1/η is promoted.
+        // A tolerance never crowds out a configuration not yet tried: while one can start, only a top-1/η trial certain to
+        // stay there is promoted — none of three with twelve still to report (the best of three may end 13th of 15).
         var early = new[] { 0.72, 0.674, 0.654 }.Select((v, i) => new TrialState(i, 0, 0, new Dictionary<int, double> { [0] = v }, TrialPhase.Paused)).ToList();
         var wide = SweepPlan.From(Definition(1.0, 4_200));
-        Assert.Equal([new PromoteTrial(0, 0, 1, 400), new StartTrial(3, 0, 134)], AshaScheduler.Decide(wide, early, trialCount: 15));
+        Assert.Equal([new StartTrial(3, 0, 134), new StartTrial(4, 0, 134)], AshaScheduler.Decide(wide, early, trialCount: 15));
+    }
+
+    [Fact]
+    public void Under_a_step_budget_a_promotion_waits_until_the_trial_is_certain_to_stay_in_its_rungs_top()
+    {
+        // Fifteen configurations, rungs 200 / 400, η 7: the rung's final top 1/7 is two trials. Fourteen reported (trial i
+        // scored 0.5 + 0.01 i), one still trains its first rung.
+        // Three slots: the decisions below are the rule's, not the concurrency limit's.
+        SweepDefinition Definition(long? totalSteps) => Lr(steps: 400, maxTrials: 15, totalSteps: totalSteps, concurrent: 3) with { MinSteps = 200, Eta = 7 };
+        var fourteen = Enumerable.Range(0, 15).Select(i => i < 14
+            ? new TrialState(i, 0, 0, new Dictionary<int, double> { [0] = 0.5 + 0.01 * i }, TrialPhase.Paused)
+            : new TrialState(i, 0, 0, new Dictionary<int, double>(), TrialPhase.Running)).ToList();
+        // The budget pays the first rungs and two promotions: the leader is certain (the last report can pass it once, it
+        // stays 2nd), the runner-up is not (it may end 3rd) — it waits, where asynchronous promotion would take it now.
+        var capped = SweepPlan.From(Definition(15 * 200 + 2 * 200));
+        Assert.Equal([new PromoteTrial(13, 0, 1, 400)], AshaScheduler.Decide(capped, fourteen, trialCount: 15));
+        // The last configuration reports best of all: it and the old leader are the rung's top two, the old runner-up never promoted.
+        var all = fourteen.Select(t => t.Index switch
+        {
+            13 => t with { TargetRung = 1, Phase = TrialPhase.Running },
+            14 => t with { Results = new Dictionary<int, double> { [0] = 0.9 }, Phase = TrialPhase.Paused },
+            _ => t,
+        }).ToList();
+        Assert.Equal([new PromoteTrial(14, 0, 1, 400)], AshaScheduler.Decide(capped, all, trialCount: 15));
+        // Without a step budget nothing is spent wrongly: plain asynchronous successive halving promotes the top two of fourteen now.
+        var free = SweepPlan.From(Definition(null));
+        Assert.Equal([new PromoteTrial(13, 0, 1, 400), new PromoteTrial(12, 0, 1, 400)], AshaScheduler.Decide(free, fourteen, trialCount: 15));
+        // Nor for an unbounded stream of configurations (a random draw with no maxTrials), where no rung is ever complete.
+        var stream = SweepPlan.From(Lr(steps: 400, maxTrials: null, totalSteps: 4_200, concurrent: 3) with { MinSteps = 200, Eta = 7 });
+        Assert.Contains(new PromoteTrial(13, 0, 1, 400), AshaScheduler.Decide(stream, fourteen));
     }
 
     /// <summary>
