@@ -11,7 +11,15 @@ var names = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToLis
 var api = Environment.GetEnvironmentVariable("ADAPTERLAB_API_URL") ?? "http://127.0.0.1:5080";
 var key = Environment.GetEnvironmentVariable("ADAPTERLAB_API_KEY");
 var resultsDir = Environment.GetEnvironmentVariable("ADAPTERLAB_BENCH_RESULTS") ?? Path.Combine(Directory.GetCurrentDirectory(), "bench", "results");
-if (await AdapterLab.Bench.Scenarios.Perf.PerfScenarios.TryRunAsync(args, names, resultsDir, quick) is { } handled) return handled;
+try
+{
+    if (await AdapterLab.Bench.Scenarios.Perf.PerfScenarios.TryRunAsync(args, names, resultsDir, quick) is { } handled) return handled;
+}
+catch (BenchException ex)
+{
+    Console.Error.WriteLine($"bench: {ex.Message}");
+    return 1;
+}
 if (string.IsNullOrEmpty(key))
 {
     Console.Error.WriteLine("ADAPTERLAB_API_KEY is not set (./platform bench sets it from .local/secrets/api-key)");
@@ -33,9 +41,9 @@ var scenarios = new List<IScenario>
 scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.InProcess(resultsDir, quick));
 scenarios.AddRange(AdapterLab.Bench.Scenarios.Perf.PerfScenarios.Platform(client, resultsDir, quick));
 // chaos kills agent processes, examples runs every example at full length (about half an hour), device verifies a
-// training device (infra/gpu/verify.sh), crosscheck needs python3-torch and sweeps-pilot is a one-off pilot of the sweep
-// bench (about an hour): they run only when named.
-var selected = names.Count == 0 ? scenarios.Where(s => s is not (ChaosScenario or ExamplesScenario or CrossCheckScenario or DeviceScenario or SweepPilotScenario)).ToList() : scenarios.Where(s => names.Contains(s.Name)).ToList();
+// training device (infra/gpu/verify.sh), crosscheck needs python3-torch, sweeps-pilot is a one-off pilot of the sweep bench (about an hour) and
+// sweeps-power reads the sweep bench's archived runs (no training): they run only when named.
+var selected = names.Count == 0 ? scenarios.Where(s => s is not (ChaosScenario or ExamplesScenario or CrossCheckScenario or DeviceScenario or SweepPilotScenario or SweepPowerScenario)).ToList() : scenarios.Where(s => names.Contains(s.Name)).ToList();
 var demo = names is ["demo"];
 var unknown = demo ? [] : names.Except(scenarios.Select(s => s.Name)).ToList();
 if (unknown.Count > 0)

@@ -18,6 +18,7 @@ public static class PerfScenarios
         new PerfServingScenario(resultsDir, quick),
         new CrossCheckScenario(resultsDir, quick),
         new DeviceScenario(resultsDir, quick),
+        new Sweeps.SweepPowerScenario(resultsDir, quick),
     ];
 
     public static IReadOnlyList<IScenario> Platform(PlatformClient client, string resultsDir, bool quick) =>

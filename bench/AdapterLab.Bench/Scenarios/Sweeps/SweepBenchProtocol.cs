@@ -188,6 +188,14 @@ public sealed class SweepBenchProtocol(bool quick)
         return definition;
     }
 
+    /// <summary>The grid configuration a trial's searched values (<c>training.learningRate</c>, <c>method.bottleneck</c>) are.</summary>
+    public (double X, int D) Configuration(System.Text.Json.JsonElement values)
+    {
+        int d = values.GetProperty("method.bottleneck").GetInt32();
+        double x = values.GetProperty("training.learningRate").GetDouble() / Report.LearningRate(Variant(d), 1);
+        return (Multipliers.Single(m => Math.Abs(x / m - 1) < 1e-9), d);
+    }
+
     public static string Describe(double multiplier, int bottleneck) =>
         $"d̂ = {bottleneck}, lr ×{multiplier.ToString("0.###", CultureInfo.InvariantCulture)}";
 }

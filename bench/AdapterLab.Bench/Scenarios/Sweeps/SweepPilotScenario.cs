@@ -57,10 +57,7 @@ public sealed class SweepPilotScenario(PlatformClient client, string resultsDir)
     {
         var trials = sweep.GetProperty("trials").EnumerateArray().Select(t =>
         {
-            var v = t.GetProperty("values");
-            int d = v.GetProperty("method.bottleneck").GetInt32();
-            double x = v.GetProperty("training.learningRate").GetDouble() / p.Report.LearningRate(SweepBenchProtocol.Variant(d), 1);
-            double multiplier = p.Multipliers.Single(m => Math.Abs(x / m - 1) < 1e-9);
+            var (multiplier, d) = p.Configuration(t.GetProperty("values"));
             var rungs = t.GetProperty("rungs").EnumerateObject().ToDictionary(r => int.Parse(r.Name, CultureInfo.InvariantCulture), r => r.Value.GetDouble());
             return new Trial(multiplier, d, t.GetProperty("status").GetString()!, rungs);
         }).ToList();
