@@ -18,7 +18,7 @@ public sealed class SweepPowerTests
             Template = new JsonObject { ["training"] = new JsonObject { ["steps"] = 400 } },
             Space = new() { ["training.learningRate"] = new SearchDimension { Values = new JsonArray(Enumerable.Range(1, 15).Select(i => (JsonNode)JsonValue.Create(i * 1e-3)!).ToArray()) } },
             Budget = new SweepBudget { MaxTrials = 15, TotalSteps = totalSteps },
-            Algorithm = algorithm, Eta = eta, FinalRungSeeds = seeds, MinSteps = algorithm == SweepAlgorithms.Asha ? minSteps : null, MaxConcurrent = 2,
+            Algorithm = algorithm, Eta = eta, FinalRungSeeds = seeds, MinSteps = algorithm is SweepAlgorithms.Asha or SweepAlgorithms.Hyperband ? minSteps : null, MaxConcurrent = 2,
         });
 
     /// <summary>A noise-free world: configuration i scores <paramref name="first"/>(i) at the first rung and <paramref name="full"/>(i) at the full budget, every time.</summary>
@@ -73,14 +73,16 @@ public sealed class SweepPowerTests
         // Configuration i is better the larger i, at both rungs.
         var model = Exact(i => 0.5 + 0.01 * i, i => 0.6 + 0.01 * i);
         var rng = new Random(1);
-        foreach (var (plan, steps) in new[] { (Plan(), 4_200L), (Plan(eta: 3, seeds: 1, totalSteps: 4_200), 4_000L), (Plan(SweepAlgorithms.Grid, seeds: 2, totalSteps: 12_000), 12_000L) })
+        // η 7 with two seeds: 15 first rungs and two finalists with their replicates, the cap exactly; η 3 with one seed: 15
+        // first rungs, the final top five and room for one early leader more; the grid with two seeds: all of it.
+        foreach (var (plan, least, most) in new[] { (Plan(), 4_200L, 4_200L), (Plan(eta: 3, seeds: 1, totalSteps: 4_200), 4_000L, 4_200L), (Plan(SweepAlgorithms.Grid, seeds: 2, totalSteps: 12_000), 12_000L, 12_000L) })
             for (int i = 0; i < 20; i++)
             {
                 var order = Configs.OrderBy(_ => rng.Next()).ToList();
                 var outcome = SweepSimulation.Run(plan, order, model, 200, rng);
                 Assert.Equal(Configs[^1], outcome.Winner);
                 Assert.Equal(15, outcome.Trials);
-                Assert.Equal(steps, outcome.StepsTrained);
+                Assert.InRange(outcome.StepsTrained, least, most);
             }
     }
 
@@ -100,6 +102,26 @@ public sealed class SweepPowerTests
             Assert.Equal(Configs[^1], SweepSimulation.Run(Plan(), lastIsBest, model, 200, rng).Winner);
         }
         Assert.True(missed > 0, "asynchronous promotions found the last-tried best configuration every time");
+    }
+
+    [Fact]
+    public void A_hyperband_sweep_judges_every_full_budget_trial_on_its_seeds_in_both_brackets()
+    {
+        // Brackets 200 / 400 and 400 alone; trials alternate (8 and 7). Two seeds per full-budget trial: the straight
+        // bracket's 7 trials start with their replicates (7 × 800), the halving bracket's top third of 8 are promoted with
+        // theirs (8 × 200 + 2 × 600). The budget is exactly that, so it binds and every step shows.
+        var plan = Plan(SweepAlgorithms.Hyperband, eta: 3, seeds: 2, totalSteps: 7 * 800 + 8 * 200 + 2 * 600);
+        Assert.Equal(2, plan.Brackets.Count);
+        var model = Exact(i => 0.5 + 0.01 * i, i => 0.6 + 0.01 * i);
+        var rng = new Random(5);
+        for (int i = 0; i < 20; i++)
+        {
+            var outcome = SweepSimulation.Run(plan, Configs.OrderBy(_ => rng.Next()).ToList(), model, 200, rng);
+            Assert.Equal(8_400, outcome.StepsTrained);
+            Assert.Equal(15, outcome.Trials);
+            // The best configuration wins from either bracket (its 400-step mean is the best; rung numbers are not compared).
+            Assert.Equal(Configs[^1], outcome.Winner);
+        }
     }
 
     [Fact]

@@ -42,9 +42,10 @@ public sealed record StopTrial(int Index) : SweepDecision;
 /// checkpoint, not a restart); otherwise start a new trial at its bracket's smallest rung while the budget lasts; once
 /// nothing new can start, promote trials within the sweep's promotion tolerance of a cut with the budget left. When the
 /// configurations are finite (a listed space or <c>maxTrials</c>) and the step budget can pay every one's first rung,
-/// promotions leave those steps alone: every configuration is tried before the budget goes to promotions beyond it; and a
-/// promotion waits until it is certain — the trial stays in its rung's top 1/η whatever the trials still to report there
-/// score — so the budget is not spent on an early leader later overtaken (plain ASHA otherwise: an unbounded stream of
+/// promotions leave those steps alone: every configuration is tried before the budget goes to promotions beyond it; and
+/// where the budget left could not pay every rung's final top 1/η after an early promotion, a promotion waits until it is
+/// certain — the trial stays in its rung's top 1/η whatever the trials still to report there score — so the budget is not
+/// spent on an early leader later overtaken (plain ASHA otherwise: room in the budget, an unbounded stream of
 /// configurations, or no step budget to spend wrongly). A trial
 /// bound for the last rung with <c>finalRungSeeds</c> above 1 has its replicates started first (their steps reserved
 /// with its promotion or start, so a trial is never judged on fewer seeds than its rivals for want of budget). When the
@@ -109,25 +110,53 @@ public static class AshaScheduler
             return sum;
         }
         bool reserving = bound is not null && d.Budget.TotalSteps is { } cap && committed + Reserve() <= cap;
-        // In that same case a promotion is made only once it is certain: the trial is in its rung's top 1/η even if every
-        // trial still to report there beats it (synchronous successive halving's choice, made as soon as it is known).
-        // Asynchronous promotion bets the budget on whoever leads while few have reported; where the budget pays for the
-        // rung's final top 1/η and no more, a leader overtaken later has spent a promotion the final top needed (the sweep
-        // bench's power simulation: 69 % → 81 % of searches choosing the grid's winner in registration 6's design).
+        // In that same case, where the budget binds, a promotion is made only once it is certain: the trial is in its rung's
+        // top 1/η even if every trial still to report there beats it (synchronous successive halving's choice, made as soon
+        // as it is known). Asynchronous promotion bets the budget on whoever leads while few have reported; where the budget
+        // pays the rungs' final top 1/η and little more, a leader overtaken later has spent a promotion the final top needed
+        // (the sweep bench's power simulation: 69 % → 81 % of searches choosing the grid's winner in registration 6's
+        // design). Where the budget left would still pay every rung's final top after this promotion, it stays asynchronous.
         int EventualAtRung0(int bracket) =>
             Enumerable.Range(0, bound ?? 0).Count(i => i % plan.Brackets.Count == bracket)
             - trials.Count(t => t.Bracket == bracket && t.Phase == TrialPhase.Failed && !t.Results.ContainsKey(0));
-        // How many trials of the bracket will yet report the rung: at rung 0 every configuration of the bracket; above it,
-        // the rung's final top 1/η of the rung below (or more, should tolerance promotions have sent more).
-        int StillToReport(int bracket, int rung)
+        // How many trials of the bracket will report the rung in the end: at rung 0 every configuration of the bracket;
+        // above it, the final top 1/η of the rung below (or more, should tolerance promotions have sent more).
+        int Eventual(int bracket, int rung)
         {
             int eventual = EventualAtRung0(bracket);
             for (int k = 1; k <= rung; k++)
                 eventual = Math.Max(eventual / d.Eta, trials.Count(t => t.Bracket == bracket && (t.Results.ContainsKey(k) || t.TargetRung >= k)));
-            int reported = trials.Count(t => t.Bracket == bracket && t.Phase != TrialPhase.Failed && t.Results.ContainsKey(rung));
-            return Math.Max(0, eventual - reported);
+            return eventual;
         }
-        Func<int, int, int>? certainty = reserving && certainPromotions ? StillToReport : null;
+        List<TrialState> Reported(int bracket, int rung) => trials.Where(t => t.Bracket == bracket && t.Phase != TrialPhase.Failed && t.Results.ContainsKey(rung))
+            .OrderBy(t => maximise ? -t.Results[rung] : t.Results[rung]).ThenBy(t => t.Index).ToList();
+        // Trial t (reported at the rung) stays in the rung's final top 1/η whatever the trials still to report there score.
+        bool Certain(TrialState t, int bracket, int rung, List<TrialState> reported)
+        {
+            int eventual = Math.Max(Eventual(bracket, rung), reported.Count);
+            return reported.IndexOf(t) + 1 + (eventual - reported.Count) <= eventual / d.Eta;
+        }
+        // What promoting every rung's final top 1/η still costs, beyond the promotions already certain to be among them.
+        long FinalTopCost()
+        {
+            long sum = 0;
+            for (int b = 0; b < plan.Brackets.Count; b++)
+                for (int k = 0; k < plan.Brackets[b].Count - 1; k++)
+                {
+                    var reported = Reported(b, k);
+                    int certain = reported.Count(t => (t.TargetRung > k || promoted.Contains(t.Index)) && Certain(t, b, k, reported));
+                    int owed = Math.Max(0, Math.Max(Eventual(b, k), reported.Count) / d.Eta - certain);
+                    sum += owed * (plan.Brackets[b][k + 1] - plan.Brackets[b][k] + (k + 1 == plan.Brackets[b].Count - 1 ? replicateSteps : 0));
+                }
+            return sum;
+        }
+        bool Allowed(PromoteTrial p)
+        {
+            if (!reserving || !certainPromotions || d.Budget.TotalSteps is not { } total) return true;
+            var t = byIndex[p.Index];
+            if (Certain(t, t.Bracket, p.FromRung, Reported(t.Bracket, p.FromRung))) return true;
+            return committed + Cost(p) + Reserve() + FinalTopCost() <= total;
+        }
 
         long Cost(PromoteTrial p) => p.Steps - RungSteps(plan, byIndex[p.Index], p.FromRung) + (ToLast(plan, byIndex[p.Index], p.ToRung) ? replicateSteps : 0);
         bool Fits(PromoteTrial p) => d.Budget.TotalSteps is not { } total || committed + Cost(p) + (reserving ? Reserve() : 0) <= total;
@@ -148,7 +177,7 @@ public static class AshaScheduler
                 running++;
                 continue;
             }
-            if (BestPromotion(plan, trials, promoted, maximise, 0, certainty) is { } p && Fits(p))
+            if (BestPromotion(plan, trials, promoted, maximise, 0, Allowed) is { } p && Fits(p))
             {
                 Promote(p);
                 continue;
@@ -186,24 +215,34 @@ public static class AshaScheduler
         && Decide(plan, trials, trialCount, outOfTime).Count == 0;
 
     /// <summary>
-    /// The search's choice: the best value at the highest rung any trial reached (a full-budget result beats any partial
-    /// one); ties go to the earlier trial. The orchestrator names the winner with it, the sweep bench's power simulation too.
+    /// The search's choice: the best value among the trials that trained furthest, in steps (a full-budget result beats any
+    /// partial one, in whichever Hyperband bracket — a bracket's rungs are numbered from its own smallest, so rung numbers
+    /// do not compare across brackets); ties go to the earlier trial. Failed trials are never chosen. The orchestrator
+    /// names the winner with it, the API and the dashboard the leader, the sweep bench's power simulation its choice.
     /// </summary>
-    public static TrialState? Winner(IReadOnlyList<TrialState> states, bool maximise) =>
-        states.Where(s => s.Results.Count > 0 && s.Phase != TrialPhase.Failed)
-            .OrderByDescending(s => s.Results.Keys.Max())
+    /// <param name="brackets">The plan's brackets (<see cref="SweepPlan.Brackets"/>): each one's rungs in steps.</param>
+    public static TrialState? Winner(IReadOnlyList<IReadOnlyList<int>> brackets, IReadOnlyList<TrialState> states, bool maximise)
+    {
+        long Reached(TrialState s)
+        {
+            int k = s.Results.Keys.Max();
+            return s.Bracket >= 0 && s.Bracket < brackets.Count && k < brackets[s.Bracket].Count ? brackets[s.Bracket][k] : k;
+        }
+        return states.Where(s => s.Results.Count > 0 && s.Phase != TrialPhase.Failed)
+            .OrderByDescending(Reached)
             .ThenBy(s => maximise ? -s.Results[s.Results.Keys.Max()] : s.Results[s.Results.Keys.Max()])
             .ThenBy(s => s.Index)
             .FirstOrDefault();
+    }
 
     /// <summary>
     /// The promotion a free slot takes: the highest rung first, the best value first (ties: the earlier trial) — among a
     /// rung's top 1/η, and with a <paramref name="tolerance"/> above 0 also among the trials within it of the cut (the
-    /// value of the last of the top 1/η). With <paramref name="stillToReport"/> (bracket, rung → trials yet to report
-    /// there), only a trial certain to stay in the rung's final top 1/η, whatever they report.
+    /// value of the last of the top 1/η). A candidate <paramref name="allowed"/> refuses is passed over, and the rung with it
+    /// (every later one ranks below it).
     /// </summary>
     private static PromoteTrial? BestPromotion(SweepPlan plan, IReadOnlyList<TrialState> trials, HashSet<int> taken, bool maximise, double tolerance,
-        Func<int, int, int>? stillToReport = null)
+        Func<PromoteTrial, bool>? allowed = null)
     {
         PromoteTrial? best = null;
         int bestRung = -1;
@@ -225,12 +264,12 @@ public static class AshaScheduler
                     : ordered.Take(top);
                 var candidate = ranked.FirstOrDefault(t => t.Phase == TrialPhase.Paused && t.TargetRung == k && !taken.Contains(t.Index));
                 if (candidate is null) continue;
-                if (stillToReport?.Invoke(group.Key, k) is { } later && ordered.IndexOf(candidate) + 1 + later > (atRung.Count + later) / plan.Definition.Eta)
-                    continue; // not yet certain: as many trials still to report could all beat it
+                var promotion = new PromoteTrial(candidate.Index, k, k + 1, ladder[k + 1], ordered.IndexOf(candidate) >= top);
+                if (allowed is not null && !allowed(promotion)) continue;
                 double value = candidate.Results[k];
                 if (k > bestRung || (k == bestRung && (maximise ? value > bestValue : value < bestValue)))
                 {
-                    best = new PromoteTrial(candidate.Index, k, k + 1, ladder[k + 1], ordered.IndexOf(candidate) >= top);
+                    best = promotion;
                     bestRung = k;
                     bestValue = value;
                 }

@@ -160,7 +160,7 @@ public sealed class SweepDriver(
                 if (decisions.Count == 0 && AshaScheduler.IsFinished(plan, states, points?.Count, outOfTime))
                 {
                     string ended = Ended(definition, trials.Count, points?.Count, outOfTime, Spent(plan, states) + (long)replicates.Count(r => r.Value is not null) * plan.MaxSteps);
-                    var winner = AshaScheduler.Winner(states, definition.Objective.Direction == "max");
+                    var winner = AshaScheduler.Winner(plan.Brackets, states, definition.Objective.Direction == "max");
                     sweep.WinnerTrialIndex = winner?.Index;
                     var winnerExperiment = winner is null ? null : trials.Single(t => t.Index == winner.Index).ExperimentId is { } wid ? experiments[wid] : null;
                     if (definition.ConfirmSeeds > 0 && winnerExperiment is not null)

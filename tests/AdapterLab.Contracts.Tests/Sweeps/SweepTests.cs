@@ -197,15 +197,40 @@ public sealed class SweepTests
         var done = trials.Select(t => third.Contains(t.Index) ? t with { TargetRung = 1, Phase = TrialPhase.Completed, Results = new Dictionary<int, double>(t.Results) { [1] = 0.7 } } : t).ToList();
         Assert.All(AshaScheduler.Decide(tight, done, trialCount: 15), d => Assert.IsType<StopTrial>(d));
 
-        // A tolerance never crowds out a configuration not yet tried: while one can start, only a top-1/η trial certain to
-        // stay there is promoted — none of three with twelve still to report (the best of three may end 13th of 15).
+        // A tolerance never crowds out a configuration not yet tried: while one can start, only the top 1/η is promoted
+        // (asynchronously: 4,200 steps pay the first rungs, the rung's final top five and three promotions more).
         var early = new[] { 0.72, 0.674, 0.654 }.Select((v, i) => new TrialState(i, 0, 0, new Dictionary<int, double> { [0] = v }, TrialPhase.Paused)).ToList();
         var wide = SweepPlan.From(Definition(1.0, 4_200));
-        Assert.Equal([new StartTrial(3, 0, 134), new StartTrial(4, 0, 134)], AshaScheduler.Decide(wide, early, trialCount: 15));
+        Assert.Equal([new PromoteTrial(0, 0, 1, 400), new StartTrial(3, 0, 134)], AshaScheduler.Decide(wide, early, trialCount: 15));
+        // With the budget that pays the first rungs and the final top five and no more, even the leader of three waits:
+        // with twelve still to report it may end 13th.
+        var exact = SweepPlan.From(Definition(1.0, 15 * 134 + 5 * 266));
+        Assert.Equal([new StartTrial(3, 0, 134), new StartTrial(4, 0, 134)], AshaScheduler.Decide(exact, early, trialCount: 15));
     }
 
     [Fact]
-    public void Under_a_step_budget_a_promotion_waits_until_the_trial_is_certain_to_stay_in_its_rungs_top()
+    public void The_winner_trained_furthest_in_steps_whichever_its_hyperband_bracket()
+    {
+        // Bracket 0 halves at 200 of 400 steps, bracket 1 starts at 400: its rung 0 is the full budget.
+        IReadOnlyList<IReadOnlyList<int>> brackets = [[200, 400], [400]];
+        var finalist = new TrialState(0, 0, 1, new Dictionary<int, double> { [0] = 0.6, [1] = 0.7 }, TrialPhase.Completed);
+        var straight = new TrialState(1, 1, 0, new Dictionary<int, double> { [0] = 0.8 }, TrialPhase.Completed);
+        var stopped = new TrialState(2, 0, 0, new Dictionary<int, double> { [0] = 0.95 }, TrialPhase.Stopped);
+        var failed = new TrialState(3, 1, 0, new Dictionary<int, double> { [0] = 0.99 }, TrialPhase.Failed);
+        // A full-budget result in either bracket beats any partial one; among them the best value (rung numbers would pick the finalist).
+        Assert.Equal(1, AshaScheduler.Winner(brackets, [finalist, straight, stopped, failed], maximise: true)!.Index);
+        // A trial stopped at 200 steps never beats one trained to 400, however well it scored there.
+        Assert.Equal(0, AshaScheduler.Winner(brackets, [finalist, stopped], maximise: true)!.Index);
+        Assert.Equal(1, AshaScheduler.Winner(brackets, [stopped, straight], maximise: true)!.Index);
+        // Minimising, ties to the earlier trial; nothing reported: no winner.
+        var twin = straight with { Index = 4 };
+        Assert.Equal(0, AshaScheduler.Winner(brackets, [twin, straight, finalist], maximise: false)!.Index);
+        Assert.Equal(1, AshaScheduler.Winner(brackets, [twin, straight], maximise: false)!.Index);
+        Assert.Null(AshaScheduler.Winner(brackets, [new TrialState(5, 0, 0, new Dictionary<int, double>(), TrialPhase.Running)], maximise: true));
+    }
+
+    [Fact]
+    public void Where_the_step_budget_binds_a_promotion_waits_until_the_trial_is_certain_to_stay_in_its_rungs_top()
     {
         // Fifteen configurations, rungs 200 / 400, η 7: the rung's final top 1/7 is two trials. Fourteen reported (trial i
         // scored 0.5 + 0.01 i), one still trains its first rung.
@@ -226,6 +251,9 @@ public sealed class SweepTests
             _ => t,
         }).ToList();
         Assert.Equal([new PromoteTrial(14, 0, 1, 400)], AshaScheduler.Decide(capped, all, trialCount: 15));
+        // A budget with room for one promotion more than the final top two: the runner-up may go now, asynchronously.
+        var roomy = SweepPlan.From(Definition(15 * 200 + 3 * 200));
+        Assert.Equal([new PromoteTrial(13, 0, 1, 400), new PromoteTrial(12, 0, 1, 400)], AshaScheduler.Decide(roomy, fourteen, trialCount: 15));
         // Without a step budget nothing is spent wrongly: plain asynchronous successive halving promotes the top two of fourteen now.
         var free = SweepPlan.From(Definition(null));
         Assert.Equal([new PromoteTrial(13, 0, 1, 400), new PromoteTrial(12, 0, 1, 400)], AshaScheduler.Decide(free, fourteen, trialCount: 15));

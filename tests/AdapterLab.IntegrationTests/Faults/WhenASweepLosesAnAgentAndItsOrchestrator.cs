@@ -112,6 +112,13 @@ public sealed class WhenASweepLosesAnAgentAndItsOrchestrator(FaultPlatform platf
             Assert.All(trials, t => Assert.Null(t.FailureReason));
             var results = await db.SweepRungResults.Where(r => r.SweepId == id).ToListAsync();
             Assert.Equal(results.Count, results.Select(r => (r.TrialIndex, r.Rung)).Distinct().Count());
+            // The winner is the best full-budget (48-step) result, in whichever bracket it trained: a bracket's rungs are
+            // numbered from its own smallest, so the last bracket's rung 0 is as full as the first's rung 2. The API's leader is the same trial.
+            var full = results.Where(r => brackets[trials[r.TrialIndex].Bracket][r.Rung] == 48).OrderByDescending(r => r.Value).ThenBy(r => r.TrialIndex).ToList();
+            Assert.NotEmpty(full);
+            Assert.Equal(full[0].TrialIndex, sweep.WinnerTrialIndex);
+            var detail = await platform.Api.GetFromJsonAsync<JsonElement>($"/api/sweeps/{id}");
+            Assert.Equal(full[0].TrialIndex, detail.GetProperty("leader").GetProperty("index").GetInt32());
 
             foreach (var t in trials)
             {

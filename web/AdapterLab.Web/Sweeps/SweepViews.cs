@@ -184,11 +184,10 @@ public static class SweepViews
             if (bestAny is { } any) series.Add(new BestSoFarPoint(spent, r.At, bestFinal, any));
         }
 
-        // The leader: the best value at the highest rung any trial reached (a full-budget result beats any partial one).
-        var leader = views.Where(v => v.Rungs.Count > 0)
-            .OrderByDescending(v => v.Rungs.Keys.Max())
-            .ThenBy(v => max ? -v.Rungs[v.Rungs.Keys.Max()] : v.Rungs[v.Rungs.Keys.Max()])
-            .FirstOrDefault();
+        // The leader: the orchestrator's rule for the winner (the best value among the trials that trained furthest).
+        var leaderState = AshaScheduler.Winner(brackets, views.Select(v => new TrialState(v.Index, v.Bracket, v.TargetRung, v.Rungs,
+            v.Status is "Failed" or "Cancelled" ? TrialPhase.Failed : TrialPhase.Completed)).ToList(), max);
+        var leader = leaderState is null ? null : views.Single(v => v.Index == leaderState.Index);
         var replicateRuns = replicateIds.Where(experiments.ContainsKey).Select(id => experiments[id]).ToList();
         long stepsTrained = views.Sum(v => v.Step) + replicateRuns.Sum(e => e.Step);
         static bool Active(string status) => status is "Queued" or "Dispatched" or "Running" or "Lost";

@@ -95,7 +95,7 @@ public static class SweepSimulation
                 t.Phase = last ? TrialPhase.Completed : TrialPhase.Paused;
             }
         }
-        var winner = AshaScheduler.Winner(States(), plan.Definition.Objective.Direction == "max");
+        var winner = AshaScheduler.Winner(plan.Brackets, States(), plan.Definition.Objective.Direction == "max");
         return new Outcome(winner is null ? null : trials[winner.Index].Config, trained, trials.Count);
     }
 }
