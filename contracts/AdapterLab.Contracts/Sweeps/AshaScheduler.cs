@@ -236,7 +236,7 @@ public static class AshaScheduler
     }
 
     /// <summary>
-    /// The promotion a free slot takes: the highest rung first, the best value first (ties: the earlier trial) — among a
+    /// The promotion a free slot takes: the highest rung (in steps) first, the best value first (ties: the earlier trial) — among a
     /// rung's top 1/η, and with a <paramref name="tolerance"/> above 0 also among the trials within it of the cut (the
     /// value of the last of the top 1/η). A candidate <paramref name="allowed"/> refuses is passed over, and the rung with it
     /// (every later one ranks below it).
@@ -245,7 +245,7 @@ public static class AshaScheduler
         Func<PromoteTrial, bool>? allowed = null)
     {
         PromoteTrial? best = null;
-        int bestRung = -1;
+        int bestRung = -1; // in steps: Hyperband brackets number their rungs from their own smallest
         double bestValue = 0;
         foreach (var group in trials.GroupBy(t => t.Bracket))
         {
@@ -267,10 +267,10 @@ public static class AshaScheduler
                 var promotion = new PromoteTrial(candidate.Index, k, k + 1, ladder[k + 1], ordered.IndexOf(candidate) >= top);
                 if (allowed is not null && !allowed(promotion)) continue;
                 double value = candidate.Results[k];
-                if (k > bestRung || (k == bestRung && (maximise ? value > bestValue : value < bestValue)))
+                if (ladder[k] > bestRung || (ladder[k] == bestRung && (maximise ? value > bestValue : value < bestValue)))
                 {
                     best = promotion;
-                    bestRung = k;
+                    bestRung = ladder[k];
                     bestValue = value;
                 }
                 break; // this bracket's highest promotable rung

@@ -230,6 +230,24 @@ public sealed class SweepTests
     }
 
     [Fact]
+    public void A_free_slot_promotes_to_the_highest_rung_in_steps_across_hyperband_brackets()
+    {
+        // Brackets 12 / 24 / 48, 24 / 48 and 48 alone (η 2). Bracket 0's leader at its rung 1 (24 steps) and bracket 1's at
+        // its rung 0 (24 steps too) both wait to go to 48: the same rung in steps, so the better value goes first.
+        var plan = SweepPlan.From(Lr(SweepAlgorithms.Hyperband, steps: 48, maxTrials: 6, concurrent: 1) with { Eta = 2, MinSteps = 12 });
+        Assert.Equal([[12, 24, 48], [24, 48], [48]], plan.Brackets.Select(b => b.ToArray()).ToArray());
+        TrialState T(int i, int target, TrialPhase phase, params double[] values) =>
+            new(i, i % 3, target, values.Select((v, k) => (v, k)).ToDictionary(x => x.k, x => x.v), phase);
+        var trials = new[]
+        {
+            T(0, 1, TrialPhase.Paused, 0.5, 0.6), T(3, 1, TrialPhase.Paused, 0.55, 0.5),
+            T(1, 0, TrialPhase.Paused, 0.7), T(4, 0, TrialPhase.Paused, 0.4),
+            T(2, 0, TrialPhase.Completed, 0.3), T(5, 0, TrialPhase.Completed, 0.2),
+        };
+        Assert.Equal([new PromoteTrial(1, 0, 1, 48)], AshaScheduler.Decide(plan, trials, trialCount: 6));
+    }
+
+    [Fact]
     public void Where_the_step_budget_binds_a_promotion_waits_until_the_trial_is_certain_to_stay_in_its_rungs_top()
     {
         // Fifteen configurations, rungs 200 / 400, η 7: the rung's final top 1/7 is two trials. Fourteen reported (trial i
