@@ -130,11 +130,12 @@ public static class AshaScheduler
         }
         List<TrialState> Reported(int bracket, int rung) => trials.Where(t => t.Bracket == bracket && t.Phase != TrialPhase.Failed && t.Results.ContainsKey(rung))
             .OrderBy(t => maximise ? -t.Results[rung] : t.Results[rung]).ThenBy(t => t.Index).ToList();
-        // Trial t (reported at the rung) stays in the rung's final top 1/η whatever the trials still to report there score.
-        bool Certain(TrialState t, int bracket, int rung, List<TrialState> reported)
+        // The trials reported at the rung (best first) that stay in its final top 1/η whatever the trials still to report
+        // there score: the first (final top) − (still to report) of them.
+        int CertainCount(int bracket, int rung, List<TrialState> reported)
         {
             int eventual = Math.Max(Eventual(bracket, rung), reported.Count);
-            return reported.IndexOf(t) + 1 + (eventual - reported.Count) <= eventual / d.Eta;
+            return Math.Max(0, eventual / d.Eta - (eventual - reported.Count));
         }
         // What promoting every rung's final top 1/η still costs, beyond the promotions already certain to be among them.
         long FinalTopCost()
@@ -144,7 +145,7 @@ public static class AshaScheduler
                 for (int k = 0; k < plan.Brackets[b].Count - 1; k++)
                 {
                     var reported = Reported(b, k);
-                    int certain = reported.Count(t => (t.TargetRung > k || promoted.Contains(t.Index)) && Certain(t, b, k, reported));
+                    int certain = reported.Take(CertainCount(b, k, reported)).Count(t => t.TargetRung > k || promoted.Contains(t.Index));
                     int owed = Math.Max(0, Math.Max(Eventual(b, k), reported.Count) / d.Eta - certain);
                     sum += owed * (plan.Brackets[b][k + 1] - plan.Brackets[b][k] + (k + 1 == plan.Brackets[b].Count - 1 ? replicateSteps : 0));
                 }
@@ -154,7 +155,8 @@ public static class AshaScheduler
         {
             if (!reserving || !certainPromotions || d.Budget.TotalSteps is not { } total) return true;
             var t = byIndex[p.Index];
-            if (Certain(t, t.Bracket, p.FromRung, Reported(t.Bracket, p.FromRung))) return true;
+            var reported = Reported(t.Bracket, p.FromRung);
+            if (reported.IndexOf(t) < CertainCount(t.Bracket, p.FromRung, reported)) return true;
             return committed + Cost(p) + Reserve() + FinalTopCost() <= total;
         }
 
