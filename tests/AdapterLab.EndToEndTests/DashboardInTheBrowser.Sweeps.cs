@@ -78,19 +78,24 @@ public sealed partial class DashboardInTheBrowser
         await InteractiveAsync(page);
         await Assertions.Expect(page.Locator("[data-testid=sweeps-table]")).ToContainTextAsync(name);
 
-        // A promotion tolerance is said above the rung ladder (a sweep stopped at once: its page, not its run, is the point);
-        // a sweep without one (above) says nothing of it.
+        // A promotion tolerance is said above the rung ladder, and its promotions in the ladder and the trials table: a
+        // tolerance of 1 (every accuracy is within it of the cut) with no step budget promotes every trial once all four
+        // have started — the top half of each rung as the top, the rest within the tolerance. A sweep without one (above)
+        // says nothing of it.
         var tolerant = JsonSerializer.SerializeToNode(definition, JsonSerializerOptions.Web)!.AsObject();
         tolerant["name"] = name + "-tolerant";
-        tolerant["promotionTolerance"] = 0.015;
+        tolerant["promotionTolerance"] = 1;
         tolerant["finalRungSeeds"] = 1;
+        tolerant["confirmSeeds"] = 0;
         var created = await platform.Api.PostAsync("/api/sweeps", new StringContent(tolerant.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
         Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
         var tolerantId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("summary").GetProperty("id").GetGuid();
-        (await platform.Api.PostAsync($"/api/sweeps/{tolerantId}/stop", null)).EnsureSuccessStatusCode();
         await page.GotoAsync($"/sweeps/{tolerantId}");
         await InteractiveAsync(page);
-        await Assertions.Expect(page.Locator("[data-testid=promotion-tolerance]")).ToContainTextAsync("within 0.015 of the cut");
+        await Assertions.Expect(page.Locator("[data-testid=promotion-tolerance]")).ToContainTextAsync("within 1 of the cut");
+        await Assertions.Expect(page.Locator("[data-testid=sweep-status]")).ToHaveTextAsync("finished", new() { Timeout = 240_000 });
+        await Assertions.Expect(page.Locator("[data-testid=tolerance-promotions]").First).ToContainTextAsync("within the tolerance");
+        await Assertions.Expect(page.Locator("[data-testid=trials-table]")).ToContainTextAsync("↑ within the tolerance");
         await Assertions.Expect(page.Locator("[data-testid=final-rung-seeds]")).ToHaveCountAsync(0);
         await page.GotoAsync($"/sweeps/{id}");
         await InteractiveAsync(page);
