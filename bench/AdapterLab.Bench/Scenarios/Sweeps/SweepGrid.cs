@@ -23,7 +23,15 @@ public sealed record SweepGrid(Dictionary<string, JsonElement> Runs, Dictionary<
         var seeds = p.Report.GridSeeds;
         var runs = await batch.RunAsync(p.Grid.SelectMany(c => seeds.Select(s => (Key(p, c, s), Spec(p, backbone, c, s)))).ToList(), ct);
         ExperimentBatch.RequireSucceeded(runs);
-        var validation = p.Grid.ToDictionary(c => c, c => seeds.Average(s => ExperimentBatch.Result(runs[Key(p, c, s)], "validation", p.Cell.Domain, "accuracy") ?? double.NaN));
-        return new SweepGrid(runs, validation, validation.OrderByDescending(v => v.Value).First().Key);
+        var (validation, winner) = Choose(p, key => runs[key]);
+        return new SweepGrid(runs, validation, winner);
+    }
+
+    /// <summary>The grid's choice from its runs (<paramref name="run"/>: a run key's experiment, or null): each configuration's mean validation accuracy over the grid's seeds, and the best.</summary>
+    public static (Dictionary<(double X, int D), double> Validation, (double X, int D) Winner) Choose(SweepBenchProtocol p, Func<string, JsonElement?> run)
+    {
+        var validation = p.Grid.ToDictionary(c => c, c => p.Report.GridSeeds.Average(s =>
+            (run(Key(p, c, s)) is { } e ? ExperimentBatch.Result(e, "validation", p.Cell.Domain, "accuracy") : null) ?? double.NaN));
+        return (validation, validation.OrderByDescending(v => v.Value).First().Key);
     }
 }

@@ -36,10 +36,11 @@ public sealed class SweepPowerScenario(string resultsDir, bool quick) : IScenari
         var p = new SweepBenchProtocol(quick: false);
         var root = RunArchive.Root(resultsDir, false);
         var adapters = new RunArchive(root, "adapters");
-        var (observations, sources) = Read(p, adapters, new RunArchive(root, "sweeps"), new RunArchive(root, "sweeps-pilot"));
+        var sweeps = new RunArchive(root, "sweeps");
+        var (observations, sources) = Read(p, adapters, sweeps, new RunArchive(root, "sweeps-pilot"));
         var (gridMeans, winner) = GridWinner(p, adapters);
-        var r5 = Registered(new RunArchive(root, "sweeps"), 13);
-        var r6 = Registered(new RunArchive(root, "sweeps"), 16);
+        var r5 = Registered(sweeps, 13);
+        var r6 = Registered(sweeps, 16);
         long grid = p.GridSteps;
         SweepDefinition With(SweepDefinition d, int eta, int seeds, double share, string algorithm = SweepAlgorithms.Asha, double tolerance = 0) => d with
         {
@@ -73,9 +74,9 @@ public sealed class SweepPowerScenario(string resultsDir, bool quick) : IScenari
             foreach (bool own in new[] { false, true })
             {
                 var rng = new Random(20261207);
-                var (rate, trained, chosen) = Estimate(plan, design.Asynchronous, p, models[own ? 1 : 0], point, rng);
+                var (rate, trained, chosen) = Estimate(plan, design.Asynchronous, models[own ? 1 : 0], point, rng);
                 var rates = new List<double>();
-                for (int b = 0; b < refits; b++) rates.Add(Estimate(plan, design.Asynchronous, p, SweepPowerModel.Fit(observations.Resample(rng), own), perRefit, rng).Rate);
+                for (int b = 0; b < refits; b++) rates.Add(Estimate(plan, design.Asynchronous, SweepPowerModel.Fit(observations.Resample(rng), own), perRefit, rng).Rate);
                 rates.Sort();
                 variants.Add(new Rate(rate, Quantile(rates, 0.025), Quantile(rates, 0.975)));
                 steps = Math.Max(steps, trained);
@@ -86,7 +87,7 @@ public sealed class SweepPowerScenario(string resultsDir, bool quick) : IScenari
         }
         await WriteAsync(p, observations, sources, models[0], models[1], gridMeans, winner, rows, refits, perRefit, point, ct);
 
-        (double Rate, long Steps, Dictionary<string, double> Choices) Estimate(SweepPlan plan, bool asynchronous, SweepBenchProtocol p, SweepPowerModel m, int searches, Random rng)
+        (double Rate, long Steps, Dictionary<string, double> Choices) Estimate(SweepPlan plan, bool asynchronous, SweepPowerModel m, int searches, Random rng)
         {
             int hits = 0;
             long steps = 0;
@@ -109,13 +110,13 @@ public sealed class SweepPowerScenario(string resultsDir, bool quick) : IScenari
         SweepDefinition.Parse((sweeps.Find($"asha-r{repetition}") ?? throw new BenchException($"the archive has no search of repetition {repetition}"))
             .Experiment.GetProperty("definition").GetRawText());
 
-    /// <summary>The grid's choice: the best mean over the grid's seeds at the full budget (<see cref="SweepGrid"/>'s rule).</summary>
+    /// <summary>The grid's choice (<see cref="SweepGrid.Choose"/>) from the archive; every grid run must be there.</summary>
     public static (Dictionary<(double X, int D), double> Means, (double X, int D) Winner) GridWinner(SweepBenchProtocol p, RunArchive adapters)
     {
-        var means = p.Grid.ToDictionary(c => c, c => p.Report.GridSeeds.Average(s =>
-            (adapters.Find(SweepGrid.Key(p, c, s)) is { } run ? ExperimentBatch.Result(run.Experiment, "validation", p.Cell.Domain, "accuracy") : null)
-            ?? throw new BenchException($"the archive lacks the grid's run of {SweepBenchProtocol.Describe(c.X, c.D)} on seed {s}: run ./platform bench sweeps first")));
-        return (means, means.OrderByDescending(v => v.Value).First().Key);
+        var (means, winner) = SweepGrid.Choose(p, key => adapters.Find(key)?.Experiment);
+        if (means.FirstOrDefault(m => double.IsNaN(m.Value)) is { Value: double.NaN } missing)
+            throw new BenchException($"the archive lacks a grid run of {SweepBenchProtocol.Describe(missing.Key.X, missing.Key.D)}: run ./platform bench sweeps first");
+        return (means, winner);
     }
 
     /// <summary>Every run of the bench's grid configurations in the archives, sorted into <see cref="SweepObservations"/>.</summary>
